@@ -1,0 +1,7 @@
+//! SCIM model pieces shared by the harness and the embedded mock server: schema URNs, the error
+//! message shape (RFC 7644 §3.12) and the filter / attribute-path grammar (RFC 7644 §3.4.2.2, §3.5.2).
+
+pub mod error;
+pub mod urn;
+
+pub use error::{ScimErrorBody, ScimType};
