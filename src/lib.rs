@@ -13,5 +13,4 @@
 //! with the harness.
 #![forbid(unsafe_code)]
 
-pub mod mock;
 pub mod scim;
