@@ -1,1 +1,344 @@
-fn main() {}
+//! The `scimcheck` command line: flags are parsed and checked once here, then handed to the
+//! library as a configuration it can trust.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+
+use scimcheck::case::CaseError;
+use scimcheck::check::schema::SchemaRegistry;
+use scimcheck::exec::client::{ClientOptions, Credentials};
+use scimcheck::mock::{Fault, MockConfig, MockServer};
+use scimcheck::plan::PlanOptions;
+use scimcheck::report;
+use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteError};
+
+/// Exit codes: conformance failures and configuration errors are told apart.
+const EXIT_FAILURES: u8 = 1;
+const EXIT_CONFIG: u8 = 2;
+
+#[derive(Parser)]
+#[command(name = "scimcheck", version, about = "SCIM 2.0 conformance test harness")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the cases against a SCIM server (the embedded mock when no --base-url is given).
+    Run(RunArgs),
+    /// List the cases with their level, RFC sections, requirements and tags.
+    List(ListArgs),
+    /// Run the embedded mock SCIM server in the foreground until Ctrl-C.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The SCIM base URL, e.g. https://example.com/scim/v2. Without it, the embedded mock is
+    /// started on a free loopback port.
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Environment variable holding the SCIM bearer token [default: SCIMCHECK_TOKEN].
+    #[arg(long, value_name = "VAR")]
+    token_env: Option<String>,
+    /// File holding the SCIM bearer token.
+    #[arg(long, value_name = "PATH", conflicts_with = "token_env")]
+    token_file: Option<PathBuf>,
+    /// The SCIM bearer token itself (visible in process lists and shell history: prefer
+    /// --token-env or --token-file).
+    #[arg(long, conflicts_with_all = ["token_env", "token_file"])]
+    token: Option<String>,
+    /// Environment variable holding the vendor's non-SCIM API key (enables token-confusion cases).
+    #[arg(long, value_name = "VAR")]
+    api_key_env: Option<String>,
+    /// Environment variable holding another tenant's SCIM token (enables isolation cases).
+    #[arg(long, value_name = "VAR")]
+    other_tenant_token_env: Option<String>,
+    #[command(flatten)]
+    cases: CasesArg,
+    /// Compare snapshots in this folder [default: snapshots/<target>, when it exists].
+    #[arg(long, value_name = "DIR")]
+    snapshot_dir: Option<PathBuf>,
+    /// Compare snapshots even when the folder does not exist yet (the first run records them).
+    #[arg(long)]
+    snapshots: bool,
+    /// Name of the target's snapshot folder [default: mock, or the base URL's host].
+    #[arg(long)]
+    target_name: Option<String>,
+    /// Seconds before a request is given up.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    /// Run only cases that change nothing on the target.
+    #[arg(long)]
+    read_only: bool,
+    /// Switch on a fault of the embedded mock (repeatable), to watch the harness catch it.
+    #[arg(long, value_name = "NAME", conflicts_with = "base_url")]
+    mock_fault: Vec<String>,
+    /// libtest arguments: FILTER, --exact, --skip, --list, --ignored, --test-threads, --format …
+    #[command(flatten)]
+    libtest: libtest_mimic::Arguments,
+}
+
+#[derive(Args)]
+struct CasesArg {
+    /// Read cases from this folder instead of the catalogue built into the binary.
+    #[arg(long = "cases", value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+impl CasesArg {
+    fn source(&self) -> CaseSource {
+        self.dir.clone().map_or(CaseSource::Embedded, CaseSource::Dir)
+    }
+}
+
+#[derive(Args)]
+struct ListArgs {
+    #[command(flatten)]
+    cases: CasesArg,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Switch on a fault (repeatable); see --list-faults.
+    #[arg(long, value_name = "NAME")]
+    fault: Vec<String>,
+    /// List the faults and exit.
+    #[arg(long)]
+    list_faults: bool,
+    /// Delay every response, e.g. 50ms or 1s.
+    #[arg(long, value_parser = parse_duration)]
+    latency: Option<Duration>,
+    /// Answer 429 beyond this many requests per second.
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<u32>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run(args) => run(args),
+        Command::List(args) => list(&args).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
+    };
+    outcome.unwrap_or_else(|error| {
+        report_error(&error);
+        ExitCode::from(EXIT_CONFIG)
+    })
+}
+
+/// Case-file problems are shown with their source; everything else in one line.
+fn report_error(error: &anyhow::Error) {
+    if let Some(SuiteError::Cases(CaseError::Invalid(diagnostics))) = error.downcast_ref() {
+        for diagnostic in diagnostics {
+            eprintln!("{}", diagnostic.render());
+        }
+        eprintln!("error: {} problem(s) in case files; nothing was run", diagnostics.len());
+    } else {
+        eprintln!("error: {error:#}");
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")
+}
+
+fn faults(names: &[String]) -> Result<MockConfig> {
+    let mut config = MockConfig::default();
+    for name in names {
+        let fault = Fault::from_name(name)
+            .ok_or_else(|| anyhow!("unknown fault `{name}` (see `scimcheck serve --list-faults`)"))?;
+        config.faults.insert(fault);
+    }
+    Ok(config)
+}
+
+fn run(args: RunArgs) -> Result<ExitCode> {
+    let runtime = runtime()?;
+    let mock;
+    let (base_url, credentials, default_target) = match &args.base_url {
+        Some(url) => {
+            let credentials = Credentials {
+                scim: scim_token(&args)?,
+                api_key: optional_env(args.api_key_env.as_deref())?,
+                other_tenant: optional_env(args.other_tenant_token_env.as_deref())?,
+            };
+            (url.clone(), credentials, host_name(url))
+        }
+        None => {
+            let config = faults(&args.mock_fault)?;
+            let server = runtime
+                .block_on(MockServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0))))
+                .context("failed to start the embedded mock server")?;
+            let credentials = Credentials {
+                scim: server.credentials().scim_token.clone(),
+                api_key: Some(server.credentials().api_key.clone()),
+                other_tenant: Some(server.credentials().other_tenant_token.clone()),
+            };
+            let url = server.base_url().to_owned();
+            mock = server;
+            eprintln!("scimcheck: embedded mock SCIM server at {}", mock.base_url());
+            (url, credentials, "mock".to_owned())
+        }
+    };
+    let target_name = args.target_name.clone().unwrap_or(default_target);
+    let snapshot_dir = args
+        .snapshot_dir
+        .clone()
+        .unwrap_or_else(|| Path::new("snapshots").join(&target_name));
+    let snapshot_dir = (args.snapshots || snapshot_dir.is_dir()).then_some(snapshot_dir);
+    let config = SuiteConfig {
+        base_url,
+        credentials,
+        cases: args.cases.source(),
+        snapshot_dir,
+        client: ClientOptions {
+            timeout: Duration::from_secs(args.timeout),
+        },
+        plan: PlanOptions {
+            read_only: args.read_only,
+        },
+        libtest: args.libtest,
+    };
+    let listing = config.libtest.list;
+    let outcome = suite::run(config, &runtime)?;
+    for warning in &outcome.capabilities.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if !listing {
+        eprintln!(
+            "capabilities advertised: {}",
+            outcome.capabilities.names().join(", ")
+        );
+        print!("{}", report::summary(&outcome.results, outcome.wall));
+    }
+    Ok(if outcome.conclusion.has_failed() {
+        ExitCode::from(EXIT_FAILURES)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn scim_token(args: &RunArgs) -> Result<String> {
+    if let Some(token) = &args.token {
+        eprintln!(
+            "warning: a token on the command line is visible to other users; prefer --token-env or --token-file"
+        );
+        return Ok(token.clone());
+    }
+    if let Some(path) = &args.token_file {
+        let token = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read the token file {}", path.display()))?;
+        return non_empty(token.trim(), &path.display().to_string());
+    }
+    let var = args.token_env.as_deref().unwrap_or("SCIMCHECK_TOKEN");
+    let token = std::env::var(var).map_err(|_| {
+        anyhow!("no SCIM token: set {var}, or pass --token-env VAR or --token-file PATH")
+    })?;
+    non_empty(token.trim(), var)
+}
+
+fn optional_env(var: Option<&str>) -> Result<Option<String>> {
+    var.map(|var| {
+        let value = std::env::var(var).map_err(|_| anyhow!("{var} is not set"))?;
+        non_empty(value.trim(), var)
+    })
+    .transpose()
+}
+
+fn non_empty(token: &str, origin: &str) -> Result<String> {
+    if token.is_empty() {
+        bail!("the token from {origin} is empty");
+    }
+    Ok(token.to_owned())
+}
+
+/// A folder name for a target's snapshots: its host (and port), safe for any file system.
+fn host_name(url: &str) -> String {
+    let host = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| u.port().map_or(h.to_owned(), |p| format!("{h}-{p}")))
+        })
+        .unwrap_or_else(|| "target".to_owned());
+    host.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .collect()
+}
+
+fn list(args: &ListArgs) -> Result<()> {
+    let schemas = SchemaRegistry::builtin()?;
+    let cases = suite::load_cases(&args.cases.source(), &schemas)?;
+    for case in &cases {
+        let requires: Vec<String> = case.spec.requires.iter().map(|c| c.to_string()).collect();
+        println!(
+            "{:<48} {:<6} {:<28} requires: {:<20} tags: {}",
+            case.id,
+            case.spec.level.to_string(),
+            case.spec.rfc.join("; "),
+            if requires.is_empty() { "-".to_owned() } else { requires.join(",") },
+            case.spec.tags.join(",")
+        );
+    }
+    println!("{} cases", cases.len());
+    Ok(())
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    if args.list_faults {
+        for fault in Fault::ALL {
+            println!("{:<34} {:<18} {}", fault.name(), fault.rfc(), fault.description());
+        }
+        return Ok(());
+    }
+    let mut config = faults(&args.fault)?;
+    config.latency = args.latency;
+    config.rate_limit = args.rate_limit;
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let server = MockServer::start(config, args.addr)
+            .await
+            .with_context(|| format!("failed to listen on {}", args.addr))?;
+        let credentials = server.credentials();
+        println!("SCIM base URL:       {}", server.base_url());
+        println!("SCIM bearer token:   {}", credentials.scim_token);
+        println!("API key (non-SCIM):  {}", credentials.api_key);
+        println!("other tenant token:  {}", credentials.other_tenant_token);
+        if !args.fault.is_empty() {
+            println!("faults on:           {}", args.fault.join(", "));
+        }
+        println!("Ctrl-C to stop.");
+        tokio::signal::ctrl_c()
+            .await
+            .context("failed to wait for Ctrl-C")?;
+        server.shutdown().await;
+        Ok(())
+    })
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((text, "ms"), |at| text.split_at(at));
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 50ms or 2s"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(value)),
+        "s" => Ok(Duration::from_secs(value)),
+        _ => Err(format!("`{text}`: use ms or s")),
+    }
+}

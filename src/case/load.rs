@@ -1,0 +1,496 @@
+//! Loading case files: YAML → typed cases, every problem reported with `file:line:column`
+//! before anything runs.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use serde_saphyr::{Location, Spanned};
+use thiserror::Error;
+
+use super::model::{CaseFile, Expect, Request, Step};
+use super::template::{self, BUILTINS, REPEAT_INDEX, Template};
+
+/// A loaded, validated case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The trial name: the file's path below the cases folder, `::`-separated, e.g. `users::create`.
+    pub id: String,
+    /// The file as a person would open it, e.g. `cases/users/create.yaml`.
+    pub file: String,
+    /// The first path segment, e.g. `users`.
+    pub area: String,
+    pub spec: CaseFile,
+}
+
+impl Case {
+    /// `file:line:column` of step `index`.
+    pub fn step_location(&self, index: usize) -> String {
+        let step = &self.spec.steps[index];
+        format!(
+            "{}:{}:{}",
+            self.file,
+            step.referenced.line(),
+            step.referenced.column()
+        )
+    }
+}
+
+/// A problem in a case file, pointing at the offending place.
+#[derive(Debug, Error, Diagnostic)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct CaseDiagnostic {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+    #[help]
+    pub help: Option<String>,
+    #[source_code]
+    source_code: NamedSource<Arc<str>>,
+    #[label("here")]
+    span: SourceSpan,
+}
+
+impl CaseDiagnostic {
+    /// The message with the offending lines of the file and a caret, as miette draws it.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let handler = miette::GraphicalReportHandler::new_themed(
+            miette::GraphicalTheme::unicode_nocolor(),
+        );
+        match handler.render_report(&mut out, self) {
+            Ok(()) => out,
+            Err(_) => self.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum CaseError {
+    #[error("failed to read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no case files (*.yaml) found in {}", .0.display())]
+    Empty(PathBuf),
+    #[error("{} case file problem(s):\n{}", .0.len(), render_all(.0))]
+    Invalid(Vec<CaseDiagnostic>),
+}
+
+fn render_all(diagnostics: &[CaseDiagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| match &d.help {
+            Some(help) => format!("  {d}\n    help: {help}"),
+            None => format!("  {d}"),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Names the loader checks references against, supplied by the later stages.
+#[derive(Debug, Clone, Default)]
+pub struct KnownNames {
+    pub schemas: BTreeSet<String>,
+    pub rules: BTreeSet<String>,
+}
+
+/// A case file's text and the path it is known by.
+#[derive(Debug, Clone)]
+pub struct CaseSource {
+    /// Path relative to the cases folder, `/`-separated, e.g. `users/create.yaml`.
+    pub relative: String,
+    /// Shown in messages, e.g. `cases/users/create.yaml`.
+    pub display: String,
+    pub text: Arc<str>,
+}
+
+/// Reads every `*.yaml` below `dir`, sorted by path.
+pub fn read_dir(dir: &Path) -> Result<Vec<CaseSource>, CaseError> {
+    let mut files = Vec::new();
+    collect_yaml(dir, dir, &mut files)?;
+    if files.is_empty() {
+        return Err(CaseError::Empty(dir.to_owned()));
+    }
+    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    Ok(files)
+}
+
+fn collect_yaml(root: &Path, dir: &Path, out: &mut Vec<CaseSource>) -> Result<(), CaseError> {
+    let read_err = |source| CaseError::Read {
+        path: dir.to_owned(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(read_err)? {
+        let path = entry.map_err(read_err)?.path();
+        if path.is_dir() {
+            collect_yaml(root, &path, out)?;
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            let text = std::fs::read_to_string(&path).map_err(|source| CaseError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            out.push(CaseSource {
+                relative,
+                display: path.display().to_string(),
+                text: text.into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The catalogue compiled into the binary from `cases/`.
+pub fn embedded() -> Vec<CaseSource> {
+    crate::catalog::CASES
+        .iter()
+        .map(|(relative, text)| CaseSource {
+            relative: (*relative).to_owned(),
+            display: format!("cases/{relative}"),
+            text: Arc::from(*text),
+        })
+        .collect()
+}
+
+/// Parses and validates every source; all problems of all files are reported together.
+pub fn load(sources: &[CaseSource], known: &KnownNames) -> Result<Vec<Case>, CaseError> {
+    let mut cases = Vec::new();
+    let mut problems = Vec::new();
+    for source in sources {
+        match load_one(source, known) {
+            Ok(case) => cases.push(case),
+            Err(mut diagnostics) => problems.append(&mut diagnostics),
+        }
+    }
+    if problems.is_empty() {
+        Ok(cases)
+    } else {
+        Err(CaseError::Invalid(problems))
+    }
+}
+
+fn load_one(source: &CaseSource, known: &KnownNames) -> Result<Case, Vec<CaseDiagnostic>> {
+    let spec: CaseFile = serde_saphyr::from_str(&source.text).map_err(|err| {
+        let location = err.location().unwrap_or(Location::UNKNOWN);
+        vec![diagnostic(source, location, first_line(&err.to_string()), None)]
+    })?;
+    let problems = validate(&spec, known)
+        .into_iter()
+        .map(|(location, message, help)| diagnostic(source, location, message, help))
+        .collect::<Vec<_>>();
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let stem = source
+        .relative
+        .strip_suffix(".yaml")
+        .or_else(|| source.relative.strip_suffix(".yml"))
+        .unwrap_or(&source.relative);
+    Ok(Case {
+        id: stem.replace('/', "::"),
+        area: stem.split('/').next().unwrap_or(stem).to_owned(),
+        file: source.display.clone(),
+        spec,
+    })
+}
+
+/// serde-saphyr renders its own snippet below the first line; we render ours with miette.
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_owned()
+}
+
+fn diagnostic(
+    source: &CaseSource,
+    location: Location,
+    message: String,
+    help: Option<String>,
+) -> CaseDiagnostic {
+    let offset = location
+        .span()
+        .byte_offset()
+        .and_then(|o| usize::try_from(o).ok())
+        .unwrap_or(0)
+        .min(source.text.len());
+    CaseDiagnostic {
+        file: source.display.clone(),
+        line: location.line(),
+        column: location.column(),
+        message,
+        help,
+        source_code: NamedSource::new(&source.display, source.text.clone()),
+        span: SourceSpan::new(offset.into(), 0),
+    }
+}
+
+type Problem = (Location, String, Option<String>);
+
+/// Checks what the types cannot: references to schemas, rules and variables, and step shape.
+fn validate(spec: &CaseFile, known: &KnownNames) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let case_location = spec
+        .steps
+        .first()
+        .map(|s| s.referenced)
+        .unwrap_or(Location::UNKNOWN);
+    if spec.rfc.is_empty() {
+        problems.push((
+            case_location,
+            "`rfc` must name at least one section, e.g. `RFC 7644 §3.6`".into(),
+            None,
+        ));
+    }
+    if spec.steps.is_empty() {
+        problems.push((case_location, "a case needs at least one step".into(), None));
+    }
+    let mut defined: BTreeSet<String> = BUILTINS.iter().map(|s| (*s).to_owned()).collect();
+    let mut writes = false;
+    for (index, step) in spec.steps.iter().enumerate() {
+        let at = step.referenced;
+        let mut problem = |message: String, help: Option<String>| {
+            problems.push((at, format!("step {} ({}): {message}", index + 1, step.name), help))
+        };
+        let value = &step.value;
+        match (&value.request, &value.walk) {
+            (Some(_), Some(_)) => problem("has both `request` and `walk`; give one".into(), None),
+            (None, None) => problem("needs a `request` or a `walk`".into(), None),
+            _ => {}
+        }
+        if value.repeat == Some(0) {
+            problem("`repeat` must be at least 1".into(), None);
+        }
+        if value.walk.as_ref().is_some_and(|w| w.count == 0) {
+            problem("a walk's `count` must be at least 1".into(), None);
+        }
+        writes |= value.request.as_ref().is_some_and(|r| r.method.is_write());
+
+        let mut in_request: BTreeSet<String> = defined.clone();
+        if value.repeat.is_some() {
+            in_request.insert(REPEAT_INDEX.to_owned());
+        }
+        for (field, text) in request_templates(value) {
+            check_template(field, &text, &in_request, &mut problem);
+        }
+        // A step's own captures are taken before its expectations are checked.
+        let mut in_expect = in_request;
+        in_expect.extend(value.capture.keys().cloned());
+        for (field, text) in expect_templates(&value.expect) {
+            check_template(field, &text, &in_expect, &mut problem);
+        }
+        check_expect(&value.expect, known, &mut problems, at, index, &value.name);
+        defined.extend(value.capture.keys().cloned());
+    }
+    if spec.read_only && writes {
+        problems.push((
+            case_location,
+            "`read_only: true` but a step sends POST, PUT, PATCH or DELETE".into(),
+            None,
+        ));
+    }
+    problems
+}
+
+fn request_templates(step: &Step) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(Request {
+        path,
+        query,
+        headers,
+        body,
+        raw_body,
+        ..
+    }) = &step.request
+    {
+        out.push(("request.path", path.clone()));
+        out.extend(query.values().map(|v| ("request.query", v.clone())));
+        out.extend(headers.values().map(|v| ("request.headers", v.clone())));
+        if let Some(body) = body {
+            out.extend(
+                template::strings_in(body)
+                    .into_iter()
+                    .map(|s| ("request.body", s.to_owned())),
+            );
+        }
+        if let Some(raw) = raw_body {
+            out.push(("request.raw_body", raw.clone()));
+        }
+    }
+    if let Some(walk) = &step.walk {
+        out.push(("walk.path", walk.path.clone()));
+        out.extend(walk.query.values().map(|v| ("walk.query", v.clone())));
+    }
+    out
+}
+
+fn expect_templates(expect: &Expect) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for assertion in expect.headers.values() {
+        out.extend(assertion.equals.iter().map(|v| ("expect.headers", v.clone())));
+    }
+    for assertion in expect.json.values() {
+        let values = [
+            &assertion.equals,
+            &assertion.not_equals,
+            &assertion.contains,
+            &assertion.not_contains,
+            &assertion.each,
+            &assertion.length,
+            &assertion.gt,
+            &assertion.ge,
+            &assertion.lt,
+            &assertion.le,
+        ];
+        for value in values.into_iter().flatten() {
+            out.extend(
+                template::strings_in(value)
+                    .into_iter()
+                    .map(|s| ("expect.json", s.to_owned())),
+            );
+        }
+        if let Some(text) = &assertion.equals_ignore_case {
+            out.push(("expect.json", text.clone()));
+        }
+        for value in assertion.one_of.iter().flatten() {
+            out.extend(
+                template::strings_in(value)
+                    .into_iter()
+                    .map(|s| ("expect.json", s.to_owned())),
+            );
+        }
+    }
+    out
+}
+
+fn check_template(
+    field: &str,
+    text: &str,
+    defined: &BTreeSet<String>,
+    problem: &mut impl FnMut(String, Option<String>),
+) {
+    match Template::parse(text) {
+        Err(err) => problem(format!("in `{field}`: {err}"), None),
+        Ok(template) => {
+            for name in template.variables() {
+                if !defined.contains(name) {
+                    let help = suggest(name, defined.iter().map(String::as_str))
+                        .map(|s| format!("did you mean `${{{s}}}`?"))
+                        .or_else(|| {
+                            Some(format!(
+                                "variables come from `capture` in an earlier step or are built in ({})",
+                                BUILTINS.join(", ")
+                            ))
+                        });
+                    problem(
+                        format!("in `{field}`: variable `${{{name}}}` is not defined"),
+                        help,
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_expect(
+    expect: &Expect,
+    known: &KnownNames,
+    problems: &mut Vec<Problem>,
+    step_at: Location,
+    index: usize,
+    step_name: &str,
+) {
+    let label = |message: String| format!("step {} ({step_name}): {message}", index + 1);
+    if let Some(Spanned {
+        value, referenced, ..
+    }) = &expect.schema
+        && !known.schemas.contains(value)
+    {
+        problems.push((
+            *referenced,
+            label(format!("unknown schema `{value}`")),
+            Some(help_for(value, &known.schemas, "schemas")),
+        ));
+    }
+    for rule in &expect.rules {
+        if !known.rules.contains(&rule.value) {
+            problems.push((
+                rule.referenced,
+                label(format!("unknown rule `{}`", rule.value)),
+                Some(help_for(&rule.value, &known.rules, "rules")),
+            ));
+        }
+    }
+    for (name, assertion) in &expect.headers {
+        if let Some(pattern) = &assertion.matches
+            && let Err(err) = regex::Regex::new(pattern)
+        {
+            problems.push((
+                step_at,
+                label(format!("header `{name}`: bad regular expression: {err}")),
+                None,
+            ));
+        }
+    }
+    for (pointer, assertion) in &expect.json {
+        if !pointer.is_empty() && !pointer.starts_with('/') {
+            problems.push((
+                step_at,
+                label(format!(
+                    "`{pointer}` is not a JSON pointer (it must start with `/`)"
+                )),
+                Some(format!("write `/{pointer}`")),
+            ));
+        }
+        if let Some(pattern) = &assertion.matches
+            && let Err(err) = regex::Regex::new(pattern)
+        {
+            problems.push((
+                step_at,
+                label(format!("`{pointer}`: bad regular expression: {err}")),
+                None,
+            ));
+        }
+    }
+}
+
+fn help_for(name: &str, known: &BTreeSet<String>, what: &str) -> String {
+    match suggest(name, known.iter().map(String::as_str)) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => format!(
+            "known {what}: {}",
+            known.iter().cloned().collect::<Vec<_>>().join(", ")
+        ),
+    }
+}
+
+/// The closest known name, when it is close enough to be a typo.
+fn suggest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .map(|candidate| (edit_distance(name, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
+        .min()
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}

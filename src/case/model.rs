@@ -1,0 +1,520 @@
+//! The case file format: what a case author writes in `cases/**/*.yaml`.
+//!
+//! Every struct denies unknown keys, and the JSON Schema published as `schemas/case.schema.json`
+//! is generated from these types (see [`case_json_schema`]).
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+/// One conformance case: a named sequence of HTTP steps against the target.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    /// A short title, e.g. "DELETE removes the user for good".
+    pub name: String,
+    /// What the case proves and why it matters to an identity provider.
+    pub description: String,
+    /// The sections this case checks, e.g. `RFC 7644 §3.6`.
+    pub rfc: Vec<String>,
+    /// How binding the checked behaviour is.
+    pub level: Level,
+    /// Free-form tags, e.g. `auth`, `soft-delete`, `paging`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Capabilities the target must advertise; otherwise the case is skipped.
+    #[serde(default)]
+    pub requires: Vec<Capability>,
+    /// True when the case sends no POST/PUT/PATCH/DELETE (safe on a read-only run).
+    #[serde(default)]
+    pub read_only: bool,
+    /// The steps, run in order; the case stops at the first failing step.
+    #[schemars(with = "Vec<Step>")]
+    pub steps: Vec<Spanned<Step>>,
+}
+
+/// The requirement level of RFC 2119.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
+pub enum Level {
+    #[serde(rename = "MUST")]
+    Must,
+    #[serde(rename = "SHOULD")]
+    Should,
+    #[serde(rename = "MAY")]
+    May,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::May => "MAY",
+        })
+    }
+}
+
+/// An optional feature of a SCIM service provider, discovered from `/ServiceProviderConfig`
+/// and `/ResourceTypes`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// `patch.supported` (RFC 7644 §3.5.2).
+    Patch,
+    /// `filter.supported` (RFC 7644 §3.4.2.2).
+    Filter,
+    /// `sort.supported` (RFC 7644 §3.4.2.3).
+    Sort,
+    /// `etag.supported` (RFC 7644 §3.14).
+    Etag,
+    /// `bulk.supported` (RFC 7644 §3.7).
+    Bulk,
+    /// `changePassword.supported` (RFC 7643 §5).
+    ChangePassword,
+    /// A `Group` resource type (RFC 7643 §4.2).
+    Groups,
+    /// The enterprise User extension (RFC 7643 §4.3) in the User resource type.
+    EnterpriseUser,
+    /// `pagination.cursor` (RFC 9865 §4).
+    CursorPaging,
+}
+
+impl Capability {
+    pub const ALL: &'static [Capability] = &[
+        Capability::Patch,
+        Capability::Filter,
+        Capability::Sort,
+        Capability::Etag,
+        Capability::Bulk,
+        Capability::ChangePassword,
+        Capability::Groups,
+        Capability::EnterpriseUser,
+        Capability::CursorPaging,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Patch => "patch",
+            Capability::Filter => "filter",
+            Capability::Sort => "sort",
+            Capability::Etag => "etag",
+            Capability::Bulk => "bulk",
+            Capability::ChangePassword => "change-password",
+            Capability::Groups => "groups",
+            Capability::EnterpriseUser => "enterprise-user",
+            Capability::CursorPaging => "cursor-paging",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Capability> {
+        Capability::ALL.iter().copied().find(|c| c.name() == name)
+    }
+}
+
+impl fmt::Display for Capability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One step: either a single `request` or a paging `walk`, then expectations and captures.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// What the step does, shown in failure messages.
+    pub name: String,
+    /// Which credential the step sends.
+    #[serde(default)]
+    pub auth: Auth,
+    /// Run the step this many times; `${i}` is 1, 2, … in each run.
+    pub repeat: Option<u32>,
+    /// A single HTTP request.
+    pub request: Option<Request>,
+    /// Page through a list until done, asserting the paging invariants on every page.
+    pub walk: Option<Walk>,
+    /// What the response must look like (for a walk: what every page must look like).
+    #[serde(default)]
+    pub expect: Expect,
+    /// Variables taken from the response for later steps.
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, Capture>")]
+    pub capture: IndexMap<String, Capture>,
+}
+
+/// The credential a step sends in `Authorization`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Auth {
+    /// The SCIM bearer token.
+    #[default]
+    Scim,
+    /// No `Authorization` header.
+    None,
+    /// A well-formed bearer token that no one issued.
+    Wrong,
+    /// An `Authorization` header that is not a bearer credential at all.
+    Malformed,
+    /// The vendor's general API key (not a SCIM credential); skipped when none is configured.
+    ApiKey,
+    /// A valid SCIM token of another tenant; skipped when none is configured.
+    OtherTenant,
+}
+
+impl Auth {
+    pub fn name(self) -> &'static str {
+        match self {
+            Auth::Scim => "scim",
+            Auth::None => "none",
+            Auth::Wrong => "wrong",
+            Auth::Malformed => "malformed",
+            Auth::ApiKey => "api-key",
+            Auth::OtherTenant => "other-tenant",
+        }
+    }
+}
+
+/// HTTP methods SCIM uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum Method {
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "POST")]
+    Post,
+    #[serde(rename = "PUT")]
+    Put,
+    #[serde(rename = "PATCH")]
+    Patch,
+    #[serde(rename = "DELETE")]
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Whether the request may change the target's data.
+    pub fn is_write(self) -> bool {
+        !matches!(self, Method::Get)
+    }
+}
+
+/// A request. Strings in `path`, `query`, `headers` and `body` may use `${variables}`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Request {
+    pub method: Method,
+    /// Relative to the base URL, e.g. `/Users/${id}`.
+    pub path: String,
+    #[serde(default)]
+    pub query: IndexMap<String, String>,
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    /// A JSON body (written as YAML); sent as `application/scim+json` unless `headers` says otherwise.
+    pub body: Option<Value>,
+    /// A body sent verbatim, for malformed-input cases.
+    pub raw_body: Option<String>,
+}
+
+/// A paging walk over a list endpoint (RFC 7644 §3.4.2.4, RFC 9865).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Walk {
+    /// The list endpoint, e.g. `/Users`.
+    pub path: String,
+    /// Query parameters repeated on every page (e.g. a `filter` on the case's own prefix).
+    #[serde(default)]
+    pub query: IndexMap<String, String>,
+    /// Index (`startIndex`/`count`) or cursor (`cursor`/`nextCursor`) paging.
+    #[serde(default)]
+    pub mode: WalkMode,
+    /// The page size to ask for.
+    pub count: u32,
+    /// How many items the whole walk must yield; `totalResults` must say the same.
+    pub total: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum WalkMode {
+    #[default]
+    Index,
+    Cursor,
+}
+
+/// Expectations on a response.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// One status code or a list of acceptable ones.
+    pub status: Option<StatusSet>,
+    /// Header assertions by (case-insensitive) header name.
+    #[serde(default)]
+    pub headers: IndexMap<String, HeaderAssert>,
+    /// A schema name from `schemas/` the body must validate against.
+    #[schemars(with = "Option<String>")]
+    pub schema: Option<Spanned<String>>,
+    /// Assertions on the body by JSON pointer (`""` is the whole body).
+    #[serde(default)]
+    pub json: IndexMap<String, JsonAssert>,
+    /// Named checks implemented in Rust for rules a JSON Schema cannot state.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub rules: Vec<Spanned<String>>,
+    /// Snapshot the normalized body with insta.
+    #[serde(default)]
+    pub snapshot: bool,
+}
+
+/// Acceptable status codes: `status: 201` or `status: [200, 204]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusSet(pub Vec<u16>);
+
+impl StatusSet {
+    pub fn allows(&self, status: u16) -> bool {
+        self.0.contains(&status)
+    }
+}
+
+impl fmt::Display for StatusSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let codes: Vec<String> = self.0.iter().map(u16::to_string).collect();
+        f.write_str(&codes.join(" or "))
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusSet {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StatusVisitor;
+
+        fn code<E: de::Error>(value: u64) -> Result<u16, E> {
+            u16::try_from(value)
+                .ok()
+                .filter(|c| (100..=599).contains(c))
+                .ok_or_else(|| E::custom(format!("{value} is not an HTTP status code (100-599)")))
+        }
+
+        impl<'de> Visitor<'de> for StatusVisitor {
+            type Value = StatusSet;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an HTTP status code or a list of them")
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<StatusSet, E> {
+                Ok(StatusSet(vec![code(value)?]))
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<StatusSet, E> {
+                let value = u64::try_from(value).map_err(|_| E::custom("negative status code"))?;
+                self.visit_u64(value)
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StatusSet, A::Error> {
+                let mut codes = Vec::new();
+                while let Some(value) = seq.next_element::<u64>()? {
+                    codes.push(code(value)?);
+                }
+                if codes.is_empty() {
+                    return Err(de::Error::custom("the list of status codes is empty"));
+                }
+                Ok(StatusSet(codes))
+            }
+        }
+
+        deserializer.deserialize_any(StatusVisitor)
+    }
+}
+
+impl JsonSchema for StatusSet {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StatusSet".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "One status code or a list of acceptable ones.",
+            "anyOf": [
+                { "type": "integer", "minimum": 100, "maximum": 599 },
+                { "type": "array", "items": { "type": "integer", "minimum": 100, "maximum": 599 }, "minItems": 1 }
+            ]
+        })
+    }
+}
+
+/// Assertions on one response header. All given keys must hold.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderAssert {
+    /// `true`: the header must be there; `false`: it must not be.
+    pub present: Option<bool>,
+    /// Exact value (after `${variable}` interpolation).
+    pub equals: Option<String>,
+    /// A regular expression the value must match.
+    pub matches: Option<String>,
+}
+
+/// Assertions on the value at one JSON pointer. All given keys must hold.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JsonAssert {
+    /// The value must be present (`true`) or absent (`false`).
+    pub present: Option<bool>,
+    /// Shorthand for `present: false`.
+    pub absent: Option<bool>,
+    /// Deep equality; a string `"${x}"` stands for the captured value itself.
+    pub equals: Option<Value>,
+    /// Deep inequality.
+    pub not_equals: Option<Value>,
+    /// Case-insensitive string equality (for `caseExact: false` attributes).
+    pub equals_ignore_case: Option<String>,
+    /// The JSON type.
+    #[serde(rename = "type")]
+    pub kind: Option<JsonType>,
+    /// A string contains this substring; an array has an element matching this value
+    /// (objects match when every given member matches).
+    pub contains: Option<Value>,
+    /// The negation of `contains`.
+    pub not_contains: Option<Value>,
+    /// Every element of the array matches this value (objects: every given member matches).
+    pub each: Option<Value>,
+    /// The length of an array, string or object.
+    pub length: Option<Value>,
+    /// A regular expression a string value must match.
+    pub matches: Option<String>,
+    /// The value is one of these.
+    pub one_of: Option<Vec<Value>>,
+    /// Numeric comparisons.
+    pub gt: Option<Value>,
+    pub ge: Option<Value>,
+    pub lt: Option<Value>,
+    pub le: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonType {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Object,
+    Array,
+    Null,
+}
+
+impl JsonType {
+    pub fn of(value: &Value) -> &'static [JsonType] {
+        match value {
+            Value::String(_) => &[JsonType::String],
+            Value::Number(n) if n.is_i64() || n.is_u64() => &[JsonType::Integer, JsonType::Number],
+            Value::Number(_) => &[JsonType::Number],
+            Value::Bool(_) => &[JsonType::Boolean],
+            Value::Object(_) => &[JsonType::Object],
+            Value::Array(_) => &[JsonType::Array],
+            Value::Null => &[JsonType::Null],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            JsonType::String => "string",
+            JsonType::Number => "number",
+            JsonType::Integer => "integer",
+            JsonType::Boolean => "boolean",
+            JsonType::Object => "object",
+            JsonType::Array => "array",
+            JsonType::Null => "null",
+        }
+    }
+}
+
+/// Where a captured variable comes from: `id: /id` (a JSON pointer into the body) or
+/// `location: { header: Location }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Capture {
+    Body(String),
+    Header(String),
+}
+
+impl<'de> Deserialize<'de> for Capture {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CaptureVisitor;
+
+        impl<'de> Visitor<'de> for CaptureVisitor {
+            type Value = Capture;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON pointer such as `/id`, or `{ header: NAME }`")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Capture, E> {
+                if value.is_empty() || value.starts_with('/') {
+                    Ok(Capture::Body(value.to_owned()))
+                } else {
+                    Err(E::custom(format!(
+                        "`{value}` is not a JSON pointer (it must start with `/`)"
+                    )))
+                }
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Capture, A::Error> {
+                let key: String = map
+                    .next_key()?
+                    .ok_or_else(|| de::Error::custom("expected `header: NAME`"))?;
+                if key != "header" {
+                    return Err(de::Error::unknown_field(&key, &["header"]));
+                }
+                let name: String = map.next_value()?;
+                if let Some(extra) = map.next_key::<String>()? {
+                    return Err(de::Error::unknown_field(&extra, &[]));
+                }
+                Ok(Capture::Header(name))
+            }
+        }
+
+        deserializer.deserialize_any(CaptureVisitor)
+    }
+}
+
+impl JsonSchema for Capture {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Capture".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A JSON pointer into the response body, or a response header.",
+            "anyOf": [
+                { "type": "string", "pattern": "^(/.*)?$" },
+                {
+                    "type": "object",
+                    "properties": { "header": { "type": "string" } },
+                    "required": ["header"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
+/// The JSON Schema of the case format, published as `schemas/case.schema.json`.
+pub fn case_json_schema() -> Value {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<CaseFile>();
+    schema.to_value()
+}

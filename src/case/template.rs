@@ -1,0 +1,408 @@
+//! `${…}` interpolation in case strings.
+//!
+//! A template is literal text with expressions: `${name}` reads a variable (a capture or a
+//! built-in), and `${user:alice}`, `${email:alice}`, `${name:alice}` generate values unique to the
+//! case run. Arguments may nest: `${user:member-${i}}`.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde_json::Value;
+use thiserror::Error;
+
+/// Variables every case can read without capturing them.
+pub const BUILTINS: &[&str] = &["runPrefix", "casePrefix", "baseUrl", "uuid"];
+/// The variable a `repeat` step defines.
+pub const REPEAT_INDEX: &str = "i";
+
+/// Generator functions, each making a value under the case's unique prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generator {
+    /// `${user:x}`: a unique userName, shaped as an e-mail address (many vendors require that).
+    User,
+    /// `${email:x}`: a unique e-mail address, distinct from the userName.
+    Email,
+    /// `${name:x}`: a unique display name or external id.
+    Name,
+}
+
+impl Generator {
+    fn from_name(name: &str) -> Option<Generator> {
+        match name {
+            "user" => Some(Generator::User),
+            "email" => Some(Generator::Email),
+            "name" => Some(Generator::Name),
+            _ => None,
+        }
+    }
+
+    pub fn generate(self, case_prefix: &str, arg: &str) -> String {
+        match self {
+            Generator::User => format!("{case_prefix}-{arg}@example.com"),
+            Generator::Email => format!("{case_prefix}-{arg}@mail.example.com"),
+            Generator::Name => format!("{case_prefix}-{arg}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Literal(String),
+    Variable(String),
+    Generate(Generator, Template),
+}
+
+/// A parsed template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum TemplateError {
+    #[error("unclosed `${{` in `{0}`")]
+    Unclosed(String),
+    #[error("empty `${{}}` in `{0}`")]
+    Empty(String),
+    #[error("unknown generator `{name}:` in `{text}` (known: user, email, name)")]
+    UnknownGenerator { name: String, text: String },
+    #[error("`{0}` is not a variable name (letters, digits, `_` and `.` only)")]
+    BadName(String),
+}
+
+/// What a template needs to render.
+pub trait Scope {
+    /// The value of a variable, if defined.
+    fn variable(&self, name: &str) -> Option<&Value>;
+    /// The prefix generators build on.
+    fn case_prefix(&self) -> &str;
+}
+
+/// A variable the scope did not define at render time.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("variable `{0}` is not defined")]
+pub struct Undefined(pub String);
+
+impl Template {
+    pub fn parse(text: &str) -> Result<Template, TemplateError> {
+        let (template, rest) = parse_until(text, text, false)?;
+        debug_assert!(rest.is_empty());
+        Ok(template)
+    }
+
+    /// Every variable the template reads (generators read only the case prefix).
+    pub fn variables(&self) -> BTreeSet<&str> {
+        let mut names = BTreeSet::new();
+        self.collect_variables(&mut names);
+        names
+    }
+
+    fn collect_variables<'a>(&'a self, names: &mut BTreeSet<&'a str>) {
+        for part in &self.parts {
+            match part {
+                Part::Literal(_) => {}
+                Part::Variable(name) => {
+                    names.insert(name.as_str());
+                }
+                Part::Generate(_, arg) => arg.collect_variables(names),
+            }
+        }
+    }
+
+    pub fn render(&self, scope: &dyn Scope) -> Result<String, Undefined> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => out.push_str(text),
+                Part::Variable(name) => {
+                    let value = scope
+                        .variable(name)
+                        .ok_or_else(|| Undefined(name.clone()))?;
+                    match value {
+                        Value::String(s) => out.push_str(s),
+                        other => out.push_str(&other.to_string()),
+                    }
+                }
+                Part::Generate(generator, arg) => {
+                    let arg = arg.render(scope)?;
+                    out.push_str(&generator.generate(scope.case_prefix(), &arg));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `Some(name)` when the whole template is one `${name}`: such a string stands for the
+    /// variable's JSON value, keeping its type.
+    fn sole_variable(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [Part::Variable(name)] => Some(name),
+            _ => None,
+        }
+    }
+}
+
+fn parse_until<'t>(
+    whole: &str,
+    mut text: &'t str,
+    nested: bool,
+) -> Result<(Template, &'t str), TemplateError> {
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    loop {
+        let stop = if nested {
+            text.find(['$', '}'])
+        } else {
+            text.find('$')
+        };
+        let Some(at) = stop else {
+            if nested {
+                return Err(TemplateError::Unclosed(whole.to_owned()));
+            }
+            literal.push_str(text);
+            break;
+        };
+        literal.push_str(&text[..at]);
+        text = &text[at..];
+        if text.starts_with('}') {
+            text = &text[1..];
+            break;
+        }
+        if let Some(inner) = text.strip_prefix("${") {
+            if !literal.is_empty() {
+                parts.push(Part::Literal(std::mem::take(&mut literal)));
+            }
+            let (part, rest) = parse_expression(whole, inner)?;
+            parts.push(part);
+            text = rest;
+        } else {
+            literal.push('$');
+            text = &text[1..];
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(Part::Literal(literal));
+    }
+    Ok((Template { parts }, text))
+}
+
+fn parse_expression<'t>(whole: &str, text: &'t str) -> Result<(Part, &'t str), TemplateError> {
+    let head_end = text
+        .find([':', '}', '$'])
+        .ok_or_else(|| TemplateError::Unclosed(whole.to_owned()))?;
+    let head = &text[..head_end];
+    match text[head_end..].chars().next() {
+        Some('}') => {
+            if head.is_empty() {
+                return Err(TemplateError::Empty(whole.to_owned()));
+            }
+            check_name(head)?;
+            Ok((Part::Variable(head.to_owned()), &text[head_end + 1..]))
+        }
+        Some(':') => {
+            let generator =
+                Generator::from_name(head).ok_or_else(|| TemplateError::UnknownGenerator {
+                    name: head.to_owned(),
+                    text: whole.to_owned(),
+                })?;
+            let (arg, rest) = parse_until(whole, &text[head_end + 1..], true)?;
+            Ok((Part::Generate(generator, arg), rest))
+        }
+        _ => Err(TemplateError::BadName(head.to_owned())),
+    }
+}
+
+fn check_name(name: &str) -> Result<(), TemplateError> {
+    if name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
+        Ok(())
+    } else {
+        Err(TemplateError::BadName(name.to_owned()))
+    }
+}
+
+impl fmt::Display for Template {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) => f.write_str(text)?,
+                Part::Variable(name) => write!(f, "${{{name}}}")?,
+                Part::Generate(generator, arg) => {
+                    let name = match generator {
+                        Generator::User => "user",
+                        Generator::Email => "email",
+                        Generator::Name => "name",
+                    };
+                    write!(f, "${{{name}:{arg}}}")?
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every string inside a JSON value (keys included), for load-time checks.
+pub fn strings_in(value: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    collect_strings(value, &mut out);
+    out
+}
+
+fn collect_strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::String(s) => out.push(s),
+        Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        Value::Object(map) => {
+            for (key, v) in map {
+                out.push(key);
+                collect_strings(v, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Renders every string inside a JSON value. A string that is exactly `${name}` becomes the
+/// variable's value with its JSON type, so `equals: "${total}"` compares numbers as numbers.
+pub fn render_value(value: &Value, scope: &dyn Scope) -> Result<Value, RenderError> {
+    Ok(match value {
+        Value::String(text) => {
+            let template = Template::parse(text)?;
+            match template.sole_variable() {
+                Some(name) => scope
+                    .variable(name)
+                    .cloned()
+                    .ok_or_else(|| Undefined(name.to_owned()))?,
+                None => Value::String(template.render(scope)?),
+            }
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| render_value(item, scope))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => {
+            let mut out = serde_json::Map::with_capacity(map.len());
+            for (key, item) in map {
+                out.insert(render_str(key, scope)?, render_value(item, scope)?);
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    })
+}
+
+/// Parses and renders a string template.
+pub fn render_str(text: &str, scope: &dyn Scope) -> Result<String, RenderError> {
+    Ok(Template::parse(text)?.render(scope)?)
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum RenderError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Undefined(#[from] Undefined),
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use serde_json::json;
+
+    use super::*;
+
+    struct Vars(HashMap<&'static str, Value>);
+
+    impl Scope for Vars {
+        fn variable(&self, name: &str) -> Option<&Value> {
+            self.0.get(name)
+        }
+        fn case_prefix(&self) -> &str {
+            "scimcheck-ab12cd-007"
+        }
+    }
+
+    fn vars() -> Vars {
+        Vars(HashMap::from([
+            ("id", json!("2819c223")),
+            ("total", json!(5)),
+            ("i", json!(3)),
+        ]))
+    }
+
+    #[test]
+    fn renders_literals_variables_and_generators() {
+        let cases = [
+            ("/Users/${id}", "/Users/2819c223"),
+            ("no variables", "no variables"),
+            ("cost $5", "cost $5"),
+            ("${total} users", "5 users"),
+            ("${user:alice}", "scimcheck-ab12cd-007-alice@example.com"),
+            ("${email:bob}", "scimcheck-ab12cd-007-bob@mail.example.com"),
+            ("${name:team}", "scimcheck-ab12cd-007-team"),
+            ("${user:member-${i}}", "scimcheck-ab12cd-007-member-3@example.com"),
+            (
+                "userName sw \"${name:}\"",
+                "userName sw \"scimcheck-ab12cd-007-\"",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(render_str(text, &vars()).as_deref(), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_templates() {
+        let cases = [
+            ("${id", TemplateError::Unclosed("${id".into())),
+            ("${}", TemplateError::Empty("${}".into())),
+            (
+                "${nope:x}",
+                TemplateError::UnknownGenerator {
+                    name: "nope".into(),
+                    text: "${nope:x}".into(),
+                },
+            ),
+            ("${a b}", TemplateError::BadName("a b".into())),
+            ("${user:x", TemplateError::Unclosed("${user:x".into())),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(Template::parse(text), Err(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn reports_undefined_variables() {
+        assert_eq!(
+            render_str("/Users/${missing}", &vars()),
+            Err(RenderError::Undefined(Undefined("missing".into())))
+        );
+        let template = Template::parse("${a}-${user:${b}}").unwrap();
+        assert_eq!(template.variables(), BTreeSet::from(["a", "b"]));
+    }
+
+    #[test]
+    fn a_sole_variable_keeps_its_json_type() {
+        let rendered = render_value(
+            &json!({"count": "${total}", "label": "n=${total}", "${id}": [1]}),
+            &vars(),
+        )
+        .unwrap();
+        assert_eq!(
+            rendered,
+            json!({"count": 5, "label": "n=5", "2819c223": [1]})
+        );
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for text in ["a${b}c", "${user:x-${i}}", "plain"] {
+            assert_eq!(Template::parse(text).unwrap().to_string(), text);
+        }
+    }
+}

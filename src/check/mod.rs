@@ -1,0 +1,159 @@
+//! Stage 4: checking a response against a step's expectations — status, headers, JSON Schema,
+//! JSON assertions, named rules and snapshots.
+
+pub mod assert;
+pub mod rules;
+pub mod schema;
+pub mod snapshot;
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::case::model::Expect;
+use crate::case::template::{self, RenderError, Scope};
+use crate::exec::client::Exchange;
+use assert::RenderedJsonAssert;
+use rules::{Rule, RuleInput};
+use schema::SchemaRegistry;
+use snapshot::SnapshotContext;
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// What was checked: `status`, ``header `Location` ``, `` `/meta/location` ``, …
+    pub subject: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: expected {}, got {}",
+            self.subject, self.expected, self.actual
+        )
+    }
+}
+
+/// Checks one exchange against `expect`, whose templates are rendered in `scope`.
+/// `snapshot` is `None` when snapshots are off for this run.
+pub fn check(
+    expect: &Expect,
+    exchange: &Exchange,
+    scope: &dyn Scope,
+    schemas: &SchemaRegistry,
+    snapshot: Option<&SnapshotContext<'_>>,
+) -> Result<Vec<Mismatch>, RenderError> {
+    let response = &exchange.response;
+    let mut out = Vec::new();
+    if let Some(expected) = &expect.status {
+        out.extend(assert::status(expected, response));
+    }
+    for (name, assertion) in &expect.headers {
+        let equals = assertion
+            .equals
+            .as_deref()
+            .map(|text| template::render_str(text, scope))
+            .transpose()?;
+        out.extend(assert::header(name, assertion, equals.as_deref(), response));
+    }
+    let wants_json = expect.schema.is_some() || !expect.json.is_empty() || expect.snapshot;
+    if wants_json && response.json.is_none() {
+        out.push(Mismatch {
+            subject: "body".into(),
+            expected: "a JSON body".into(),
+            actual: describe_non_json(response),
+        });
+    }
+    let body = response.json.as_ref();
+    if let (Some(name), Some(body)) = (&expect.schema, body) {
+        out.extend(
+            schemas
+                .validate(&name.value, body)
+                .into_iter()
+                .map(|violation| Mismatch {
+                    subject: format!("schema `{}`", name.value),
+                    expected: "a valid document".into(),
+                    actual: violation.to_string(),
+                }),
+        );
+    }
+    if body.is_some() {
+        for (pointer, assertion) in &expect.json {
+            let rendered = render_json_assert(assertion, scope)?;
+            out.extend(assert::json(pointer, assertion, &rendered, body));
+        }
+    }
+    for name in &expect.rules {
+        // Rule names were checked at load time.
+        if let Some(rule) = Rule::from_name(&name.value) {
+            let input = RuleInput {
+                status: response.status,
+                headers: &response.headers,
+                body,
+                request_method: exchange.request.method.as_str(),
+                request_url: &exchange.request.url,
+            };
+            out.extend(rule.check(&input).into_iter().map(|violation| Mismatch {
+                subject: format!("rule `{}` ({})", rule.name(), rule.rfc()),
+                expected: rule.description().to_owned(),
+                actual: violation.to_string(),
+            }));
+        }
+    }
+    if let (true, Some(context), Some(body)) = (expect.snapshot, snapshot, body) {
+        out.extend(snapshot::compare(body, context));
+    }
+    Ok(out)
+}
+
+fn render_json_assert(
+    assertion: &crate::case::model::JsonAssert,
+    scope: &dyn Scope,
+) -> Result<RenderedJsonAssert, RenderError> {
+    let value = |v: &Option<Value>| {
+        v.as_ref()
+            .map(|v| template::render_value(v, scope))
+            .transpose()
+    };
+    Ok(RenderedJsonAssert {
+        equals: value(&assertion.equals)?,
+        not_equals: value(&assertion.not_equals)?,
+        equals_ignore_case: assertion
+            .equals_ignore_case
+            .as_deref()
+            .map(|t| template::render_str(t, scope))
+            .transpose()?,
+        contains: value(&assertion.contains)?,
+        not_contains: value(&assertion.not_contains)?,
+        each: value(&assertion.each)?,
+        length: value(&assertion.length)?,
+        one_of: assertion
+            .one_of
+            .as_ref()
+            .map(|options| {
+                options
+                    .iter()
+                    .map(|v| template::render_value(v, scope))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?,
+        gt: value(&assertion.gt)?,
+        ge: value(&assertion.ge)?,
+        lt: value(&assertion.lt)?,
+        le: value(&assertion.le)?,
+    })
+}
+
+/// What came back instead of JSON, in a few words a person can act on.
+pub fn describe_non_json(response: &crate::exec::client::Response) -> String {
+    let content_type = response.header("content-type").unwrap_or("no Content-Type");
+    if response.body.trim().is_empty() {
+        format!("an empty body ({content_type})")
+    } else {
+        let excerpt: String = response.body.chars().take(120).collect();
+        format!("a non-JSON body ({content_type}): {excerpt:?}")
+    }
+}

@@ -1,0 +1,6 @@
+//! Stage 3: executing steps over HTTP — the shared client, variables and captures, paging
+//! walks, and the teardown of everything a case created.
+
+pub mod client;
+pub mod run;
+pub mod walk;

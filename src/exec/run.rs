@@ -1,0 +1,315 @@
+//! Running one case: steps in order, captures into variables, created resources into a ledger
+//! that the teardown empties whatever happened.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::client::{Exchange, Target};
+use super::walk;
+use crate::case::model::{Capture, Method, Request, StatusSet};
+use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope};
+use crate::case::{Auth, Case};
+use crate::check::assert::resolve;
+use crate::check::schema::SchemaRegistry;
+use crate::check::snapshot::SnapshotContext;
+use crate::check::{self, Mismatch};
+
+/// What every case of a run shares.
+pub struct RunContext {
+    pub target: Target,
+    pub schemas: SchemaRegistry,
+    /// Unique to this run; every resource a case creates carries it.
+    pub run_prefix: String,
+    /// `snapshots/<target>` when snapshots are compared, `None` when they are off.
+    pub snapshot_dir: Option<PathBuf>,
+}
+
+/// The outcome of one case.
+#[derive(Debug)]
+pub struct CaseRun {
+    /// Requests sent by the steps, one after another (the case's dependent chain).
+    pub requests: u32,
+    pub duration: Duration,
+    pub failure: Option<StepFailure>,
+    /// Resources the teardown could not delete.
+    pub cleanup_problems: Vec<String>,
+}
+
+/// Why a step failed: the exchange (if one happened) and what did not hold, or an error.
+#[derive(Debug)]
+pub struct StepFailure {
+    pub step: usize,
+    pub step_name: String,
+    /// `file:line:column` of the step.
+    pub location: String,
+    pub exchange: Option<Exchange>,
+    pub mismatches: Vec<Mismatch>,
+    /// A transport or template error, when no response could be checked.
+    pub error: Option<String>,
+}
+
+struct CaseScope {
+    variables: HashMap<String, Value>,
+    case_prefix: String,
+}
+
+impl Scope for CaseScope {
+    fn variable(&self, name: &str) -> Option<&Value> {
+        self.variables.get(name)
+    }
+
+    fn case_prefix(&self) -> &str {
+        &self.case_prefix
+    }
+}
+
+/// A resource the case created and the teardown must delete.
+struct Created {
+    id: String,
+    url: String,
+}
+
+pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> CaseRun {
+    let started = Instant::now();
+    let case_prefix = format!("{}-{case_index:03}", context.run_prefix);
+    let mut scope = CaseScope {
+        variables: HashMap::from([
+            ("runPrefix".into(), Value::String(context.run_prefix.clone())),
+            ("casePrefix".into(), Value::String(case_prefix.clone())),
+            (
+                "baseUrl".into(),
+                Value::String(context.target.base_url().to_owned()),
+            ),
+            (
+                "uuid".into(),
+                Value::String(uuid::Uuid::new_v4().to_string()),
+            ),
+        ]),
+        case_prefix,
+    };
+    let mut ledger: Vec<Created> = Vec::new();
+    let mut requests = 0u32;
+    let mut failure = None;
+
+    'steps: for (index, spanned) in case.spec.steps.iter().enumerate() {
+        let step = &spanned.value;
+        let fail = |exchange: Option<Exchange>, mismatches: Vec<Mismatch>, error: Option<String>| {
+            StepFailure {
+                step: index,
+                step_name: step.name.clone(),
+                location: case.step_location(index),
+                exchange,
+                mismatches,
+                error,
+            }
+        };
+        for iteration in 1..=step.repeat.unwrap_or(1) {
+            if step.repeat.is_some() {
+                scope
+                    .variables
+                    .insert(REPEAT_INDEX.into(), Value::from(iteration));
+            }
+            let snapshot_stem = case.id.rsplit("::").next().unwrap_or(&case.id);
+            let prefixes = [scope.case_prefix.as_str(), context.run_prefix.as_str()];
+            if let Some(walk) = &step.walk {
+                let outcome = walk::run(walk, step, &scope, context, &mut requests).await;
+                if let Err((exchange, mismatches, error)) = outcome {
+                    failure = Some(fail(exchange, mismatches, error));
+                    break 'steps;
+                }
+                continue;
+            }
+            let Some(request) = &step.request else {
+                continue;
+            };
+            let exchange = match send(request, step.auth, &scope, context).await {
+                Ok(exchange) => exchange,
+                Err(error) => {
+                    failure = Some(fail(None, Vec::new(), Some(error)));
+                    break 'steps;
+                }
+            };
+            requests += 1;
+            track_resources(&exchange, context, &mut ledger);
+            let mut mismatches = capture(&step.capture, &exchange, &mut scope.variables);
+            let snapshot = context.snapshot_dir.as_ref().map(|dir| SnapshotContext {
+                dir: dir.clone(),
+                area: &case.area,
+                stem: snapshot_stem,
+                case_file: &case.file,
+                step: index,
+                step_name: &step.name,
+                base_url: context.target.base_url(),
+                prefixes: &prefixes,
+                redactor: context.target.redactor(),
+            });
+            match check::check(
+                &step.expect,
+                &exchange,
+                &scope,
+                &context.schemas,
+                snapshot.as_ref(),
+            ) {
+                Ok(found) => mismatches.extend(found),
+                Err(error) => {
+                    failure = Some(fail(Some(exchange), mismatches, Some(error.to_string())));
+                    break 'steps;
+                }
+            }
+            if !mismatches.is_empty() {
+                failure = Some(fail(Some(exchange), mismatches, None));
+                break 'steps;
+            }
+        }
+    }
+
+    let cleanup_problems = teardown(ledger, context).await;
+    CaseRun {
+        requests,
+        duration: started.elapsed(),
+        failure,
+        cleanup_problems,
+    }
+}
+
+/// Renders and sends a step's request.
+async fn send(
+    request: &Request,
+    auth: Auth,
+    scope: &CaseScope,
+    context: &RunContext,
+) -> Result<Exchange, String> {
+    let render = |text: &str| template::render_str(text, scope);
+    let rendered = || -> Result<_, RenderError> {
+        let path = render(&request.path)?;
+        let query = request
+            .query
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), render(v)?)))
+            .collect::<Result<Vec<_>, RenderError>>()?;
+        let headers = request
+            .headers
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), render(v)?)))
+            .collect::<Result<Vec<_>, RenderError>>()?;
+        let body = match (&request.body, &request.raw_body) {
+            (Some(body), _) => Some(template::render_value(body, scope)?.to_string()),
+            (None, Some(raw)) => Some(render(raw)?),
+            (None, None) => None,
+        };
+        Ok((path, query, headers, body))
+    };
+    let (path, query, headers, body) = rendered().map_err(|e| e.to_string())?;
+    context
+        .target
+        .send(
+            request.method,
+            &context.target.url(&path),
+            &query,
+            &headers,
+            body,
+            auth,
+        )
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Records what a POST created, and forgets what a DELETE removed.
+fn track_resources(exchange: &Exchange, context: &RunContext, ledger: &mut Vec<Created>) {
+    let response = &exchange.response;
+    match exchange.request.method {
+        Method::Post if response.status == 201 => {
+            let Some(id) = response
+                .json
+                .as_ref()
+                .and_then(|body| resolve(body, "/id"))
+                .and_then(Value::as_str)
+            else {
+                return;
+            };
+            // The created resource lives at its Location; without one, below the POSTed path.
+            let url = response
+                .header("location")
+                .filter(|location| location.starts_with(context.target.base_url()))
+                .map(str::to_owned)
+                .unwrap_or_else(|| {
+                    let collection = exchange.request.url.split('?').next().unwrap_or_default();
+                    format!("{}/{id}", collection.trim_end_matches('/'))
+                });
+            ledger.push(Created {
+                id: id.to_owned(),
+                url,
+            });
+        }
+        Method::Delete if (200..300).contains(&response.status) || response.status == 404 => {
+            let path = exchange.request.url.split('?').next().unwrap_or_default();
+            ledger.retain(|created| !path.ends_with(&format!("/{}", created.id)));
+        }
+        _ => {}
+    }
+}
+
+/// Takes captures from the response; a capture that finds nothing is a mismatch.
+fn capture(
+    captures: &indexmap::IndexMap<String, Capture>,
+    exchange: &Exchange,
+    variables: &mut HashMap<String, Value>,
+) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    for (name, source) in captures {
+        let (value, subject) = match source {
+            Capture::Body(pointer) => (
+                exchange
+                    .response
+                    .json
+                    .as_ref()
+                    .and_then(|body| resolve(body, pointer))
+                    .filter(|v| !v.is_null())
+                    .cloned(),
+                format!("capture `{name}` from `{pointer}`"),
+            ),
+            Capture::Header(header) => (
+                exchange
+                    .response
+                    .header(header)
+                    .map(|v| Value::String(v.to_owned())),
+                format!("capture `{name}` from header `{header}`"),
+            ),
+        };
+        match value {
+            Some(value) => {
+                variables.insert(name.clone(), value);
+            }
+            None => out.push(Mismatch {
+                subject,
+                expected: "a value".into(),
+                actual: "nothing there".into(),
+            }),
+        }
+    }
+    out
+}
+
+/// Deletes what the case created, newest first. 404 means someone (the case) already did.
+async fn teardown(ledger: Vec<Created>, context: &RunContext) -> Vec<String> {
+    let mut problems = Vec::new();
+    let gone = StatusSet(vec![200, 202, 204, 404]);
+    for created in ledger.into_iter().rev() {
+        match context
+            .target
+            .send(Method::Delete, &created.url, &[], &[], None, Auth::Scim)
+            .await
+        {
+            Ok(exchange) if gone.allows(exchange.response.status) => {}
+            Ok(exchange) => problems.push(format!(
+                "DELETE {} answered {} while cleaning up",
+                created.url, exchange.response.status
+            )),
+            Err(error) => problems.push(format!("cleanup failed: {error}")),
+        }
+    }
+    problems
+}

@@ -1,0 +1,190 @@
+//! Stage 2: from cases to libtest-mimic trials — what the target can do, and which cases run,
+//! which are skipped and why.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use libtest_mimic::{Completion, Failed, Trial};
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::case::{Capability, Case, Method};
+use crate::check::assert::resolve;
+use crate::exec::client::{ExecError, Target};
+use crate::exec::run::{RunContext, run_case};
+use crate::report::{CaseOutcome, CaseResult, Collector, render_failure};
+use crate::scim::urn;
+
+/// What the target advertises, read from `/ServiceProviderConfig` and `/ResourceTypes`.
+#[derive(Debug, Clone, Default)]
+pub struct Capabilities {
+    pub supported: BTreeSet<Capability>,
+    /// What could not be read, said once at the start of the run.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Error)]
+pub enum PlanError {
+    #[error("the target is unreachable: {0}")]
+    Unreachable(#[from] ExecError),
+}
+
+impl Capabilities {
+    pub async fn discover(target: &Target) -> Result<Capabilities, PlanError> {
+        let mut capabilities = Capabilities::default();
+        let config = fetch(target, "/ServiceProviderConfig", &mut capabilities.warnings).await?;
+        if let Some(config) = &config {
+            let flags = [
+                ("/patch/supported", Capability::Patch),
+                ("/filter/supported", Capability::Filter),
+                ("/sort/supported", Capability::Sort),
+                ("/etag/supported", Capability::Etag),
+                ("/bulk/supported", Capability::Bulk),
+                ("/changePassword/supported", Capability::ChangePassword),
+                ("/pagination/cursor", Capability::CursorPaging),
+            ];
+            for (pointer, capability) in flags {
+                if resolve(config, pointer).and_then(Value::as_bool) == Some(true) {
+                    capabilities.supported.insert(capability);
+                }
+            }
+        }
+        let types = fetch(target, "/ResourceTypes", &mut capabilities.warnings).await?;
+        let types = types
+            .as_ref()
+            .and_then(|list| resolve(list, "/Resources"))
+            .and_then(Value::as_array);
+        for resource_type in types.into_iter().flatten() {
+            let name = resolve(resource_type, "/name").and_then(Value::as_str);
+            if name.is_some_and(|n| n.eq_ignore_ascii_case("Group")) {
+                capabilities.supported.insert(Capability::Groups);
+            }
+            let extensions = resolve(resource_type, "/schemaExtensions")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let enterprise = extensions.iter().any(|e| {
+                resolve(e, "/schema")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.eq_ignore_ascii_case(urn::ENTERPRISE_USER))
+            });
+            if name.is_some_and(|n| n.eq_ignore_ascii_case("User")) && enterprise {
+                capabilities.supported.insert(Capability::EnterpriseUser);
+            }
+        }
+        Ok(capabilities)
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.supported.iter().map(|c| c.name()).collect()
+    }
+}
+
+/// GETs a discovery endpoint; anything but a 200 JSON answer is a warning, not a stop, because
+/// the discovery cases themselves will say what is wrong with it.
+async fn fetch(
+    target: &Target,
+    path: &str,
+    warnings: &mut Vec<String>,
+) -> Result<Option<Value>, PlanError> {
+    let exchange = target
+        .send(
+            Method::Get,
+            &target.url(path),
+            &[],
+            &[],
+            None,
+            crate::case::Auth::Scim,
+        )
+        .await?;
+    match (exchange.response.status, exchange.response.json) {
+        (200, Some(json)) => Ok(Some(json)),
+        (status, _) => {
+            warnings.push(format!(
+                "GET {path} answered {status} without a JSON body; assuming no optional capabilities it would advertise"
+            ));
+            Ok(None)
+        }
+    }
+}
+
+/// How the run treats cases.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// Run only cases that change nothing on the target.
+    pub read_only: bool,
+}
+
+/// Why a case will not run against this target, if it will not.
+pub fn skip_reason(
+    case: &Case,
+    capabilities: &Capabilities,
+    target: &Target,
+    options: PlanOptions,
+) -> Option<String> {
+    let missing: Vec<&str> = case
+        .spec
+        .requires
+        .iter()
+        .filter(|c| !capabilities.supported.contains(c))
+        .map(|c| c.name())
+        .collect();
+    if !missing.is_empty() {
+        return Some(format!(
+            "the target does not advertise {}",
+            missing.join(", ")
+        ));
+    }
+    if let Some(reason) = case
+        .spec
+        .steps
+        .iter()
+        .find_map(|step| target.missing_credential(step.value.auth))
+    {
+        return Some(reason.to_owned());
+    }
+    if options.read_only && !case.spec.read_only {
+        return Some("--read-only: the case writes to the target".into());
+    }
+    None
+}
+
+/// One trial per case. Trials `block_on` the shared runtime; the collector gathers the results
+/// for the report after libtest-mimic is done.
+pub fn trials(
+    cases: Vec<Case>,
+    capabilities: &Capabilities,
+    context: Arc<RunContext>,
+    runtime: tokio::runtime::Handle,
+    collector: Arc<Collector>,
+    options: PlanOptions,
+) -> Vec<Trial> {
+    cases
+        .into_iter()
+        .enumerate()
+        .map(|(index, case)| {
+            let skip = skip_reason(&case, capabilities, &context.target, options);
+            let context = Arc::clone(&context);
+            let runtime = runtime.clone();
+            let collector = Arc::clone(&collector);
+            let name = case.id.clone();
+            Trial::ignorable_test(name, move || {
+                if let Some(reason) = skip {
+                    collector.record(CaseResult::new(&case, CaseOutcome::Skipped(reason.clone())));
+                    return Ok(Completion::ignored_with(reason));
+                }
+                let run = runtime.block_on(run_case(&case, index, &context));
+                let message = render_failure(&case, &run, context.target.redactor());
+                let outcome = match &message {
+                    Some(message) => CaseOutcome::Failed(message.clone()),
+                    None => CaseOutcome::Passed,
+                };
+                collector.record(CaseResult::new(&case, outcome).with_run(&run));
+                match message {
+                    Some(message) => Err(Failed::from(message)),
+                    None => Ok(Completion::Completed),
+                }
+            })
+        })
+        .collect()
+}

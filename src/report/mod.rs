@@ -1,0 +1,200 @@
+//! Stage 5: results → what people read. Failure messages that read like a good bug report, and
+//! a summary of the run.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::case::{Case, Level};
+use crate::exec::client::Exchange;
+use crate::exec::run::CaseRun;
+use crate::redact::Redactor;
+
+/// How one case ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseOutcome {
+    Passed,
+    /// The rendered failure message.
+    Failed(String),
+    /// Why the case did not run.
+    Skipped(String),
+}
+
+/// One case's result, as every report writer sees it.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub id: String,
+    pub file: String,
+    pub area: String,
+    pub level: Level,
+    pub rfc: Vec<String>,
+    pub outcome: CaseOutcome,
+    pub requests: u32,
+    pub duration: Duration,
+    pub cleanup_problems: Vec<String>,
+}
+
+impl CaseResult {
+    pub fn new(case: &Case, outcome: CaseOutcome) -> CaseResult {
+        CaseResult {
+            id: case.id.clone(),
+            file: case.file.clone(),
+            area: case.area.clone(),
+            level: case.spec.level,
+            rfc: case.spec.rfc.clone(),
+            outcome,
+            requests: 0,
+            duration: Duration::ZERO,
+            cleanup_problems: Vec::new(),
+        }
+    }
+
+    pub fn with_run(mut self, run: &CaseRun) -> CaseResult {
+        self.requests = run.requests;
+        self.duration = run.duration;
+        self.cleanup_problems = run.cleanup_problems.clone();
+        self
+    }
+}
+
+/// Gathers results from trials running on many threads.
+#[derive(Debug, Default)]
+pub struct Collector {
+    results: Mutex<Vec<CaseResult>>,
+}
+
+impl Collector {
+    pub fn record(&self, result: CaseResult) {
+        // A poisoned lock only means another trial panicked; its results are still good.
+        let mut results = self.results.lock().unwrap_or_else(|e| e.into_inner());
+        results.push(result);
+    }
+
+    /// The results, sorted by case id.
+    pub fn take(&self) -> Vec<CaseResult> {
+        let mut results = self.results.lock().unwrap_or_else(|e| e.into_inner());
+        let mut taken = std::mem::take(&mut *results);
+        taken.sort_by(|a, b| a.id.cmp(&b.id));
+        taken
+    }
+}
+
+/// Bodies longer than this are cut in messages.
+const BODY_LIMIT: usize = 2_000;
+
+/// The failure message of a case, or `None` when it passed.
+pub fn render_failure(case: &Case, run: &CaseRun, redactor: &Redactor) -> Option<String> {
+    let failure = run.failure.as_ref()?;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: step {} ({}) failed",
+        failure.location,
+        failure.step + 1,
+        failure.step_name
+    );
+    let _ = writeln!(
+        out,
+        "  case:     {} — {} [{}, {}]",
+        case.id,
+        case.spec.name,
+        case.spec.level,
+        case.spec.rfc.join("; ")
+    );
+    if let Some(exchange) = &failure.exchange {
+        write_exchange(&mut out, exchange);
+    }
+    if let Some(error) = &failure.error {
+        let _ = writeln!(out, "  error:    {error}");
+    }
+    if !failure.mismatches.is_empty() {
+        let _ = writeln!(out, "  expected:");
+        for mismatch in &failure.mismatches {
+            let _ = writeln!(out, "    - {mismatch}");
+        }
+    }
+    for problem in &run.cleanup_problems {
+        let _ = writeln!(out, "  cleanup:  {problem}");
+    }
+    Some(redactor.redact(out.trim_end()).into_owned())
+}
+
+fn write_exchange(out: &mut String, exchange: &Exchange) {
+    let request = &exchange.request;
+    let _ = writeln!(out, "  request:  {request}");
+    if let Some(body) = &request.body {
+        let _ = writeln!(out, "            {}", cut(body));
+    }
+    let response = &exchange.response;
+    let content_type = response.header("content-type").unwrap_or("no Content-Type");
+    let _ = writeln!(
+        out,
+        "  response: {} ({content_type}, {} ms)",
+        response.status,
+        response.elapsed.as_millis()
+    );
+    for name in ["location", "etag", "www-authenticate"] {
+        if let Some(value) = response.header(name) {
+            let _ = writeln!(out, "            {name}: {value}");
+        }
+    }
+    if !response.body.trim().is_empty() {
+        let _ = writeln!(out, "            {}", cut(response.body.trim()));
+    }
+}
+
+fn cut(text: &str) -> String {
+    if text.len() <= BODY_LIMIT {
+        return text.to_owned();
+    }
+    let end = (0..=BODY_LIMIT)
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0);
+    format!("{}… ({} bytes in all)", &text[..end], text.len())
+}
+
+/// The closing summary: counts per area, requests made, the longest dependent chain, and
+/// cleanup problems (which never pass silently).
+pub fn summary(results: &[CaseResult], wall: Duration) -> String {
+    let mut areas: BTreeMap<&str, [u32; 3]> = BTreeMap::new();
+    for result in results {
+        let counts = areas.entry(&result.area).or_default();
+        match result.outcome {
+            CaseOutcome::Passed => counts[0] += 1,
+            CaseOutcome::Failed(_) => counts[1] += 1,
+            CaseOutcome::Skipped(_) => counts[2] += 1,
+        }
+    }
+    let mut out = String::from("\nscimcheck summary\n");
+    let _ = writeln!(out, "  {:<24} {:>6} {:>6} {:>7}", "area", "passed", "failed", "skipped");
+    for (area, [passed, failed, skipped]) in &areas {
+        let _ = writeln!(out, "  {area:<24} {passed:>6} {failed:>6} {skipped:>7}");
+    }
+    let requests: u32 = results.iter().map(|r| r.requests).sum();
+    let longest = results.iter().max_by_key(|r| r.requests);
+    let _ = write!(out, "  {requests} requests in {:.2}s", wall.as_secs_f64());
+    if let Some(longest) = longest {
+        let _ = write!(
+            out,
+            "; longest request chain: {} ({} requests)",
+            longest.id, longest.requests
+        );
+    }
+    out.push('\n');
+    let failed_must: Vec<&str> = results
+        .iter()
+        .filter(|r| matches!(r.outcome, CaseOutcome::Failed(_)) && r.level == Level::Must)
+        .map(|r| r.id.as_str())
+        .collect();
+    if !failed_must.is_empty() {
+        let _ = writeln!(out, "  MUST failures: {}", failed_must.join(", "));
+    }
+    for result in results {
+        for problem in &result.cleanup_problems {
+            let _ = writeln!(out, "  cleanup problem in {}: {problem}", result.id);
+        }
+    }
+    out
+}

@@ -1,0 +1,117 @@
+//! The whole pipeline behind `scimcheck run`, as a library call: load cases, discover the
+//! target, plan trials, run them with libtest-mimic, and hand back every result.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use libtest_mimic::{Arguments, Conclusion};
+use thiserror::Error;
+
+use crate::case::{self, CaseError, KnownNames};
+use crate::check::rules::Rule;
+use crate::check::schema::{SchemaError, SchemaRegistry};
+use crate::exec::client::{ClientOptions, Credentials, ExecError, Target};
+use crate::exec::run::RunContext;
+use crate::plan::{self, Capabilities, PlanError, PlanOptions};
+use crate::report::{CaseResult, Collector};
+
+/// Where the cases come from.
+#[derive(Debug, Clone, Default)]
+pub enum CaseSource {
+    /// The catalogue compiled into the binary.
+    #[default]
+    Embedded,
+    /// Every `*.yaml` below a folder.
+    Dir(PathBuf),
+}
+
+/// A run, fully configured.
+#[derive(Debug, Clone)]
+pub struct SuiteConfig {
+    pub base_url: String,
+    pub credentials: Credentials,
+    pub cases: CaseSource,
+    /// `snapshots/<target>` to compare snapshots against; `None` turns snapshots off.
+    pub snapshot_dir: Option<PathBuf>,
+    pub client: ClientOptions,
+    pub plan: PlanOptions,
+    /// libtest arguments: filter, `--exact`, `--skip`, `--list`, `--test-threads`, `--format`, …
+    pub libtest: Arguments,
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct SuiteOutcome {
+    pub conclusion: Conclusion,
+    pub results: Vec<CaseResult>,
+    pub capabilities: Capabilities,
+    pub wall: Duration,
+}
+
+/// Problems that stop a run before any case runs: they are configuration errors, not
+/// conformance failures.
+#[derive(Debug, Error)]
+pub enum SuiteError {
+    #[error(transparent)]
+    Cases(#[from] CaseError),
+    #[error(transparent)]
+    Schemas(#[from] SchemaError),
+    #[error(transparent)]
+    Client(#[from] ExecError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+/// Trials wait on the network, not the CPU: run many at once unless told otherwise.
+pub const DEFAULT_TEST_THREADS: usize = 32;
+
+/// The names case files may refer to.
+pub fn known_names(schemas: &SchemaRegistry) -> KnownNames {
+    KnownNames {
+        schemas: schemas.names().map(str::to_owned).collect(),
+        rules: Rule::ALL.iter().map(|r| r.name().to_owned()).collect(),
+    }
+}
+
+/// Loads and validates the cases, without touching any target.
+pub fn load_cases(source: &CaseSource, schemas: &SchemaRegistry) -> Result<Vec<case::Case>, SuiteError> {
+    let sources = match source {
+        CaseSource::Embedded => case::load::embedded(),
+        CaseSource::Dir(dir) => case::load::read_dir(dir)?,
+    };
+    Ok(case::load::load(&sources, &known_names(schemas))?)
+}
+
+/// Runs the suite. `runtime` is the one runtime every trial blocks on.
+pub fn run(config: SuiteConfig, runtime: &tokio::runtime::Runtime) -> Result<SuiteOutcome, SuiteError> {
+    let schemas = SchemaRegistry::builtin()?;
+    let cases = load_cases(&config.cases, &schemas)?;
+    let target = Target::new(&config.base_url, config.credentials, &config.client)?;
+    let capabilities = runtime.block_on(Capabilities::discover(&target))?;
+    let context = Arc::new(RunContext {
+        target,
+        schemas,
+        run_prefix: format!("scimcheck-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+        snapshot_dir: config.snapshot_dir,
+    });
+    let collector = Arc::new(Collector::default());
+    let trials = plan::trials(
+        cases,
+        &capabilities,
+        Arc::clone(&context),
+        runtime.handle().clone(),
+        Arc::clone(&collector),
+        config.plan,
+    );
+    let mut libtest = config.libtest;
+    libtest.test_threads.get_or_insert(DEFAULT_TEST_THREADS);
+    let started = Instant::now();
+    let conclusion = libtest_mimic::run(&libtest, trials);
+    Ok(SuiteOutcome {
+        conclusion,
+        results: collector.take(),
+        capabilities,
+        wall: started.elapsed(),
+    })
+}
