@@ -36,6 +36,8 @@ enum Command {
     List(ListArgs),
     /// Run the embedded mock SCIM server in the foreground until Ctrl-C.
     Serve(ServeArgs),
+    /// Print the JSON Schema of the case file format (published as schemas/case.schema.json).
+    CaseSchema,
 }
 
 #[derive(Args)]
@@ -129,6 +131,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::List(args) => list(&args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
+        Command::CaseSchema => case_schema().map(|()| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|error| {
         report_error(&error);
@@ -327,6 +330,12 @@ fn serve(args: ServeArgs) -> Result<()> {
         server.shutdown().await;
         Ok(())
     })
+}
+
+fn case_schema() -> Result<()> {
+    let schema = serde_json::to_string_pretty(&scimcheck::case::model::case_json_schema())?;
+    println!("{schema}");
+    Ok(())
 }
 
 fn parse_duration(text: &str) -> Result<Duration, String> {

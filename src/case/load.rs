@@ -258,7 +258,7 @@ fn validate(spec: &CaseFile, known: &KnownNames) -> Vec<Problem> {
     for (index, step) in spec.steps.iter().enumerate() {
         let at = step.referenced;
         let mut problem = |message: String, help: Option<String>| {
-            problems.push((at, format!("step {} ({}): {message}", index + 1, step.name), help))
+            problems.push((at, format!("step {} ({}): {message}", index + 1, step.value.name), help))
         };
         let value = &step.value;
         match (&value.request, &value.walk) {
@@ -493,4 +493,148 @@ fn edit_distance(a: &str, b: &str) -> usize {
         previous = current;
     }
     previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn known() -> KnownNames {
+        KnownNames {
+            schemas: ["user".to_owned(), "error".to_owned()].into(),
+            rules: ["single-primary".to_owned()].into(),
+        }
+    }
+
+    fn source(text: &str) -> CaseSource {
+        CaseSource {
+            relative: "users/sample.yaml".into(),
+            display: "cases/users/sample.yaml".into(),
+            text: text.into(),
+        }
+    }
+
+    const GOOD: &str = r#"name: sample
+description: a sample case
+rfc: ["RFC 7644 §3.3"]
+level: MUST
+tags: [users]
+steps:
+  - name: create
+    request:
+      method: POST
+      path: /Users
+      body: { userName: "${user:a}" }
+    capture: { id: /id, location: { header: Location } }
+    expect:
+      status: [201]
+      schema: user
+      json:
+        /meta/location: { equals: "${location}" }
+  - name: read
+    request: { method: GET, path: "/Users/${id}" }
+    expect: { status: 200, rules: [single-primary] }
+"#;
+
+    /// Loads `text` and returns the one-line messages of its problems.
+    fn problems(text: &str) -> Vec<String> {
+        match load(&[source(text)], &known()) {
+            Ok(_) => Vec::new(),
+            Err(CaseError::Invalid(diagnostics)) => {
+                diagnostics.iter().map(ToString::to_string).collect()
+            }
+            Err(other) => vec![other.to_string()],
+        }
+    }
+
+    fn assert_problem(text: &str, expected: &str) {
+        let found = problems(text);
+        assert!(
+            found.iter().any(|p| p.contains(expected)),
+            "expected a problem containing {expected:?}, got {found:#?}"
+        );
+    }
+
+    #[test]
+    fn loads_a_good_case_with_its_trial_name_and_area() {
+        let cases = load(&[source(GOOD)], &known()).expect("good case loads");
+        assert_eq!(cases[0].id, "users::sample");
+        assert_eq!(cases[0].area, "users");
+        assert_eq!(cases[0].step_location(1), "cases/users/sample.yaml:18:5");
+    }
+
+    #[test]
+    fn rejects_malformed_yaml_with_its_position() {
+        assert_problem("name: [unclosed\n", "cases/users/sample.yaml:");
+        let found = problems("name: x\n  bad: indentation: here\n");
+        assert!(found[0].starts_with("cases/users/sample.yaml:2:"), "{found:?}");
+    }
+
+    #[test]
+    fn rejects_unknown_keys() {
+        let text = GOOD.replace("tags: [users]", "tags: [users]\ncolour: blue");
+        assert_problem(&text, "unknown field `colour`");
+        let text = GOOD.replace("status: 200,", "statuss: 200,");
+        assert_problem(&text, "unknown field `statuss`");
+    }
+
+    #[test]
+    fn rejects_wrong_types_and_values() {
+        assert_problem(&GOOD.replace("level: MUST", "level: OFTEN"), "unknown variant `OFTEN`");
+        assert_problem(&GOOD.replace("status: [201]", "status: [2010]"), "not an HTTP status code");
+        assert_problem(&GOOD.replace("method: POST", "method: FETCH"), "unknown variant `FETCH`");
+        assert_problem(
+            &GOOD.replace("id: /id,", "id: id,"),
+            "is not a JSON pointer",
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_schema_and_rule_names_with_a_suggestion() {
+        let text = GOOD.replace("schema: user", "schema: usr");
+        assert_problem(&text, "cases/users/sample.yaml:15:15: step 1 (create): unknown schema `usr`");
+        let found = load(&[source(&text)], &known()).unwrap_err();
+        assert!(found.to_string().contains("did you mean `user`?"), "{found}");
+        assert_problem(
+            &GOOD.replace("rules: [single-primary]", "rules: [one-primary]"),
+            "unknown rule `one-primary`",
+        );
+    }
+
+    #[test]
+    fn rejects_undefined_variables() {
+        assert_problem(
+            &GOOD.replace("/Users/${id}", "/Users/${idd}"),
+            "step 2 (read): in `request.path`: variable `${idd}` is not defined",
+        );
+        // A capture is not visible in the request of its own step.
+        assert_problem(
+            &GOOD.replace("path: /Users\n", "path: /Users/${id}\n"),
+            "variable `${id}` is not defined",
+        );
+        assert_problem(&GOOD.replace("${user:a}", "${user:a"), "unclosed `${`");
+    }
+
+    #[test]
+    fn rejects_bad_step_shapes() {
+        let text = GOOD.replace(
+            "    request: { method: GET, path: \"/Users/${id}\" }\n",
+            "",
+        );
+        assert_problem(&text, "needs a `request` or a `walk`");
+        assert_problem(&GOOD.replace("rfc: [\"RFC 7644 §3.3\"]", "rfc: []"), "`rfc` must name");
+        let text = GOOD.replace("tags: [users]", "tags: [users]\nread_only: true");
+        assert_problem(&text, "`read_only: true` but a step sends");
+    }
+
+    #[test]
+    fn renders_the_offending_line() {
+        let text = GOOD.replace("schema: user", "schema: usr");
+        let Err(CaseError::Invalid(diagnostics)) = load(&[source(&text)], &known()) else {
+            panic!("expected a problem");
+        };
+        let rendered = diagnostics[0].render();
+        assert!(rendered.contains("schema: usr"), "{rendered}");
+        assert!(rendered.contains("did you mean `user`?"), "{rendered}");
+    }
 }

@@ -160,6 +160,7 @@ fn parse_until<'t>(
                 return Err(TemplateError::Unclosed(whole.to_owned()));
             }
             literal.push_str(text);
+            text = "";
             break;
         };
         literal.push_str(&text[..at]);

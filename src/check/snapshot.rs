@@ -45,9 +45,9 @@ pub fn compare(body: &Value, context: &SnapshotContext<'_>) -> Option<Mismatch> 
         context.step + 1,
         context.step_name
     ));
-    let outcome = std::panic::catch_unwind(|| {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         settings.bind(|| insta::assert_json_snapshot!(name.as_str(), normalized));
-    });
+    }));
     outcome.err().map(|panic| Mismatch {
         subject: "snapshot".into(),
         expected: format!(

@@ -30,8 +30,10 @@ pub struct RunContext {
 /// The outcome of one case.
 #[derive(Debug)]
 pub struct CaseRun {
-    /// Requests sent by the steps, one after another (the case's dependent chain).
+    /// Requests sent by the steps.
     pub requests: u32,
+    /// Round trips one after another, teardown included: the case's critical path.
+    pub chain: u32,
     pub duration: Duration,
     pub failure: Option<StepFailure>,
     /// Resources the teardown could not delete.
@@ -166,9 +168,10 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
         }
     }
 
-    let cleanup_problems = teardown(ledger, context).await;
+    let (cleanup_round_trips, cleanup_problems) = teardown(ledger, context).await;
     CaseRun {
         requests,
+        chain: requests + cleanup_round_trips,
         duration: started.elapsed(),
         failure,
         cleanup_problems,
@@ -293,23 +296,27 @@ fn capture(
     out
 }
 
-/// Deletes what the case created, newest first. 404 means someone (the case) already did.
-async fn teardown(ledger: Vec<Created>, context: &RunContext) -> Vec<String> {
-    let mut problems = Vec::new();
+/// Deletes what the case created, all at once (one round trip on the case's chain).
+/// 404 means the case already deleted it.
+async fn teardown(ledger: Vec<Created>, context: &RunContext) -> (u32, Vec<String>) {
     let gone = StatusSet(vec![200, 202, 204, 404]);
-    for created in ledger.into_iter().rev() {
-        match context
+    let deletes = ledger.iter().map(|created| {
+        context
             .target
             .send(Method::Delete, &created.url, &[], &[], None, Auth::Scim)
-            .await
-        {
-            Ok(exchange) if gone.allows(exchange.response.status) => {}
-            Ok(exchange) => problems.push(format!(
+    });
+    let answers = futures_util::future::join_all(deletes).await;
+    let problems = ledger
+        .iter()
+        .zip(answers)
+        .filter_map(|(created, answer)| match answer {
+            Ok(exchange) if gone.allows(exchange.response.status) => None,
+            Ok(exchange) => Some(format!(
                 "DELETE {} answered {} while cleaning up",
                 created.url, exchange.response.status
             )),
-            Err(error) => problems.push(format!("cleanup failed: {error}")),
-        }
-    }
-    problems
+            Err(error) => Some(format!("cleanup failed: {error}")),
+        })
+        .collect();
+    (u32::from(!ledger.is_empty()), problems)
 }

@@ -31,6 +31,8 @@ pub struct CaseResult {
     pub rfc: Vec<String>,
     pub outcome: CaseOutcome,
     pub requests: u32,
+    /// Round trips one after another (the case's critical path against a remote target).
+    pub chain: u32,
     pub duration: Duration,
     pub cleanup_problems: Vec<String>,
 }
@@ -45,6 +47,7 @@ impl CaseResult {
             rfc: case.spec.rfc.clone(),
             outcome,
             requests: 0,
+            chain: 0,
             duration: Duration::ZERO,
             cleanup_problems: Vec::new(),
         }
@@ -52,6 +55,7 @@ impl CaseResult {
 
     pub fn with_run(mut self, run: &CaseRun) -> CaseResult {
         self.requests = run.requests;
+        self.chain = run.chain;
         self.duration = run.duration;
         self.cleanup_problems = run.cleanup_problems.clone();
         self
@@ -173,13 +177,13 @@ pub fn summary(results: &[CaseResult], wall: Duration) -> String {
         let _ = writeln!(out, "  {area:<24} {passed:>6} {failed:>6} {skipped:>7}");
     }
     let requests: u32 = results.iter().map(|r| r.requests).sum();
-    let longest = results.iter().max_by_key(|r| r.requests);
+    let longest = results.iter().max_by_key(|r| r.chain);
     let _ = write!(out, "  {requests} requests in {:.2}s", wall.as_secs_f64());
     if let Some(longest) = longest {
         let _ = write!(
             out,
-            "; longest request chain: {} ({} requests)",
-            longest.id, longest.requests
+            "; longest request chain: {} ({} round trips)",
+            longest.id, longest.chain
         );
     }
     out.push('\n');

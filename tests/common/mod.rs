@@ -1,0 +1,57 @@
+//! Runs the bundled catalogue against the embedded mock, as `scimcheck run` does.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use scimcheck::exec::client::{ClientOptions, Credentials};
+use scimcheck::mock::{Fault, MockConfig, MockServer};
+use scimcheck::plan::PlanOptions;
+use scimcheck::report::{CaseOutcome, CaseResult};
+use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteOutcome};
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs every case against a fresh mock with `faults` on. Snapshots are compared only on a
+/// clean mock: a fault must be caught by a conformance check, not by a changed snapshot.
+pub fn run_against_mock(faults: &[Fault], plan: PlanOptions) -> SuiteOutcome {
+    let runtime = runtime();
+    let mut config = MockConfig::default();
+    config.faults.extend(faults.iter().copied());
+    let mock = runtime
+        .block_on(MockServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0))))
+        .expect("mock starts");
+    let snapshot_dir = faults
+        .is_empty()
+        .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots/mock"));
+    let config = SuiteConfig {
+        base_url: mock.base_url().to_owned(),
+        credentials: Credentials {
+            scim: mock.credentials().scim_token.clone(),
+            api_key: Some(mock.credentials().api_key.clone()),
+            other_tenant: Some(mock.credentials().other_tenant_token.clone()),
+        },
+        cases: CaseSource::Embedded,
+        snapshot_dir,
+        client: ClientOptions::default(),
+        plan,
+        libtest: libtest_mimic::Arguments {
+            quiet: true,
+            ..Default::default()
+        },
+    };
+    let outcome = suite::run(config, &runtime).expect("suite runs");
+    drop(mock);
+    outcome
+}
+
+pub fn failed(results: &[CaseResult]) -> Vec<&CaseResult> {
+    results
+        .iter()
+        .filter(|r| matches!(r.outcome, CaseOutcome::Failed(_)))
+        .collect()
+}
