@@ -29,12 +29,14 @@ fn run_once(runtime: &tokio::runtime::Runtime, latency: Option<Duration>) -> Sui
         },
         cases: CaseSource::Embedded,
         snapshot_dir: None,
+        ledger: None,
         client: ClientOptions::default(),
         plan: PlanOptions::default(),
         libtest: libtest_mimic::Arguments {
             quiet: true,
             ..Default::default()
         },
+        interrupted: Default::default(),
     };
     let outcome = suite::run(config, runtime).expect("suite runs");
     assert!(!outcome.conclusion.has_failed(), "the suite failed against the clean mock");

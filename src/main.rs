@@ -4,6 +4,8 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -11,7 +13,9 @@ use clap::{Args, Parser, Subcommand};
 
 use scimcheck::case::CaseError;
 use scimcheck::check::schema::SchemaRegistry;
-use scimcheck::exec::client::{ClientOptions, Credentials};
+use scimcheck::exec::client::{ClientOptions, Credentials, Target};
+use scimcheck::exec::ledger::{Entry, Event, Ledger};
+use scimcheck::exec::sweep;
 use scimcheck::mock::{Fault, MockConfig, MockServer};
 use scimcheck::plan::PlanOptions;
 use scimcheck::report;
@@ -36,16 +40,15 @@ enum Command {
     List(ListArgs),
     /// Run the embedded mock SCIM server in the foreground until Ctrl-C.
     Serve(ServeArgs),
+    /// Find and delete what earlier runs left on a target (from the ledger and by prefix).
+    Sweep(SweepArgs),
     /// Print the JSON Schema of the case file format (published as schemas/case.schema.json).
     CaseSchema,
 }
 
+/// How to reach and authenticate to a target, and how hard to push it.
 #[derive(Args)]
-struct RunArgs {
-    /// The SCIM base URL, e.g. https://example.com/scim/v2. Without it, the embedded mock is
-    /// started on a free loopback port.
-    #[arg(long)]
-    base_url: Option<String>,
+struct TargetArgs {
     /// Environment variable holding the SCIM bearer token [default: SCIMCHECK_TOKEN].
     #[arg(long, value_name = "VAR")]
     token_env: Option<String>,
@@ -56,6 +59,77 @@ struct RunArgs {
     /// --token-env or --token-file).
     #[arg(long, conflicts_with_all = ["token_env", "token_file"])]
     token: Option<String>,
+    /// Seconds before a request is given up.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    timeout: u64,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    concurrency: usize,
+    /// Requests started per second, at most.
+    #[arg(long, value_name = "R")]
+    rate: Option<f64>,
+    /// Retries of a throttled (429/503) request, with backoff honouring Retry-After.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    retries: u32,
+    /// The cleanup ledger [default: $SCIMCHECK_LEDGER, else
+    /// $XDG_STATE_HOME/scimcheck/ledger.jsonl, else ~/.local/state/scimcheck/ledger.jsonl].
+    #[arg(long, value_name = "PATH")]
+    ledger: Option<PathBuf>,
+}
+
+impl TargetArgs {
+    fn client(&self) -> ClientOptions {
+        ClientOptions {
+            timeout: Duration::from_secs(self.timeout),
+            concurrency: self.concurrency,
+            rate: self.rate,
+            retries: self.retries,
+        }
+    }
+
+    fn scim_token(&self) -> Result<String> {
+        if let Some(token) = &self.token {
+            eprintln!(
+                "warning: a token on the command line is visible to other users; prefer --token-env or --token-file"
+            );
+            return Ok(token.clone());
+        }
+        if let Some(path) = &self.token_file {
+            let token = std::fs::read_to_string(path)
+                .with_context(|| format!("failed to read the token file {}", path.display()))?;
+            return non_empty(token.trim(), &path.display().to_string());
+        }
+        let var = self.token_env.as_deref().unwrap_or("SCIMCHECK_TOKEN");
+        let token = std::env::var(var).map_err(|_| {
+            anyhow!("no SCIM token: set {var}, or pass --token-env VAR or --token-file PATH")
+        })?;
+        non_empty(token.trim(), var)
+    }
+
+    /// Every environment variable scimcheck reads is read here or in `scim_token`.
+    fn ledger_path(&self) -> PathBuf {
+        if let Some(path) = &self.ledger {
+            return path.clone();
+        }
+        if let Some(path) = std::env::var_os("SCIMCHECK_LEDGER") {
+            return PathBuf::from(path);
+        }
+        let state = std::env::var_os("XDG_STATE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/state")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        state.join("scimcheck").join("ledger.jsonl")
+    }
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The SCIM base URL, e.g. https://example.com/scim/v2. Without it, the embedded mock is
+    /// started on a free loopback port.
+    #[arg(long)]
+    base_url: Option<String>,
+    #[command(flatten)]
+    target: TargetArgs,
     /// Environment variable holding the vendor's non-SCIM API key (enables token-confusion cases).
     #[arg(long, value_name = "VAR")]
     api_key_env: Option<String>,
@@ -73,18 +147,36 @@ struct RunArgs {
     /// Name of the target's snapshot folder [default: mock, or the base URL's host].
     #[arg(long)]
     target_name: Option<String>,
-    /// Seconds before a request is given up.
-    #[arg(long, default_value_t = 30)]
-    timeout: u64,
     /// Run only cases that change nothing on the target.
     #[arg(long)]
     read_only: bool,
+    /// Write JUnit XML results here (one testcase per case, classname = area).
+    #[arg(long, value_name = "PATH")]
+    junit: Option<PathBuf>,
+    /// Write machine-readable JSON results here.
+    #[arg(long, value_name = "PATH")]
+    json: Option<PathBuf>,
     /// Switch on a fault of the embedded mock (repeatable), to watch the harness catch it.
     #[arg(long, value_name = "NAME", conflicts_with = "base_url")]
     mock_fault: Vec<String>,
     /// libtest arguments: FILTER, --exact, --skip, --list, --ignored, --test-threads, --format …
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// The SCIM base URL whose leftovers to remove.
+    #[arg(long)]
+    base_url: String,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Remove Users and Groups whose userName / displayName starts with this.
+    #[arg(long, default_value = "scimcheck-")]
+    prefix: String,
+    /// Only list what would be deleted.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Args)]
@@ -131,6 +223,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::List(args) => list(&args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
+        Command::Sweep(args) => sweep(&args),
         Command::CaseSchema => case_schema().map(|()| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|error| {
@@ -171,14 +264,14 @@ fn faults(names: &[String]) -> Result<MockConfig> {
 fn run(args: RunArgs) -> Result<ExitCode> {
     let runtime = runtime()?;
     let mock;
-    let (base_url, credentials, default_target) = match &args.base_url {
+    let (base_url, credentials, default_target, ledger) = match &args.base_url {
         Some(url) => {
             let credentials = Credentials {
-                scim: scim_token(&args)?,
+                scim: args.target.scim_token()?,
                 api_key: optional_env(args.api_key_env.as_deref())?,
                 other_tenant: optional_env(args.other_tenant_token_env.as_deref())?,
             };
-            (url.clone(), credentials, host_name(url))
+            (url.clone(), credentials, host_name(url), Some(args.target.ledger_path()))
         }
         None => {
             let config = faults(&args.mock_fault)?;
@@ -193,7 +286,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             let url = server.base_url().to_owned();
             mock = server;
             eprintln!("scimcheck: embedded mock SCIM server at {}", mock.base_url());
-            (url, credentials, "mock".to_owned())
+            (url, credentials, "mock".to_owned(), None)
         }
     };
     let target_name = args.target_name.clone().unwrap_or(default_target);
@@ -207,16 +300,31 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         credentials,
         cases: args.cases.source(),
         snapshot_dir,
-        client: ClientOptions {
-            timeout: Duration::from_secs(args.timeout),
-        },
+        ledger,
+        client: args.target.client(),
         plan: PlanOptions {
             read_only: args.read_only,
         },
-        libtest: args.libtest,
+        libtest: args.libtest.clone(),
+        interrupted: interrupt_on_ctrl_c(&runtime),
     };
     let listing = config.libtest.list;
+    let target = config.base_url.clone();
     let outcome = suite::run(config, &runtime)?;
+    if let Some(path) = &args.junit {
+        let xml = report::junit::render(&outcome.results, outcome.wall);
+        std::fs::write(path, xml).with_context(|| format!("failed to write {}", path.display()))?;
+    }
+    if let Some(path) = &args.json {
+        let json = report::json::render(
+            &outcome.results,
+            outcome.wall,
+            &target,
+            &outcome.capabilities.names(),
+        );
+        let text = serde_json::to_string_pretty(&json)?;
+        std::fs::write(path, text).with_context(|| format!("failed to write {}", path.display()))?;
+    }
     for warning in &outcome.capabilities.warnings {
         eprintln!("warning: {warning}");
     }
@@ -234,23 +342,21 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     })
 }
 
-fn scim_token(args: &RunArgs) -> Result<String> {
-    if let Some(token) = &args.token {
-        eprintln!(
-            "warning: a token on the command line is visible to other users; prefer --token-env or --token-file"
-        );
-        return Ok(token.clone());
-    }
-    if let Some(path) = &args.token_file {
-        let token = std::fs::read_to_string(path)
-            .with_context(|| format!("failed to read the token file {}", path.display()))?;
-        return non_empty(token.trim(), &path.display().to_string());
-    }
-    let var = args.token_env.as_deref().unwrap_or("SCIMCHECK_TOKEN");
-    let token = std::env::var(var).map_err(|_| {
-        anyhow!("no SCIM token: set {var}, or pass --token-env VAR or --token-file PATH")
-    })?;
-    non_empty(token.trim(), var)
+/// The first Ctrl-C lets running cases stop and clean up; the second aborts at once.
+fn interrupt_on_ctrl_c(runtime: &tokio::runtime::Runtime) -> Arc<AtomicBool> {
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    runtime.spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, Ordering::Relaxed);
+            eprintln!("\ninterrupted: cleaning up what the run created (Ctrl-C again to abort)");
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("aborted: `scimcheck sweep` removes what is left");
+                std::process::exit(130);
+            }
+        }
+    });
+    interrupted
 }
 
 fn optional_env(var: Option<&str>) -> Result<Option<String>> {
@@ -330,6 +436,55 @@ fn serve(args: ServeArgs) -> Result<()> {
         server.shutdown().await;
         Ok(())
     })
+}
+
+fn sweep(args: &SweepArgs) -> Result<ExitCode> {
+    let credentials = Credentials {
+        scim: args.target.scim_token()?,
+        api_key: None,
+        other_tenant: None,
+    };
+    let target = Target::new(&args.base_url, credentials, &args.target.client())?;
+    let ledger_path = args.target.ledger_path();
+    let runtime = runtime()?;
+    let leftovers = runtime.block_on(sweep::find(&target, Some(&ledger_path), &args.prefix))?;
+    if leftovers.is_empty() {
+        println!("nothing to sweep on {}", args.base_url);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let verb = if args.dry_run { "would delete" } else { "deleting" };
+    println!("{verb} {} resource(s):", leftovers.len());
+    for leftover in &leftovers {
+        println!("  {}  ({})", leftover.url, leftover.label);
+    }
+    if args.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let ledger = Ledger::open(&ledger_path)?;
+    let mut failures = 0;
+    for (leftover, answer) in leftovers.iter().zip(runtime.block_on(sweep::delete(&target, &leftovers))) {
+        match answer {
+            Ok(status) if (200..300).contains(&status) || status == 404 => {
+                ledger.append(&Entry {
+                    event: Event::Deleted,
+                    target: target.base_url().to_owned(),
+                    url: leftover.url.clone(),
+                    id: leftover.id.clone(),
+                    run: "sweep".to_owned(),
+                })?;
+            }
+            Ok(status) => {
+                failures += 1;
+                eprintln!("  DELETE {} answered {status}", leftover.url);
+            }
+            Err(error) => {
+                failures += 1;
+                eprintln!("  {error}");
+            }
+        }
+    }
+    println!("deleted {} of {}", leftovers.len() - failures, leftovers.len());
+    Ok(if failures == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILURES) })
 }
 
 fn case_schema() -> Result<()> {

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Conclusion};
@@ -12,6 +13,7 @@ use crate::case::{self, CaseError, KnownNames};
 use crate::check::rules::Rule;
 use crate::check::schema::{SchemaError, SchemaRegistry};
 use crate::exec::client::{ClientOptions, Credentials, ExecError, Target};
+use crate::exec::ledger::{Ledger, LedgerError};
 use crate::exec::run::RunContext;
 use crate::plan::{self, Capabilities, PlanError, PlanOptions};
 use crate::report::{CaseResult, Collector};
@@ -34,10 +36,14 @@ pub struct SuiteConfig {
     pub cases: CaseSource,
     /// `snapshots/<target>` to compare snapshots against; `None` turns snapshots off.
     pub snapshot_dir: Option<PathBuf>,
+    /// The cleanup ledger file; `None` to keep none (the embedded mock).
+    pub ledger: Option<PathBuf>,
     pub client: ClientOptions,
     pub plan: PlanOptions,
     /// libtest arguments: filter, `--exact`, `--skip`, `--list`, `--test-threads`, `--format`, …
     pub libtest: Arguments,
+    /// Raised (by the caller's Ctrl-C handler) to stop cases and clean up.
+    pub interrupted: Arc<AtomicBool>,
 }
 
 /// What a run produced.
@@ -61,6 +67,8 @@ pub enum SuiteError {
     Client(#[from] ExecError),
     #[error(transparent)]
     Plan(#[from] PlanError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
 }
 
 /// Trials wait on the network, not the CPU: run many at once unless told otherwise.
@@ -94,6 +102,8 @@ pub fn run(config: SuiteConfig, runtime: &tokio::runtime::Runtime) -> Result<Sui
         schemas,
         run_prefix: format!("scimcheck-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
         snapshot_dir: config.snapshot_dir,
+        ledger: config.ledger.as_deref().map(Ledger::open).transpose()?,
+        interrupted: config.interrupted,
     });
     let collector = Arc::new(Collector::default());
     let trials = plan::trials(

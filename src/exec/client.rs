@@ -1,6 +1,7 @@
 //! The HTTP side: one shared client, the target's credentials, and a record of every exchange.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -28,12 +29,35 @@ pub struct Target {
     wrong_token: String,
     client: reqwest::Client,
     redactor: Redactor,
+    in_flight: tokio::sync::Semaphore,
+    pacing: Option<Pacing>,
+    retries: u32,
+    throttled: AtomicU32,
+}
+
+/// Spaces request starts at least `interval` apart.
+struct Pacing {
+    interval: Duration,
+    next_start: tokio::sync::Mutex<Instant>,
+}
+
+impl Pacing {
+    async fn wait(&self) {
+        let mut next = self.next_start.lock().await;
+        let now = Instant::now();
+        let start = (*next).max(now);
+        *next = start + self.interval;
+        drop(next);
+        tokio::time::sleep_until(start.into()).await;
+    }
 }
 
 #[derive(Debug, Error)]
 pub enum ExecError {
     #[error("failed to build the HTTP client: {0}")]
     Client(String),
+    #[error("`{url}` is not a usable base URL: {reason}")]
+    BaseUrl { url: String, reason: String },
     #[error("{method} {url}: {message}")]
     Transport {
         method: &'static str,
@@ -79,16 +103,26 @@ pub struct Exchange {
     pub response: Response,
 }
 
-/// Options of the HTTP client.
+/// Options of the HTTP client: how hard scimcheck may push a target.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
+    /// How long one request may take.
     pub timeout: Duration,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Requests started per second, at most; `None` for no limit.
+    pub rate: Option<f64>,
+    /// Retries of a throttled (429/503) or failed request, where a retry is safe.
+    pub retries: u32,
 }
 
 impl Default for ClientOptions {
     fn default() -> Self {
         Self {
             timeout: Duration::from_secs(30),
+            concurrency: 64,
+            rate: None,
+            retries: 4,
         }
     }
 }
@@ -99,6 +133,17 @@ impl Target {
         credentials: Credentials,
         options: &ClientOptions,
     ) -> Result<Target, ExecError> {
+        let bad_url = |reason: String| ExecError::BaseUrl {
+            url: base_url.to_owned(),
+            reason,
+        };
+        let parsed = reqwest::Url::parse(base_url).map_err(|e| bad_url(e.to_string()))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(bad_url("only http and https are supported".into()));
+        }
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(bad_url("it must not carry a query or fragment".into()));
+        }
         // reqwest is built without a default TLS provider so that only ring is compiled in.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
@@ -121,7 +166,19 @@ impl Target {
             wrong_token: format!("scimcheck-not-a-token-{}", uuid::Uuid::new_v4().simple()),
             client,
             redactor,
+            in_flight: tokio::sync::Semaphore::new(options.concurrency.max(1)),
+            pacing: options.rate.filter(|r| *r > 0.0).map(|rate| Pacing {
+                interval: Duration::from_secs_f64(1.0 / rate),
+                next_start: tokio::sync::Mutex::new(Instant::now()),
+            }),
+            retries: options.retries,
+            throttled: AtomicU32::new(0),
         })
+    }
+
+    /// How many times the target answered 429 or 503 (each one was waited out).
+    pub fn throttled(&self) -> u32 {
+        self.throttled.load(Ordering::Relaxed)
     }
 
     pub fn base_url(&self) -> &str {
@@ -168,9 +225,54 @@ impl Target {
         }
     }
 
-    /// Sends one request. `body` is sent as-is; `headers` may override the defaults
-    /// (`Accept` and, with a body, `Content-Type: application/scim+json`).
+    /// Sends one request, waiting out throttling: a 429 or 503 is retried after its
+    /// `Retry-After` (or an exponential backoff with jitter), but only where a retry is safe — a
+    /// 429 was refused unprocessed, while a 503 or a lost connection leaves the outcome unknown,
+    /// so only idempotent methods are replayed then. `body` is sent as-is; `headers` may
+    /// override the defaults (`Accept` and, with a body, `Content-Type: application/scim+json`).
     pub async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        query: &[(String, String)],
+        headers: &[(String, String)],
+        body: Option<String>,
+        auth: Auth,
+    ) -> Result<Exchange, ExecError> {
+        let idempotent = matches!(method, Method::Get | Method::Put | Method::Delete);
+        let mut attempt = 0;
+        loop {
+            let outcome = {
+                let _permit = self.in_flight.acquire().await;
+                if let Some(pacing) = &self.pacing {
+                    pacing.wait().await;
+                }
+                self.send_once(method, url, query, headers, body.clone(), auth)
+                    .await
+            };
+            let retry_after = match &outcome {
+                Ok(exchange) => {
+                    let status = exchange.response.status;
+                    let throttled = status == 429 || (status == 503 && idempotent);
+                    if throttled {
+                        self.throttled.fetch_add(1, Ordering::Relaxed);
+                    }
+                    throttled.then(|| retry_after(exchange.response.header("retry-after")))
+                }
+                Err(ExecError::Transport { .. }) if idempotent => Some(None),
+                Err(_) => None,
+            };
+            match retry_after {
+                Some(wait) if attempt < self.retries => {
+                    attempt += 1;
+                    tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt))).await;
+                }
+                _ => return outcome,
+            }
+        }
+    }
+
+    async fn send_once(
         &self,
         method: Method,
         url: &str,
@@ -262,6 +364,18 @@ impl Target {
             },
         })
     }
+}
+
+/// `Retry-After` in seconds (RFC 9110 §10.2.3), capped so a hostile value cannot stall a run.
+fn retry_after(value: Option<&str>) -> Option<Duration> {
+    let seconds: u64 = value?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds.min(60)))
+}
+
+/// 200 ms doubled per attempt, with ±50 % jitter so concurrent trials do not retry in step.
+fn backoff(attempt: u32) -> Duration {
+    let base = 200.0 * 2f64.powi(attempt.saturating_sub(1).min(6) as i32);
+    Duration::from_millis((base * (0.5 + fastrand::f64())) as u64)
 }
 
 /// reqwest's top-level message hides the cause ("error sending request"); walk the chain.

@@ -2,5 +2,7 @@
 //! walks, and the teardown of everything a case created.
 
 pub mod client;
+pub mod ledger;
 pub mod run;
+pub mod sweep;
 pub mod walk;

@@ -3,11 +3,14 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 use super::client::{Exchange, Target};
+use super::ledger::{Entry, Event, Ledger};
 use super::walk;
 use crate::case::model::{Capture, Method, Request, StatusSet};
 use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope};
@@ -25,6 +28,27 @@ pub struct RunContext {
     pub run_prefix: String,
     /// `snapshots/<target>` when snapshots are compared, `None` when they are off.
     pub snapshot_dir: Option<PathBuf>,
+    /// Where created resources are recorded for `scimcheck sweep`; `None` for the embedded
+    /// mock, whose data dies with the run.
+    pub ledger: Option<Ledger>,
+    /// Set on the first Ctrl-C: cases stop before their next step and clean up.
+    pub interrupted: Arc<AtomicBool>,
+}
+
+impl RunContext {
+    fn record(&self, event: Event, created: &Created, problems: &mut Vec<String>) {
+        let Some(ledger) = &self.ledger else { return };
+        let entry = Entry {
+            event,
+            target: self.target.base_url().to_owned(),
+            url: created.url.clone(),
+            id: created.id.clone(),
+            run: self.run_prefix.clone(),
+        };
+        if let Err(error) = ledger.append(&entry) {
+            problems.push(error.to_string());
+        }
+    }
 }
 
 /// The outcome of one case.
@@ -93,6 +117,7 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
         case_prefix,
     };
     let mut ledger: Vec<Created> = Vec::new();
+    let mut ledger_problems = Vec::new();
     let mut requests = 0u32;
     let mut failure = None;
 
@@ -109,6 +134,10 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
             }
         };
         for iteration in 1..=step.repeat.unwrap_or(1) {
+            if context.interrupted.load(Ordering::Relaxed) {
+                failure = Some(fail(None, Vec::new(), Some("interrupted (Ctrl-C)".into())));
+                break 'steps;
+            }
             if step.repeat.is_some() {
                 scope
                     .variables
@@ -135,7 +164,7 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
                 }
             };
             requests += 1;
-            track_resources(&exchange, context, &mut ledger);
+            track_resources(&exchange, context, &mut ledger, &mut ledger_problems);
             let mut mismatches = capture(&step.capture, &exchange, &mut scope.variables);
             let snapshot = context.snapshot_dir.as_ref().map(|dir| SnapshotContext {
                 dir: dir.clone(),
@@ -168,7 +197,8 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
         }
     }
 
-    let (cleanup_round_trips, cleanup_problems) = teardown(ledger, context).await;
+    let (cleanup_round_trips, mut cleanup_problems) = teardown(ledger, context).await;
+    cleanup_problems.append(&mut ledger_problems);
     CaseRun {
         requests,
         chain: requests + cleanup_round_trips,
@@ -221,7 +251,12 @@ async fn send(
 }
 
 /// Records what a POST created, and forgets what a DELETE removed.
-fn track_resources(exchange: &Exchange, context: &RunContext, ledger: &mut Vec<Created>) {
+fn track_resources(
+    exchange: &Exchange,
+    context: &RunContext,
+    ledger: &mut Vec<Created>,
+    problems: &mut Vec<String>,
+) {
     let response = &exchange.response;
     match exchange.request.method {
         Method::Post if response.status == 201 => {
@@ -242,14 +277,20 @@ fn track_resources(exchange: &Exchange, context: &RunContext, ledger: &mut Vec<C
                     let collection = exchange.request.url.split('?').next().unwrap_or_default();
                     format!("{}/{id}", collection.trim_end_matches('/'))
                 });
-            ledger.push(Created {
+            let created = Created {
                 id: id.to_owned(),
                 url,
-            });
+            };
+            context.record(Event::Created, &created, problems);
+            ledger.push(created);
         }
         Method::Delete if (200..300).contains(&response.status) || response.status == 404 => {
             let path = exchange.request.url.split('?').next().unwrap_or_default();
-            ledger.retain(|created| !path.ends_with(&format!("/{}", created.id)));
+            let suffix = |created: &Created| path.ends_with(&format!("/{}", created.id));
+            for created in ledger.iter().filter(|c| suffix(c)) {
+                context.record(Event::Deleted, created, problems);
+            }
+            ledger.retain(|created| !suffix(created));
         }
         _ => {}
     }
@@ -306,17 +347,18 @@ async fn teardown(ledger: Vec<Created>, context: &RunContext) -> (u32, Vec<Strin
             .send(Method::Delete, &created.url, &[], &[], None, Auth::Scim)
     });
     let answers = futures_util::future::join_all(deletes).await;
-    let problems = ledger
-        .iter()
-        .zip(answers)
-        .filter_map(|(created, answer)| match answer {
-            Ok(exchange) if gone.allows(exchange.response.status) => None,
-            Ok(exchange) => Some(format!(
+    let mut problems = Vec::new();
+    for (created, answer) in ledger.iter().zip(answers) {
+        match answer {
+            Ok(exchange) if gone.allows(exchange.response.status) => {
+                context.record(Event::Deleted, created, &mut problems);
+            }
+            Ok(exchange) => problems.push(format!(
                 "DELETE {} answered {} while cleaning up",
                 created.url, exchange.response.status
             )),
-            Err(error) => Some(format!("cleanup failed: {error}")),
-        })
-        .collect();
+            Err(error) => problems.push(format!("cleanup failed: {error}")),
+        }
+    }
     (u32::from(!ledger.is_empty()), problems)
 }

@@ -169,6 +169,12 @@ pub fn trials(
             let collector = Arc::clone(&collector);
             let name = case.id.clone();
             Trial::ignorable_test(name, move || {
+                let skip = skip.or_else(|| {
+                    context
+                        .interrupted
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                        .then(|| "interrupted (Ctrl-C) before it started".to_owned())
+                });
                 if let Some(reason) = skip {
                     collector.record(CaseResult::new(&case, CaseOutcome::Skipped(reason.clone())));
                     return Ok(Completion::ignored_with(reason));

@@ -1,5 +1,8 @@
-//! Stage 5: results → what people read. Failure messages that read like a good bug report, and
-//! a summary of the run.
+//! Stage 5: results → what people and CI systems read. Failure messages that read like a good
+//! bug report, a console summary, and report files (JUnit XML, JSON).
+
+pub mod json;
+pub mod junit;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -29,6 +32,8 @@ pub struct CaseResult {
     pub area: String,
     pub level: Level,
     pub rfc: Vec<String>,
+    pub tags: Vec<String>,
+    pub name: String,
     pub outcome: CaseOutcome,
     pub requests: u32,
     /// Round trips one after another (the case's critical path against a remote target).
@@ -45,6 +50,8 @@ impl CaseResult {
             area: case.area.clone(),
             level: case.spec.level,
             rfc: case.spec.rfc.clone(),
+            tags: case.spec.tags.clone(),
+            name: case.spec.name.clone(),
             outcome,
             requests: 0,
             chain: 0,

@@ -37,12 +37,14 @@ pub fn run_against_mock(faults: &[Fault], plan: PlanOptions) -> SuiteOutcome {
         },
         cases: CaseSource::Embedded,
         snapshot_dir,
+        ledger: None,
         client: ClientOptions::default(),
         plan,
         libtest: libtest_mimic::Arguments {
             quiet: true,
             ..Default::default()
         },
+        interrupted: Default::default(),
     };
     let outcome = suite::run(config, &runtime).expect("suite runs");
     drop(mock);

@@ -1,0 +1,51 @@
+//! Machine-readable results: one object per case with its area, RFC sections, level, outcome,
+//! duration and requests made.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{CaseOutcome, CaseResult};
+
+pub fn render(results: &[CaseResult], wall: Duration, target: &str, capabilities: &[&str]) -> Value {
+    let count = |want: fn(&CaseOutcome) -> bool| results.iter().filter(|r| want(&r.outcome)).count();
+    let cases: Vec<Value> = results
+        .iter()
+        .map(|r| {
+            let (status, detail) = match &r.outcome {
+                CaseOutcome::Passed => ("passed", None),
+                CaseOutcome::Failed(message) => ("failed", Some(message)),
+                CaseOutcome::Skipped(reason) => ("skipped", Some(reason)),
+            };
+            json!({
+                "id": r.id,
+                "name": r.name,
+                "file": r.file,
+                "area": r.area,
+                "level": r.level.to_string(),
+                "rfc": r.rfc,
+                "tags": r.tags,
+                "status": status,
+                "detail": detail,
+                "duration_ms": r.duration.as_secs_f64() * 1000.0,
+                "requests": r.requests,
+                "chain": r.chain,
+                "cleanup_problems": r.cleanup_problems,
+            })
+        })
+        .collect();
+    json!({
+        "tool": "scimcheck",
+        "version": env!("CARGO_PKG_VERSION"),
+        "target": target,
+        "capabilities": capabilities,
+        "wall_seconds": wall.as_secs_f64(),
+        "summary": {
+            "passed": count(|o| matches!(o, CaseOutcome::Passed)),
+            "failed": count(|o| matches!(o, CaseOutcome::Failed(_))),
+            "skipped": count(|o| matches!(o, CaseOutcome::Skipped(_))),
+            "requests": results.iter().map(|r| r.requests).sum::<u32>(),
+        },
+        "cases": cases,
+    })
+}
