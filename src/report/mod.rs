@@ -1,6 +1,7 @@
 //! Stage 5: results → what people and CI systems read. Failure messages that read like a good
 //! bug report, a console summary, and report files (JUnit XML, JSON).
 
+pub mod document;
 pub mod json;
 pub mod junit;
 
