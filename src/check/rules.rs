@@ -771,3 +771,26 @@ fn resolve(base: &str, reference: &str) -> String {
         .map(String::from)
         .unwrap_or_else(|_| reference.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_names_differ_by_more_than_case() {
+        for (index, name) in CANONICAL_NAMES.iter().enumerate() {
+            assert!(
+                !CANONICAL_NAMES[..index]
+                    .iter()
+                    .any(|seen| seen.eq_ignore_ascii_case(name)),
+                "{name} is listed twice, or twice with different case"
+            );
+        }
+    }
+
+    #[test]
+    fn pointers_escape_keys() {
+        assert_eq!(child("", "a/b~c"), "/a~1b~0c");
+        assert_eq!(child("/x", "$ref"), "/x/$ref");
+    }
+}
