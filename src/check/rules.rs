@@ -553,7 +553,7 @@ fn list_response_consistent(input: &RuleInput<'_>, found: &mut Found) {
     }
     if let Some(total) = integer("totalResults") {
         let first = integer("startIndex").unwrap_or(1).max(1);
-        let last = first - 1 + count.max(items_per_page.unwrap_or(0));
+        let last = first - 1 + count;
         if count > 0 && total < last {
             found.at(
                 "/totalResults",
@@ -609,8 +609,8 @@ fn cursor_first_page(input: &RuleInput<'_>, found: &mut Found) {
     let Some(list) = list_response(input) else {
         return;
     };
-    let first_page = input.query("cursor").is_none_or(|cursor| cursor.is_empty());
-    if !first_page {
+    let cursor = input.query("cursor");
+    if cursor.as_deref().is_some_and(|cursor| !cursor.is_empty()) {
         return;
     }
     if member(list.body, "previousCursor").is_some_and(|cursor| !cursor.is_null()) {
@@ -620,18 +620,17 @@ fn cursor_first_page(input: &RuleInput<'_>, found: &mut Found) {
         );
     }
     // Only a cursor request promises a cursor answer; an index-paged query owes none.
-    let asked_for_cursor = input.query("cursor").is_some();
-    let total = member(list.body, "totalResults").and_then(Value::as_u64);
     let returned = list.resources.len() as u64;
-    if asked_for_cursor
-        && total.is_some_and(|total| total > returned)
+    let more = member(list.body, "totalResults")
+        .and_then(Value::as_u64)
+        .filter(|total| *total > returned);
+    if let (Some(_), Some(total)) = (cursor, more)
         && member(list.body, "nextCursor").is_none_or(Value::is_null)
     {
         found.at(
             "",
             format!(
-                "totalResults is {} but the first page holds {returned} and has no nextCursor",
-                total.unwrap_or_default()
+                "totalResults is {total} but the first page holds {returned} and has no nextCursor"
             ),
         );
     }
