@@ -901,3 +901,66 @@ fn resource_common_attributes() {
         "is not of types",
     );
 }
+
+#[test]
+fn every_schema_file_follows_the_conventions() {
+    let dir = format!("{}/schemas", env!("CARGO_MANIFEST_DIR"));
+    for entry in std::fs::read_dir(dir).expect("schemas/ exists") {
+        let path = entry.expect("entry").path();
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("utf-8 name");
+        let Some(name) = file_name.strip_suffix(".schema.json") else {
+            continue;
+        };
+        if name == "case" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let doc: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(
+            doc["$schema"], "https://json-schema.org/draft/2020-12/schema",
+            "{file_name}"
+        );
+        assert_eq!(
+            doc["$id"],
+            format!("https://scimcheck.invalid/schemas/{file_name}"),
+            "{file_name}"
+        );
+        assert!(doc["title"].is_string(), "{file_name} has a title");
+        let description = doc["description"].as_str().unwrap_or_default();
+        assert!(description.contains("RFC "), "{file_name} cites its RFC");
+        assert!(
+            doc["x-scim-basis"]["section"].is_string(),
+            "{file_name} has a basis"
+        );
+        assert!(registry().contains(name), "{name} is embedded");
+    }
+}
+
+#[test]
+fn scim_date_time_format() {
+    let created = |value: &str| {
+        let user = json!({"schemas": [USER], "userName": "u", "meta": {"created": value}});
+        registry().validate("user", &user).is_empty()
+    };
+    for good in [
+        "2008-01-23T04:56:22Z",
+        "2008-01-23T04:56:22.5Z",
+        "2008-01-23T04:56:22.123456+05:30",
+        "2008-01-23T04:56:22-08:00",
+    ] {
+        assert!(created(good), "{good} is a SCIM dateTime");
+    }
+    for bad in [
+        "2008-01-23",
+        "04:56:22Z",
+        "2008-01-23T04:56:22",
+        "2008-01-23 04:56",
+        "2008-13-23T04:56:22Z",
+        "1201064182",
+    ] {
+        assert!(!created(bad), "{bad} is not a SCIM dateTime");
+    }
+}

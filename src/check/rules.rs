@@ -228,6 +228,12 @@ impl RuleInput<'_> {
     fn object(&self) -> Option<&Map<String, Value>> {
         self.body.and_then(Value::as_object)
     }
+
+    /// A string sub-attribute of the body's `meta`.
+    fn meta(&self, name: &str) -> Option<&str> {
+        let meta = member(self.object()?, "meta")?.as_object()?;
+        member(meta, name)?.as_str()
+    }
 }
 
 struct Found {
@@ -435,12 +441,7 @@ fn id_present(input: &RuleInput<'_>, found: &mut Found) {
 }
 
 fn location_matches_meta(input: &RuleInput<'_>, found: &mut Found) {
-    let meta_location = input
-        .object()
-        .and_then(|body| member(body, "meta"))
-        .and_then(Value::as_object)
-        .and_then(|meta| member(meta, "location"))
-        .and_then(Value::as_str);
+    let meta_location = input.meta("location");
     let location = input.header("location");
     if input.status == 201 {
         if location.is_none() {
@@ -470,12 +471,7 @@ fn location_matches_meta(input: &RuleInput<'_>, found: &mut Found) {
 }
 
 fn etag_matches_version(input: &RuleInput<'_>, found: &mut Found) {
-    let version = input
-        .object()
-        .and_then(|body| member(body, "meta"))
-        .and_then(Value::as_object)
-        .and_then(|meta| member(meta, "version"))
-        .and_then(Value::as_str);
+    let version = input.meta("version");
     if let (Some(etag), Some(version)) = (input.header("etag"), version)
         && etag.trim() != version
     {

@@ -13,6 +13,8 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+// Edits to an embedded file trigger a rebuild; a *new* file needs this file touched, because
+// include_dir cannot track the directory itself on stable Rust.
 static SCHEMA_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
 
 /// Every `$id` starts here; a violation's schema pointer is its keyword location relative to it,
