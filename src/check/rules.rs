@@ -131,9 +131,11 @@ impl Rule {
                 "itemsPerPage equals the number of Resources, totalResults covers the page, and no \
                  id repeats within Resources"
             }
-            Rule::CountRespected => "a query returns no more resources than its count parameter",
+            Rule::CountRespected => {
+                "a GET query returns no more resources than its count parameter"
+            }
             Rule::CursorFirstPage => {
-                "the first page of a cursor query has no previousCursor, and has a nextCursor if \
+                "the first page of a GET cursor query has no previousCursor, and has a nextCursor if \
                  totalResults says more results exist"
             }
             Rule::ContentTypeScim => {
@@ -213,6 +215,12 @@ impl RuleInput<'_> {
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
             .map(|(_, value)| value.as_str())
+    }
+
+    /// Whether the query parameters are in the URL: a POST `/.search` carries them in its body,
+    /// which rules do not see (RFC 7644 §3.4.3).
+    fn is_url_query(&self) -> bool {
+        self.request_method.eq_ignore_ascii_case("GET")
     }
 
     /// The first query parameter of that name in the request URL.
@@ -576,6 +584,9 @@ fn list_response_consistent(input: &RuleInput<'_>, found: &mut Found) {
 }
 
 fn count_respected(input: &RuleInput<'_>, found: &mut Found) {
+    if !input.is_url_query() {
+        return;
+    }
     let (Some(list), Some(count)) = (list_response(input), input.query("count")) else {
         return;
     };
@@ -602,6 +613,9 @@ fn count_respected(input: &RuleInput<'_>, found: &mut Found) {
 }
 
 fn cursor_first_page(input: &RuleInput<'_>, found: &mut Found) {
+    if !input.is_url_query() {
+        return;
+    }
     let Some(list) = list_response(input) else {
         return;
     };

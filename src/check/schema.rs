@@ -395,10 +395,15 @@ fn derive_resource_type(
     let extensions = member(resource_type, "schemaExtensions").and_then(Value::as_array);
     for extension in extensions.into_iter().flatten() {
         let extension_id = extension
-            .get("schema")
+            .as_object()
+            .and_then(|extension| member(extension, "schema"))
             .and_then(Value::as_str)
             .ok_or("a schemaExtensions entry has no string `schema`")?;
-        let is_required = extension.get("required").and_then(Value::as_bool) == Some(true);
+        let is_required = extension
+            .as_object()
+            .and_then(|extension| member(extension, "required"))
+            .and_then(Value::as_bool)
+            == Some(true);
         let (ext_properties, ext_required) =
             derive_attributes(member(lookup(extension_id)?, "attributes"))?;
         let ext_schema = json!({
