@@ -132,13 +132,13 @@ fn violation_display() {
     let violations = Exchange::get("/Users/1", 200, body).check(Rule::SinglePrimary);
     assert_eq!(
         violations[0].to_string(),
-        "single-primary at /emails: 2 values have \"primary\": true; at most one may"
+        "at /emails: 2 values have \"primary\": true; at most one may"
     );
     let violations = Exchange::get("/Users", 401, json!({"schemas": [ERROR], "status": "401"}))
         .check(Rule::WwwAuthenticate);
     assert_eq!(
         violations[0].to_string(),
-        "www-authenticate: a 401 response has no WWW-Authenticate challenge"
+        "a 401 response has no WWW-Authenticate challenge"
     );
 }
 

@@ -198,12 +198,13 @@ impl fmt::Display for Rule {
     }
 }
 
+/// Reads like a schema violation (`at /emails: …`); the caller names the rule.
 impl fmt::Display for RuleViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.pointer.is_empty() {
-            write!(f, "{}: {}", self.rule, self.message)
+            f.write_str(&self.message)
         } else {
-            write!(f, "{} at {}: {}", self.rule, self.pointer, self.message)
+            write!(f, "at {}: {}", self.pointer, self.message)
         }
     }
 }
