@@ -88,11 +88,19 @@ impl SchemaRegistry {
     /// All schemas embedded from `schemas/` (except the case-format schema), with their
     /// cross-file `$ref`s resolved.
     pub fn builtin() -> Result<Self, SchemaError> {
+        let files = SCHEMA_DIR.files().filter_map(|file| {
+            let file_name = file.path().file_name()?.to_str()?;
+            Some((file_name, file.contents()))
+        });
+        Self::from_files(files)
+    }
+
+    /// Loads `<name>.schema.json` files, given as (file name, contents); other files are skipped.
+    fn from_files<'f>(
+        files: impl Iterator<Item = (&'f str, &'f [u8])>,
+    ) -> Result<Self, SchemaError> {
         let mut documents = BTreeMap::new();
-        for file in SCHEMA_DIR.files() {
-            let Some(file_name) = file.path().file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
+        for (file_name, contents) in files {
             let Some(name) = file_name.strip_suffix(FILE_SUFFIX) else {
                 continue;
             };
@@ -100,7 +108,7 @@ impl SchemaRegistry {
                 continue;
             }
             let doc: Value =
-                serde_json::from_slice(file.contents()).map_err(|source| SchemaError::Parse {
+                serde_json::from_slice(contents).map_err(|source| SchemaError::Parse {
                     name: name.to_owned(),
                     source,
                 })?;
@@ -530,5 +538,57 @@ fn nullable_type(kind: &str, nullable: bool) -> Value {
         json!([kind, "null"])
     } else {
         json!(kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(files: &[(&str, &str)]) -> Result<SchemaRegistry, SchemaError> {
+        SchemaRegistry::from_files(files.iter().map(|(name, text)| (*name, text.as_bytes())))
+    }
+
+    fn schema(name: &str, body: &str) -> String {
+        format!(r#"{{"$id": "https://scimcheck.invalid/schemas/{name}.schema.json", {body}}}"#)
+    }
+
+    #[test]
+    fn skips_the_case_schema_and_other_files() {
+        let widget = schema("widget", r#""type": "object""#);
+        let registry = load(&[
+            ("widget.schema.json", &widget),
+            ("case.schema.json", "not even JSON"),
+            ("README.md", "# notes"),
+        ])
+        .expect("loads");
+        assert_eq!(registry.names().collect::<Vec<_>>(), ["widget"]);
+    }
+
+    #[test]
+    fn load_errors_say_what_failed() {
+        let error = load(&[("bad.schema.json", "{")]).expect_err("not JSON");
+        assert_eq!(error.to_string(), "failed to parse embedded schema `bad`");
+
+        let moved = r#"{"$id": "https://elsewhere.invalid/x.json"}"#;
+        let error = load(&[("x.schema.json", moved)]).expect_err("wrong $id");
+        assert_eq!(
+            error.to_string(),
+            "failed to load schema `x`: its $id is Some(\"https://elsewhere.invalid/x.json\"), \
+             expected \"https://scimcheck.invalid/schemas/x.schema.json\""
+        );
+
+        // Unknown formats are errors, so a typo cannot turn a check into an annotation.
+        let typo = schema("typo", r#""format": "date-tme""#);
+        let error = load(&[("typo.schema.json", &typo)]).expect_err("unknown format");
+        assert!(
+            error
+                .to_string()
+                .starts_with("failed to compile schema `typo`"),
+            "{error}"
+        );
+
+        let dangling = schema("dangling", r#""$ref": "missing.schema.json""#);
+        assert!(load(&[("dangling.schema.json", &dangling)]).is_err());
     }
 }
