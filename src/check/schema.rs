@@ -6,15 +6,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use include_dir::{Dir, include_dir};
 use jsonschema::{Draft, Registry, ValidationError, Validator};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-static SCHEMA_DIR: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/schemas");
-
+// Edits to an embedded file trigger a rebuild; a *new* file needs this file touched, because
 /// Every `$id` starts here; a violation's schema pointer is its keyword location relative to it,
 /// which is also the schema's path in the repository (`schemas/user.schema.json#/…`).
 const ID_ROOT: &str = "https://scimcheck.invalid/";
@@ -86,11 +84,19 @@ impl SchemaRegistry {
     /// All schemas embedded from `schemas/` (except the case-format schema), with their
     /// cross-file `$ref`s resolved.
     pub fn builtin() -> Result<Self, SchemaError> {
+        Self::from_files(
+            crate::catalog::SCHEMAS
+                .iter()
+                .map(|(name, text)| (*name, text.as_bytes())),
+        )
+    }
+
+    /// Loads `<name>.schema.json` files, given as (file name, contents); other files are skipped.
+    fn from_files<'f>(
+        files: impl Iterator<Item = (&'f str, &'f [u8])>,
+    ) -> Result<Self, SchemaError> {
         let mut documents = BTreeMap::new();
-        for file in SCHEMA_DIR.files() {
-            let Some(file_name) = file.path().file_name().and_then(|n| n.to_str()) else {
-                continue;
-            };
+        for (file_name, contents) in files {
             let Some(name) = file_name.strip_suffix(FILE_SUFFIX) else {
                 continue;
             };
@@ -98,7 +104,7 @@ impl SchemaRegistry {
                 continue;
             }
             let doc: Value =
-                serde_json::from_slice(file.contents()).map_err(|source| SchemaError::Parse {
+                serde_json::from_slice(contents).map_err(|source| SchemaError::Parse {
                     name: name.to_owned(),
                     source,
                 })?;
@@ -393,10 +399,15 @@ fn derive_resource_type(
     let extensions = member(resource_type, "schemaExtensions").and_then(Value::as_array);
     for extension in extensions.into_iter().flatten() {
         let extension_id = extension
-            .get("schema")
+            .as_object()
+            .and_then(|extension| member(extension, "schema"))
             .and_then(Value::as_str)
             .ok_or("a schemaExtensions entry has no string `schema`")?;
-        let is_required = extension.get("required").and_then(Value::as_bool) == Some(true);
+        let is_required = extension
+            .as_object()
+            .and_then(|extension| member(extension, "required"))
+            .and_then(Value::as_bool)
+            == Some(true);
         let (ext_properties, ext_required) =
             derive_attributes(member(lookup(extension_id)?, "attributes"))?;
         let ext_schema = json!({
@@ -523,5 +534,57 @@ fn nullable_type(kind: &str, nullable: bool) -> Value {
         json!([kind, "null"])
     } else {
         json!(kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(files: &[(&str, &str)]) -> Result<SchemaRegistry, SchemaError> {
+        SchemaRegistry::from_files(files.iter().map(|(name, text)| (*name, text.as_bytes())))
+    }
+
+    fn schema(name: &str, body: &str) -> String {
+        format!(r#"{{"$id": "https://scimcheck.invalid/schemas/{name}.schema.json", {body}}}"#)
+    }
+
+    #[test]
+    fn skips_the_case_schema_and_other_files() {
+        let widget = schema("widget", r#""type": "object""#);
+        let registry = load(&[
+            ("widget.schema.json", &widget),
+            ("case.schema.json", "not even JSON"),
+            ("README.md", "# notes"),
+        ])
+        .expect("loads");
+        assert_eq!(registry.names().collect::<Vec<_>>(), ["widget"]);
+    }
+
+    #[test]
+    fn load_errors_say_what_failed() {
+        let error = load(&[("bad.schema.json", "{")]).expect_err("not JSON");
+        assert_eq!(error.to_string(), "failed to parse embedded schema `bad`");
+
+        let moved = r#"{"$id": "https://elsewhere.invalid/x.json"}"#;
+        let error = load(&[("x.schema.json", moved)]).expect_err("wrong $id");
+        assert_eq!(
+            error.to_string(),
+            "failed to load schema `x`: its $id is Some(\"https://elsewhere.invalid/x.json\"), \
+             expected \"https://scimcheck.invalid/schemas/x.schema.json\""
+        );
+
+        // Unknown formats are errors, so a typo cannot turn a check into an annotation.
+        let typo = schema("typo", r#""format": "date-tme""#);
+        let error = load(&[("typo.schema.json", &typo)]).expect_err("unknown format");
+        assert!(
+            error
+                .to_string()
+                .starts_with("failed to compile schema `typo`"),
+            "{error}"
+        );
+
+        let dangling = schema("dangling", r#""$ref": "missing.schema.json""#);
+        assert!(load(&[("dangling.schema.json", &dangling)]).is_err());
     }
 }
