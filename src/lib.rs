@@ -13,4 +13,5 @@
 //! with the harness.
 #![forbid(unsafe_code)]
 
+pub mod mock;
 pub mod scim;
