@@ -17,6 +17,7 @@ mod catalog;
 pub mod case;
 pub mod check;
 pub mod exec;
+pub mod mock;
 pub mod plan;
 pub mod redact;
 pub mod report;

@@ -1,0 +1,101 @@
+//! Request extractors that fail with SCIM errors instead of axum's plain-text rejections.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::resource::Projection;
+use super::state::AppState;
+use crate::scim::ScimType;
+
+/// A JSON request body: `application/json` or `application/scim+json` (any parameters), at
+/// most `max_payload_bytes` long (413 beyond, RFC 7644 §3.7.4), malformed → `invalidSyntax`.
+pub(crate) struct JsonBody(pub Value);
+
+impl FromRequest<Arc<AppState>> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        if let Some(content_type) = request.headers().get(header::CONTENT_TYPE) {
+            let essence = content_type
+                .to_str()
+                .unwrap_or_default()
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            if essence != "application/json" && essence != "application/scim+json" {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    None,
+                    format!(
+                        "requests must be application/scim+json or application/json, not {essence:?}"
+                    ),
+                ));
+            }
+        }
+        let limit = state.config.max_payload_bytes;
+        let too_large = || {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                None,
+                format!("the request body exceeds maxPayloadSize ({limit} bytes)"),
+            )
+        };
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|len| len > limit) {
+            return Err(too_large());
+        }
+        let bytes = axum::body::to_bytes(request.into_body(), limit)
+            .await
+            .map_err(|_| too_large())?;
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            ApiError::bad_request(
+                ScimType::InvalidSyntax,
+                format!("the body is not valid JSON: {e}"),
+            )
+        })
+    }
+}
+
+/// The raw query parameters, in order.
+pub(crate) struct Params(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map(|Query(params)| Params(params))
+            .map_err(|e| {
+                ApiError::bad_request(
+                    ScimType::InvalidValue,
+                    format!("malformed query string: {e}"),
+                )
+            })
+    }
+}
+
+impl Params {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `attributes` / `excludedAttributes` (RFC 7644 §3.9).
+    pub fn projection(&self) -> Result<Projection, ApiError> {
+        Projection::from_query(self.get("attributes"), self.get("excludedAttributes"))
+    }
+}

@@ -1,0 +1,480 @@
+//! Resource lifecycle on one tenant: create, read, replace, patch, delete (RFC 7644 §3.3–§3.6),
+//! with ETag preconditions (§3.14). Route handlers and bulk both call these.
+
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::error::ApiError;
+use super::faults::Fault;
+use super::patch;
+use super::schema::Kind;
+use super::state::AppState;
+use super::store::{Stored, Tenant, etag};
+use crate::scim::ScimType;
+use crate::scim::filter::get_ci;
+
+/// The result of a write that may create.
+pub(crate) enum Written {
+    Created(Value),
+    Updated(Value),
+}
+
+/// The `meta.version` of a stored document, which is also its ETag.
+pub(crate) fn version_of(doc: &Value) -> Option<&str> {
+    doc.get("meta")?.get("version")?.as_str()
+}
+
+/// Whether an `If-Match` / `If-None-Match` header lists `current`. SCIM uses weak
+/// comparison even for If-Match (RFC 7644 §3.14 example), so `W/` is ignored on both sides.
+pub(crate) fn etag_listed(header: &str, current: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    header
+        .split(',')
+        .any(|t| t.trim() == "*" || bare(t) == bare(current))
+}
+
+fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+fn not_found(kind: Kind, id: &str) -> ApiError {
+    ApiError::not_found(format!("{} {id} not found", kind.name()))
+}
+
+impl Tenant {
+    fn coerce_booleans(state: &AppState) -> bool {
+        !state.has(Fault::StringBooleanRejected)
+    }
+
+    /// A resource the client may see: deleted ones are gone, and so are deactivated users
+    /// when the server hides them.
+    pub fn live(&self, state: &AppState, kind: Kind, id: &str) -> Result<&Stored, ApiError> {
+        self.collection(kind)
+            .get(id)
+            .filter(|s| !hidden(state, kind, &s.doc))
+            .ok_or_else(|| not_found(kind, id))
+    }
+
+    /// The document a GET answers with.
+    pub fn read(&self, state: &AppState, kind: Kind, id: &str) -> Result<&Value, ApiError> {
+        match self.live(state, kind, id) {
+            Ok(stored) => Ok(&stored.doc),
+            Err(e) => match self.collection(kind).tombstoned(id) {
+                Some(doc) if state.has(Fault::GetAfterDelete200) => Ok(doc),
+                _ => Err(e),
+            },
+        }
+    }
+
+    pub fn create(
+        &mut self,
+        state: &AppState,
+        kind: Kind,
+        body: &Value,
+    ) -> Result<Value, ApiError> {
+        let attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
+        let client_id = get_ci(body, "id")
+            .and_then(Value::as_str)
+            .filter(|id| state.has(Fault::ClientIdHonored) && self.kind_of(id).is_none());
+        let id = client_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+        self.commit(state, kind, &id, attrs)
+    }
+
+    pub fn replace(
+        &mut self,
+        state: &AppState,
+        kind: Kind,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<Written, ApiError> {
+        let current = match self.live(state, kind, id) {
+            Ok(current) => current,
+            Err(_) if state.has(Fault::PutCreatesMissing) => {
+                let attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
+                return self.commit(state, kind, id, attrs).map(Written::Created);
+            }
+            Err(e) => return Err(e),
+        };
+        check_if_match(state, current, if_match)?;
+        let mut attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
+        // A write-only password cannot round-trip through GET, so a PUT of the GET body
+        // (as Okta sends) must not wipe it.
+        if let Some(password) = current
+            .doc
+            .get("password")
+            .filter(|_| !attrs.contains_key("password"))
+        {
+            attrs.insert("password".to_owned(), password.clone());
+        }
+        self.commit(state, kind, id, attrs).map(Written::Updated)
+    }
+
+    /// Applies a PatchOp; answers with the patched document.
+    pub fn patch(
+        &mut self,
+        state: &AppState,
+        kind: Kind,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+    ) -> Result<Value, ApiError> {
+        let current = self.live(state, kind, id)?;
+        check_if_match(state, current, if_match)?;
+        let Value::Object(mut working) = current.doc.clone() else {
+            return Err(not_found(kind, id));
+        };
+        let was_active = working.get("active").cloned();
+        let options = patch::Options {
+            exact_op_names: state.has(Fault::PatchCapitalizedOpsRejected),
+            remove_all_listed: state.has(Fault::MemberRemoveRemovesAll),
+        };
+        let applied = patch::apply(kind, &mut working, body, &options);
+        if let Err(e) = applied {
+            if state.has(Fault::PatchNotAtomic)
+                && let Ok(attrs) =
+                    kind.normalize(&Value::Object(working), Tenant::coerce_booleans(state))
+            {
+                // The bug being imitated: earlier operations stay applied.
+                let _ = self.commit(state, kind, id, attrs);
+            }
+            return Err(e);
+        }
+        let mut attrs = kind.normalize(&Value::Object(working), Tenant::coerce_booleans(state))?;
+        let deactivating = kind == Kind::User
+            && attrs.get("active") == Some(&Value::Bool(false))
+            && was_active != Some(Value::Bool(false));
+        if deactivating && state.has(Fault::ActiveFalseNotStored) {
+            match was_active {
+                Some(active) => attrs.insert("active".to_owned(), active),
+                None => attrs.remove("active"),
+            };
+            let mut answer = self.commit(state, kind, id, attrs)?;
+            answer["active"] = Value::Bool(false);
+            return Ok(answer);
+        }
+        self.commit(state, kind, id, attrs)
+    }
+
+    pub fn delete(
+        &mut self,
+        state: &AppState,
+        kind: Kind,
+        id: &str,
+        if_match: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let current = self.live(state, kind, id)?;
+        check_if_match(state, current, if_match)?;
+        if kind == Kind::User && state.has(Fault::DeleteOnlyDeactivates) {
+            let Value::Object(mut attrs) = current.doc.clone() else {
+                return Err(not_found(kind, id));
+            };
+            attrs.insert("active".to_owned(), Value::Bool(false));
+            let attrs = kind.normalize(&Value::Object(attrs), true)?;
+            return self.commit(state, kind, id, attrs).map(drop);
+        }
+        let Some(removed) = self.collection_mut(kind).remove(id) else {
+            return Err(not_found(kind, id));
+        };
+        if let Some(name) = removed.doc.get("userName").and_then(Value::as_str)
+            && !state.has(Fault::UsernameNotFreedAfterDelete)
+        {
+            self.users.release_name(name);
+        }
+        if kind == Kind::Group {
+            for member in members(&removed.doc) {
+                if let Some(groups) = self.member_of.get_mut(member) {
+                    groups.remove(id);
+                }
+            }
+        }
+        let keep_memberships = kind == Kind::User && state.has(Fault::DeleteKeepsGroupMembership);
+        if !keep_memberships {
+            for group_id in self.member_of.remove(id).unwrap_or_default() {
+                self.drop_member(state, &group_id, id)?;
+            }
+        }
+        if state.has(Fault::GetAfterDelete200) {
+            self.collection_mut(kind).tombstone(id, removed.doc);
+        }
+        Ok(())
+    }
+
+    /// Removes a deleted resource from one group's members.
+    fn drop_member(
+        &mut self,
+        state: &AppState,
+        group_id: &str,
+        member_id: &str,
+    ) -> Result<(), ApiError> {
+        let Some(Value::Object(mut attrs)) = self.groups.get(group_id).map(|g| g.doc.clone())
+        else {
+            return Ok(());
+        };
+        if let Some(Value::Array(list)) = attrs.get_mut("members") {
+            list.retain(|m| m.get("value").and_then(Value::as_str) != Some(member_id));
+        }
+        let attrs = Kind::Group.normalize(&Value::Object(attrs), true)?;
+        self.commit(state, Kind::Group, group_id, attrs).map(drop)
+    }
+
+    /// Stores `attrs` (already normalised) as resource `id`, creating or updating it: checks
+    /// uniqueness and group members, stamps `meta`, and maintains the indexes. A write that
+    /// changes nothing leaves version and lastModified alone.
+    fn commit(
+        &mut self,
+        state: &AppState,
+        kind: Kind,
+        id: &str,
+        mut attrs: Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        let previous = self
+            .collection(kind)
+            .get(id)
+            .map(|s| (s.seq, s.version, s.doc.clone()));
+        if kind == Kind::Group {
+            let before = previous.as_ref().map(|(_, _, doc)| doc);
+            self.resolve_members(state, id, before, &mut attrs)?;
+        }
+        let name = attrs
+            .get("userName")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if let Some(name) = &name {
+            let taken = self
+                .users
+                .id_for_name(name)
+                .is_some_and(|owner| owner != id);
+            if taken && !state.has(Fault::DuplicateUsernameAccepted) {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    Some(ScimType::Uniqueness),
+                    format!("userName {name:?} is already taken"),
+                ));
+            }
+        }
+        if let Some((_, _, doc)) = &previous {
+            let mut unchanged = doc.as_object().cloned().unwrap_or_default();
+            unchanged.remove("id");
+            unchanged.remove("meta");
+            if unchanged == attrs {
+                return Ok(doc.clone());
+            }
+        }
+        let stamp = now();
+        let frozen = state.has(Fault::LastModifiedNotUpdated);
+        let (seq, version, created, modified) = match &previous {
+            Some((seq, version, doc)) => {
+                let meta = |k: &str| {
+                    doc.get("meta")
+                        .and_then(|m| m.get(k))
+                        .cloned()
+                        .unwrap_or(Value::Null)
+                };
+                let modified = if frozen {
+                    meta("lastModified")
+                } else {
+                    Value::from(stamp)
+                };
+                (
+                    *seq,
+                    version + u64::from(!frozen),
+                    meta("created"),
+                    modified,
+                )
+            }
+            None => (
+                self.next_seq(),
+                1,
+                Value::from(stamp.clone()),
+                Value::from(stamp),
+            ),
+        };
+        let mut doc = Map::with_capacity(attrs.len() + 2);
+        let mut attrs = attrs.into_iter();
+        if let Some((key, schemas)) = attrs.next() {
+            doc.insert(key, schemas);
+        }
+        doc.insert("id".to_owned(), Value::from(id));
+        doc.extend(attrs);
+        doc.insert(
+            "meta".to_owned(),
+            json!({
+                "resourceType": kind.name(),
+                "created": created,
+                "lastModified": modified,
+                "location": format!("{}/{}/{id}", state.base_url, kind.endpoint()),
+                "version": etag(version),
+            }),
+        );
+        let doc = Value::Object(doc);
+        if kind == Kind::User {
+            let old_name = previous
+                .as_ref()
+                .and_then(|(_, _, d)| d.get("userName"))
+                .and_then(Value::as_str);
+            if let Some(old) = old_name.filter(|old| Some(*old) != name.as_deref())
+                && self.users.id_for_name(old) == Some(id)
+            {
+                self.users.release_name(old);
+            }
+            if let Some(name) = &name {
+                self.users.set_name(name, id);
+            }
+        }
+        if kind == Kind::Group {
+            let old = previous
+                .as_ref()
+                .map(|(_, _, d)| members(d).map(str::to_owned).collect::<Vec<_>>())
+                .unwrap_or_default();
+            for member in &old {
+                if let Some(groups) = self.member_of.get_mut(member) {
+                    groups.remove(id);
+                }
+            }
+            for member in members(&doc) {
+                self.member_of
+                    .entry(member.to_owned())
+                    .or_default()
+                    .insert(id.to_owned());
+            }
+        }
+        self.collection_mut(kind).insert(Stored {
+            seq,
+            doc: doc.clone(),
+            version,
+        });
+        Ok(doc)
+    }
+
+    /// Checks that new members exist and fills in what the server derives: `$ref`, `type`
+    /// and `display`. Members already present are kept as they are.
+    fn resolve_members(
+        &self,
+        state: &AppState,
+        group_id: &str,
+        before: Option<&Value>,
+        attrs: &mut Map<String, Value>,
+    ) -> Result<(), ApiError> {
+        let Some(Value::Array(list)) = attrs.get_mut("members") else {
+            return Ok(());
+        };
+        let mut seen = std::collections::HashSet::new();
+        let mut resolved = Vec::with_capacity(list.len());
+        for member in list.drain(..) {
+            let Some(value) = member
+                .get("value")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            if !seen.insert(value.clone()) {
+                continue;
+            }
+            let existing = before
+                .and_then(|d| d.get("members"))
+                .and_then(Value::as_array)
+                .and_then(|l| {
+                    l.iter()
+                        .find(|m| m.get("value").and_then(Value::as_str) == Some(&value))
+                });
+            let target = self.kind_of(&value).filter(|_| value != group_id);
+            let entry = match (target, existing) {
+                (Some(kind), _) => {
+                    let doc = &self
+                        .collection(kind)
+                        .get(&value)
+                        .map(|s| s.doc.clone())
+                        .unwrap_or_default();
+                    let display = doc
+                        .get("displayName")
+                        .or_else(|| doc.get("userName"))
+                        .cloned();
+                    let mut entry = json!({
+                        "value": value,
+                        "$ref": format!("{}/{}/{value}", state.base_url, kind.endpoint()),
+                        "type": kind.name(),
+                    });
+                    if let Some(display) = display {
+                        entry["display"] = display;
+                    }
+                    entry
+                }
+                (None, Some(existing)) => existing.clone(),
+                (None, None) => {
+                    return Err(ApiError::bad_request(
+                        ScimType::InvalidValue,
+                        format!("member {value:?} is not a user or group of this tenant"),
+                    ));
+                }
+            };
+            resolved.push(entry);
+        }
+        *list = resolved;
+        Ok(())
+    }
+}
+
+/// Whether a stored resource is invisible to clients.
+pub(crate) fn hidden(state: &AppState, kind: Kind, doc: &Value) -> bool {
+    kind == Kind::User
+        && state.has(Fault::DeactivateHidesUser)
+        && doc.get("active") == Some(&Value::Bool(false))
+}
+
+/// The member ids of a stored group.
+fn members(doc: &Value) -> impl Iterator<Item = &str> {
+    doc.get("members")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("value").and_then(Value::as_str))
+}
+
+fn check_if_match(
+    state: &AppState,
+    current: &Stored,
+    if_match: Option<&str>,
+) -> Result<(), ApiError> {
+    match if_match {
+        Some(header)
+            if !state.has(Fault::IfMatchIgnored) && !etag_listed(header, &current.etag()) =>
+        {
+            Err(ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                None,
+                format!(
+                    "If-Match {header} does not match the current version {}",
+                    current.etag()
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compares_etags_weakly() {
+        let cases: &[(&str, bool)] = &[
+            ("W/\"3\"", true),
+            ("\"3\"", true),
+            ("*", true),
+            ("W/\"2\", W/\"3\"", true),
+            ("W/\"2\"", false),
+            ("W/\"33\"", false),
+            ("", false),
+        ];
+        for (header, want) in cases {
+            assert_eq!(etag_listed(header, "W/\"3\""), *want, "{header}");
+        }
+    }
+}

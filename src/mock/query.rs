@@ -1,0 +1,586 @@
+//! Queries (RFC 7644 §3.4.2, §3.4.3): filtering, sorting, index paging and RFC 9865 cursor
+//! paging. Resources are visited by reference; only the returned page is copied.
+
+use std::cmp::Ordering;
+use std::hash::BuildHasher;
+
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+
+use super::cursor::{Cursor, CursorError, Position};
+use super::error::ApiError;
+use super::extract::Params;
+use super::faults::Fault;
+use super::ops::hidden;
+use super::resource::Projection;
+use super::schema::{Kind, Returned, Type};
+use super::state::{AppState, TenantId};
+use super::store::{Collection, Stored, Tenant};
+use crate::scim::filter::{self, get_ci};
+use crate::scim::{AttrPath, CompValue, CompareOp, Filter, ScimType, urn};
+
+/// The parameters of a query, from a query string or a SearchRequest body.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ListQuery {
+    pub filter: Option<String>,
+    pub sort_by: Option<String>,
+    pub descending: bool,
+    pub start_index: Option<i64>,
+    pub count: Option<i64>,
+    /// `Some("")` asks for the first cursor page.
+    pub cursor: Option<String>,
+    pub projection: Projection,
+}
+
+fn invalid_value(detail: impl Into<String>) -> ApiError {
+    ApiError::bad_request(ScimType::InvalidValue, detail)
+}
+
+fn sort_order(text: &str) -> Result<bool, ApiError> {
+    if text.eq_ignore_ascii_case("descending") {
+        Ok(true)
+    } else if text.eq_ignore_ascii_case("ascending") {
+        Ok(false)
+    } else {
+        Err(invalid_value(format!(
+            "sortOrder must be ascending or descending, not {text:?}"
+        )))
+    }
+}
+
+impl ListQuery {
+    /// From query parameters; unknown parameters are ignored (RFC 7644 §3.4.2).
+    pub fn from_params(params: &Params) -> Result<Self, ApiError> {
+        let get = |name: &str| params.get(name);
+        let int = |name: &str| -> Result<Option<i64>, ApiError> {
+            get(name)
+                .map(|v| {
+                    v.trim()
+                        .parse()
+                        .map_err(|_| invalid_value(format!("{name} must be an integer, not {v:?}")))
+                })
+                .transpose()
+        };
+        Ok(ListQuery {
+            filter: get("filter").map(str::to_owned),
+            sort_by: get("sortBy").filter(|s| !s.is_empty()).map(str::to_owned),
+            descending: get("sortOrder")
+                .map(sort_order)
+                .transpose()?
+                .unwrap_or(false),
+            start_index: int("startIndex")?,
+            count: int("count")?,
+            cursor: get("cursor").map(str::to_owned),
+            projection: params.projection()?,
+        })
+    }
+
+    /// From a SearchRequest body (RFC 7644 §3.4.3).
+    pub fn from_search(body: &Value) -> Result<Self, ApiError> {
+        let declared = get_ci(body, "schemas")
+            .and_then(Value::as_array)
+            .is_some_and(|s| {
+                s.iter().any(|u| {
+                    u.as_str()
+                        .is_some_and(|u| u.eq_ignore_ascii_case(urn::SEARCH_REQUEST))
+                })
+            });
+        if !declared {
+            return Err(ApiError::bad_request(
+                ScimType::InvalidSyntax,
+                format!(
+                    "a search body needs \"schemas\": [\"{}\"]",
+                    urn::SEARCH_REQUEST
+                ),
+            ));
+        }
+        let string = |name: &str| -> Result<Option<String>, ApiError> {
+            match get_ci(body, name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(invalid_value(format!("{name} must be a string"))),
+            }
+        };
+        let int = |name: &str| -> Result<Option<i64>, ApiError> {
+            match get_ci(body, name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => v
+                    .as_i64()
+                    .map(Some)
+                    .ok_or_else(|| invalid_value(format!("{name} must be an integer"))),
+            }
+        };
+        let list = |name: &str| -> Result<Vec<String>, ApiError> {
+            match get_ci(body, name) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| invalid_value(format!("{name} must list strings")))
+                    })
+                    .collect(),
+                Some(Value::String(s)) => Ok(s
+                    .split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()),
+                Some(_) => Err(invalid_value(format!("{name} must be an array of strings"))),
+            }
+        };
+        Ok(ListQuery {
+            filter: string("filter")?,
+            sort_by: string("sortBy")?.filter(|s| !s.is_empty()),
+            descending: string("sortOrder")?
+                .as_deref()
+                .map(sort_order)
+                .transpose()?
+                .unwrap_or(false),
+            start_index: int("startIndex")?,
+            count: int("count")?,
+            cursor: string("cursor")?,
+            projection: Projection::new(list("attributes")?, list("excludedAttributes")?)?,
+        })
+    }
+}
+
+/// A parsed filter with what evaluation needs to know about it.
+struct Matcher<'a> {
+    state: &'a AppState,
+    tenant: &'a Tenant,
+    filter: Option<Filter>,
+    /// The filter looks at `User.groups`, which is derived and must be rendered first.
+    needs_groups: bool,
+}
+
+impl Matcher<'_> {
+    fn matches(&self, kind: Kind, stored: &Stored) -> bool {
+        if hidden(self.state, kind, &stored.doc) {
+            return false;
+        }
+        let Some(filter) = &self.filter else {
+            return true;
+        };
+        let sensitive_names = self.state.has(Fault::UsernameFilterCaseSensitive);
+        let case_exact = |p: &AttrPath| {
+            kind.case_exact(p)
+                || (sensitive_names
+                    && kind
+                        .resolve(p)
+                        .is_some_and(|r| r.sub.is_none() && r.attr.name == "userName"))
+        };
+        if self.needs_groups && kind == Kind::User {
+            let view = self
+                .tenant
+                .render(self.state, kind, &stored.doc, &Projection::default());
+            return filter.matches(&view, &case_exact);
+        }
+        filter.matches(&stored.doc, &case_exact)
+    }
+}
+
+/// Parses and checks a filter against the schemas of `kinds`: unknown attributes, ordering on
+/// booleans or binaries, and never-returned attributes are `invalidFilter`.
+fn parse_filter(state: &AppState, kinds: &[Kind], text: &str) -> Result<Filter, ApiError> {
+    let filter = filter::parse(text).map_err(|e| {
+        if state.has(Fault::InvalidFilter500) {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                "internal server error",
+            )
+        } else {
+            ApiError::from(e)
+        }
+    })?;
+    for (attr, op) in filter.attributes() {
+        if attr.urn.is_none() && attr.sub.is_none() && attr.name.eq_ignore_ascii_case("schemas") {
+            continue;
+        }
+        let resolved: Vec<_> = kinds.iter().filter_map(|k| k.resolve(attr)).collect();
+        let invalid = |why: &str| {
+            ApiError::bad_request(
+                ScimType::InvalidFilter,
+                format!("cannot filter on {attr}: {why}"),
+            )
+        };
+        if resolved.is_empty() {
+            return Err(invalid("no such attribute"));
+        }
+        for r in resolved {
+            let target = r.target();
+            if target.returned == Returned::Never {
+                return Err(invalid("it is never returned"));
+            }
+            if op.is_some_and(CompareOp::is_ordering)
+                && matches!(target.ty, Type::Boolean | Type::Binary)
+            {
+                return Err(invalid("booleans and binaries have no order"));
+            }
+        }
+    }
+    Ok(filter)
+}
+
+/// `userName eq "…"`: answered from the userName index instead of a scan.
+fn indexed_user_name(filter: &Filter) -> Option<&str> {
+    match filter {
+        Filter::Compare {
+            attr,
+            op: CompareOp::Eq,
+            value: CompValue::String(name),
+        } if Kind::User
+            .resolve(attr)
+            .is_some_and(|r| r.sub.is_none() && r.attr.name == "userName") =>
+        {
+            Some(name)
+        }
+        _ => None,
+    }
+}
+
+/// The resources a query walks.
+enum Source<'a> {
+    /// One collection in creation order, filtered while walking; cursors hold positions.
+    Ordered(Kind, &'a Collection),
+    /// Matches already selected (sorted, index lookups, several types); cursors hold offsets.
+    Listed(Vec<(Kind, &'a Stored)>),
+}
+
+/// Runs a query over `kinds` and builds the ListResponse.
+pub(crate) fn list(
+    state: &AppState,
+    tenant_id: TenantId,
+    tenant: &Tenant,
+    kinds: &[Kind],
+    q: &ListQuery,
+) -> Result<Value, ApiError> {
+    let filter = match (&q.filter, state.has(Fault::FilterIgnored)) {
+        (Some(text), false) => Some(parse_filter(state, kinds, text)?),
+        _ => None,
+    };
+    let sort_by =
+        match (&q.sort_by, state.has(Fault::SortIgnored)) {
+            (Some(text), false) => Some(AttrPath::parse(text).ok_or_else(|| {
+                invalid_value(format!("sortBy {text:?} is not an attribute path"))
+            })?),
+            _ => None,
+        };
+    let needs_groups = filter.as_ref().is_some_and(|f| {
+        f.attributes()
+            .iter()
+            .any(|(a, _)| a.name.eq_ignore_ascii_case("groups"))
+    });
+    let indexed = filter
+        .as_ref()
+        .and_then(indexed_user_name)
+        .filter(|_| kinds == [Kind::User])
+        .map(str::to_owned);
+    let matcher = Matcher {
+        state,
+        tenant,
+        filter,
+        needs_groups,
+    };
+    let source = match (kinds, &indexed, &sort_by) {
+        ([kind], None, None) => Source::Ordered(*kind, tenant.collection(*kind)),
+        _ => {
+            let mut found: Vec<(Kind, &Stored)> = match indexed {
+                Some(name) => tenant
+                    .users
+                    .id_for_name(&name)
+                    .and_then(|id| tenant.users.get(id))
+                    .map(|s| (Kind::User, s))
+                    .into_iter()
+                    .filter(|(k, s)| matcher.matches(*k, s))
+                    .collect(),
+                None => kinds
+                    .iter()
+                    .flat_map(|&k| tenant.collection(k).iter().map(move |s| (k, s)))
+                    .filter(|(k, s)| matcher.matches(*k, s))
+                    .collect(),
+            };
+            found.sort_by_key(|(_, s)| s.seq);
+            if let Some(path) = &sort_by {
+                sort(&mut found, path, q.descending);
+            }
+            Source::Listed(found)
+        }
+    };
+    let max = state.config.max_page_size;
+    let requested = q.count.map(|c| usize::try_from(c).unwrap_or(0));
+    let page_size = if state.has(Fault::CountIgnored) {
+        usize::MAX
+    } else {
+        requested.unwrap_or(state.config.default_page_size).min(max)
+    };
+    let mut out = Map::new();
+    out.insert("schemas".to_owned(), json!([urn::LIST_RESPONSE]));
+    let (total, page) = match &q.cursor {
+        None => {
+            let start = usize::try_from(q.start_index.unwrap_or(1))
+                .unwrap_or(1)
+                .max(1);
+            let offset = if state.has(Fault::ZeroBasedStartIndex) {
+                start
+            } else if state.has(Fault::PageOverlap) {
+                start.saturating_sub(2)
+            } else {
+                start - 1
+            };
+            let (total, page) = index_page(&source, &matcher, offset, page_size);
+            out.insert("totalResults".to_owned(), json!(total));
+            out.insert("startIndex".to_owned(), json!(start));
+            (total, page)
+        }
+        Some(text) => {
+            if q.start_index.is_some() {
+                return Err(invalid_value("use either startIndex or cursor, not both"));
+            }
+            if requested.is_some_and(|c| c > max) {
+                return Err(ApiError::bad_request(
+                    ScimType::InvalidCount,
+                    format!("count exceeds maxPageSize {max}"),
+                ));
+            }
+            let query = state
+                .cursor_key
+                .hash_one((kinds, &q.filter, &q.sort_by, q.descending));
+            let cursor = match text.as_str() {
+                "" => None,
+                text => {
+                    match Cursor::decode(text, state, tenant_id, query, state.config.cursor_timeout)
+                    {
+                        Ok(c) => Some(c),
+                        Err(_) if state.has(Fault::CursorNotValidated) => None,
+                        Err(e) => {
+                            let scim_type = match e {
+                                CursorError::Invalid => ScimType::InvalidCursor,
+                                CursorError::Expired => ScimType::ExpiredCursor,
+                            };
+                            return Err(ApiError::bad_request(scim_type, e.to_string()));
+                        }
+                    }
+                }
+            };
+            let page_size = match cursor {
+                Some(c) if requested.is_some_and(|r| r != c.count as usize) => {
+                    return Err(ApiError::bad_request(
+                        ScimType::InvalidCount,
+                        format!(
+                            "count must stay {} across the pages of a cursor query",
+                            c.count
+                        ),
+                    ));
+                }
+                Some(c) => c.count as usize,
+                None => page_size,
+            };
+            let walked = cursor_page(
+                state,
+                &source,
+                &matcher,
+                cursor.map(|c| c.position),
+                page_size,
+            );
+            let count = u32::try_from(page_size).unwrap_or(u32::MAX);
+            out.insert("totalResults".to_owned(), json!(walked.total));
+            if let Some(next) = walked.next {
+                out.insert(
+                    "nextCursor".to_owned(),
+                    json!(Cursor::new(next, count, query).encode(state, tenant_id)),
+                );
+            }
+            if let Some(previous) = walked.previous {
+                out.insert(
+                    "previousCursor".to_owned(),
+                    json!(Cursor::new(previous, count, query).encode(state, tenant_id)),
+                );
+            }
+            (walked.total, walked.page)
+        }
+    };
+    if state.has(Fault::TotalResultsIsPageSize) {
+        out.insert("totalResults".to_owned(), json!(page.len()));
+    }
+    if !state.has(Fault::ItemsPerPageMissing) {
+        out.insert("itemsPerPage".to_owned(), json!(page.len()));
+    }
+    if page_size > 0 || total == 0 {
+        let resources: Vec<Value> = page
+            .into_iter()
+            .map(|(kind, s)| tenant.render(state, kind, &s.doc, &q.projection))
+            .collect();
+        out.insert("Resources".to_owned(), Value::Array(resources));
+    }
+    Ok(Value::Object(out))
+}
+
+type Page<'a> = Vec<(Kind, &'a Stored)>;
+
+/// One index page and the total number of matches, in a single pass.
+fn index_page<'a>(
+    source: &Source<'a>,
+    matcher: &Matcher<'_>,
+    offset: usize,
+    size: usize,
+) -> (usize, Page<'a>) {
+    let mut page = Vec::new();
+    let mut total = 0;
+    let mut visit = |kind: Kind, stored: &'a Stored| {
+        if total >= offset && total - offset < size {
+            page.push((kind, stored));
+        }
+        total += 1;
+    };
+    match source {
+        Source::Ordered(kind, collection) => collection
+            .iter()
+            .filter(|s| matcher.matches(*kind, s))
+            .for_each(|s| visit(*kind, s)),
+        Source::Listed(found) => found.iter().for_each(|&(k, s)| visit(k, s)),
+    }
+    (total, page)
+}
+
+struct CursorPage<'a> {
+    total: usize,
+    page: Page<'a>,
+    next: Option<Position>,
+    previous: Option<Position>,
+}
+
+/// One cursor page. Unsorted listings resume from a creation sequence number through the
+/// ordered index, so neither a resumed page nor `previousCursor` rescans from the start.
+fn cursor_page<'a>(
+    state: &AppState,
+    source: &Source<'a>,
+    matcher: &Matcher<'_>,
+    from: Option<Position>,
+    size: usize,
+) -> CursorPage<'a> {
+    let skip = usize::from(state.has(Fault::CursorSkipsItem));
+    let endless = state.has(Fault::CursorNeverEnds);
+    match source {
+        Source::Ordered(kind, collection) => {
+            let start = match from {
+                Some(Position::Seq(seq)) => seq,
+                _ => 0,
+            };
+            let mut walked: Vec<&Stored> = collection
+                .starting_at(start)
+                .filter(|s| matcher.matches(*kind, s))
+                .take(size + 1 + skip)
+                .collect();
+            let mut next = walked.get(size + skip).map(|s| Position::Seq(s.seq));
+            walked.truncate(size);
+            if next.is_none() && endless {
+                next = Some(Position::Seq(walked.last().map_or(start, |s| s.seq + 1)));
+            }
+            let previous = from.and_then(|_| {
+                collection
+                    .before_seq(start)
+                    .filter(|s| matcher.matches(*kind, s))
+                    .take(size.max(1))
+                    .last()
+                    .map(|s| Position::Seq(s.seq))
+            });
+            let total = if matcher.filter.is_none() && !state.has(Fault::DeactivateHidesUser) {
+                collection.len()
+            } else {
+                collection
+                    .iter()
+                    .filter(|s| matcher.matches(*kind, s))
+                    .count()
+            };
+            CursorPage {
+                total,
+                page: walked.into_iter().map(|s| (*kind, s)).collect(),
+                next,
+                previous,
+            }
+        }
+        Source::Listed(found) => {
+            let start = match from {
+                Some(Position::Offset(o)) => usize::try_from(o).unwrap_or(usize::MAX),
+                _ => 0,
+            };
+            let page: Page<'a> = found.iter().skip(start).take(size).copied().collect();
+            let end = start.saturating_add(size);
+            let next = if end < found.len() {
+                Some(end + skip)
+            } else if endless {
+                Some(start + page.len())
+            } else {
+                None
+            };
+            let previous = (from.is_some() && start > 0).then(|| start.saturating_sub(size.max(1)));
+            let offset = |o: usize| Position::Offset(o as u64);
+            CursorPage {
+                total: found.len(),
+                page,
+                next: next.map(offset),
+                previous: previous.map(offset),
+            }
+        }
+    }
+}
+
+/// A value to sort on; resources without one sort last when ascending (RFC 7644 §3.4.2.3).
+#[derive(Debug, PartialEq, PartialOrd)]
+enum SortKey {
+    Bool(bool),
+    Number(f64),
+    Text(String),
+}
+
+fn sort_key(kind: Kind, doc: &Value, path: &AttrPath) -> Option<SortKey> {
+    let resolved = kind.resolve(path)?;
+    let container = match resolved.extension {
+        Some(urn) => doc.get(urn)?,
+        None => doc,
+    };
+    let mut value = container.get(resolved.attr.name)?;
+    if let Value::Array(items) = value {
+        // Multi-valued: the primary value, else the first (RFC 7644 §3.4.2.3).
+        value = items
+            .iter()
+            .find(|v| v.get("primary") == Some(&Value::Bool(true)))
+            .or_else(|| items.first())?;
+    }
+    if let Some(sub) = resolved.sub {
+        value = value.get(sub.name)?;
+    } else if value.is_object() {
+        value = value.get("value")?;
+    }
+    match value {
+        Value::Bool(b) => Some(SortKey::Bool(*b)),
+        Value::Number(n) => n.as_f64().map(SortKey::Number),
+        Value::String(s) if resolved.target().case_exact => Some(SortKey::Text(s.clone())),
+        Value::String(s) => Some(SortKey::Text(s.to_lowercase())),
+        _ => None,
+    }
+}
+
+/// Stable sort by `path`; ties keep creation order.
+fn sort(found: &mut Vec<(Kind, &Stored)>, path: &AttrPath, descending: bool) {
+    let mut keyed: Vec<(Option<SortKey>, (Kind, &Stored))> = found
+        .drain(..)
+        .map(|(k, s)| (sort_key(k, &s.doc, path), (k, s)))
+        .collect();
+    keyed.sort_by(|(a, _), (b, _)| {
+        let ascending = match (a, b) {
+            (Some(a), Some(b)) => a.partial_cmp(b).unwrap_or(Ordering::Equal),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        };
+        if descending {
+            ascending.reverse()
+        } else {
+            ascending
+        }
+    });
+    found.extend(keyed.into_iter().map(|(_, r)| r));
+}

@@ -1,0 +1,234 @@
+//! Turning a stored resource into a response: the derived `User.groups`, `attributes` /
+//! `excludedAttributes` projection (RFC 7644 §3.9, §3.4.2.5) and `returned` rules (RFC 7643 §7).
+
+use serde_json::{Map, Value, json};
+
+use super::error::ApiError;
+use super::faults::Fault;
+use super::schema::{Kind, Returned};
+use super::state::AppState;
+use super::store::Tenant;
+use crate::scim::{AttrPath, ScimType};
+
+/// The `attributes` / `excludedAttributes` of a request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Projection {
+    attributes: Vec<String>,
+    excluded: Vec<String>,
+}
+
+/// One attribute named in a projection, resolved for one resource type.
+struct Selected {
+    /// Extension URN, or `None` for core attributes.
+    extension: Option<&'static str>,
+    /// Attribute name; `None` selects a whole extension.
+    attr: Option<&'static str>,
+    sub: Option<&'static str>,
+}
+
+impl Projection {
+    /// From query parameters: comma-separated attribute paths.
+    pub fn from_query(attributes: Option<&str>, excluded: Option<&str>) -> Result<Self, ApiError> {
+        let split = |text: Option<&str>| -> Vec<String> {
+            text.into_iter()
+                .flat_map(|t| t.split(','))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        Projection::new(split(attributes), split(excluded))
+    }
+
+    pub fn new(attributes: Vec<String>, excluded: Vec<String>) -> Result<Self, ApiError> {
+        for text in attributes.iter().chain(&excluded) {
+            let is_urn = text.len() > 4 && text[..4].eq_ignore_ascii_case("urn:");
+            if !is_urn && AttrPath::parse(text).is_none() {
+                return Err(ApiError::bad_request(
+                    ScimType::InvalidValue,
+                    format!("{text:?} is not an attribute path"),
+                ));
+            }
+        }
+        Ok(Projection {
+            attributes,
+            excluded,
+        })
+    }
+
+    /// Resolves the named attributes for `kind`; names it does not have are ignored.
+    fn resolve(kind: Kind, names: &[String]) -> Vec<Selected> {
+        names
+            .iter()
+            .filter_map(|text| {
+                if let Some(schema) = kind.extension(text) {
+                    return Some(Selected {
+                        extension: Some(schema.id),
+                        attr: None,
+                        sub: None,
+                    });
+                }
+                let r = kind.resolve(&AttrPath::parse(text)?)?;
+                Some(Selected {
+                    extension: r.extension,
+                    attr: Some(r.attr.name),
+                    sub: r.sub.map(|s| s.name),
+                })
+            })
+            .collect()
+    }
+
+    fn apply(&self, kind: Kind, doc: &mut Map<String, Value>, honor_excluded: bool) {
+        if !self.attributes.is_empty() {
+            let selected = Projection::resolve(kind, &self.attributes);
+            let always = |key: &str| {
+                key == "schemas"
+                    || kind
+                        .resolve(&AttrPath::parse(key).unwrap_or_else(|| plain(key)))
+                        .is_some_and(|r| r.attr.returned == Returned::Always)
+            };
+            doc.retain(|key, value| {
+                if always(key) {
+                    return true;
+                }
+                let extension = kind.extension(key).map(|s| s.id);
+                match extension {
+                    Some(urn) => {
+                        if selected
+                            .iter()
+                            .any(|s| s.extension == Some(urn) && s.attr.is_none())
+                        {
+                            return true;
+                        }
+                        let Value::Object(fields) = value else {
+                            return false;
+                        };
+                        fields.retain(|name, value| keep(&selected, Some(urn), name, value));
+                        !fields.is_empty()
+                    }
+                    None => keep(&selected, None, key, value),
+                }
+            });
+        }
+        if honor_excluded {
+            for s in Projection::resolve(kind, &self.excluded) {
+                let container = match s.extension {
+                    Some(urn) if s.attr.is_none() => {
+                        doc.remove(urn);
+                        continue;
+                    }
+                    Some(urn) => doc.get_mut(urn).and_then(Value::as_object_mut),
+                    None => Some(&mut *doc),
+                };
+                let (Some(container), Some(attr)) = (container, s.attr) else {
+                    continue;
+                };
+                let always = kind
+                    .resolve(&plain(attr))
+                    .is_some_and(|r| s.extension.is_none() && r.attr.returned == Returned::Always);
+                match s.sub {
+                    None if !always => {
+                        container.remove(attr);
+                    }
+                    None => {}
+                    Some(sub) => {
+                        if let Some(value) = container.get_mut(attr) {
+                            for_each_object(value, |o| {
+                                o.remove(sub);
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn plain(name: &str) -> AttrPath {
+    AttrPath {
+        urn: None,
+        name: name.to_owned(),
+        sub: None,
+    }
+}
+
+/// Whether a projection with `attributes` keeps `name`, narrowing it to the selected
+/// sub-attributes when only those were named.
+fn keep(selected: &[Selected], extension: Option<&str>, name: &str, value: &mut Value) -> bool {
+    let mut matching = selected
+        .iter()
+        .filter(|s| s.extension == extension && s.attr == Some(name))
+        .peekable();
+    if matching.peek().is_none() {
+        return false;
+    }
+    let subs: Option<Vec<&str>> = matching.map(|s| s.sub).collect();
+    if let Some(subs) = subs {
+        for_each_object(value, |o| o.retain(|k, _| subs.contains(&k.as_str())));
+    }
+    true
+}
+
+fn for_each_object(value: &mut Value, mut f: impl FnMut(&mut Map<String, Value>)) {
+    match value {
+        Value::Object(o) => f(o),
+        Value::Array(items) => items
+            .iter_mut()
+            .filter_map(Value::as_object_mut)
+            .for_each(f),
+        _ => {}
+    }
+}
+
+impl Tenant {
+    /// The response representation of a stored resource.
+    pub fn render(
+        &self,
+        state: &AppState,
+        kind: Kind,
+        doc: &Value,
+        projection: &Projection,
+    ) -> Value {
+        let Some(stored) = doc.as_object() else {
+            return doc.clone();
+        };
+        let mut out = Map::with_capacity(stored.len() + 1);
+        for (key, value) in stored {
+            if key == "meta"
+                && kind == Kind::User
+                && let Some(groups) = self.groups_of(state, stored)
+            {
+                out.insert("groups".to_owned(), groups);
+            }
+            let never = !state.has(Fault::PasswordReturned)
+                && kind
+                    .resolve(&plain(key))
+                    .is_some_and(|r| r.attr.returned == Returned::Never);
+            if !never {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+        projection.apply(kind, &mut out, !state.has(Fault::ExcludedAttributesIgnored));
+        Value::Object(out)
+    }
+
+    /// `User.groups`, derived from the groups listing the user (RFC 7643 §4.1.2).
+    fn groups_of(&self, state: &AppState, user: &Map<String, Value>) -> Option<Value> {
+        let id = user.get("id")?.as_str()?;
+        let groups: Vec<Value> = self
+            .member_of
+            .get(id)?
+            .iter()
+            .filter_map(|gid| self.groups.get(gid))
+            .map(|g| {
+                json!({
+                    "value": g.id(),
+                    "$ref": format!("{}/Groups/{}", state.base_url, g.id()),
+                    "display": g.doc.get("displayName").cloned().unwrap_or(Value::Null),
+                    "type": "direct",
+                })
+            })
+            .collect();
+        (!groups.is_empty()).then_some(Value::Array(groups))
+    }
+}

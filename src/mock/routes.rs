@@ -1,0 +1,331 @@
+//! The HTTP surface: routing, resource handlers, and the edge middleware that counts, rate
+//! limits, delays and applies response-level faults.
+
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::Value;
+
+use super::auth;
+use super::bulk;
+use super::discovery;
+use super::error::ApiError;
+use super::extract::{JsonBody, Params};
+use super::faults::Fault;
+use super::ops::{Written, etag_listed, version_of};
+use super::query::{self, ListQuery};
+use super::schema::Kind;
+use super::state::{AppState, TenantId};
+use crate::scim::urn;
+
+/// Path of the SCIM API under the server root.
+pub(crate) const SCIM_PREFIX: &str = "/scim/v2";
+
+pub(crate) fn router(state: Arc<AppState>) -> Router {
+    let protected = Router::new()
+        .route("/ResourceTypes", get(discovery::resource_types))
+        .route("/ResourceTypes/{name}", get(discovery::resource_type))
+        .route("/Schemas", get(discovery::schemas))
+        .route("/Schemas/{id}", get(discovery::schema))
+        .route("/.search", post(search_root))
+        .route("/Bulk", post(bulk_handler))
+        .route("/Me", get(me).post(me).put(me).patch(me).delete(me))
+        .route("/{endpoint}", get(list).post(create))
+        .route("/{endpoint}/.search", post(search))
+        .route(
+            "/{endpoint}/{id}",
+            get(read).put(replace).patch(patch).delete(delete),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_scim_token,
+        ));
+    let scim = Router::new()
+        .route(
+            "/ServiceProviderConfig",
+            get(discovery::service_provider_config),
+        )
+        .merge(protected);
+    Router::new()
+        .nest(SCIM_PREFIX, scim)
+        .route("/api/v1/account", get(auth::account))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), edge))
+        .with_state(state)
+}
+
+/// A SCIM JSON response.
+pub(crate) fn scim_response(status: StatusCode, body: &Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, urn::MEDIA_TYPE)], bytes).into_response()
+}
+
+/// A single-resource response with its `ETag` (RFC 7644 §3.14).
+fn resource_response(status: StatusCode, body: &Value, etag: Option<&str>) -> Response {
+    let mut response = scim_response(status, body);
+    if let Some(value) = etag.and_then(|e| HeaderValue::from_str(e).ok()) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+    response
+}
+
+/// 201 Created with `Location` equal to `meta.location` (RFC 7644 §3.3).
+fn created(state: &AppState, body: &Value, etag: Option<&str>) -> Response {
+    let mut response = resource_response(StatusCode::CREATED, body, etag);
+    let location = body.pointer("/meta/location").and_then(Value::as_str);
+    if let Some(value) = location
+        .filter(|_| !state.has(Fault::LocationMissing))
+        .and_then(|l| HeaderValue::from_str(l).ok())
+    {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+fn kind_for(endpoint: &str) -> Result<Kind, ApiError> {
+    Kind::ALL
+        .into_iter()
+        .find(|k| k.endpoint() == endpoint)
+        .ok_or_else(|| ApiError::not_found(format!("no endpoint /{endpoint}")))
+}
+
+fn header(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn list(
+    State(state): State<Arc<AppState>>,
+    Extension(tenant): Extension<TenantId>,
+    Path(endpoint): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let kind = kind_for(&endpoint)?;
+    let q = ListQuery::from_params(&params)?;
+    let body = query::list(&state, tenant, &state.read(tenant), &[kind], &q)?;
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+async fn search(
+    State(state): State<Arc<AppState>>,
+    Extension(tenant): Extension<TenantId>,
+    Path(endpoint): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let kind = kind_for(&endpoint)?;
+    let q = ListQuery::from_search(&body)?;
+    let body = query::list(&state, tenant, &state.read(tenant), &[kind], &q)?;
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+/// `POST /.search` across every resource type (RFC 7644 §3.4.3).
+async fn search_root(
+    State(state): State<Arc<AppState>>,
+    Extension(tenant): Extension<TenantId>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let q = ListQuery::from_search(&body)?;
+    let body = query::list(&state, tenant, &state.read(tenant), &Kind::ALL, &q)?;
+    Ok(scim_response(StatusCode::OK, &body))
+}
+
+async fn create(
+    State(state): State<Arc<AppState>>,
+    Extension(tenant): Extension<TenantId>,
+    Path(endpoint): Path<String>,
+    params: Params,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let kind = kind_for(&endpoint)?;
+    let projection = params.projection()?;
+    let mut data = state.write(tenant);
+    let doc = data.create(&state, kind, &body)?;
+    let rendered = data.render(&state, kind, &doc, &projection);
+    Ok(created(&state, &rendered, version_of(&doc)))
+}
+
+async fn read(
+    State(state): State<Arc<AppState>>,
+    Extension(tenant): Extension<TenantId>,
+    Path((endpoint, id)): Path<(String, String)>,
+    params: Params,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let kind = kind_for(&endpoint)?;
+    let projection = params.projection()?;
+    let data = state.read(tenant);
+    let doc = data.read(&state, kind, &id)?;
+    let etag = version_of(doc);
+    if let (Some(header), Some(etag)) = (header(&headers, header::IF_NONE_MATCH), etag)
+        && etag_listed(header, etag)
+    {
+        let mut response = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(value) = HeaderValue::from_str(etag) {
+            response.headers_mut().insert(header::ETAG, value);
+        }
+        return Ok(response);
+    }
+    let rendered = data.render(&state, kind, doc, &projection);
+    Ok(resource_response(StatusCode::OK, &rendered, etag))
+}
+
+async fn replace(
+    State(state): State<Arc<AppState>>,
+    Extension(tenant): Extension<TenantId>,
+    Path((endpoint, id)): Path<(String, String)>,
+    params: Params,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let kind = kind_for(&endpoint)?;
+    let projection = params.projection()?;
+    let mut data = state.write(tenant);
+    let written = data.replace(&state, kind, &id, &body, header(&headers, header::IF_MATCH))?;
+    Ok(match written {
+        Written::Created(doc) => created(
+            &state,
+            &data.render(&state, kind, &doc, &projection),
+            version_of(&doc),
+        ),
+        Written::Updated(doc) => resource_response(
+            StatusCode::OK,
+            &data.render(&state, kind, &doc, &projection),
+            version_of(&doc),
+        ),
+    })
+}
+
+async fn patch(
+    State(state): State<Arc<AppState>>,
+    Extension(tenant): Extension<TenantId>,
+    Path((endpoint, id)): Path<(String, String)>,
+    params: Params,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let kind = kind_for(&endpoint)?;
+    let projection = params.projection()?;
+    let mut data = state.write(tenant);
+    let doc = data.patch(&state, kind, &id, &body, header(&headers, header::IF_MATCH))?;
+    let rendered = data.render(&state, kind, &doc, &projection);
+    Ok(resource_response(
+        StatusCode::OK,
+        &rendered,
+        version_of(&doc),
+    ))
+}
+
+async fn delete(
+    State(state): State<Arc<AppState>>,
+    Extension(tenant): Extension<TenantId>,
+    Path((endpoint, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let kind = kind_for(&endpoint)?;
+    state
+        .write(tenant)
+        .delete(&state, kind, &id, header(&headers, header::IF_MATCH))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn bulk_handler(
+    State(state): State<Arc<AppState>>,
+    Extension(tenant): Extension<TenantId>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let response = bulk::run(&state, &mut state.write(tenant), &body)?;
+    Ok(scim_response(StatusCode::OK, &response))
+}
+
+/// `/Me` needs a user behind the token; static tokens have none (RFC 7644 §3.11).
+async fn me() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        None,
+        "/Me is not supported: the bearer token is not bound to a user",
+    )
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint")
+}
+
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        None,
+        format!("{method} is not supported on this endpoint"),
+    )
+}
+
+/// Outermost middleware: request counting, rate limiting, latency and the faults that
+/// change any response.
+async fn edge(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let is_write = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) && !request.uri().path().ends_with("/.search");
+    state.count_request(is_write);
+    let mut response = if state.rate_limited() {
+        let mut limited = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+            "rate limit exceeded; retry after 1 second",
+        )
+        .into_response();
+        limited
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        limited
+    } else {
+        next.run(request).await
+    };
+    response = apply_response_faults(&state, response).await;
+    if let Some(latency) = state.config.latency {
+        tokio::time::sleep(latency).await;
+    }
+    response
+}
+
+async fn apply_response_faults(state: &AppState, response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let is_scim = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == urn::MEDIA_TYPE);
+    if parts.status == StatusCode::NOT_FOUND && state.has(Fault::Html404) {
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(
+            parts,
+            "<html><body><h1>404 Not Found</h1></body></html>".into(),
+        );
+    }
+    let body = if is_scim && parts.status.as_u16() >= 400 && state.has(Fault::ErrorStatusNumber) {
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .unwrap_or_default();
+        let mut error: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        error["status"] = Value::from(parts.status.as_u16());
+        parts.headers.remove(header::CONTENT_LENGTH);
+        serde_json::to_vec(&error).unwrap_or_default().into()
+    } else {
+        body
+    };
+    if is_scim && state.has(Fault::ContentTypeJson) {
+        parts.headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    Response::from_parts(parts, body)
+}

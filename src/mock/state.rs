@@ -1,0 +1,87 @@
+//! State shared by every request of one server run.
+
+use std::hash::RandomState;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Instant;
+
+use super::config::{MockConfig, MockCredentials};
+use super::faults::Fault;
+use super::store::Tenant;
+
+/// Which tenant a request acts on, as established by its bearer token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TenantId(pub usize);
+
+pub(crate) const TENANT_A: TenantId = TenantId(0);
+pub(crate) const TENANT_B: TenantId = TenantId(1);
+
+pub(crate) struct AppState {
+    pub config: MockConfig,
+    pub credentials: MockCredentials,
+    /// SCIM base URL, e.g. `http://127.0.0.1:8080/scim/v2`.
+    pub base_url: String,
+    tenants: [RwLock<Tenant>; 2],
+    pub requests: AtomicU64,
+    pub writes: AtomicU64,
+    /// Start of the current one-second rate-limit window and the requests seen in it.
+    pub rate_window: Mutex<(Instant, u32)>,
+    /// Per-run secret key that authenticates cursors (SipHash is a keyed PRF).
+    pub cursor_key: RandomState,
+}
+
+impl AppState {
+    pub fn new(config: MockConfig, base_url: String) -> Self {
+        AppState {
+            config,
+            credentials: MockCredentials::random(),
+            base_url,
+            tenants: Default::default(),
+            requests: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
+            rate_window: Mutex::new((Instant::now(), 0)),
+            cursor_key: RandomState::new(),
+        }
+    }
+
+    pub fn has(&self, fault: Fault) -> bool {
+        self.config.faults.contains(&fault)
+    }
+
+    /// A poisoned lock only means another handler panicked mid-request; the data is
+    /// still the last committed state because writes are built aside and swapped in.
+    pub fn read(&self, tenant: TenantId) -> RwLockReadGuard<'_, Tenant> {
+        self.tenants[tenant.0]
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn write(&self, tenant: TenantId) -> RwLockWriteGuard<'_, Tenant> {
+        self.tenants[tenant.0]
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn count_request(&self, is_write: bool) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if is_write {
+            self.writes.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether this request exceeds the configured requests per second.
+    pub fn rate_limited(&self) -> bool {
+        let Some(limit) = self.config.rate_limit else {
+            return false;
+        };
+        let mut window = self
+            .rate_window
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if window.0.elapsed().as_secs() >= 1 {
+            *window = (Instant::now(), 0);
+        }
+        window.1 += 1;
+        window.1 > limit
+    }
+}

@@ -1,0 +1,745 @@
+//! The SCIM filter grammar (RFC 7644 §3.4.2.2) and an evaluator over JSON resources.
+//!
+//! Precedence, loosest first: `or`, `and`, `not ( … )` / `( … )` / attribute expressions.
+//! Attribute names and operators are case-insensitive; string comparisons follow the
+//! attribute's `caseExact`, which the caller supplies because only it knows the schema.
+
+use serde_json::{Number, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::attr::AttrPath;
+
+/// A parsed filter expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// `attrPath op compValue`
+    Compare {
+        attr: AttrPath,
+        op: CompareOp,
+        value: CompValue,
+    },
+    /// `attrPath pr`
+    Present(AttrPath),
+    /// `attrPath [ valFilter ]`: some value of a multi-valued complex attribute matches.
+    ValuePath {
+        attr: AttrPath,
+        filter: Box<Filter>,
+    },
+    And(Box<Filter>, Box<Filter>),
+    Or(Box<Filter>, Box<Filter>),
+    Not(Box<Filter>),
+}
+
+/// Comparison operators of RFC 7644 Table 3 (`pr` is [`Filter::Present`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareOp {
+    Eq,
+    Ne,
+    Co,
+    Sw,
+    Ew,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+}
+
+impl CompareOp {
+    fn parse(word: &str) -> Option<CompareOp> {
+        const OPS: [(&str, CompareOp); 9] = [
+            ("eq", CompareOp::Eq),
+            ("ne", CompareOp::Ne),
+            ("co", CompareOp::Co),
+            ("sw", CompareOp::Sw),
+            ("ew", CompareOp::Ew),
+            ("gt", CompareOp::Gt),
+            ("ge", CompareOp::Ge),
+            ("lt", CompareOp::Lt),
+            ("le", CompareOp::Le),
+        ];
+        OPS.iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(word))
+            .map(|&(_, op)| op)
+    }
+
+    /// `gt`, `ge`, `lt`, `le`: undefined on booleans and binary (RFC 7644 §3.4.2.2).
+    pub fn is_ordering(self) -> bool {
+        matches!(
+            self,
+            CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le
+        )
+    }
+
+    fn is_substring(self) -> bool {
+        matches!(self, CompareOp::Co | CompareOp::Sw | CompareOp::Ew)
+    }
+}
+
+/// `compValue = false / null / true / number / string`
+#[derive(Debug, Clone, PartialEq)]
+pub enum CompValue {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(String),
+}
+
+/// Why a filter did not parse. Servers answer all of these with `400 invalidFilter`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FilterError {
+    #[error("unexpected end of filter, expected {expected}")]
+    UnexpectedEnd { expected: &'static str },
+    #[error("unexpected {found:?} at offset {at}, expected {expected}")]
+    Unexpected {
+        found: String,
+        at: usize,
+        expected: &'static str,
+    },
+    #[error("unterminated string starting at offset {at}")]
+    UnterminatedString { at: usize },
+    #[error("invalid string literal at offset {at}")]
+    InvalidString { at: usize },
+    #[error("unknown operator {op:?} at offset {at}")]
+    UnknownOperator { op: String, at: usize },
+    #[error("invalid attribute path {path:?} at offset {at}")]
+    InvalidAttrPath { path: String, at: usize },
+    #[error("operator at offset {at} cannot compare with {value}")]
+    IncompatibleValue { value: &'static str, at: usize },
+    #[error("attribute filters cannot be nested (offset {at})")]
+    NestedValuePath { at: usize },
+}
+
+/// Parses a filter expression.
+pub fn parse(input: &str) -> Result<Filter, FilterError> {
+    parse_within(input, None)
+}
+
+/// Parses the `valFilter` of a value path such as `emails[type eq "work"]`: attribute names
+/// inside are qualified with `parent` (`emails.type`). Evaluate it with
+/// [`Filter::matches_element`].
+pub fn parse_value_filter(input: &str, parent: &AttrPath) -> Result<Filter, FilterError> {
+    parse_within(input, Some(parent.clone()))
+}
+
+fn parse_within(input: &str, parent: Option<AttrPath>) -> Result<Filter, FilterError> {
+    let mut parser = Parser {
+        tokens: tokenize(input)?,
+        pos: 0,
+        parent,
+    };
+    let filter = parser.or()?;
+    match parser.next() {
+        None => Ok(filter),
+        Some(token) => Err(token.unexpected("`and`, `or` or the end of the filter")),
+    }
+}
+
+impl Filter {
+    /// Whether `resource` satisfies the filter. `case_exact` is asked about each compared
+    /// attribute, fully qualified (`emails[type eq "x"]` asks about `emails.type`).
+    pub fn matches(&self, resource: &Value, case_exact: &dyn Fn(&AttrPath) -> bool) -> bool {
+        self.eval(resource, false, case_exact)
+    }
+
+    /// Whether one value of a multi-valued attribute satisfies a filter parsed with
+    /// [`parse_value_filter`].
+    pub fn matches_element(&self, element: &Value, case_exact: &dyn Fn(&AttrPath) -> bool) -> bool {
+        self.eval(element, true, case_exact)
+    }
+
+    /// Every attribute the filter mentions, with the operator applied to it (`None` for `pr`
+    /// and attribute filters), fully qualified. Servers use this to reject filters on unknown
+    /// or non-comparable attributes.
+    pub fn attributes(&self) -> Vec<(&AttrPath, Option<CompareOp>)> {
+        let mut out = Vec::new();
+        self.collect_attributes(&mut out);
+        out
+    }
+
+    fn collect_attributes<'a>(&'a self, out: &mut Vec<(&'a AttrPath, Option<CompareOp>)>) {
+        match self {
+            Filter::Compare { attr, op, .. } => out.push((attr, Some(*op))),
+            Filter::Present(attr) => out.push((attr, None)),
+            Filter::ValuePath { attr, filter } => {
+                out.push((attr, None));
+                filter.collect_attributes(out);
+            }
+            Filter::And(a, b) | Filter::Or(a, b) => {
+                a.collect_attributes(out);
+                b.collect_attributes(out);
+            }
+            Filter::Not(inner) => inner.collect_attributes(out),
+        }
+    }
+
+    /// `in_element`: `base` is one value of a multi-valued attribute and attribute paths are
+    /// qualified with it, so only their sub-attribute is looked up.
+    fn eval(&self, base: &Value, in_element: bool, ce: &dyn Fn(&AttrPath) -> bool) -> bool {
+        let found = |attr: &AttrPath| match (in_element, &attr.sub) {
+            (true, Some(sub)) => get_ci(base, sub).into_iter().collect(),
+            _ => values(base, attr),
+        };
+        match self {
+            Filter::And(a, b) => a.eval(base, in_element, ce) && b.eval(base, in_element, ce),
+            Filter::Or(a, b) => a.eval(base, in_element, ce) || b.eval(base, in_element, ce),
+            Filter::Not(inner) => !inner.eval(base, in_element, ce),
+            Filter::Present(attr) => found(attr).into_iter().any(is_present),
+            Filter::ValuePath { attr, filter } => element_values(base, attr)
+                .into_iter()
+                .any(|element| filter.eval(element, true, ce)),
+            Filter::Compare { attr, op, value } => {
+                let found = found(attr);
+                let case_exact = ce(attr);
+                let equal = |v: &&Value| compare(CompareOp::Eq, v, value, case_exact);
+                match (op, value) {
+                    (CompareOp::Eq, CompValue::Null) => !found.into_iter().any(is_present),
+                    (CompareOp::Ne, CompValue::Null) => found.into_iter().any(is_present),
+                    (CompareOp::Ne, _) => !found.iter().any(equal),
+                    _ => found.iter().any(|v| compare(*op, v, value, case_exact)),
+                }
+            }
+        }
+    }
+}
+
+/// Looks up `key` in an object without regard to case (RFC 7643 §2.1).
+pub fn get_ci<'a>(object: &'a Value, key: &str) -> Option<&'a Value> {
+    object
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
+}
+
+/// The object holding `attr`: the extension object for extension URNs, the resource itself for
+/// its core schema URN or an unqualified name.
+fn container<'a>(resource: &'a Value, attr: &AttrPath) -> Option<&'a Value> {
+    let Some(urn) = &attr.urn else {
+        return Some(resource);
+    };
+    if let Some(extension) = get_ci(resource, urn) {
+        return Some(extension);
+    }
+    let declared = get_ci(resource, "schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|s| {
+            s.iter()
+                .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(urn)))
+        });
+    declared.then_some(resource)
+}
+
+/// The elements of a (possibly multi-valued) attribute.
+fn element_values<'a>(resource: &'a Value, attr: &AttrPath) -> Vec<&'a Value> {
+    match container(resource, attr).and_then(|c| get_ci(c, &attr.name)) {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(single) => vec![single],
+    }
+}
+
+/// The comparable values at `attr`, flattened over multi-valued attributes. A multi-valued
+/// complex attribute named without a sub-attribute compares its `value` sub-attribute.
+fn values<'a>(resource: &'a Value, attr: &AttrPath) -> Vec<&'a Value> {
+    let elements = element_values(resource, attr);
+    match &attr.sub {
+        Some(sub) => elements
+            .into_iter()
+            .filter_map(|e| get_ci(e, sub))
+            .flat_map(|v| match v {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            })
+            .collect(),
+        None => elements
+            .into_iter()
+            .map(|e| match e {
+                Value::Object(_) => get_ci(e, "value").unwrap_or(e),
+                other => other,
+            })
+            .collect(),
+    }
+}
+
+fn is_present(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+        Value::Bool(_) | Value::Number(_) => true,
+    }
+}
+
+fn compare(op: CompareOp, actual: &Value, expected: &CompValue, case_exact: bool) -> bool {
+    use std::cmp::Ordering;
+    let ordering = match (actual, expected) {
+        (Value::String(a), CompValue::String(e)) => {
+            if let (Some(a), Some(e)) = (date_time(a), date_time(e)) {
+                a.cmp(&e)
+            } else if case_exact {
+                return compare_strings(op, a, e);
+            } else {
+                return compare_strings(op, &a.to_lowercase(), &e.to_lowercase());
+            }
+        }
+        (Value::Number(a), CompValue::Number(e)) => match (a.as_f64(), e.as_f64()) {
+            (Some(a), Some(e)) => a.partial_cmp(&e).unwrap_or(Ordering::Less),
+            _ => return false,
+        },
+        (Value::Bool(a), CompValue::Bool(e)) => {
+            return matches!(op, CompareOp::Eq) && a == e;
+        }
+        _ => return false,
+    };
+    match op {
+        CompareOp::Eq => ordering == Ordering::Equal,
+        CompareOp::Ne => ordering != Ordering::Equal,
+        CompareOp::Gt => ordering == Ordering::Greater,
+        CompareOp::Ge => ordering != Ordering::Less,
+        CompareOp::Lt => ordering == Ordering::Less,
+        CompareOp::Le => ordering != Ordering::Greater,
+        CompareOp::Co | CompareOp::Sw | CompareOp::Ew => false,
+    }
+}
+
+fn compare_strings(op: CompareOp, a: &str, e: &str) -> bool {
+    match op {
+        CompareOp::Eq => a == e,
+        CompareOp::Ne => a != e,
+        CompareOp::Co => a.contains(e),
+        CompareOp::Sw => a.starts_with(e),
+        CompareOp::Ew => a.ends_with(e),
+        CompareOp::Gt => a > e,
+        CompareOp::Ge => a >= e,
+        CompareOp::Lt => a < e,
+        CompareOp::Le => a <= e,
+    }
+}
+
+/// dateTime values (RFC 7643 §2.3.5) compare chronologically, whatever their fraction digits.
+fn date_time(text: &str) -> Option<OffsetDateTime> {
+    // Cheap pre-check: most strings are not timestamps and parsing would only fail.
+    let bytes = text.as_bytes();
+    if bytes.len() < 20 || bytes[4] != b'-' || !bytes[..4].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    OffsetDateTime::parse(text, &Rfc3339).ok()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Open,
+    Close,
+    OpenBracket,
+    CloseBracket,
+    Word(String),
+    Str(String),
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    at: usize,
+}
+
+impl Token {
+    fn unexpected(&self, expected: &'static str) -> FilterError {
+        let found = match &self.tok {
+            Tok::Open => "(".to_owned(),
+            Tok::Close => ")".to_owned(),
+            Tok::OpenBracket => "[".to_owned(),
+            Tok::CloseBracket => "]".to_owned(),
+            Tok::Word(w) => w.clone(),
+            Tok::Str(s) => format!("\"{s}\""),
+        };
+        FilterError::Unexpected {
+            found,
+            at: self.at,
+            expected,
+        }
+    }
+
+    fn keyword(&self, word: &str) -> bool {
+        matches!(&self.tok, Tok::Word(w) if w.eq_ignore_ascii_case(word))
+    }
+}
+
+fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
+    let mut tokens = Vec::new();
+    let mut chars = input.char_indices().peekable();
+    while let Some(&(at, c)) = chars.peek() {
+        let single = match c {
+            '(' => Some(Tok::Open),
+            ')' => Some(Tok::Close),
+            '[' => Some(Tok::OpenBracket),
+            ']' => Some(Tok::CloseBracket),
+            _ => None,
+        };
+        if let Some(tok) = single {
+            chars.next();
+            tokens.push(Token { tok, at });
+        } else if c.is_whitespace() {
+            chars.next();
+        } else if c == '"' {
+            chars.next();
+            let mut escaped = false;
+            let end = loop {
+                match chars.next() {
+                    None => return Err(FilterError::UnterminatedString { at }),
+                    Some((_, '\\')) if !escaped => escaped = true,
+                    Some((i, '"')) if !escaped => break i,
+                    Some(_) => escaped = false,
+                }
+            };
+            let text = serde_json::from_str(&input[at..=end])
+                .map_err(|_| FilterError::InvalidString { at })?;
+            tokens.push(Token {
+                tok: Tok::Str(text),
+                at,
+            });
+        } else {
+            let mut end = at;
+            while let Some(&(i, c)) = chars.peek() {
+                if c.is_whitespace() || "()[]\"".contains(c) {
+                    break;
+                }
+                end = i + c.len_utf8();
+                chars.next();
+            }
+            tokens.push(Token {
+                tok: Tok::Word(input[at..end].to_owned()),
+                at,
+            });
+        }
+    }
+    Ok(tokens)
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+    /// The attribute whose value filter is being parsed; paths inside are qualified with it.
+    parent: Option<AttrPath>,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.pos)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let token = self.tokens.get(self.pos).cloned();
+        self.pos += usize::from(token.is_some());
+        token
+    }
+
+    fn expect(&mut self, want: Tok, expected: &'static str) -> Result<(), FilterError> {
+        match self.next() {
+            Some(token) if token.tok == want => Ok(()),
+            Some(token) => Err(token.unexpected(expected)),
+            None => Err(FilterError::UnexpectedEnd { expected }),
+        }
+    }
+
+    fn or(&mut self) -> Result<Filter, FilterError> {
+        let mut left = self.and()?;
+        while self.peek().is_some_and(|t| t.keyword("or")) {
+            self.pos += 1;
+            left = Filter::Or(Box::new(left), Box::new(self.and()?));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Filter, FilterError> {
+        let mut left = self.unary()?;
+        while self.peek().is_some_and(|t| t.keyword("and")) {
+            self.pos += 1;
+            left = Filter::And(Box::new(left), Box::new(self.unary()?));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Filter, FilterError> {
+        const EXPECTED: &str = "an attribute, `not` or `(`";
+        let token = self
+            .next()
+            .ok_or(FilterError::UnexpectedEnd { expected: EXPECTED })?;
+        match &token.tok {
+            Tok::Word(_) if token.keyword("not") => {
+                self.expect(Tok::Open, "`(` after `not`")?;
+                let inner = self.or()?;
+                self.expect(Tok::Close, "`)`")?;
+                Ok(Filter::Not(Box::new(inner)))
+            }
+            Tok::Open => {
+                let inner = self.or()?;
+                self.expect(Tok::Close, "`)`")?;
+                Ok(inner)
+            }
+            Tok::Word(word) => {
+                let invalid = || FilterError::InvalidAttrPath {
+                    path: word.clone(),
+                    at: token.at,
+                };
+                let attr = AttrPath::parse(word).ok_or_else(invalid)?;
+                let attr = match &self.parent {
+                    Some(_) if attr.urn.is_some() || attr.sub.is_some() => return Err(invalid()),
+                    Some(parent) => attr.within(parent),
+                    None => attr,
+                };
+                self.attribute_expression(attr, token.at)
+            }
+            _ => Err(token.unexpected(EXPECTED)),
+        }
+    }
+
+    fn attribute_expression(&mut self, attr: AttrPath, at: usize) -> Result<Filter, FilterError> {
+        const EXPECTED: &str = "an operator";
+        let token = self
+            .next()
+            .ok_or(FilterError::UnexpectedEnd { expected: EXPECTED })?;
+        let word = match &token.tok {
+            Tok::OpenBracket if self.parent.is_some() => {
+                return Err(FilterError::NestedValuePath { at: token.at });
+            }
+            Tok::OpenBracket if attr.sub.is_none() => {
+                self.parent = Some(attr.clone());
+                let inner = self.or()?;
+                self.parent = None;
+                self.expect(Tok::CloseBracket, "`]`")?;
+                return Ok(Filter::ValuePath {
+                    attr,
+                    filter: Box::new(inner),
+                });
+            }
+            Tok::Word(word) => word,
+            _ => return Err(token.unexpected(EXPECTED)),
+        };
+        if word.eq_ignore_ascii_case("pr") {
+            return Ok(Filter::Present(attr));
+        }
+        let op = CompareOp::parse(word).ok_or_else(|| FilterError::UnknownOperator {
+            op: word.clone(),
+            at: token.at,
+        })?;
+        let value = self.comp_value()?;
+        let incompatible = match &value {
+            CompValue::Bool(_) if op.is_ordering() || op.is_substring() => Some("a boolean"),
+            CompValue::Null if op.is_ordering() || op.is_substring() => Some("null"),
+            CompValue::Number(_) if op.is_substring() => Some("a number"),
+            _ => None,
+        };
+        if let Some(value) = incompatible {
+            return Err(FilterError::IncompatibleValue { value, at });
+        }
+        Ok(Filter::Compare { attr, op, value })
+    }
+
+    fn comp_value(&mut self) -> Result<CompValue, FilterError> {
+        const EXPECTED: &str = "a string, number, true, false or null";
+        let token = self
+            .next()
+            .ok_or(FilterError::UnexpectedEnd { expected: EXPECTED })?;
+        match &token.tok {
+            Tok::Str(s) => Ok(CompValue::String(s.clone())),
+            Tok::Word(w) if w == "true" => Ok(CompValue::Bool(true)),
+            Tok::Word(w) if w == "false" => Ok(CompValue::Bool(false)),
+            Tok::Word(w) if w == "null" => Ok(CompValue::Null),
+            Tok::Word(w) => match serde_json::from_str::<Value>(w) {
+                Ok(Value::Number(n)) => Ok(CompValue::Number(n)),
+                _ => Err(token.unexpected(EXPECTED)),
+            },
+            _ => Err(token.unexpected(EXPECTED)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn user() -> Value {
+        json!({
+            "schemas": [
+                "urn:ietf:params:scim:schemas:core:2.0:User",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+            ],
+            "id": "2819c223",
+            "externalId": "Ext-1",
+            "userName": "BJensen",
+            "name": {"familyName": "Jensen", "givenName": "Barbara"},
+            "title": "Tour \"Guide\"",
+            "active": true,
+            "emails": [
+                {"value": "bjensen@example.com", "type": "work", "primary": true},
+                {"value": "babs@jensen.org", "type": "home"}
+            ],
+            "x509Certificates": [],
+            "loginCount": 42,
+            "meta": {"lastModified": "2011-05-13T04:42:34Z", "resourceType": "User"},
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                "employeeNumber": "701984",
+                "manager": {"value": "26118915"}
+            }
+        })
+    }
+
+    fn case_exact(attr: &AttrPath) -> bool {
+        attr.sub.is_none()
+            && ["id", "externalId"]
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&attr.name))
+    }
+
+    #[test]
+    fn evaluates_filters() {
+        let cases: &[(&str, bool)] = &[
+            (r#"userName eq "bjensen""#, true),
+            (r#"USERNAME EQ "BJENSEN""#, true),
+            (r#"userName eq "bjensen2""#, false),
+            (r#"userName ne "bjensen""#, false),
+            (r#"userName ne "other""#, true),
+            (r#"userName co "jen""#, true),
+            (r#"userName sw "bj""#, true),
+            (r#"userName sw "je""#, false),
+            (r#"userName ew "SEN""#, true),
+            (r#"externalId eq "ext-1""#, false),
+            (r#"externalId eq "Ext-1""#, true),
+            (r#"id eq "2819C223""#, false),
+            ("title pr", true),
+            ("nickName pr", false),
+            ("x509Certificates pr", false),
+            (r#"title eq "Tour \"Guide\"""#, true),
+            (r#"name.familyName eq "jensen""#, true),
+            (r#"name.FAMILYNAME co "ens""#, true),
+            (r#"emails.value co "@jensen.org""#, true),
+            (r#"emails co "@jensen.org""#, true),
+            (r#"emails.type eq "other""#, false),
+            (
+                r#"emails[type eq "work" and value co "@example.com"]"#,
+                true,
+            ),
+            (
+                r#"emails[type eq "home" and value co "@example.com"]"#,
+                false,
+            ),
+            (r#"emails[primary eq true]"#, true),
+            (r#"emails[not (type eq "work")]"#, true),
+            ("active eq true", true),
+            ("active eq false", false),
+            ("active ne false", true),
+            ("loginCount gt 41", true),
+            ("loginCount gt 42", false),
+            ("loginCount ge 42", true),
+            ("loginCount lt 42.5", true),
+            ("loginCount le 41", false),
+            ("loginCount eq 42.0", true),
+            (r#"meta.lastModified gt "2011-05-13T04:42:33Z""#, true),
+            (r#"meta.lastModified gt "2011-05-13T04:42:34.000Z""#, false),
+            (r#"meta.lastModified eq "2011-05-13T06:42:34+02:00""#, true),
+            (r#"meta.lastModified lt "2011-05-13T05:00:00+02:00""#, false),
+            (r#"userName gt "a""#, true),
+            (r#"userName lt "A""#, false),
+            ("nickName eq null", true),
+            ("userName eq null", false),
+            ("nickName ne null", false),
+            (
+                r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
+                true,
+            ),
+            (
+                r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "701984""#,
+                true,
+            ),
+            (
+                r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915""#,
+                true,
+            ),
+            (
+                r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bjensen""#,
+                true,
+            ),
+            (r#"urn:example:other:userName eq "bjensen""#, false),
+            (r#"userName eq "x" or userName eq "bjensen""#, true),
+            (r#"userName eq "x" and userName eq "bjensen""#, false),
+            // `a or b and c` is `a or (b and c)`.
+            (
+                r#"userName eq "bjensen" or title eq "x" and active eq false"#,
+                true,
+            ),
+            (
+                r#"(userName eq "bjensen" or title eq "x") and active eq false"#,
+                false,
+            ),
+            (r#"not (userName eq "bjensen")"#, false),
+            (r#"not (userName eq "x") and active eq true"#, true),
+            (r#"NOT (userName eq "x") AND active eq true"#, true),
+            (r#"unknown eq "x""#, false),
+            (r#"unknown ne "x""#, true),
+        ];
+        for (text, want) in cases {
+            let filter = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(filter.matches(&user(), &case_exact), *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_filters() {
+        let cases: &[(&str, &str)] = &[
+            ("", "unexpected end"),
+            ("userName", "unexpected end"),
+            (r#"userName regex "x""#, "unknown operator"),
+            (r#"userName eq"#, "unexpected end"),
+            (r#"userName eq bjensen"#, "unexpected \"bjensen\""),
+            (r#"userName eq "unterminated"#, "unterminated string"),
+            (r#"userName eq "bad \q escape""#, "invalid string"),
+            (r#"userName eq "a" and"#, "unexpected end"),
+            (
+                r#"userName eq "a" xor userName eq "b""#,
+                "unexpected \"xor\"",
+            ),
+            (r#"(userName eq "a""#, "unexpected end"),
+            (r#"userName eq "a")"#, "unexpected \")\""),
+            (r#"not userName eq "a""#, "`(` after `not`"),
+            (r#"1userName eq "a""#, "invalid attribute path"),
+            (r#"emails[type eq "work""#, "unexpected end"),
+            (r#"emails[type eq "work"] eq "x""#, "unexpected \"eq\""),
+            (r#"emails[type[value eq "x"]]"#, "cannot be nested"),
+            (r#"emails[type.x eq "x"]"#, "invalid attribute path"),
+            ("active gt true", "cannot compare with a boolean"),
+            ("active co false", "cannot compare with a boolean"),
+            ("title lt null", "cannot compare with null"),
+            ("loginCount co 4", "cannot compare with a number"),
+            (r#""userName" eq "a""#, "expected an attribute"),
+            ("userName eq TRUE", "unexpected \"TRUE\""),
+            ("[", "expected an attribute"),
+        ];
+        for (text, want) in cases {
+            match parse(text) {
+                Ok(f) => panic!("{text} parsed as {f:?}"),
+                Err(e) => assert!(e.to_string().contains(want), "{text}: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn lists_attributes() {
+        let filter = parse(r#"emails[type eq "work"] and not (active pr)"#).expect("parses");
+        let names: Vec<_> = filter
+            .attributes()
+            .into_iter()
+            .map(|(a, op)| (a.to_string(), op))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("emails".to_owned(), None),
+                ("emails.type".to_owned(), Some(CompareOp::Eq)),
+                ("active".to_owned(), None),
+            ]
+        );
+    }
+}
