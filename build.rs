@@ -22,8 +22,12 @@ fn main() {
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            writeln!(out, "    ({relative:?}, include_str!({:?})),", file.display().to_string())
-                .expect("write to string");
+            writeln!(
+                out,
+                "    ({relative:?}, include_str!({:?})),",
+                file.display().to_string()
+            )
+            .expect("write to string");
         }
         writeln!(out, "];").expect("write to string");
     }

@@ -18,7 +18,10 @@ fn run_once(runtime: &tokio::runtime::Runtime, latency: Option<Duration>) -> Sui
         ..MockConfig::default()
     };
     let mock = runtime
-        .block_on(MockServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0))))
+        .block_on(MockServer::start(
+            config,
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        ))
         .expect("mock starts");
     let config = SuiteConfig {
         base_url: mock.base_url().to_owned(),
@@ -39,7 +42,10 @@ fn run_once(runtime: &tokio::runtime::Runtime, latency: Option<Duration>) -> Sui
         interrupted: Default::default(),
     };
     let outcome = suite::run(config, runtime).expect("suite runs");
-    assert!(!outcome.conclusion.has_failed(), "the suite failed against the clean mock");
+    assert!(
+        !outcome.conclusion.has_failed(),
+        "the suite failed against the clean mock"
+    );
     outcome
 }
 
@@ -62,7 +68,9 @@ fn main() {
         let Some(outcome) = last else { return };
         let requests: u32 = outcome.results.iter().map(|r| r.requests).sum();
         let chain = outcome.results.iter().map(|r| r.chain).max().unwrap_or(0);
-        let label = latency.map_or("no latency".to_owned(), |l| format!("latency {} ms", l.as_millis()));
+        let label = latency.map_or("no latency".to_owned(), |l| {
+            format!("latency {} ms", l.as_millis())
+        });
         print!(
             "suite against the embedded mock ({label}): {} cases, {requests} requests; wall median {:.3}s (min {:.3}s, max {:.3}s) over {RUNS} runs",
             outcome.results.len(),

@@ -13,8 +13,8 @@
 //! [`scim`] with the harness.
 #![forbid(unsafe_code)]
 
-mod catalog;
 pub mod case;
+mod catalog;
 pub mod check;
 pub mod exec;
 pub mod mock;

@@ -26,7 +26,11 @@ const EXIT_FAILURES: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
 
 #[derive(Parser)]
-#[command(name = "scimcheck", version, about = "SCIM 2.0 conformance test harness")]
+#[command(
+    name = "scimcheck",
+    version,
+    about = "SCIM 2.0 conformance test harness"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,7 +39,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the cases against a SCIM server (the embedded mock when no --base-url is given).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List the cases with their level, RFC sections, requirements and tags.
     List(ListArgs),
     /// Run the embedded mock SCIM server in the foreground until Ctrl-C.
@@ -188,7 +192,9 @@ struct CasesArg {
 
 impl CasesArg {
     fn source(&self) -> CaseSource {
-        self.dir.clone().map_or(CaseSource::Embedded, CaseSource::Dir)
+        self.dir
+            .clone()
+            .map_or(CaseSource::Embedded, CaseSource::Dir)
     }
 }
 
@@ -220,7 +226,7 @@ struct ServeArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Run(args) => run(args),
+        Command::Run(args) => run(*args),
         Command::List(args) => list(&args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
         Command::Sweep(args) => sweep(&args),
@@ -238,7 +244,10 @@ fn report_error(error: &anyhow::Error) {
         for diagnostic in diagnostics {
             eprintln!("{}", diagnostic.render());
         }
-        eprintln!("error: {} problem(s) in case files; nothing was run", diagnostics.len());
+        eprintln!(
+            "error: {} problem(s) in case files; nothing was run",
+            diagnostics.len()
+        );
     } else {
         eprintln!("error: {error:#}");
     }
@@ -254,8 +263,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 fn faults(names: &[String]) -> Result<MockConfig> {
     let mut config = MockConfig::default();
     for name in names {
-        let fault = Fault::from_name(name)
-            .ok_or_else(|| anyhow!("unknown fault `{name}` (see `scimcheck serve --list-faults`)"))?;
+        let fault = Fault::from_name(name).ok_or_else(|| {
+            anyhow!("unknown fault `{name}` (see `scimcheck serve --list-faults`)")
+        })?;
         config.faults.insert(fault);
     }
     Ok(config)
@@ -271,12 +281,20 @@ fn run(args: RunArgs) -> Result<ExitCode> {
                 api_key: optional_env(args.api_key_env.as_deref())?,
                 other_tenant: optional_env(args.other_tenant_token_env.as_deref())?,
             };
-            (url.clone(), credentials, host_name(url), Some(args.target.ledger_path()))
+            (
+                url.clone(),
+                credentials,
+                host_name(url),
+                Some(args.target.ledger_path()),
+            )
         }
         None => {
             let config = faults(&args.mock_fault)?;
             let server = runtime
-                .block_on(MockServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0))))
+                .block_on(MockServer::start(
+                    config,
+                    SocketAddr::from(([127, 0, 0, 1], 0)),
+                ))
                 .context("failed to start the embedded mock server")?;
             let credentials = Credentials {
                 scim: server.credentials().scim_token.clone(),
@@ -285,7 +303,10 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             };
             let url = server.base_url().to_owned();
             mock = server;
-            eprintln!("scimcheck: embedded mock SCIM server at {}", mock.base_url());
+            eprintln!(
+                "scimcheck: embedded mock SCIM server at {}",
+                mock.base_url()
+            );
             (url, credentials, "mock".to_owned(), None)
         }
     };
@@ -323,7 +344,8 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             &outcome.capabilities.names(),
         );
         let text = serde_json::to_string_pretty(&json)?;
-        std::fs::write(path, text).with_context(|| format!("failed to write {}", path.display()))?;
+        std::fs::write(path, text)
+            .with_context(|| format!("failed to write {}", path.display()))?;
     }
     for warning in &outcome.capabilities.warnings {
         eprintln!("warning: {warning}");
@@ -384,7 +406,13 @@ fn host_name(url: &str) -> String {
         })
         .unwrap_or_else(|| "target".to_owned());
     host.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -398,7 +426,11 @@ fn list(args: &ListArgs) -> Result<()> {
             case.id,
             case.spec.level.to_string(),
             case.spec.rfc.join("; "),
-            if requires.is_empty() { "-".to_owned() } else { requires.join(",") },
+            if requires.is_empty() {
+                "-".to_owned()
+            } else {
+                requires.join(",")
+            },
             case.spec.tags.join(",")
         );
     }
@@ -409,7 +441,12 @@ fn list(args: &ListArgs) -> Result<()> {
 fn serve(args: ServeArgs) -> Result<()> {
     if args.list_faults {
         for fault in Fault::ALL {
-            println!("{:<34} {:<18} {}", fault.name(), fault.rfc(), fault.description());
+            println!(
+                "{:<34} {:<18} {}",
+                fault.name(),
+                fault.rfc(),
+                fault.description()
+            );
         }
         return Ok(());
     }
@@ -452,7 +489,11 @@ fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         println!("nothing to sweep on {}", args.base_url);
         return Ok(ExitCode::SUCCESS);
     }
-    let verb = if args.dry_run { "would delete" } else { "deleting" };
+    let verb = if args.dry_run {
+        "would delete"
+    } else {
+        "deleting"
+    };
     println!("{verb} {} resource(s):", leftovers.len());
     for leftover in &leftovers {
         println!("  {}  ({})", leftover.url, leftover.label);
@@ -462,7 +503,10 @@ fn sweep(args: &SweepArgs) -> Result<ExitCode> {
     }
     let ledger = Ledger::open(&ledger_path)?;
     let mut failures = 0;
-    for (leftover, answer) in leftovers.iter().zip(runtime.block_on(sweep::delete(&target, &leftovers))) {
+    for (leftover, answer) in leftovers
+        .iter()
+        .zip(runtime.block_on(sweep::delete(&target, &leftovers)))
+    {
         match answer {
             Ok(status) if (200..300).contains(&status) || status == 404 => {
                 ledger.append(&Entry {
@@ -483,8 +527,16 @@ fn sweep(args: &SweepArgs) -> Result<ExitCode> {
             }
         }
     }
-    println!("deleted {} of {}", leftovers.len() - failures, leftovers.len());
-    Ok(if failures == 0 { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILURES) })
+    println!(
+        "deleted {} of {}",
+        leftovers.len() - failures,
+        leftovers.len()
+    );
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILURES)
+    })
 }
 
 fn case_schema() -> Result<()> {

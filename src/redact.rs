@@ -15,7 +15,8 @@ impl Redactor {
         if !secret.is_empty() && !self.secrets.iter().any(|(s, _)| s == secret) {
             self.secrets.push((secret.to_owned(), label));
             // Longest first, so a secret that contains another is replaced whole.
-            self.secrets.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+            self.secrets
+                .sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
         }
     }
 

@@ -83,7 +83,10 @@ pub fn known_names(schemas: &SchemaRegistry) -> KnownNames {
 }
 
 /// Loads and validates the cases, without touching any target.
-pub fn load_cases(source: &CaseSource, schemas: &SchemaRegistry) -> Result<Vec<case::Case>, SuiteError> {
+pub fn load_cases(
+    source: &CaseSource,
+    schemas: &SchemaRegistry,
+) -> Result<Vec<case::Case>, SuiteError> {
     let sources = match source {
         CaseSource::Embedded => case::load::embedded(),
         CaseSource::Dir(dir) => case::load::read_dir(dir)?,
@@ -92,7 +95,10 @@ pub fn load_cases(source: &CaseSource, schemas: &SchemaRegistry) -> Result<Vec<c
 }
 
 /// Runs the suite. `runtime` is the one runtime every trial blocks on.
-pub fn run(config: SuiteConfig, runtime: &tokio::runtime::Runtime) -> Result<SuiteOutcome, SuiteError> {
+pub fn run(
+    config: SuiteConfig,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<SuiteOutcome, SuiteError> {
     let schemas = SchemaRegistry::builtin()?;
     let cases = load_cases(&config.cases, &schemas)?;
     let target = Target::new(&config.base_url, config.credentials, &config.client)?;
@@ -100,8 +106,14 @@ pub fn run(config: SuiteConfig, runtime: &tokio::runtime::Runtime) -> Result<Sui
     let context = Arc::new(RunContext {
         target,
         schemas,
-        run_prefix: format!("scimcheck-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
-        snapshot_dir: config.snapshot_dir,
+        run_prefix: format!(
+            "scimcheck-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        ),
+        // insta resolves a relative snapshot path against the source file that asserts.
+        snapshot_dir: config
+            .snapshot_dir
+            .map(|dir| std::path::absolute(&dir).unwrap_or(dir)),
         ledger: config.ledger.as_deref().map(Ledger::open).transpose()?,
         interrupted: config.interrupted,
     });

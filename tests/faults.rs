@@ -32,7 +32,11 @@ fn every_fault_is_caught_by_a_named_case() {
             fault.name(),
             fault.description(),
             fault.rfc(),
-            if failed.is_empty() { "**nothing**".to_owned() } else { failed.join(", ") }
+            if failed.is_empty() {
+                "**nothing**".to_owned()
+            } else {
+                failed.join(", ")
+            }
         );
     }
     println!("{table}");

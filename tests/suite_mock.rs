@@ -17,13 +17,22 @@ fn every_case_passes_against_the_clean_mock() {
             _ => unreachable!(),
         })
         .collect();
-    assert!(failures.is_empty(), "cases failed against the clean mock:\n{}", failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "cases failed against the clean mock:\n{}",
+        failures.join("\n\n")
+    );
     for result in &outcome.results {
         if let CaseOutcome::Skipped(reason) = &result.outcome {
             assert!(!reason.is_empty(), "{} skipped without a reason", result.id);
             println!("skipped {}: {reason}", result.id);
         }
-        assert!(result.cleanup_problems.is_empty(), "{}: {:?}", result.id, result.cleanup_problems);
+        assert!(
+            result.cleanup_problems.is_empty(),
+            "{}: {:?}",
+            result.id,
+            result.cleanup_problems
+        );
     }
     assert!(!outcome.conclusion.has_failed());
 }

@@ -57,9 +57,8 @@ impl CaseDiagnostic {
     /// The message with the offending lines of the file and a caret, as miette draws it.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let handler = miette::GraphicalReportHandler::new_themed(
-            miette::GraphicalTheme::unicode_nocolor(),
-        );
+        let handler =
+            miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
         match handler.render_report(&mut out, self) {
             Ok(()) => out,
             Err(_) => self.to_string(),
@@ -183,7 +182,12 @@ pub fn load(sources: &[CaseSource], known: &KnownNames) -> Result<Vec<Case>, Cas
 fn load_one(source: &CaseSource, known: &KnownNames) -> Result<Case, Vec<CaseDiagnostic>> {
     let spec: CaseFile = serde_saphyr::from_str(&source.text).map_err(|err| {
         let location = err.location().unwrap_or(Location::UNKNOWN);
-        vec![diagnostic(source, location, first_line(&err.to_string()), None)]
+        vec![diagnostic(
+            source,
+            location,
+            first_line(&err.to_string()),
+            None,
+        )]
     })?;
     let problems = validate(&spec, known)
         .into_iter()
@@ -258,7 +262,11 @@ fn validate(spec: &CaseFile, known: &KnownNames) -> Vec<Problem> {
     for (index, step) in spec.steps.iter().enumerate() {
         let at = step.referenced;
         let mut problem = |message: String, help: Option<String>| {
-            problems.push((at, format!("step {} ({}): {message}", index + 1, step.value.name), help))
+            problems.push((
+                at,
+                format!("step {} ({}): {message}", index + 1, step.value.name),
+                help,
+            ))
         };
         let value = &step.value;
         match (&value.request, &value.walk) {
@@ -335,7 +343,12 @@ fn request_templates(step: &Step) -> Vec<(&'static str, String)> {
 fn expect_templates(expect: &Expect) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     for assertion in expect.headers.values() {
-        out.extend(assertion.equals.iter().map(|v| ("expect.headers", v.clone())));
+        out.extend(
+            assertion
+                .equals
+                .iter()
+                .map(|v| ("expect.headers", v.clone())),
+        );
     }
     for assertion in expect.json.values() {
         let values = [
@@ -567,7 +580,10 @@ steps:
     fn rejects_malformed_yaml_with_its_position() {
         assert_problem("name: [unclosed\n", "cases/users/sample.yaml:");
         let found = problems("name: x\n  bad: indentation: here\n");
-        assert!(found[0].starts_with("cases/users/sample.yaml:2:"), "{found:?}");
+        assert!(
+            found[0].starts_with("cases/users/sample.yaml:2:"),
+            "{found:?}"
+        );
     }
 
     #[test]
@@ -580,9 +596,18 @@ steps:
 
     #[test]
     fn rejects_wrong_types_and_values() {
-        assert_problem(&GOOD.replace("level: MUST", "level: OFTEN"), "unknown variant `OFTEN`");
-        assert_problem(&GOOD.replace("status: [201]", "status: [2010]"), "not an HTTP status code");
-        assert_problem(&GOOD.replace("method: POST", "method: FETCH"), "unknown variant `FETCH`");
+        assert_problem(
+            &GOOD.replace("level: MUST", "level: OFTEN"),
+            "unknown variant `OFTEN`",
+        );
+        assert_problem(
+            &GOOD.replace("status: [201]", "status: [2010]"),
+            "not an HTTP status code",
+        );
+        assert_problem(
+            &GOOD.replace("method: POST", "method: FETCH"),
+            "unknown variant `FETCH`",
+        );
         assert_problem(
             &GOOD.replace("id: /id,", "id: id,"),
             "is not a JSON pointer",
@@ -592,9 +617,15 @@ steps:
     #[test]
     fn rejects_unknown_schema_and_rule_names_with_a_suggestion() {
         let text = GOOD.replace("schema: user", "schema: usr");
-        assert_problem(&text, "cases/users/sample.yaml:15:15: step 1 (create): unknown schema `usr`");
+        assert_problem(
+            &text,
+            "cases/users/sample.yaml:15:15: step 1 (create): unknown schema `usr`",
+        );
         let found = load(&[source(&text)], &known()).unwrap_err();
-        assert!(found.to_string().contains("did you mean `user`?"), "{found}");
+        assert!(
+            found.to_string().contains("did you mean `user`?"),
+            "{found}"
+        );
         assert_problem(
             &GOOD.replace("rules: [single-primary]", "rules: [one-primary]"),
             "unknown rule `one-primary`",
@@ -617,12 +648,12 @@ steps:
 
     #[test]
     fn rejects_bad_step_shapes() {
-        let text = GOOD.replace(
-            "    request: { method: GET, path: \"/Users/${id}\" }\n",
-            "",
-        );
+        let text = GOOD.replace("    request: { method: GET, path: \"/Users/${id}\" }\n", "");
         assert_problem(&text, "needs a `request` or a `walk`");
-        assert_problem(&GOOD.replace("rfc: [\"RFC 7644 §3.3\"]", "rfc: []"), "`rfc` must name");
+        assert_problem(
+            &GOOD.replace("rfc: [\"RFC 7644 §3.3\"]", "rfc: []"),
+            "`rfc` must name",
+        );
         let text = GOOD.replace("tags: [users]", "tags: [users]\nread_only: true");
         assert_problem(&text, "`read_only: true` but a step sends");
     }

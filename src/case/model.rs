@@ -61,9 +61,7 @@ impl fmt::Display for Level {
 
 /// An optional feature of a SCIM service provider, discovered from `/ServiceProviderConfig`
 /// and `/ResourceTypes`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Capability {
     /// `patch.supported` (RFC 7644 §3.5.2).

@@ -346,7 +346,10 @@ mod tests {
             ("${user:alice}", "scimcheck-ab12cd-007-alice@example.com"),
             ("${email:bob}", "scimcheck-ab12cd-007-bob@mail.example.com"),
             ("${name:team}", "scimcheck-ab12cd-007-team"),
-            ("${user:member-${i}}", "scimcheck-ab12cd-007-member-3@example.com"),
+            (
+                "${user:member-${i}}",
+                "scimcheck-ab12cd-007-member-3@example.com",
+            ),
             (
                 "userName sw \"${name:}\"",
                 "userName sw \"scimcheck-ab12cd-007-\"",

@@ -36,7 +36,8 @@ pub fn header(
             actual,
         })
     };
-    let shown = |v: Option<&str>| v.map_or_else(|| "no such header".to_owned(), |v| format!("`{v}`"));
+    let shown =
+        |v: Option<&str>| v.map_or_else(|| "no such header".to_owned(), |v| format!("`{v}`"));
     match (assertion.present, value) {
         (Some(true), None) => fail("present".into(), "no such header".into()),
         (Some(false), Some(v)) => fail("absent".into(), format!("`{v}`")),
@@ -175,8 +176,10 @@ pub fn json(
     if let Some(shape) = &rendered.each {
         match value {
             Value::Array(items) => {
-                if let Some((index, item)) =
-                    items.iter().enumerate().find(|(_, item)| !matches_shape(item, shape))
+                if let Some((index, item)) = items
+                    .iter()
+                    .enumerate()
+                    .find(|(_, item)| !matches_shape(item, shape))
                 {
                     fail(
                         format!("every element matching {}", show(shape)),
@@ -220,7 +223,11 @@ pub fn json(
         fail(format!("one of {}", shown.join(", ")), show(value));
     }
     let comparisons = [
-        (&rendered.gt, ">", std::cmp::Ordering::is_gt as fn(_) -> bool),
+        (
+            &rendered.gt,
+            ">",
+            std::cmp::Ordering::is_gt as fn(_) -> bool,
+        ),
         (&rendered.ge, ">=", std::cmp::Ordering::is_ge),
         (&rendered.lt, "<", std::cmp::Ordering::is_lt),
         (&rendered.le, "<=", std::cmp::Ordering::is_le),
@@ -268,7 +275,10 @@ fn contains(value: &Value, expected: &Value) -> bool {
 pub fn matches_shape(value: &Value, shape: &Value) -> bool {
     match (value, shape) {
         (Value::Object(_), Value::Object(wanted)) => wanted.iter().all(|(key, wanted)| {
-            let actual = resolve(value, &format!("/{}", key.replace('~', "~0").replace('/', "~1")));
+            let actual = resolve(
+                value,
+                &format!("/{}", key.replace('~', "~0").replace('/', "~1")),
+            );
             match (actual, wanted) {
                 (None | Some(Value::Null), Value::Null) => true,
                 (Some(actual), wanted) => matches_shape(actual, wanted),
@@ -286,7 +296,10 @@ pub fn show(value: &Value) -> String {
     if text.len() <= LIMIT {
         text
     } else {
-        let cut = (0..=LIMIT).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=LIMIT)
+            .rev()
+            .find(|i| text.is_char_boundary(*i))
+            .unwrap_or(0);
         format!("{}… ({} bytes)", &text[..cut], text.len())
     }
 }

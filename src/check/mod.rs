@@ -23,17 +23,22 @@ use snapshot::SnapshotContext;
 pub struct Mismatch {
     /// What was checked: `status`, ``header `Location` ``, `` `/meta/location` ``, …
     pub subject: String,
+    /// Empty when `actual` already says what is wrong (a schema or rule violation).
     pub expected: String,
     pub actual: String,
 }
 
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: expected {}, got {}",
-            self.subject, self.expected, self.actual
-        )
+        if self.expected.is_empty() {
+            write!(f, "{}: {}", self.subject, self.actual)
+        } else {
+            write!(
+                f,
+                "{}: expected {}, got {}",
+                self.subject, self.expected, self.actual
+            )
+        }
     }
 }
 
@@ -75,8 +80,11 @@ pub fn check(
                 .into_iter()
                 .map(|violation| Mismatch {
                     subject: format!("schema `{}`", name.value),
-                    expected: "a valid document".into(),
-                    actual: violation.to_string(),
+                    expected: String::new(),
+                    actual: match schemas.basis(&violation) {
+                        Some(basis) => format!("{violation} [{basis}]"),
+                        None => violation.to_string(),
+                    },
                 }),
         );
     }
@@ -97,8 +105,8 @@ pub fn check(
                 request_url: &exchange.request.url,
             };
             out.extend(rule.check(&input).into_iter().map(|violation| Mismatch {
-                subject: format!("rule `{}` ({})", rule.name(), rule.rfc()),
-                expected: rule.description().to_owned(),
+                subject: format!("rule `{}` [{}]", rule.name(), rule.rfc()),
+                expected: String::new(),
                 actual: violation.to_string(),
             }));
         }

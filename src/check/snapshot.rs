@@ -121,7 +121,9 @@ fn rewrite(
         }
     });
     match value {
-        Value::String(_) if volatile.is_some() => Value::String(volatile.unwrap_or_default().into()),
+        Value::String(_) if volatile.is_some() => {
+            Value::String(volatile.unwrap_or_default().into())
+        }
         Value::String(text) => Value::String(rewrite_text(text, context, ids)),
         Value::Array(items) => Value::Array(
             items
@@ -164,6 +166,37 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_body_that_differs_from_the_stored_snapshot_is_a_mismatch() {
+        let dir = std::env::temp_dir().join(format!("scimcheck-snap-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("users")).unwrap();
+        std::fs::write(
+            dir.join("users/create--step-1.snap"),
+            "---\nsource: src/check/snapshot.rs\n---\n{\n  \"active\": true\n}\n",
+        )
+        .unwrap();
+        let redactor = Redactor::default();
+        let context = SnapshotContext {
+            dir: dir.clone(),
+            area: "users",
+            stem: "create",
+            case_file: "cases/users/create.yaml",
+            step: 0,
+            step_name: "create",
+            base_url: "",
+            prefixes: &[],
+            redactor: &redactor,
+        };
+        assert_eq!(compare(&json!({"active": true}), &context), None);
+        let mismatch = compare(&json!({"active": false}), &context).expect("a difference");
+        assert_eq!(mismatch.subject, "snapshot");
+        assert!(
+            mismatch.expected.contains("users/create--step-1.snap"),
+            "{mismatch}"
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
 
     #[test]
     fn normalizes_ids_times_versions_hosts_prefixes_and_secrets() {

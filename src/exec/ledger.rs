@@ -145,10 +145,22 @@ mod tests {
         let path = dir.join("ledger.jsonl");
         let ledger = Ledger::open(&path).expect("open");
         let a = "http://a/scim";
-        ledger.append(&entry(Event::Created, a, "http://a/scim/Users/1")).unwrap();
-        ledger.append(&entry(Event::Created, a, "http://a/scim/Users/2")).unwrap();
-        ledger.append(&entry(Event::Created, "http://b/scim", "http://b/scim/Users/9")).unwrap();
-        ledger.append(&entry(Event::Deleted, a, "http://a/scim/Users/1")).unwrap();
+        ledger
+            .append(&entry(Event::Created, a, "http://a/scim/Users/1"))
+            .unwrap();
+        ledger
+            .append(&entry(Event::Created, a, "http://a/scim/Users/2"))
+            .unwrap();
+        ledger
+            .append(&entry(
+                Event::Created,
+                "http://b/scim",
+                "http://b/scim/Users/9",
+            ))
+            .unwrap();
+        ledger
+            .append(&entry(Event::Deleted, a, "http://a/scim/Users/1"))
+            .unwrap();
         drop(ledger);
         // A line cut by a crash is skipped, not fatal.
         std::fs::OpenOptions::new()
@@ -157,7 +169,10 @@ mod tests {
             .and_then(|mut f| f.write_all(b"{\"event\":\"crea"))
             .unwrap();
         let left = leftovers(&path, a).expect("read");
-        assert_eq!(left, vec![entry(Event::Created, a, "http://a/scim/Users/2")]);
+        assert_eq!(
+            left,
+            vec![entry(Event::Created, a, "http://a/scim/Users/2")]
+        );
         assert!(leftovers(&dir.join("missing.jsonl"), a).unwrap().is_empty());
         std::fs::remove_dir_all(dir).ok();
     }

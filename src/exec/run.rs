@@ -103,7 +103,10 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
     let case_prefix = format!("{}-{case_index:03}", context.run_prefix);
     let mut scope = CaseScope {
         variables: HashMap::from([
-            ("runPrefix".into(), Value::String(context.run_prefix.clone())),
+            (
+                "runPrefix".into(),
+                Value::String(context.run_prefix.clone()),
+            ),
             ("casePrefix".into(), Value::String(case_prefix.clone())),
             (
                 "baseUrl".into(),
@@ -123,16 +126,17 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
 
     'steps: for (index, spanned) in case.spec.steps.iter().enumerate() {
         let step = &spanned.value;
-        let fail = |exchange: Option<Exchange>, mismatches: Vec<Mismatch>, error: Option<String>| {
-            StepFailure {
-                step: index,
-                step_name: step.name.clone(),
-                location: case.step_location(index),
-                exchange,
-                mismatches,
-                error,
-            }
-        };
+        let fail =
+            |exchange: Option<Exchange>, mismatches: Vec<Mismatch>, error: Option<String>| {
+                StepFailure {
+                    step: index,
+                    step_name: step.name.clone(),
+                    location: case.step_location(index),
+                    exchange,
+                    mismatches,
+                    error,
+                }
+            };
         for iteration in 1..=step.repeat.unwrap_or(1) {
             if context.interrupted.load(Ordering::Relaxed) {
                 failure = Some(fail(None, Vec::new(), Some("interrupted (Ctrl-C)".into())));

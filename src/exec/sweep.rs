@@ -85,10 +85,20 @@ async fn by_prefix(
             ("count".to_owned(), PAGE.to_string()),
         ];
         let exchange = target
-            .send(Method::Get, &target.url(collection), &query, &[], None, Auth::Scim)
+            .send(
+                Method::Get,
+                &target.url(collection),
+                &query,
+                &[],
+                None,
+                Auth::Scim,
+            )
             .await?;
         // A target without Groups, or without filtering, has nothing to sweep there.
-        let Some(body) = exchange.response.json.filter(|_| exchange.response.status == 200)
+        let Some(body) = exchange
+            .response
+            .json
+            .filter(|_| exchange.response.status == 200)
         else {
             break;
         };
@@ -109,10 +119,8 @@ async fn by_prefix(
                 .and_then(Value::as_str)
                 .filter(|l| l.starts_with(target.base_url()));
             out.push(Leftover {
-                url: location.map_or_else(
-                    || target.url(&format!("{collection}/{id}")),
-                    str::to_owned,
-                ),
+                url: location
+                    .map_or_else(|| target.url(&format!("{collection}/{id}")), str::to_owned),
                 id: id.to_owned(),
                 label: name.to_owned(),
             });

@@ -77,7 +77,9 @@ pub fn html(results: &[CaseResult], meta: &ReportMeta<'_>) -> String {
         failed = total.failed,
         skipped = total.skipped,
     );
-    out.push_str("<h2>Areas × requirement levels</h2>\n<table class=\"matrix\"><thead><tr><th>Area</th>");
+    out.push_str(
+        "<h2>Areas × requirement levels</h2>\n<table class=\"matrix\"><thead><tr><th>Area</th>",
+    );
     for level in LEVELS {
         let _ = write!(out, "<th>{level}</th>");
     }
@@ -92,11 +94,7 @@ pub fn html(results: &[CaseResult], meta: &ReportMeta<'_>) -> String {
             } else {
                 "none"
             };
-            let _ = write!(
-                out,
-                "<td class=\"{class}\">{}</td>",
-                cell(counts)
-            );
+            let _ = write!(out, "<td class=\"{class}\">{}</td>", cell(counts));
         }
         out.push_str("</tr>\n");
     }
@@ -152,13 +150,19 @@ pub fn markdown(results: &[CaseResult], meta: &ReportMeta<'_>) -> String {
     let _ = writeln!(out, "- Target: `{}`", meta.target);
     let _ = writeln!(out, "- Date: {}", meta.date);
     let _ = writeln!(out, "- Tool: scimcheck {}", env!("CARGO_PKG_VERSION"));
-    let _ = writeln!(out, "- Capabilities advertised: {}", meta.capabilities.join(", "));
+    let _ = writeln!(
+        out,
+        "- Capabilities advertised: {}",
+        meta.capabilities.join(", ")
+    );
     let _ = writeln!(
         out,
         "- Results: {} passed, {} failed, {} skipped\n",
         total.passed, total.failed, total.skipped
     );
-    out.push_str("## Areas × requirement levels\n\n| Area | MUST | SHOULD | MAY |\n|---|---|---|---|\n");
+    out.push_str(
+        "## Areas × requirement levels\n\n| Area | MUST | SHOULD | MAY |\n|---|---|---|---|\n",
+    );
     for (area, row) in matrix(results) {
         let cells: Vec<String> = row.iter().map(|c| cell(*c)).collect();
         let _ = writeln!(out, "| {area} | {} |", cells.join(" | "));
@@ -252,7 +256,11 @@ mod tests {
                 Level::Must,
                 CaseOutcome::Failed("expected 404, got 200 <html>".into()),
             ),
-            result("paging::cursor", Level::Should, CaseOutcome::Skipped("no cursor".into())),
+            result(
+                "paging::cursor",
+                Level::Should,
+                CaseOutcome::Skipped("no cursor".into()),
+            ),
         ];
         let meta = ReportMeta {
             target: "https://example.com/scim/v2",
@@ -263,7 +271,10 @@ mod tests {
         assert!(html.contains("<td class=\"fail\">1 ✓ · 1 ✗</td>"), "{html}");
         assert!(html.contains("expected 404, got 200 &lt;html&gt;"));
         assert!(html.contains("Breaks RFC 7644 §3.6"));
-        assert!(!html.contains("<link") && !html.contains("<script"), "self-contained");
+        assert!(
+            !html.contains("<link") && !html.contains("<script"),
+            "self-contained"
+        );
         let md = markdown(&results, &meta);
         assert!(md.contains("| users | 1 ✓ · 1 ✗ | — | — |"), "{md}");
         assert!(md.contains("| paging | — | 1 skipped | — |"), "{md}");

@@ -7,8 +7,14 @@ use serde_json::{Value, json};
 
 use super::{CaseOutcome, CaseResult};
 
-pub fn render(results: &[CaseResult], wall: Duration, target: &str, capabilities: &[&str]) -> Value {
-    let count = |want: fn(&CaseOutcome) -> bool| results.iter().filter(|r| want(&r.outcome)).count();
+pub fn render(
+    results: &[CaseResult],
+    wall: Duration,
+    target: &str,
+    capabilities: &[&str],
+) -> Value {
+    let count =
+        |want: fn(&CaseOutcome) -> bool| results.iter().filter(|r| want(&r.outcome)).count();
     let cases: Vec<Value> = results
         .iter()
         .map(|r| {

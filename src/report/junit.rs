@@ -120,15 +120,22 @@ mod tests {
         let xml = render(
             &[
                 result("users::create", CaseOutcome::Passed),
-                result("users::delete", CaseOutcome::Failed("step 3 <GET> & \"x\"\nmore".into())),
+                result(
+                    "users::delete",
+                    CaseOutcome::Failed("step 3 <GET> & \"x\"\nmore".into()),
+                ),
                 result("groups::add", CaseOutcome::Skipped("no groups".into())),
             ],
             Duration::from_millis(20),
         );
-        assert!(xml.contains("<testsuites name=\"scimcheck\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""));
+        assert!(xml.contains(
+            "<testsuites name=\"scimcheck\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""
+        ));
         assert!(xml.contains("<testsuite name=\"users\" tests=\"2\" failures=\"1\""));
         assert!(xml.contains("classname=\"users\" name=\"users::delete\""));
-        assert!(xml.contains("<failure message=\"step 3 &lt;GET&gt; &amp; &quot;x&quot;\" type=\"MUST\">"));
+        assert!(xml.contains(
+            "<failure message=\"step 3 &lt;GET&gt; &amp; &quot;x&quot;\" type=\"MUST\">"
+        ));
         assert!(xml.contains("<skipped message=\"no groups\"/>"));
         assert_eq!(escape("a\u{1}b"), "ab");
     }

@@ -140,9 +140,13 @@ fn write_exchange(out: &mut String, exchange: &Exchange) {
     }
     let response = &exchange.response;
     let content_type = response.header("content-type").unwrap_or("no Content-Type");
+    let reason = reqwest::StatusCode::from_u16(response.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "  response: {} ({content_type}, {} ms)",
+        "  response: {} {reason} ({content_type}, {} ms)",
         response.status,
         response.elapsed.as_millis()
     );
@@ -180,7 +184,11 @@ pub fn summary(results: &[CaseResult], wall: Duration) -> String {
         }
     }
     let mut out = String::from("\nscimcheck summary\n");
-    let _ = writeln!(out, "  {:<24} {:>6} {:>6} {:>7}", "area", "passed", "failed", "skipped");
+    let _ = writeln!(
+        out,
+        "  {:<24} {:>6} {:>6} {:>7}",
+        "area", "passed", "failed", "skipped"
+    );
     for (area, [passed, failed, skipped]) in &areas {
         let _ = writeln!(out, "  {area:<24} {passed:>6} {failed:>6} {skipped:>7}");
     }

@@ -23,11 +23,15 @@ pub fn run_against_mock(faults: &[Fault], plan: PlanOptions) -> SuiteOutcome {
     let mut config = MockConfig::default();
     config.faults.extend(faults.iter().copied());
     let mock = runtime
-        .block_on(MockServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0))))
+        .block_on(MockServer::start(
+            config,
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        ))
         .expect("mock starts");
     let snapshot_dir = faults
         .is_empty()
         .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots/mock"));
+    let log = std::env::temp_dir().join(format!("scimcheck-run-{}.log", uuid::Uuid::new_v4()));
     let config = SuiteConfig {
         base_url: mock.base_url().to_owned(),
         credentials: Credentials {
@@ -40,14 +44,17 @@ pub fn run_against_mock(faults: &[Fault], plan: PlanOptions) -> SuiteOutcome {
         ledger: None,
         client: ClientOptions::default(),
         plan,
+        // The nested run's libtest output would read like this test binary's own results.
         libtest: libtest_mimic::Arguments {
             quiet: true,
+            logfile: Some(log.display().to_string()),
             ..Default::default()
         },
         interrupted: Default::default(),
     };
     let outcome = suite::run(config, &runtime).expect("suite runs");
     drop(mock);
+    std::fs::remove_file(&log).ok();
     outcome
 }
 

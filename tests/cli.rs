@@ -1,0 +1,122 @@
+//! The command line as a user meets it: exit codes, one-line configuration errors, and case
+//! files pointed at by file:line:column.
+
+use std::process::Command;
+
+fn scimcheck() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scimcheck"));
+    command.env_remove("SCIMCHECK_TOKEN").env("NO_COLOR", "1");
+    command
+}
+
+#[test]
+fn the_suite_passes_against_the_embedded_mock() {
+    let output = scimcheck()
+        .args(["run", "--format", "terse"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("test result: ok"), "{stdout}");
+    assert!(stdout.contains("scimcheck summary"), "{stdout}");
+}
+
+#[test]
+fn a_fault_in_the_mock_fails_the_run_with_exit_code_1() {
+    let output = scimcheck()
+        .args([
+            "run",
+            "--mock-fault",
+            "accept-any-token",
+            "auth::wrong-token",
+            "--exact",
+        ])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("auth::wrong-token"), "{stdout}");
+    assert!(stdout.contains("status: expected 401, got 200"), "{stdout}");
+}
+
+#[test]
+fn an_unreachable_target_is_a_configuration_error_in_one_line() {
+    let output = scimcheck()
+        .args([
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9/scim/v2",
+            "--retries",
+            "0",
+            "--timeout",
+            "5",
+        ])
+        .env("SCIMCHECK_TOKEN", "t0ken-for-a-closed-port")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("error: the target is unreachable"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("could not connect"), "{stderr}");
+    assert!(!stderr.contains("t0ken-for-a-closed-port"));
+}
+
+#[test]
+fn a_missing_token_is_a_configuration_error() {
+    let output = scimcheck()
+        .args(["run", "--base-url", "http://127.0.0.1:9/scim/v2"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no SCIM token: set SCIMCHECK_TOKEN"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_bad_case_file_stops_the_run_before_anything_runs() {
+    let dir = std::env::temp_dir().join(format!("scimcheck-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("users")).unwrap();
+    std::fs::write(
+        dir.join("users/bad.yaml"),
+        "name: bad\ndescription: x\nrfc: [\"RFC 7644 §3.3\"]\nlevel: MUST\nsteps:\n  - name: s\n    request: { method: GET, path: /Users }\n    expect: { status: 200, shcema: user }\n",
+    )
+    .unwrap();
+    let output = scimcheck()
+        .args(["run", "--cases"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("users/bad.yaml:8:"), "{stderr}");
+    assert!(stderr.contains("unknown field `shcema`"), "{stderr}");
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains("running"),
+        "nothing ran"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn list_shows_every_case_with_its_rfc_section() {
+    let output = scimcheck().arg("list").output().expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    assert!(
+        stdout.contains("users::delete") && stdout.contains("RFC 7644 §3.6"),
+        "{stdout}"
+    );
+}
