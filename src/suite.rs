@@ -78,6 +78,7 @@ pub const DEFAULT_TEST_THREADS: usize = 32;
 pub fn known_names(schemas: &SchemaRegistry) -> KnownNames {
     KnownNames {
         schemas: schemas.names().map(str::to_owned).collect(),
+        target_schema_prefix: crate::check::schema::TARGET_PREFIX,
         rules: Rule::ALL.iter().map(|r| r.name().to_owned()).collect(),
     }
 }
@@ -102,7 +103,22 @@ pub fn run(
     let schemas = SchemaRegistry::builtin()?;
     let cases = load_cases(&config.cases, &schemas)?;
     let target = Target::new(&config.base_url, config.credentials, &config.client)?;
-    let capabilities = runtime.block_on(Capabilities::discover(&target))?;
+    let mut capabilities = runtime.block_on(Capabilities::discover(&target))?;
+    // Custom attributes and extensions are checked against what the target itself publishes.
+    let schemas = match &capabilities.published_schemas {
+        Some((schemas_list, types_list)) => {
+            match schemas.with_target_schemas(schemas_list, types_list) {
+                Ok(with_target) => with_target,
+                Err(error) => {
+                    capabilities
+                        .warnings
+                        .push(format!("no target:* schemas: {error}"));
+                    schemas
+                }
+            }
+        }
+        None => schemas,
+    };
     let context = Arc::new(RunContext {
         target,
         schemas,

@@ -21,6 +21,8 @@ pub struct Capabilities {
     pub supported: BTreeSet<Capability>,
     /// What could not be read, said once at the start of the run.
     pub warnings: Vec<String>,
+    /// The target's `/Schemas` and `/ResourceTypes` answers, to derive `target:*` schemas from.
+    pub published_schemas: Option<(Value, Value)>,
 }
 
 #[derive(Debug, Error)]
@@ -49,8 +51,9 @@ impl Capabilities {
                 }
             }
         }
-        let types = fetch(target, "/ResourceTypes", &mut capabilities.warnings).await?;
-        let types = types
+        let types_list = fetch(target, "/ResourceTypes", &mut capabilities.warnings).await?;
+        let schemas_list = fetch(target, "/Schemas", &mut capabilities.warnings).await?;
+        let types = types_list
             .as_ref()
             .and_then(|list| resolve(list, "/Resources"))
             .and_then(Value::as_array);
@@ -72,6 +75,7 @@ impl Capabilities {
                 capabilities.supported.insert(Capability::EnterpriseUser);
             }
         }
+        capabilities.published_schemas = schemas_list.zip(types_list);
         Ok(capabilities)
     }
 
