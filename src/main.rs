@@ -18,7 +18,7 @@ use scimcheck::exec::ledger::{Entry, Event, Ledger};
 use scimcheck::exec::sweep;
 use scimcheck::mock::{Fault, MockConfig, MockServer};
 use scimcheck::plan::PlanOptions;
-use scimcheck::report;
+use scimcheck::report::{self, FailOn};
 use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteError};
 
 /// Exit codes: conformance failures and configuration errors are told apart.
@@ -75,6 +75,12 @@ struct TargetArgs {
     /// Retries of a throttled (429/503) request, with backoff honouring Retry-After.
     #[arg(long, default_value_t = 4, value_name = "N")]
     retries: u32,
+    /// Trust the CA certificates (PEM) in this file besides the system roots.
+    #[arg(long, value_name = "PATH")]
+    ca_cert: Option<PathBuf>,
+    /// Accept any TLS certificate (for a test endpoint with a self-signed one).
+    #[arg(long)]
+    insecure: bool,
     /// The cleanup ledger [default: $SCIMCHECK_LEDGER, else
     /// $XDG_STATE_HOME/scimcheck/ledger.jsonl, else ~/.local/state/scimcheck/ledger.jsonl].
     #[arg(long, value_name = "PATH")]
@@ -82,13 +88,25 @@ struct TargetArgs {
 }
 
 impl TargetArgs {
-    fn client(&self) -> ClientOptions {
-        ClientOptions {
+    fn client(&self) -> Result<ClientOptions> {
+        if self.insecure {
+            eprintln!("warning: --insecure: TLS certificates are not verified");
+        }
+        let ca_certificates = match &self.ca_cert {
+            Some(path) => vec![
+                std::fs::read(path)
+                    .with_context(|| format!("failed to read {}", path.display()))?,
+            ],
+            None => Vec::new(),
+        };
+        Ok(ClientOptions {
             timeout: Duration::from_secs(self.timeout),
             concurrency: self.concurrency,
             rate: self.rate,
             retries: self.retries,
-        }
+            ca_certificates,
+            insecure: self.insecure,
+        })
     }
 
     fn scim_token(&self) -> Result<String> {
@@ -160,6 +178,12 @@ struct RunArgs {
     /// Write machine-readable JSON results here.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Write a conformance report here: HTML, or Markdown when the name ends in .md.
+    #[arg(long, value_name = "PATH")]
+    report: Option<PathBuf>,
+    /// Which failures make the exit code non-zero.
+    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    fail_on: FailOn,
     /// Switch on a fault of the embedded mock (repeatable), to watch the harness catch it.
     #[arg(long, value_name = "NAME", conflicts_with = "base_url")]
     mock_fault: Vec<String>,
@@ -322,7 +346,7 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         cases: args.cases.source(),
         snapshot_dir,
         ledger,
-        client: args.target.client(),
+        client: args.target.client()?,
         plan: PlanOptions {
             read_only: args.read_only,
         },
@@ -357,7 +381,25 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         );
         print!("{}", report::summary(&outcome.results, outcome.wall));
     }
-    Ok(if outcome.conclusion.has_failed() {
+    if let Some(path) = &args.report {
+        let date = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let capabilities = outcome.capabilities.names();
+        let meta = report::document::ReportMeta {
+            target: &target,
+            date: &date,
+            capabilities: &capabilities,
+        };
+        let text = if path.extension().is_some_and(|e| e == "md") {
+            report::document::markdown(&outcome.results, &meta)
+        } else {
+            report::document::html(&outcome.results, &meta)
+        };
+        std::fs::write(path, text).with_context(|| format!("failed to write {}", path.display()))?;
+    }
+    let failing = outcome.results.iter().any(|r| args.fail_on.fails(r.grade()));
+    Ok(if failing {
         ExitCode::from(EXIT_FAILURES)
     } else {
         ExitCode::SUCCESS
@@ -481,7 +523,7 @@ fn sweep(args: &SweepArgs) -> Result<ExitCode> {
         api_key: None,
         other_tenant: None,
     };
-    let target = Target::new(&args.base_url, credentials, &args.target.client())?;
+    let target = Target::new(&args.base_url, credentials, &args.target.client()?)?;
     let ledger_path = args.target.ledger_path();
     let runtime = runtime()?;
     let leftovers = runtime.block_on(sweep::find(&target, Some(&ledger_path), &args.prefix))?;

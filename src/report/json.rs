@@ -32,6 +32,7 @@ pub fn render(
                 "rfc": r.rfc,
                 "tags": r.tags,
                 "status": status,
+                "grade": r.grade().name(),
                 "detail": detail,
                 "duration_ms": r.duration.as_secs_f64() * 1000.0,
                 "requests": r.requests,
