@@ -363,9 +363,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     if let Some(path) = &args.json {
         let json = report::json::render(
             &outcome.results,
-            outcome.wall,
-            &target,
-            &outcome.capabilities.names(),
+            &report::json::RunFacts {
+                target: &target,
+                capabilities: &outcome.capabilities.names(),
+                wall: outcome.wall,
+                throttled: outcome.throttled,
+            },
         );
         let text = serde_json::to_string_pretty(&json)?;
         std::fs::write(path, text)
@@ -380,6 +383,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             outcome.capabilities.names().join(", ")
         );
         print!("{}", report::summary(&outcome.results, outcome.wall));
+        if outcome.throttled > 0 {
+            println!(
+                "  the target throttled us {} time(s) (429/503); each was waited out",
+                outcome.throttled
+            );
+        }
     }
     if let Some(path) = &args.report {
         let date = time::OffsetDateTime::now_utc()
@@ -396,9 +405,13 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         } else {
             report::document::html(&outcome.results, &meta)
         };
-        std::fs::write(path, text).with_context(|| format!("failed to write {}", path.display()))?;
+        std::fs::write(path, text)
+            .with_context(|| format!("failed to write {}", path.display()))?;
     }
-    let failing = outcome.results.iter().any(|r| args.fail_on.fails(r.grade()));
+    let failing = outcome
+        .results
+        .iter()
+        .any(|r| args.fail_on.fails(r.grade()));
     Ok(if failing {
         ExitCode::from(EXIT_FAILURES)
     } else {

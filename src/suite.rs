@@ -53,6 +53,8 @@ pub struct SuiteOutcome {
     pub results: Vec<CaseResult>,
     pub capabilities: Capabilities,
     pub wall: Duration,
+    /// How often the target answered 429 or 503 and was waited out.
+    pub throttled: u32,
 }
 
 /// Problems that stop a run before any case runs: they are configuration errors, not
@@ -151,5 +153,6 @@ pub fn run(
         results: collector.take(),
         capabilities,
         wall: started.elapsed(),
+        throttled: context.target.throttled(),
     })
 }

@@ -309,12 +309,36 @@ mod tests {
     fn grades_follow_level_and_idp_tag_and_fail_on_picks_the_threshold() {
         let failed = || CaseOutcome::Failed("x".into());
         let cases = [
-            (result(Level::Must, &[], failed()), Grade::MustBroken, [true, true, true]),
-            (result(Level::Must, &["idp"], failed()), Grade::IdpIncompatible, [false, true, true]),
-            (result(Level::Should, &[], failed()), Grade::ShouldBroken, [false, true, true]),
-            (result(Level::May, &[], failed()), Grade::MayBroken, [false, false, true]),
-            (result(Level::Must, &[], CaseOutcome::Skipped("s".into())), Grade::Skipped, [false; 3]),
-            (result(Level::Must, &[], CaseOutcome::Passed), Grade::Passed, [false; 3]),
+            (
+                result(Level::Must, &[], failed()),
+                Grade::MustBroken,
+                [true, true, true],
+            ),
+            (
+                result(Level::Must, &["idp"], failed()),
+                Grade::IdpIncompatible,
+                [false, true, true],
+            ),
+            (
+                result(Level::Should, &[], failed()),
+                Grade::ShouldBroken,
+                [false, true, true],
+            ),
+            (
+                result(Level::May, &[], failed()),
+                Grade::MayBroken,
+                [false, false, true],
+            ),
+            (
+                result(Level::Must, &[], CaseOutcome::Skipped("s".into())),
+                Grade::Skipped,
+                [false; 3],
+            ),
+            (
+                result(Level::Must, &[], CaseOutcome::Passed),
+                Grade::Passed,
+                [false; 3],
+            ),
         ];
         for (result, grade, fails) in cases {
             assert_eq!(result.grade(), grade);
