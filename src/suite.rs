@@ -106,6 +106,7 @@ pub fn run(
     let cases = load_cases(&config.cases, &schemas)?;
     let target = Target::new(&config.base_url, config.credentials, &config.client)?;
     let mut capabilities = runtime.block_on(Capabilities::discover(&target))?;
+    capabilities.override_with(&config.plan.capability_overrides);
     // Custom attributes and extensions are checked against what the target itself publishes.
     let schemas = match &capabilities.published_schemas {
         Some((schemas_list, types_list)) => {

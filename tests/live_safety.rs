@@ -15,7 +15,15 @@ use scimcheck::report::CaseOutcome;
 fn a_read_only_run_sends_no_writes() {
     let runtime = common::runtime();
     let mock = common::start_mock(&runtime, MockConfig::default());
-    let outcome = common::run_suite(&runtime, &mock, PlanOptions { read_only: true }, false);
+    let outcome = common::run_suite(
+        &runtime,
+        &mock,
+        PlanOptions {
+            read_only: true,
+            ..Default::default()
+        },
+        false,
+    );
     assert_eq!(
         mock.write_requests(),
         0,

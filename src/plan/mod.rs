@@ -1,7 +1,7 @@
 //! Stage 2: from cases to libtest-mimic trials — what the target can do, and which cases run,
 //! which are skipped and why.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use libtest_mimic::{Completion, Failed, Trial};
@@ -79,6 +79,17 @@ impl Capabilities {
         Ok(capabilities)
     }
 
+    /// Applies what the configuration says the target has or lacks by design.
+    pub fn override_with(&mut self, overrides: &BTreeMap<Capability, bool>) {
+        for (capability, on) in overrides {
+            if *on {
+                self.supported.insert(*capability);
+            } else {
+                self.supported.remove(capability);
+            }
+        }
+    }
+
     pub fn names(&self) -> Vec<&'static str> {
         self.supported.iter().map(|c| c.name()).collect()
     }
@@ -113,10 +124,14 @@ async fn fetch(
 }
 
 /// How the run treats cases.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
     /// Run only cases that change nothing on the target.
     pub read_only: bool,
+    /// Capabilities taken as present or absent whatever the target advertises.
+    pub capability_overrides: BTreeMap<Capability, bool>,
+    /// Cases skipped by trial name, with the reason.
+    pub skip: BTreeMap<String, String>,
 }
 
 /// Why a case will not run against this target, if it will not.
@@ -124,8 +139,11 @@ pub fn skip_reason(
     case: &Case,
     capabilities: &Capabilities,
     target: &Target,
-    options: PlanOptions,
+    options: &PlanOptions,
 ) -> Option<String> {
+    if let Some(reason) = options.skip.get(&case.id) {
+        return Some(format!("skipped by configuration: {reason}"));
+    }
     let missing: Vec<&str> = case
         .spec
         .requires
@@ -167,7 +185,7 @@ pub fn trials(
         .into_iter()
         .enumerate()
         .map(|(index, case)| {
-            let skip = skip_reason(&case, capabilities, &context.target, options);
+            let skip = skip_reason(&case, capabilities, &context.target, &options);
             let context = Arc::clone(&context);
             let runtime = runtime.clone();
             let collector = Arc::clone(&collector);
