@@ -285,7 +285,7 @@ async fn groups_and_membership() {
             json!([{"op": "Remove", "path": "members", "value": [{"value": b}, {"value": c}]}]),
         )
         .await;
-    assert_eq!(members(&legacy.body), [a.clone()]);
+    assert_eq!(members(&legacy.body), [a.as_str()]);
     let full = mock
         .patch(
             &gpath,
@@ -309,9 +309,9 @@ async fn groups_and_membership() {
     let parent = mock.group("Parent", &[&gid, &c]).await;
     assert_eq!(parent["members"][0]["type"], "Group");
     assert_eq!(mock.delete(&format!("/Users/{c}")).await.status, 204);
-    assert_eq!(members(&mock.get(&gpath).await.body), [b.clone()]);
+    assert_eq!(members(&mock.get(&gpath).await.body), [b.as_str()]);
     let parent_path = format!("/Groups/{}", id(&parent));
-    assert_eq!(members(&mock.get(&parent_path).await.body), [gid.clone()]);
+    assert_eq!(members(&mock.get(&parent_path).await.body), [gid.as_str()]);
     assert_eq!(mock.delete(&gpath).await.status, 204);
     assert!(mock.get(&parent_path).await.body.get("members").is_none());
     assert!(
@@ -336,7 +336,7 @@ async fn groups_and_membership() {
         .put(&parent_path, &json!({"schemas": [GROUP_URN], "displayName": "P2", "members": [{"value": a}], "id": "x", "meta": {}}))
         .await;
     assert_eq!(put.status, 200, "{}", put.text);
-    assert_eq!(members(&put.body), [a.clone()]);
+    assert_eq!(members(&put.body), [a.as_str()]);
     assert_eq!(put.body["id"], json!(id(&parent)));
 }
 

@@ -184,7 +184,9 @@ async fn sorting() {
     people(&mock).await;
     mock.user_with(json!({"userName": "Bob", "name": {"familyName": "adams"}}))
         .await;
-    let cases: Vec<(&[(&str, &str)], &[&str])> = vec![
+    // (query parameters, expected userNames in order)
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: Vec<Case> = vec![
         // Case-insensitive: "Bob" sorts between "bjensen" and "jsmith".
         (
             &[("sortBy", "userName")],
