@@ -140,6 +140,11 @@ impl Mock {
         Mock::send(self.req(Method::GET, path)).await
     }
 
+    /// GET with query parameters, URL-encoded.
+    pub async fn query(&self, path: &str, params: &[(&str, &str)]) -> Resp {
+        Mock::send(self.req(Method::GET, path).query(params)).await
+    }
+
     pub async fn delete(&self, path: &str) -> Resp {
         Mock::send(self.req(Method::DELETE, path)).await
     }

@@ -202,10 +202,17 @@ fn execute(
     op: &Operation,
     ids: &HashMap<String, String>,
 ) -> Result<(Value, Option<String>), ApiError> {
-    let path = match substitute(&Value::from(op.path), ids) {
-        Value::String(p) => p,
-        _ => op.path.to_owned(),
-    };
+    let path: Vec<&str> = op
+        .path
+        .split('/')
+        .map(
+            |segment| match segment.strip_prefix(PREFIX).and_then(|b| ids.get(b)) {
+                Some(id) => id.as_str(),
+                None => segment,
+            },
+        )
+        .collect();
+    let path = path.join("/");
     let mut segments = path.trim_start_matches('/').splitn(2, '/');
     let endpoint = segments.next().unwrap_or_default();
     let kind = Kind::ALL

@@ -1,0 +1,483 @@
+//! Every fault changes what the server does: the same probe runs against a clean server and
+//! a server with only that fault, and both observations are checked.
+
+#[path = "mock_support.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use scimcheck::mock::{Fault, MockConfig};
+use serde_json::{Value, json};
+use support::*;
+
+fn status(resp: &Resp) -> Value {
+    json!(resp.status)
+}
+
+/// Creates `n` users named u1…un.
+async fn users(mock: &Mock, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 1..=n {
+        ids.push(id(&mock.user(&format!("u{i}")).await));
+    }
+    ids
+}
+
+/// Runs the probe for `fault` on `mock`: returns what was observed, and what a clean server
+/// and a server with the fault must show. The match is exhaustive, so a new fault does not
+/// compile without a probe.
+async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
+    let credentials = mock.server.credentials().clone();
+    let unauthenticated = || Mock::send(mock.client.get(mock.url("/Users")));
+    match fault {
+        Fault::AcceptAnyToken => {
+            let resp = Mock::send(mock.client.get(mock.url("/Users")).bearer_auth("garbage")).await;
+            (status(&resp), json!(401), json!(200))
+        }
+        Fault::AcceptApiKey => {
+            let resp = Mock::send(
+                mock.client
+                    .get(mock.url("/Users"))
+                    .bearer_auth(&credentials.api_key),
+            )
+            .await;
+            (status(&resp), json!(401), json!(200))
+        }
+        Fault::CrossTenantToken => {
+            let a = id(&mock.user("tenant-a-user").await);
+            let resp = Mock::send(
+                mock.client
+                    .get(mock.url(&format!("/Users/{a}")))
+                    .bearer_auth(&credentials.other_tenant_token),
+            )
+            .await;
+            (status(&resp), json!(404), json!(200))
+        }
+        Fault::NonScim401Body => {
+            let resp = unauthenticated().await;
+            (
+                json!([
+                    resp.status,
+                    resp.header("content-type"),
+                    resp.body["schemas"]
+                ]),
+                json!([401, "application/scim+json", [ERROR_URN]]),
+                json!([401, "text/html; charset=utf-8", null]),
+            )
+        }
+        Fault::ForbiddenInsteadOf401 => (status(&unauthenticated().await), json!(401), json!(403)),
+        Fault::MissingWwwAuthenticate => {
+            let resp = unauthenticated().await;
+            (
+                json!(resp.header("www-authenticate")),
+                json!("Bearer realm=\"scimcheck-mock\""),
+                Value::Null,
+            )
+        }
+        Fault::DeleteOnlyDeactivates => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let deleted = mock.delete(&path).await;
+            let read = mock.get(&path).await;
+            (
+                json!([deleted.status, read.status, read.body["active"]]),
+                json!([204, 404, null]),
+                json!([204, 200, false]),
+            )
+        }
+        Fault::DeactivateHidesUser => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            mock.patch(
+                &path,
+                json!([{"op": "replace", "path": "active", "value": false}]),
+            )
+            .await;
+            let read = mock.get(&path).await;
+            let listed = mock.query("/Users", &[("filter", "active eq false")]).await;
+            (
+                json!([read.status, listed.body["totalResults"]]),
+                json!([200, 1]),
+                json!([404, 0]),
+            )
+        }
+        Fault::ActiveFalseNotStored => {
+            let user = mock
+                .user_with(json!({"userName": "act", "active": true}))
+                .await;
+            let path = format!("/Users/{}", id(&user));
+            let patched = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "value": {"active": false}}]),
+                )
+                .await;
+            let read = mock.get(&path).await;
+            (
+                json!([patched.body["active"], read.body["active"]]),
+                json!([false, false]),
+                json!([false, true]),
+            )
+        }
+        Fault::GetAfterDelete200 => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            mock.delete(&path).await;
+            (status(&mock.get(&path).await), json!(404), json!(200))
+        }
+        Fault::UsernameNotFreedAfterDelete => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            mock.delete(&path).await;
+            let again = mock
+                .post("/Users", &json!({"schemas": [USER_URN], "userName": "u1"}))
+                .await;
+            (status(&again), json!(201), json!(409))
+        }
+        Fault::ZeroBasedStartIndex => {
+            users(mock, 3).await;
+            let page = mock
+                .query("/Users", &[("startIndex", "1"), ("count", "1")])
+                .await;
+            (json!(page.user_names()), json!(["u1"]), json!(["u2"]))
+        }
+        Fault::TotalResultsIsPageSize => {
+            users(mock, 3).await;
+            let page = mock.query("/Users", &[("count", "1")]).await;
+            (page.body["totalResults"].clone(), json!(3), json!(1))
+        }
+        Fault::CountIgnored => {
+            users(mock, 3).await;
+            let page = mock.query("/Users", &[("count", "1")]).await;
+            (page.body["itemsPerPage"].clone(), json!(1), json!(3))
+        }
+        Fault::PageOverlap => {
+            users(mock, 4).await;
+            let page = mock
+                .query("/Users", &[("startIndex", "3"), ("count", "2")])
+                .await;
+            (
+                json!(page.user_names()),
+                json!(["u3", "u4"]),
+                json!(["u2", "u3"]),
+            )
+        }
+        Fault::ItemsPerPageMissing => {
+            users(mock, 2).await;
+            let page = mock.query("/Users", &[("count", "1")]).await;
+            (page.body["itemsPerPage"].clone(), json!(1), Value::Null)
+        }
+        Fault::CursorNeverEnds => {
+            users(mock, 2).await;
+            let page = mock
+                .query("/Users", &[("cursor", ""), ("count", "2")])
+                .await;
+            (
+                json!(page.body.get("nextCursor").is_some()),
+                json!(false),
+                json!(true),
+            )
+        }
+        Fault::CursorSkipsItem => {
+            users(mock, 3).await;
+            let mut seen = Vec::new();
+            let mut cursor = String::new();
+            for _ in 0..5 {
+                let page = mock
+                    .query("/Users", &[("cursor", &cursor), ("count", "1")])
+                    .await;
+                seen.extend(page.user_names());
+                match page.body["nextCursor"].as_str() {
+                    Some(next) => cursor = next.to_owned(),
+                    None => break,
+                }
+            }
+            (json!(seen), json!(["u1", "u2", "u3"]), json!(["u1", "u3"]))
+        }
+        Fault::CursorNotValidated => {
+            users(mock, 1).await;
+            let resp = mock.query("/Users", &[("cursor", "FORGED~~")]).await;
+            (
+                json!([resp.status, resp.body["scimType"]]),
+                json!([400, "invalidCursor"]),
+                json!([200, null]),
+            )
+        }
+        Fault::FilterIgnored => {
+            users(mock, 2).await;
+            let resp = mock
+                .query("/Users", &[("filter", "userName eq \"u1\"")])
+                .await;
+            (resp.body["totalResults"].clone(), json!(1), json!(2))
+        }
+        Fault::UsernameFilterCaseSensitive => {
+            users(mock, 1).await;
+            let resp = mock
+                .query("/Users", &[("filter", "userName eq \"U1\"")])
+                .await;
+            (resp.body["totalResults"].clone(), json!(1), json!(0))
+        }
+        Fault::InvalidFilter500 => {
+            let resp = mock
+                .query("/Users", &[("filter", "userName regex \"x\"")])
+                .await;
+            (
+                json!([resp.status, resp.body["scimType"]]),
+                json!([400, "invalidFilter"]),
+                json!([500, null]),
+            )
+        }
+        Fault::SortIgnored => {
+            mock.user("b").await;
+            mock.user("a").await;
+            let resp = mock.query("/Users", &[("sortBy", "userName")]).await;
+            (
+                json!(resp.user_names()),
+                json!(["a", "b"]),
+                json!(["b", "a"]),
+            )
+        }
+        Fault::ExcludedAttributesIgnored => {
+            let user = mock
+                .user_with(json!({"userName": "x", "nickName": "n"}))
+                .await;
+            let resp = mock
+                .query(
+                    &format!("/Users/{}", id(&user)),
+                    &[("excludedAttributes", "nickName")],
+                )
+                .await;
+            (resp.body["nickName"].clone(), Value::Null, json!("n"))
+        }
+        Fault::DuplicateUsernameAccepted => {
+            users(mock, 1).await;
+            let again = mock
+                .post("/Users", &json!({"schemas": [USER_URN], "userName": "u1"}))
+                .await;
+            (status(&again), json!(409), json!(201))
+        }
+        Fault::ClientIdHonored => {
+            let created = mock
+                .post(
+                    "/Users",
+                    &json!({"schemas": [USER_URN], "userName": "x", "id": "my-id"}),
+                )
+                .await;
+            (
+                json!(created.body["id"] == "my-id"),
+                json!(false),
+                json!(true),
+            )
+        }
+        Fault::LocationMissing => {
+            let created = mock
+                .post("/Users", &json!({"schemas": [USER_URN], "userName": "x"}))
+                .await;
+            (
+                json!(created.header("location").is_some()),
+                json!(true),
+                json!(false),
+            )
+        }
+        Fault::PasswordReturned => {
+            let created = mock
+                .post(
+                    "/Users",
+                    &json!({"schemas": [USER_URN], "userName": "x", "password": "pw"}),
+                )
+                .await;
+            let read = mock.get(&format!("/Users/{}", id(&created.body))).await;
+            (
+                json!([created.body["password"], read.body["password"]]),
+                json!([null, null]),
+                json!(["pw", "pw"]),
+            )
+        }
+        Fault::PatchCapitalizedOpsRejected => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let resp = mock
+                .patch(
+                    &path,
+                    json!([{"op": "Replace", "path": "nickName", "value": "n"}]),
+                )
+                .await;
+            (status(&resp), json!(200), json!(400))
+        }
+        Fault::StringBooleanRejected => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let resp = mock
+                .patch(
+                    &path,
+                    json!([{"op": "Replace", "path": "active", "value": "False"}]),
+                )
+                .await;
+            (status(&resp), json!(200), json!(400))
+        }
+        Fault::PatchNotAtomic => {
+            let user = mock
+                .user_with(json!({"userName": "x", "displayName": "A"}))
+                .await;
+            let path = format!("/Users/{}", id(&user));
+            let ops = json!([{"op": "replace", "path": "displayName", "value": "B"}, {"op": "replace", "path": "nosuch", "value": 1}]);
+            let resp = mock.patch(&path, ops).await;
+            let read = mock.get(&path).await;
+            (
+                json!([resp.status, read.body["displayName"]]),
+                json!([400, "A"]),
+                json!([400, "B"]),
+            )
+        }
+        Fault::MemberRemoveRemovesAll => {
+            let ids = users(mock, 2).await;
+            let group = mock.group("g", &[&ids[0], &ids[1]]).await;
+            let ops = json!([{"op": "Remove", "path": "members", "value": [{"value": ids[0]}]}]);
+            let resp = mock.patch(&format!("/Groups/{}", id(&group)), ops).await;
+            (
+                json!(resp.body["members"].as_array().map_or(0, Vec::len)),
+                json!(1),
+                json!(0),
+            )
+        }
+        Fault::DeleteKeepsGroupMembership => {
+            let ids = users(mock, 1).await;
+            let group = mock.group("g", &[&ids[0]]).await;
+            mock.delete(&format!("/Users/{}", ids[0])).await;
+            let read = mock.get(&format!("/Groups/{}", id(&group))).await;
+            (
+                json!(read.body["members"].as_array().map_or(0, Vec::len)),
+                json!(0),
+                json!(1),
+            )
+        }
+        Fault::PutCreatesMissing => {
+            let resp = mock
+                .put(
+                    "/Users/unknown-id",
+                    &json!({"schemas": [USER_URN], "userName": "x"}),
+                )
+                .await;
+            (status(&resp), json!(404), json!(201))
+        }
+        Fault::IfMatchIgnored => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let body = json!({"schemas": [PATCH_URN], "Operations": [{"op": "replace", "path": "nickName", "value": "n"}]});
+            let resp = Mock::send(
+                mock.req(Method::PATCH, &path)
+                    .header("if-match", "W/\"99\"")
+                    .json(&body),
+            )
+            .await;
+            (status(&resp), json!(412), json!(200))
+        }
+        Fault::LastModifiedNotUpdated => {
+            let user = mock.user("x").await;
+            let resp = mock
+                .patch(
+                    &format!("/Users/{}", id(&user)),
+                    json!([{"op": "replace", "path": "nickName", "value": "n"}]),
+                )
+                .await;
+            let changed = |k: &str| resp.body["meta"][k] != user["meta"][k];
+            (
+                json!([changed("lastModified"), changed("version")]),
+                json!([true, true]),
+                json!([false, false]),
+            )
+        }
+        Fault::ErrorStatusNumber => {
+            let resp = mock.get("/Users/nope").await;
+            (resp.body["status"].clone(), json!("404"), json!(404))
+        }
+        Fault::Html404 => {
+            let resp = mock.get("/Users/nope").await;
+            (
+                json!(resp.header("content-type")),
+                json!("application/scim+json"),
+                json!("text/html; charset=utf-8"),
+            )
+        }
+        Fault::ContentTypeJson => {
+            let resp = mock.get("/Users").await;
+            (
+                json!(resp.header("content-type")),
+                json!("application/scim+json"),
+                json!("application/json"),
+            )
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_fault_changes_behaviour() {
+    for &fault in Fault::ALL {
+        let clean = Mock::start().await;
+        let (observed, want_clean, _) = probe(fault, &clean).await;
+        assert_eq!(observed, want_clean, "{}: the clean server", fault.name());
+        let faulty = Mock::with_faults(&[fault]).await;
+        let (observed, _, want_faulty) = probe(fault, &faulty).await;
+        assert_eq!(observed, want_faulty, "{}: the faulty server", fault.name());
+        assert_ne!(want_clean, want_faulty, "{}", fault.name());
+    }
+}
+
+#[tokio::test]
+async fn rate_limit() {
+    let mock = Mock::with(MockConfig {
+        rate_limit: Some(3),
+        ..MockConfig::default()
+    })
+    .await;
+    // Start right after a window boundary is unknowable; a burst of 8 within one second
+    // crosses the limit at least once even if the window rolls over mid-burst.
+    let mut limited = None;
+    for _ in 0..8 {
+        let resp = mock.get("/Users").await;
+        if resp.status == 429 {
+            limited = Some(resp);
+            break;
+        }
+    }
+    let limited = limited.expect("a burst above the limit is refused");
+    limited.assert_error(429, None);
+    assert_eq!(limited.header("retry-after"), Some("1"));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        mock.get("/Users").await.status,
+        200,
+        "the next second has a fresh budget"
+    );
+    let unlimited = Mock::start().await;
+    for _ in 0..20 {
+        assert_eq!(unlimited.get("/Users").await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn latency() {
+    let delay = Duration::from_millis(150);
+    let slow = Mock::with(MockConfig {
+        latency: Some(delay),
+        ..MockConfig::default()
+    })
+    .await;
+    let started = Instant::now();
+    assert_eq!(slow.get("/Users").await.status, 200);
+    assert!(started.elapsed() >= delay);
+    let fast = Mock::start().await;
+    let started = Instant::now();
+    fast.get("/Users").await;
+    assert!(started.elapsed() < delay);
+}
+
+#[test]
+fn fault_registry() {
+    assert!(Fault::ALL.len() >= 27);
+    for name in [
+        "accept-any-token",
+        "cross-tenant-token",
+        "cursor-never-ends",
+        "last-modified-not-updated",
+    ] {
+        let fault = Fault::from_name(name).expect("registered");
+        assert_eq!(fault.name(), name);
+        assert!(fault.rfc().starts_with("RFC "));
+        assert!(!fault.description().is_empty());
+    }
+}
