@@ -73,8 +73,10 @@ pub enum SuiteError {
     Ledger(#[from] LedgerError),
 }
 
-/// Trials wait on the network, not the CPU: run many at once unless told otherwise.
-pub const DEFAULT_TEST_THREADS: usize = 32;
+/// Trials wait on the network, not the CPU: every case may be under way at once (up to this
+/// many) unless `--test-threads` says otherwise. The load on the target is bounded separately,
+/// by the client's in-flight limit.
+pub const MAX_TEST_THREADS: usize = 256;
 
 /// The names case files may refer to.
 pub fn known_names(schemas: &SchemaRegistry) -> KnownNames {
@@ -146,7 +148,9 @@ pub fn run(
         config.plan,
     );
     let mut libtest = config.libtest;
-    libtest.test_threads.get_or_insert(DEFAULT_TEST_THREADS);
+    libtest
+        .test_threads
+        .get_or_insert(trials.len().clamp(1, MAX_TEST_THREADS));
     let started = Instant::now();
     let conclusion = libtest_mimic::run(&libtest, trials);
     Ok(SuiteOutcome {

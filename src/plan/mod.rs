@@ -34,7 +34,24 @@ pub enum PlanError {
 impl Capabilities {
     pub async fn discover(target: &Target) -> Result<Capabilities, PlanError> {
         let mut capabilities = Capabilities::default();
-        let config = fetch(target, "/ServiceProviderConfig", &mut capabilities.warnings).await?;
+        // One round trip for all three: against a remote tenant each costs a network delay.
+        let (config, types_list, schemas_list) = tokio::join!(
+            fetch(target, "/ServiceProviderConfig"),
+            fetch(target, "/ResourceTypes"),
+            fetch(target, "/Schemas"),
+        );
+        let mut take = |fetched: Result<Result<Value, String>, PlanError>| {
+            Ok::<_, PlanError>(match fetched? {
+                Ok(json) => Some(json),
+                Err(warning) => {
+                    capabilities.warnings.push(warning);
+                    None
+                }
+            })
+        };
+        let config = take(config)?;
+        let types_list = take(types_list)?;
+        let schemas_list = take(schemas_list)?;
         if let Some(config) = &config {
             let flags = [
                 ("/patch/supported", Capability::Patch),
@@ -51,8 +68,6 @@ impl Capabilities {
                 }
             }
         }
-        let types_list = fetch(target, "/ResourceTypes", &mut capabilities.warnings).await?;
-        let schemas_list = fetch(target, "/Schemas", &mut capabilities.warnings).await?;
         let types = types_list
             .as_ref()
             .and_then(|list| resolve(list, "/Resources"))
@@ -97,11 +112,7 @@ impl Capabilities {
 
 /// GETs a discovery endpoint; anything but a 200 JSON answer is a warning, not a stop, because
 /// the discovery cases themselves will say what is wrong with it.
-async fn fetch(
-    target: &Target,
-    path: &str,
-    warnings: &mut Vec<String>,
-) -> Result<Option<Value>, PlanError> {
+async fn fetch(target: &Target, path: &str) -> Result<Result<Value, String>, PlanError> {
     let exchange = target
         .send(
             Method::Get,
@@ -112,15 +123,12 @@ async fn fetch(
             crate::case::Auth::Scim,
         )
         .await?;
-    match (exchange.response.status, exchange.response.json) {
-        (200, Some(json)) => Ok(Some(json)),
-        (status, _) => {
-            warnings.push(format!(
-                "GET {path} answered {status} without a JSON body; assuming no optional capabilities it would advertise"
-            ));
-            Ok(None)
-        }
-    }
+    Ok(match (exchange.response.status, exchange.response.json) {
+        (200, Some(json)) => Ok(json),
+        (status, _) => Err(format!(
+            "GET {path} answered {status} without a JSON body; assuming no optional capabilities it would advertise"
+        )),
+    })
 }
 
 /// How the run treats cases.
