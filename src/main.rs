@@ -86,6 +86,9 @@ struct TargetArgs {
     /// Accept any TLS certificate (for a test endpoint with a self-signed one).
     #[arg(long)]
     insecure: bool,
+    /// Trace every request and response on stderr (tokens redacted).
+    #[arg(long, short)]
+    verbose: bool,
     /// The cleanup ledger [default: $SCIMCHECK_LEDGER, else
     /// $XDG_STATE_HOME/scimcheck/ledger.jsonl, else ~/.local/state/scimcheck/ledger.jsonl].
     #[arg(long, value_name = "PATH")]
@@ -134,6 +137,7 @@ impl TargetArgs {
             retries: self.retries.unwrap_or(defaults.retries),
             ca_certificates,
             insecure: self.insecure,
+            verbose: self.verbose,
         })
     }
 

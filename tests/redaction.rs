@@ -99,7 +99,7 @@ fn no_output_format_contains_a_token() {
                 "--report",
                 report,
             ])
-            .args(["--ledger", "ledger.jsonl"])
+            .args(["--ledger", "ledger.jsonl", "--verbose"])
             .env("SCIMCHECK_TOKEN", TOKEN)
             .env("SCIMCHECK_TEST_API_KEY", API_KEY)
             .env("INSTA_UPDATE", "new")

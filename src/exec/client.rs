@@ -33,6 +33,7 @@ pub struct Target {
     pacing: Option<Pacing>,
     retries: u32,
     throttled: AtomicU32,
+    verbose: bool,
 }
 
 /// Spaces request starts at least `interval` apart.
@@ -118,6 +119,8 @@ pub struct ClientOptions {
     pub ca_certificates: Vec<Vec<u8>>,
     /// Accept any certificate (a test endpoint with a self-signed one).
     pub insecure: bool,
+    /// Trace every exchange on stderr (redacted).
+    pub verbose: bool,
 }
 
 impl Default for ClientOptions {
@@ -129,6 +132,7 @@ impl Default for ClientOptions {
             retries: 4,
             ca_certificates: Vec::new(),
             insecure: false,
+            verbose: false,
         }
     }
 }
@@ -190,6 +194,7 @@ impl Target {
             }),
             retries: options.retries,
             throttled: AtomicU32::new(0),
+            verbose: options.verbose,
         })
     }
 
@@ -267,6 +272,9 @@ impl Target {
                 self.send_once(method, url, query, headers, body.clone(), auth)
                     .await
             };
+            if self.verbose {
+                self.trace(&outcome);
+            }
             let retry_after = match &outcome {
                 Ok(exchange) => {
                     let status = exchange.response.status;
@@ -287,6 +295,31 @@ impl Target {
                 _ => return outcome,
             }
         }
+    }
+
+    /// One exchange on stderr, bodies cut short, secrets redacted.
+    fn trace(&self, outcome: &Result<Exchange, ExecError>) {
+        let short = |text: &str| -> String { text.chars().take(500).collect() };
+        let text = match outcome {
+            Ok(exchange) => {
+                let mut text = format!("> {}\n", exchange.request);
+                if let Some(body) = &exchange.request.body {
+                    text.push_str(&format!("> {}\n", short(body)));
+                }
+                let response = &exchange.response;
+                text.push_str(&format!(
+                    "< {} ({} ms)\n",
+                    response.status,
+                    response.elapsed.as_millis()
+                ));
+                if !response.body.is_empty() {
+                    text.push_str(&format!("< {}\n", short(&response.body)));
+                }
+                text
+            }
+            Err(error) => format!("! {error}\n"),
+        };
+        eprint!("{}", self.redactor.redact(&text));
     }
 
     async fn send_once(
