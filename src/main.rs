@@ -399,7 +399,14 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     let target = config.base_url.clone();
     let outcome = suite::run(config, &runtime)?;
     if let Some(path) = &args.junit {
-        let xml = report::junit::render(&outcome.results, outcome.wall);
+        let started = time::OffsetDateTime::now_utc() - outcome.wall;
+        let timestamp = started
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]"
+            ))
+            .unwrap_or_default();
+        let hostname = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_owned());
+        let xml = report::junit::render(&outcome.results, &timestamp, &hostname);
         std::fs::write(path, xml).with_context(|| format!("failed to write {}", path.display()))?;
     }
     if let Some(path) = &args.json {

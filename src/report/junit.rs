@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use super::{CaseOutcome, CaseResult};
 
-pub fn render(results: &[CaseResult], wall: Duration) -> String {
+/// `timestamp` is the run's start as `YYYY-MM-DDTHH:MM:SS` (UTC, no zone, as the Ant schema
+/// wants); `hostname` is the machine the run was made from.
+pub fn render(results: &[CaseResult], timestamp: &str, hostname: &str) -> String {
     let mut areas: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
     for result in results {
         areas.entry(&result.area).or_default().push(result);
@@ -18,34 +20,27 @@ pub fn render(results: &[CaseResult], wall: Duration) -> String {
     };
     let failed = |o: &CaseOutcome| matches!(o, CaseOutcome::Failed(_));
     let skipped = |o: &CaseOutcome| matches!(o, CaseOutcome::Skipped(_));
-    let all: Vec<&CaseResult> = results.iter().collect();
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"scimcheck\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{:.3}\">",
-        all.len(),
-        count(&all, failed),
-        count(&all, skipped),
-        wall.as_secs_f64()
-    );
-    for (area, cases) in &areas {
+    // The shape of the Apache Ant JUnit schema, which GitLab, Jenkins and GitHub reporters read.
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for (id, (area, cases)) in areas.iter().enumerate() {
         let time: Duration = cases.iter().map(|r| r.duration).sum();
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{:.3}\">",
-            escape(area),
+            "  <testsuite name=\"{area}\" package=\"scimcheck\" id=\"{id}\" timestamp=\"{}\" hostname=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{:.3}\">\n    <properties/>",
+            escape(timestamp),
+            escape(hostname),
             cases.len(),
             count(cases, failed),
             count(cases, skipped),
-            time.as_secs_f64()
+            time.as_secs_f64(),
+            area = escape(area),
         );
         for case in cases {
             let _ = write!(
                 out,
-                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" time=\"{:.3}\"",
-                escape(area),
+                "    <testcase name=\"{}\" classname=\"{}\" time=\"{:.3}\"",
                 escape(&case.id),
-                escape(&case.file),
+                escape(area),
                 case.duration.as_secs_f64()
             );
             match &case.outcome {
@@ -56,7 +51,7 @@ pub fn render(results: &[CaseResult], wall: Duration) -> String {
                         out,
                         ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
                         escape(first),
-                        case.level,
+                        escape(case.grade().name()),
                         escape(message)
                     );
                 }
@@ -69,7 +64,7 @@ pub fn render(results: &[CaseResult], wall: Duration) -> String {
                 }
             }
         }
-        out.push_str("  </testsuite>\n");
+        out.push_str("    <system-out/>\n    <system-err/>\n  </testsuite>\n");
     }
     out.push_str("</testsuites>\n");
     out
@@ -126,15 +121,16 @@ mod tests {
                 ),
                 result("groups::add", CaseOutcome::Skipped("no groups".into())),
             ],
-            Duration::from_millis(20),
+            "2026-11-23T12:00:00",
+            "ci-runner",
         );
+        assert!(
+            xml.contains("<testsuite name=\"users\" package=\"scimcheck\" id=\"1\" timestamp=\"2026-11-23T12:00:00\" hostname=\"ci-runner\" tests=\"2\" failures=\"1\" errors=\"0\" skipped=\"0\""),
+            "{xml}"
+        );
+        assert!(xml.contains("<testcase name=\"users::delete\" classname=\"users\""));
         assert!(xml.contains(
-            "<testsuites name=\"scimcheck\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""
-        ));
-        assert!(xml.contains("<testsuite name=\"users\" tests=\"2\" failures=\"1\""));
-        assert!(xml.contains("classname=\"users\" name=\"users::delete\""));
-        assert!(xml.contains(
-            "<failure message=\"step 3 &lt;GET&gt; &amp; &quot;x&quot;\" type=\"MUST\">"
+            "<failure message=\"step 3 &lt;GET&gt; &amp; &quot;x&quot;\" type=\"MUST broken\">"
         ));
         assert!(xml.contains("<skipped message=\"no groups\"/>"));
         assert_eq!(escape("a\u{1}b"), "ab");
