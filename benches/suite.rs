@@ -40,6 +40,7 @@ fn run_once(runtime: &tokio::runtime::Runtime, latency: Option<Duration>) -> Sui
             ..Default::default()
         },
         interrupted: Default::default(),
+        profile: Default::default(),
     };
     let outcome = suite::run(config, runtime).expect("suite runs");
     assert!(

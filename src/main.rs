@@ -12,6 +12,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand};
 
 use scimcheck::case::CaseError;
+use scimcheck::check::Profile;
 use scimcheck::check::schema::SchemaRegistry;
 use scimcheck::config::FileConfig;
 use scimcheck::exec::client::{ClientOptions, Credentials, Target};
@@ -213,6 +214,10 @@ struct RunArgs {
     /// Write a conformance report here: HTML, or Markdown when the name ends in .md.
     #[arg(long, value_name = "PATH")]
     report: Option<PathBuf>,
+    /// strict: every deviation from the RFC fails; compat: deviations that identity providers'
+    /// own documentation shows (an error status as a number) only warn.
+    #[arg(long, value_enum, default_value_t = Profile::Strict)]
+    profile: Profile,
     /// Which failures make the exit code non-zero.
     #[arg(long, value_enum, default_value_t = FailOn::Any)]
     fail_on: FailOn,
@@ -394,6 +399,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         },
         libtest: args.libtest.clone(),
         interrupted: interrupt_on_ctrl_c(&runtime),
+        profile: args.profile,
     };
     let listing = config.libtest.list;
     let target = config.base_url.clone();

@@ -10,6 +10,7 @@ use libtest_mimic::{Arguments, Conclusion};
 use thiserror::Error;
 
 use crate::case::{self, CaseError, KnownNames};
+use crate::check::Profile;
 use crate::check::rules::Rule;
 use crate::check::schema::{SchemaError, SchemaRegistry};
 use crate::exec::client::{ClientOptions, Credentials, ExecError, Target};
@@ -44,6 +45,7 @@ pub struct SuiteConfig {
     pub libtest: Arguments,
     /// Raised (by the caller's Ctrl-C handler) to stop cases and clean up.
     pub interrupted: Arc<AtomicBool>,
+    pub profile: Profile,
 }
 
 /// What a run produced.
@@ -137,6 +139,7 @@ pub fn run(
             .map(|dir| std::path::absolute(&dir).unwrap_or(dir)),
         ledger: config.ledger.as_deref().map(Ledger::open).transpose()?,
         interrupted: config.interrupted,
+        profile: config.profile,
     });
     let collector = Arc::new(Collector::default());
     let trials = plan::trials(

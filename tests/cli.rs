@@ -175,3 +175,22 @@ fn a_config_file_names_the_target_overrides_capabilities_and_skips_cases() {
     assert_eq!(case("users::delete")["status"], "passed");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn the_compat_profile_turns_a_numeric_error_status_into_a_warning() {
+    let run = |profile: &str| {
+        scimcheck()
+            .args(["run", "--mock-fault", "error-status-number", "--profile", profile])
+            .args(["users::get-unknown", "--exact"])
+            .output()
+            .expect("runs")
+    };
+    let strict = run("strict");
+    let stdout = String::from_utf8_lossy(&strict.stdout);
+    assert_eq!(strict.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("status is the number 404"), "{stdout}");
+    let compat = run("compat");
+    let stdout = String::from_utf8_lossy(&compat.stdout);
+    assert_eq!(compat.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("tolerated by --profile compat"), "{stdout}");
+}

@@ -42,11 +42,7 @@ fn every_fault_is_caught_by_a_named_case() {
             fault.name(),
             fault.description(),
             fault.rfc(),
-            if failed.is_empty() {
-                "**nothing**".to_owned()
-            } else {
-                failed.join(", ")
-            }
+            caught_by(&failed)
         );
     }
     println!("{table}");

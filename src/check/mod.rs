@@ -42,15 +42,38 @@ impl fmt::Display for Mismatch {
     }
 }
 
-/// Checks one exchange against `expect`, whose templates are rendered in `scope`.
-/// `snapshot` is `None` when snapshots are off for this run.
+/// How known-lenient deviations are judged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// The RFC as written: every deviation fails.
+    #[default]
+    Strict,
+    /// Deviations that identity providers' own documentation shows (an error `status` as a
+    /// number) are reported as warnings instead of failures.
+    Compat,
+}
+
+/// What a check needs besides the exchange.
+pub struct CheckContext<'a> {
+    pub schemas: &'a SchemaRegistry,
+    pub profile: Profile,
+    /// `None` when snapshots are off for this run.
+    pub snapshot: Option<&'a SnapshotContext<'a>>,
+}
+
+/// The suffix of a schema's lenient variant (`error` → `error-compat`).
+const COMPAT_SUFFIX: &str = "-compat";
+
+/// Checks one exchange against `expect`, whose templates are rendered in `scope`. Deviations
+/// tolerated by the compat profile go to `deviations` instead of the mismatches.
 pub fn check(
     expect: &Expect,
     exchange: &Exchange,
     scope: &dyn Scope,
-    schemas: &SchemaRegistry,
-    snapshot: Option<&SnapshotContext<'_>>,
+    context: &CheckContext<'_>,
+    deviations: &mut Vec<String>,
 ) -> Result<Vec<Mismatch>, RenderError> {
+    let schemas = context.schemas;
     let response = &exchange.response;
     let mut out = Vec::new();
     if let Some(expected) = &expect.status {
@@ -74,19 +97,27 @@ pub fn check(
     }
     let body = response.json.as_ref();
     if let (Some(name), Some(body)) = (&expect.schema, body) {
-        out.extend(
-            schemas
-                .validate(&name.value, body)
-                .into_iter()
-                .map(|violation| Mismatch {
+        let violations = schemas.validate(&name.value, body);
+        let lenient = format!("{}{COMPAT_SUFFIX}", name.value);
+        let tolerated = context.profile == Profile::Compat
+            && !violations.is_empty()
+            && schemas.contains(&lenient)
+            && schemas.validate(&lenient, body).is_empty();
+        for violation in violations {
+            let text = match schemas.basis(&violation) {
+                Some(basis) => format!("{violation} [{basis}]"),
+                None => violation.to_string(),
+            };
+            if tolerated {
+                deviations.push(format!("schema `{}`: {text}", name.value));
+            } else {
+                out.push(Mismatch {
                     subject: format!("schema `{}`", name.value),
                     expected: String::new(),
-                    actual: match schemas.basis(&violation) {
-                        Some(basis) => format!("{violation} [{basis}]"),
-                        None => violation.to_string(),
-                    },
-                }),
-        );
+                    actual: text,
+                });
+            }
+        }
     }
     if body.is_some() {
         for (pointer, assertion) in &expect.json {
@@ -104,15 +135,22 @@ pub fn check(
                 request_method: exchange.request.method.as_str(),
                 request_url: &exchange.request.url,
             };
-            out.extend(rule.check(&input).into_iter().map(|violation| Mismatch {
-                subject: format!("rule `{}` [{}]", rule.name(), rule.rfc()),
-                expected: String::new(),
-                actual: violation.to_string(),
-            }));
+            for violation in rule.check(&input) {
+                let subject = format!("rule `{}` [{}]", rule.name(), rule.rfc());
+                if violation.lenient && context.profile == Profile::Compat {
+                    deviations.push(format!("{subject}: {violation}"));
+                } else {
+                    out.push(Mismatch {
+                        subject,
+                        expected: String::new(),
+                        actual: violation.to_string(),
+                    });
+                }
+            }
         }
     }
-    if let (true, Some(context), Some(body)) = (expect.snapshot, snapshot, body) {
-        out.extend(snapshot::compare(body, context));
+    if let (true, Some(snapshot), Some(body)) = (expect.snapshot, context.snapshot, body) {
+        out.extend(snapshot::compare(body, snapshot));
     }
     Ok(out)
 }

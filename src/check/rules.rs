@@ -50,6 +50,9 @@ pub struct RuleViolation {
     /// JSON pointer into the body; `""` for the root or for what is not in the body (headers).
     pub pointer: String,
     pub message: String,
+    /// A known-lenient deviation that identity-provider documentation itself shows (e.g. an
+    /// error `status` as a number): it fails under `--profile strict` and warns under `compat`.
+    pub lenient: bool,
 }
 
 impl Rule {
@@ -252,10 +255,19 @@ struct Found {
 
 impl Found {
     fn at(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.push(pointer.into(), message.into(), false);
+    }
+
+    fn lenient(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.push(pointer.into(), message.into(), true);
+    }
+
+    fn push(&mut self, pointer: String, message: String, lenient: bool) {
         self.violations.push(RuleViolation {
             rule: self.rule,
-            pointer: pointer.into(),
-            message: message.into(),
+            pointer,
+            message,
+            lenient,
         });
     }
 }
@@ -524,6 +536,11 @@ fn error_status_matches(input: &RuleInput<'_>, found: &mut Found) {
         Some(Value::String(status)) => found.at(
             "/status",
             format!("status {status:?} differs from the HTTP status {expected}"),
+        ),
+        // Okta's documentation shows numeric statuses; the RFC's examples are strings.
+        Some(Value::Number(number)) if number.to_string() == expected => found.lenient(
+            "/status",
+            format!("status is the number {number}; it must be the string \"{expected}\""),
         ),
         Some(Value::Number(number)) => found.at(
             "/status",

@@ -18,7 +18,7 @@ use crate::case::{Auth, Case};
 use crate::check::assert::resolve;
 use crate::check::schema::SchemaRegistry;
 use crate::check::snapshot::SnapshotContext;
-use crate::check::{self, Mismatch};
+use crate::check::{self, CheckContext, Mismatch, Profile};
 
 /// What every case of a run shares.
 pub struct RunContext {
@@ -33,6 +33,7 @@ pub struct RunContext {
     pub ledger: Option<Ledger>,
     /// Set on the first Ctrl-C: cases stop before their next step and clean up.
     pub interrupted: Arc<AtomicBool>,
+    pub profile: Profile,
 }
 
 impl RunContext {
@@ -60,6 +61,8 @@ pub struct CaseRun {
     pub chain: u32,
     pub duration: Duration,
     pub failure: Option<StepFailure>,
+    /// Known-lenient deviations the compat profile let pass.
+    pub deviations: Vec<String>,
     /// Resources the teardown could not delete.
     pub cleanup_problems: Vec<String>,
 }
@@ -121,6 +124,7 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
     };
     let mut ledger: Vec<Created> = Vec::new();
     let mut ledger_problems = Vec::new();
+    let mut deviations = Vec::new();
     let mut requests = 0u32;
     let mut failure = None;
 
@@ -150,7 +154,8 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
             let snapshot_stem = case.id.rsplit("::").next().unwrap_or(&case.id);
             let prefixes = [scope.case_prefix.as_str(), context.run_prefix.as_str()];
             if let Some(walk) = &step.walk {
-                let outcome = walk::run(walk, step, &scope, context, &mut requests).await;
+                let outcome =
+                    walk::run(walk, step, &scope, context, &mut requests, &mut deviations).await;
                 if let Err((exchange, mismatches, error)) = outcome {
                     failure = Some(fail(exchange, mismatches, error));
                     break 'steps;
@@ -181,12 +186,17 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
                 prefixes: &prefixes,
                 redactor: context.target.redactor(),
             });
+            let check_context = CheckContext {
+                schemas: &context.schemas,
+                profile: context.profile,
+                snapshot: snapshot.as_ref(),
+            };
             match check::check(
                 &step.expect,
                 &exchange,
                 &scope,
-                &context.schemas,
-                snapshot.as_ref(),
+                &check_context,
+                &mut deviations,
             ) {
                 Ok(found) => mismatches.extend(found),
                 Err(error) => {
@@ -208,6 +218,7 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
         chain: requests + cleanup_round_trips,
         duration: started.elapsed(),
         failure,
+        deviations,
         cleanup_problems,
     }
 }

@@ -15,7 +15,7 @@ use super::run::RunContext;
 use crate::case::model::{Expect, Method, StatusSet, Step, Walk, WalkMode};
 use crate::case::template::{self, Scope};
 use crate::check::assert::{resolve, show};
-use crate::check::{self, Mismatch};
+use crate::check::{self, CheckContext, Mismatch};
 
 type WalkFailure = (Option<Exchange>, Vec<Mismatch>, Option<String>);
 
@@ -30,6 +30,7 @@ pub async fn run(
     scope: &dyn Scope,
     context: &RunContext,
     requests: &mut u32,
+    deviations: &mut Vec<String>,
 ) -> Result<(), WalkFailure> {
     let render_error = |e: template::RenderError| (None, Vec::new(), Some(e.to_string()));
     let path = template::render_str(&walk.path, scope).map_err(render_error)?;
@@ -72,7 +73,12 @@ pub async fn run(
                 .collect();
             (Some(exchange), mismatches, None)
         };
-        let mismatches = check::check(&expect, &exchange, scope, &context.schemas, None)
+        let check_context = CheckContext {
+            schemas: &context.schemas,
+            profile: context.profile,
+            snapshot: None,
+        };
+        let mismatches = check::check(&expect, &exchange, scope, &check_context, deviations)
             .map_err(|e| (None, Vec::new(), Some(e.to_string())))?;
         if !mismatches.is_empty() {
             return Err(page_fail(exchange, mismatches));

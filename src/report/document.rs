@@ -243,6 +243,7 @@ mod tests {
             requests: 1,
             chain: 1,
             duration: Duration::from_millis(5),
+            deviations: vec![],
             cleanup_problems: vec![],
         }
     }

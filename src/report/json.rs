@@ -41,6 +41,7 @@ pub fn render(results: &[CaseResult], facts: &RunFacts<'_>) -> Value {
                 "duration_ms": r.duration.as_secs_f64() * 1000.0,
                 "requests": r.requests,
                 "chain": r.chain,
+                "deviations": r.deviations,
                 "cleanup_problems": r.cleanup_problems,
             })
         })

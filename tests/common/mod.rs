@@ -65,6 +65,7 @@ pub fn run_suite(
             ..Default::default()
         },
         interrupted: Default::default(),
+        profile: Default::default(),
     };
     let outcome = suite::run(config, runtime).expect("suite runs");
     std::fs::remove_file(&log).ok();
