@@ -281,7 +281,7 @@ fn compare(op: CompareOp, actual: &Value, expected: &CompValue, case_exact: bool
             } else if case_exact {
                 return compare_strings(op, a, e);
             } else {
-                return compare_strings(op, &a.to_lowercase(), &e.to_lowercase());
+                return compare_folded(op, a, e);
             }
         }
         (Value::Number(a), CompValue::Number(e)) => match (a.as_f64(), e.as_f64()) {
@@ -316,6 +316,36 @@ fn compare_strings(op: CompareOp, a: &str, e: &str) -> bool {
         CompareOp::Lt => a < e,
         CompareOp::Le => a <= e,
     }
+}
+
+/// Case-insensitive comparison. Filters run over every stored resource, so this folds
+/// lazily instead of allocating lower-cased copies (only `co` needs them).
+fn compare_folded(op: CompareOp, a: &str, e: &str) -> bool {
+    use std::cmp::Ordering;
+    let ordering = match op {
+        CompareOp::Co => return a.to_lowercase().contains(&e.to_lowercase()),
+        CompareOp::Sw => {
+            let mut a = lower(a);
+            return lower(e).all(|c| a.next() == Some(c));
+        }
+        CompareOp::Ew => {
+            let mut a = lower(a).rev();
+            return lower(e).rev().all(|c| a.next() == Some(c));
+        }
+        _ => lower(a).cmp(lower(e)),
+    };
+    match op {
+        CompareOp::Eq => ordering == Ordering::Equal,
+        CompareOp::Ne => ordering != Ordering::Equal,
+        CompareOp::Gt => ordering == Ordering::Greater,
+        CompareOp::Ge => ordering != Ordering::Less,
+        CompareOp::Lt => ordering == Ordering::Less,
+        _ => ordering != Ordering::Greater,
+    }
+}
+
+fn lower(s: &str) -> impl DoubleEndedIterator<Item = char> + '_ {
+    s.chars().flat_map(char::to_lowercase)
 }
 
 /// dateTime values (RFC 7643 §2.3.5) compare chronologically, whatever their fraction digits.
@@ -572,6 +602,7 @@ mod tests {
             "userName": "BJensen",
             "name": {"familyName": "Jensen", "givenName": "Barbara"},
             "title": "Tour \"Guide\"",
+            "nickName": "Ärztin",
             "active": true,
             "emails": [
                 {"value": "bjensen@example.com", "type": "work", "primary": true},
@@ -610,7 +641,14 @@ mod tests {
             (r#"externalId eq "Ext-1""#, true),
             (r#"id eq "2819C223""#, false),
             ("title pr", true),
-            ("nickName pr", false),
+            ("nickName pr", true),
+            ("displayName pr", false),
+            (r#"nickName eq "ärztin""#, true),
+            (r#"nickName sw "ÄR""#, true),
+            (r#"nickName ew "TIN""#, true),
+            (r#"nickName ew "ÄRZTIN!""#, false),
+            (r#"nickName gt "ärzt""#, true),
+            (r#"nickName le "ärzt""#, false),
             ("x509Certificates pr", false),
             (r#"title eq "Tour \"Guide\"""#, true),
             (r#"name.familyName eq "jensen""#, true),
@@ -643,9 +681,9 @@ mod tests {
             (r#"meta.lastModified lt "2011-05-13T05:00:00+02:00""#, false),
             (r#"userName gt "a""#, true),
             (r#"userName lt "A""#, false),
-            ("nickName eq null", true),
+            ("displayName eq null", true),
             ("userName eq null", false),
-            ("nickName ne null", false),
+            ("displayName ne null", false),
             (
                 r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
                 true,
