@@ -176,27 +176,24 @@ impl Filter {
     /// `in_element`: `base` is one value of a multi-valued attribute and attribute paths are
     /// qualified with it, so only their sub-attribute is looked up.
     fn eval(&self, base: &Value, in_element: bool, ce: &dyn Fn(&AttrPath) -> bool) -> bool {
-        let found = |attr: &AttrPath| match (in_element, &attr.sub) {
-            (true, Some(sub)) => get_ci(base, sub).into_iter().collect(),
-            _ => values(base, attr),
-        };
         match self {
             Filter::And(a, b) => a.eval(base, in_element, ce) && b.eval(base, in_element, ce),
             Filter::Or(a, b) => a.eval(base, in_element, ce) || b.eval(base, in_element, ce),
             Filter::Not(inner) => !inner.eval(base, in_element, ce),
-            Filter::Present(attr) => found(attr).into_iter().any(is_present),
-            Filter::ValuePath { attr, filter } => element_values(base, attr)
-                .into_iter()
+            Filter::Present(attr) => values(base, attr, in_element).any(is_present),
+            Filter::ValuePath { attr, filter } => elements(base, attr)
+                .iter()
                 .any(|element| filter.eval(element, true, ce)),
             Filter::Compare { attr, op, value } => {
-                let found = found(attr);
+                let mut found = values(base, attr, in_element);
                 let case_exact = ce(attr);
-                let equal = |v: &&Value| compare(CompareOp::Eq, v, value, case_exact);
                 match (op, value) {
-                    (CompareOp::Eq, CompValue::Null) => !found.into_iter().any(is_present),
-                    (CompareOp::Ne, CompValue::Null) => found.into_iter().any(is_present),
-                    (CompareOp::Ne, _) => !found.iter().any(equal),
-                    _ => found.iter().any(|v| compare(*op, v, value, case_exact)),
+                    (CompareOp::Eq, CompValue::Null) => !found.any(is_present),
+                    (CompareOp::Ne, CompValue::Null) => found.any(is_present),
+                    (CompareOp::Ne, _) => {
+                        !found.any(|v| compare(CompareOp::Eq, v, value, case_exact))
+                    }
+                    _ => found.any(|v| compare(*op, v, value, case_exact)),
                 }
             }
         }
@@ -230,36 +227,45 @@ fn container<'a>(resource: &'a Value, attr: &AttrPath) -> Option<&'a Value> {
     declared.then_some(resource)
 }
 
-/// The elements of a (possibly multi-valued) attribute.
-fn element_values<'a>(resource: &'a Value, attr: &AttrPath) -> Vec<&'a Value> {
-    match container(resource, attr).and_then(|c| get_ci(c, &attr.name)) {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(Value::Null) | None => Vec::new(),
-        Some(single) => vec![single],
+/// A value as a slice: the items of an array, or the value itself. Filters visit every
+/// stored resource, so values are walked in place rather than collected.
+fn as_slice(value: &Value) -> &[Value] {
+    match value {
+        Value::Array(items) => items,
+        Value::Null => &[],
+        single => std::slice::from_ref(single),
     }
+}
+
+/// The elements of a (possibly multi-valued) attribute.
+fn elements<'a>(resource: &'a Value, attr: &AttrPath) -> &'a [Value] {
+    container(resource, attr)
+        .and_then(|c| get_ci(c, &attr.name))
+        .map_or(&[], as_slice)
 }
 
 /// The comparable values at `attr`, flattened over multi-valued attributes. A multi-valued
 /// complex attribute named without a sub-attribute compares its `value` sub-attribute.
-fn values<'a>(resource: &'a Value, attr: &AttrPath) -> Vec<&'a Value> {
-    let elements = element_values(resource, attr);
-    match &attr.sub {
-        Some(sub) => elements
-            .into_iter()
-            .filter_map(|e| get_ci(e, sub))
-            .flat_map(|v| match v {
-                Value::Array(items) => items.iter().collect(),
-                other => vec![other],
-            })
-            .collect(),
-        None => elements
-            .into_iter()
-            .map(|e| match e {
-                Value::Object(_) => get_ci(e, "value").unwrap_or(e),
-                other => other,
-            })
-            .collect(),
-    }
+/// `in_element`: `base` is one value of the attribute itself (inside `attr[…]`).
+fn values<'a>(
+    base: &'a Value,
+    attr: &AttrPath,
+    in_element: bool,
+) -> impl Iterator<Item = &'a Value> {
+    let elements = match (in_element, &attr.sub) {
+        (true, Some(_)) => std::slice::from_ref(base),
+        _ => elements(base, attr),
+    };
+    let sub = attr.sub.as_deref();
+    elements.iter().flat_map(move |element| match sub {
+        Some(sub) => get_ci(element, sub).map_or(&[][..], as_slice),
+        None => match element {
+            Value::Object(_) => {
+                get_ci(element, "value").map_or(std::slice::from_ref(element), as_slice)
+            }
+            other => std::slice::from_ref(other),
+        },
+    })
 }
 
 fn is_present(value: &Value) -> bool {
