@@ -372,23 +372,7 @@ pub(crate) fn list(
             let query = state
                 .cursor_key
                 .hash_one((kinds, &q.filter, &q.sort_by, q.descending));
-            let cursor = match text.as_str() {
-                "" => None,
-                text => {
-                    match Cursor::decode(text, state, tenant_id, query, state.config.cursor_timeout)
-                    {
-                        Ok(c) => Some(c),
-                        Err(_) if state.has(Fault::CursorNotValidated) => None,
-                        Err(e) => {
-                            let scim_type = match e {
-                                CursorError::Invalid => ScimType::InvalidCursor,
-                                CursorError::Expired => ScimType::ExpiredCursor,
-                            };
-                            return Err(ApiError::bad_request(scim_type, e.to_string()));
-                        }
-                    }
-                }
-            };
+            let cursor = decode_cursor(state, tenant_id, text, query)?;
             let page_size = match cursor {
                 Some(c) if requested.is_some_and(|r| r != c.count as usize) => {
                     return Err(ApiError::bad_request(
@@ -440,6 +424,29 @@ pub(crate) fn list(
         out.insert("Resources".to_owned(), Value::Array(resources));
     }
     Ok(Value::Object(out))
+}
+
+/// The cursor a request continues from; `None` for the first page.
+fn decode_cursor(
+    state: &AppState,
+    tenant: TenantId,
+    text: &str,
+    query: u64,
+) -> Result<Option<Cursor>, ApiError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match Cursor::decode(text, state, tenant, query, state.config.cursor_timeout) {
+        Ok(cursor) => Ok(Some(cursor)),
+        Err(_) if state.has(Fault::CursorNotValidated) => Ok(None),
+        Err(e) => {
+            let scim_type = match e {
+                CursorError::Invalid => ScimType::InvalidCursor,
+                CursorError::Expired => ScimType::ExpiredCursor,
+            };
+            Err(ApiError::bad_request(scim_type, e.to_string()))
+        }
+    }
 }
 
 type Page<'a> = Vec<(Kind, &'a Stored)>;
