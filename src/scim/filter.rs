@@ -4,6 +4,8 @@
 //! Attribute names and operators are case-insensitive; string comparisons follow the
 //! attribute's `caseExact`, which the caller supplies because only it knows the schema.
 
+use std::cmp::Ordering;
+
 use serde_json::{Number, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -279,26 +281,22 @@ fn is_present(value: &Value) -> bool {
 }
 
 fn compare(op: CompareOp, actual: &Value, expected: &CompValue, case_exact: bool) -> bool {
-    use std::cmp::Ordering;
-    let ordering = match (actual, expected) {
-        (Value::String(a), CompValue::String(e)) => {
-            if let (Some(a), Some(e)) = (date_time(a), date_time(e)) {
-                a.cmp(&e)
-            } else if case_exact {
-                return compare_strings(op, a, e);
-            } else {
-                return compare_folded(op, a, e);
-            }
-        }
-        (Value::Number(a), CompValue::Number(e)) => match (a.as_f64(), e.as_f64()) {
-            (Some(a), Some(e)) => a.partial_cmp(&e).unwrap_or(Ordering::Less),
-            _ => return false,
+    match (actual, expected) {
+        (Value::String(a), CompValue::String(e)) => match (date_time(a), date_time(e)) {
+            (Some(a), Some(e)) => holds(op, a.cmp(&e)),
+            _ => compare_strings(op, a, e, case_exact),
         },
-        (Value::Bool(a), CompValue::Bool(e)) => {
-            return matches!(op, CompareOp::Eq) && a == e;
-        }
-        _ => return false,
-    };
+        (Value::Number(a), CompValue::Number(e)) => match (a.as_f64(), e.as_f64()) {
+            (Some(a), Some(e)) => a.partial_cmp(&e).is_some_and(|o| holds(op, o)),
+            _ => false,
+        },
+        (Value::Bool(a), CompValue::Bool(e)) => op == CompareOp::Eq && a == e,
+        _ => false,
+    }
+}
+
+/// Whether an ordering satisfies a comparison operator; substring operators never do.
+fn holds(op: CompareOp, ordering: Ordering) -> bool {
     match op {
         CompareOp::Eq => ordering == Ordering::Equal,
         CompareOp::Ne => ordering != Ordering::Equal,
@@ -310,47 +308,50 @@ fn compare(op: CompareOp, actual: &Value, expected: &CompValue, case_exact: bool
     }
 }
 
-fn compare_strings(op: CompareOp, a: &str, e: &str) -> bool {
-    match op {
-        CompareOp::Eq => a == e,
-        CompareOp::Ne => a != e,
-        CompareOp::Co => a.contains(e),
-        CompareOp::Sw => a.starts_with(e),
-        CompareOp::Ew => a.ends_with(e),
-        CompareOp::Gt => a > e,
-        CompareOp::Ge => a >= e,
-        CompareOp::Lt => a < e,
-        CompareOp::Le => a <= e,
+/// String comparison honouring `caseExact`. Filters run over every stored resource, so
+/// case folding avoids allocating: ASCII text (the common case) is folded byte by byte, other
+/// text char by char; only `co` on non-ASCII text lower-cases copies.
+fn compare_strings(op: CompareOp, a: &str, e: &str, case_exact: bool) -> bool {
+    let (ab, eb) = (a.as_bytes(), e.as_bytes());
+    if case_exact {
+        return match op {
+            CompareOp::Co => a.contains(e),
+            CompareOp::Sw => a.starts_with(e),
+            CompareOp::Ew => a.ends_with(e),
+            _ => holds(op, a.cmp(e)),
+        };
     }
-}
-
-/// Case-insensitive comparison. Filters run over every stored resource, so this folds
-/// lazily instead of allocating lower-cased copies (only `co` needs them).
-fn compare_folded(op: CompareOp, a: &str, e: &str) -> bool {
-    use std::cmp::Ordering;
-    let ordering = match op {
-        CompareOp::Co => return a.to_lowercase().contains(&e.to_lowercase()),
+    if a.is_ascii() && e.is_ascii() {
+        let fits = ab.len() >= eb.len();
+        return match op {
+            CompareOp::Co => {
+                eb.is_empty() || ab.windows(eb.len()).any(|w| w.eq_ignore_ascii_case(eb))
+            }
+            CompareOp::Sw => fits && ab[..eb.len()].eq_ignore_ascii_case(eb),
+            CompareOp::Ew => fits && ab[ab.len() - eb.len()..].eq_ignore_ascii_case(eb),
+            _ => holds(
+                op,
+                ab.iter()
+                    .map(u8::to_ascii_lowercase)
+                    .cmp(eb.iter().map(u8::to_ascii_lowercase)),
+            ),
+        };
+    }
+    match op {
+        CompareOp::Co => a.to_lowercase().contains(&e.to_lowercase()),
         CompareOp::Sw => {
-            let mut a = lower(a);
-            return lower(e).all(|c| a.next() == Some(c));
+            let mut a = folded(a);
+            folded(e).all(|c| a.next() == Some(c))
         }
         CompareOp::Ew => {
-            let mut a = lower(a).rev();
-            return lower(e).rev().all(|c| a.next() == Some(c));
+            let mut a = folded(a).rev();
+            folded(e).rev().all(|c| a.next() == Some(c))
         }
-        _ => lower(a).cmp(lower(e)),
-    };
-    match op {
-        CompareOp::Eq => ordering == Ordering::Equal,
-        CompareOp::Ne => ordering != Ordering::Equal,
-        CompareOp::Gt => ordering == Ordering::Greater,
-        CompareOp::Ge => ordering != Ordering::Less,
-        CompareOp::Lt => ordering == Ordering::Less,
-        _ => ordering != Ordering::Greater,
+        _ => holds(op, folded(a).cmp(folded(e))),
     }
 }
 
-fn lower(s: &str) -> impl DoubleEndedIterator<Item = char> + '_ {
+fn folded(s: &str) -> impl DoubleEndedIterator<Item = char> + '_ {
     s.chars().flat_map(char::to_lowercase)
 }
 
@@ -655,6 +656,15 @@ mod tests {
             (r#"nickName ew "ÄRZTIN!""#, false),
             (r#"nickName gt "ärzt""#, true),
             (r#"nickName le "ärzt""#, false),
+            (r#"nickName co "RZT""#, true),
+            (r#"nickName co "ÄRZTINNEN""#, false),
+            (r#"userName co """#, true),
+            (r#"userName co "JENSENX""#, false),
+            (r#"userName sw "BJENSENX""#, false),
+            (r#"userName ge "BJENSEN""#, true),
+            (r#"userName lt "BJENSEN""#, false),
+            (r#"externalId sw "ext""#, false),
+            (r#"externalId ew "t-1""#, true),
             ("x509Certificates pr", false),
             (r#"title eq "Tour \"Guide\"""#, true),
             (r#"name.familyName eq "jensen""#, true),
