@@ -110,6 +110,11 @@ async fn patch_operations() {
             ]),
         ),
         (
+            json!([{"op": "add", "path": ENTERPRISE_URN, "value": {"department": "R&D"}}]),
+            format!("/{ENTERPRISE_URN}/department"),
+            json!("R&D"),
+        ),
+        (
             json!([{"op": "remove", "path": "name"}]),
             "/name".into(),
             Value::Null,

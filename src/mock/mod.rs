@@ -1,9 +1,43 @@
 //! An embedded reference SCIM 2.0 service provider (RFC 7643, RFC 7644, RFC 9865) with
 //! switchable [`Fault`]s that imitate real vendor bugs.
 //!
-//! Two tenants share one server: [`MockCredentials::scim_token`] opens tenant A and
-//! [`MockCredentials::other_tenant_token`] tenant B; neither sees the other's data.
-//! `GET /api/v1/account` is a non-SCIM vendor API that only the API key opens.
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use scimcheck::mock::{Fault, MockConfig, MockServer};
+//! let server = MockServer::start(
+//!     MockConfig::with_faults([Fault::AcceptAnyToken]),
+//!     "127.0.0.1:0".parse().expect("address"),
+//! )
+//! .await?;
+//! println!("{} with token {}", server.base_url(), server.credentials().scim_token);
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! What a clean server does, where the RFCs leave a choice:
+//! - Two tenants: [`MockCredentials::scim_token`] opens tenant A and
+//!   [`MockCredentials::other_tenant_token`] tenant B; neither sees the other's data or cursors.
+//!   `GET /api/v1/account` (outside the SCIM base) is a vendor API only the API key opens.
+//! - `/ServiceProviderConfig` is public; `/Schemas` and `/ResourceTypes` need the SCIM token.
+//!   Discovery lists ignore paging and answer a `filter` with 403.
+//! - Users (core + enterprise extension) and Groups. `User.groups` is derived from group
+//!   membership. Group members must be existing users or groups of the tenant (400
+//!   `invalidValue` otherwise); a deleted resource leaves every group it was in.
+//! - Writes ignore read-only attributes (`id`, `meta`, `groups`) and attributes the schemas do
+//!   not define; `null` and `[]` mean unassigned. `password` is stored and never returned.
+//!   Entra's string booleans (`"False"`) are accepted for boolean attributes.
+//! - PATCH answers 200 with the resource and is atomic. Unknown attributes in a path are
+//!   `invalidPath`; a value filter matching nothing is `noTarget` (also for `remove`).
+//! - Filters on attributes the schemas do not define are `invalidFilter`, as are ordering
+//!   operators on booleans and filters on `password`.
+//! - Index paging defaults to [`MockConfig::default_page_size`] and caps `count` at
+//!   [`MockConfig::max_page_size`]; cursor paging (`cursor=`) refuses a larger `count` with
+//!   `invalidCount`. Cursors hold the position key, so changes between pages neither skip
+//!   nor repeat resources.
+//! - Bulk is supported, with `bulkId` references in any order, `failOnErrors` and
+//!   `maxOperations` / `maxPayloadSize` (413).
+//! - ETags are weak (`W/"n"`) and compared weakly for `If-Match` and `If-None-Match`.
 
 mod auth;
 mod bulk;

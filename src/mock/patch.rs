@@ -115,6 +115,20 @@ fn apply_one(
     options: &Options,
 ) -> Result<(), ApiError> {
     if let Some(text) = path {
+        // A whole extension as the target (`path: "urn:…:enterprise:2.0:User"`).
+        if let Some(schema) = kind.extension(text.trim()) {
+            return match (op, value) {
+                (Op::Remove, _) => {
+                    root.remove(schema.id);
+                    Ok(())
+                }
+                (_, Some(value)) => apply_extension(kind, root, op, schema.id, value, options),
+                (_, None) => Err(invalid_value(format!(
+                    "{op:?} on {} needs a value",
+                    schema.id
+                ))),
+            };
+        }
         return apply_path(kind, root, op, &path::parse(text)?, value, options);
     }
     if op == Op::Remove {
@@ -129,17 +143,32 @@ fn apply_one(
         if key.eq_ignore_ascii_case("schemas") {
             continue;
         }
-        if let Some(schema) = kind.extension(key) {
-            let Value::Object(inner) = value else {
-                return Err(invalid_value(format!("{} must be an object", schema.id)));
-            };
-            for (name, value) in inner {
-                let path = path::parse(&format!("{}:{name}", schema.id))?;
-                apply_path(kind, root, op, &path, Some(value), options)?;
-            }
-            continue;
+        match kind.extension(key) {
+            Some(schema) => apply_extension(kind, root, op, schema.id, value, options)?,
+            None => apply_path(kind, root, op, &path::parse(key)?, Some(value), options)?,
         }
-        apply_path(kind, root, op, &path::parse(key)?, Some(value), options)?;
+    }
+    Ok(())
+}
+
+/// Add or replace on a whole extension: each of its attributes in turn.
+fn apply_extension(
+    kind: Kind,
+    root: &mut Map<String, Value>,
+    op: Op,
+    urn: &str,
+    value: &Value,
+    options: &Options,
+) -> Result<(), ApiError> {
+    let Value::Object(fields) = value else {
+        return Err(invalid_value(format!("{urn} must be an object")));
+    };
+    for (name, value) in fields
+        .iter()
+        .filter(|(k, _)| !k.eq_ignore_ascii_case("schemas"))
+    {
+        let path = path::parse(&format!("{urn}:{name}"))?;
+        apply_path(kind, root, op, &path, Some(value), options)?;
     }
     Ok(())
 }
@@ -504,6 +533,7 @@ mod tests {
         let enterprise = urn::ENTERPRISE_USER;
         let employee_number = format!("/{enterprise}/employeeNumber");
         let manager_value = format!("/{enterprise}/manager/value");
+        let division = format!("/{enterprise}/division");
         let cases: Vec<(Value, &str, Outcome<Value>)> = vec![
             (
                 json!([{"op": "replace", "path": "userName", "value": "babs"}]),
@@ -624,6 +654,16 @@ mod tests {
                 json!([{"op": "replace", "value": {"id": "u1", "displayName": "B"}}]),
                 "/displayName",
                 Ok(json!("B")),
+            ),
+            (
+                json!([{"op": "add", "path": enterprise, "value": {"schemas": [enterprise], "division": "D"}}]),
+                &division,
+                Ok(json!("D")),
+            ),
+            (
+                json!([{"op": "add", "path": enterprise, "value": {"division": "D"}}, {"op": "remove", "path": enterprise}]),
+                "/schemas",
+                Ok(json!([urn::USER])),
             ),
             (
                 json!([{"op": "add", "path": "password", "value": "s3cret"}]),

@@ -145,16 +145,53 @@ impl ListQuery {
     }
 }
 
-/// A parsed filter with what evaluation needs to know about it.
+/// A parsed filter with what evaluation needs to know about it, worked out once per query
+/// rather than once per resource.
 struct Matcher<'a> {
     state: &'a AppState,
     tenant: &'a Tenant,
     filter: Option<Filter>,
     /// The filter looks at `User.groups`, which is derived and must be rendered first.
     needs_groups: bool,
+    /// `caseExact` of every attribute the filter compares, per resource type.
+    case_exact: Vec<(Kind, AttrPath, bool)>,
 }
 
-impl Matcher<'_> {
+impl<'a> Matcher<'a> {
+    fn new(
+        state: &'a AppState,
+        tenant: &'a Tenant,
+        kinds: &[Kind],
+        filter: Option<Filter>,
+    ) -> Self {
+        let attributes = filter.as_ref().map(Filter::attributes).unwrap_or_default();
+        let sensitive_names = state.has(Fault::UsernameFilterCaseSensitive);
+        let case_exact = kinds
+            .iter()
+            .flat_map(|&kind| attributes.iter().map(move |(attr, _)| (kind, *attr)))
+            .map(|(kind, attr)| {
+                let user_name = kind
+                    .resolve(attr)
+                    .is_some_and(|r| r.sub.is_none() && r.attr.name == "userName");
+                (
+                    kind,
+                    attr.clone(),
+                    kind.case_exact(attr) || (sensitive_names && user_name),
+                )
+            })
+            .collect();
+        let needs_groups = attributes
+            .iter()
+            .any(|(a, _)| a.name.eq_ignore_ascii_case("groups"));
+        Matcher {
+            state,
+            tenant,
+            filter,
+            needs_groups,
+            case_exact,
+        }
+    }
+
     fn matches(&self, kind: Kind, stored: &Stored) -> bool {
         if hidden(self.state, kind, &stored.doc) {
             return false;
@@ -162,13 +199,11 @@ impl Matcher<'_> {
         let Some(filter) = &self.filter else {
             return true;
         };
-        let sensitive_names = self.state.has(Fault::UsernameFilterCaseSensitive);
         let case_exact = |p: &AttrPath| {
-            kind.case_exact(p)
-                || (sensitive_names
-                    && kind
-                        .resolve(p)
-                        .is_some_and(|r| r.sub.is_none() && r.attr.name == "userName"))
+            self.case_exact
+                .iter()
+                .find(|(k, a, _)| *k == kind && a == p)
+                .is_some_and(|(_, _, exact)| *exact)
         };
         if self.needs_groups && kind == Kind::User {
             let view = self
@@ -267,22 +302,12 @@ pub(crate) fn list(
             })?),
             _ => None,
         };
-    let needs_groups = filter.as_ref().is_some_and(|f| {
-        f.attributes()
-            .iter()
-            .any(|(a, _)| a.name.eq_ignore_ascii_case("groups"))
-    });
     let indexed = filter
         .as_ref()
         .and_then(indexed_user_name)
         .filter(|_| kinds == [Kind::User])
         .map(str::to_owned);
-    let matcher = Matcher {
-        state,
-        tenant,
-        filter,
-        needs_groups,
-    };
+    let matcher = Matcher::new(state, tenant, kinds, filter);
     let source = match (kinds, &indexed, &sort_by) {
         ([kind], None, None) => Source::Ordered(*kind, tenant.collection(*kind)),
         _ => {
@@ -347,23 +372,7 @@ pub(crate) fn list(
             let query = state
                 .cursor_key
                 .hash_one((kinds, &q.filter, &q.sort_by, q.descending));
-            let cursor = match text.as_str() {
-                "" => None,
-                text => {
-                    match Cursor::decode(text, state, tenant_id, query, state.config.cursor_timeout)
-                    {
-                        Ok(c) => Some(c),
-                        Err(_) if state.has(Fault::CursorNotValidated) => None,
-                        Err(e) => {
-                            let scim_type = match e {
-                                CursorError::Invalid => ScimType::InvalidCursor,
-                                CursorError::Expired => ScimType::ExpiredCursor,
-                            };
-                            return Err(ApiError::bad_request(scim_type, e.to_string()));
-                        }
-                    }
-                }
-            };
+            let cursor = decode_cursor(state, tenant_id, text, query)?;
             let page_size = match cursor {
                 Some(c) if requested.is_some_and(|r| r != c.count as usize) => {
                     return Err(ApiError::bad_request(
@@ -415,6 +424,29 @@ pub(crate) fn list(
         out.insert("Resources".to_owned(), Value::Array(resources));
     }
     Ok(Value::Object(out))
+}
+
+/// The cursor a request continues from; `None` for the first page.
+fn decode_cursor(
+    state: &AppState,
+    tenant: TenantId,
+    text: &str,
+    query: u64,
+) -> Result<Option<Cursor>, ApiError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match Cursor::decode(text, state, tenant, query, state.config.cursor_timeout) {
+        Ok(cursor) => Ok(Some(cursor)),
+        Err(_) if state.has(Fault::CursorNotValidated) => Ok(None),
+        Err(e) => {
+            let scim_type = match e {
+                CursorError::Invalid => ScimType::InvalidCursor,
+                CursorError::Expired => ScimType::ExpiredCursor,
+            };
+            Err(ApiError::bad_request(scim_type, e.to_string()))
+        }
+    }
 }
 
 type Page<'a> = Vec<(Kind, &'a Stored)>;

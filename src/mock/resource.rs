@@ -81,14 +81,8 @@ impl Projection {
     fn apply(&self, kind: Kind, doc: &mut Map<String, Value>, honor_excluded: bool) {
         if !self.attributes.is_empty() {
             let selected = Projection::resolve(kind, &self.attributes);
-            let always = |key: &str| {
-                key == "schemas"
-                    || kind
-                        .resolve(&AttrPath::parse(key).unwrap_or_else(|| plain(key)))
-                        .is_some_and(|r| r.attr.returned == Returned::Always)
-            };
             doc.retain(|key, value| {
-                if always(key) {
+                if key == "schemas" || always_returned(kind, key) {
                     return true;
                 }
                 let extension = kind.extension(key).map(|s| s.id);
@@ -123,9 +117,7 @@ impl Projection {
                 let (Some(container), Some(attr)) = (container, s.attr) else {
                     continue;
                 };
-                let always = kind
-                    .resolve(&plain(attr))
-                    .is_some_and(|r| s.extension.is_none() && r.attr.returned == Returned::Always);
+                let always = s.extension.is_none() && always_returned(kind, attr);
                 match s.sub {
                     None if !always => {
                         container.remove(attr);
@@ -144,12 +136,10 @@ impl Projection {
     }
 }
 
-fn plain(name: &str) -> AttrPath {
-    AttrPath {
-        urn: None,
-        name: name.to_owned(),
-        sub: None,
-    }
+/// `returned: always` (RFC 7643 §7): kept whatever `attributes` / `excludedAttributes` say.
+fn always_returned(kind: Kind, core_attribute: &str) -> bool {
+    kind.core_attr(core_attribute)
+        .is_some_and(|a| a.returned == Returned::Always)
 }
 
 /// Whether a projection with `attributes` keeps `name`, narrowing it to the selected
@@ -202,8 +192,8 @@ impl Tenant {
             }
             let never = !state.has(Fault::PasswordReturned)
                 && kind
-                    .resolve(&plain(key))
-                    .is_some_and(|r| r.attr.returned == Returned::Never);
+                    .core_attr(key)
+                    .is_some_and(|a| a.returned == Returned::Never);
             if !never {
                 out.insert(key.clone(), value.clone());
             }

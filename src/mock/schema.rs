@@ -482,7 +482,8 @@ impl Kind {
         })
     }
 
-    fn core_attr(self, name: &str) -> Option<&'static Attr> {
+    /// A core-schema or common attribute by name, case-insensitively.
+    pub fn core_attr(self, name: &str) -> Option<&'static Attr> {
         COMMON
             .iter()
             .find(|a| a.name.eq_ignore_ascii_case(name))

@@ -4,6 +4,8 @@
 //! Attribute names and operators are case-insensitive; string comparisons follow the
 //! attribute's `caseExact`, which the caller supplies because only it knows the schema.
 
+use std::cmp::Ordering;
+
 use serde_json::{Number, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -176,27 +178,24 @@ impl Filter {
     /// `in_element`: `base` is one value of a multi-valued attribute and attribute paths are
     /// qualified with it, so only their sub-attribute is looked up.
     fn eval(&self, base: &Value, in_element: bool, ce: &dyn Fn(&AttrPath) -> bool) -> bool {
-        let found = |attr: &AttrPath| match (in_element, &attr.sub) {
-            (true, Some(sub)) => get_ci(base, sub).into_iter().collect(),
-            _ => values(base, attr),
-        };
         match self {
             Filter::And(a, b) => a.eval(base, in_element, ce) && b.eval(base, in_element, ce),
             Filter::Or(a, b) => a.eval(base, in_element, ce) || b.eval(base, in_element, ce),
             Filter::Not(inner) => !inner.eval(base, in_element, ce),
-            Filter::Present(attr) => found(attr).into_iter().any(is_present),
-            Filter::ValuePath { attr, filter } => element_values(base, attr)
-                .into_iter()
+            Filter::Present(attr) => values(base, attr, in_element).any(is_present),
+            Filter::ValuePath { attr, filter } => elements(base, attr)
+                .iter()
                 .any(|element| filter.eval(element, true, ce)),
             Filter::Compare { attr, op, value } => {
-                let found = found(attr);
+                let mut found = values(base, attr, in_element);
                 let case_exact = ce(attr);
-                let equal = |v: &&Value| compare(CompareOp::Eq, v, value, case_exact);
                 match (op, value) {
-                    (CompareOp::Eq, CompValue::Null) => !found.into_iter().any(is_present),
-                    (CompareOp::Ne, CompValue::Null) => found.into_iter().any(is_present),
-                    (CompareOp::Ne, _) => !found.iter().any(equal),
-                    _ => found.iter().any(|v| compare(*op, v, value, case_exact)),
+                    (CompareOp::Eq, CompValue::Null) => !found.any(is_present),
+                    (CompareOp::Ne, CompValue::Null) => found.any(is_present),
+                    (CompareOp::Ne, _) => {
+                        !found.any(|v| compare(CompareOp::Eq, v, value, case_exact))
+                    }
+                    _ => found.any(|v| compare(*op, v, value, case_exact)),
                 }
             }
         }
@@ -230,36 +229,45 @@ fn container<'a>(resource: &'a Value, attr: &AttrPath) -> Option<&'a Value> {
     declared.then_some(resource)
 }
 
-/// The elements of a (possibly multi-valued) attribute.
-fn element_values<'a>(resource: &'a Value, attr: &AttrPath) -> Vec<&'a Value> {
-    match container(resource, attr).and_then(|c| get_ci(c, &attr.name)) {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(Value::Null) | None => Vec::new(),
-        Some(single) => vec![single],
+/// A value as a slice: the items of an array, or the value itself. Filters visit every
+/// stored resource, so values are walked in place rather than collected.
+fn as_slice(value: &Value) -> &[Value] {
+    match value {
+        Value::Array(items) => items,
+        Value::Null => &[],
+        single => std::slice::from_ref(single),
     }
+}
+
+/// The elements of a (possibly multi-valued) attribute.
+fn elements<'a>(resource: &'a Value, attr: &AttrPath) -> &'a [Value] {
+    container(resource, attr)
+        .and_then(|c| get_ci(c, &attr.name))
+        .map_or(&[], as_slice)
 }
 
 /// The comparable values at `attr`, flattened over multi-valued attributes. A multi-valued
 /// complex attribute named without a sub-attribute compares its `value` sub-attribute.
-fn values<'a>(resource: &'a Value, attr: &AttrPath) -> Vec<&'a Value> {
-    let elements = element_values(resource, attr);
-    match &attr.sub {
-        Some(sub) => elements
-            .into_iter()
-            .filter_map(|e| get_ci(e, sub))
-            .flat_map(|v| match v {
-                Value::Array(items) => items.iter().collect(),
-                other => vec![other],
-            })
-            .collect(),
-        None => elements
-            .into_iter()
-            .map(|e| match e {
-                Value::Object(_) => get_ci(e, "value").unwrap_or(e),
-                other => other,
-            })
-            .collect(),
-    }
+/// `in_element`: `base` is one value of the attribute itself (inside `attr[…]`).
+fn values<'a>(
+    base: &'a Value,
+    attr: &AttrPath,
+    in_element: bool,
+) -> impl Iterator<Item = &'a Value> {
+    let elements = match (in_element, &attr.sub) {
+        (true, Some(_)) => std::slice::from_ref(base),
+        _ => elements(base, attr),
+    };
+    let sub = attr.sub.as_deref();
+    elements.iter().flat_map(move |element| match sub {
+        Some(sub) => get_ci(element, sub).map_or(&[][..], as_slice),
+        None => match element {
+            Value::Object(_) => {
+                get_ci(element, "value").map_or(std::slice::from_ref(element), as_slice)
+            }
+            other => std::slice::from_ref(other),
+        },
+    })
 }
 
 fn is_present(value: &Value) -> bool {
@@ -273,26 +281,22 @@ fn is_present(value: &Value) -> bool {
 }
 
 fn compare(op: CompareOp, actual: &Value, expected: &CompValue, case_exact: bool) -> bool {
-    use std::cmp::Ordering;
-    let ordering = match (actual, expected) {
-        (Value::String(a), CompValue::String(e)) => {
-            if let (Some(a), Some(e)) = (date_time(a), date_time(e)) {
-                a.cmp(&e)
-            } else if case_exact {
-                return compare_strings(op, a, e);
-            } else {
-                return compare_strings(op, &a.to_lowercase(), &e.to_lowercase());
-            }
-        }
-        (Value::Number(a), CompValue::Number(e)) => match (a.as_f64(), e.as_f64()) {
-            (Some(a), Some(e)) => a.partial_cmp(&e).unwrap_or(Ordering::Less),
-            _ => return false,
+    match (actual, expected) {
+        (Value::String(a), CompValue::String(e)) => match (date_time(a), date_time(e)) {
+            (Some(a), Some(e)) => holds(op, a.cmp(&e)),
+            _ => compare_strings(op, a, e, case_exact),
         },
-        (Value::Bool(a), CompValue::Bool(e)) => {
-            return matches!(op, CompareOp::Eq) && a == e;
-        }
-        _ => return false,
-    };
+        (Value::Number(a), CompValue::Number(e)) => match (a.as_f64(), e.as_f64()) {
+            (Some(a), Some(e)) => a.partial_cmp(&e).is_some_and(|o| holds(op, o)),
+            _ => false,
+        },
+        (Value::Bool(a), CompValue::Bool(e)) => op == CompareOp::Eq && a == e,
+        _ => false,
+    }
+}
+
+/// Whether an ordering satisfies a comparison operator; substring operators never do.
+fn holds(op: CompareOp, ordering: Ordering) -> bool {
     match op {
         CompareOp::Eq => ordering == Ordering::Equal,
         CompareOp::Ne => ordering != Ordering::Equal,
@@ -304,18 +308,51 @@ fn compare(op: CompareOp, actual: &Value, expected: &CompValue, case_exact: bool
     }
 }
 
-fn compare_strings(op: CompareOp, a: &str, e: &str) -> bool {
-    match op {
-        CompareOp::Eq => a == e,
-        CompareOp::Ne => a != e,
-        CompareOp::Co => a.contains(e),
-        CompareOp::Sw => a.starts_with(e),
-        CompareOp::Ew => a.ends_with(e),
-        CompareOp::Gt => a > e,
-        CompareOp::Ge => a >= e,
-        CompareOp::Lt => a < e,
-        CompareOp::Le => a <= e,
+/// String comparison honouring `caseExact`. Filters run over every stored resource, so
+/// case folding avoids allocating: ASCII text (the common case) is folded byte by byte, other
+/// text char by char; only `co` on non-ASCII text lower-cases copies.
+fn compare_strings(op: CompareOp, a: &str, e: &str, case_exact: bool) -> bool {
+    let (ab, eb) = (a.as_bytes(), e.as_bytes());
+    if case_exact {
+        return match op {
+            CompareOp::Co => a.contains(e),
+            CompareOp::Sw => a.starts_with(e),
+            CompareOp::Ew => a.ends_with(e),
+            _ => holds(op, a.cmp(e)),
+        };
     }
+    if a.is_ascii() && e.is_ascii() {
+        let fits = ab.len() >= eb.len();
+        return match op {
+            CompareOp::Co => {
+                eb.is_empty() || ab.windows(eb.len()).any(|w| w.eq_ignore_ascii_case(eb))
+            }
+            CompareOp::Sw => fits && ab[..eb.len()].eq_ignore_ascii_case(eb),
+            CompareOp::Ew => fits && ab[ab.len() - eb.len()..].eq_ignore_ascii_case(eb),
+            _ => holds(
+                op,
+                ab.iter()
+                    .map(u8::to_ascii_lowercase)
+                    .cmp(eb.iter().map(u8::to_ascii_lowercase)),
+            ),
+        };
+    }
+    match op {
+        CompareOp::Co => a.to_lowercase().contains(&e.to_lowercase()),
+        CompareOp::Sw => {
+            let mut a = folded(a);
+            folded(e).all(|c| a.next() == Some(c))
+        }
+        CompareOp::Ew => {
+            let mut a = folded(a).rev();
+            folded(e).rev().all(|c| a.next() == Some(c))
+        }
+        _ => holds(op, folded(a).cmp(folded(e))),
+    }
+}
+
+fn folded(s: &str) -> impl DoubleEndedIterator<Item = char> + '_ {
+    s.chars().flat_map(char::to_lowercase)
 }
 
 /// dateTime values (RFC 7643 §2.3.5) compare chronologically, whatever their fraction digits.
@@ -572,6 +609,7 @@ mod tests {
             "userName": "BJensen",
             "name": {"familyName": "Jensen", "givenName": "Barbara"},
             "title": "Tour \"Guide\"",
+            "nickName": "Ärztin",
             "active": true,
             "emails": [
                 {"value": "bjensen@example.com", "type": "work", "primary": true},
@@ -610,7 +648,23 @@ mod tests {
             (r#"externalId eq "Ext-1""#, true),
             (r#"id eq "2819C223""#, false),
             ("title pr", true),
-            ("nickName pr", false),
+            ("nickName pr", true),
+            ("displayName pr", false),
+            (r#"nickName eq "ärztin""#, true),
+            (r#"nickName sw "ÄR""#, true),
+            (r#"nickName ew "TIN""#, true),
+            (r#"nickName ew "ÄRZTIN!""#, false),
+            (r#"nickName gt "ärzt""#, true),
+            (r#"nickName le "ärzt""#, false),
+            (r#"nickName co "RZT""#, true),
+            (r#"nickName co "ÄRZTINNEN""#, false),
+            (r#"userName co """#, true),
+            (r#"userName co "JENSENX""#, false),
+            (r#"userName sw "BJENSENX""#, false),
+            (r#"userName ge "BJENSEN""#, true),
+            (r#"userName lt "BJENSEN""#, false),
+            (r#"externalId sw "ext""#, false),
+            (r#"externalId ew "t-1""#, true),
             ("x509Certificates pr", false),
             (r#"title eq "Tour \"Guide\"""#, true),
             (r#"name.familyName eq "jensen""#, true),
@@ -643,9 +697,9 @@ mod tests {
             (r#"meta.lastModified lt "2011-05-13T05:00:00+02:00""#, false),
             (r#"userName gt "a""#, true),
             (r#"userName lt "A""#, false),
-            ("nickName eq null", true),
+            ("displayName eq null", true),
             ("userName eq null", false),
-            ("nickName ne null", false),
+            ("displayName ne null", false),
             (
                 r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
                 true,
