@@ -16,6 +16,7 @@
 pub mod case;
 mod catalog;
 pub mod check;
+pub mod config;
 pub mod exec;
 pub mod mock;
 pub mod plan;

@@ -13,12 +13,13 @@ use clap::{Args, Parser, Subcommand};
 
 use scimcheck::case::CaseError;
 use scimcheck::check::schema::SchemaRegistry;
+use scimcheck::config::FileConfig;
 use scimcheck::exec::client::{ClientOptions, Credentials, Target};
 use scimcheck::exec::ledger::{Entry, Event, Ledger};
 use scimcheck::exec::sweep;
 use scimcheck::mock::{Fault, MockConfig, MockServer};
 use scimcheck::plan::PlanOptions;
-use scimcheck::report;
+use scimcheck::report::{self, FailOn};
 use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteError};
 
 /// Exit codes: conformance failures and configuration errors are told apart.
@@ -63,18 +64,28 @@ struct TargetArgs {
     /// --token-env or --token-file).
     #[arg(long, conflicts_with_all = ["token_env", "token_file"])]
     token: Option<String>,
-    /// Seconds before a request is given up.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
-    timeout: u64,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 64, value_name = "N")]
-    concurrency: usize,
+    /// Seconds before a request is given up [default: 30].
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<u64>,
+    /// Requests in flight at once [default: 64].
+    #[arg(long, value_name = "N")]
+    concurrency: Option<usize>,
     /// Requests started per second, at most.
     #[arg(long, value_name = "R")]
     rate: Option<f64>,
-    /// Retries of a throttled (429/503) request, with backoff honouring Retry-After.
-    #[arg(long, default_value_t = 4, value_name = "N")]
-    retries: u32,
+    /// Retries of a throttled (429/503) request, with backoff honouring Retry-After [default: 4].
+    #[arg(long, value_name = "N")]
+    retries: Option<u32>,
+    /// A scimcheck.toml for the target [default: ./scimcheck.toml when it exists]; flags
+    /// override its values.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Trust the CA certificates (PEM) in this file besides the system roots.
+    #[arg(long, value_name = "PATH")]
+    ca_cert: Option<PathBuf>,
+    /// Accept any TLS certificate (for a test endpoint with a self-signed one).
+    #[arg(long)]
+    insecure: bool,
     /// The cleanup ledger [default: $SCIMCHECK_LEDGER, else
     /// $XDG_STATE_HOME/scimcheck/ledger.jsonl, else ~/.local/state/scimcheck/ledger.jsonl].
     #[arg(long, value_name = "PATH")]
@@ -82,13 +93,48 @@ struct TargetArgs {
 }
 
 impl TargetArgs {
-    fn client(&self) -> ClientOptions {
-        ClientOptions {
-            timeout: Duration::from_secs(self.timeout),
-            concurrency: self.concurrency,
-            rate: self.rate,
-            retries: self.retries,
+    /// The configuration file, if one is named or present, with its values filled in where no
+    /// flag gave one.
+    fn merge_file(&mut self) -> Result<FileConfig> {
+        let path = match &self.config {
+            Some(path) => Some(path.clone()),
+            None => Some(PathBuf::from("scimcheck.toml")).filter(|p| p.is_file()),
+        };
+        let Some(path) = path else {
+            return Ok(FileConfig::default());
+        };
+        let file = FileConfig::load(&path)?;
+        if self.token.is_none() && self.token_env.is_none() && self.token_file.is_none() {
+            self.token_env.clone_from(&file.token_env);
+            self.token_file.clone_from(&file.token_file);
         }
+        self.timeout = self.timeout.or(file.timeout);
+        self.concurrency = self.concurrency.or(file.concurrency);
+        self.rate = self.rate.or(file.rate);
+        self.retries = self.retries.or(file.retries);
+        Ok(file)
+    }
+
+    fn client(&self) -> Result<ClientOptions> {
+        if self.insecure {
+            eprintln!("warning: --insecure: TLS certificates are not verified");
+        }
+        let ca_certificates = match &self.ca_cert {
+            Some(path) => vec![
+                std::fs::read(path)
+                    .with_context(|| format!("failed to read {}", path.display()))?,
+            ],
+            None => Vec::new(),
+        };
+        let defaults = ClientOptions::default();
+        Ok(ClientOptions {
+            timeout: self.timeout.map_or(defaults.timeout, Duration::from_secs),
+            concurrency: self.concurrency.unwrap_or(defaults.concurrency),
+            rate: self.rate,
+            retries: self.retries.unwrap_or(defaults.retries),
+            ca_certificates,
+            insecure: self.insecure,
+        })
     }
 
     fn scim_token(&self) -> Result<String> {
@@ -160,6 +206,12 @@ struct RunArgs {
     /// Write machine-readable JSON results here.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Write a conformance report here: HTML, or Markdown when the name ends in .md.
+    #[arg(long, value_name = "PATH")]
+    report: Option<PathBuf>,
+    /// Which failures make the exit code non-zero.
+    #[arg(long, value_enum, default_value_t = FailOn::Any)]
+    fail_on: FailOn,
     /// Switch on a fault of the embedded mock (repeatable), to watch the harness catch it.
     #[arg(long, value_name = "NAME", conflicts_with = "base_url")]
     mock_fault: Vec<String>,
@@ -170,9 +222,9 @@ struct RunArgs {
 
 #[derive(Args)]
 struct SweepArgs {
-    /// The SCIM base URL whose leftovers to remove.
+    /// The SCIM base URL whose leftovers to remove [default: base-url in scimcheck.toml].
     #[arg(long)]
-    base_url: String,
+    base_url: Option<String>,
     #[command(flatten)]
     target: TargetArgs,
     /// Remove Users and Groups whose userName / displayName starts with this.
@@ -229,7 +281,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(*args),
         Command::List(args) => list(&args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
-        Command::Sweep(args) => sweep(&args),
+        Command::Sweep(args) => sweep(args),
         Command::CaseSchema => case_schema().map(|()| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|error| {
@@ -271,7 +323,15 @@ fn faults(names: &[String]) -> Result<MockConfig> {
     Ok(config)
 }
 
-fn run(args: RunArgs) -> Result<ExitCode> {
+fn run(mut args: RunArgs) -> Result<ExitCode> {
+    let file = args.target.merge_file()?;
+    if args.base_url.is_none() && args.mock_fault.is_empty() {
+        args.base_url.clone_from(&file.base_url);
+    }
+    args.api_key_env = args.api_key_env.or(file.api_key_env.clone());
+    args.other_tenant_token_env = args
+        .other_tenant_token_env
+        .or(file.other_tenant_token_env.clone());
     let runtime = runtime()?;
     let mock;
     let (base_url, credentials, default_target, ledger) = match &args.base_url {
@@ -322,9 +382,11 @@ fn run(args: RunArgs) -> Result<ExitCode> {
         cases: args.cases.source(),
         snapshot_dir,
         ledger,
-        client: args.target.client(),
+        client: args.target.client()?,
         plan: PlanOptions {
             read_only: args.read_only,
+            capability_overrides: file.capability_overrides(),
+            skip: file.skip.clone(),
         },
         libtest: args.libtest.clone(),
         interrupted: interrupt_on_ctrl_c(&runtime),
@@ -339,9 +401,12 @@ fn run(args: RunArgs) -> Result<ExitCode> {
     if let Some(path) = &args.json {
         let json = report::json::render(
             &outcome.results,
-            outcome.wall,
-            &target,
-            &outcome.capabilities.names(),
+            &report::json::RunFacts {
+                target: &target,
+                capabilities: &outcome.capabilities.names(),
+                wall: outcome.wall,
+                throttled: outcome.throttled,
+            },
         );
         let text = serde_json::to_string_pretty(&json)?;
         std::fs::write(path, text)
@@ -356,8 +421,36 @@ fn run(args: RunArgs) -> Result<ExitCode> {
             outcome.capabilities.names().join(", ")
         );
         print!("{}", report::summary(&outcome.results, outcome.wall));
+        if outcome.throttled > 0 {
+            println!(
+                "  the target throttled us {} time(s) (429/503); each was waited out",
+                outcome.throttled
+            );
+        }
     }
-    Ok(if outcome.conclusion.has_failed() {
+    if let Some(path) = &args.report {
+        let date = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let capabilities = outcome.capabilities.names();
+        let meta = report::document::ReportMeta {
+            target: &target,
+            date: &date,
+            capabilities: &capabilities,
+        };
+        let text = if path.extension().is_some_and(|e| e == "md") {
+            report::document::markdown(&outcome.results, &meta)
+        } else {
+            report::document::html(&outcome.results, &meta)
+        };
+        std::fs::write(path, text)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+    }
+    let failing = outcome
+        .results
+        .iter()
+        .any(|r| args.fail_on.fails(r.grade()));
+    Ok(if failing {
         ExitCode::from(EXIT_FAILURES)
     } else {
         ExitCode::SUCCESS
@@ -475,18 +568,23 @@ fn serve(args: ServeArgs) -> Result<()> {
     })
 }
 
-fn sweep(args: &SweepArgs) -> Result<ExitCode> {
+fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
+    let file = args.target.merge_file()?;
+    let base_url = args
+        .base_url
+        .or(file.base_url)
+        .ok_or_else(|| anyhow!("sweep needs --base-url (or base-url in scimcheck.toml)"))?;
     let credentials = Credentials {
         scim: args.target.scim_token()?,
         api_key: None,
         other_tenant: None,
     };
-    let target = Target::new(&args.base_url, credentials, &args.target.client())?;
+    let target = Target::new(&base_url, credentials, &args.target.client()?)?;
     let ledger_path = args.target.ledger_path();
     let runtime = runtime()?;
     let leftovers = runtime.block_on(sweep::find(&target, Some(&ledger_path), &args.prefix))?;
     if leftovers.is_empty() {
-        println!("nothing to sweep on {}", args.base_url);
+        println!("nothing to sweep on {base_url}");
         return Ok(ExitCode::SUCCESS);
     }
     let verb = if args.dry_run {

@@ -53,6 +53,8 @@ pub struct SuiteOutcome {
     pub results: Vec<CaseResult>,
     pub capabilities: Capabilities,
     pub wall: Duration,
+    /// How often the target answered 429 or 503 and was waited out.
+    pub throttled: u32,
 }
 
 /// Problems that stop a run before any case runs: they are configuration errors, not
@@ -71,13 +73,16 @@ pub enum SuiteError {
     Ledger(#[from] LedgerError),
 }
 
-/// Trials wait on the network, not the CPU: run many at once unless told otherwise.
-pub const DEFAULT_TEST_THREADS: usize = 32;
+/// Trials wait on the network, not the CPU: every case may be under way at once (up to this
+/// many) unless `--test-threads` says otherwise. The load on the target is bounded separately,
+/// by the client's in-flight limit.
+pub const MAX_TEST_THREADS: usize = 256;
 
 /// The names case files may refer to.
 pub fn known_names(schemas: &SchemaRegistry) -> KnownNames {
     KnownNames {
         schemas: schemas.names().map(str::to_owned).collect(),
+        target_schema_prefix: crate::check::schema::TARGET_PREFIX,
         rules: Rule::ALL.iter().map(|r| r.name().to_owned()).collect(),
     }
 }
@@ -102,7 +107,23 @@ pub fn run(
     let schemas = SchemaRegistry::builtin()?;
     let cases = load_cases(&config.cases, &schemas)?;
     let target = Target::new(&config.base_url, config.credentials, &config.client)?;
-    let capabilities = runtime.block_on(Capabilities::discover(&target))?;
+    let mut capabilities = runtime.block_on(Capabilities::discover(&target))?;
+    capabilities.override_with(&config.plan.capability_overrides);
+    // Custom attributes and extensions are checked against what the target itself publishes.
+    let schemas = match &capabilities.published_schemas {
+        Some((schemas_list, types_list)) => {
+            match schemas.with_target_schemas(schemas_list, types_list) {
+                Ok(with_target) => with_target,
+                Err(error) => {
+                    capabilities
+                        .warnings
+                        .push(format!("no target:* schemas: {error}"));
+                    schemas
+                }
+            }
+        }
+        None => schemas,
+    };
     let context = Arc::new(RunContext {
         target,
         schemas,
@@ -127,7 +148,9 @@ pub fn run(
         config.plan,
     );
     let mut libtest = config.libtest;
-    libtest.test_threads.get_or_insert(DEFAULT_TEST_THREADS);
+    libtest
+        .test_threads
+        .get_or_insert(trials.len().clamp(1, MAX_TEST_THREADS));
     let started = Instant::now();
     let conclusion = libtest_mimic::run(&libtest, trials);
     Ok(SuiteOutcome {
@@ -135,5 +158,6 @@ pub fn run(
         results: collector.take(),
         capabilities,
         wall: started.elapsed(),
+        throttled: context.target.throttled(),
     })
 }

@@ -1,6 +1,8 @@
 //! The command line as a user meets it: exit codes, one-line configuration errors, and case
 //! files pointed at by file:line:column.
 
+mod common;
+
 use std::process::Command;
 
 fn scimcheck() -> Command {
@@ -119,4 +121,57 @@ fn list_shows_every_case_with_its_rfc_section() {
         stdout.contains("users::delete") && stdout.contains("RFC 7644 §3.6"),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_config_file_names_the_target_overrides_capabilities_and_skips_cases() {
+    let runtime = common::runtime();
+    let mock = common::start_mock(&runtime, scimcheck::mock::MockConfig::default());
+    let dir = std::env::temp_dir().join(format!("scimcheck-config-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("scimcheck.toml"),
+        format!(
+            "base-url = \"{}\"\ntoken-env = \"ACME_TOKEN\"\n\n[capabilities]\npatch = false\n\n[skip]\n\"users::create\" = \"covered by the vendor's own tests\"\n",
+            mock.base_url()
+        ),
+    )
+    .unwrap();
+    let output = scimcheck()
+        .current_dir(&dir)
+        .args(["run", "--json", "results.json"])
+        .env("ACME_TOKEN", &mock.credentials().scim_token)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let case = |id: &str| {
+        results["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id} not in the results"))
+    };
+    assert_eq!(case("users::create")["status"], "skipped");
+    assert_eq!(
+        case("users::create")["detail"],
+        "skipped by configuration: covered by the vendor's own tests"
+    );
+    assert_eq!(case("users::patch-replace")["status"], "skipped");
+    assert!(
+        !results["capabilities"]
+            .as_array()
+            .unwrap()
+            .contains(&"patch".into())
+    );
+    assert_eq!(case("users::delete")["status"], "passed");
+    std::fs::remove_dir_all(dir).ok();
 }

@@ -45,9 +45,12 @@ pub fn compare(body: &Value, context: &SnapshotContext<'_>) -> Option<Mismatch> 
         context.step + 1,
         context.step_name
     ));
+    quiet_panics_while_comparing();
+    COMPARING.with(|flag| flag.set(true));
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         settings.bind(|| insta::assert_json_snapshot!(name.as_str(), normalized));
     }));
+    COMPARING.with(|flag| flag.set(false));
     outcome.err().map(|panic| Mismatch {
         subject: "snapshot".into(),
         expected: format!(
@@ -60,6 +63,24 @@ pub fn compare(body: &Value, context: &SnapshotContext<'_>) -> Option<Mismatch> 
             panic_text(&panic)
         ),
     })
+}
+
+thread_local! {
+    static COMPARING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// insta reports a difference by panicking; the panic is caught and becomes a mismatch, so the
+/// default hook's "thread panicked" noise (and backtrace) is kept off the console for it.
+fn quiet_panics_while_comparing() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !COMPARING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {

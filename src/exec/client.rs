@@ -114,6 +114,10 @@ pub struct ClientOptions {
     pub rate: Option<f64>,
     /// Retries of a throttled (429/503) or failed request, where a retry is safe.
     pub retries: u32,
+    /// PEM certificates trusted besides the system roots.
+    pub ca_certificates: Vec<Vec<u8>>,
+    /// Accept any certificate (a test endpoint with a self-signed one).
+    pub insecure: bool,
 }
 
 impl Default for ClientOptions {
@@ -123,6 +127,8 @@ impl Default for ClientOptions {
             concurrency: 64,
             rate: None,
             retries: 4,
+            ca_certificates: Vec::new(),
+            insecure: false,
         }
     }
 }
@@ -146,10 +152,21 @@ impl Target {
         }
         // reqwest is built without a default TLS provider so that only ring is compiled in.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        // Redirects are answers to check, not to follow: a SCIM endpoint that redirects
+        // (possibly to another host, with the token) is reported as it is.
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(options.timeout)
             .user_agent(concat!("scimcheck/", env!("CARGO_PKG_VERSION")))
+            .danger_accept_invalid_certs(options.insecure);
+        for pem in &options.ca_certificates {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| ExecError::Client(format!("bad CA certificate: {e}")))?;
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let client = builder
             .build()
             .map_err(|e| ExecError::Client(e.to_string()))?;
         let mut redactor = Redactor::default();

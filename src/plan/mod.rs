@@ -1,7 +1,7 @@
 //! Stage 2: from cases to libtest-mimic trials — what the target can do, and which cases run,
 //! which are skipped and why.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use libtest_mimic::{Completion, Failed, Trial};
@@ -21,6 +21,8 @@ pub struct Capabilities {
     pub supported: BTreeSet<Capability>,
     /// What could not be read, said once at the start of the run.
     pub warnings: Vec<String>,
+    /// The target's `/Schemas` and `/ResourceTypes` answers, to derive `target:*` schemas from.
+    pub published_schemas: Option<(Value, Value)>,
 }
 
 #[derive(Debug, Error)]
@@ -32,7 +34,24 @@ pub enum PlanError {
 impl Capabilities {
     pub async fn discover(target: &Target) -> Result<Capabilities, PlanError> {
         let mut capabilities = Capabilities::default();
-        let config = fetch(target, "/ServiceProviderConfig", &mut capabilities.warnings).await?;
+        // One round trip for all three: against a remote tenant each costs a network delay.
+        let (config, types_list, schemas_list) = tokio::join!(
+            fetch(target, "/ServiceProviderConfig"),
+            fetch(target, "/ResourceTypes"),
+            fetch(target, "/Schemas"),
+        );
+        let mut take = |fetched: Result<Result<Value, String>, PlanError>| {
+            Ok::<_, PlanError>(match fetched? {
+                Ok(json) => Some(json),
+                Err(warning) => {
+                    capabilities.warnings.push(warning);
+                    None
+                }
+            })
+        };
+        let config = take(config)?;
+        let types_list = take(types_list)?;
+        let schemas_list = take(schemas_list)?;
         if let Some(config) = &config {
             let flags = [
                 ("/patch/supported", Capability::Patch),
@@ -49,8 +68,7 @@ impl Capabilities {
                 }
             }
         }
-        let types = fetch(target, "/ResourceTypes", &mut capabilities.warnings).await?;
-        let types = types
+        let types = types_list
             .as_ref()
             .and_then(|list| resolve(list, "/Resources"))
             .and_then(Value::as_array);
@@ -72,7 +90,19 @@ impl Capabilities {
                 capabilities.supported.insert(Capability::EnterpriseUser);
             }
         }
+        capabilities.published_schemas = schemas_list.zip(types_list);
         Ok(capabilities)
+    }
+
+    /// Applies what the configuration says the target has or lacks by design.
+    pub fn override_with(&mut self, overrides: &BTreeMap<Capability, bool>) {
+        for (capability, on) in overrides {
+            if *on {
+                self.supported.insert(*capability);
+            } else {
+                self.supported.remove(capability);
+            }
+        }
     }
 
     pub fn names(&self) -> Vec<&'static str> {
@@ -82,11 +112,7 @@ impl Capabilities {
 
 /// GETs a discovery endpoint; anything but a 200 JSON answer is a warning, not a stop, because
 /// the discovery cases themselves will say what is wrong with it.
-async fn fetch(
-    target: &Target,
-    path: &str,
-    warnings: &mut Vec<String>,
-) -> Result<Option<Value>, PlanError> {
+async fn fetch(target: &Target, path: &str) -> Result<Result<Value, String>, PlanError> {
     let exchange = target
         .send(
             Method::Get,
@@ -97,22 +123,23 @@ async fn fetch(
             crate::case::Auth::Scim,
         )
         .await?;
-    match (exchange.response.status, exchange.response.json) {
-        (200, Some(json)) => Ok(Some(json)),
-        (status, _) => {
-            warnings.push(format!(
-                "GET {path} answered {status} without a JSON body; assuming no optional capabilities it would advertise"
-            ));
-            Ok(None)
-        }
-    }
+    Ok(match (exchange.response.status, exchange.response.json) {
+        (200, Some(json)) => Ok(json),
+        (status, _) => Err(format!(
+            "GET {path} answered {status} without a JSON body; assuming no optional capabilities it would advertise"
+        )),
+    })
 }
 
 /// How the run treats cases.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct PlanOptions {
     /// Run only cases that change nothing on the target.
     pub read_only: bool,
+    /// Capabilities taken as present or absent whatever the target advertises.
+    pub capability_overrides: BTreeMap<Capability, bool>,
+    /// Cases skipped by trial name, with the reason.
+    pub skip: BTreeMap<String, String>,
 }
 
 /// Why a case will not run against this target, if it will not.
@@ -120,8 +147,11 @@ pub fn skip_reason(
     case: &Case,
     capabilities: &Capabilities,
     target: &Target,
-    options: PlanOptions,
+    options: &PlanOptions,
 ) -> Option<String> {
+    if let Some(reason) = options.skip.get(&case.id) {
+        return Some(format!("skipped by configuration: {reason}"));
+    }
     let missing: Vec<&str> = case
         .spec
         .requires
@@ -163,7 +193,7 @@ pub fn trials(
         .into_iter()
         .enumerate()
         .map(|(index, case)| {
-            let skip = skip_reason(&case, capabilities, &context.target, options);
+            let skip = skip_reason(&case, capabilities, &context.target, &options);
             let context = Arc::clone(&context);
             let runtime = runtime.clone();
             let collector = Arc::clone(&collector);

@@ -7,12 +7,16 @@ use serde_json::{Value, json};
 
 use super::{CaseOutcome, CaseResult};
 
-pub fn render(
-    results: &[CaseResult],
-    wall: Duration,
-    target: &str,
-    capabilities: &[&str],
-) -> Value {
+/// What the JSON report says about the run besides the results.
+pub struct RunFacts<'a> {
+    pub target: &'a str,
+    pub capabilities: &'a [&'a str],
+    pub wall: Duration,
+    /// 429/503 answers that were waited out.
+    pub throttled: u32,
+}
+
+pub fn render(results: &[CaseResult], facts: &RunFacts<'_>) -> Value {
     let count =
         |want: fn(&CaseOutcome) -> bool| results.iter().filter(|r| want(&r.outcome)).count();
     let cases: Vec<Value> = results
@@ -32,6 +36,7 @@ pub fn render(
                 "rfc": r.rfc,
                 "tags": r.tags,
                 "status": status,
+                "grade": r.grade().name(),
                 "detail": detail,
                 "duration_ms": r.duration.as_secs_f64() * 1000.0,
                 "requests": r.requests,
@@ -43,9 +48,10 @@ pub fn render(
     json!({
         "tool": "scimcheck",
         "version": env!("CARGO_PKG_VERSION"),
-        "target": target,
-        "capabilities": capabilities,
-        "wall_seconds": wall.as_secs_f64(),
+        "target": facts.target,
+        "capabilities": facts.capabilities,
+        "wall_seconds": facts.wall.as_secs_f64(),
+        "throttled": facts.throttled,
         "summary": {
             "passed": count(|o| matches!(o, CaseOutcome::Passed)),
             "failed": count(|o| matches!(o, CaseOutcome::Failed(_))),

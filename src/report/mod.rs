@@ -25,6 +25,53 @@ pub enum CaseOutcome {
     Skipped(String),
 }
 
+/// How much a result matters: a broken MUST, an identity-provider incompatibility, a broken
+/// SHOULD or MAY, a skip, a pass — most serious first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Grade {
+    MustBroken,
+    IdpIncompatible,
+    ShouldBroken,
+    MayBroken,
+    Skipped,
+    Passed,
+}
+
+impl Grade {
+    pub fn name(self) -> &'static str {
+        match self {
+            Grade::MustBroken => "MUST broken",
+            Grade::IdpIncompatible => "IdP incompatibility",
+            Grade::ShouldBroken => "SHOULD broken",
+            Grade::MayBroken => "MAY broken",
+            Grade::Skipped => "skipped",
+            Grade::Passed => "passed",
+        }
+    }
+}
+
+/// Which failures fail the run (`--fail-on`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Only broken MUSTs.
+    Must,
+    /// Broken MUSTs and SHOULDs, and identity-provider incompatibilities.
+    Should,
+    /// Every failed case.
+    #[default]
+    Any,
+}
+
+impl FailOn {
+    pub fn fails(self, grade: Grade) -> bool {
+        match self {
+            FailOn::Must => grade == Grade::MustBroken,
+            FailOn::Should => grade <= Grade::ShouldBroken,
+            FailOn::Any => grade <= Grade::MayBroken,
+        }
+    }
+}
+
 /// One case's result, as every report writer sees it.
 #[derive(Debug, Clone)]
 pub struct CaseResult {
@@ -58,6 +105,23 @@ impl CaseResult {
             chain: 0,
             duration: Duration::ZERO,
             cleanup_problems: Vec::new(),
+        }
+    }
+
+    /// Identity-provider replay cases (tagged `idp`) grade as incompatibilities, whatever their
+    /// level: "does not work with Entra" is what their reader needs to know.
+    pub fn grade(&self) -> Grade {
+        match &self.outcome {
+            CaseOutcome::Passed => Grade::Passed,
+            CaseOutcome::Skipped(_) => Grade::Skipped,
+            CaseOutcome::Failed(_) if self.tags.iter().any(|t| t == "idp") => {
+                Grade::IdpIncompatible
+            }
+            CaseOutcome::Failed(_) => match self.level {
+                Level::Must => Grade::MustBroken,
+                Level::Should => Grade::ShouldBroken,
+                Level::May => Grade::MayBroken,
+            },
         }
     }
 
@@ -203,13 +267,14 @@ pub fn summary(results: &[CaseResult], wall: Duration) -> String {
         );
     }
     out.push('\n');
-    let failed_must: Vec<&str> = results
-        .iter()
-        .filter(|r| matches!(r.outcome, CaseOutcome::Failed(_)) && r.level == Level::Must)
-        .map(|r| r.id.as_str())
-        .collect();
-    if !failed_must.is_empty() {
-        let _ = writeln!(out, "  MUST failures: {}", failed_must.join(", "));
+    let mut by_grade: BTreeMap<Grade, Vec<&str>> = BTreeMap::new();
+    for result in results {
+        if result.grade() <= Grade::MayBroken {
+            by_grade.entry(result.grade()).or_default().push(&result.id);
+        }
+    }
+    for (grade, ids) in by_grade {
+        let _ = writeln!(out, "  {}: {}", grade.name(), ids.join(", "));
     }
     for result in results {
         for problem in &result.cleanup_problems {
@@ -217,4 +282,68 @@ pub fn summary(results: &[CaseResult], wall: Duration) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(level: Level, tags: &[&str], outcome: CaseOutcome) -> CaseResult {
+        CaseResult {
+            id: "users::x".into(),
+            file: "cases/users/x.yaml".into(),
+            area: "users".into(),
+            level,
+            rfc: vec![],
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            name: "x".into(),
+            outcome,
+            requests: 0,
+            chain: 0,
+            duration: Duration::ZERO,
+            cleanup_problems: vec![],
+        }
+    }
+
+    #[test]
+    fn grades_follow_level_and_idp_tag_and_fail_on_picks_the_threshold() {
+        let failed = || CaseOutcome::Failed("x".into());
+        let cases = [
+            (
+                result(Level::Must, &[], failed()),
+                Grade::MustBroken,
+                [true, true, true],
+            ),
+            (
+                result(Level::Must, &["idp"], failed()),
+                Grade::IdpIncompatible,
+                [false, true, true],
+            ),
+            (
+                result(Level::Should, &[], failed()),
+                Grade::ShouldBroken,
+                [false, true, true],
+            ),
+            (
+                result(Level::May, &[], failed()),
+                Grade::MayBroken,
+                [false, false, true],
+            ),
+            (
+                result(Level::Must, &[], CaseOutcome::Skipped("s".into())),
+                Grade::Skipped,
+                [false; 3],
+            ),
+            (
+                result(Level::Must, &[], CaseOutcome::Passed),
+                Grade::Passed,
+                [false; 3],
+            ),
+        ];
+        for (result, grade, fails) in cases {
+            assert_eq!(result.grade(), grade);
+            let got = [FailOn::Must, FailOn::Should, FailOn::Any].map(|f| f.fails(grade));
+            assert_eq!(got, fails, "{grade:?}");
+        }
+    }
 }

@@ -1,5 +1,7 @@
 //! Runs the bundled catalogue against the embedded mock, as `scimcheck run` does.
 
+#![allow(dead_code)] // each test binary uses its own part of these helpers
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -16,21 +18,33 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+pub fn start_mock(runtime: &tokio::runtime::Runtime, config: MockConfig) -> MockServer {
+    runtime
+        .block_on(MockServer::start(
+            config,
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        ))
+        .expect("mock starts")
+}
+
 /// Runs every case against a fresh mock with `faults` on. Snapshots are compared only on a
 /// clean mock: a fault must be caught by a conformance check, not by a changed snapshot.
 pub fn run_against_mock(faults: &[Fault], plan: PlanOptions) -> SuiteOutcome {
     let runtime = runtime();
     let mut config = MockConfig::default();
     config.faults.extend(faults.iter().copied());
-    let mock = runtime
-        .block_on(MockServer::start(
-            config,
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-        ))
-        .expect("mock starts");
-    let snapshot_dir = faults
-        .is_empty()
-        .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots/mock"));
+    let mock = start_mock(&runtime, config);
+    run_suite(&runtime, &mock, plan, faults.is_empty())
+}
+
+pub fn run_suite(
+    runtime: &tokio::runtime::Runtime,
+    mock: &MockServer,
+    plan: PlanOptions,
+    snapshots: bool,
+) -> SuiteOutcome {
+    let snapshot_dir =
+        snapshots.then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots/mock"));
     let log = std::env::temp_dir().join(format!("scimcheck-run-{}.log", uuid::Uuid::new_v4()));
     let config = SuiteConfig {
         base_url: mock.base_url().to_owned(),
@@ -52,8 +66,7 @@ pub fn run_against_mock(faults: &[Fault], plan: PlanOptions) -> SuiteOutcome {
         },
         interrupted: Default::default(),
     };
-    let outcome = suite::run(config, &runtime).expect("suite runs");
-    drop(mock);
+    let outcome = suite::run(config, runtime).expect("suite runs");
     std::fs::remove_file(&log).ok();
     outcome
 }
@@ -63,4 +76,29 @@ pub fn failed(results: &[CaseResult]) -> Vec<&CaseResult> {
         .iter()
         .filter(|r| matches!(r.outcome, CaseOutcome::Failed(_)))
         .collect()
+}
+
+/// Users on the mock whose userName starts with `prefix`, as the SCIM token sees them.
+pub fn users_with_prefix(
+    runtime: &tokio::runtime::Runtime,
+    mock: &MockServer,
+    prefix: &str,
+) -> u64 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let url = format!("{}/Users", mock.base_url());
+    let token = mock.credentials().scim_token.clone();
+    let filter = format!("userName sw \"{prefix}\"");
+    runtime.block_on(async move {
+        let body: serde_json::Value = reqwest::Client::new()
+            .get(url)
+            .query(&[("filter", filter.as_str()), ("count", "0")])
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("list users")
+            .json()
+            .await
+            .expect("JSON");
+        body["totalResults"].as_u64().expect("totalResults")
+    })
 }

@@ -1,0 +1,134 @@
+//! `scimcheck.toml`: what a team keeps about one target — where it is, which environment
+//! variables hold its credentials, what it lacks by design, which cases to skip and why, and how
+//! hard to push it. Command-line flags override every value.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::case::Capability;
+
+/// The file, as written. Unknown keys are errors.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileConfig {
+    pub base_url: Option<String>,
+    /// Environment variable holding the SCIM token (never the token itself).
+    pub token_env: Option<String>,
+    pub token_file: Option<PathBuf>,
+    pub api_key_env: Option<String>,
+    pub other_tenant_token_env: Option<String>,
+    pub timeout: Option<u64>,
+    pub concurrency: Option<usize>,
+    pub rate: Option<f64>,
+    pub retries: Option<u32>,
+    /// Capabilities to treat as present (`true`) or absent (`false`) whatever the target
+    /// advertises, e.g. `groups = false` for "Groups unsupported by design".
+    #[serde(default)]
+    pub capabilities: BTreeMap<String, bool>,
+    /// Cases to skip, by trial name, with the reason shown in every report.
+    #[serde(default)]
+    pub skip: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("failed to read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        let config: FileConfig = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        if let Some(unknown) = config
+            .capabilities
+            .keys()
+            .find(|name| Capability::from_name(name).is_none())
+        {
+            let known: Vec<&str> = Capability::ALL.iter().map(|c| c.name()).collect();
+            return Err(invalid(format!(
+                "unknown capability `{unknown}` in [capabilities] (known: {})",
+                known.join(", ")
+            )));
+        }
+        Ok(config)
+    }
+
+    /// The capability overrides, checked by [`FileConfig::load`].
+    pub fn capability_overrides(&self) -> BTreeMap<Capability, bool> {
+        self.capabilities
+            .iter()
+            .filter_map(|(name, on)| Capability::from_name(name).map(|c| (c, *on)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<FileConfig, ConfigError> {
+        let path = std::env::temp_dir().join(format!("scimcheck-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, text).unwrap();
+        let loaded = FileConfig::load(&path);
+        std::fs::remove_file(path).ok();
+        loaded
+    }
+
+    #[test]
+    fn reads_a_full_file() {
+        let config = load(
+            r#"
+base-url = "https://app.example.com/scim/v2"
+token-env = "ACME_SCIM_TOKEN"
+api-key-env = "ACME_API_KEY"
+concurrency = 8
+rate = 20.0
+
+[capabilities]
+groups = false
+
+[skip]
+"users::enterprise" = "no enterprise extension on this plan"
+"#,
+        )
+        .expect("valid");
+        assert_eq!(
+            config.base_url.as_deref(),
+            Some("https://app.example.com/scim/v2")
+        );
+        assert_eq!(config.concurrency, Some(8));
+        assert_eq!(
+            config.capability_overrides(),
+            BTreeMap::from([(Capability::Groups, false)])
+        );
+        assert_eq!(
+            config.skip["users::enterprise"],
+            "no enterprise extension on this plan"
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_keys_capabilities_and_bad_types() {
+        let message = |text: &str| load(text).expect_err("invalid").to_string();
+        assert!(message("tokn-env = \"X\"").contains("unknown field `tokn-env`"));
+        assert!(message("[capabilities]\ngroup = false").contains("unknown capability `group`"));
+        assert!(message("concurrency = \"eight\"").contains("invalid type"));
+    }
+}
