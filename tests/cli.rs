@@ -43,7 +43,7 @@ fn a_fault_in_the_mock_fails_the_run_with_exit_code_1() {
         .expect("runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("auth::wrong-token"), "{stdout}");
+    assert!(stdout.contains("auth::wrong-token::list"), "{stdout}");
     assert!(stdout.contains("status: expected 401, got 200"), "{stdout}");
 }
 
@@ -180,7 +180,13 @@ fn a_config_file_names_the_target_overrides_capabilities_and_skips_cases() {
 fn the_compat_profile_turns_a_numeric_error_status_into_a_warning() {
     let run = |profile: &str| {
         scimcheck()
-            .args(["run", "--mock-fault", "error-status-number", "--profile", profile])
+            .args([
+                "run",
+                "--mock-fault",
+                "error-status-number",
+                "--profile",
+                profile,
+            ])
             .args(["users::get-unknown", "--exact"])
             .output()
             .expect("runs")

@@ -503,9 +503,11 @@ fn cursor_page<'a>(
             let mut walked: Vec<&Stored> = collection
                 .starting_at(start)
                 .filter(|s| matcher.matches(*kind, s))
-                .take(size + 1 + skip)
+                .take(size.saturating_add(1 + skip))
                 .collect();
-            let mut next = walked.get(size + skip).map(|s| Position::Seq(s.seq));
+            let mut next = walked
+                .get(size.saturating_add(skip))
+                .map(|s| Position::Seq(s.seq));
             walked.truncate(size);
             if next.is_none() && endless {
                 next = Some(Position::Seq(walked.last().map_or(start, |s| s.seq + 1)));
