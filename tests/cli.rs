@@ -43,7 +43,7 @@ fn a_fault_in_the_mock_fails_the_run_with_exit_code_1() {
         .expect("runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("auth::wrong-token::list"), "{stdout}");
+    assert!(stdout.contains("auth::wrong-token"), "{stdout}");
     assert!(stdout.contains("status: expected 401, got 200"), "{stdout}");
 }
 

@@ -335,17 +335,6 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
                 json!(0),
             )
         }
-        Fault::DeleteKeepsGroupMembership => {
-            let ids = users(mock, 1).await;
-            let group = mock.group("g", &[&ids[0]]).await;
-            mock.delete(&format!("/Users/{}", ids[0])).await;
-            let read = mock.get(&format!("/Groups/{}", id(&group))).await;
-            (
-                json!(read.body["members"].as_array().map_or(0, Vec::len)),
-                json!(0),
-                json!(1),
-            )
-        }
         Fault::PutCreatesMissing => {
             let resp = mock
                 .put(

@@ -33,6 +33,9 @@ pub struct Target {
     pacing: Option<Pacing>,
     retries: u32,
     throttled: AtomicU32,
+    /// After a 429, every request waits until then: the target asked the client, not one
+    /// request, to slow down.
+    resume_at: std::sync::Mutex<Option<Instant>>,
     verbose: bool,
 }
 
@@ -64,6 +67,8 @@ pub enum ExecError {
         method: &'static str,
         url: String,
         message: String,
+        /// The request never left: the connection could not be made (safe to retry any method).
+        unsent: bool,
     },
 }
 
@@ -161,6 +166,7 @@ impl Target {
         let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("scimcheck/", env!("CARGO_PKG_VERSION")))
             .danger_accept_invalid_certs(options.insecure);
         for pem in &options.ca_certificates {
@@ -194,6 +200,7 @@ impl Target {
             }),
             retries: options.retries,
             throttled: AtomicU32::new(0),
+            resume_at: std::sync::Mutex::new(None),
             verbose: options.verbose,
         })
     }
@@ -263,9 +270,14 @@ impl Target {
     ) -> Result<Exchange, ExecError> {
         let idempotent = matches!(method, Method::Get | Method::Put | Method::Delete);
         let mut attempt = 0;
+        let mut throttled_for = Duration::ZERO;
         loop {
             let outcome = {
                 let _permit = self.in_flight.acquire().await;
+                let resume_at = *self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(resume_at) = resume_at {
+                    tokio::time::sleep_until(resume_at.into()).await;
+                }
                 if let Some(pacing) = &self.pacing {
                     pacing.wait().await;
                 }
@@ -275,22 +287,38 @@ impl Target {
             if self.verbose {
                 self.trace(&outcome);
             }
-            let retry_after = match &outcome {
-                Ok(exchange) => {
-                    let status = exchange.response.status;
-                    let throttled = status == 429 || (status == 503 && idempotent);
-                    if throttled {
-                        self.throttled.fetch_add(1, Ordering::Relaxed);
-                    }
-                    throttled.then(|| retry_after(exchange.response.header("retry-after")))
+            let wait = match &outcome {
+                // Refused unprocessed: always safe to send again, for as long as the budget lasts.
+                Ok(exchange) if exchange.response.status == 429 => {
+                    self.throttled.fetch_add(1, Ordering::Relaxed);
+                    let wait = retry_after(exchange.response.header("retry-after"))
+                        .unwrap_or_else(|| backoff(attempt + 1));
+                    (self.retries > 0 && throttled_for + wait <= THROTTLE_BUDGET)
+                        .then_some((wait, true))
                 }
-                Err(ExecError::Transport { .. }) if idempotent => Some(None),
-                Err(_) => None,
+                Ok(exchange) if exchange.response.status == 503 && idempotent => {
+                    self.throttled.fetch_add(1, Ordering::Relaxed);
+                    let wait = retry_after(exchange.response.header("retry-after"))
+                        .unwrap_or_else(|| backoff(attempt + 1));
+                    (attempt < self.retries).then_some((wait, true))
+                }
+                Err(ExecError::Transport { unsent, .. }) if *unsent || idempotent => {
+                    (attempt < self.retries).then(|| (backoff(attempt + 1), false))
+                }
+                _ => None,
             };
-            match retry_after {
-                Some(wait) if attempt < self.retries => {
+            match wait {
+                Some((wait, throttled)) => {
                     attempt += 1;
-                    tokio::time::sleep(wait.unwrap_or_else(|| backoff(attempt))).await;
+                    if throttled {
+                        // The target asked the client, not this request, to slow down.
+                        throttled_for += wait;
+                        let until = Instant::now() + wait;
+                        let mut resume_at =
+                            self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
+                        *resume_at = Some(resume_at.map_or(until, |at| at.max(until)));
+                    }
+                    tokio::time::sleep(wait).await;
                 }
                 _ => return outcome,
             }
@@ -335,6 +363,7 @@ impl Target {
             method: method.as_str(),
             url: url.to_owned(),
             message: format!("invalid URL: {e}"),
+            unsent: true,
         })?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
@@ -366,16 +395,14 @@ impl Target {
         if let Some(body) = &body {
             builder = builder.body(body.clone());
         }
-        let transport = |message: String| ExecError::Transport {
+        let transport = |err: reqwest::Error| ExecError::Transport {
             method: method.as_str(),
             url: url.to_string(),
-            message,
+            message: describe_reqwest_error(&err),
+            unsent: err.is_connect(),
         };
         let started = Instant::now();
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| transport(describe_reqwest_error(&e)))?;
+        let response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
         let response_headers = response
             .headers()
@@ -387,10 +414,7 @@ impl Target {
                 )
             })
             .collect();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| transport(describe_reqwest_error(&e)))?;
+        let bytes = response.bytes().await.map_err(transport)?;
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = if text.trim().is_empty() {
             None
@@ -415,6 +439,9 @@ impl Target {
         })
     }
 }
+
+/// How long one request may spend waiting out 429s before its 429 is the answer.
+const THROTTLE_BUDGET: Duration = Duration::from_secs(120);
 
 /// `Retry-After` in seconds (RFC 9110 §10.2.3), capped so a hostile value cannot stall a run.
 fn retry_after(value: Option<&str>) -> Option<Duration> {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::client::{Exchange, Target};
+use super::client::{Exchange, ExecError, Target};
 use super::ledger::{Entry, Event, Ledger};
 use super::walk;
 use crate::case::model::{Capture, Method, Request, StatusSet};
@@ -37,8 +37,11 @@ pub struct RunContext {
 }
 
 impl RunContext {
+    /// Writes to the ledger what `sweep`, which holds only the SCIM token, could remove.
     fn record(&self, event: Event, created: &Created, problems: &mut Vec<String>) {
-        let Some(ledger) = &self.ledger else { return };
+        let Some(ledger) = self.ledger.as_ref().filter(|_| created.auth == Auth::Scim) else {
+            return;
+        };
         let entry = Entry {
             event,
             target: self.target.base_url().to_owned(),
@@ -76,8 +79,35 @@ pub struct StepFailure {
     pub location: String,
     pub exchange: Option<Exchange>,
     pub mismatches: Vec<Mismatch>,
-    /// A transport or template error, when no response could be checked.
-    pub error: Option<String>,
+    /// Why no response could be checked, if none could.
+    pub error: Option<StepError>,
+}
+
+/// A step that ended without a response to check.
+#[derive(Debug, Clone)]
+pub struct StepError {
+    pub message: String,
+    /// The target did not answer (a timeout, a refused or reset connection), as opposed to a
+    /// problem on our side (an interrupt, a variable a failed capture left undefined).
+    pub unanswered: bool,
+}
+
+impl StepError {
+    pub fn ours(message: impl Into<String>) -> StepError {
+        StepError {
+            message: message.into(),
+            unanswered: false,
+        }
+    }
+}
+
+impl From<ExecError> for StepError {
+    fn from(error: ExecError) -> StepError {
+        StepError {
+            unanswered: matches!(error, ExecError::Transport { .. }),
+            message: error.to_string(),
+        }
+    }
 }
 
 struct CaseScope {
@@ -99,6 +129,9 @@ impl Scope for CaseScope {
 struct Created {
     id: String,
     url: String,
+    /// The credential that created it, and so the one that can delete it (another tenant's
+    /// resource is invisible to our token).
+    auth: Auth,
 }
 
 pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> CaseRun {
@@ -131,7 +164,7 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
     'steps: for (index, spanned) in case.spec.steps.iter().enumerate() {
         let step = &spanned.value;
         let fail =
-            |exchange: Option<Exchange>, mismatches: Vec<Mismatch>, error: Option<String>| {
+            |exchange: Option<Exchange>, mismatches: Vec<Mismatch>, error: Option<StepError>| {
                 StepFailure {
                     step: index,
                     step_name: step.name.clone(),
@@ -143,7 +176,11 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
             };
         for iteration in 1..=step.repeat.unwrap_or(1) {
             if context.interrupted.load(Ordering::Relaxed) {
-                failure = Some(fail(None, Vec::new(), Some("interrupted (Ctrl-C)".into())));
+                failure = Some(fail(
+                    None,
+                    Vec::new(),
+                    Some(StepError::ours("interrupted (Ctrl-C)")),
+                ));
                 break 'steps;
             }
             if step.repeat.is_some() {
@@ -200,7 +237,11 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
             ) {
                 Ok(found) => mismatches.extend(found),
                 Err(error) => {
-                    failure = Some(fail(Some(exchange), mismatches, Some(error.to_string())));
+                    failure = Some(fail(
+                        Some(exchange),
+                        mismatches,
+                        Some(StepError::ours(error.to_string())),
+                    ));
                     break 'steps;
                 }
             }
@@ -229,7 +270,7 @@ async fn send(
     auth: Auth,
     scope: &CaseScope,
     context: &RunContext,
-) -> Result<Exchange, String> {
+) -> Result<Exchange, StepError> {
     let render = |text: &str| template::render_str(text, scope);
     let rendered = || -> Result<_, RenderError> {
         let path = render(&request.path)?;
@@ -250,7 +291,7 @@ async fn send(
         };
         Ok((path, query, headers, body))
     };
-    let (path, query, headers, body) = rendered().map_err(|e| e.to_string())?;
+    let (path, query, headers, body) = rendered().map_err(|e| StepError::ours(e.to_string()))?;
     context
         .target
         .send(
@@ -262,10 +303,11 @@ async fn send(
             auth,
         )
         .await
-        .map_err(|e| e.to_string())
+        .map_err(StepError::from)
 }
 
-/// Records what a POST created, and forgets what a DELETE removed.
+/// Records what a POST (or a Bulk request) created, and forgets what a DELETE by the same
+/// credential removed.
 fn track_resources(
     exchange: &Exchange,
     context: &RunContext,
@@ -273,42 +315,79 @@ fn track_resources(
     problems: &mut Vec<String>,
 ) {
     let response = &exchange.response;
+    let auth = exchange.request.auth;
+    let path = exchange.request.url.split('?').next().unwrap_or_default();
+    let mut created = Vec::new();
     match exchange.request.method {
         Method::Post if response.status == 201 => {
-            let Some(id) = response
+            let id = response
                 .json
                 .as_ref()
                 .and_then(|body| resolve(body, "/id"))
-                .and_then(Value::as_str)
-            else {
-                return;
-            };
-            // The created resource lives at its Location; without one, below the POSTed path.
-            let url = response
-                .header("location")
-                .filter(|location| location.starts_with(context.target.base_url()))
-                .map(str::to_owned)
-                .unwrap_or_else(|| {
-                    let collection = exchange.request.url.split('?').next().unwrap_or_default();
-                    format!("{}/{id}", collection.trim_end_matches('/'))
+                .and_then(Value::as_str);
+            if let Some(id) = id {
+                // The created resource lives at its Location; without one, below the POSTed path.
+                let url = response
+                    .header("location")
+                    .filter(|location| location.starts_with(context.target.base_url()))
+                    .map_or_else(
+                        || format!("{}/{id}", path.trim_end_matches('/')),
+                        str::to_owned,
+                    );
+                created.push(Created {
+                    id: id.to_owned(),
+                    url,
+                    auth,
                 });
-            let created = Created {
-                id: id.to_owned(),
-                url,
-            };
-            context.record(Event::Created, &created, problems);
-            ledger.push(created);
+            }
+        }
+        Method::Post if response.status == 200 && path.ends_with("/Bulk") => {
+            created.extend(bulk_creations(response.json.as_ref(), auth));
         }
         Method::Delete if (200..300).contains(&response.status) || response.status == 404 => {
-            let path = exchange.request.url.split('?').next().unwrap_or_default();
-            let suffix = |created: &Created| path.ends_with(&format!("/{}", created.id));
-            for created in ledger.iter().filter(|c| suffix(c)) {
-                context.record(Event::Deleted, created, problems);
+            let removed = |c: &Created| c.auth == auth && path.ends_with(&format!("/{}", c.id));
+            for gone in ledger.iter().filter(|c| removed(c)) {
+                context.record(Event::Deleted, gone, problems);
             }
-            ledger.retain(|created| !suffix(created));
+            ledger.retain(|c| !removed(c));
         }
         _ => {}
     }
+    for resource in created {
+        context.record(Event::Created, &resource, problems);
+        ledger.push(resource);
+    }
+}
+
+/// The resources a BulkResponse says its POST operations created (RFC 7644 §3.7.3).
+fn bulk_creations(body: Option<&Value>, auth: Auth) -> Vec<Created> {
+    let operations = body
+        .and_then(|b| resolve(b, "/Operations"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    operations
+        .iter()
+        .filter(|op| {
+            resolve(op, "/method")
+                .and_then(Value::as_str)
+                .is_some_and(|m| m.eq_ignore_ascii_case("POST"))
+        })
+        .filter(|op| match resolve(op, "/status") {
+            Some(Value::String(status)) => status == "201",
+            Some(Value::Number(status)) => status.as_u64() == Some(201),
+            _ => false,
+        })
+        .filter_map(|op| resolve(op, "/location").and_then(Value::as_str))
+        .filter_map(|location| {
+            let id = location.trim_end_matches('/').rsplit('/').next()?;
+            Some(Created {
+                id: id.to_owned(),
+                url: location.to_owned(),
+                auth,
+            })
+        })
+        .collect()
 }
 
 /// Takes captures from the response; a capture that finds nothing is a mismatch.
@@ -359,7 +438,7 @@ async fn teardown(ledger: Vec<Created>, context: &RunContext) -> (u32, Vec<Strin
     let deletes = ledger.iter().map(|created| {
         context
             .target
-            .send(Method::Delete, &created.url, &[], &[], None, Auth::Scim)
+            .send(Method::Delete, &created.url, &[], &[], None, created.auth)
     });
     let answers = futures_util::future::join_all(deletes).await;
     let mut problems = Vec::new();

@@ -11,13 +11,13 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::client::Exchange;
-use super::run::RunContext;
+use super::run::{RunContext, StepError};
 use crate::case::model::{Expect, Method, StatusSet, Step, Walk, WalkMode};
 use crate::case::template::{self, Scope};
 use crate::check::assert::{resolve, show};
 use crate::check::{self, CheckContext, Mismatch};
 
-type WalkFailure = (Option<Exchange>, Vec<Mismatch>, Option<String>);
+type WalkFailure = (Option<Exchange>, Vec<Mismatch>, Option<StepError>);
 
 /// Pages a server may take beyond what `totalResults` implies before the walk is called endless.
 const SLACK_PAGES: u64 = 2;
@@ -32,7 +32,8 @@ pub async fn run(
     requests: &mut u32,
     deviations: &mut Vec<String>,
 ) -> Result<(), WalkFailure> {
-    let render_error = |e: template::RenderError| (None, Vec::new(), Some(e.to_string()));
+    let render_error =
+        |e: template::RenderError| (None, Vec::new(), Some(StepError::ours(e.to_string())));
     let path = template::render_str(&walk.path, scope).map_err(render_error)?;
     let mut base_query = Vec::new();
     for (name, value) in &walk.query {
@@ -61,7 +62,11 @@ pub async fn run(
             .target
             .send(Method::Get, &url, &query, &[], None, step.auth)
             .await
-            .map_err(|e| (None, Vec::new(), Some(format!("page {page_number}: {e}"))))?;
+            .map_err(|e| {
+                let mut error = StepError::from(e);
+                error.message = format!("page {page_number}: {}", error.message);
+                (None, Vec::new(), Some(error))
+            })?;
         *requests += 1;
         let page_fail = |exchange: Exchange, mismatches: Vec<Mismatch>| {
             let mismatches = mismatches
@@ -79,7 +84,7 @@ pub async fn run(
             snapshot: None,
         };
         let mismatches = check::check(&expect, &exchange, scope, &check_context, deviations)
-            .map_err(|e| (None, Vec::new(), Some(e.to_string())))?;
+            .map_err(|e| (None, Vec::new(), Some(StepError::ours(e.to_string()))))?;
         if !mismatches.is_empty() {
             return Err(page_fail(exchange, mismatches));
         }

@@ -99,10 +99,8 @@ faults! {
         "Entra's string booleans (\"False\") are rejected instead of coerced";
     PatchNotAtomic => "patch-not-atomic", "RFC 7644 §3.5.2",
         "a PATCH whose later operation fails keeps the changes of the earlier ones";
-    MemberRemoveRemovesAll => "member-remove-removes-all", "RFC 7644 §3.5.2.2",
+    MemberRemoveRemovesAll => "member-remove-removes-all", "RFC 7644 §3.5.2.2 (as Entra ID reads it)",
         "remove on members with a value list drops every member, not just the listed ones";
-    DeleteKeepsGroupMembership => "delete-keeps-group-membership", "RFC 7644 §3.6",
-        "a deleted user stays listed in the members of its groups";
     PutCreatesMissing => "put-creates-missing", "RFC 7644 §3.5.1",
         "PUT to an unknown id creates the resource instead of answering 404";
     IfMatchIgnored => "if-match-ignored", "RFC 7644 §3.14",

@@ -192,11 +192,8 @@ impl Tenant {
                 }
             }
         }
-        let keep_memberships = kind == Kind::User && state.has(Fault::DeleteKeepsGroupMembership);
-        if !keep_memberships {
-            for group_id in self.member_of.remove(id).unwrap_or_default() {
-                self.drop_member(state, &group_id, id)?;
-            }
+        for group_id in self.member_of.remove(id).unwrap_or_default() {
+            self.drop_member(state, &group_id, id)?;
         }
         if state.has(Fault::GetAfterDelete200) {
             self.collection_mut(kind).tombstone(id, removed.doc);

@@ -245,6 +245,7 @@ mod tests {
             duration: Duration::from_millis(5),
             deviations: vec![],
             cleanup_problems: vec![],
+            unanswered: false,
         }
     }
 

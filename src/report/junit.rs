@@ -15,22 +15,23 @@ pub fn render(results: &[CaseResult], timestamp: &str, hostname: &str) -> String
     for result in results {
         areas.entry(&result.area).or_default().push(result);
     }
-    let count = |rs: &[&CaseResult], want: fn(&CaseOutcome) -> bool| {
-        rs.iter().filter(|r| want(&r.outcome)).count()
-    };
-    let failed = |o: &CaseOutcome| matches!(o, CaseOutcome::Failed(_));
-    let skipped = |o: &CaseOutcome| matches!(o, CaseOutcome::Skipped(_));
+    let count =
+        |rs: &[&CaseResult], want: fn(&CaseResult) -> bool| rs.iter().filter(|r| want(r)).count();
+    let failed = |r: &CaseResult| matches!(r.outcome, CaseOutcome::Failed(_)) && !r.unanswered;
+    let errored = |r: &CaseResult| r.unanswered;
+    let skipped = |r: &CaseResult| matches!(r.outcome, CaseOutcome::Skipped(_));
     // The shape of the Apache Ant JUnit schema, which GitLab, Jenkins and GitHub reporters read.
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
     for (id, (area, cases)) in areas.iter().enumerate() {
         let time: Duration = cases.iter().map(|r| r.duration).sum();
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{area}\" package=\"scimcheck\" id=\"{id}\" timestamp=\"{}\" hostname=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{:.3}\">\n    <properties/>",
+            "  <testsuite name=\"{area}\" package=\"scimcheck\" id=\"{id}\" timestamp=\"{}\" hostname=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n    <properties/>",
             escape(timestamp),
             escape(hostname),
             cases.len(),
             count(cases, failed),
+            count(cases, errored),
             count(cases, skipped),
             time.as_secs_f64(),
             area = escape(area),
@@ -46,10 +47,12 @@ pub fn render(results: &[CaseResult], timestamp: &str, hostname: &str) -> String
             match &case.outcome {
                 CaseOutcome::Passed => out.push_str("/>\n"),
                 CaseOutcome::Failed(message) => {
+                    // A target that did not answer is an error of the run, not a failed check.
+                    let element = if case.unanswered { "error" } else { "failure" };
                     let first = message.lines().next().unwrap_or_default();
                     let _ = write!(
                         out,
-                        ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                        ">\n      <{element} message=\"{}\" type=\"{}\">{}</{element}>\n    </testcase>\n",
                         escape(first),
                         escape(case.grade().name()),
                         escape(message)
@@ -108,6 +111,7 @@ mod tests {
             duration: Duration::from_millis(5),
             deviations: vec![],
             cleanup_problems: vec![],
+            unanswered: false,
         }
     }
 

@@ -29,6 +29,8 @@ pub enum CaseOutcome {
 /// SHOULD or MAY, a skip, a pass — most serious first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Grade {
+    /// No verdict: the target did not answer (timeout, connection refused or reset).
+    NoAnswer,
     MustBroken,
     IdpIncompatible,
     ShouldBroken,
@@ -40,6 +42,7 @@ pub enum Grade {
 impl Grade {
     pub fn name(self) -> &'static str {
         match self {
+            Grade::NoAnswer => "no answer",
             Grade::MustBroken => "MUST broken",
             Grade::IdpIncompatible => "IdP incompatibility",
             Grade::ShouldBroken => "SHOULD broken",
@@ -63,9 +66,10 @@ pub enum FailOn {
 }
 
 impl FailOn {
+    /// A case the target never answered fails every threshold: nothing was shown to conform.
     pub fn fails(self, grade: Grade) -> bool {
         match self {
-            FailOn::Must => grade == Grade::MustBroken,
+            FailOn::Must => grade <= Grade::MustBroken,
             FailOn::Should => grade <= Grade::ShouldBroken,
             FailOn::Any => grade <= Grade::MayBroken,
         }
@@ -90,6 +94,8 @@ pub struct CaseResult {
     /// Known-lenient deviations the compat profile let pass.
     pub deviations: Vec<String>,
     pub cleanup_problems: Vec<String>,
+    /// The failure was the target not answering, not a wrong answer.
+    pub unanswered: bool,
 }
 
 impl CaseResult {
@@ -108,6 +114,7 @@ impl CaseResult {
             duration: Duration::ZERO,
             deviations: Vec::new(),
             cleanup_problems: Vec::new(),
+            unanswered: false,
         }
     }
 
@@ -117,6 +124,7 @@ impl CaseResult {
         match &self.outcome {
             CaseOutcome::Passed => Grade::Passed,
             CaseOutcome::Skipped(_) => Grade::Skipped,
+            CaseOutcome::Failed(_) if self.unanswered => Grade::NoAnswer,
             CaseOutcome::Failed(_) if self.tags.iter().any(|t| t == "idp") => {
                 Grade::IdpIncompatible
             }
@@ -134,6 +142,11 @@ impl CaseResult {
         self.duration = run.duration;
         self.cleanup_problems = run.cleanup_problems.clone();
         self.deviations = run.deviations.clone();
+        self.unanswered = run
+            .failure
+            .as_ref()
+            .and_then(|f| f.error.as_ref())
+            .is_some_and(|e| e.unanswered);
         self
     }
 }
@@ -186,7 +199,7 @@ pub fn render_failure(case: &Case, run: &CaseRun, redactor: &Redactor) -> Option
         write_exchange(&mut out, exchange);
     }
     if let Some(error) = &failure.error {
-        let _ = writeln!(out, "  error:    {error}");
+        let _ = writeln!(out, "  error:    {}", error.message);
     }
     if !failure.mismatches.is_empty() {
         let _ = writeln!(out, "  expected:");
@@ -319,6 +332,7 @@ mod tests {
             duration: Duration::ZERO,
             deviations: vec![],
             cleanup_problems: vec![],
+            unanswered: false,
         }
     }
 

@@ -43,6 +43,31 @@ pub fn run_suite(
     plan: PlanOptions,
     snapshots: bool,
 ) -> SuiteOutcome {
+    run_with(runtime, mock, plan, snapshots, None)
+}
+
+/// Only the cases whose name contains `filter` (libtest's filter).
+pub fn run_suite_filtered(
+    runtime: &tokio::runtime::Runtime,
+    mock: &MockServer,
+    filter: &str,
+) -> SuiteOutcome {
+    run_with(
+        runtime,
+        mock,
+        PlanOptions::default(),
+        false,
+        Some(filter.to_owned()),
+    )
+}
+
+fn run_with(
+    runtime: &tokio::runtime::Runtime,
+    mock: &MockServer,
+    plan: PlanOptions,
+    snapshots: bool,
+    filter: Option<String>,
+) -> SuiteOutcome {
     let snapshot_dir =
         snapshots.then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots/mock"));
     let log = std::env::temp_dir().join(format!("scimcheck-run-{}.log", uuid::Uuid::new_v4()));
@@ -62,6 +87,7 @@ pub fn run_suite(
         libtest: libtest_mimic::Arguments {
             quiet: true,
             logfile: Some(log.display().to_string()),
+            filter,
             ..Default::default()
         },
         interrupted: Default::default(),
