@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use scimcheck::exec::client::{ClientOptions, Credentials};
+use scimcheck::exec::client::ClientOptions;
 use scimcheck::mock::{MockConfig, MockServer};
 use scimcheck::plan::PlanOptions;
 use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteOutcome};
@@ -25,11 +25,7 @@ fn run_once(runtime: &tokio::runtime::Runtime, latency: Option<Duration>) -> Sui
         .expect("mock starts");
     let config = SuiteConfig {
         base_url: mock.base_url().to_owned(),
-        credentials: Credentials {
-            scim: mock.credentials().scim_token.clone(),
-            api_key: Some(mock.credentials().api_key.clone()),
-            other_tenant: Some(mock.credentials().other_tenant_token.clone()),
-        },
+        credentials: suite::mock_credentials(&mock),
         cases: CaseSource::Embedded,
         snapshot_dir: None,
         ledger: None,

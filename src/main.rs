@@ -365,11 +365,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
                     SocketAddr::from(([127, 0, 0, 1], 0)),
                 ))
                 .context("failed to start the embedded mock server")?;
-            let credentials = Credentials {
-                scim: server.credentials().scim_token.clone(),
-                api_key: Some(server.credentials().api_key.clone()),
-                other_tenant: Some(server.credentials().other_tenant_token.clone()),
-            };
+            let credentials = suite::mock_credentials(&server);
             let url = server.base_url().to_owned();
             mock = server;
             eprintln!(

@@ -16,6 +16,7 @@ use crate::check::schema::{SchemaError, SchemaRegistry};
 use crate::exec::client::{ClientOptions, Credentials, ExecError, Target};
 use crate::exec::ledger::{Ledger, LedgerError};
 use crate::exec::run::RunContext;
+use crate::mock::MockServer;
 use crate::plan::{self, Capabilities, PlanError, PlanOptions};
 use crate::report::{CaseResult, Collector};
 
@@ -79,6 +80,16 @@ pub enum SuiteError {
 /// many) unless `--test-threads` says otherwise. The load on the target is bounded separately,
 /// by the client's in-flight limit.
 pub const MAX_TEST_THREADS: usize = 256;
+
+/// Every credential the embedded mock issues, so that no case is skipped for want of one.
+pub fn mock_credentials(mock: &MockServer) -> Credentials {
+    let issued = mock.credentials();
+    Credentials {
+        scim: issued.scim_token.clone(),
+        api_key: Some(issued.api_key.clone()),
+        other_tenant: Some(issued.other_tenant_token.clone()),
+    }
+}
 
 /// The names case files may refer to.
 pub fn known_names(schemas: &SchemaRegistry) -> KnownNames {

@@ -226,27 +226,11 @@ pre{white-space:pre-wrap;word-break:break-word;background:#f7f8fa;padding:.6rem;
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
+    use crate::report::sample_result;
 
     fn result(id: &str, level: Level, outcome: CaseOutcome) -> CaseResult {
-        CaseResult {
-            id: id.into(),
-            file: format!("cases/{id}.yaml"),
-            area: id.split("::").next().unwrap_or(id).into(),
-            level,
-            rfc: vec!["RFC 7644 §3.6".into()],
-            tags: vec![],
-            name: "DELETE removes the user".into(),
-            outcome,
-            requests: 1,
-            chain: 1,
-            duration: Duration::from_millis(5),
-            deviations: vec![],
-            cleanup_problems: vec![],
-            unanswered: false,
-        }
+        sample_result(id, level, outcome)
     }
 
     #[test]

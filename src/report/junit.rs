@@ -95,24 +95,10 @@ fn escape(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::case::Level;
+    use crate::report::sample_result;
 
     fn result(id: &str, outcome: CaseOutcome) -> CaseResult {
-        CaseResult {
-            id: id.into(),
-            file: format!("cases/{id}.yaml"),
-            area: id.split("::").next().unwrap_or(id).into(),
-            level: Level::Must,
-            rfc: vec!["RFC 7644 §3.6".into()],
-            tags: vec![],
-            name: "n".into(),
-            outcome,
-            requests: 1,
-            chain: 1,
-            duration: Duration::from_millis(5),
-            deviations: vec![],
-            cleanup_problems: vec![],
-            unanswered: false,
-        }
+        sample_result(id, Level::Must, outcome)
     }
 
     #[test]

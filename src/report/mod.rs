@@ -313,26 +313,35 @@ pub fn summary(results: &[CaseResult], wall: Duration) -> String {
     out
 }
 
+/// A result as the report writers' tests need one.
+#[cfg(test)]
+pub(crate) fn sample_result(id: &str, level: Level, outcome: CaseOutcome) -> CaseResult {
+    CaseResult {
+        id: id.into(),
+        file: format!("cases/{}.yaml", id.replace("::", "/")),
+        area: id.split("::").next().unwrap_or(id).into(),
+        level,
+        rfc: vec!["RFC 7644 §3.6".into()],
+        tags: vec![],
+        name: "DELETE removes the user".into(),
+        outcome,
+        requests: 1,
+        chain: 1,
+        duration: Duration::from_millis(5),
+        deviations: vec![],
+        cleanup_problems: vec![],
+        unanswered: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn result(level: Level, tags: &[&str], outcome: CaseOutcome) -> CaseResult {
         CaseResult {
-            id: "users::x".into(),
-            file: "cases/users/x.yaml".into(),
-            area: "users".into(),
-            level,
-            rfc: vec![],
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-            name: "x".into(),
-            outcome,
-            requests: 0,
-            chain: 0,
-            duration: Duration::ZERO,
-            deviations: vec![],
-            cleanup_problems: vec![],
-            unanswered: false,
+            ..sample_result("users::x", level, outcome)
         }
     }
 

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use scimcheck::exec::client::{ClientOptions, Credentials};
+use scimcheck::exec::client::ClientOptions;
 use scimcheck::mock::{Fault, MockConfig, MockServer};
 use scimcheck::plan::PlanOptions;
 use scimcheck::report::{CaseOutcome, CaseResult};
@@ -73,11 +73,7 @@ fn run_with(
     let log = std::env::temp_dir().join(format!("scimcheck-run-{}.log", uuid::Uuid::new_v4()));
     let config = SuiteConfig {
         base_url: mock.base_url().to_owned(),
-        credentials: Credentials {
-            scim: mock.credentials().scim_token.clone(),
-            api_key: Some(mock.credentials().api_key.clone()),
-            other_tenant: Some(mock.credentials().other_tenant_token.clone()),
-        },
+        credentials: suite::mock_credentials(mock),
         cases: CaseSource::Embedded,
         snapshot_dir,
         ledger: None,
