@@ -117,11 +117,16 @@ fn the_first_ctrl_c_cleans_up_everything_the_run_created() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(
-        mock.write_requests() > 0,
-        "the run had not started writing yet"
-    );
+    // Interrupt once the run is creating resources (a loaded machine may be slow to start it).
+    let started = std::time::Instant::now();
+    while mock.write_requests() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the run never started writing"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
     let interrupted = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

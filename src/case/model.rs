@@ -361,6 +361,8 @@ pub struct HeaderAssert {
     pub present: Option<bool>,
     /// Exact value (after `${variable}` interpolation).
     pub equals: Option<String>,
+    /// Any value but this one, or no header (e.g. an ETag that must change).
+    pub not_equals: Option<String>,
     /// A regular expression the value must match.
     pub matches: Option<String>,
 }
@@ -395,7 +397,8 @@ pub struct JsonAssert {
     pub matches: Option<String>,
     /// The value is one of these.
     pub one_of: Option<Vec<Value>>,
-    /// Numeric comparisons.
+    /// Comparisons: numbers numerically, RFC 3339 date-times chronologically, other strings by
+    /// their characters.
     pub gt: Option<Value>,
     pub ge: Option<Value>,
     pub lt: Option<Value>,

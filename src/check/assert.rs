@@ -19,11 +19,12 @@ pub fn status(expected: &StatusSet, response: &Response) -> Option<Mismatch> {
     })
 }
 
-/// `assertion` with its `equals` already rendered from its template.
+/// `assertion` with its `equals` and `not_equals` already rendered from their templates.
 pub fn header(
     name: &str,
     assertion: &HeaderAssert,
     equals: Option<&str>,
+    not_equals: Option<&str>,
     response: &Response,
 ) -> Vec<Mismatch> {
     let subject = format!("header `{name}`");
@@ -47,6 +48,11 @@ pub fn header(
         && value != Some(expected)
     {
         fail(format!("`{expected}`"), shown(value));
+    }
+    if let Some(unexpected) = not_equals
+        && value == Some(unexpected)
+    {
+        fail(format!("anything but `{unexpected}`"), shown(value));
     }
     if let Some(pattern) = &assertion.matches {
         // Patterns were compiled once at load time; a failure here cannot happen for loaded cases.
@@ -233,17 +239,38 @@ pub fn json(
         (&rendered.le, "<=", std::cmp::Ordering::is_le),
     ];
     for (bound, symbol, holds) in comparisons {
-        if let Some(bound) = bound {
-            let ordering = value
-                .as_f64()
-                .zip(bound.as_f64())
-                .and_then(|(a, b)| a.partial_cmp(&b));
-            if !ordering.is_some_and(holds) {
-                fail(format!("a number {symbol} {}", show(bound)), show(value));
-            }
+        if let Some(bound) = bound
+            && !order(value, bound).is_some_and(holds)
+        {
+            fail(format!("a value {symbol} {}", show(bound)), show(value));
         }
     }
     out
+}
+
+/// Numbers compare numerically; date-times (RFC 3339, as SCIM's dateTime) chronologically;
+/// other strings by their characters. Anything else does not compare.
+fn order(value: &Value, bound: &Value) -> Option<std::cmp::Ordering> {
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+    match (value, bound) {
+        (Value::Number(a), Value::Number(b)) => a.as_f64()?.partial_cmp(&b.as_f64()?),
+        (Value::String(a), Value::String(b)) => {
+            match (
+                OffsetDateTime::parse(a, &Rfc3339),
+                OffsetDateTime::parse(b, &Rfc3339),
+            ) {
+                (Ok(a), Ok(b)) => Some(a.cmp(&b)),
+                _ => Some(a.cmp(b)),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether the assertion only says the value must not be there (true of an absent body too).
+pub fn only_absence(assertion: &JsonAssert) -> bool {
+    assertion.absent == Some(true) || assertion.present == Some(false)
 }
 
 fn has_value_checks(assertion: &JsonAssert, rendered: &RenderedJsonAssert) -> bool {
@@ -301,5 +328,157 @@ pub fn show(value: &Value) -> String {
             .find(|i| text.is_char_boundary(*i))
             .unwrap_or(0);
         format!("{}… ({} bytes)", &text[..cut], text.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn assertion(yaml: &str) -> JsonAssert {
+        serde_saphyr::from_str(yaml).expect("assertion parses")
+    }
+
+    /// Renders the assertion's values as-is (no variables in these tests).
+    fn rendered(a: &JsonAssert) -> RenderedJsonAssert {
+        RenderedJsonAssert {
+            equals: a.equals.clone(),
+            not_equals: a.not_equals.clone(),
+            equals_ignore_case: a.equals_ignore_case.clone(),
+            contains: a.contains.clone(),
+            not_contains: a.not_contains.clone(),
+            each: a.each.clone(),
+            length: a.length.clone(),
+            one_of: a.one_of.clone(),
+            gt: a.gt.clone(),
+            ge: a.ge.clone(),
+            lt: a.lt.clone(),
+            le: a.le.clone(),
+        }
+    }
+
+    fn body() -> Value {
+        json!({
+            "id": "u1",
+            "UserName": "Alice@Example.com",
+            "active": false,
+            "title": null,
+            "totalResults": 3,
+            "emails": [
+                {"value": "a@x", "type": "work", "primary": true},
+                {"value": "b@x", "type": "home"}
+            ],
+            "meta": {"created": "2026-11-23T10:00:00Z", "lastModified": "2026-11-23T11:00:00+01:00"},
+            "a/b": {"c~d": 1}
+        })
+    }
+
+    #[test]
+    fn every_json_assertion_passes_on_good_and_fails_on_bad_values() {
+        // (pointer, assertion, holds)
+        let cases = [
+            ("/id", "present: true", true),
+            ("/missing", "present: true", false),
+            ("/title", "present: true", false),
+            ("/title", "absent: true", true),
+            ("/missing", "absent: true", true),
+            ("/id", "absent: true", false),
+            ("/userName", "equals: Alice@Example.com", true),
+            ("/userName", "equals: alice@example.com", false),
+            ("/userName", "equals_ignore_case: alice@example.com", true),
+            ("/userName", "equals_ignore_case: bob@example.com", false),
+            ("/active", "not_equals: true", true),
+            ("/active", "not_equals: false", false),
+            ("/totalResults", "type: integer", true),
+            ("/totalResults", "type: string", false),
+            ("/emails", "contains: { type: work, primary: true }", true),
+            ("/emails", "contains: { type: other }", false),
+            ("/userName", "contains: Example", true),
+            ("/emails", "not_contains: { value: c@x }", true),
+            ("/emails", "not_contains: { value: a@x }", false),
+            ("/emails", "each: {}", true),
+            ("/id", "each: {}", false),
+            ("/emails", "each: { type: work }", false),
+            ("/emails", "length: 2", true),
+            ("/emails", "length: 3", false),
+            ("/id", "matches: '^u[0-9]$'", true),
+            ("/id", "matches: '^x'", false),
+            ("/totalResults", "one_of: [1, 3]", true),
+            ("/totalResults", "one_of: [1, 2]", false),
+            ("/totalResults", "gt: 2", true),
+            ("/totalResults", "gt: 3", false),
+            ("/totalResults", "ge: 3", true),
+            ("/totalResults", "lt: 3", false),
+            ("/totalResults", "le: 3", true),
+            // 11:00+01:00 is 10:00Z: not later than created.
+            ("/meta/lastModified", "gt: '2026-11-23T09:59:59Z'", true),
+            ("/meta/lastModified", "gt: '2026-11-23T10:00:00Z'", false),
+            ("/meta/lastModified", "ge: '2026-11-23T10:00:00Z'", true),
+            ("/a~1b/c~0d", "equals: 1", true),
+            ("/emails/1/type", "equals: home", true),
+            ("/emails/5/type", "present: true", false),
+            ("", "type: object", true),
+        ];
+        for (pointer, yaml, holds) in cases {
+            let a = assertion(yaml);
+            let found = json(pointer, &a, &rendered(&a), Some(&body()));
+            assert_eq!(found.is_empty(), holds, "{pointer} {yaml}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn a_missing_body_fails_value_checks() {
+        let a = assertion("equals: 1");
+        let found = json("/id", &a, &rendered(&a), None);
+        assert_eq!(found[0].expected, "a JSON body");
+    }
+
+    fn response(headers: &[(&str, &str)], status: u16) -> Response {
+        Response {
+            status,
+            headers: headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect(),
+            body: String::new(),
+            json: None,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn header_and_status_assertions_pass_and_fail() {
+        let r = response(
+            &[
+                ("etag", "W/\"2\""),
+                ("content-type", "application/scim+json"),
+            ],
+            200,
+        );
+        let header_assert = |yaml: &str| -> HeaderAssert { serde_saphyr::from_str(yaml).unwrap() };
+        let check = |name: &str, yaml: &str| {
+            let a = header_assert(yaml);
+            header(name, &a, a.equals.as_deref(), a.not_equals.as_deref(), &r)
+        };
+        assert!(check("ETag", "present: true").is_empty());
+        assert!(!check("Location", "present: true").is_empty());
+        assert!(check("Location", "present: false").is_empty());
+        assert!(!check("ETag", "present: false").is_empty());
+        assert!(check("etag", "equals: 'W/\"2\"'").is_empty());
+        assert!(!check("etag", "equals: 'W/\"1\"'").is_empty());
+        assert!(check("etag", "not_equals: 'W/\"1\"'").is_empty());
+        assert!(!check("etag", "not_equals: 'W/\"2\"'").is_empty());
+        assert!(check("Content-Type", "matches: '^application/scim\\+json'").is_empty());
+        assert!(!check("Content-Type", "matches: '^text/'").is_empty());
+        assert!(status(&StatusSet(vec![200, 204]), &r).is_none());
+        let wrong = status(&StatusSet(vec![201]), &r).expect("mismatch");
+        assert_eq!(
+            (wrong.expected.as_str(), wrong.actual.as_str()),
+            ("201", "200")
+        );
     }
 }

@@ -80,14 +80,25 @@ pub fn check(
         out.extend(assert::status(expected, response));
     }
     for (name, assertion) in &expect.headers {
-        let equals = assertion
-            .equals
-            .as_deref()
-            .map(|text| template::render_str(text, scope))
-            .transpose()?;
-        out.extend(assert::header(name, assertion, equals.as_deref(), response));
+        let render = |text: &Option<String>| {
+            text.as_deref()
+                .map(|text| template::render_str(text, scope))
+                .transpose()
+        };
+        let equals = render(&assertion.equals)?;
+        let not_equals = render(&assertion.not_equals)?;
+        out.extend(assert::header(
+            name,
+            assertion,
+            equals.as_deref(),
+            not_equals.as_deref(),
+            response,
+        ));
     }
-    let wants_json = expect.schema.is_some() || !expect.json.is_empty() || expect.snapshot;
+    // Absence checks hold on a response without a body (a PATCH may answer 204).
+    let wants_json = expect.schema.is_some()
+        || expect.snapshot
+        || expect.json.values().any(|a| !assert::only_absence(a));
     if wants_json && response.json.is_none() {
         out.push(Mismatch {
             subject: "body".into(),
