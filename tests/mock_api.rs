@@ -1,6 +1,6 @@
 //! The clean mock over real HTTP: resource lifecycle, authentication and tenants.
 
-#[path = "mock_support.rs"]
+#[path = "mock_support/mod.rs"]
 mod support;
 
 use reqwest::Method;

@@ -1,7 +1,7 @@
 //! Every fault changes what the server does: the same probe runs against a clean server and
 //! a server with only that fault, and both observations are checked.
 
-#[path = "mock_support.rs"]
+#[path = "mock_support/mod.rs"]
 mod support;
 
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Writes over real HTTP: PATCH dialects, groups and membership, soft delete, ETags, PUT,
 //! bulk, and concurrent updates.
 
-#[path = "mock_support.rs"]
+#[path = "mock_support/mod.rs"]
 mod support;
 
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Queries over real HTTP: filters, sorting, projection, index and cursor paging, searches.
 
-#[path = "mock_support.rs"]
+#[path = "mock_support/mod.rs"]
 mod support;
 
 use std::time::Duration;
