@@ -7,7 +7,8 @@
 //! The pipeline reads in module order:
 //! [`case`] (YAML → typed, spanned cases) → [`plan`] (capabilities, trials, skips) →
 //! [`exec`] (HTTP, variables, captures, cleanup) → [`check`] (status, headers, schema, JSON
-//! assertions, rules, snapshots) → [`report`]. [`suite`] runs the whole pipeline.
+//! assertions, rules, snapshots) → [`report`]. [`suite`] runs the whole pipeline; [`config`]
+//! reads a target's `scimcheck.toml`; [`redact`] keeps secrets out of everything written.
 //!
 //! [`mock`] is an embedded reference SCIM server with switchable faults; it shares only
 //! [`scim`] with the harness.
