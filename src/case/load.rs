@@ -338,6 +338,7 @@ fn request_templates(step: &Step) -> Vec<(&'static str, String)> {
     if let Some(walk) = &step.walk {
         out.push(("walk.path", walk.path.clone()));
         out.extend(walk.query.values().map(|v| ("walk.query", v.clone())));
+        out.extend(walk.headers.values().map(|v| ("walk.headers", v.clone())));
     }
     out
 }

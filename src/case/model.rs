@@ -236,6 +236,9 @@ pub struct Walk {
     /// Query parameters repeated on every page (e.g. a `filter` on the case's own prefix).
     #[serde(default)]
     pub query: IndexMap<String, String>,
+    /// Headers sent with every page (e.g. the `User-Agent` an identity provider sends).
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
     /// Index (`startIndex`/`count`) or cursor (`cursor`/`nextCursor`) paging.
     #[serde(default)]
     pub mode: WalkMode,

@@ -43,6 +43,13 @@ pub async fn run(
         ));
     }
     base_query.push(("count".into(), walk.count.to_string()));
+    let mut headers = Vec::new();
+    for (name, value) in &walk.headers {
+        headers.push((
+            name.clone(),
+            template::render_str(value, scope).map_err(render_error)?,
+        ));
+    }
     let url = context.target.url(&path);
     // Every page must answer 200 unless the case says otherwise.
     let expect = Expect {
@@ -60,7 +67,7 @@ pub async fn run(
         query.extend(next.query());
         let exchange = context
             .target
-            .send(Method::Get, &url, &query, &[], None, step.auth)
+            .send(Method::Get, &url, &query, &headers, None, step.auth)
             .await
             .map_err(|e| {
                 let mut error = StepError::from(e);
