@@ -282,6 +282,10 @@ struct ServeArgs {
     /// Answer 429 beyond this many requests per second.
     #[arg(long, value_name = "N")]
     rate_limit: Option<u32>,
+    /// Accept the SCIM token in this environment variable instead of a random one (for a
+    /// provisioning client configured ahead of time).
+    #[arg(long, value_name = "VAR")]
+    token_env: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -559,6 +563,7 @@ fn serve(args: ServeArgs) -> Result<()> {
     let mut config = faults(&args.fault)?;
     config.latency = args.latency;
     config.rate_limit = args.rate_limit;
+    config.scim_token = optional_env(args.token_env.as_deref())?;
     let runtime = runtime()?;
     runtime.block_on(async {
         let server = MockServer::start(config, args.addr)
@@ -566,7 +571,10 @@ fn serve(args: ServeArgs) -> Result<()> {
             .with_context(|| format!("failed to listen on {}", args.addr))?;
         let credentials = server.credentials();
         println!("SCIM base URL:       {}", server.base_url());
-        println!("SCIM bearer token:   {}", credentials.scim_token);
+        match &args.token_env {
+            Some(var) => println!("SCIM bearer token:   (from {var})"),
+            None => println!("SCIM bearer token:   {}", credentials.scim_token),
+        }
         println!("API key (non-SCIM):  {}", credentials.api_key);
         println!("other tenant token:  {}", credentials.other_tenant_token);
         if !args.fault.is_empty() {

@@ -200,3 +200,51 @@ fn the_compat_profile_turns_a_numeric_error_status_into_a_warning() {
     assert_eq!(compat.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("tolerated by --profile compat"), "{stdout}");
 }
+
+#[test]
+fn serve_accepts_a_fixed_token_from_the_environment_without_printing_it() {
+    let mut child = scimcheck()
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--token-env",
+            "MY_CLIENT_TOKEN",
+        ])
+        .env("MY_CLIENT_TOKEN", "fixed-t0ken-for-my-client")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(
+        child.stdout.take().expect("stdout"),
+    ));
+    let mut printed = Vec::new();
+    let base_url = loop {
+        let line = lines.next().expect("a line").expect("text");
+        printed.push(line.clone());
+        if let Some(url) = line.strip_prefix("SCIM base URL:") {
+            break url.trim().to_owned();
+        }
+    };
+    printed.push(lines.next().expect("a line").expect("text"));
+    assert!(
+        printed.iter().any(|l| l.contains("(from MY_CLIENT_TOKEN)")),
+        "{printed:?}"
+    );
+    assert!(
+        !printed.iter().any(|l| l.contains("fixed-t0ken")),
+        "{printed:?}"
+    );
+    let runtime = common::runtime();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let status = |token: &'static str| {
+        let request = reqwest::Client::new()
+            .get(format!("{base_url}/Users"))
+            .bearer_auth(token);
+        runtime.block_on(async { request.send().await.expect("request").status().as_u16() })
+    };
+    assert_eq!(status("fixed-t0ken-for-my-client"), 200);
+    assert_eq!(status("some-other-token"), 401);
+    child.kill().ok();
+    child.wait().ok();
+}

@@ -24,6 +24,9 @@ pub struct MockConfig {
     pub max_payload_bytes: usize,
     /// Most operations in one bulk request (`bulk.maxOperations`).
     pub bulk_max_operations: usize,
+    /// A fixed SCIM token instead of a random one, so a provisioning client under test can be
+    /// configured ahead of time.
+    pub scim_token: Option<String>,
 }
 
 impl Default for MockConfig {
@@ -37,6 +40,7 @@ impl Default for MockConfig {
             cursor_timeout: Duration::from_secs(600),
             max_payload_bytes: 1024 * 1024,
             bulk_max_operations: 100,
+            scim_token: None,
         }
     }
 }
@@ -51,7 +55,7 @@ impl MockConfig {
     }
 }
 
-/// Credentials of one server run; random per start.
+/// Credentials of one server run; random per start unless the configuration fixes the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MockCredentials {
     /// Bearer token for tenant A's SCIM API.

@@ -32,9 +32,13 @@ pub(crate) struct AppState {
 
 impl AppState {
     pub fn new(config: MockConfig, base_url: String) -> Self {
+        let mut credentials = MockCredentials::random();
+        if let Some(token) = &config.scim_token {
+            credentials.scim_token.clone_from(token);
+        }
         AppState {
             config,
-            credentials: MockCredentials::random(),
+            credentials,
             base_url,
             tenants: Default::default(),
             requests: AtomicU64::new(0),
