@@ -458,7 +458,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         profile: args.profile,
     };
     let listing = config.libtest.list;
-    let target = config.base_url.clone();
+    let target = scimcheck::redact::hide_url_password(&config.base_url).into_owned();
     let outcome = suite::run(config, &runtime)?;
     if let Some(path) = &args.junit {
         let started = time::OffsetDateTime::now_utc() - outcome.wall;
