@@ -93,7 +93,10 @@ fn describe(kind: std::fs::FileType) -> &'static str {
 /// `8 MiB`, `64 KiB` or `512 bytes`: sizes as a person writes them.
 pub fn show_bytes(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+    const GIB: u64 = 1024 * MIB;
+    if bytes >= GIB && bytes.is_multiple_of(GIB) {
+        format!("{} GiB", bytes / GIB)
+    } else if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KiB", bytes / 1024)
@@ -217,6 +220,7 @@ mod tests {
             parse_bytes("18446744073709551615GiB").unwrap_err(),
             "`18446744073709551615GiB` is too large"
         );
+        assert_eq!(show_bytes(2 * 1024 * 1024 * 1024), "2 GiB");
         assert_eq!(show_bytes(8 * 1024 * 1024), "8 MiB");
         assert_eq!(show_bytes(64 * 1024), "64 KiB");
         assert_eq!(show_bytes(1000), "1000 bytes");

@@ -347,16 +347,23 @@ fn quiet_on_broken_pipe() {
     }));
 }
 
-/// libtest-mimic's `--test-threads` as given: 0 would wait forever for a worker that never
-/// starts, and each thread is a real one.
+/// libtest-mimic's arguments it would otherwise hang on: `--test-threads 0` waits forever for a
+/// worker that never starts (and each thread is a real one); a `--logfile` that is a FIFO
+/// blocks on opening until something reads it. (A device such as /dev/null is fine.)
 fn check_libtest(libtest: &libtest_mimic::Arguments) -> Result<()> {
     const MAX_THREADS: usize = 1024;
-    match libtest.test_threads {
-        Some(threads) if !(1..=MAX_THREADS).contains(&threads) => {
-            bail!("--test-threads {threads} is out of range (allowed: 1..={MAX_THREADS})")
-        }
-        _ => Ok(()),
+    if let Some(threads) = libtest.test_threads
+        && !(1..=MAX_THREADS).contains(&threads)
+    {
+        bail!("--test-threads {threads} is out of range (allowed: 1..={MAX_THREADS})");
     }
+    if let Some(logfile) = &libtest.logfile
+        && let Ok(metadata) = std::fs::metadata(logfile)
+        && (metadata.is_dir() || is_fifo(&metadata))
+    {
+        bail!("--logfile {logfile} is not a file to write to");
+    }
+    Ok(())
 }
 
 /// Case-file problems are shown with their source; everything else in one line.
@@ -545,6 +552,16 @@ fn interrupt_on_ctrl_c(runtime: &tokio::runtime::Runtime) -> Arc<AtomicBool> {
         }
     });
     interrupted
+}
+
+#[cfg(unix)]
+fn is_fifo(metadata: &std::fs::Metadata) -> bool {
+    std::os::unix::fs::FileTypeExt::is_fifo(&metadata.file_type())
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_: &std::fs::Metadata) -> bool {
+    false
 }
 
 fn optional_env(var: Option<&str>) -> Result<Option<String>> {

@@ -285,7 +285,10 @@ fn flags_out_of_range_are_refused_before_anything_runs() {
         (&["--concurrency", "0"], "concurrency 0 is out of range"),
         (&["--max-body", "0"], "max-body 0 bytes is out of range"),
         (&["--max-body", "eight"], "is not a size like 8MiB"),
-        (&["--max-body", "2GiB"], "max-body 2048 MiB is out of range"),
+        (
+            &["--max-body", "2GiB"],
+            "max-body 2 GiB is out of range (allowed: 1 KiB..=1 GiB)",
+        ),
         (&["--test-threads", "0"], "--test-threads 0 is out of range"),
         (
             &["--test-threads", "100000000"],
@@ -385,6 +388,10 @@ fn a_fifo_or_device_as_a_token_or_certificate_file_is_refused_without_hanging() 
         "/dev/zero is not a regular file (a device)",
     );
     assert_refused(&["run", "--config", fifo], "is not a regular file (a FIFO)");
+    assert_refused(
+        &["run", "--logfile", fifo],
+        &format!("--logfile {fifo} is not a file to write to"),
+    );
     let big = dir.join("big-token");
     std::fs::write(&big, "x".repeat(65 * 1024)).unwrap();
     assert_refused(

@@ -750,4 +750,26 @@ steps:
         assert!(matches!(error, CaseError::TooDeep(_)), "{error}");
         std::fs::remove_dir_all(dir).ok();
     }
+
+    #[test]
+    fn yaml_alias_expansion_is_bounded() {
+        // "Billion laughs": nine levels of ten aliases each would expand to 10^9 strings.
+        let mut anchors = String::from("        a0: &a0 \"lol\"\n");
+        for level in 1..=9 {
+            let refs = vec![format!("*a{}", level - 1); 10].join(", ");
+            anchors.push_str(&format!("        a{level}: &a{level} [{refs}]\n"));
+        }
+        let text = GOOD.replace(
+            "      body: { userName: \"${user:a}\" }\n",
+            &format!("      body:\n{anchors}"),
+        );
+        assert_ne!(text, GOOD);
+        let found = problems(&text);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.starts_with("cases/users/sample.yaml:") && p.contains("budget breached")),
+            "{found:#?}"
+        );
+    }
 }
