@@ -64,8 +64,13 @@ pub enum ExecError {
     Client(String),
     #[error("`{url}` is not a usable base URL: {reason}")]
     BaseUrl { url: String, reason: String },
-    #[error("{0}")]
-    Options(String),
+    /// A client option beyond its range (see [`ClientOptions::check`]).
+    #[error("{name} {value} is out of range (allowed: {allowed})")]
+    OutOfRange {
+        name: &'static str,
+        value: String,
+        allowed: String,
+    },
     /// The target answered, with more than the run accepts (`--max-body`); the rest was not read.
     #[error("{method} {url}: the response body exceeds {} (--max-body)", show_bytes(*limit))]
     BodyTooLarge {
@@ -143,20 +148,22 @@ pub struct ClientOptions {
 
 /// The ranges [`ClientOptions::check`] accepts: beyond them a value is a typo or an attack, and
 /// some would overflow (a timeout added to `Instant::now()`, `1/rate` as a `Duration`).
-pub const TIMEOUT_RANGE: std::ops::RangeInclusive<Duration> =
+const TIMEOUT_RANGE: std::ops::RangeInclusive<Duration> =
     Duration::from_secs(1)..=Duration::from_secs(3600);
-pub const CONCURRENCY_RANGE: std::ops::RangeInclusive<usize> = 1..=4096;
-pub const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.01..=100_000.0;
-pub const RETRIES_RANGE: std::ops::RangeInclusive<u32> = 0..=20;
-pub const MAX_BODY_RANGE: std::ops::RangeInclusive<u64> = 1024..=1024 * 1024 * 1024;
+const CONCURRENCY_RANGE: std::ops::RangeInclusive<usize> = 1..=4096;
+const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.01..=100_000.0;
+const RETRIES_RANGE: std::ops::RangeInclusive<u32> = 0..=20;
+const MAX_BODY_RANGE: std::ops::RangeInclusive<u64> = 1024..=1024 * 1024 * 1024;
 
 impl ClientOptions {
     /// Every value within its range; the message names the setting and the range.
     pub fn check(&self) -> Result<(), ExecError> {
-        let out_of_range = |name: &str, value: String, range: String| {
-            Err(ExecError::Options(format!(
-                "{name} {value} is out of range (allowed: {range})"
-            )))
+        let out_of_range = |name, value, allowed| {
+            Err(ExecError::OutOfRange {
+                name,
+                value,
+                allowed,
+            })
         };
         if !TIMEOUT_RANGE.contains(&self.timeout) {
             return out_of_range(
@@ -663,7 +670,7 @@ mod tests {
         };
         assert!(matches!(
             Target::new("http://127.0.0.1/scim", credentials(), &options),
-            Err(ExecError::Options(_))
+            Err(ExecError::OutOfRange { name: "rate", .. })
         ));
         let error = Target::new(
             "ftp://admin:hunter2@127.0.0.1/scim",
