@@ -69,13 +69,26 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, FileError> {
     })
 }
 
+/// Whether `kind` is a FIFO (named pipe): opening one blocks until the other end is opened.
+pub fn is_fifo(kind: std::fs::FileType) -> bool {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileTypeExt::is_fifo(&kind)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = kind;
+        false
+    }
+}
+
 fn describe(kind: std::fs::FileType) -> &'static str {
+    if is_fifo(kind) {
+        return "a FIFO";
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            return "a FIFO";
-        }
         if kind.is_char_device() || kind.is_block_device() {
             return "a device";
         }

@@ -359,7 +359,7 @@ fn check_libtest(libtest: &libtest_mimic::Arguments) -> Result<()> {
     }
     if let Some(logfile) = &libtest.logfile
         && let Ok(metadata) = std::fs::metadata(logfile)
-        && (metadata.is_dir() || is_fifo(&metadata))
+        && (metadata.is_dir() || files::is_fifo(metadata.file_type()))
     {
         bail!("--logfile {logfile} is not a file to write to");
     }
@@ -552,16 +552,6 @@ fn interrupt_on_ctrl_c(runtime: &tokio::runtime::Runtime) -> Arc<AtomicBool> {
         }
     });
     interrupted
-}
-
-#[cfg(unix)]
-fn is_fifo(metadata: &std::fs::Metadata) -> bool {
-    std::os::unix::fs::FileTypeExt::is_fifo(&metadata.file_type())
-}
-
-#[cfg(not(unix))]
-fn is_fifo(_: &std::fs::Metadata) -> bool {
-    false
 }
 
 fn optional_env(var: Option<&str>) -> Result<Option<String>> {
