@@ -313,3 +313,72 @@ fn a_token_in_a_broken_scimcheck_toml_is_not_quoted() {
     }
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn cleanup_problems_never_show_a_token() {
+    // Creates answer with a Location quoting the token; the cleanup DELETE then fails.
+    let base_url = serve(|head, authorization| {
+        let (status, location, body) = if head.starts_with("POST ") {
+            let address = head
+                .lines()
+                .find_map(|l| l.strip_prefix("host: "))
+                .unwrap_or("127.0.0.1")
+                .trim();
+            let token = authorization.trim_start_matches("Bearer ");
+            (
+                "201 Created",
+                format!("Location: http://{address}/scim/v2/Users/u1?session={token}\r\n"),
+                r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"u1","userName":"x"}"#
+                    .to_owned(),
+            )
+        } else {
+            (
+                "500 Internal Server Error",
+                String::new(),
+                format!(
+                    r#"{{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"you sent {authorization}"}}"#
+                ),
+            )
+        };
+        format!(
+            "HTTP/1.1 {status}\r\nContent-Type: application/scim+json\r\n{location}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    });
+    let case = r#"name: create
+description: a create whose cleanup fails
+rfc: ["RFC 7644 §3.3"]
+level: MUST
+steps:
+  - name: create
+    request: { method: POST, path: /Users, body: { userName: "${user:a}" } }
+    expect: { status: 201 }
+  - name: read it back
+    request: { method: GET, path: /Users/u1 }
+    expect: { status: 200 }
+"#;
+    let dir = std::env::temp_dir().join(format!("scimcheck-redaction-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("cases/users")).unwrap();
+    std::fs::write(dir.join("cases/users/create.yaml"), case).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+        .current_dir(&dir)
+        .args(["run", "--base-url", &base_url, "--cases", "cases"])
+        .args(["--retries", "0", "--ledger", "ledger.jsonl"])
+        .args(["--json", "results.json", "--report", "report.md"])
+        .env("SCIMCHECK_TOKEN", TOKEN)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    // The ledger is the safety side's (it must keep URLs to sweep them), so it is not read here.
+    let everything = [
+        stdout.into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        std::fs::read_to_string(dir.join("results.json")).unwrap_or_default(),
+        std::fs::read_to_string(dir.join("report.md")).unwrap_or_default(),
+    ]
+    .join("\n");
+    assert!(everything.contains("cleanup"), "{everything}");
+    assert!(!everything.contains(TOKEN), "{everything}");
+    std::fs::remove_dir_all(dir).ok();
+}
