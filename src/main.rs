@@ -327,14 +327,16 @@ fn main() -> ExitCode {
     }
 }
 
-/// Whether a panic is a write to a closed stdout or stderr (`BrokenPipe`, EPIPE).
+/// Whether a panic is a write to a closed stdout or stderr (EPIPE): `println!`'s "failed
+/// printing to stdout: Broken pipe", or an unwrapped `io::Error` of kind `BrokenPipe`.
 fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
     let message = payload
         .downcast_ref::<String>()
         .map(String::as_str)
         .or_else(|| payload.downcast_ref::<&str>().copied())
         .unwrap_or_default();
-    message.contains("BrokenPipe") || message.contains("Broken pipe")
+    message.contains("kind: BrokenPipe")
+        || (message.starts_with("failed printing to std") && message.contains("Broken pipe"))
 }
 
 /// Keeps the panic message of a closed pipe off stderr; every other panic is reported as usual.
