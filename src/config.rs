@@ -25,6 +25,9 @@ pub struct FileConfig {
     pub concurrency: Option<usize>,
     pub rate: Option<f64>,
     pub retries: Option<u32>,
+    /// The largest response body read, such as `"16MiB"`.
+    #[serde(default, deserialize_with = "size")]
+    pub max_body: Option<u64>,
     /// Capabilities to treat as present (`true`) or absent (`false`) whatever the target
     /// advertises, e.g. `groups = false` for "Groups unsupported by design".
     #[serde(default)]
@@ -82,6 +85,14 @@ impl FileConfig {
     }
 }
 
+/// A size written as a string such as `"16MiB"` or `"1000000"` (see [`files::parse_bytes`]).
+fn size<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    files::parse_bytes(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
 /// A TOML error without toml's snippet of the offending line (it may hold a token pasted where
 /// a variable name belongs) and without the values serde quotes (`invalid type: string "…"`).
 fn syntax_error(path: &Path, error: &toml::de::Error, text: &str) -> ConfigError {
@@ -128,6 +139,7 @@ token-env = "ACME_SCIM_TOKEN"
 api-key-env = "ACME_API_KEY"
 concurrency = 8
 rate = 20.0
+max-body = "16MiB"
 
 [capabilities]
 groups = false
@@ -142,6 +154,7 @@ groups = false
             Some("https://app.example.com/scim/v2")
         );
         assert_eq!(config.concurrency, Some(8));
+        assert_eq!(config.max_body, Some(16 * 1024 * 1024));
         assert_eq!(
             config.capability_overrides(),
             BTreeMap::from([(Capability::Groups, false)])
@@ -158,6 +171,8 @@ groups = false
         assert!(message("tokn-env = \"X\"").contains("unknown field `tokn-env`"));
         assert!(message("[capabilities]\ngroup = false").contains("unknown capability `group`"));
         assert!(message("concurrency = \"eight\"").contains("invalid type"));
+        assert!(message("max-body = \"8 parsecs\"").contains("unknown unit"));
+        assert!(message("max-body = 8").contains("expected a string"));
     }
 
     #[test]

@@ -123,6 +123,7 @@ impl TargetArgs {
         self.concurrency = self.concurrency.or(file.concurrency);
         self.rate = self.rate.or(file.rate);
         self.retries = self.retries.or(file.retries);
+        self.max_body = self.max_body.or(file.max_body);
         Ok(file)
     }
 
