@@ -541,7 +541,8 @@ impl Target {
         Ok(Exchange {
             request: SentRequest {
                 method,
-                url: shown_url,
+                // As sent: later requests are built from it; writers redact it.
+                url: url.to_string(),
                 auth,
                 headers: all_headers,
                 body,
