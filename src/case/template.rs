@@ -15,7 +15,7 @@ pub const BUILTINS: &[&str] = &["runPrefix", "casePrefix", "baseUrl", "uuid"];
 pub const REPEAT_INDEX: &str = "i";
 /// How deep generator arguments may nest. One level is all a case needs (`${user:m-${i}}`); the
 /// parser recurses per level, so without a bound a hostile case file would overflow the stack.
-pub const MAX_NESTING: usize = 8;
+const MAX_NESTING: usize = 8;
 
 /// Generator functions, each making a value under the case's unique prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
