@@ -12,9 +12,9 @@ pub const TOKEN_LIMIT: u64 = 64 * 1024;
 /// A PEM bundle of a few dozen certificates.
 pub const CA_LIMIT: u64 = 1024 * 1024;
 /// `scimcheck.toml`.
-pub const CONFIG_LIMIT: u64 = 1024 * 1024;
+pub(crate) const CONFIG_LIMIT: u64 = 1024 * 1024;
 /// One case file.
-pub const CASE_LIMIT: u64 = 1024 * 1024;
+pub(crate) const CASE_LIMIT: u64 = 1024 * 1024;
 
 #[derive(Debug, Error)]
 pub enum FileError {
@@ -104,7 +104,7 @@ fn describe(kind: std::fs::FileType) -> &'static str {
 }
 
 /// `8 MiB`, `64 KiB` or `512 bytes`: sizes as a person writes them.
-pub fn show_bytes(bytes: u64) -> String {
+pub(crate) fn show_bytes(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
     const GIB: u64 = 1024 * MIB;
     if bytes >= GIB && bytes.is_multiple_of(GIB) {
