@@ -89,10 +89,13 @@ steps:
     expect: { status: 200 }
 "#;
 
-fn cases_dir() -> PathBuf {
+/// A cases folder with `copies` of the one case, which run at once.
+fn cases_dir(copies: usize) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("scimcheck-bounded-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(dir.join("users")).expect("cases folder");
-    std::fs::write(dir.join("users/list.yaml"), CASE).expect("case file");
+    for copy in 0..copies {
+        std::fs::write(dir.join(format!("users/list-{copy}.yaml")), CASE).expect("case file");
+    }
     dir
 }
 
@@ -109,7 +112,11 @@ fn peak_kb(pid: u32) -> Option<u64> {
 /// set seen while it ran. A run that does not end within a minute is killed and fails the test
 /// (it would have hung).
 fn run(base_url: &str, extra: &[&str]) -> (Output, u64) {
-    let dir = cases_dir();
+    run_copies(base_url, 1, extra)
+}
+
+fn run_copies(base_url: &str, copies: usize, extra: &[&str]) -> (Output, u64) {
+    let dir = cases_dir(copies);
     let mut child = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
         .args(["run", "--base-url", base_url, "--cases"])
         .arg(&dir)
@@ -163,6 +170,19 @@ fn an_endless_body_is_cut_off_at_the_cap_given() {
     let base_url = serve(endless);
     let (output, peak) = run(&base_url, &["--max-body", "32MiB"]);
     assert_failed_with(&output, "the response body exceeds 32 MiB (--max-body)");
+    assert!(peak < MEMORY_BOUND_KB, "peak resident set {peak} kB");
+}
+
+#[test]
+fn eight_endless_bodies_at_once_stay_bounded_too() {
+    let base_url = serve(endless);
+    let (output, peak) = run_copies(&base_url, 8, &["--max-body", "4MiB", "--test-threads", "8"]);
+    assert_failed_with(&output, "test result: FAILED. 0 passed; 8 failed");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.matches("the response body exceeds 4 MiB").count() >= 8,
+        "{stdout}"
+    );
     assert!(peak < MEMORY_BOUND_KB, "peak resident set {peak} kB");
 }
 
