@@ -388,6 +388,17 @@ fn a_fifo_or_device_as_a_token_or_certificate_file_is_refused_without_hanging() 
         "/dev/zero is not a regular file (a device)",
     );
     assert_refused(&["run", "--config", fifo], "is not a regular file (a FIFO)");
+    std::fs::create_dir_all(dir.join("cases")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(dir.join("cases/pipe.yaml"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let cases = dir.join("cases");
+    assert_refused(
+        &["list", "--cases", cases.to_str().unwrap()],
+        "pipe.yaml is not a regular file (a FIFO)",
+    );
     assert_refused(
         &["run", "--logfile", fifo],
         &format!("--logfile {fifo} is not a file to write to"),
