@@ -136,6 +136,9 @@ struct Created {
     url: Url,
     /// The userName or displayName it was created with.
     name: Option<String>,
+    /// Its id came from its own body. A Bulk creation is known only by the location the
+    /// response gave, which could name anyone: the teardown reads it before deleting it.
+    id_from_body: bool,
     /// The credential that created it, and so the one that can delete it (another tenant's
     /// resource is invisible to our token).
     auth: Auth,
@@ -368,20 +371,25 @@ fn track_resources(
             if let Some(id) = id {
                 match client::member(&requested, id) {
                     Some(url) => {
-                        if let Some(location) = response.header("location") {
-                            findings.extend(
-                                wrong_location(context, &requested, location, &url).map(|actual| {
-                                    Mismatch {
-                                        subject: "header `Location`".into(),
-                                        expected: format!(
-                                            "{url}, the POSTed collection and the id in the body \
-                                             (RFC 7644 §3.1); the teardown deletes that, not the \
-                                             Location"
-                                        ),
-                                        actual,
-                                    }
-                                }),
-                            );
+                        let stated = [
+                            ("header `Location`", response.header("location")),
+                            (
+                                "`/meta/location`",
+                                body.and_then(|b| resolve(b, "/meta/location"))
+                                    .and_then(Value::as_str),
+                            ),
+                        ];
+                        for (subject, location) in stated {
+                            let wrong =
+                                location.and_then(|l| wrong_location(context, &requested, l, &url));
+                            findings.extend(wrong.map(|actual| Mismatch {
+                                subject: subject.into(),
+                                expected: format!(
+                                    "{url}, the POSTed collection and the id in the body \
+                                     (RFC 7644 §3.1); the teardown deletes that, nothing else"
+                                ),
+                                actual,
+                            }));
                         }
                         let sent = exchange
                             .request
@@ -391,6 +399,7 @@ fn track_resources(
                         created.push(Created {
                             id: id.to_owned(),
                             url,
+                            id_from_body: true,
                             name: body
                                 .and_then(name_of)
                                 .or_else(|| sent.as_ref().and_then(name_of)),
@@ -506,7 +515,7 @@ fn bulk_creations(
                     bulk_id.as_deref().unwrap_or("without a bulkId")
                 ),
                 expected: "the new resource's URL, in the collection the operation with that \
-                           bulkId POSTed to, under the base URL (RFC 7644 §3.7.3, §3.1)"
+                           bulkId POSTed to, under the base URL (RFC 7644 §3.1, §3.7.3)"
                     .into(),
                 actual,
             };
@@ -540,6 +549,7 @@ fn bulk_creations(
                 Some(member) if client::same_resource(&member, &url) => Some(Ok(Created {
                     id,
                     url: member,
+                    id_from_body: false,
                     name: resolve(request, "/data").and_then(name_of),
                     auth,
                 })),
@@ -592,9 +602,36 @@ fn capture(
     out
 }
 
-/// Deletes what the case created, all at once (one round trip on the case's chain).
-/// 404 means the case already deleted it.
-async fn teardown(ledger: Vec<Created>, context: &RunContext) -> (u32, Vec<String>) {
+/// Deletes what the case created, all at once (one round trip on the case's chain, two when a
+/// Bulk creation must be read first). 404 means the case already deleted it.
+async fn teardown(mut ledger: Vec<Created>, context: &RunContext) -> (u32, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut round_trips = 0;
+    // Two Bulk operations answered with one location: one resource to delete.
+    let mut seen = Vec::new();
+    ledger.retain(|c| {
+        let first = !seen.contains(&c.url);
+        seen.push(c.url.clone());
+        first
+    });
+    if ledger.iter().any(|c| !c.id_from_body) {
+        round_trips += 1;
+        let reads = ledger.iter().map(|c| still_ours(c, context));
+        let verdicts = futures_util::future::join_all(reads).await;
+        let mut verdicts = verdicts.into_iter();
+        ledger.retain(|created| match verdicts.next() {
+            Some(Ok(true)) => true,
+            Some(Ok(false)) => {
+                context.record(Event::Deleted, created, &mut problems);
+                false
+            }
+            Some(Err(problem)) => {
+                problems.push(problem);
+                false
+            }
+            None => false,
+        });
+    }
     let gone = StatusSet(vec![200, 202, 204, 404]);
     let deletes = ledger.iter().map(|created| {
         context.target.send(
@@ -607,7 +644,6 @@ async fn teardown(ledger: Vec<Created>, context: &RunContext) -> (u32, Vec<Strin
         )
     });
     let answers = futures_util::future::join_all(deletes).await;
-    let mut problems = Vec::new();
     for (created, answer) in ledger.iter().zip(answers) {
         match answer {
             Ok(exchange) if gone.allows(exchange.response.status) => {
@@ -620,5 +656,51 @@ async fn teardown(ledger: Vec<Created>, context: &RunContext) -> (u32, Vec<Strin
             Err(error) => problems.push(format!("cleanup failed: {error}")),
         }
     }
-    (u32::from(!ledger.is_empty()), problems)
+    round_trips += u32::from(!ledger.is_empty());
+    (round_trips, problems)
+}
+
+/// Whether `created` is still there and still the resource the request created: `Ok(true)`
+/// to delete it, `Ok(false)` when it is gone, why not otherwise. A resource whose id came from
+/// its own body is ours without asking; one known by a location must answer with the name
+/// the request gave it (exactly).
+async fn still_ours(created: &Created, context: &RunContext) -> Result<bool, String> {
+    if created.id_from_body {
+        return Ok(true);
+    }
+    let left = |why: String| format!("{} left in place: {why}", created.url);
+    let Some(name) = &created.name else {
+        return Err(left(
+            "the Bulk request gave it no userName or displayName to recognise it by".into(),
+        ));
+    };
+    let exchange = context
+        .target
+        .send(
+            Method::Get,
+            created.url.as_str(),
+            &[],
+            &[],
+            None,
+            created.auth,
+        )
+        .await
+        .map_err(|error| left(format!("it could not be read: {error}")))?;
+    let response = &exchange.response;
+    if response.status == 404 {
+        return Ok(false);
+    }
+    let found = response
+        .json
+        .as_ref()
+        .filter(|_| response.status == 200)
+        .and_then(name_of);
+    match found {
+        Some(found) if &found == name => Ok(true),
+        found => Err(left(format!(
+            "it answers {} as {}, not as {name}, which the Bulk request created",
+            response.status,
+            found.as_deref().unwrap_or("nothing named")
+        ))),
+    }
 }
