@@ -286,7 +286,8 @@ impl Target {
         }
     }
 
-    /// The absolute URL of a path relative to the base URL (an absolute URL is kept).
+    /// The absolute URL of a path relative to the base URL. An absolute URL (one a target
+    /// handed out) is kept as it is: [`Target::send`] refuses it unless it is under the base URL.
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("http://") || path.starts_with("https://") {
             path.to_owned()

@@ -360,6 +360,11 @@ fn track_resources(
         return Vec::new();
     };
     requested.set_query(None);
+    let sent = exchange
+        .request
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str::<Value>(b).ok());
     let mut findings = Vec::new();
     let mut created = Vec::new();
     match exchange.request.method {
@@ -391,11 +396,6 @@ fn track_resources(
                                 actual,
                             }));
                         }
-                        let sent = exchange
-                            .request
-                            .body
-                            .as_deref()
-                            .and_then(|b| serde_json::from_str::<Value>(b).ok());
                         created.push(Created {
                             id: id.to_owned(),
                             url,
@@ -418,11 +418,6 @@ fn track_resources(
             if response.status == 200
                 && requested.path_segments().and_then(|mut s| s.next_back()) == Some("Bulk") =>
         {
-            let sent = exchange
-                .request
-                .body
-                .as_deref()
-                .and_then(|b| serde_json::from_str::<Value>(b).ok());
             for outcome in bulk_creations(
                 context,
                 &requested,
