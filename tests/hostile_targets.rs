@@ -75,8 +75,9 @@ impl Hostile {
         })
     }
 
-    /// A created resource: what was sent, with an id and a lying location.
-    fn create(&self, collection: &str, mut resource: Value) -> Value {
+    /// A created resource: what was sent, with an id and a lying location, and the token the
+    /// request carried echoed into its name (scimcheck must redact it wherever it goes).
+    fn create(&self, collection: &str, mut resource: Value, token: &str) -> Value {
         let id = uuid::Uuid::new_v4().to_string();
         self.issued.lock().expect("lock").insert(id.clone());
         let resource_type = if collection == "Groups" {
@@ -85,6 +86,11 @@ impl Hostile {
             "User"
         };
         if let Some(object) = resource.as_object_mut() {
+            for name in ["userName", "displayName"] {
+                if let Some(Value::String(value)) = object.get_mut(name) {
+                    value.push_str(&format!("-{token}"));
+                }
+            }
             object.insert("id".into(), json!(id));
             object.insert(
                 "meta".into(),
@@ -99,8 +105,14 @@ async fn serve_target(
     State(target): State<Arc<Hostile>>,
     method: Method,
     uri: Uri,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
     let path = uri
         .path()
         .strip_prefix(target.prefix.as_str())
@@ -143,7 +155,7 @@ async fn serve_target(
             scim(StatusCode::OK, target.resource_type(name))
         }
         (Method::POST, [collection @ ("Users" | "Groups")]) => {
-            let created = target.create(collection, sent);
+            let created = target.create(collection, sent, token);
             let location = created["meta"]["location"]
                 .as_str()
                 .unwrap_or_default()
@@ -160,7 +172,7 @@ async fn serve_target(
                 .iter()
                 .map(|op| {
                     let collection = op["path"].as_str().unwrap_or_default().trim_matches('/');
-                    let created = target.create(collection, op["data"].clone());
+                    let created = target.create(collection, op["data"].clone(), token);
                     json!({
                         "method": op["method"], "bulkId": op["bulkId"], "status": "201",
                         "location": created["meta"]["location"],
@@ -176,7 +188,7 @@ async fn serve_target(
             )
         }
         (Method::GET, [collection @ ("Users" | "Groups"), id]) => {
-            let resource = json!({ "id": id, "userName": "someone@customer.example",
+            let resource = json!({ "id": id, "userName": format!("someone-{token}@customer.example"),
                 "meta": { "location": target.location(collection, id) } });
             scim(StatusCode::OK, resource)
         }
@@ -349,6 +361,10 @@ fn no_credential_and_no_request_reaches_another_host() {
             "{lie:?}: {ledger}"
         );
         assert!(!ledger.contains(elsewhere.as_str()), "{lie:?}: {ledger}");
+        assert!(
+            !ledger.contains(TOKEN) && ledger.contains("[REDACTED scim token]"),
+            "{lie:?}: {ledger}"
+        );
         // Every teardown DELETE named a resource the target issued, below its collection.
         let issued = scene.target.issued.lock().expect("lock").clone();
         let deletes = scene.target.deletes.lock().expect("lock").clone();
@@ -388,11 +404,18 @@ fn a_location_naming_another_resource_never_gets_it_deleted() {
         message.contains("another resource") && message.contains("RFC 7644 §3.1"),
         "{message}"
     );
+    // The cleanup problems quote what the target said, and it echoed the token.
+    let problems: Vec<&String> = results.iter().flat_map(|r| &r.cleanup_problems).collect();
+    assert!(
+        problems.iter().any(|p| p.contains("[REDACTED scim token]")),
+        "{problems:#?}"
+    );
+    assert!(!problems.iter().any(|p| p.contains(TOKEN)), "{problems:#?}");
     // A Bulk location is all there is to know a Bulk creation by: it is read before it is
     // deleted, and left alone when it is not what the request created.
     let message = failure(&results, "bulk::create-users");
     assert!(
-        message.contains("/Users/victim left in place: it answers 200 as someone@"),
+        message.contains("/Users/victim left in place: it answers 200 as someone-[REDACTED"),
         "{message}"
     );
 
@@ -416,7 +439,7 @@ fn a_location_naming_another_resource_never_gets_it_deleted() {
     assert!(
         plan.skipped
             .iter()
-            .any(|why| why.contains("/Users/victim: its name someone@customer.example is not")),
+            .any(|why| why.contains("/Users/victim: its name someone-")),
         "{:#?}",
         plan.skipped
     );

@@ -259,7 +259,11 @@ fn sweep_removes_planted_leftovers_and_spares_look_alikes() {
     let tenant = Tenant::new(MockConfig::with_faults([Fault::FilterIgnored]));
     let ours = [
         tenant.create("Users", "scimcheck-deadbeef-001-left@example.com"),
-        tenant.create("Users", "scimcheck-deadbeef-002-left@example.com"),
+        // A name may hold anything, a token too: sweep's output is redacted.
+        tenant.create(
+            "Users",
+            &format!("scimcheck-deadbeef-002-{}@example.com", tenant.token()),
+        ),
         tenant.create("Groups", "scimcheck-deadbeef-003-team"),
     ];
     let spared = [
@@ -286,8 +290,14 @@ fn sweep_removes_planted_leftovers_and_spares_look_alikes() {
         "a dry run deleted something"
     );
 
+    assert!(!listing.contains(tenant.token()), "{listing}");
+
     let (swept, ok) = tenant.sweep(&[]);
     assert!(ok && swept.contains("deleted 3 of 3"), "{swept}");
+    assert!(
+        !swept.contains(tenant.token()) && swept.contains("[REDACTED"),
+        "{swept}"
+    );
     assert_eq!(tenant.status("Users", &ours[0]), 404);
     assert_eq!(tenant.status("Groups", &ours[2]), 404);
     for (collection, id) in &spared {
@@ -335,6 +345,18 @@ fn sweep_refuses_tampered_and_unauthenticated_ledger_lines() {
     text.push_str(&tampered);
     text.push_str(&format!("{old}\n"));
     std::fs::write(&tenant.ledger, text).expect("write");
+    // Even an authentic line (a key that leaked) cannot name a collection.
+    Ledger::open(&tenant.ledger)
+        .expect("ledger")
+        .append(&Entry {
+            event: Event::Created,
+            target: tenant.mock.base_url().to_owned(),
+            url: format!("{}/Users", tenant.mock.base_url()),
+            id: "Users".into(),
+            name: None,
+            run: run.clone(),
+        })
+        .expect("append");
 
     // Only the ledger is asked: a prefix no name carries keeps the prefix scan out of it.
     let (swept, ok) = tenant.sweep(&["--prefix", "scimcheck-00000000"]);
@@ -344,6 +366,7 @@ fn sweep_refuses_tampered_and_unauthenticated_ledger_lines() {
         swept.contains("line 3: written by a scimcheck that did not"),
         "{swept}"
     );
+    assert!(swept.contains("/Users: it names a collection"), "{swept}");
     assert_eq!(tenant.status("Users", &left), 404);
     assert_eq!(
         tenant.status("Users", &bob),

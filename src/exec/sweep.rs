@@ -159,6 +159,10 @@ fn ledger_url(target: &Target, url: &str, id: &str) -> Result<Url, String> {
     if let Ok(mut segments) = collection.path_segments_mut() {
         segments.pop_if_empty().pop();
     }
+    // Resources live in a collection below the base URL, never directly in it.
+    if client::same_resource(&collection, target.base()) {
+        return Err("it names a collection, not a resource".into());
+    }
     match client::member(&collection, id) {
         Some(member) if client::same_resource(&member, &url) => Ok(member),
         _ => Err(format!("it does not end in its id {id:?}")),
