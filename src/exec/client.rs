@@ -879,6 +879,52 @@ mod tests {
     }
 
     #[test]
+    fn a_stated_location_is_resolved_against_the_request_then_confined() {
+        let target = Target::new(
+            "http://h:8080/scim/v2",
+            Credentials {
+                scim: "t".into(),
+                api_key: None,
+                other_tenant: None,
+            },
+            &ClientOptions::default(),
+        )
+        .expect("target");
+        let requested = Url::parse("http://h:8080/scim/v2/Users").expect("url");
+        let located = |location: &str| target.located(&requested, location);
+        let admitted = [
+            (
+                "http://h:8080/scim/v2/Users/1",
+                "http://h:8080/scim/v2/Users/1",
+            ),
+            ("/scim/v2/Users/1", "http://h:8080/scim/v2/Users/1"),
+            ("Users/1", "http://h:8080/scim/v2/Users/1"),
+        ];
+        for (location, url) in admitted {
+            assert_eq!(located(location).map(String::from), Ok(url.to_owned()));
+        }
+        let refused = [
+            ("//other/scim/v2/Users/1", "its host is other"),
+            ("/Users/1", "its path /Users/1 is not below /scim/v2"),
+            ("../../Users/1", "its path /Users/1 is not below /scim/v2"),
+            (
+                "http://h:8080@other/scim/v2/Users/1",
+                "it carries a user name or password",
+            ),
+            (
+                "http://u:pw@h:8080/scim/v2/Users/1",
+                "http://u:***@h:8080/scim/v2/Users/1",
+            ),
+            ("http://[::1", "invalid IPv6 address"),
+        ];
+        for (location, why) in refused {
+            let refusal = located(location).expect_err(location);
+            assert!(refusal.contains(why), "{location}: {refusal}");
+            assert!(!refusal.contains(":pw@"), "{refusal}");
+        }
+    }
+
+    #[test]
     fn a_base_url_with_userinfo_is_refused_without_printing_the_password() {
         let credentials = Credentials {
             scim: "t".into(),

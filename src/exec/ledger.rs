@@ -32,7 +32,7 @@ pub enum LedgerError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the cleanup ledger's key {} is not one scimcheck made: {reason}", path.display())]
+    #[error("failed to use the cleanup ledger's key {}: {reason}", path.display())]
     Key { path: PathBuf, reason: String },
     #[error("failed to lock run {run} in {}: {source}", path.display())]
     Lock {
@@ -106,8 +106,10 @@ impl Ledger {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(open)?;
         }
-        let key = load_key(path, true)?
-            .ok_or_else(|| open(std::io::Error::from(std::io::ErrorKind::NotFound)))?;
+        let key = load_key(path, true)?.ok_or_else(|| LedgerError::Key {
+            path: sibling(path, ".key"),
+            reason: "it was removed as it was made".into(),
+        })?;
         let file = OpenOptions::new()
             .create(true)
             .append(true)
@@ -233,7 +235,7 @@ fn load_key(ledger: &Path, create: bool) -> Result<Option<hmac::Key>, LedgerErro
         Err(source) => return Err(LedgerError::Open { path, source }),
     };
     if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(key_error("not a regular file".into()));
+        return Err(key_error("it is not a regular file".into()));
     }
     let mut text = String::new();
     file.take(2 * KEY_BYTES as u64 + 1)
@@ -241,7 +243,7 @@ fn load_key(ledger: &Path, create: bool) -> Result<Option<hmac::Key>, LedgerErro
         .map_err(|e| key_error(e.to_string()))?;
     let bytes = unhex(text.trim())
         .filter(|b| b.len() == KEY_BYTES)
-        .ok_or_else(|| key_error(format!("not {KEY_BYTES} hex-encoded bytes")))?;
+        .ok_or_else(|| key_error(format!("it is not {KEY_BYTES} hex-encoded bytes")))?;
     Ok(Some(hmac::Key::new(hmac::HMAC_SHA256, &bytes)))
 }
 
