@@ -320,14 +320,20 @@ async fn send(
     };
     let (path, query, headers, body) =
         rendered().map_err(|e| Unsent::Error(StepError::ours(e.to_string())))?;
-    let url = context.target.url(&path);
     context
         .target
-        .send(request.method, &url, &query, &headers, body, auth)
+        .send(
+            request.method,
+            &context.target.url(&path),
+            &query,
+            &headers,
+            body,
+            auth,
+        )
         .await
         .map_err(|error| match error {
             ExecError::Outside { url, reason, .. } => Unsent::Outside(Mismatch {
-                subject: format!("the request URL `{path}`"),
+                subject: "the request URL".into(),
                 expected: outside_expectation(context),
                 actual: format!("{url}: {reason}; not requested"),
             }),
