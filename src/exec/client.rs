@@ -248,6 +248,11 @@ impl Target {
         &self.base
     }
 
+    /// [`Target::url`] of `path`, confined to the base URL.
+    pub fn confined(&self, path: &str) -> Result<Url, Outside> {
+        confine(&self.base, &self.url(path))
+    }
+
     /// A URL a response states (a Location, a Bulk `location`), resolved against the request
     /// that got it and confined to the base URL; why not, as a finding's text.
     pub fn located(&self, requested: &Url, location: &str) -> Result<Url, String> {

@@ -16,7 +16,10 @@ use std::sync::Mutex;
 
 use ring::hmac;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use thiserror::Error;
+
+use crate::check::assert::resolve;
 
 #[derive(Debug, Error)]
 pub enum LedgerError {
@@ -84,6 +87,14 @@ pub fn run_of(text: &str) -> Option<&str> {
     (hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         && (rest.is_empty() || rest.starts_with('-')))
     .then(|| &text[..end])
+}
+
+/// The name a resource is recorded and recognised by: its userName (a User) or displayName (a
+/// Group and most others); attribute names match case-insensitively, as in SCIM.
+pub fn name_of(resource: &Value) -> Option<&str> {
+    ["/userName", "/displayName"]
+        .iter()
+        .find_map(|pointer| resolve(resource, pointer).and_then(Value::as_str))
 }
 
 /// An open ledger file, shared by all trials of a run.

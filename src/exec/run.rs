@@ -11,7 +11,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::client::{self, Exchange, ExecError, Target};
-use super::ledger::{Entry, Event, Ledger};
+use super::ledger::{Entry, Event, Ledger, name_of};
 use super::walk;
 use crate::case::model::{Capture, Method, Request, StatusSet};
 use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope};
@@ -408,7 +408,8 @@ fn track_resources(
                             id_from_body: true,
                             name: body
                                 .and_then(name_of)
-                                .or_else(|| sent.as_ref().and_then(name_of)),
+                                .or_else(|| sent.as_ref().and_then(name_of))
+                                .map(str::to_owned),
                             auth,
                         });
                     }
@@ -467,14 +468,6 @@ fn wrong_location(
     }
 }
 
-/// The userName (a User) or displayName (a Group and most others) of a resource.
-fn name_of(resource: &Value) -> Option<String> {
-    ["/userName", "/displayName"]
-        .iter()
-        .find_map(|pointer| resolve(resource, pointer).and_then(Value::as_str))
-        .map(str::to_owned)
-}
-
 /// The resources a BulkResponse says its POST operations created (RFC 7644 §3.7.3), each
 /// matched by bulkId to the request's operation: its `location` must be in that operation's
 /// collection, under the base URL, or it is a finding and is not recorded.
@@ -529,9 +522,8 @@ fn bulk_creations(
                     "{location}, for a bulkId no POST of the request carries"
                 ))));
             };
-            let collection = text(request, "/path").and_then(|path| {
-                client::confine(context.target.base(), &context.target.url(&path)).ok()
-            });
+            let collection =
+                text(request, "/path").and_then(|path| context.target.confined(&path).ok());
             let url = match context.target.located(requested, &location) {
                 Ok(url) => url,
                 Err(why) => return Some(Err(finding(why))),
@@ -551,7 +543,9 @@ fn bulk_creations(
                     id,
                     url: member,
                     id_from_body: false,
-                    name: resolve(request, "/data").and_then(name_of),
+                    name: resolve(request, "/data")
+                        .and_then(name_of)
+                        .map(str::to_owned),
                     auth,
                 })),
                 _ => Some(Err(finding(format!(
@@ -697,11 +691,11 @@ async fn still_ours(created: &Created, context: &RunContext) -> Result<bool, Str
         .filter(|_| response.status == 200)
         .and_then(name_of);
     match found {
-        Some(found) if &found == name => Ok(true),
+        Some(found) if found == name => Ok(true),
         found => Err(left(format!(
             "it answers {} as {}, not as {name}, which the Bulk request created",
             response.status,
-            found.as_deref().unwrap_or("nothing named")
+            found.unwrap_or("nothing named")
         ))),
     }
 }

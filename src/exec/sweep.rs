@@ -206,10 +206,7 @@ async fn read(target: &Target, candidate: &Candidate, prefix: &str) -> Read {
             candidate.id
         ));
     }
-    let name = ["/userName", "/displayName"]
-        .iter()
-        .find_map(|pointer| resolve(body, pointer).and_then(Value::as_str));
-    let Some(name) = name else {
+    let Some(name) = ledger::name_of(body) else {
         return Read::NotOurs("it has no userName or displayName".into());
     };
     let run = generated_by(name);
@@ -235,7 +232,7 @@ async fn by_prefix(
 ) -> Result<Vec<(Url, String, String)>, SweepError> {
     let mut out = Vec::new();
     // A collection path is always under the base URL.
-    let Ok(collection_url) = client::confine(target.base(), &target.url(collection)) else {
+    let Ok(collection_url) = target.confined(collection) else {
         return Ok(out);
     };
     let mut start = 1u64;
