@@ -4,10 +4,9 @@ use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use reqwest::Url;
 use serde_json::Value;
 use thiserror::Error;
-
-use reqwest::Url;
 
 use crate::case::{Auth, Method};
 use crate::redact::Redactor;

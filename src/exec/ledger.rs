@@ -69,8 +69,9 @@ pub enum Event {
     Deleted,
 }
 
-/// The prefix every run puts on the names it creates: `scimcheck-` and 8 hex digits.
-const RUN_PREFIX: &str = "scimcheck-";
+/// How every run prefix, and so every name a run creates, begins; a run prefix adds 8 hex
+/// digits.
+pub const RUN_PREFIX: &str = "scimcheck-";
 const RUN_HEX: usize = 8;
 
 /// A fresh run prefix.

@@ -334,20 +334,15 @@ async fn send(
         .map_err(|error| match error {
             ExecError::Outside { url, reason, .. } => Unsent::Outside(Mismatch {
                 subject: "the request URL".into(),
-                expected: outside_expectation(context),
+                expected: format!(
+                    "a URL under the base URL {} (RFC 7644 §3.1: a resource's location is the \
+                     service provider's)",
+                    context.target.base_url()
+                ),
                 actual: format!("{url}: {reason}; not requested"),
             }),
             error => Unsent::Error(error.into()),
         })
-}
-
-/// What a URL the target hands out must be.
-fn outside_expectation(context: &RunContext) -> String {
-    format!(
-        "a URL under the base URL {} (RFC 7644 §3.1: a resource's location is the service \
-         provider's)",
-        context.target.base_url()
-    )
 }
 
 /// Records what a POST (or a Bulk request) created, and forgets what a DELETE by the same

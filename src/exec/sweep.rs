@@ -57,7 +57,7 @@ const COLLECTIONS: &[(&str, &str)] = &[("/Users", "userName"), ("/Groups", "disp
 const PAGE: u32 = 100;
 const MAX_PAGES: u32 = 1_000;
 /// The generic prefix: every generated name starts with it.
-pub const DEFAULT_PREFIX: &str = "scimcheck-";
+pub const DEFAULT_PREFIX: &str = ledger::RUN_PREFIX;
 
 /// The run that generated `name`: `scimcheck-<8 hex>-<case index>-…`, exactly (every name a
 /// case generates has that form; see `case::template`).
