@@ -144,6 +144,15 @@ fn the_first_ctrl_c_cleans_up_everything_the_run_created() {
     // The ledger saw every creation and every deletion: nothing left to sweep.
     let leftovers = scimcheck::exec::ledger::leftovers(&ledger, mock.base_url()).expect("ledger");
     assert_eq!(leftovers, Default::default());
+    // The run's lock went with it: a sweep now may take what it left.
+    let mut runs = ledger.clone().into_os_string();
+    runs.push(".runs");
+    let locks = std::fs::read_dir(&runs).expect("the runs folder").count();
+    assert_eq!(locks, 0, "lock files left in {runs:?}");
+    std::fs::remove_dir_all(runs).ok();
+    let mut key = ledger.clone().into_os_string();
+    key.push(".key");
+    std::fs::remove_file(key).ok();
     std::fs::remove_file(ledger).ok();
 }
 
