@@ -122,11 +122,12 @@ impl Ledger {
             path: sibling(path, ".key"),
             reason: "it was removed as it was made".into(),
         })?;
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(open)?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        // It names the tenant's resources and the people a run created.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path).map_err(open)?;
         Ok(Ledger {
             path: path.to_owned(),
             file: Mutex::new(file),
@@ -463,8 +464,10 @@ mod tests {
             .append(&entry(Event::Created, "t", "t/Users/1"))
             .expect("append");
         let key = sibling(&path, ".key");
-        let mode = std::fs::metadata(&key).expect("key").permissions().mode();
-        assert_eq!(mode & 0o777, 0o600);
+        for file in [&key, &path] {
+            let mode = std::fs::metadata(file).expect("file").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+        }
         let before = std::fs::read(&key).expect("read");
         Ledger::open(&path)
             .expect("reopen")
