@@ -31,6 +31,8 @@ enum Lie {
     UserInfo,
     /// Every new resource's Location and `meta.location` name an existing user, `victim`.
     Victim,
+    /// Locations in the other collection: a new User at `/Groups/{id}` and the reverse.
+    Crosswise,
 }
 
 struct Hostile {
@@ -40,7 +42,7 @@ struct Hostile {
     prefix: String,
     /// `127.0.0.1:port` of the other host.
     elsewhere: String,
-    /// Ids this target issued.
+    /// What this target created, as `{collection}/{id}`.
     issued: Mutex<BTreeSet<String>>,
     /// The paths of the DELETEs it received.
     deletes: Mutex<Vec<String>>,
@@ -54,12 +56,20 @@ impl Hostile {
             Lie::Elsewhere => format!("http://{}{}/{collection}/{id}", self.elsewhere, self.prefix),
             Lie::UserInfo => format!("http://{host}@{}/{collection}/{id}", self.elsewhere),
             Lie::Victim => format!("{}/Users/victim", self.base),
+            Lie::Crosswise => {
+                let other = if collection == "Users" {
+                    "Groups"
+                } else {
+                    "Users"
+                };
+                format!("{}/{other}/{id}", self.base)
+            }
         }
     }
 
     fn endpoint(&self, collection: &str) -> String {
         match self.lie {
-            Lie::Victim => format!("/{collection}"),
+            Lie::Victim | Lie::Crosswise => format!("/{collection}"),
             _ => self
                 .location(collection, "")
                 .trim_end_matches('/')
@@ -79,7 +89,10 @@ impl Hostile {
     /// request carried echoed into its name (scimcheck must redact it wherever it goes).
     fn create(&self, collection: &str, mut resource: Value, token: &str) -> Value {
         let id = uuid::Uuid::new_v4().to_string();
-        self.issued.lock().expect("lock").insert(id.clone());
+        self.issued
+            .lock()
+            .expect("lock")
+            .insert(format!("{collection}/{id}"));
         let resource_type = if collection == "Groups" {
             "Group"
         } else {
@@ -396,7 +409,7 @@ fn a_location_naming_another_resource_never_gets_it_deleted() {
     let issued = scene.target.issued.lock().expect("lock").clone();
     let created_users = deletes
         .iter()
-        .filter(|path| path.starts_with("/Users/") && issued.contains(&path["/Users/".len()..]))
+        .filter(|path| path.starts_with("/Users/") && issued.contains(&path[1..]))
         .count();
     assert!(created_users > 0, "{deletes:#?}");
     let message = failure(&results, "users::create");
@@ -477,4 +490,50 @@ fn a_base_url_with_a_password_is_refused_and_the_password_never_printed() {
         !stderr.contains("s3cret-pw") && !stdout.contains("s3cret-pw"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_location_in_another_collection_is_a_finding_and_never_deleted_there() {
+    let scene = scene(Lie::Crosswise);
+    let path = temp_ledger();
+    let (results, _) = scene.run(&path);
+    std::fs::remove_dir_all(path.parent().expect("folder")).ok();
+    let message = failure(&results, "users::create");
+    assert!(message.contains("another resource"), "{message}");
+    let bulk = results
+        .iter()
+        .find(|r| r.id == "bulk::create-users")
+        .expect("bulk::create-users");
+    let message = failure(&results, "bulk::create-users");
+    assert!(
+        message.contains("not in the collection the operation POSTed to"),
+        "{message}"
+    );
+    // What it cannot delete, it says it left behind.
+    assert_eq!(
+        bulk.cleanup_problems.len(),
+        2,
+        "{:#?}",
+        bulk.cleanup_problems
+    );
+    assert!(
+        bulk.cleanup_problems[0].contains("left in place: its location http://"),
+        "{:#?}",
+        bulk.cleanup_problems
+    );
+    // Each DELETE of something the target created named it in its own collection.
+    let issued = scene.target.issued.lock().expect("lock").clone();
+    let ids: BTreeSet<&str> = issued.iter().filter_map(|c| c.split('/').nth(1)).collect();
+    let deletes = scene.target.deletes.lock().expect("lock").clone();
+    let ours: Vec<&String> = deletes
+        .iter()
+        .filter(|path| path.rsplit('/').next().is_some_and(|id| ids.contains(id)))
+        .collect();
+    assert!(!ours.is_empty(), "{deletes:#?}");
+    for path in ours {
+        assert!(
+            issued.contains(&path[1..]),
+            "deleted in the wrong collection: {path}"
+        );
+    }
 }

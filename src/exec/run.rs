@@ -408,11 +408,17 @@ fn track_resources(
                             auth,
                         });
                     }
-                    None => findings.push(Mismatch {
-                        subject: "`/id`".into(),
-                        expected: "the id of the created resource (RFC 7643 §3.1)".into(),
-                        actual: format!("{id:?}, which names no resource below {requested}"),
-                    }),
+                    None => {
+                        let actual = format!("{id:?}, which names no resource below {requested}");
+                        problems.push(format!(
+                            "the resource created was left in place: id {actual}"
+                        ));
+                        findings.push(Mismatch {
+                            subject: "`/id`".into(),
+                            expected: "the id of the created resource (RFC 7643 §3.1)".into(),
+                            actual,
+                        });
+                    }
                 }
             }
         }
@@ -429,7 +435,14 @@ fn track_resources(
             ) {
                 match outcome {
                     Ok(resource) => created.push(resource),
-                    Err(finding) => findings.push(finding),
+                    Err(finding) => {
+                        problems.push(format!(
+                            "a resource the Bulk request created was left in place: its \
+                             location {}",
+                            finding.actual
+                        ));
+                        findings.push(finding);
+                    }
                 }
             }
         }
