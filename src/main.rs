@@ -613,21 +613,25 @@ fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
             say(format!("  {why}"));
         }
     }
-    let record = |ledger: &Ledger, leftover: &sweep::Leftover| {
-        ledger.append(&Entry {
+    // What is deleted, or found gone, is recorded so that no later sweep asks again; a dry
+    // run writes nothing.
+    let writes = !args.dry_run && (!plan.gone.is_empty() || !plan.leftovers.is_empty());
+    let ledger = writes.then(|| Ledger::open(&ledger_path)).transpose()?;
+    let record = |leftover: &sweep::Leftover| {
+        let entry = Entry {
             event: Event::Deleted,
             target: target.base_url().to_owned(),
             url: leftover.url.to_string(),
             id: leftover.id.clone(),
             name: None,
             run: "sweep".to_owned(),
-        })
+        };
+        ledger
+            .as_ref()
+            .map_or(Ok(()), |ledger| ledger.append(&entry))
     };
-    if !args.dry_run && !plan.gone.is_empty() {
-        let ledger = Ledger::open(&ledger_path)?;
-        for gone in &plan.gone {
-            record(&ledger, gone)?;
-        }
+    for gone in &plan.gone {
+        record(gone)?;
     }
     let leftovers = plan.leftovers;
     if leftovers.is_empty() {
@@ -646,7 +650,6 @@ fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
-    let ledger = Ledger::open(&ledger_path)?;
     let mut failures = 0;
     for (leftover, answer) in leftovers
         .iter()
@@ -654,7 +657,7 @@ fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
     {
         match answer {
             Ok(status) if (200..300).contains(&status) || status == 404 => {
-                record(&ledger, leftover)?;
+                record(leftover)?;
             }
             Ok(status) => {
                 failures += 1;

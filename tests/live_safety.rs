@@ -406,10 +406,24 @@ fn sweep_leaves_an_id_reused_after_a_reset_alone() {
         &look_alike,
         &format!("{run}-001-x@example.com"),
     );
+    // And one deleted by hand since: found gone, and recorded so.
+    let gone_name = format!("{run}-002-gone@example.com");
+    let gone = tenant.create("Users", &gone_name);
+    tenant.record(&ledger, &run, &gone, &gone_name);
     drop(ledger);
+    let request = tenant
+        .client
+        .delete(format!("{}/Users/{gone}", tenant.mock.base_url()))
+        .bearer_auth(tenant.token());
+    tenant
+        .runtime
+        .block_on(async { request.send().await.expect("delete") });
     let (swept, ok) = tenant.sweep(&["--prefix", &run]);
     assert!(ok && swept.contains("nothing to sweep"), "{swept}");
     assert!(swept.contains("an id reused?"), "{swept}");
+    let left = ledger::leftovers(&tenant.ledger, tenant.mock.base_url()).expect("ledger");
+    assert_eq!(left.entries.len(), 2, "{left:#?}");
+    assert!(left.entries.iter().all(|e| e.id != gone), "{left:#?}");
     assert_eq!(tenant.status("Users", &dana), 200);
     assert_eq!(tenant.status("Users", &look_alike), 200);
 }
