@@ -71,7 +71,8 @@ struct TargetArgs {
     /// Seconds before a request is given up [default: 30].
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
-    /// Requests in flight at once [default: 64].
+    /// Requests in flight at once, fixed [default: adaptive, from 8 up to 64, backing off
+    /// when the target pushes back].
     #[arg(long, value_name = "N")]
     concurrency: Option<usize>,
     /// Requests started per second, at most.
@@ -139,7 +140,7 @@ impl TargetArgs {
         let defaults = ClientOptions::default();
         let options = ClientOptions {
             timeout: self.timeout.map_or(defaults.timeout, Duration::from_secs),
-            concurrency: self.concurrency.unwrap_or(defaults.concurrency),
+            concurrency: self.concurrency,
             rate: self.rate,
             retries: self.retries.unwrap_or(defaults.retries),
             ca_certificates,
@@ -511,6 +512,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
                 outcome.throttled
             );
         }
+        println!("  {}", outcome.concurrency);
     }
     if let Some(path) = &args.report {
         let date = time::OffsetDateTime::now_utc()

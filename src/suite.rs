@@ -15,6 +15,7 @@ use crate::check::rules::Rule;
 use crate::check::schema::{SchemaError, SchemaRegistry};
 use crate::exec::client::{ClientOptions, Credentials, ExecError, Target};
 use crate::exec::ledger::{self, Ledger, LedgerError};
+use crate::exec::limit::ConcurrencyReport;
 use crate::exec::run::RunContext;
 use crate::mock::MockServer;
 use crate::plan::{self, Capabilities, PlanError, PlanOptions};
@@ -58,6 +59,8 @@ pub struct SuiteOutcome {
     pub wall: Duration,
     /// How often the target answered 429 or 503 and was waited out.
     pub throttled: u32,
+    /// The concurrency the run settled at, and why it backed off.
+    pub concurrency: ConcurrencyReport,
 }
 
 /// Problems that stop a run before any case runs: they are configuration errors, not
@@ -176,5 +179,6 @@ pub fn run(
         capabilities,
         wall: started.elapsed(),
         throttled: context.target.throttled(),
+        concurrency: context.target.concurrency_report(),
     })
 }

@@ -13,6 +13,8 @@ use crate::files::show_bytes;
 use crate::redact::{self, Redactor};
 use crate::scim::urn;
 
+use super::limit::{self, Aimd, ConcurrencyReport, Limiter, Observed};
+
 /// The credentials a run may send.
 #[derive(Debug, Clone)]
 pub struct Credentials {
@@ -33,7 +35,7 @@ pub struct Target {
     wrong_token: String,
     client: reqwest::Client,
     redactor: Redactor,
-    in_flight: tokio::sync::Semaphore,
+    in_flight: Limiter,
     pacing: Option<Pacing>,
     retries: u32,
     throttled: AtomicU32,
@@ -146,8 +148,8 @@ pub struct Exchange {
 pub struct ClientOptions {
     /// How long one request may take.
     pub timeout: Duration,
-    /// Requests in flight at once.
-    pub concurrency: usize,
+    /// Requests in flight at once: fixed, or `None` to adapt to the target (see [`limit`]).
+    pub concurrency: Option<usize>,
     /// Requests started per second, at most; `None` for no limit.
     pub rate: Option<f64>,
     /// Retries of a throttled (429/503) or failed request, where a retry is safe.
@@ -192,10 +194,12 @@ impl ClientOptions {
                 ),
             );
         }
-        if !CONCURRENCY_RANGE.contains(&self.concurrency) {
+        if let Some(concurrency) = self.concurrency
+            && !CONCURRENCY_RANGE.contains(&concurrency)
+        {
             return out_of_range(
                 "concurrency",
-                self.concurrency.to_string(),
+                concurrency.to_string(),
                 format!("{CONCURRENCY_RANGE:?}"),
             );
         }
@@ -235,7 +239,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         Self {
             timeout: Duration::from_secs(30),
-            concurrency: 64,
+            concurrency: None,
             rate: None,
             retries: 4,
             ca_certificates: Vec::new(),
@@ -311,7 +315,10 @@ impl Target {
             wrong_token: format!("scimcheck-not-a-token-{}", uuid::Uuid::new_v4().simple()),
             client,
             redactor,
-            in_flight: tokio::sync::Semaphore::new(options.concurrency),
+            in_flight: Limiter::new(match options.concurrency {
+                Some(fixed) => Aimd::fixed(fixed),
+                None => Aimd::adaptive(limit::START, limit::ADAPTIVE_MAX),
+            }),
             pacing: options.rate.map(|rate| Pacing {
                 interval: Duration::from_secs_f64(1.0 / rate),
                 next_start: tokio::sync::Mutex::new(Instant::now()),
@@ -327,6 +334,11 @@ impl Target {
     /// How many times the target answered 429 or 503 (each one was waited out).
     pub fn throttled(&self) -> u32 {
         self.throttled.load(Ordering::Relaxed)
+    }
+
+    /// The concurrency the run settled at, and why it backed off.
+    pub fn concurrency_report(&self) -> ConcurrencyReport {
+        self.in_flight.report()
     }
 
     pub fn base_url(&self) -> &str {
@@ -420,7 +432,7 @@ impl Target {
         let mut throttled_for = Duration::ZERO;
         loop {
             let outcome = {
-                let _permit = self.in_flight.acquire().await;
+                let permit = self.in_flight.acquire().await;
                 let resume_at = *self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(resume_at) = resume_at {
                     tokio::time::sleep_until(resume_at.into()).await;
@@ -428,8 +440,12 @@ impl Target {
                 if let Some(pacing) = &self.pacing {
                     pacing.wait().await;
                 }
-                self.send_once(method, url.clone(), query, headers, body.clone(), auth)
-                    .await
+                let started = Instant::now();
+                let outcome = self
+                    .send_once(method, url.clone(), query, headers, body.clone(), auth)
+                    .await;
+                permit.finish(Observed::of(&outcome, started.elapsed()));
+                outcome
             };
             if self.verbose {
                 self.trace(&outcome);
@@ -1087,9 +1103,9 @@ mod tests {
                 |o| o.timeout = Duration::from_secs(u64::MAX),
                 "timeout 18446744073709552000s is out of range",
             ),
-            (|o| o.concurrency = 0, "concurrency 0 is out of range"),
+            (|o| o.concurrency = Some(0), "concurrency 0 is out of range"),
             (
-                |o| o.concurrency = usize::MAX,
+                |o| o.concurrency = Some(usize::MAX),
                 "concurrency 18446744073709551615 is out of range",
             ),
             (

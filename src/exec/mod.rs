@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod ledger;
+pub mod limit;
 pub mod run;
 pub mod sweep;
 pub mod walk;

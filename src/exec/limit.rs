@@ -1,0 +1,534 @@
+//! How many requests may be in flight at once: fixed by `--concurrency`, else found while
+//! running, the way TCP finds a path's capacity (additive increase, multiplicative decrease).
+//!
+//! A default of 64 overflowed the listen backlog of small servers (connects dropped and retried
+//! for seconds) and is a rude burst for a rate-limited tenant; a default of 4 wastes a target
+//! that answers in 50 ms. So the limit starts at [`START`], grows while responses come back
+//! as fast as ever, and halves when the target pushes back.
+
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, SemaphorePermit};
+
+use super::client::{Exchange, ExecError};
+
+/// Where an adaptive limit starts: polite to a small server, and slow start reaches 64 within
+/// three round trips of a target that keeps up.
+pub(crate) const START: usize = 8;
+/// The adaptive limit's ceiling when none is given.
+pub const ADAPTIVE_MAX: usize = 64;
+/// Latency has grown "markedly" once its smoothed value exceeds the observed minimum this many
+/// times over, plus [`LATENCY_SLACK`]…
+const LATENCY_TOLERANCE: u32 = 2;
+/// …which keeps scheduling jitter on a sub-millisecond loopback target from reading as queueing.
+const LATENCY_SLACK: Duration = Duration::from_millis(5);
+
+/// A sign that the target has more than it can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Pushback {
+    /// A connection could not be made (e.g. a full listen backlog dropping the SYN).
+    Connect,
+    /// A request was sent and then timed out or lost its connection.
+    Dropped,
+    /// 429 Too Many Requests.
+    TooManyRequests,
+    /// 503 Service Unavailable.
+    Unavailable,
+    /// Responses took markedly longer than the fastest seen: requests are queueing.
+    Latency,
+}
+
+impl Pushback {
+    fn describe(self) -> &'static str {
+        match self {
+            Pushback::Connect => "connect failure",
+            Pushback::Dropped => "timeout or dropped connection",
+            Pushback::TooManyRequests => "429",
+            Pushback::Unavailable => "503",
+            Pushback::Latency => "latency growth",
+        }
+    }
+}
+
+/// What one attempt tells the limiter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Observed {
+    /// The target answered, in this long.
+    Answered(Duration),
+    Pushback(Pushback),
+    /// Nothing about the target's capacity (e.g. a body over `--max-body`).
+    Nothing,
+}
+
+impl Observed {
+    /// What an attempt that took `latency` says about the target's capacity.
+    pub(crate) fn of(outcome: &Result<Exchange, ExecError>, latency: Duration) -> Observed {
+        match outcome {
+            Ok(exchange) => match exchange.response.status {
+                429 => Observed::Pushback(Pushback::TooManyRequests),
+                503 => Observed::Pushback(Pushback::Unavailable),
+                _ => Observed::Answered(latency),
+            },
+            Err(ExecError::Transport { unsent: true, .. }) => Observed::Pushback(Pushback::Connect),
+            Err(ExecError::Transport { unsent: false, .. }) => {
+                Observed::Pushback(Pushback::Dropped)
+            }
+            Err(_) => Observed::Nothing,
+        }
+    }
+}
+
+/// One finished attempt, with what the limiter knew when it started.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sample {
+    pub observed: Observed,
+    /// Requests in flight when it started, itself included.
+    pub in_flight: usize,
+    /// [`Aimd::generation`] when it started.
+    pub generation: u64,
+}
+
+/// The limit as pure logic: samples in, a limit out.
+#[derive(Debug, Clone)]
+pub(crate) struct Aimd {
+    limit: usize,
+    max: usize,
+    fixed: bool,
+    /// Until the first pushback the limit grows by one per good answer (doubling per round
+    /// trip); after it, by one per window of good answers.
+    slow_start: bool,
+    credit: usize,
+    /// Bumped on every decrease. Requests started before it saw the same overload, so their
+    /// pushback does not halve the limit again: one decrease per congestion event, as TCP.
+    generation: u64,
+    min_latency: Option<Duration>,
+    smoothed: Option<Duration>,
+    peak: usize,
+    backoffs: Vec<(Pushback, u32)>,
+}
+
+impl Aimd {
+    /// A limit that never moves.
+    pub(crate) fn fixed(limit: usize) -> Aimd {
+        Aimd {
+            fixed: true,
+            ..Aimd::adaptive(limit, limit)
+        }
+    }
+
+    /// A limit that starts at `start` and moves within `1..=max`.
+    pub(crate) fn adaptive(start: usize, max: usize) -> Aimd {
+        let max = max.max(1);
+        let limit = start.clamp(1, max);
+        Aimd {
+            limit,
+            max,
+            fixed: false,
+            slow_start: true,
+            credit: 0,
+            generation: 0,
+            min_latency: None,
+            smoothed: None,
+            peak: limit,
+            backoffs: Vec::new(),
+        }
+    }
+
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub(crate) fn record(&mut self, sample: Sample) {
+        if self.fixed {
+            return;
+        }
+        let current = sample.generation == self.generation;
+        match sample.observed {
+            Observed::Nothing => {}
+            Observed::Pushback(why) => {
+                if current {
+                    self.decrease(why);
+                }
+            }
+            Observed::Answered(latency) => {
+                let min = self.min_latency.map_or(latency, |min| min.min(latency));
+                self.min_latency = Some(min);
+                if !current {
+                    return;
+                }
+                // An exponentially weighted mean (TCP's SRTT, weight 1/8): one slow endpoint
+                // is not a queue.
+                let smoothed = self
+                    .smoothed
+                    .map_or(latency, |s| (s * 7 + latency) / 8);
+                self.smoothed = Some(smoothed);
+                if smoothed > min * LATENCY_TOLERANCE + LATENCY_SLACK {
+                    self.decrease(Pushback::Latency);
+                } else if sample.in_flight * 2 >= self.limit {
+                    // Only a limit in use has been shown to be enough.
+                    self.increase();
+                }
+            }
+        }
+    }
+
+    fn increase(&mut self) {
+        if self.slow_start {
+            self.limit += 1;
+        } else {
+            self.credit += 1;
+            if self.credit >= self.limit {
+                self.credit = 0;
+                self.limit += 1;
+            }
+        }
+        self.limit = self.limit.min(self.max);
+        self.peak = self.peak.max(self.limit);
+    }
+
+    fn decrease(&mut self, why: Pushback) {
+        self.limit = (self.limit / 2).max(1);
+        self.slow_start = false;
+        self.credit = 0;
+        self.generation += 1;
+        // Latency from before the decrease describes the old limit.
+        self.smoothed = None;
+        match self.backoffs.iter_mut().find(|(w, _)| *w == why) {
+            Some((_, count)) => *count += 1,
+            None => self.backoffs.push((why, 1)),
+        }
+    }
+
+    pub(crate) fn report(&self) -> ConcurrencyReport {
+        let mut backoffs = self.backoffs.clone();
+        backoffs.sort();
+        ConcurrencyReport {
+            fixed: self.fixed,
+            settled: self.limit,
+            peak: self.peak,
+            max: self.max,
+            backoffs,
+        }
+    }
+}
+
+/// The concurrency a run used, for its summary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConcurrencyReport {
+    /// Set by `--concurrency`, not adapted.
+    pub fixed: bool,
+    /// The limit when the run ended.
+    pub settled: usize,
+    /// The highest limit reached.
+    pub peak: usize,
+    /// The ceiling.
+    pub max: usize,
+    /// Each reason the limit was halved, and how often.
+    pub backoffs: Vec<(Pushback, u32)>,
+}
+
+impl fmt::Display for ConcurrencyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.fixed {
+            return write!(f, "concurrency fixed at {} (--concurrency)", self.settled);
+        }
+        write!(
+            f,
+            "concurrency settled at {} (peak {}, max {})",
+            self.settled, self.peak, self.max
+        )?;
+        if self.backoffs.is_empty() {
+            return write!(f, "; the target never pushed back");
+        }
+        let reasons: Vec<String> = self
+            .backoffs
+            .iter()
+            .map(|(why, count)| format!("{count} × {}", why.describe()))
+            .collect();
+        write!(f, "; backed off on {}", reasons.join(", "))
+    }
+}
+
+/// The limit applied to requests: a semaphore whose size follows [`Aimd`].
+pub(crate) struct Limiter {
+    permits: Semaphore,
+    state: Mutex<State>,
+}
+
+struct State {
+    aimd: Aimd,
+    in_flight: usize,
+    /// Permits to retire as they come back: the limit fell below what is in flight.
+    debt: usize,
+}
+
+impl Limiter {
+    pub(crate) fn new(aimd: Aimd) -> Limiter {
+        Limiter {
+            permits: Semaphore::new(aimd.limit()),
+            state: Mutex::new(State {
+                aimd,
+                in_flight: 0,
+                debt: 0,
+            }),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state stays consistent across a panic: every update is a few integer writes.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for room under the limit; dropping the permit without [`Permit::finish`] records
+    /// nothing.
+    pub(crate) async fn acquire(&self) -> Permit<'_> {
+        // The semaphore is never closed, so acquiring fails only if that changes.
+        let permit = self.permits.acquire().await.ok();
+        let mut state = self.state();
+        state.in_flight += 1;
+        Permit {
+            limiter: self,
+            permit,
+            in_flight: state.in_flight,
+            generation: state.aimd.generation(),
+            observed: None,
+        }
+    }
+
+    pub(crate) fn report(&self) -> ConcurrencyReport {
+        self.state().aimd.report()
+    }
+
+    fn release(&self, permit: Option<SemaphorePermit<'_>>, sample: Option<Sample>) {
+        let mut state = self.state();
+        state.in_flight -= 1;
+        if let Some(sample) = sample {
+            let before = state.aimd.limit();
+            state.aimd.record(sample);
+            let after = state.aimd.limit();
+            if after > before {
+                let grown = after - before;
+                let repaid = grown.min(state.debt);
+                state.debt -= repaid;
+                self.permits.add_permits(grown - repaid);
+            } else if after < before {
+                let shrunk = before - after;
+                state.debt += shrunk - self.permits.forget_permits(shrunk);
+            }
+        }
+        if let Some(permit) = permit
+            && state.debt > 0
+        {
+            state.debt -= 1;
+            permit.forget();
+        }
+    }
+}
+
+/// Room for one request under the limit.
+pub(crate) struct Permit<'a> {
+    limiter: &'a Limiter,
+    permit: Option<SemaphorePermit<'a>>,
+    in_flight: usize,
+    generation: u64,
+    observed: Option<Observed>,
+}
+
+impl Permit<'_> {
+    /// Gives the room back, with what the attempt showed.
+    pub(crate) fn finish(mut self, observed: Observed) {
+        self.observed = Some(observed);
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let sample = self.observed.map(|observed| Sample {
+            observed,
+            in_flight: self.in_flight,
+            generation: self.generation,
+        });
+        self.limiter.release(self.permit.take(), sample);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn answered(ms: u64) -> Observed {
+        Observed::Answered(MS * ms as u32)
+    }
+
+    /// Feeds `observed`, each as if started now with the limit in full use.
+    fn feed(aimd: &mut Aimd, observed: &[Observed]) {
+        for &observed in observed {
+            aimd.record(Sample {
+                observed,
+                in_flight: aimd.limit(),
+                generation: aimd.generation(),
+            });
+        }
+    }
+
+    #[test]
+    fn the_limit_follows_what_the_target_shows() {
+        let pushbacks = [
+            Pushback::Connect,
+            Pushback::Dropped,
+            Pushback::TooManyRequests,
+            Pushback::Unavailable,
+        ];
+        // (start, max, samples, limit after)
+        let mut table: Vec<(usize, usize, Vec<Observed>, usize)> = vec![
+            // Slow start: one more per good answer.
+            (8, 64, vec![answered(10); 4], 12),
+            (8, 64, vec![answered(10); 100], 64),
+            (8, 20, vec![answered(10); 100], 20),
+            // Latency within tolerance of the minimum is not queueing.
+            (8, 64, vec![answered(10), answered(20), answered(24)], 11),
+            // Answers that say nothing leave it alone.
+            (8, 64, vec![Observed::Nothing; 10], 8),
+            // Marked latency growth halves it.
+            (8, 64, vec![answered(10), answered(200)], 4),
+            // Never below one.
+            (1, 64, vec![Observed::Pushback(Pushback::Unavailable)], 1),
+            // After a pushback, growth is one per window: 4 → 5 takes four answers.
+            (
+                8,
+                64,
+                vec![
+                    Observed::Pushback(Pushback::TooManyRequests),
+                    answered(10),
+                    answered(10),
+                    answered(10),
+                ],
+                4,
+            ),
+            (
+                8,
+                64,
+                vec![
+                    Observed::Pushback(Pushback::TooManyRequests),
+                    answered(10),
+                    answered(10),
+                    answered(10),
+                    answered(10),
+                ],
+                5,
+            ),
+        ];
+        for why in pushbacks {
+            table.push((8, 64, vec![Observed::Pushback(why)], 4));
+            table.push((9, 64, vec![Observed::Pushback(why); 2], 2));
+            table.push((64, 64, vec![Observed::Pushback(why); 10], 1));
+        }
+        for (start, max, samples, expected) in table {
+            let mut aimd = Aimd::adaptive(start, max);
+            feed(&mut aimd, &samples);
+            assert_eq!(aimd.limit(), expected, "{start} {max} {samples:?}");
+            assert!((1..=max).contains(&aimd.limit()));
+        }
+    }
+
+    #[test]
+    fn one_overload_halves_the_limit_once() {
+        let mut aimd = Aimd::adaptive(32, 64);
+        let generation = aimd.generation();
+        // 32 requests in flight all hit the same full backlog: one halving, not 32.
+        for _ in 0..32 {
+            aimd.record(Sample {
+                observed: Observed::Pushback(Pushback::Connect),
+                in_flight: 32,
+                generation,
+            });
+        }
+        assert_eq!(aimd.limit(), 16);
+        // Their slow answers describe the old limit too.
+        aimd.record(Sample {
+            observed: answered(900),
+            in_flight: 32,
+            generation,
+        });
+        assert_eq!(aimd.limit(), 16);
+    }
+
+    #[test]
+    fn a_limit_not_in_use_does_not_grow() {
+        let mut aimd = Aimd::adaptive(8, 64);
+        for _ in 0..50 {
+            aimd.record(Sample {
+                observed: answered(10),
+                in_flight: 1,
+                generation: aimd.generation(),
+            });
+        }
+        assert_eq!(aimd.limit(), 8);
+    }
+
+    #[test]
+    fn a_fixed_limit_never_moves() {
+        for samples in [
+            vec![answered(10); 100],
+            vec![Observed::Pushback(Pushback::Unavailable); 10],
+            vec![answered(1), answered(1000)],
+        ] {
+            let mut aimd = Aimd::fixed(4);
+            feed(&mut aimd, &samples);
+            assert_eq!(aimd.limit(), 4);
+            assert_eq!(
+                aimd.report().to_string(),
+                "concurrency fixed at 4 (--concurrency)"
+            );
+        }
+    }
+
+    #[test]
+    fn the_report_says_where_it_settled_and_why() {
+        let mut aimd = Aimd::adaptive(8, 64);
+        assert_eq!(
+            aimd.report().to_string(),
+            "concurrency settled at 8 (peak 8, max 64); the target never pushed back"
+        );
+        feed(
+            &mut aimd,
+            &[
+                answered(10),
+                answered(10),
+                Observed::Pushback(Pushback::Unavailable),
+                Observed::Pushback(Pushback::Connect),
+                Observed::Pushback(Pushback::Unavailable),
+            ],
+        );
+        assert_eq!(
+            aimd.report().to_string(),
+            "concurrency settled at 1 (peak 10, max 64); backed off on 1 × connect failure, 2 × 503"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_limiter_admits_only_the_limit() {
+        let limiter = Limiter::new(Aimd::adaptive(2, 4));
+        let a = limiter.acquire().await;
+        let b = limiter.acquire().await;
+        let third = tokio::time::timeout(MS * 20, limiter.acquire()).await;
+        assert!(third.is_err(), "a third request was admitted under a limit of 2");
+        // A pushback halves the limit to 1: b's permit is retired, a's is the only one.
+        a.finish(Observed::Pushback(Pushback::Unavailable));
+        assert!(tokio::time::timeout(MS * 20, limiter.acquire()).await.is_err());
+        b.finish(Observed::Nothing);
+        let c = limiter.acquire().await;
+        assert!(tokio::time::timeout(MS * 20, limiter.acquire()).await.is_err());
+        drop(c);
+        assert_eq!(limiter.report().settled, 1);
+        assert!(tokio::time::timeout(MS * 20, limiter.acquire()).await.is_ok());
+    }
+}
