@@ -13,7 +13,7 @@ use crate::files::show_bytes;
 use crate::redact::{self, Redactor};
 use crate::scim::urn;
 
-use super::limit::{self, Aimd, ConcurrencyReport, Limiter, Observed};
+use super::limit::{self, Aimd, ConcurrencyReport, Limiter};
 
 /// The credentials a run may send.
 #[derive(Debug, Clone)]
@@ -432,7 +432,7 @@ impl Target {
         let mut throttled_for = Duration::ZERO;
         loop {
             let outcome = {
-                let permit = self.in_flight.acquire().await;
+                let mut permit = self.in_flight.acquire().await;
                 let resume_at = *self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(resume_at) = resume_at {
                     tokio::time::sleep_until(resume_at.into()).await;
@@ -440,11 +440,11 @@ impl Target {
                 if let Some(pacing) = &self.pacing {
                     pacing.wait().await;
                 }
-                let started = Instant::now();
+                permit.sending();
                 let outcome = self
                     .send_once(method, url.clone(), query, headers, body.clone(), auth)
                     .await;
-                permit.finish(Observed::of(&outcome, started.elapsed()));
+                permit.finish(&outcome);
                 outcome
             };
             if self.verbose {

@@ -8,7 +8,7 @@
 
 use std::fmt;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -24,6 +24,9 @@ pub const ADAPTIVE_MAX: usize = 64;
 const LATENCY_TOLERANCE: u32 = 2;
 /// …which keeps scheduling jitter on a sub-millisecond loopback target from reading as queueing.
 const LATENCY_SLACK: Duration = Duration::from_millis(5);
+/// Good answers at the limit where the target last pushed back before it is tried again: each
+/// try may cost a stall (a dropped connect is retried by the kernel only after a second).
+const PROBE_AFTER: usize = 100;
 
 /// A sign that the target has more than it can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -86,6 +89,9 @@ pub(crate) struct Sample {
     pub observed: Observed,
     /// Requests in flight when it started, itself included.
     pub in_flight: usize,
+    /// How long the oldest request still in flight (started since the last decrease) has
+    /// waited: a connect dropped by a full backlog shows here long before it is answered.
+    pub stalled: Duration,
     /// [`Aimd::generation`] when it started.
     pub generation: u64,
 }
@@ -100,6 +106,9 @@ pub(crate) struct Aimd {
     /// trip); after it, by one per window of good answers.
     slow_start: bool,
     credit: usize,
+    /// One below the limit at which the target last pushed back: not passed again until
+    /// [`PROBE_AFTER`] good answers at it.
+    ceiling: Option<usize>,
     /// Bumped on every decrease. Requests started before it saw the same overload, so their
     /// pushback does not halve the limit again: one decrease per congestion event, as TCP.
     generation: u64,
@@ -128,6 +137,7 @@ impl Aimd {
             fixed: false,
             slow_start: true,
             credit: 0,
+            ceiling: None,
             generation: 0,
             min_latency: None,
             smoothed: None,
@@ -168,7 +178,8 @@ impl Aimd {
                     .smoothed
                     .map_or(latency, |s| (s * 7 + latency) / 8);
                 self.smoothed = Some(smoothed);
-                if smoothed > min * LATENCY_TOLERANCE + LATENCY_SLACK {
+                let queueing = min * LATENCY_TOLERANCE + LATENCY_SLACK;
+                if smoothed > queueing || sample.stalled > queueing {
                     self.decrease(Pushback::Latency);
                 } else if sample.in_flight * 2 >= self.limit {
                     // Only a limit in use has been shown to be enough.
@@ -179,6 +190,16 @@ impl Aimd {
     }
 
     fn increase(&mut self) {
+        if let Some(ceiling) = self.ceiling
+            && self.limit >= ceiling
+        {
+            self.credit += 1;
+            if self.credit >= PROBE_AFTER {
+                self.credit = 0;
+                self.ceiling = Some(ceiling + 1);
+            }
+            return;
+        }
         if self.slow_start {
             self.limit += 1;
         } else {
@@ -193,6 +214,7 @@ impl Aimd {
     }
 
     fn decrease(&mut self, why: Pushback) {
+        self.ceiling = Some(self.limit.saturating_sub(1).max(1));
         self.limit = (self.limit / 2).max(1);
         self.slow_start = false;
         self.credit = 0;
@@ -263,7 +285,9 @@ pub(crate) struct Limiter {
 
 struct State {
     aimd: Aimd,
-    in_flight: usize,
+    /// When each request in flight started, and in which generation.
+    started: Vec<(u64, Instant, u64)>,
+    next_id: u64,
     /// Permits to retire as they come back: the limit fell below what is in flight.
     debt: usize,
 }
@@ -274,7 +298,8 @@ impl Limiter {
             permits: Semaphore::new(aimd.limit()),
             state: Mutex::new(State {
                 aimd,
-                in_flight: 0,
+                started: Vec::new(),
+                next_id: 0,
                 debt: 0,
             }),
         }
@@ -291,12 +316,16 @@ impl Limiter {
         // The semaphore is never closed, so acquiring fails only if that changes.
         let permit = self.permits.acquire().await.ok();
         let mut state = self.state();
-        state.in_flight += 1;
+        let (id, started, generation) = (state.next_id, Instant::now(), state.aimd.generation());
+        state.next_id += 1;
+        state.started.push((id, started, generation));
         Permit {
             limiter: self,
             permit,
-            in_flight: state.in_flight,
-            generation: state.aimd.generation(),
+            id,
+            started,
+            in_flight: state.started.len(),
+            generation,
             observed: None,
         }
     }
@@ -305,10 +334,18 @@ impl Limiter {
         self.state().aimd.report()
     }
 
-    fn release(&self, permit: Option<SemaphorePermit<'_>>, sample: Option<Sample>) {
+    fn release(&self, id: u64, permit: Option<SemaphorePermit<'_>>, sample: Option<Sample>) {
         let mut state = self.state();
-        state.in_flight -= 1;
-        if let Some(sample) = sample {
+        state.started.retain(|&(other, ..)| other != id);
+        if let Some(mut sample) = sample {
+            let generation = state.aimd.generation();
+            sample.stalled = state
+                .started
+                .iter()
+                .filter(|&&(.., g)| g == generation)
+                .map(|&(_, started, _)| started.elapsed())
+                .max()
+                .unwrap_or_default();
             let before = state.aimd.limit();
             state.aimd.record(sample);
             let after = state.aimd.limit();
@@ -335,15 +372,27 @@ impl Limiter {
 pub(crate) struct Permit<'a> {
     limiter: &'a Limiter,
     permit: Option<SemaphorePermit<'a>>,
+    id: u64,
+    started: Instant,
     in_flight: usize,
     generation: u64,
     observed: Option<Observed>,
 }
 
 impl Permit<'_> {
+    /// The request leaves now: waits before this (pacing, a 429's pause) are not the target's
+    /// latency.
+    pub(crate) fn sending(&mut self) {
+        self.started = Instant::now();
+        let mut state = self.limiter.state();
+        if let Some(entry) = state.started.iter_mut().find(|(id, ..)| *id == self.id) {
+            entry.1 = self.started;
+        }
+    }
+
     /// Gives the room back, with what the attempt showed.
-    pub(crate) fn finish(mut self, observed: Observed) {
-        self.observed = Some(observed);
+    pub(crate) fn finish(mut self, outcome: &Result<Exchange, ExecError>) {
+        self.observed = Some(Observed::of(outcome, self.started.elapsed()));
     }
 }
 
@@ -352,9 +401,10 @@ impl Drop for Permit<'_> {
         let sample = self.observed.map(|observed| Sample {
             observed,
             in_flight: self.in_flight,
+            stalled: Duration::ZERO,
             generation: self.generation,
         });
-        self.limiter.release(self.permit.take(), sample);
+        self.limiter.release(self.id, self.permit.take(), sample);
     }
 }
 
@@ -374,6 +424,7 @@ mod tests {
             aimd.record(Sample {
                 observed,
                 in_flight: aimd.limit(),
+                stalled: Duration::ZERO,
                 generation: aimd.generation(),
             });
         }
@@ -448,6 +499,7 @@ mod tests {
             aimd.record(Sample {
                 observed: Observed::Pushback(Pushback::Connect),
                 in_flight: 32,
+                stalled: Duration::ZERO,
                 generation,
             });
         }
@@ -456,9 +508,40 @@ mod tests {
         aimd.record(Sample {
             observed: answered(900),
             in_flight: 32,
+            stalled: Duration::ZERO,
             generation,
         });
         assert_eq!(aimd.limit(), 16);
+    }
+
+    #[test]
+    fn a_request_stalled_in_flight_halves_the_limit_before_it_is_answered() {
+        let mut aimd = Aimd::adaptive(8, 64);
+        let sample = |aimd: &Aimd, stalled_ms: u32| Sample {
+            observed: answered(1),
+            in_flight: aimd.limit(),
+            stalled: MS * stalled_ms,
+            generation: aimd.generation(),
+        };
+        // min 1 ms: waiting 6 ms is jitter, 200 ms is a dropped connect.
+        aimd.record(sample(&aimd, 6));
+        assert_eq!(aimd.limit(), 9);
+        aimd.record(sample(&aimd, 200));
+        assert_eq!(aimd.limit(), 4);
+        assert_eq!(aimd.report().backoffs, vec![(Pushback::Latency, 1)]);
+    }
+
+    #[test]
+    fn the_level_that_was_pushed_back_is_tried_again_only_rarely() {
+        let mut aimd = Aimd::adaptive(8, 64);
+        feed(&mut aimd, &[Observed::Pushback(Pushback::Connect)]);
+        // Back up to one below the 8 that overflowed, and held there…
+        feed(&mut aimd, &vec![answered(1); 4 + 5 + 6 + 20]);
+        assert_eq!(aimd.limit(), 7);
+        // …until enough good answers at 7 to try 8 again.
+        feed(&mut aimd, &vec![answered(1); PROBE_AFTER]);
+        feed(&mut aimd, &vec![answered(1); 7]);
+        assert_eq!(aimd.limit(), 8);
     }
 
     #[test]
@@ -468,6 +551,7 @@ mod tests {
             aimd.record(Sample {
                 observed: answered(10),
                 in_flight: 1,
+                stalled: Duration::ZERO,
                 generation: aimd.generation(),
             });
         }
@@ -522,9 +606,14 @@ mod tests {
         let third = tokio::time::timeout(MS * 20, limiter.acquire()).await;
         assert!(third.is_err(), "a third request was admitted under a limit of 2");
         // A pushback halves the limit to 1: b's permit is retired, a's is the only one.
-        a.finish(Observed::Pushback(Pushback::Unavailable));
+        a.finish(&Err(ExecError::Transport {
+            method: "GET",
+            url: "http://h/".into(),
+            message: "could not connect".into(),
+            unsent: true,
+        }));
         assert!(tokio::time::timeout(MS * 20, limiter.acquire()).await.is_err());
-        b.finish(Observed::Nothing);
+        b.finish(&Err(ExecError::Client("not about capacity".into())));
         let c = limiter.acquire().await;
         assert!(tokio::time::timeout(MS * 20, limiter.acquire()).await.is_err());
         drop(c);

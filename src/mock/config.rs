@@ -27,6 +27,11 @@ pub struct MockConfig {
     /// A fixed SCIM token instead of a random one, so a provisioning client under test can be
     /// configured ahead of time.
     pub scim_token: Option<String>,
+    /// The listen backlog (connections waiting to be accepted); `None` for the system's usual.
+    pub listen_backlog: Option<u32>,
+    /// Serve only this many connections at once, each for one request, leaving the rest in the
+    /// listen backlog, like a single-threaded development server; `None` for no limit.
+    pub workers: Option<usize>,
 }
 
 impl Default for MockConfig {
@@ -41,6 +46,8 @@ impl Default for MockConfig {
             max_payload_bytes: 1024 * 1024,
             bulk_max_operations: 100,
             scim_token: None,
+            listen_backlog: None,
+            workers: None,
         }
     }
 }

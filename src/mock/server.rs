@@ -1,12 +1,19 @@
 //! Starting and stopping the server.
 
+use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use axum::serve::Listener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::JoinHandle;
 
 use super::config::{MockConfig, MockCredentials};
@@ -23,8 +30,20 @@ pub struct MockServer {
 impl MockServer {
     /// Binds `addr` (port 0 picks a free port) and serves on the current tokio runtime.
     pub async fn start(config: MockConfig, addr: SocketAddr) -> std::io::Result<MockServer> {
-        let listener = TcpListener::bind(addr).await?;
+        let listener = match config.listen_backlog {
+            Some(backlog) => {
+                let socket = match addr {
+                    SocketAddr::V4(_) => TcpSocket::new_v4()?,
+                    SocketAddr::V6(_) => TcpSocket::new_v6()?,
+                };
+                socket.set_reuseaddr(true)?;
+                socket.bind(addr)?;
+                socket.listen(backlog)?
+            }
+            None => TcpListener::bind(addr).await?,
+        };
         let local = listener.local_addr()?;
+        let workers = config.workers;
         // A wildcard address is where the server listens, not where a client can reach it.
         let host = match local.ip() {
             IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -43,9 +62,23 @@ impl MockServer {
                 let _ = stopped.await;
             };
             // Serving only ends on shutdown; an accept error then has nobody to report to.
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await;
+            let _ = match workers {
+                Some(workers) => {
+                    let listener = Workers {
+                        listener,
+                        free: Arc::new(Semaphore::new(workers.max(1))),
+                    };
+                    let app = app.layer(axum::middleware::map_response(close_after));
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(shutdown)
+                        .await
+                }
+                None => {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(shutdown)
+                        .await
+                }
+            };
         });
         Ok(MockServer {
             state,
@@ -99,4 +132,75 @@ impl Drop for MockServer {
             task.abort();
         }
     }
+}
+
+/// Accepts a connection only when a worker is free, so the others wait in the listen backlog
+/// (and, once it is full, are dropped by the kernel) as with a single-threaded server.
+struct Workers {
+    listener: TcpListener,
+    free: Arc<Semaphore>,
+}
+
+impl Listener for Workers {
+    type Io = Busy;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Busy, SocketAddr) {
+        // The semaphore is never closed; were it, the limit would merely be lifted.
+        let worker = Arc::clone(&self.free).acquire_owned().await.ok();
+        let (stream, addr) = Listener::accept(&mut self.listener).await;
+        (
+            Busy {
+                stream,
+                _worker: worker,
+            },
+            addr,
+        )
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+}
+
+/// A connection and the worker it occupies until it closes.
+struct Busy {
+    stream: TcpStream,
+    _worker: Option<OwnedSemaphorePermit>,
+}
+
+impl AsyncRead for Busy {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Busy {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+/// One request per connection, so a kept-alive client cannot hold a worker for good.
+async fn close_after(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
