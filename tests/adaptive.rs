@@ -31,16 +31,7 @@ async fn burst(
     };
     let target = Target::new(mock.base_url(), credentials, &options).expect("target");
     let url = target.url("/ServiceProviderConfig");
-    let sends = (0..requests).map(|_| {
-        target.send(
-            Method::Get,
-            &url,
-            &[],
-            &[],
-            None,
-            Auth::Scim,
-        )
-    });
+    let sends = (0..requests).map(|_| target.send(Method::Get, &url, &[], &[], None, Auth::Scim));
     let statuses = join_all(sends)
         .await
         .into_iter()

@@ -18,7 +18,7 @@ use super::client::{Exchange, ExecError};
 /// three round trips of a target that keeps up.
 pub(crate) const START: usize = 8;
 /// The adaptive limit's ceiling when none is given.
-pub const ADAPTIVE_MAX: usize = 64;
+pub(crate) const ADAPTIVE_MAX: usize = 64;
 /// Latency has grown "markedly" once its smoothed value exceeds the observed minimum this many
 /// times over, plus [`LATENCY_SLACK`]…
 const LATENCY_TOLERANCE: u32 = 2;
@@ -174,9 +174,7 @@ impl Aimd {
                 }
                 // An exponentially weighted mean (TCP's SRTT, weight 1/8): one slow endpoint
                 // is not a queue.
-                let smoothed = self
-                    .smoothed
-                    .map_or(latency, |s| (s * 7 + latency) / 8);
+                let smoothed = self.smoothed.map_or(latency, |s| (s * 7 + latency) / 8);
                 self.smoothed = Some(smoothed);
                 let queueing = min * LATENCY_TOLERANCE + LATENCY_SLACK;
                 if smoothed > queueing || sample.stalled > queueing {
@@ -540,7 +538,7 @@ mod tests {
         assert_eq!(aimd.limit(), 7);
         // …until enough good answers at 7 to try 8 again.
         feed(&mut aimd, &vec![answered(1); PROBE_AFTER]);
-        feed(&mut aimd, &vec![answered(1); 7]);
+        feed(&mut aimd, &[answered(1); 7]);
         assert_eq!(aimd.limit(), 8);
     }
 
@@ -604,7 +602,10 @@ mod tests {
         let a = limiter.acquire().await;
         let b = limiter.acquire().await;
         let third = tokio::time::timeout(MS * 20, limiter.acquire()).await;
-        assert!(third.is_err(), "a third request was admitted under a limit of 2");
+        assert!(
+            third.is_err(),
+            "a third request was admitted under a limit of 2"
+        );
         // A pushback halves the limit to 1: b's permit is retired, a's is the only one.
         a.finish(&Err(ExecError::Transport {
             method: "GET",
@@ -612,12 +613,24 @@ mod tests {
             message: "could not connect".into(),
             unsent: true,
         }));
-        assert!(tokio::time::timeout(MS * 20, limiter.acquire()).await.is_err());
+        assert!(
+            tokio::time::timeout(MS * 20, limiter.acquire())
+                .await
+                .is_err()
+        );
         b.finish(&Err(ExecError::Client("not about capacity".into())));
         let c = limiter.acquire().await;
-        assert!(tokio::time::timeout(MS * 20, limiter.acquire()).await.is_err());
+        assert!(
+            tokio::time::timeout(MS * 20, limiter.acquire())
+                .await
+                .is_err()
+        );
         drop(c);
         assert_eq!(limiter.report().settled, 1);
-        assert!(tokio::time::timeout(MS * 20, limiter.acquire()).await.is_ok());
+        assert!(
+            tokio::time::timeout(MS * 20, limiter.acquire())
+                .await
+                .is_ok()
+        );
     }
 }
