@@ -120,7 +120,11 @@ pub fn run(
     let schemas = SchemaRegistry::builtin()?;
     let cases = load_cases(&config.cases, &schemas)?;
     let target = Target::new(&config.base_url, config.credentials, &config.client)?;
-    let mut capabilities = runtime.block_on(Capabilities::discover(&target))?;
+    let filters = cases
+        .iter()
+        .flat_map(|case| plan::needs::needs(case).filters)
+        .collect();
+    let mut capabilities = runtime.block_on(Capabilities::discover(&target, &filters))?;
     capabilities.override_with(&config.plan.capability_overrides);
     // Custom attributes and extensions are checked against what the target itself publishes.
     let schemas = match &capabilities.published_schemas {

@@ -59,61 +59,53 @@ impl fmt::Display for Level {
     }
 }
 
-/// An optional feature of a SCIM service provider, discovered from `/ServiceProviderConfig`
-/// and `/ResourceTypes`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Capability {
-    /// `patch.supported` (RFC 7644 §3.5.2).
-    Patch,
-    /// `filter.supported` (RFC 7644 §3.4.2.2).
-    Filter,
-    /// `sort.supported` (RFC 7644 §3.4.2.3).
-    Sort,
-    /// `etag.supported` (RFC 7644 §3.14).
-    Etag,
-    /// `bulk.supported` (RFC 7644 §3.7).
-    Bulk,
-    /// `changePassword.supported` (RFC 7643 §5).
-    ChangePassword,
-    /// A `Group` resource type (RFC 7643 §4.2).
-    Groups,
-    /// The enterprise User extension (RFC 7643 §4.3) in the User resource type.
-    EnterpriseUser,
-    /// `pagination.cursor` (RFC 9865 §4).
-    CursorPaging,
+/// Declares [`Capability`] and its name / clause tables from one list.
+macro_rules! capabilities {
+    ($($variant:ident => $name:literal, $source:literal;)*) => {
+        /// An optional feature of a SCIM service provider, discovered from
+        /// `/ServiceProviderConfig` and `/ResourceTypes` or probed once per run.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum Capability {
+            $(
+                #[doc = $source]
+                $variant,
+            )*
+        }
+
+        impl Capability {
+            pub const ALL: &'static [Capability] = &[$(Capability::$variant),*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Capability::$variant => $name),* }
+            }
+
+            /// Where the capability is read from, with the clause that makes it optional.
+            pub fn source(self) -> &'static str {
+                match self { $(Capability::$variant => $source),* }
+            }
+        }
+    };
+}
+
+capabilities! {
+    Patch => "patch", "`patch.supported` (RFC 7644 §3.5.2)";
+    Filter => "filter", "`filter.supported` (RFC 7644 §3.4.2.2)";
+    Sort => "sort", "`sort.supported` (RFC 7644 §3.4.2.3)";
+    Etag => "etag", "`etag.supported` (RFC 7644 §3.14)";
+    Bulk => "bulk", "`bulk.supported` (RFC 7644 §3.7)";
+    ChangePassword => "change-password", "`changePassword.supported` (RFC 7643 §5)";
+    Groups => "groups", "a `Group` resource type (RFC 7643 §4.2)";
+    EnterpriseUser => "enterprise-user", "the enterprise User extension (RFC 7643 §4.3) in the User resource type";
+    CursorPaging => "cursor-paging", "`pagination.cursor` (RFC 9865 §4)";
+    IndexPaging => "index-paging", "`pagination.index`, true unless published false (RFC 9865 §4)";
 }
 
 impl Capability {
-    pub const ALL: &'static [Capability] = &[
-        Capability::Patch,
-        Capability::Filter,
-        Capability::Sort,
-        Capability::Etag,
-        Capability::Bulk,
-        Capability::ChangePassword,
-        Capability::Groups,
-        Capability::EnterpriseUser,
-        Capability::CursorPaging,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Capability::Patch => "patch",
-            Capability::Filter => "filter",
-            Capability::Sort => "sort",
-            Capability::Etag => "etag",
-            Capability::Bulk => "bulk",
-            Capability::ChangePassword => "change-password",
-            Capability::Groups => "groups",
-            Capability::EnterpriseUser => "enterprise-user",
-            Capability::CursorPaging => "cursor-paging",
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<Capability> {
         Capability::ALL.iter().copied().find(|c| c.name() == name)
     }
+
 }
 
 impl fmt::Display for Capability {

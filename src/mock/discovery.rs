@@ -13,29 +13,31 @@ use super::extract::Params;
 use super::routes::scim_response;
 use super::schema::{Kind, SCHEMAS};
 use super::state::AppState;
+use super::variations::Variation;
 use crate::scim::urn;
 
 pub(crate) async fn service_provider_config(State(state): State<Arc<AppState>>) -> Response {
     let config = &state.config;
+    let has = |variation| !state.varies(variation);
     let body = json!({
         "schemas": [urn::SERVICE_PROVIDER_CONFIG],
         "documentationUri": "https://datatracker.ietf.org/doc/html/rfc7644",
-        "patch": {"supported": true},
+        "patch": {"supported": has(Variation::NoPatch)},
         "bulk": {
-            "supported": true,
+            "supported": has(Variation::NoBulk),
             "maxOperations": config.bulk_max_operations,
             "maxPayloadSize": config.max_payload_bytes,
         },
-        "filter": {"supported": true, "maxResults": config.max_page_size},
+        "filter": {"supported": true, "maxResults": state.max_page_size()},
         "changePassword": {"supported": true},
-        "sort": {"supported": true},
-        "etag": {"supported": true},
+        "sort": {"supported": has(Variation::NoSort)},
+        "etag": {"supported": has(Variation::NoEtag)},
         "pagination": {
-            "cursor": true,
-            "index": true,
-            "defaultPaginationMethod": "index",
+            "cursor": has(Variation::IndexOnly),
+            "index": has(Variation::CursorOnly),
+            "defaultPaginationMethod": if state.varies(Variation::CursorOnly) { "cursor" } else { "index" },
             "defaultPageSize": config.default_page_size,
-            "maxPageSize": config.max_page_size,
+            "maxPageSize": state.max_page_size(),
             "cursorTimeout": config.cursor_timeout.as_secs(),
         },
         "authenticationSchemes": [{

@@ -1,5 +1,6 @@
 //! An embedded reference SCIM 2.0 service provider (RFC 7643, RFC 7644, RFC 9865) with
-//! switchable [`Fault`]s that imitate real vendor bugs.
+//! switchable [`Fault`]s that imitate real vendor bugs and [`Variation`]s that make the choices
+//! the RFCs leave open differently.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -50,13 +51,16 @@ mod faults;
 mod ops;
 mod patch;
 mod query;
+mod registry;
 mod resource;
 mod routes;
 mod schema;
 mod server;
 mod state;
 mod store;
+mod variations;
 
 pub use config::{MockConfig, MockCredentials};
 pub use faults::Fault;
 pub use server::MockServer;
+pub use variations::Variation;

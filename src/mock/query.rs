@@ -16,8 +16,10 @@ use super::resource::Projection;
 use super::schema::{Kind, Returned, Type};
 use super::state::{AppState, TenantId};
 use super::store::{Collection, Stored, Tenant};
+use super::variations::Variation;
 use crate::scim::filter::{self, get_ci};
-use crate::scim::{AttrPath, CompValue, CompareOp, Filter, ScimType, urn};
+use crate::scim::operators::features;
+use crate::scim::{AttrPath, CompValue, CompareOp, Filter, FilterFeature, ScimType, urn};
 
 /// The parameters of a query, from a query string or a SearchRequest body.
 #[derive(Debug, Clone, Default)]
@@ -229,6 +231,9 @@ fn parse_filter(state: &AppState, kinds: &[Kind], text: &str) -> Result<Filter, 
             ApiError::from(e)
         }
     })?;
+    if let Some(why) = unsupported(state, kinds, &filter) {
+        return Err(ApiError::bad_request(ScimType::InvalidFilter, why));
+    }
     for (attr, op) in filter.attributes() {
         if attr.urn.is_none() && attr.sub.is_none() && attr.name.eq_ignore_ascii_case("schemas") {
             continue;
@@ -256,6 +261,25 @@ fn parse_filter(state: &AppState, kinds: &[Kind], text: &str) -> Result<Filter, 
         }
     }
     Ok(filter)
+}
+
+/// Why a server with a restricted filter variation refuses `filter`, if it does.
+fn unsupported(state: &AppState, kinds: &[Kind], filter: &Filter) -> Option<String> {
+    if state.varies(Variation::FilterUserNameEqOnly)
+        && (kinds != [Kind::User] || indexed_user_name(filter).is_none())
+    {
+        return Some("only userName eq \"…\" filters on Users are supported".to_owned());
+    }
+    if state.varies(Variation::FilterEqAndOnly) {
+        let other = features(filter)
+            .into_iter()
+            .find(|f| !matches!(f, FilterFeature::Eq | FilterFeature::And))?;
+        return Some(format!(
+            "the operator `{}` is not supported: only eq and and",
+            other.token()
+        ));
+    }
+    None
 }
 
 /// `userName eq "…"`: answered from the userName index instead of a scan.
@@ -291,12 +315,13 @@ pub(crate) fn list(
     kinds: &[Kind],
     q: &ListQuery,
 ) -> Result<Value, ApiError> {
+    let ignores_sort = state.has(Fault::SortIgnored) || state.varies(Variation::NoSort);
     let filter = match (&q.filter, state.has(Fault::FilterIgnored)) {
         (Some(text), false) => Some(parse_filter(state, kinds, text)?),
         _ => None,
     };
     let sort_by =
-        match (&q.sort_by, state.has(Fault::SortIgnored)) {
+        match (&q.sort_by, ignores_sort) {
             (Some(text), false) => Some(AttrPath::parse(text).ok_or_else(|| {
                 invalid_value(format!("sortBy {text:?} is not an attribute path"))
             })?),
@@ -333,7 +358,7 @@ pub(crate) fn list(
             Source::Listed(found)
         }
     };
-    let max = state.config.max_page_size;
+    let max = state.max_page_size();
     let requested = q.count.map(|c| usize::try_from(c).unwrap_or(0));
     let page_size = if state.has(Fault::CountIgnored) {
         usize::MAX
@@ -342,9 +367,21 @@ pub(crate) fn list(
     };
     let mut out = Map::new();
     out.insert("schemas".to_owned(), json!([urn::LIST_RESPONSE]));
-    let (total, page) = match &q.cursor {
+    // RFC 9865 §2.3: a cursor-only server pages by cursor even when none was asked for; an
+    // index-only one ignores the parameter it does not know.
+    let cursor = if state.varies(Variation::CursorOnly) {
+        Some(q.cursor.as_deref().unwrap_or(""))
+    } else if state.varies(Variation::IndexOnly) {
+        None
+    } else {
+        q.cursor.as_deref()
+    };
+    let start_index = q
+        .start_index
+        .filter(|_| !state.varies(Variation::CursorOnly));
+    let (total, page) = match cursor {
         None => {
-            let start = usize::try_from(q.start_index.unwrap_or(1))
+            let start = usize::try_from(start_index.unwrap_or(1))
                 .unwrap_or(1)
                 .max(1);
             let offset = if state.has(Fault::ZeroBasedStartIndex) {
@@ -360,7 +397,7 @@ pub(crate) fn list(
             (total, page)
         }
         Some(text) => {
-            if q.start_index.is_some() {
+            if start_index.is_some() {
                 return Err(invalid_value("use either startIndex or cursor, not both"));
             }
             if requested.is_some_and(|c| c > max) {

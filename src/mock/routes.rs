@@ -22,6 +22,7 @@ use super::ops::{Written, etag_listed, version_of};
 use super::query::{self, ListQuery};
 use super::schema::Kind;
 use super::state::{AppState, TenantId};
+use super::variations::Variation;
 use crate::scim::urn;
 
 /// Path of the SCIM API under the server root.
@@ -68,17 +69,44 @@ pub(crate) fn scim_response(status: StatusCode, body: &Value) -> Response {
 }
 
 /// A single-resource response with its `ETag` (RFC 7644 §3.14).
-fn resource_response(status: StatusCode, body: &Value, etag: Option<&str>) -> Response {
+fn resource_response(
+    state: &AppState,
+    status: StatusCode,
+    body: &Value,
+    etag: Option<&str>,
+) -> Response {
     let mut response = scim_response(status, body);
+    set_etag(state, &mut response, etag);
+    response
+}
+
+/// The `ETag` header, unless the server does not support ETags.
+fn set_etag(state: &AppState, response: &mut Response, etag: Option<&str>) {
+    if state.varies(Variation::NoEtag) {
+        return;
+    }
     if let Some(value) = etag.and_then(|e| HeaderValue::from_str(e).ok()) {
         response.headers_mut().insert(header::ETAG, value);
     }
-    response
+}
+
+/// The `If-Match` precondition, which a server without ETag support does not evaluate.
+fn if_match<'h>(state: &AppState, headers: &'h HeaderMap) -> Option<&'h str> {
+    header(headers, header::IF_MATCH).filter(|_| !state.varies(Variation::NoEtag))
+}
+
+/// 501 for an optional operation the server does not support (RFC 7644 §3.12, Table 8).
+fn not_implemented(operation: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_IMPLEMENTED,
+        None,
+        format!("{operation} is not supported"),
+    )
 }
 
 /// 201 Created with `Location` equal to `meta.location` (RFC 7644 §3.3).
 fn created(state: &AppState, body: &Value, etag: Option<&str>) -> Response {
-    let mut response = resource_response(StatusCode::CREATED, body, etag);
+    let mut response = resource_response(state, StatusCode::CREATED, body, etag);
     let location = body.pointer("/meta/location").and_then(Value::as_str);
     if let Some(value) = location
         .filter(|_| !state.has(Fault::LocationMissing))
@@ -162,7 +190,10 @@ async fn read(
     let data = state.read(tenant);
     let doc = data.read(&state, kind, &id)?;
     let etag = version_of(doc);
-    if let (Some(header), Some(etag)) = (header(&headers, header::IF_NONE_MATCH), etag)
+    if let (Some(header), Some(etag)) = (
+        header(&headers, header::IF_NONE_MATCH).filter(|_| !state.varies(Variation::NoEtag)),
+        etag,
+    )
         && etag_listed(header, etag)
     {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
@@ -172,7 +203,7 @@ async fn read(
         return Ok(response);
     }
     let rendered = data.render(&state, kind, doc, &projection);
-    Ok(resource_response(StatusCode::OK, &rendered, etag))
+    Ok(resource_response(&state, StatusCode::OK, &rendered, etag))
 }
 
 async fn replace(
@@ -186,7 +217,7 @@ async fn replace(
     let kind = kind_for(&endpoint)?;
     let projection = params.projection()?;
     let mut data = state.write(tenant);
-    let written = data.replace(&state, kind, &id, &body, header(&headers, header::IF_MATCH))?;
+    let written = data.replace(&state, kind, &id, &body, if_match(&state, &headers))?;
     Ok(match written {
         Written::Created(doc) => created(
             &state,
@@ -194,6 +225,7 @@ async fn replace(
             version_of(&doc),
         ),
         Written::Updated(doc) => resource_response(
+            &state,
             StatusCode::OK,
             &data.render(&state, kind, &doc, &projection),
             version_of(&doc),
@@ -209,12 +241,23 @@ async fn patch(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
+    if state.varies(Variation::NoPatch) {
+        return Err(not_implemented("PATCH"));
+    }
     let kind = kind_for(&endpoint)?;
     let projection = params.projection()?;
     let mut data = state.write(tenant);
-    let doc = data.patch(&state, kind, &id, &body, header(&headers, header::IF_MATCH))?;
+    let doc = data.patch(&state, kind, &id, &body, if_match(&state, &headers))?;
+    // RFC 7644 §3.5.2: 200 is a MUST only when attributes or excludedAttributes were asked for.
+    let projected = params.get("attributes").is_some() || params.get("excludedAttributes").is_some();
+    if state.varies(Variation::PatchNoContent) && !projected {
+        let mut response = StatusCode::NO_CONTENT.into_response();
+        set_etag(&state, &mut response, version_of(&doc));
+        return Ok(response);
+    }
     let rendered = data.render(&state, kind, &doc, &projection);
     Ok(resource_response(
+        &state,
         StatusCode::OK,
         &rendered,
         version_of(&doc),
@@ -230,7 +273,7 @@ async fn delete(
     let kind = kind_for(&endpoint)?;
     state
         .write(tenant)
-        .delete(&state, kind, &id, header(&headers, header::IF_MATCH))?;
+        .delete(&state, kind, &id, if_match(&state, &headers))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -239,6 +282,9 @@ async fn bulk_handler(
     Extension(tenant): Extension<TenantId>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
+    if state.varies(Variation::NoBulk) {
+        return Err(not_implemented("Bulk"));
+    }
     let response = bulk::run(&state, &mut state.write(tenant), &body)?;
     Ok(scim_response(StatusCode::OK, &response))
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 use super::config::{MockConfig, MockCredentials};
 use super::faults::Fault;
 use super::store::Tenant;
+use super::variations::{SMALL_PAGE_CAP, Variation};
 
 /// Which tenant a request acts on, as established by its bearer token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +51,19 @@ impl AppState {
 
     pub fn has(&self, fault: Fault) -> bool {
         self.config.faults.contains(&fault)
+    }
+
+    pub fn varies(&self, variation: Variation) -> bool {
+        self.config.variations.contains(&variation)
+    }
+
+    /// The largest page returned: `filter.maxResults`.
+    pub fn max_page_size(&self) -> usize {
+        if self.varies(Variation::SmallPageCap) {
+            self.config.max_page_size.min(SMALL_PAGE_CAP)
+        } else {
+            self.config.max_page_size
+        }
     }
 
     /// A poisoned lock only means another handler panicked mid-request; the data is

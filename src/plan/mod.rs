@@ -15,6 +15,12 @@ use crate::exec::run::{RunContext, run_case};
 use crate::report::{CaseOutcome, CaseResult, Collector, render_failure};
 use crate::scim::urn;
 
+pub mod needs;
+pub mod probe;
+
+use needs::{FilterUse, needs};
+use probe::Refusal;
+
 /// What the target advertises, read from `/ServiceProviderConfig` and `/ResourceTypes`.
 #[derive(Debug, Clone, Default)]
 pub struct Capabilities {
@@ -23,6 +29,12 @@ pub struct Capabilities {
     pub warnings: Vec<String>,
     /// The target's `/Schemas` and `/ResourceTypes` answers, to derive `target:*` schemas from.
     pub published_schemas: Option<(Value, Value)>,
+    /// How many of the catalogue's filters were probed.
+    pub probed_filters: usize,
+    /// The filters the target refused as unsupported.
+    pub refused_filters: BTreeMap<FilterUse, Refusal>,
+    /// `filter.maxResults`: the largest page the target returns.
+    pub max_results: Option<u64>,
 }
 
 #[derive(Debug, Error)]
@@ -32,14 +44,21 @@ pub enum PlanError {
 }
 
 impl Capabilities {
-    pub async fn discover(target: &Target) -> Result<Capabilities, PlanError> {
+    /// Reads the discovery documents and probes `filters` (see [`needs`]), all at once.
+    pub async fn discover(
+        target: &Target,
+        filters: &BTreeSet<FilterUse>,
+    ) -> Result<Capabilities, PlanError> {
         let mut capabilities = Capabilities::default();
-        // One round trip for all three: against a remote tenant each costs a network delay.
-        let (config, types_list, schemas_list) = tokio::join!(
+        // One round trip for all: against a remote tenant each costs a network delay.
+        let (config, types_list, schemas_list, refused) = tokio::join!(
             fetch(target, "/ServiceProviderConfig"),
             fetch(target, "/ResourceTypes"),
             fetch(target, "/Schemas"),
+            probe::filters(target, filters),
         );
+        capabilities.probed_filters = filters.len();
+        capabilities.refused_filters = refused?;
         let mut take = |fetched: Result<Result<Value, String>, PlanError>| {
             Ok::<_, PlanError>(match fetched? {
                 Ok(json) => Some(json),
@@ -67,6 +86,11 @@ impl Capabilities {
                     capabilities.supported.insert(capability);
                 }
             }
+            // Index paging is RFC 7644's own; RFC 9865 lets a cursor-only target say it lacks it.
+            if resolve(config, "/pagination/index").and_then(Value::as_bool) != Some(false) {
+                capabilities.supported.insert(Capability::IndexPaging);
+            }
+            capabilities.max_results = resolve(config, "/filter/maxResults").and_then(Value::as_u64);
         }
         let types = types_list
             .as_ref()
@@ -107,6 +131,27 @@ impl Capabilities {
 
     pub fn names(&self) -> Vec<&'static str> {
         self.supported.iter().map(|c| c.name()).collect()
+    }
+
+    /// The capability matrix in one line: every capability yes or no, the page cap and how
+    /// many of the probed filters the target refused.
+    pub fn matrix(&self) -> String {
+        let mut cells: Vec<String> = Capability::ALL
+            .iter()
+            .map(|c| {
+                let mark = if self.supported.contains(c) { "yes" } else { "no" };
+                format!("{c} {mark}")
+            })
+            .collect();
+        if let Some(max) = self.max_results {
+            cells.push(format!("maxResults {max}"));
+        }
+        cells.push(format!(
+            "filters refused {} of {} probed",
+            self.refused_filters.len(),
+            self.probed_filters
+        ));
+        cells.join(", ")
     }
 }
 
@@ -164,6 +209,24 @@ pub fn skip_reason(
             "the target does not advertise {}",
             missing.join(", ")
         ));
+    }
+    let needs = needs(case);
+    if let Some(lacking) = needs
+        .capabilities
+        .iter()
+        .find(|c| !capabilities.supported.contains(c))
+    {
+        return Some(format!(
+            "the case's requests need {lacking}, which the target lacks: {}",
+            lacking.source()
+        ));
+    }
+    if let Some((used, refusal)) = needs
+        .filters
+        .iter()
+        .find_map(|f| capabilities.refused_filters.get_key_value(f))
+    {
+        return Some(refusal.reason(used));
     }
     if let Some(reason) = case
         .spec

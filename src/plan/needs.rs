@@ -1,0 +1,103 @@
+//! What a case needs of the target beyond the capabilities it declares, read from the requests
+//! it sends: the paging style its queries use and the filters it lists with. A case author
+//! cannot forget one of these, and a target that lacks one skips the case instead of failing it.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::case::model::{Method, StatusSet, WalkMode};
+use crate::case::template::{Scope, render_str};
+use crate::case::{Capability, Case};
+
+/// A filter a case lists with, as it will be probed: rendered with placeholder values.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FilterUse {
+    /// The list endpoint, e.g. `/Users` (a `.search` is probed as the GET it stands for).
+    pub endpoint: String,
+    pub filter: String,
+}
+
+/// Everything a case needs that its `requires` may not say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub capabilities: BTreeSet<Capability>,
+    pub filters: BTreeSet<FilterUse>,
+}
+
+/// Renders templates with values that match nothing a real tenant holds.
+struct Placeholders(Value);
+
+impl Scope for Placeholders {
+    fn variable(&self, _: &str) -> Option<&Value> {
+        Some(&self.0)
+    }
+
+    fn case_prefix(&self) -> &str {
+        PROBE_PREFIX
+    }
+}
+
+/// The prefix of every placeholder value in a probed filter.
+pub const PROBE_PREFIX: &str = "scimcheck-probe";
+
+/// A step that expects a `400` is testing the refusal itself, so what it sends is not a need.
+fn expects_refusal(status: Option<&StatusSet>) -> bool {
+    status.is_some_and(|s| s.allows(400))
+}
+
+pub fn needs(case: &Case) -> Needs {
+    let placeholders = Placeholders(Value::String(PROBE_PREFIX.to_owned()));
+    let mut needs = Needs::default();
+    for step in case.spec.steps.iter().map(|s| &s.value) {
+        if expects_refusal(step.expect.status.as_ref()) {
+            continue;
+        }
+        let (path, query, search_body) = match (&step.request, &step.walk) {
+            (Some(request), _) => {
+                let search = (request.method == Method::Post && request.path.ends_with(".search"))
+                    .then_some(request.body.as_ref())
+                    .flatten();
+                (&request.path, &request.query, search)
+            }
+            (None, Some(walk)) => {
+                needs.capabilities.insert(match walk.mode {
+                    WalkMode::Index => Capability::IndexPaging,
+                    WalkMode::Cursor => Capability::CursorPaging,
+                });
+                (&walk.path, &walk.query, None)
+            }
+            (None, None) => continue,
+        };
+        // A query parameter, or the member of a SearchRequest body (RFC 7644 §3.4.3).
+        let param = |name: &str| search_body.and_then(|body| body.get(name));
+        let present = |name: &str| query.contains_key(name) || param(name).is_some();
+        for (name, capability) in [
+            ("startIndex", Capability::IndexPaging),
+            ("cursor", Capability::CursorPaging),
+            ("sortBy", Capability::Sort),
+        ] {
+            if present(name) {
+                needs.capabilities.insert(capability);
+            }
+        }
+        let filter = query
+            .get("filter")
+            .map(String::as_str)
+            .or_else(|| param("filter").and_then(Value::as_str));
+        if let Some(filter) = filter {
+            needs.capabilities.insert(Capability::Filter);
+            let endpoint = path.trim_end_matches("/.search");
+            // The root `/.search` spans every type: no single GET stands for it.
+            if endpoint != "/.search" && !endpoint.is_empty() {
+                if let (Ok(endpoint), Ok(filter)) = (
+                    render_str(endpoint, &placeholders),
+                    render_str(filter, &placeholders),
+                ) {
+                    needs.filters.insert(FilterUse { endpoint, filter });
+                }
+            }
+        }
+    }
+    needs
+}
