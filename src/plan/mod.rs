@@ -221,6 +221,15 @@ pub fn skip_reason(
             lacking.source()
         ));
     }
+    if let Some(max) = capabilities
+        .max_results
+        .filter(|&max| usize::try_from(max).is_ok_and(|max| max < needs.page))
+    {
+        return Some(format!(
+            "the case reads {} resources from one page, and the target's filter.maxResults is {max} (RFC 7644 §3.4.2.4 lets it return fewer)",
+            needs.page
+        ));
+    }
     if let Some((used, refusal)) = needs
         .filters
         .iter()

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::case::model::{Method, StatusSet, WalkMode};
+use indexmap::IndexMap;
+
+use crate::case::model::{JsonAssert, Method, StatusSet, WalkMode};
 use crate::case::template::{Scope, render_str};
 use crate::case::{Capability, Case};
 
@@ -23,6 +25,9 @@ pub struct FilterUse {
 pub struct Needs {
     pub capabilities: BTreeSet<Capability>,
     pub filters: BTreeSet<FilterUse>,
+    /// The most resources the case reads from one list page: a target whose `filter.maxResults`
+    /// is smaller may return fewer (RFC 7644 §3.4.2.4), so the case cannot run there.
+    pub page: usize,
 }
 
 /// Renders templates with values that match nothing a real tenant holds.
@@ -44,6 +49,29 @@ pub const PROBE_PREFIX: &str = "scimcheck-probe";
 /// A step that expects a `400` is testing the refusal itself, so what it sends is not a need.
 fn expects_refusal(status: Option<&StatusSet>) -> bool {
     status.is_some_and(|s| s.allows(400))
+}
+
+/// How many resources a step's assertions read from one page: `/Resources` of some length, or
+/// `/Resources/N/…`.
+fn page_read(json: &IndexMap<String, JsonAssert>) -> usize {
+    json.iter()
+        .filter_map(|(pointer, assert)| {
+            let rest = pointer.strip_prefix("/Resources")?;
+            match rest.strip_prefix('/') {
+                None if rest.is_empty() => assert
+                    .length
+                    .as_ref()
+                    .and_then(Value::as_u64)
+                    .and_then(|n| usize::try_from(n).ok()),
+                None => None,
+                Some(rest) => {
+                    let index = rest.split('/').next()?.parse::<usize>().ok()?;
+                    index.checked_add(1)
+                }
+            }
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 pub fn needs(case: &Case) -> Needs {
@@ -72,6 +100,11 @@ pub fn needs(case: &Case) -> Needs {
         // A query parameter, or the member of a SearchRequest body (RFC 7644 §3.4.3).
         let param = |name: &str| search_body.and_then(|body| body.get(name));
         let present = |name: &str| query.contains_key(name) || param(name).is_some();
+        needs.page = needs.page.max(page_read(&step.expect.json));
+        // `count` without `cursor` asks for RFC 7644's index paging, capped rather than refused.
+        if present("count") && !present("cursor") {
+            needs.capabilities.insert(Capability::IndexPaging);
+        }
         for (name, capability) in [
             ("startIndex", Capability::IndexPaging),
             ("cursor", Capability::CursorPaging),
