@@ -234,6 +234,26 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
                 json!(["b", "a"]),
             )
         }
+        Fault::SortIgnoredNewestFirst => {
+            mock.user("b").await;
+            mock.user("c").await;
+            mock.user("a").await;
+            let resp = mock.query("/Users", &[("sortBy", "userName")]).await;
+            (
+                json!(resp.user_names()),
+                json!(["a", "b", "c"]),
+                json!(["a", "c", "b"]),
+            )
+        }
+        Fault::FirstPageEmpty => {
+            users(mock, 2).await;
+            let resp = mock.query("/Users", &[]).await;
+            (
+                json!([resp.body["totalResults"], resp.user_names().len()]),
+                json!([2, 2]),
+                json!([2, 0]),
+            )
+        }
         Fault::ExcludedAttributesIgnored => {
             let user = mock
                 .user_with(json!({"userName": "x", "nickName": "n"}))

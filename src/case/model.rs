@@ -33,12 +33,15 @@ pub struct CaseFile {
     /// True when the case sends no POST/PUT/PATCH/DELETE (safe on a read-only run).
     #[serde(default)]
     pub read_only: bool,
+    /// Why no fault of the mock can make this case fail, when none can; every other case must be
+    /// failed by at least one fault (`tests/faults.rs`).
+    pub unfailable: Option<String>,
     /// The steps, run in order; the case stops at the first failing step.
     #[schemars(with = "Vec<Step>")]
     pub steps: Vec<Spanned<Step>>,
 }
 
-/// The requirement level of RFC 2119.
+/// The requirement level: RFC 2119's, or an identity provider's where the RFC leaves a choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
 pub enum Level {
     #[serde(rename = "MUST")]
@@ -47,6 +50,10 @@ pub enum Level {
     Should,
     #[serde(rename = "MAY")]
     May,
+    /// Required by an identity provider's documentation (Entra ID, Okta), not by the RFCs:
+    /// breaking it breaks that provider, not the standard.
+    #[serde(rename = "IDP")]
+    Idp,
 }
 
 impl fmt::Display for Level {
@@ -55,6 +62,7 @@ impl fmt::Display for Level {
             Level::Must => "MUST",
             Level::Should => "SHOULD",
             Level::May => "MAY",
+            Level::Idp => "IDP",
         })
     }
 }
@@ -105,7 +113,6 @@ impl Capability {
     pub fn from_name(name: &str) -> Option<Capability> {
         Capability::ALL.iter().copied().find(|c| c.name() == name)
     }
-
 }
 
 impl fmt::Display for Capability {

@@ -52,6 +52,10 @@ named_behaviours! {
             "a malformed filter crashes the handler: 500 instead of 400 invalidFilter";
         SortIgnored => "sort-ignored", "RFC 7644 §3.4.2.3",
             "sortBy and sortOrder are accepted but results stay in creation order";
+        SortIgnoredNewestFirst => "sort-ignored-newest-first", "RFC 7644 §3.4.2.3",
+            "sortBy is accepted but results come newest first, whatever the attribute";
+        FirstPageEmpty => "first-page-empty", "RFC 7644 §3.4.2.4",
+            "the first page of a list is empty although totalResults counts the matches";
         ExcludedAttributesIgnored => "excluded-attributes-ignored", "RFC 7644 §3.4.2.5",
             "excludedAttributes is ignored and full resources are returned";
         DuplicateUsernameAccepted => "duplicate-username-accepted", "RFC 7644 §3.3",
@@ -93,8 +97,18 @@ mod tests {
     fn names_are_unique_kebab_case_and_round_trip() {
         let entries: Vec<_> = Fault::ALL
             .iter()
-            .map(|&f| (f.name(), f.rfc(), f.description(), Fault::from_name(f.name()) == Some(f)))
+            .map(|&f| {
+                (
+                    f.name(),
+                    f.rfc(),
+                    f.description(),
+                    Fault::from_name(f.name()) == Some(f),
+                )
+            })
             .collect();
-        super::super::registry::check_registry(&entries, Fault::from_name("no-such-fault").is_none());
+        super::super::registry::check_registry(
+            &entries,
+            Fault::from_name("no-such-fault").is_none(),
+        );
     }
 }

@@ -315,7 +315,9 @@ pub(crate) fn list(
     kinds: &[Kind],
     q: &ListQuery,
 ) -> Result<Value, ApiError> {
-    let ignores_sort = state.has(Fault::SortIgnored) || state.varies(Variation::NoSort);
+    let newest_first = state.has(Fault::SortIgnoredNewestFirst) && q.sort_by.is_some();
+    let ignores_sort =
+        state.has(Fault::SortIgnored) || state.varies(Variation::NoSort) || newest_first;
     let filter = match (&q.filter, state.has(Fault::FilterIgnored)) {
         (Some(text), false) => Some(parse_filter(state, kinds, text)?),
         _ => None,
@@ -334,7 +336,7 @@ pub(crate) fn list(
         .map(str::to_owned);
     let matcher = Matcher::new(state, tenant, kinds, filter);
     let source = match (kinds, &indexed, &sort_by) {
-        ([kind], None, None) => Source::Ordered(*kind, tenant.collection(*kind)),
+        ([kind], None, None) if !newest_first => Source::Ordered(*kind, tenant.collection(*kind)),
         _ => {
             let mut found: Vec<(Kind, &Stored)> = match indexed {
                 Some(name) => tenant
@@ -352,6 +354,9 @@ pub(crate) fn list(
                     .collect(),
             };
             found.sort_by_key(|(_, s)| s.seq);
+            if newest_first {
+                found.reverse();
+            }
             if let Some(path) = &sort_by {
                 sort(&mut found, path, q.descending);
             }
@@ -391,7 +396,10 @@ pub(crate) fn list(
             } else {
                 start - 1
             };
-            let (total, page) = index_page(&source, &matcher, offset, page_size);
+            let (total, mut page) = index_page(&source, &matcher, offset, page_size);
+            if offset == 0 && state.has(Fault::FirstPageEmpty) {
+                page.clear();
+            }
             out.insert("totalResults".to_owned(), json!(total));
             out.insert("startIndex".to_owned(), json!(start));
             (total, page)

@@ -193,8 +193,7 @@ async fn read(
     if let (Some(header), Some(etag)) = (
         header(&headers, header::IF_NONE_MATCH).filter(|_| !state.varies(Variation::NoEtag)),
         etag,
-    )
-        && etag_listed(header, etag)
+    ) && etag_listed(header, etag)
     {
         let mut response = StatusCode::NOT_MODIFIED.into_response();
         if let Ok(value) = HeaderValue::from_str(etag) {
@@ -249,7 +248,8 @@ async fn patch(
     let mut data = state.write(tenant);
     let doc = data.patch(&state, kind, &id, &body, if_match(&state, &headers))?;
     // RFC 7644 §3.5.2: 200 is a MUST only when attributes or excludedAttributes were asked for.
-    let projected = params.get("attributes").is_some() || params.get("excludedAttributes").is_some();
+    let projected =
+        params.get("attributes").is_some() || params.get("excludedAttributes").is_some();
     if state.varies(Variation::PatchNoContent) && !projected {
         let mut response = StatusCode::NO_CONTENT.into_response();
         set_etag(&state, &mut response, version_of(&doc));

@@ -90,7 +90,8 @@ impl Capabilities {
             if resolve(config, "/pagination/index").and_then(Value::as_bool) != Some(false) {
                 capabilities.supported.insert(Capability::IndexPaging);
             }
-            capabilities.max_results = resolve(config, "/filter/maxResults").and_then(Value::as_u64);
+            capabilities.max_results =
+                resolve(config, "/filter/maxResults").and_then(Value::as_u64);
         }
         let types = types_list
             .as_ref()
@@ -139,7 +140,11 @@ impl Capabilities {
         let mut cells: Vec<String> = Capability::ALL
             .iter()
             .map(|c| {
-                let mark = if self.supported.contains(c) { "yes" } else { "no" };
+                let mark = if self.supported.contains(c) {
+                    "yes"
+                } else {
+                    "no"
+                };
                 format!("{c} {mark}")
             })
             .collect();

@@ -122,13 +122,14 @@ pub fn needs(case: &Case) -> Needs {
             needs.capabilities.insert(Capability::Filter);
             let endpoint = path.trim_end_matches("/.search");
             // The root `/.search` spans every type: no single GET stands for it.
-            if endpoint != "/.search" && !endpoint.is_empty() {
-                if let (Ok(endpoint), Ok(filter)) = (
+            if endpoint != "/.search"
+                && !endpoint.is_empty()
+                && let (Ok(endpoint), Ok(filter)) = (
                     render_str(endpoint, &placeholders),
                     render_str(filter, &placeholders),
-                ) {
-                    needs.filters.insert(FilterUse { endpoint, filter });
-                }
+                )
+            {
+                needs.filters.insert(FilterUse { endpoint, filter });
             }
         }
     }

@@ -76,7 +76,11 @@ pub async fn filters(
             refusal(response.status, response.json.as_ref()).map(|r| (used.clone(), r)),
         )
     });
-    join_all(probes).await.into_iter().filter_map(Result::transpose).collect()
+    join_all(probes)
+        .await
+        .into_iter()
+        .filter_map(Result::transpose)
+        .collect()
 }
 
 #[cfg(test)]
@@ -98,7 +102,11 @@ mod tests {
             (200, Some(&invalid), false),
         ];
         for (status, body, refused) in cases {
-            assert_eq!(refusal(status, body).is_some(), refused, "{status} {body:?}");
+            assert_eq!(
+                refusal(status, body).is_some(),
+                refused,
+                "{status} {body:?}"
+            );
         }
         let use_ = FilterUse {
             endpoint: "/Users".into(),

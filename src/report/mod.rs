@@ -132,6 +132,7 @@ impl CaseResult {
                 Level::Must => Grade::MustBroken,
                 Level::Should => Grade::ShouldBroken,
                 Level::May => Grade::MayBroken,
+                Level::Idp => Grade::IdpIncompatible,
             },
         }
     }

@@ -125,8 +125,14 @@ mod tests {
             (r#"userName eq "a""#, &[Eq]),
             (r#"userName sw "a" and title pr"#, &[Sw, Pr, And]),
             (r#"not (a eq 1 or b gt 2)"#, &[Eq, Gt, Or, Not]),
-            (r#"emails[type eq "work" and value co "@x"]"#, &[Eq, Co, And, ValuePath]),
-            (r#"a ne 1 and b ew "x" and c ge 1 and d lt 2 and e le 3"#, &[Ne, Ew, Ge, Lt, Le, And]),
+            (
+                r#"emails[type eq "work" and value co "@x"]"#,
+                &[Eq, Co, And, ValuePath],
+            ),
+            (
+                r#"a ne 1 and b ew "x" and c ge 1 and d lt 2 and e le 3"#,
+                &[Ne, Ew, Ge, Lt, Le, And],
+            ),
         ];
         for (text, expected) in cases {
             let filter = parse(text).expect(text);
