@@ -135,3 +135,32 @@ pub fn needs(case: &Case) -> Needs {
     }
     needs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::schema::SchemaRegistry;
+    use crate::suite::{CaseSource, load_cases};
+
+    #[test]
+    fn needs_are_read_from_the_requests_of_bundled_cases() {
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let cases = load_cases(&CaseSource::Embedded, &schemas).expect("cases");
+        let of = |id: &str| needs(cases.iter().find(|c| c.id == id).expect(id));
+        let sw = FilterUse {
+            endpoint: "/Users".into(),
+            filter: format!("userName sw \"{PROBE_PREFIX}-\""),
+        };
+        let cursor = of("paging::cursor-walk");
+        assert!(cursor.capabilities.contains(&Capability::CursorPaging));
+        assert!(!cursor.capabilities.contains(&Capability::IndexPaging));
+        assert!(cursor.filters.contains(&sw));
+        let sorted = of("sort::ascending");
+        assert!(sorted.capabilities.contains(&Capability::Sort));
+        assert_eq!(sorted.page, 3);
+        // Steps that expect 400 test the refusal itself: their filters are no need.
+        assert_eq!(of("filter::invalid-syntax"), Needs::default());
+        let count = of("paging::count-respected");
+        assert!(count.capabilities.contains(&Capability::IndexPaging));
+    }
+}
