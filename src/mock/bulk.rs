@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
+use super::faults::Fault;
 use super::ops::{Written, version_of};
 use super::schema::Kind;
 use super::state::AppState;
@@ -142,6 +143,12 @@ pub(crate) fn run(state: &AppState, tenant: &mut Tenant, body: &Value) -> Result
                     StatusCode::CONFLICT,
                     None,
                     "the operation refers to a bulkId that no operation creates",
+                ))
+            } else if state.has(Fault::BulkNotApplied) {
+                let status = if op.method == "POST" { "201" } else { "200" };
+                Ok((
+                    json!({"method": op.method, "bulkId": op.bulk_id, "status": status}),
+                    None,
                 ))
             } else {
                 execute(state, tenant, op, &ids)

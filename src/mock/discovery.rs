@@ -4,22 +4,32 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::extract::Params;
+use super::faults::Fault;
 use super::routes::scim_response;
 use super::schema::{Kind, SCHEMAS};
 use super::state::AppState;
 use super::variations::Variation;
 use crate::scim::urn;
 
-pub(crate) async fn service_provider_config(State(state): State<Arc<AppState>>) -> Response {
+pub(crate) async fn service_provider_config(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Response {
+    if state.has(Fault::ServiceProviderConfigNeedsToken)
+        && !headers.contains_key(header::AUTHORIZATION)
+    {
+        return ApiError::new(StatusCode::UNAUTHORIZED, None, "a bearer token is required")
+            .into_response();
+    }
     let config = &state.config;
     let has = |variation| !state.varies(variation);
-    let body = json!({
+    let mut body = json!({
         "schemas": [urn::SERVICE_PROVIDER_CONFIG],
         "documentationUri": "https://datatracker.ietf.org/doc/html/rfc7644",
         "patch": {"supported": has(Variation::NoPatch)},
@@ -52,6 +62,12 @@ pub(crate) async fn service_provider_config(State(state): State<Arc<AppState>>) 
             "location": format!("{}/ServiceProviderConfig", state.base_url),
         },
     });
+    if state.has(Fault::ServiceProviderConfigIncomplete)
+        && let Value::Object(members) = &mut body
+    {
+        members.remove("changePassword");
+        members.remove("authenticationSchemes");
+    }
     scim_response(StatusCode::OK, &body)
 }
 
@@ -74,13 +90,39 @@ fn discovery_list(params: &Params, resources: Vec<Value>) -> Result<Response, Ap
     Ok(scim_response(StatusCode::OK, &body))
 }
 
+/// The 404 of a server without discovery lists.
+fn discovery_missing(state: &AppState) -> Result<(), ApiError> {
+    if state.has(Fault::DiscoveryListsMissing) {
+        return Err(ApiError::not_found("no such endpoint"));
+    }
+    Ok(())
+}
+
+/// The 404 of a server whose single discovery resources are missing.
+fn by_id_missing(state: &AppState) -> Result<(), ApiError> {
+    if state.has(Fault::SchemaByIdMissing) {
+        return Err(ApiError::not_found("no such endpoint"));
+    }
+    Ok(())
+}
+
+/// A resource type as published, with the endpoint a faulty server gets wrong.
+fn resource_type_json(state: &AppState, kind: Kind) -> Value {
+    let mut json = kind.resource_type_json(&state.base_url);
+    if state.has(Fault::ResourceTypeEndpointWrong) {
+        json["endpoint"] = Value::from(format!("/{}", kind.name()));
+    }
+    json
+}
+
 pub(crate) async fn resource_types(
     State(state): State<Arc<AppState>>,
     params: Params,
 ) -> Result<Response, ApiError> {
+    discovery_missing(&state)?;
     let all = Kind::ALL
         .iter()
-        .map(|k| k.resource_type_json(&state.base_url))
+        .map(|&k| resource_type_json(&state, k))
         .collect();
     discovery_list(&params, all)
 }
@@ -89,13 +131,15 @@ pub(crate) async fn resource_type(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
+    discovery_missing(&state)?;
+    by_id_missing(&state)?;
     let kind = Kind::ALL
         .into_iter()
         .find(|k| k.name() == name)
         .ok_or_else(|| ApiError::not_found(format!("no resource type {name:?}")))?;
     Ok(scim_response(
         StatusCode::OK,
-        &kind.resource_type_json(&state.base_url),
+        &resource_type_json(&state, kind),
     ))
 }
 
@@ -103,6 +147,7 @@ pub(crate) async fn schemas(
     State(state): State<Arc<AppState>>,
     params: Params,
 ) -> Result<Response, ApiError> {
+    discovery_missing(&state)?;
     let all = SCHEMAS.iter().map(|s| s.to_json(&state.base_url)).collect();
     discovery_list(&params, all)
 }
@@ -111,6 +156,8 @@ pub(crate) async fn schema(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    discovery_missing(&state)?;
+    by_id_missing(&state)?;
     let schema = SCHEMAS
         .iter()
         .find(|s| s.id.eq_ignore_ascii_case(&id))

@@ -74,6 +74,52 @@ named_behaviours! {
             "a PATCH whose later operation fails keeps the changes of the earlier ones";
         MemberRemoveRemovesAll => "member-remove-removes-all", "RFC 7644 §3.5.2.2 (as Entra ID reads it)",
             "remove on members with a value list drops every member, not just the listed ones";
+        PatchNotApplied => "patch-not-applied", "RFC 7644 §3.5.2",
+            "a valid PATCH is answered 200 with the unchanged resource and not applied";
+        PutNotApplied => "put-not-applied", "RFC 7644 §3.5.1",
+            "a valid PUT is answered 200 with the unchanged resource and not applied";
+        BulkNotApplied => "bulk-not-applied", "RFC 7644 §3.7",
+            "bulk operations are reported as successful but none is applied";
+        AttributesIgnored => "attributes-ignored", "RFC 7644 §3.9",
+            "attributes and excludedAttributes are ignored: full resources are always returned";
+        EtagHeaderMissing => "etag-header-missing", "RFC 7644 §3.14",
+            "ETags are advertised but responses carry no ETag header";
+        DiscoveryListsMissing => "discovery-lists-missing", "RFC 7644 §4",
+            "/Schemas and /ResourceTypes answer 404";
+        ScimJsonOnly => "scim-json-only", "RFC 7644 §3.8",
+            "requests labelled or accepting application/json are refused with 415 or 406";
+        UnknownParameterRejected => "unknown-parameter-rejected", "RFC 7644 §3.4.2",
+            "a query parameter the server does not know is refused with 400";
+        PatchUnimplemented => "patch-unimplemented", "RFC 7643 §5",
+            "patch.supported is true but PATCH answers 501 Not Implemented";
+        CreateMembersDropped => "create-members-dropped", "RFC 7643 §4.2",
+            "members sent with a new group are dropped: the group starts empty";
+        ServiceProviderConfigNeedsToken => "service-provider-config-needs-token", "RFC 7644 §4",
+            "/ServiceProviderConfig answers 401 without a bearer token";
+        ServiceProviderConfigIncomplete => "service-provider-config-incomplete", "RFC 7643 §5",
+            "/ServiceProviderConfig omits the REQUIRED changePassword and authenticationSchemes";
+        Me500 => "me-500", "RFC 7644 §3.11",
+            "/Me crashes with 500 instead of being served or declined with 501";
+        MetaResourceTypeMissing => "meta-resource-type-missing", "RFC 7643 §3.1",
+            "resources carry no meta.resourceType";
+        IdExcludable => "id-excludable", "RFC 7643 §3.1",
+            "excludedAttributes=id removes id, which is returned always";
+        CreatedNotStamped => "created-not-stamped", "RFC 7643 §3.1",
+            "meta.created is a fixed date in the past instead of the time the resource was created";
+        PhoneNumbersReformatted => "phone-numbers-reformatted", "RFC 7644 §3.3 (as Entra ID reads it)",
+            "phone numbers are stored as digits only, not as sent";
+        AttributeNamesLowercased => "attribute-names-lowercased", "RFC 7643 §2.1",
+            "responses spell attribute names in lower case (username, not userName)";
+        ClientGroupsStored => "client-groups-stored", "RFC 7643 §4.1.2",
+            "groups sent with a new user are stored and returned although groups is read-only";
+        NullRejected => "null-rejected", "RFC 7643 §2.5",
+            "null for an attribute is refused with 400 instead of meaning unassigned";
+        EnterpriseExtensionDropped => "enterprise-extension-dropped", "RFC 7643 §4.3",
+            "the enterprise extension is advertised but its attributes are silently dropped";
+        SchemaByIdMissing => "schema-by-id-missing", "RFC 7644 §4",
+            "/Schemas/{id} and /ResourceTypes/{name} answer 404 for what the lists name";
+        ResourceTypeEndpointWrong => "resource-type-endpoint-wrong", "RFC 7643 §6",
+            "/ResourceTypes names endpoints (/User, /Group) that do not exist";
         PutCreatesMissing => "put-creates-missing", "RFC 7644 §3.5.1",
             "PUT to an unknown id creates the resource instead of answering 404";
         IfMatchIgnored => "if-match-ignored", "RFC 7644 §3.14",

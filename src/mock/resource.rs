@@ -56,6 +56,11 @@ impl Projection {
         })
     }
 
+    /// Whether `excludedAttributes` names `name` itself.
+    pub fn excludes(&self, name: &str) -> bool {
+        self.excluded.iter().any(|e| e.eq_ignore_ascii_case(name))
+    }
+
     /// Resolves the named attributes for `kind`; names it does not have are ignored.
     fn resolve(kind: Kind, names: &[String]) -> Vec<Selected> {
         names
@@ -198,7 +203,23 @@ impl Tenant {
                 out.insert(key.clone(), value.clone());
             }
         }
-        projection.apply(kind, &mut out, !state.has(Fault::ExcludedAttributesIgnored));
+        if !state.has(Fault::AttributesIgnored) {
+            projection.apply(kind, &mut out, !state.has(Fault::ExcludedAttributesIgnored));
+        }
+        if state.has(Fault::IdExcludable) && projection.excludes("id") {
+            out.remove("id");
+        }
+        if state.has(Fault::MetaResourceTypeMissing)
+            && let Some(Value::Object(meta)) = out.get_mut("meta")
+        {
+            meta.remove("resourceType");
+        }
+        if state.has(Fault::AttributeNamesLowercased) {
+            out = out
+                .into_iter()
+                .map(|(key, value)| (key.to_lowercase(), value))
+                .collect();
+        }
         Value::Object(out)
     }
 

@@ -82,7 +82,7 @@ fn resource_response(
 
 /// The `ETag` header, unless the server does not support ETags.
 fn set_etag(state: &AppState, response: &mut Response, etag: Option<&str>) {
-    if state.varies(Variation::NoEtag) {
+    if state.varies(Variation::NoEtag) || state.has(Fault::EtagHeaderMissing) {
         return;
     }
     if let Some(value) = etag.and_then(|e| HeaderValue::from_str(e).ok()) {
@@ -240,7 +240,7 @@ async fn patch(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    if state.varies(Variation::NoPatch) {
+    if state.varies(Variation::NoPatch) || state.has(Fault::PatchUnimplemented) {
         return Err(not_implemented("PATCH"));
     }
     let kind = kind_for(&endpoint)?;
@@ -290,7 +290,14 @@ async fn bulk_handler(
 }
 
 /// `/Me` needs a user behind the token; static tokens have none (RFC 7644 §3.11).
-async fn me() -> ApiError {
+async fn me(State(state): State<Arc<AppState>>) -> ApiError {
+    if state.has(Fault::Me500) {
+        return ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "internal server error",
+        );
+    }
     ApiError::new(
         StatusCode::NOT_IMPLEMENTED,
         None,
@@ -318,7 +325,9 @@ async fn edge(State(state): State<Arc<AppState>>, request: Request, next: Next) 
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     ) && !request.uri().path().ends_with("/.search");
     state.count_request(is_write);
-    let mut response = if state.rate_limited() {
+    let mut response = if let Some(refused) = request_faults(&state, &request) {
+        refused.into_response()
+    } else if state.rate_limited() {
         let mut limited = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             None,
@@ -337,6 +346,58 @@ async fn edge(State(state): State<Arc<AppState>>, request: Request, next: Next) 
         tokio::time::sleep(latency).await;
     }
     response
+}
+
+/// Query parameters a list or resource request may carry (RFC 7644 §3.4.2, §3.9; RFC 9865).
+const KNOWN_PARAMETERS: [&str; 8] = [
+    "filter",
+    "sortBy",
+    "sortOrder",
+    "startIndex",
+    "count",
+    "cursor",
+    "attributes",
+    "excludedAttributes",
+];
+
+/// The faults that refuse a request before any handler sees it.
+fn request_faults(state: &AppState, request: &Request) -> Option<ApiError> {
+    let headers = request.headers();
+    let plain_json = |name| {
+        header(headers, name).is_some_and(|v| v.trim_start().starts_with("application/json"))
+    };
+    if state.has(Fault::ScimJsonOnly) {
+        if plain_json(header::CONTENT_TYPE) {
+            return Some(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                None,
+                "only application/scim+json is accepted",
+            ));
+        }
+        if plain_json(header::ACCEPT) {
+            return Some(ApiError::new(
+                StatusCode::NOT_ACCEPTABLE,
+                None,
+                "only application/scim+json is produced",
+            ));
+        }
+    }
+    let unknown = request
+        .uri()
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .find(|pair| {
+            let name = pair.split('=').next().unwrap_or_default();
+            !name.is_empty() && !KNOWN_PARAMETERS.contains(&name)
+        });
+    match unknown {
+        Some(pair) if state.has(Fault::UnknownParameterRejected) => Some(ApiError::bad_request(
+            crate::scim::ScimType::InvalidValue,
+            format!("unknown query parameter in {pair:?}"),
+        )),
+        _ => None,
+    }
 }
 
 async fn apply_response_faults(state: &AppState, response: Response) -> Response {
