@@ -12,7 +12,7 @@ use super::error::ApiError;
 use super::extract::Params;
 use super::faults::Fault;
 use super::routes::scim_response;
-use super::schema::{Kind, SCHEMAS};
+use super::schema::{Kind, SCHEMAS, Schema};
 use super::state::AppState;
 use super::variations::Variation;
 use crate::scim::urn;
@@ -106,6 +106,19 @@ fn by_id_missing(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// A schema as published: without the attributes the server does not declare.
+fn schema_json(state: &AppState, schema: &Schema) -> Value {
+    let mut json = schema.to_json(&state.base_url);
+    let kind = Kind::ALL.into_iter().find(|k| k.schema().id == schema.id);
+    if let (Some(kind), Some(Value::Array(attributes))) = (kind, json.get_mut("attributes")) {
+        attributes.retain(|a| {
+            let name = a.get("name").and_then(Value::as_str).unwrap_or_default();
+            !state.undeclared(kind, name)
+        });
+    }
+    json
+}
+
 /// A resource type as published, with the endpoint a faulty server gets wrong.
 fn resource_type_json(state: &AppState, kind: Kind) -> Value {
     let mut json = kind.resource_type_json(&state.base_url);
@@ -148,7 +161,7 @@ pub(crate) async fn schemas(
     params: Params,
 ) -> Result<Response, ApiError> {
     discovery_missing(&state)?;
-    let all = SCHEMAS.iter().map(|s| s.to_json(&state.base_url)).collect();
+    let all = SCHEMAS.iter().map(|s| schema_json(&state, s)).collect();
     discovery_list(&params, all)
 }
 
@@ -162,8 +175,5 @@ pub(crate) async fn schema(
         .iter()
         .find(|s| s.id.eq_ignore_ascii_case(&id))
         .ok_or_else(|| ApiError::not_found(format!("no schema {id:?}")))?;
-    Ok(scim_response(
-        StatusCode::OK,
-        &schema.to_json(&state.base_url),
-    ))
+    Ok(scim_response(StatusCode::OK, &schema_json(&state, schema)))
 }

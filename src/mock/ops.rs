@@ -270,6 +270,8 @@ impl Tenant {
         id: &str,
         mut attrs: Map<String, Value>,
     ) -> Result<Value, ApiError> {
+        // Attributes the schema does not declare are ignored on write.
+        attrs.retain(|name, _| !state.undeclared(kind, name));
         let previous = self
             .collection(kind)
             .get(id)

@@ -270,6 +270,11 @@ fn unsupported(state: &AppState, kinds: &[Kind], filter: &Filter) -> Option<Stri
     {
         return Some("only userName eq \"…\" filters on Users are supported".to_owned());
     }
+    if let Some((attr, _)) = filter.attributes().into_iter().find(|(attr, _)| {
+        attr.urn.is_none() && kinds.iter().any(|&k| state.undeclared(k, &attr.name))
+    }) {
+        return Some(format!("cannot filter on {attr}: no such attribute"));
+    }
     if state.varies(Variation::FilterEqAndOnly) {
         let other = features(filter)
             .into_iter()

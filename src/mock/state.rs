@@ -7,8 +7,9 @@ use std::time::Instant;
 
 use super::config::{MockConfig, MockCredentials};
 use super::faults::Fault;
+use super::schema::Kind;
 use super::store::Tenant;
-use super::variations::{SMALL_PAGE_CAP, Variation};
+use super::variations::{MINIMAL_USER_OMITS, SMALL_PAGE_CAP, Variation};
 
 /// Which tenant a request acts on, as established by its bearer token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,6 +56,15 @@ impl AppState {
 
     pub fn varies(&self, variation: Variation) -> bool {
         self.config.variations.contains(&variation)
+    }
+
+    /// Whether the server leaves a core attribute of `kind` out of its schema.
+    pub fn undeclared(&self, kind: Kind, name: &str) -> bool {
+        kind == Kind::User
+            && self.varies(Variation::MinimalUserSchema)
+            && MINIMAL_USER_OMITS
+                .iter()
+                .any(|omitted| omitted.eq_ignore_ascii_case(name))
     }
 
     /// The largest page returned: `filter.maxResults`.

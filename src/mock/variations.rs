@@ -26,10 +26,30 @@ named_behaviours! {
             "filter.maxResults is 2: a larger count gets fewer results, as the server MAY return";
         CursorOnly => "cursor-only", "RFC 9865 §2.3",
             "pagination.index is false: lists are cursor-paged, startIndex is ignored and a first page carries nextCursor";
+        MinimalUserSchema => "minimal-user-schema", "RFC 7643 §4.1",
+            "the User schema declares only userName, name, displayName, emails, active, password and groups; other attributes are dropped on write and invalidFilter in filters";
         IndexOnly => "index-only", "RFC 9865 §4",
             "pagination.cursor is false: no cursor paging, the cursor parameter is ignored";
     }
 }
+
+/// The optional core User attributes [`Variation::MinimalUserSchema`] does not declare.
+pub(crate) const MINIMAL_USER_OMITS: [&str; 14] = [
+    "nickName",
+    "profileUrl",
+    "title",
+    "userType",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "phoneNumbers",
+    "ims",
+    "photos",
+    "addresses",
+    "entitlements",
+    "roles",
+    "x509Certificates",
+];
 
 /// The page cap of [`Variation::SmallPageCap`].
 pub(crate) const SMALL_PAGE_CAP: usize = 2;

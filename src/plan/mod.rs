@@ -35,6 +35,9 @@ pub struct Capabilities {
     pub refused_filters: BTreeMap<FilterUse, Refusal>,
     /// `filter.maxResults`: the largest page the target returns.
     pub max_results: Option<u64>,
+    /// The attributes the target's core User schema declares, lower-cased; `None` when it
+    /// published no User schema.
+    pub user_attributes: Option<BTreeSet<String>>,
 }
 
 #[derive(Debug, Error)]
@@ -115,6 +118,7 @@ impl Capabilities {
                 capabilities.supported.insert(Capability::EnterpriseUser);
             }
         }
+        capabilities.user_attributes = schemas_list.as_ref().and_then(declared_user_attributes);
         capabilities.published_schemas = schemas_list.zip(types_list);
         Ok(capabilities)
     }
@@ -158,6 +162,26 @@ impl Capabilities {
         ));
         cells.join(", ")
     }
+}
+
+/// The attribute names of the core User schema in a `/Schemas` ListResponse.
+fn declared_user_attributes(schemas_list: &Value) -> Option<BTreeSet<String>> {
+    let user = resolve(schemas_list, "/Resources")?
+        .as_array()?
+        .iter()
+        .find(|s| {
+            resolve(s, "/id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| id.eq_ignore_ascii_case(urn::USER))
+        })?;
+    let attributes = resolve(user, "/attributes")?.as_array()?;
+    Some(
+        attributes
+            .iter()
+            .filter_map(|a| resolve(a, "/name").and_then(Value::as_str))
+            .map(str::to_ascii_lowercase)
+            .collect(),
+    )
 }
 
 /// GETs a discovery endpoint; anything but a 200 JSON answer is a warning, not a stop, because
@@ -233,6 +257,16 @@ pub fn skip_reason(
         return Some(format!(
             "the case reads {} resources from one page, and the target's filter.maxResults is {max} (RFC 7644 §3.4.2.4 lets it return fewer)",
             needs.page
+        ));
+    }
+    if let Some(undeclared) = capabilities.user_attributes.as_ref().and_then(|declared| {
+        needs
+            .user_attributes
+            .iter()
+            .find(|name| !declared.contains(*name))
+    }) {
+        return Some(format!(
+            "the target's User schema does not declare `{undeclared}`, which the case writes or filters on (RFC 7643 §4.1 leaves it optional)"
         ));
     }
     if let Some((used, refusal)) = needs

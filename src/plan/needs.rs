@@ -11,6 +11,7 @@ use indexmap::IndexMap;
 use crate::case::model::{JsonAssert, Method, StatusSet, WalkMode};
 use crate::case::template::{Scope, render_str};
 use crate::case::{Capability, Case};
+use crate::scim::filter;
 
 /// A filter a case lists with, as it will be probed: rendered with placeholder values.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,6 +29,41 @@ pub struct Needs {
     /// The most resources the case reads from one list page: a target whose `filter.maxResults`
     /// is smaller may return fewer (RFC 7644 §3.4.2.4), so the case cannot run there.
     pub page: usize,
+    /// Core User attributes the case writes or filters on, lower-cased: a target whose User
+    /// schema does not declare one lacks it (RFC 7643 §4.1 makes most of them optional).
+    pub user_attributes: BTreeSet<String>,
+}
+
+/// Members of a resource body that are not attributes of the User schema itself.
+const NOT_USER_ATTRIBUTES: [&str; 4] = ["schemas", "id", "meta", "externalid"];
+
+/// The attribute a body key, PATCH path or filter path names, if it is a core one.
+fn core_attribute(text: &str) -> Option<String> {
+    let name = text.split(['.', '[', ' ']).next()?.to_ascii_lowercase();
+    (!name.is_empty() && !name.contains(':') && !NOT_USER_ATTRIBUTES.contains(&name.as_str()))
+        .then_some(name)
+}
+
+/// The core User attributes a request to `/Users…` writes.
+fn written_user_attributes(method: Method, body: &Value, out: &mut BTreeSet<String>) {
+    let keys = |value: &Value, out: &mut BTreeSet<String>| {
+        for key in value.as_object().into_iter().flat_map(|o| o.keys()) {
+            out.extend(core_attribute(key));
+        }
+    };
+    match method {
+        Method::Post | Method::Put => keys(body, out),
+        Method::Patch => {
+            let operations = body.get("Operations").and_then(Value::as_array);
+            for operation in operations.into_iter().flatten() {
+                match operation.get("path").and_then(Value::as_str) {
+                    Some(path) => out.extend(core_attribute(path)),
+                    None => keys(operation.get("value").unwrap_or(&Value::Null), out),
+                }
+            }
+        }
+        Method::Get | Method::Delete => {}
+    }
 }
 
 /// Renders templates with values that match nothing a real tenant holds.
@@ -83,6 +119,11 @@ pub fn needs(case: &Case) -> Needs {
         }
         let (path, query, search_body) = match (&step.request, &step.walk) {
             (Some(request), _) => {
+                if let Some(body) = request.body.as_ref().filter(|_| {
+                    request.path.starts_with("/Users") && !request.path.ends_with(".search")
+                }) {
+                    written_user_attributes(request.method, body, &mut needs.user_attributes);
+                }
                 let search = (request.method == Method::Post && request.path.ends_with(".search"))
                     .then_some(request.body.as_ref())
                     .flatten();
@@ -129,6 +170,15 @@ pub fn needs(case: &Case) -> Needs {
                     render_str(filter, &placeholders),
                 )
             {
+                if endpoint == "/Users"
+                    && let Ok(parsed) = filter::parse(&filter)
+                {
+                    for (attr, _) in parsed.attributes() {
+                        if attr.urn.is_none() {
+                            needs.user_attributes.extend(core_attribute(&attr.name));
+                        }
+                    }
+                }
                 needs.filters.insert(FilterUse { endpoint, filter });
             }
         }
