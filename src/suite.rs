@@ -120,11 +120,11 @@ pub fn run(
     let schemas = SchemaRegistry::builtin()?;
     let cases = load_cases(&config.cases, &schemas)?;
     let target = Target::new(&config.base_url, config.credentials, &config.client)?;
-    let filters = cases
-        .iter()
-        .flat_map(|case| plan::needs::needs(case).filters)
-        .collect();
-    let mut capabilities = runtime.block_on(Capabilities::discover(&target, &filters))?;
+    let mut capabilities = runtime.block_on(async {
+        let mut capabilities = Capabilities::discover(&target).await?;
+        capabilities.probe_filters(&target, &cases).await?;
+        Ok::<_, PlanError>(capabilities)
+    })?;
     capabilities.override_with(&config.plan.capability_overrides);
     // Custom attributes and extensions are checked against what the target itself publishes.
     let schemas = match &capabilities.published_schemas {
@@ -155,6 +155,7 @@ pub fn run(
         ledger: config.ledger.as_deref().map(Ledger::open).transpose()?,
         interrupted: config.interrupted,
         profile: config.profile,
+        marker: capabilities.marker,
     });
     let collector = Arc::new(Collector::default());
     let trials = plan::trials(

@@ -10,7 +10,12 @@ use serde_json::Value;
 use thiserror::Error;
 
 /// Variables every case can read without capturing them.
-pub const BUILTINS: &[&str] = &["runPrefix", "casePrefix", "baseUrl", "uuid"];
+pub const BUILTINS: &[&str] = &["runPrefix", "casePrefix", "baseUrl", "uuid", MARKER];
+/// The built-in naming an optional User string attribute the target declares, for cases that
+/// need one to write and read back (chosen from [`MARKER_CANDIDATES`]).
+pub const MARKER: &str = "marker";
+/// Marker attributes in order of preference: free-form strings of RFC 7643 §4.1.
+pub const MARKER_CANDIDATES: [&str; 4] = ["title", "nickName", "userType", "displayName"];
 /// The variable a `repeat` step defines.
 pub const REPEAT_INDEX: &str = "i";
 

@@ -34,6 +34,8 @@ pub struct RunContext {
     /// Set on the first Ctrl-C: cases stop before their next step and clean up.
     pub interrupted: Arc<AtomicBool>,
     pub profile: Profile,
+    /// The value of `${marker}` (cases that need one the target lacks were skipped).
+    pub marker: &'static str,
 }
 
 impl RunContext {
@@ -155,6 +157,9 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
         ]),
         case_prefix,
     };
+    scope
+        .variables
+        .insert(template::MARKER.into(), Value::from(context.marker));
     let mut ledger: Vec<Created> = Vec::new();
     let mut ledger_problems = Vec::new();
     let mut deviations = Vec::new();

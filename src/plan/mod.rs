@@ -8,6 +8,7 @@ use libtest_mimic::{Completion, Failed, Trial};
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::case::template::MARKER_CANDIDATES;
 use crate::case::{Capability, Case, Method};
 use crate::check::assert::resolve;
 use crate::exec::client::{ExecError, Target};
@@ -38,6 +39,9 @@ pub struct Capabilities {
     /// The attributes the target's core User schema declares, lower-cased; `None` when it
     /// published no User schema.
     pub user_attributes: Option<BTreeSet<String>>,
+    /// What `${marker}` stands for: the first of [`MARKER_CANDIDATES`] the target declares
+    /// (`title` when it declares none, so the cases that use it skip for want of it).
+    pub marker: &'static str,
 }
 
 #[derive(Debug, Error)]
@@ -47,21 +51,15 @@ pub enum PlanError {
 }
 
 impl Capabilities {
-    /// Reads the discovery documents and probes `filters` (see [`needs`]), all at once.
-    pub async fn discover(
-        target: &Target,
-        filters: &BTreeSet<FilterUse>,
-    ) -> Result<Capabilities, PlanError> {
+    /// Reads the discovery documents, all at once.
+    pub async fn discover(target: &Target) -> Result<Capabilities, PlanError> {
         let mut capabilities = Capabilities::default();
-        // One round trip for all: against a remote tenant each costs a network delay.
-        let (config, types_list, schemas_list, refused) = tokio::join!(
+        // One round trip for all three: against a remote tenant each costs a network delay.
+        let (config, types_list, schemas_list) = tokio::join!(
             fetch(target, "/ServiceProviderConfig"),
             fetch(target, "/ResourceTypes"),
             fetch(target, "/Schemas"),
-            probe::filters(target, filters),
         );
-        capabilities.probed_filters = filters.len();
-        capabilities.refused_filters = refused?;
         let mut take = |fetched: Result<Result<Value, String>, PlanError>| {
             Ok::<_, PlanError>(match fetched? {
                 Ok(json) => Some(json),
@@ -119,8 +117,33 @@ impl Capabilities {
             }
         }
         capabilities.user_attributes = schemas_list.as_ref().and_then(declared_user_attributes);
+        capabilities.marker = MARKER_CANDIDATES
+            .into_iter()
+            .find(|name| {
+                capabilities
+                    .user_attributes
+                    .as_ref()
+                    .is_none_or(|declared| declared.contains(&name.to_ascii_lowercase()))
+            })
+            .unwrap_or(MARKER_CANDIDATES[0]);
         capabilities.published_schemas = schemas_list.zip(types_list);
         Ok(capabilities)
+    }
+
+    /// Probes every filter the cases list with (see [`needs`]), all at once; the marker
+    /// attribute must be chosen first, since filters may name it.
+    pub async fn probe_filters(
+        &mut self,
+        target: &Target,
+        cases: &[Case],
+    ) -> Result<(), PlanError> {
+        let filters: BTreeSet<FilterUse> = cases
+            .iter()
+            .flat_map(|case| needs(case, self.marker).filters)
+            .collect();
+        self.refused_filters = probe::filters(target, &filters).await?;
+        self.probed_filters = filters.len();
+        Ok(())
     }
 
     /// Applies what the configuration says the target has or lacks by design.
@@ -155,6 +178,7 @@ impl Capabilities {
         if let Some(max) = self.max_results {
             cells.push(format!("maxResults {max}"));
         }
+        cells.push(format!("marker {}", self.marker));
         cells.push(format!(
             "filters refused {} of {} probed",
             self.refused_filters.len(),
@@ -239,7 +263,17 @@ pub fn skip_reason(
             missing.join(", ")
         ));
     }
-    let needs = needs(case);
+    let needs = needs(case, capabilities.marker);
+    if let Some(clash) = &needs.marker_clash {
+        let others: Vec<&str> = MARKER_CANDIDATES
+            .into_iter()
+            .filter(|c| c != clash)
+            .collect();
+        return Some(format!(
+            "the case writes `{clash}` itself, so it cannot be the case's marker attribute, and the target's User schema declares none of {}",
+            others.join(", ")
+        ));
+    }
     if let Some(lacking) = needs
         .capabilities
         .iter()

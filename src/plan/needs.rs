@@ -9,7 +9,7 @@ use serde_json::Value;
 use indexmap::IndexMap;
 
 use crate::case::model::{JsonAssert, Method, StatusSet, WalkMode};
-use crate::case::template::{Scope, render_str};
+use crate::case::template::{MARKER, Scope, render_str};
 use crate::case::{Capability, Case};
 use crate::scim::filter;
 
@@ -32,6 +32,9 @@ pub struct Needs {
     /// Core User attributes the case writes or filters on, lower-cased: a target whose User
     /// schema does not declare one lacks it (RFC 7643 §4.1 makes most of them optional).
     pub user_attributes: BTreeSet<String>,
+    /// The marker attribute, when the case also names it itself: `${marker}` would then
+    /// overwrite what the case means by it.
+    pub marker_clash: Option<String>,
 }
 
 /// Members of a resource body that are not attributes of the User schema itself.
@@ -44,21 +47,27 @@ fn core_attribute(text: &str) -> Option<String> {
         .then_some(name)
 }
 
-/// The core User attributes a request to `/Users…` writes.
-fn written_user_attributes(method: Method, body: &Value, out: &mut BTreeSet<String>) {
-    let keys = |value: &Value, out: &mut BTreeSet<String>| {
+/// The core User attributes a request to `/Users…` writes, with their templates rendered.
+fn written_user_attributes(method: Method, body: &Value, scope: &Placeholders, needs: &mut Needs) {
+    let keys = |value: &Value, needs: &mut Needs| {
         for key in value.as_object().into_iter().flat_map(|o| o.keys()) {
-            out.extend(core_attribute(key));
+            needs
+                .user_attributes
+                .extend(render_str(key, scope).ok().and_then(|k| core_attribute(&k)));
         }
     };
     match method {
-        Method::Post | Method::Put => keys(body, out),
+        Method::Post | Method::Put => keys(body, needs),
         Method::Patch => {
             let operations = body.get("Operations").and_then(Value::as_array);
             for operation in operations.into_iter().flatten() {
                 match operation.get("path").and_then(Value::as_str) {
-                    Some(path) => out.extend(core_attribute(path)),
-                    None => keys(operation.get("value").unwrap_or(&Value::Null), out),
+                    Some(path) => needs.user_attributes.extend(
+                        render_str(path, scope)
+                            .ok()
+                            .and_then(|p| core_attribute(&p)),
+                    ),
+                    None => keys(operation.get("value").unwrap_or(&Value::Null), needs),
                 }
             }
         }
@@ -66,12 +75,20 @@ fn written_user_attributes(method: Method, body: &Value, out: &mut BTreeSet<Stri
     }
 }
 
-/// Renders templates with values that match nothing a real tenant holds.
-struct Placeholders(Value);
+/// Renders templates with values that match nothing a real tenant holds, and `${marker}` as
+/// the attribute the run chose.
+struct Placeholders {
+    placeholder: Value,
+    marker: Value,
+}
 
 impl Scope for Placeholders {
-    fn variable(&self, _: &str) -> Option<&Value> {
-        Some(&self.0)
+    fn variable(&self, name: &str) -> Option<&Value> {
+        Some(if name == MARKER {
+            &self.marker
+        } else {
+            &self.placeholder
+        })
     }
 
     fn case_prefix(&self) -> &str {
@@ -110,8 +127,24 @@ fn page_read(json: &IndexMap<String, JsonAssert>) -> usize {
         .unwrap_or(0)
 }
 
-pub fn needs(case: &Case) -> Needs {
-    let placeholders = Placeholders(Value::String(PROBE_PREFIX.to_owned()));
+/// Stands for `${marker}` to tell the attributes a case names itself from its marker.
+const MARKER_SENTINEL: &str = "scimcheck_marker";
+
+/// What `case` needs, with `${marker}` standing for `marker`.
+pub fn needs(case: &Case, marker: &str) -> Needs {
+    let mut needs = read(case, marker);
+    let literal = read(case, MARKER_SENTINEL).user_attributes;
+    if literal.contains(MARKER_SENTINEL) && literal.contains(&marker.to_ascii_lowercase()) {
+        needs.marker_clash = Some(marker.to_owned());
+    }
+    needs
+}
+
+fn read(case: &Case, marker: &str) -> Needs {
+    let placeholders = Placeholders {
+        placeholder: Value::from(PROBE_PREFIX),
+        marker: Value::from(marker),
+    };
     let mut needs = Needs::default();
     for step in case.spec.steps.iter().map(|s| &s.value) {
         if expects_refusal(step.expect.status.as_ref()) {
@@ -122,7 +155,7 @@ pub fn needs(case: &Case) -> Needs {
                 if let Some(body) = request.body.as_ref().filter(|_| {
                     request.path.starts_with("/Users") && !request.path.ends_with(".search")
                 }) {
-                    written_user_attributes(request.method, body, &mut needs.user_attributes);
+                    written_user_attributes(request.method, body, &placeholders, &mut needs);
                 }
                 let search = (request.method == Method::Post && request.path.ends_with(".search"))
                     .then_some(request.body.as_ref())
@@ -196,7 +229,7 @@ mod tests {
     fn needs_are_read_from_the_requests_of_bundled_cases() {
         let schemas = SchemaRegistry::builtin().expect("schemas");
         let cases = load_cases(&CaseSource::Embedded, &schemas).expect("cases");
-        let of = |id: &str| needs(cases.iter().find(|c| c.id == id).expect(id));
+        let of = |id: &str| needs(cases.iter().find(|c| c.id == id).expect(id), "title");
         let sw = FilterUse {
             endpoint: "/Users".into(),
             filter: format!("userName sw \"{PROBE_PREFIX}-\""),
