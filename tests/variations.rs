@@ -171,6 +171,14 @@ async fn observe(variation: Variation, mock: &Mock) -> (Value, Value, Value) {
                 json!([false, false]),
             )
         }
+        Variation::NoGroups => {
+            let types = mock.get("/ResourceTypes").await.body["totalResults"].clone();
+            (
+                json!([mock.get("/Groups").await.status, types]),
+                json!([200, 2]),
+                json!([404, 1]),
+            )
+        }
         Variation::MinimalUserSchema => {
             let user = mock.user_with(json!({"userName": "x", "title": "t"})).await;
             let schema = mock

@@ -106,6 +106,18 @@ fn by_id_missing(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The resource types the server offers.
+fn served(state: &AppState) -> impl Iterator<Item = Kind> + '_ {
+    Kind::ALL
+        .into_iter()
+        .filter(|&k| k != Kind::Group || !state.varies(Variation::NoGroups))
+}
+
+/// Whether the server publishes a schema: the one of a type it does not offer it does not.
+fn published(state: &AppState, schema: &Schema) -> bool {
+    schema.id != Kind::Group.schema().id || !state.varies(Variation::NoGroups)
+}
+
 /// A schema as published: without the attributes the server does not declare.
 fn schema_json(state: &AppState, schema: &Schema) -> Value {
     let mut json = schema.to_json(&state.base_url);
@@ -133,9 +145,8 @@ pub(crate) async fn resource_types(
     params: Params,
 ) -> Result<Response, ApiError> {
     discovery_missing(&state)?;
-    let all = Kind::ALL
-        .iter()
-        .map(|&k| resource_type_json(&state, k))
+    let all = served(&state)
+        .map(|k| resource_type_json(&state, k))
         .collect();
     discovery_list(&params, all)
 }
@@ -146,8 +157,7 @@ pub(crate) async fn resource_type(
 ) -> Result<Response, ApiError> {
     discovery_missing(&state)?;
     by_id_missing(&state)?;
-    let kind = Kind::ALL
-        .into_iter()
+    let kind = served(&state)
         .find(|k| k.name() == name)
         .ok_or_else(|| ApiError::not_found(format!("no resource type {name:?}")))?;
     Ok(scim_response(
@@ -161,7 +171,11 @@ pub(crate) async fn schemas(
     params: Params,
 ) -> Result<Response, ApiError> {
     discovery_missing(&state)?;
-    let all = SCHEMAS.iter().map(|s| schema_json(&state, s)).collect();
+    let all = SCHEMAS
+        .iter()
+        .filter(|s| published(&state, s))
+        .map(|s| schema_json(&state, s))
+        .collect();
     discovery_list(&params, all)
 }
 
@@ -173,6 +187,7 @@ pub(crate) async fn schema(
     by_id_missing(&state)?;
     let schema = SCHEMAS
         .iter()
+        .filter(|s| published(&state, s))
         .find(|s| s.id.eq_ignore_ascii_case(&id))
         .ok_or_else(|| ApiError::not_found(format!("no schema {id:?}")))?;
     Ok(scim_response(StatusCode::OK, &schema_json(&state, schema)))

@@ -325,7 +325,7 @@ async fn edge(State(state): State<Arc<AppState>>, request: Request, next: Next) 
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     ) && !request.uri().path().ends_with("/.search");
     state.count_request(is_write);
-    let mut response = if let Some(refused) = request_faults(&state, &request) {
+    let mut response = if let Some(refused) = refusal(&state, &request) {
         refused.into_response()
     } else if state.rate_limited() {
         let mut limited = ApiError::new(
@@ -360,8 +360,12 @@ const KNOWN_PARAMETERS: [&str; 8] = [
     "excludedAttributes",
 ];
 
-/// The faults that refuse a request before any handler sees it.
-fn request_faults(state: &AppState, request: &Request) -> Option<ApiError> {
+/// The faults and variations that refuse a request before any handler sees it.
+fn refusal(state: &AppState, request: &Request) -> Option<ApiError> {
+    let groups = format!("{SCIM_PREFIX}/{}", Kind::Group.endpoint());
+    if state.varies(Variation::NoGroups) && request.uri().path().starts_with(&groups) {
+        return Some(ApiError::not_found("no such endpoint"));
+    }
     let headers = request.headers();
     let plain_json = |name| {
         header(headers, name).is_some_and(|v| v.trim_start().starts_with("application/json"))

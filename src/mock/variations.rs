@@ -26,6 +26,8 @@ named_behaviours! {
             "filter.maxResults is 2: a larger count gets fewer results, as the server MAY return";
         CursorOnly => "cursor-only", "RFC 9865 §2.3",
             "pagination.index is false: lists are cursor-paged, startIndex is ignored and a first page carries nextCursor";
+        NoGroups => "no-groups", "RFC 7643 §6",
+            "Users only: no Group resource type or schema, and /Groups answers 404";
         MinimalUserSchema => "minimal-user-schema", "RFC 7643 §4.1",
             "the User schema declares only userName, name, displayName, emails, active, password and groups; other attributes are dropped on write and invalidFilter in filters";
         IndexOnly => "index-only", "RFC 9865 §4",
