@@ -117,15 +117,7 @@ impl Capabilities {
             }
         }
         capabilities.user_attributes = schemas_list.as_ref().and_then(declared_user_attributes);
-        capabilities.marker = MARKER_CANDIDATES
-            .into_iter()
-            .find(|name| {
-                capabilities
-                    .user_attributes
-                    .as_ref()
-                    .is_none_or(|declared| declared.contains(&name.to_ascii_lowercase()))
-            })
-            .unwrap_or(MARKER_CANDIDATES[0]);
+        capabilities.marker = choose_marker(capabilities.user_attributes.as_ref());
         capabilities.published_schemas = schemas_list.zip(types_list);
         Ok(capabilities)
     }
@@ -186,6 +178,15 @@ impl Capabilities {
         ));
         cells.join(", ")
     }
+}
+
+/// The first marker candidate the target declares; `title` when it declares none (the cases
+/// that use the marker then skip for want of it) or publishes no User schema (RFC 7643's).
+fn choose_marker(declared: Option<&BTreeSet<String>>) -> &'static str {
+    MARKER_CANDIDATES
+        .into_iter()
+        .find(|name| declared.is_none_or(|d| d.contains(&name.to_ascii_lowercase())))
+        .unwrap_or(MARKER_CANDIDATES[0])
 }
 
 /// The attribute names of the core User schema in a `/Schemas` ListResponse.
@@ -368,4 +369,35 @@ pub fn trials(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_marker_is_the_first_candidate_the_user_schema_declares() {
+        let schemas = |names: &[&str]| {
+            let attributes: Vec<Value> = names.iter().map(|n| json!({"name": n})).collect();
+            json!({"Resources": [
+                {"id": "urn:ietf:params:scim:schemas:core:2.0:Group", "attributes": [{"name": "title"}]},
+                {"id": urn::USER, "attributes": attributes},
+            ]})
+        };
+        let cases: &[(&[&str], &str)] = &[
+            (&["userName", "title", "nickName"], "title"),
+            (&["userName", "NickName", "displayName"], "nickName"),
+            (&["userName", "displayName"], "displayName"),
+            (&["userName"], "title"),
+        ];
+        for (names, marker) in cases {
+            let declared = declared_user_attributes(&schemas(names));
+            assert!(declared.as_ref().is_some_and(|d| d.contains("username")));
+            assert_eq!(choose_marker(declared.as_ref()), *marker, "{names:?}");
+        }
+        assert_eq!(declared_user_attributes(&json!({"Resources": []})), None);
+        assert_eq!(choose_marker(None), "title");
+    }
 }

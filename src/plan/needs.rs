@@ -245,5 +245,23 @@ mod tests {
         assert_eq!(of("filter::invalid-syntax"), Needs::default());
         let count = of("paging::count-respected");
         assert!(count.capabilities.contains(&Capability::IndexPaging));
+
+        // `${marker}` stands for the attribute the run chose, in bodies, paths and filters.
+        let find =
+            |id: &str, marker: &str| needs(cases.iter().find(|c| c.id == id).expect(id), marker);
+        let and_or = find("filter::and-or", "nickName");
+        assert!(and_or.user_attributes.contains("nickname"));
+        assert!(!and_or.user_attributes.contains("title"));
+        assert!(
+            and_or
+                .filters
+                .iter()
+                .any(|f| f.filter.contains("nickName eq \"Engineer\""))
+        );
+        assert_eq!(and_or.marker_clash, None);
+        // A case that writes displayName itself cannot use it as its marker as well.
+        let atomic = find("users::patch-atomic", "displayName");
+        assert_eq!(atomic.marker_clash.as_deref(), Some("displayName"));
+        assert_eq!(find("users::patch-atomic", "title").marker_clash, None);
     }
 }
