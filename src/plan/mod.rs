@@ -22,8 +22,9 @@ pub mod probe;
 use needs::{FilterUse, needs};
 use probe::Refusal;
 
-/// What the target advertises, read from `/ServiceProviderConfig` and `/ResourceTypes`.
-#[derive(Debug, Clone, Default)]
+/// What the target advertises, read from `/ServiceProviderConfig`, `/ResourceTypes` and
+/// `/Schemas`, and what probes found out.
+#[derive(Debug, Clone)]
 pub struct Capabilities {
     pub supported: BTreeSet<Capability>,
     /// What could not be read, said once at the start of the run.
@@ -42,6 +43,22 @@ pub struct Capabilities {
     /// What `${marker}` stands for: the first of [`MARKER_CANDIDATES`] the target declares
     /// (`title` when it declares none, so the cases that use it skip for want of it).
     pub marker: &'static str,
+}
+
+impl Default for Capabilities {
+    /// Nothing advertised, nothing probed; the marker is RFC 7643's `title`.
+    fn default() -> Self {
+        Capabilities {
+            supported: BTreeSet::new(),
+            warnings: Vec::new(),
+            published_schemas: None,
+            probed_filters: 0,
+            refused_filters: BTreeMap::new(),
+            max_results: None,
+            user_attributes: None,
+            marker: MARKER_CANDIDATES[0],
+        }
+    }
 }
 
 #[derive(Debug, Error)]
