@@ -315,7 +315,7 @@ pub fn skip_reason(
         needs
             .user_attributes
             .iter()
-            .find(|name| !declared.contains(*name))
+            .find(|name| !declared.contains(&name.to_ascii_lowercase()))
     }) {
         return Some(format!(
             "the target's User schema does not declare `{undeclared}`, which the case writes or filters on (RFC 7643 §4.1 leaves it optional)"

@@ -29,7 +29,7 @@ pub struct Needs {
     /// The most resources the case reads from one list page: a target whose `filter.maxResults`
     /// is smaller may return fewer (RFC 7644 §3.4.2.4), so the case cannot run there.
     pub page: usize,
-    /// Core User attributes the case writes or filters on, lower-cased: a target whose User
+    /// Core User attributes the case writes or filters on, as it spells them: a target whose User
     /// schema does not declare one lacks it (RFC 7643 §4.1 makes most of them optional).
     pub user_attributes: BTreeSet<String>,
     /// The marker attribute, when the case also names it itself: `${marker}` would then
@@ -42,9 +42,9 @@ const NOT_USER_ATTRIBUTES: [&str; 4] = ["schemas", "id", "meta", "externalid"];
 
 /// The attribute a body key, PATCH path or filter path names, if it is a core one.
 fn core_attribute(text: &str) -> Option<String> {
-    let name = text.split(['.', '[', ' ']).next()?.to_ascii_lowercase();
-    (!name.is_empty() && !name.contains(':') && !NOT_USER_ATTRIBUTES.contains(&name.as_str()))
-        .then_some(name)
+    let name = text.split(['.', '[', ' ']).next()?;
+    let excluded = NOT_USER_ATTRIBUTES.contains(&name.to_ascii_lowercase().as_str());
+    (!name.is_empty() && !name.contains(':') && !excluded).then(|| name.to_owned())
 }
 
 /// The core User attributes a request to `/Users…` writes, with their templates rendered.
@@ -134,7 +134,7 @@ const MARKER_SENTINEL: &str = "scimcheck_marker";
 pub fn needs(case: &Case, marker: &str) -> Needs {
     let mut needs = read(case, marker);
     let literal = read(case, MARKER_SENTINEL).user_attributes;
-    if literal.contains(MARKER_SENTINEL) && literal.contains(&marker.to_ascii_lowercase()) {
+    if literal.contains(MARKER_SENTINEL) && literal.iter().any(|a| a.eq_ignore_ascii_case(marker)) {
         needs.marker_clash = Some(marker.to_owned());
     }
     needs
@@ -250,7 +250,7 @@ mod tests {
         let find =
             |id: &str, marker: &str| needs(cases.iter().find(|c| c.id == id).expect(id), marker);
         let and_or = find("filter::and-or", "nickName");
-        assert!(and_or.user_attributes.contains("nickname"));
+        assert!(and_or.user_attributes.contains("nickName"));
         assert!(!and_or.user_attributes.contains("title"));
         assert!(
             and_or
