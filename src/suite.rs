@@ -156,6 +156,7 @@ pub fn run(
         interrupted: config.interrupted,
         profile: config.profile,
         marker: capabilities.marker,
+        scoping: capabilities.scoping,
     });
     let collector = Arc::new(Collector::default());
     let trials = plan::trials(

@@ -13,7 +13,7 @@ use super::client::{Exchange, ExecError, Target};
 use super::ledger::{Entry, Event, Ledger};
 use super::walk;
 use crate::case::model::{Capture, Method, Request, StatusSet};
-use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope};
+use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope, Scoping};
 use crate::case::{Auth, Case};
 use crate::check::assert::resolve;
 use crate::check::schema::SchemaRegistry;
@@ -36,6 +36,8 @@ pub struct RunContext {
     pub profile: Profile,
     /// The value of `${marker}` (cases that need one the target lacks were skipped).
     pub marker: &'static str,
+    /// How `${scope}` selects a case's own Users.
+    pub scoping: Scoping,
 }
 
 impl RunContext {
@@ -160,6 +162,10 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
     scope
         .variables
         .insert(template::MARKER.into(), Value::from(context.marker));
+    let own_users = context.scoping.filter(&scope.case_prefix, context.marker);
+    scope
+        .variables
+        .insert(template::SCOPE.into(), Value::from(own_users));
     let mut ledger: Vec<Created> = Vec::new();
     let mut ledger_problems = Vec::new();
     let mut deviations = Vec::new();

@@ -8,7 +8,7 @@ use libtest_mimic::{Completion, Failed, Trial};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::case::template::MARKER_CANDIDATES;
+use crate::case::template::{MARKER_CANDIDATES, Scoping};
 use crate::case::{Capability, Case, Method};
 use crate::check::assert::resolve;
 use crate::exec::client::{ExecError, Target};
@@ -19,7 +19,7 @@ use crate::scim::urn;
 pub mod needs;
 pub mod probe;
 
-use needs::{FilterUse, needs};
+use needs::{Choices, FilterUse, needs};
 use probe::Refusal;
 
 /// What the target advertises, read from `/ServiceProviderConfig`, `/ResourceTypes` and
@@ -43,6 +43,9 @@ pub struct Capabilities {
     /// What `${marker}` stands for: the first of [`MARKER_CANDIDATES`] the target declares
     /// (`title` when it declares none, so the cases that use it skip for want of it).
     pub marker: &'static str,
+    /// How `${scope}` selects a case's own Users: by userName prefix, or by a tag in the
+    /// marker attribute when the target refuses `sw`.
+    pub scoping: Scoping,
 }
 
 impl Default for Capabilities {
@@ -57,6 +60,7 @@ impl Default for Capabilities {
             max_results: None,
             user_attributes: None,
             marker: MARKER_CANDIDATES[0],
+            scoping: Scoping::default(),
         }
     }
 }
@@ -139,20 +143,39 @@ impl Capabilities {
         Ok(capabilities)
     }
 
-    /// Probes every filter the cases list with (see [`needs`]), all at once; the marker
-    /// attribute must be chosen first, since filters may name it.
+    /// Chooses how cases scope their lists, then probes every filter the cases list with
+    /// (see [`needs`]), all at once; the marker attribute must be chosen first, since
+    /// filters may name it.
     pub async fn probe_filters(
         &mut self,
         target: &Target,
         cases: &[Case],
     ) -> Result<(), PlanError> {
+        let by_prefix = FilterUse {
+            endpoint: "/Users".to_owned(),
+            filter: Scoping::UserNamePrefix.filter(needs::PROBE_PREFIX, self.marker),
+        };
+        let refused = probe::filters(target, &BTreeSet::from([by_prefix.clone()])).await?;
+        if refused.contains_key(&by_prefix) {
+            self.scoping = Scoping::MarkerTag;
+        }
         let filters: BTreeSet<FilterUse> = cases
             .iter()
-            .flat_map(|case| needs(case, self.marker).filters)
+            .flat_map(|case| needs(case, self.choices()).filters)
+            .filter(|f| *f != by_prefix)
             .collect();
         self.refused_filters = probe::filters(target, &filters).await?;
-        self.probed_filters = filters.len();
+        self.refused_filters.extend(refused);
+        self.probed_filters = filters.len() + 1;
         Ok(())
+    }
+
+    /// What the run's `${marker}` and `${scope}` stand for.
+    pub fn choices(&self) -> Choices<'static> {
+        Choices {
+            marker: self.marker,
+            scoping: self.scoping,
+        }
     }
 
     /// Applies what the configuration says the target has or lacks by design.
@@ -188,6 +211,11 @@ impl Capabilities {
             cells.push(format!("maxResults {max}"));
         }
         cells.push(format!("marker {}", self.marker));
+        let scope = match self.scoping {
+            Scoping::UserNamePrefix => "userName prefix",
+            Scoping::MarkerTag => "marker tag",
+        };
+        cells.push(format!("list scope {scope}"));
         cells.push(format!(
             "filters refused {} of {} probed",
             self.refused_filters.len(),
@@ -281,7 +309,7 @@ pub fn skip_reason(
             missing.join(", ")
         ));
     }
-    let needs = needs(case, capabilities.marker);
+    let needs = needs(case, capabilities.choices());
     if let Some(clash) = &needs.marker_clash {
         let others: Vec<&str> = MARKER_CANDIDATES
             .into_iter()

@@ -9,7 +9,7 @@ use serde_json::Value;
 use indexmap::IndexMap;
 
 use crate::case::model::{JsonAssert, Method, StatusSet, WalkMode};
-use crate::case::template::{MARKER, Scope, render_str};
+use crate::case::template::{MARKER, SCOPE, Scope, Scoping, render_str};
 use crate::case::{Capability, Case};
 use crate::scim::filter;
 
@@ -80,14 +80,15 @@ fn written_user_attributes(method: Method, body: &Value, scope: &Placeholders, n
 struct Placeholders {
     placeholder: Value,
     marker: Value,
+    own_users: Value,
 }
 
 impl Scope for Placeholders {
     fn variable(&self, name: &str) -> Option<&Value> {
-        Some(if name == MARKER {
-            &self.marker
-        } else {
-            &self.placeholder
+        Some(match name {
+            MARKER => &self.marker,
+            SCOPE => &self.own_users,
+            _ => &self.placeholder,
         })
     }
 
@@ -130,20 +131,36 @@ fn page_read(json: &IndexMap<String, JsonAssert>) -> usize {
 /// Stands for `${marker}` to tell the attributes a case names itself from its marker.
 const MARKER_SENTINEL: &str = "scimcheck_marker";
 
-/// What `case` needs, with `${marker}` standing for `marker`.
-pub fn needs(case: &Case, marker: &str) -> Needs {
-    let mut needs = read(case, marker);
-    let literal = read(case, MARKER_SENTINEL).user_attributes;
+/// What the run chose for a case's templates to mean.
+#[derive(Debug, Clone, Copy)]
+pub struct Choices<'a> {
+    pub marker: &'a str,
+    pub scoping: Scoping,
+}
+
+/// What `case` needs, with `${marker}` and `${scope}` standing for what `choices` says.
+pub fn needs(case: &Case, choices: Choices<'_>) -> Needs {
+    let marker = choices.marker;
+    let mut needs = read(case, choices);
+    let literal = read(
+        case,
+        Choices {
+            marker: MARKER_SENTINEL,
+            ..choices
+        },
+    )
+    .user_attributes;
     if literal.contains(MARKER_SENTINEL) && literal.iter().any(|a| a.eq_ignore_ascii_case(marker)) {
         needs.marker_clash = Some(marker.to_owned());
     }
     needs
 }
 
-fn read(case: &Case, marker: &str) -> Needs {
+fn read(case: &Case, choices: Choices<'_>) -> Needs {
     let placeholders = Placeholders {
         placeholder: Value::from(PROBE_PREFIX),
-        marker: Value::from(marker),
+        marker: Value::from(choices.marker),
+        own_users: Value::from(choices.scoping.filter(PROBE_PREFIX, choices.marker)),
     };
     let mut needs = Needs::default();
     for step in case.spec.steps.iter().map(|s| &s.value) {
@@ -229,7 +246,11 @@ mod tests {
     fn needs_are_read_from_the_requests_of_bundled_cases() {
         let schemas = SchemaRegistry::builtin().expect("schemas");
         let cases = load_cases(&CaseSource::Embedded, &schemas).expect("cases");
-        let of = |id: &str| needs(cases.iter().find(|c| c.id == id).expect(id), "title");
+        let title = Choices {
+            marker: "title",
+            scoping: Scoping::UserNamePrefix,
+        };
+        let of = |id: &str| needs(cases.iter().find(|c| c.id == id).expect(id), title);
         let sw = FilterUse {
             endpoint: "/Users".into(),
             filter: format!("userName sw \"{PROBE_PREFIX}-\""),
@@ -247,8 +268,10 @@ mod tests {
         assert!(count.capabilities.contains(&Capability::IndexPaging));
 
         // `${marker}` stands for the attribute the run chose, in bodies, paths and filters.
-        let find =
-            |id: &str, marker: &str| needs(cases.iter().find(|c| c.id == id).expect(id), marker);
+        let find = |id: &str, marker: &str| {
+            let choices = Choices { marker, ..title };
+            needs(cases.iter().find(|c| c.id == id).expect(id), choices)
+        };
         let and_or = find("filter::and-or", "nickName");
         assert!(and_or.user_attributes.contains("nickName"));
         assert!(!and_or.user_attributes.contains("title"));
@@ -259,6 +282,23 @@ mod tests {
                 .any(|f| f.filter.contains("nickName eq \"Engineer\""))
         );
         assert_eq!(and_or.marker_clash, None);
+        // Lists scope by userName prefix, or by the tag every case user carries in its marker.
+        let walk = |scoping| {
+            let choices = Choices { scoping, ..title };
+            needs(
+                cases
+                    .iter()
+                    .find(|c| c.id == "paging::index-walk")
+                    .expect("walk"),
+                choices,
+            )
+        };
+        let by_tag = FilterUse {
+            endpoint: "/Users".into(),
+            filter: format!("title eq \"{PROBE_PREFIX}\""),
+        };
+        assert!(walk(Scoping::MarkerTag).filters.contains(&by_tag));
+        assert!(walk(Scoping::UserNamePrefix).filters.contains(&sw));
         // A case that writes displayName itself cannot use it as its marker as well.
         let atomic = find("users::patch-atomic", "displayName");
         assert_eq!(atomic.marker_clash.as_deref(), Some("displayName"));
