@@ -362,8 +362,13 @@ const KNOWN_PARAMETERS: [&str; 8] = [
 
 /// The faults and variations that refuse a request before any handler sees it.
 fn refusal(state: &AppState, request: &Request) -> Option<ApiError> {
-    let groups = format!("{SCIM_PREFIX}/{}", Kind::Group.endpoint());
-    if state.varies(Variation::NoGroups) && request.uri().path().starts_with(&groups) {
+    if state.varies(Variation::NoGroups)
+        && request
+            .uri()
+            .path()
+            .strip_prefix(SCIM_PREFIX)
+            .is_some_and(|p| p.starts_with(&format!("/{}", Kind::Group.endpoint())))
+    {
         return Some(ApiError::not_found("no such endpoint"));
     }
     let headers = request.headers();
@@ -386,6 +391,9 @@ fn refusal(state: &AppState, request: &Request) -> Option<ApiError> {
             ));
         }
     }
+    if !state.has(Fault::UnknownParameterRejected) {
+        return None;
+    }
     let unknown = request
         .uri()
         .query()
@@ -395,13 +403,12 @@ fn refusal(state: &AppState, request: &Request) -> Option<ApiError> {
             let name = pair.split('=').next().unwrap_or_default();
             !name.is_empty() && !KNOWN_PARAMETERS.contains(&name)
         });
-    match unknown {
-        Some(pair) if state.has(Fault::UnknownParameterRejected) => Some(ApiError::bad_request(
+    unknown.map(|pair| {
+        ApiError::bad_request(
             crate::scim::ScimType::InvalidValue,
             format!("unknown query parameter in {pair:?}"),
-        )),
-        _ => None,
-    }
+        )
+    })
 }
 
 async fn apply_response_faults(state: &AppState, response: Response) -> Response {
