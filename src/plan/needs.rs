@@ -76,9 +76,11 @@ fn written_user_attributes(method: Method, body: &Value, scope: &Placeholders, n
 }
 
 /// Renders templates with values that match nothing a real tenant holds, and `${marker}` as
-/// the attribute the run chose.
+/// the attribute the run chose. Prefixes become [`PROBE_PREFIX`]; any other variable (mostly a
+/// captured id) a UUID no one issued, which a server that checks id syntax still accepts.
 struct Placeholders {
-    placeholder: Value,
+    prefix: Value,
+    captured: Value,
     marker: Value,
     own_users: Value,
 }
@@ -88,7 +90,8 @@ impl Scope for Placeholders {
         Some(match name {
             MARKER => &self.marker,
             SCOPE => &self.own_users,
-            _ => &self.placeholder,
+            "casePrefix" | "runPrefix" => &self.prefix,
+            _ => &self.captured,
         })
     }
 
@@ -99,6 +102,8 @@ impl Scope for Placeholders {
 
 /// The prefix of every placeholder value in a probed filter.
 pub const PROBE_PREFIX: &str = "scimcheck-probe";
+/// What a captured value (an id, a version) stands as in a probed filter.
+const PROBE_ID: &str = "00000000-0000-4000-8000-00005c1c0000";
 
 /// A step that expects a `400` is testing the refusal itself, so what it sends is not a need.
 fn expects_refusal(status: Option<&StatusSet>) -> bool {
@@ -158,7 +163,8 @@ pub fn needs(case: &Case, choices: Choices<'_>) -> Needs {
 
 fn read(case: &Case, choices: Choices<'_>) -> Needs {
     let placeholders = Placeholders {
-        placeholder: Value::from(PROBE_PREFIX),
+        prefix: Value::from(PROBE_PREFIX),
+        captured: Value::from(PROBE_ID),
         marker: Value::from(choices.marker),
         own_users: Value::from(choices.scoping.filter(PROBE_PREFIX, choices.marker)),
     };
