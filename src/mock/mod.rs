@@ -39,6 +39,8 @@
 //! - Bulk is supported, with `bulkId` references in any order, `failOnErrors` and
 //!   `maxOperations` / `maxPayloadSize` (413).
 //! - ETags are weak (`W/"n"`) and compared weakly for `If-Match` and `If-None-Match`.
+//!
+//! [`MockConfig::variations`] makes some of these choices differently, as the RFCs allow.
 
 mod auth;
 mod bulk;

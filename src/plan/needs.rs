@@ -1,12 +1,12 @@
 //! What a case needs of the target beyond the capabilities it declares, read from the requests
-//! it sends: the paging style its queries use and the filters it lists with. A case author
-//! cannot forget one of these, and a target that lacks one skips the case instead of failing it.
+//! it sends: the paging style and sorting its queries use, the filters it lists with, how much
+//! of one page it reads, and the User attributes it writes. A case author cannot forget one of
+//! these, and a target that lacks one skips the case instead of failing it.
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
-
 use indexmap::IndexMap;
+use serde_json::Value;
 
 use crate::case::model::{JsonAssert, Method, StatusSet, WalkMode};
 use crate::case::template::{MARKER, SCOPE, Scope, Scoping, render_str};
