@@ -361,6 +361,11 @@ mod tests {
                 [false, true, true],
             ),
             (
+                result(Level::Idp, &[], failed()),
+                Grade::IdpIncompatible,
+                [false, true, true],
+            ),
+            (
                 result(Level::Should, &[], failed()),
                 Grade::ShouldBroken,
                 [false, true, true],
