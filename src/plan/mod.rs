@@ -108,12 +108,17 @@ impl Capabilities {
                     capabilities.supported.insert(capability);
                 }
             }
-            // Index paging is RFC 7644's own; RFC 9865 lets a cursor-only target say it lacks it.
-            if resolve(config, "/pagination/index").and_then(Value::as_bool) != Some(false) {
-                capabilities.supported.insert(Capability::IndexPaging);
-            }
             capabilities.max_results =
                 resolve(config, "/filter/maxResults").and_then(Value::as_u64);
+        }
+        // Index paging is RFC 7644's own, assumed unless a cursor-only target (RFC 9865 §4) says
+        // it lacks it.
+        let index = config
+            .as_ref()
+            .and_then(|c| resolve(c, "/pagination/index"))
+            .and_then(Value::as_bool);
+        if index != Some(false) {
+            capabilities.supported.insert(Capability::IndexPaging);
         }
         let types = types_list
             .as_ref()
@@ -146,17 +151,13 @@ impl Capabilities {
     /// Chooses how cases scope their lists, then probes every filter the cases list with
     /// (see [`needs`]), all at once; the marker attribute must be chosen first, since
     /// filters may name it.
-    pub async fn probe_filters(
-        &mut self,
-        target: &Target,
-        cases: &[Case],
-    ) -> Result<(), PlanError> {
+    pub async fn probe_filters(&mut self, target: &Target, cases: &[Case]) {
         let by_prefix = FilterUse {
             endpoint: "/Users".to_owned(),
             filter: Scoping::UserNamePrefix.filter(needs::PROBE_PREFIX, self.marker),
         };
-        let refused = probe::filters(target, &BTreeSet::from([by_prefix.clone()])).await?;
-        if refused.contains_key(&by_prefix) {
+        let scoping = probe::filters(target, &BTreeSet::from([by_prefix.clone()])).await;
+        if scoping.refused.contains_key(&by_prefix) {
             self.scoping = Scoping::MarkerTag;
         }
         let filters: BTreeSet<FilterUse> = cases
@@ -164,10 +165,15 @@ impl Capabilities {
             .flat_map(|case| needs(case, self.choices()).filters)
             .filter(|f| *f != by_prefix)
             .collect();
-        self.refused_filters = probe::filters(target, &filters).await?;
-        self.refused_filters.extend(refused);
+        let probed = probe::filters(target, &filters).await;
+        self.refused_filters = probed.refused;
+        self.refused_filters.extend(scoping.refused);
         self.probed_filters = filters.len() + 1;
-        Ok(())
+        if let Some(error) = scoping.unanswered.or(probed.unanswered) {
+            self.warnings.push(format!(
+                "a filter probe got no answer to judge, so its filter is taken as supported: {error}"
+            ));
+        }
     }
 
     /// What the run's `${marker}` and `${scope}` stand for.

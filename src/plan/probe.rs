@@ -8,11 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::future::join_all;
 use serde_json::Value;
 
-use super::PlanError;
 use super::needs::FilterUse;
 use crate::case::{Auth, Method};
 use crate::check::assert::resolve;
-use crate::exec::client::Target;
+use crate::exec::client::{ExecError, Target};
 
 /// Why the target refused a filter: its status and `scimType`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,11 +50,18 @@ fn refusal(status: u16, body: Option<&Value>) -> Option<Refusal> {
     refused.then_some(Refusal { status, scim_type })
 }
 
+/// What a round of probes found.
+#[derive(Debug, Default)]
+pub struct Probed {
+    /// The filters the target refused as unsupported.
+    pub refused: BTreeMap<FilterUse, Refusal>,
+    /// Why a probe got no answer to judge (a timeout, an oversized body), if one did: such a
+    /// filter counts as supported, so the cases that use it run and show the problem.
+    pub unanswered: Option<String>,
+}
+
 /// Sends every filter once; answers the ones the target refuses.
-pub async fn filters(
-    target: &Target,
-    uses: &BTreeSet<FilterUse>,
-) -> Result<BTreeMap<FilterUse, Refusal>, PlanError> {
+pub async fn filters(target: &Target, uses: &BTreeSet<FilterUse>) -> Probed {
     let probes = uses.iter().map(|used| async move {
         let query = [
             ("filter".to_owned(), used.filter.clone()),
@@ -72,15 +78,23 @@ pub async fn filters(
             )
             .await?;
         let response = &exchange.response;
-        Ok::<_, PlanError>(
+        Ok::<_, ExecError>(
             refusal(response.status, response.json.as_ref()).map(|r| (used.clone(), r)),
         )
     });
-    join_all(probes)
-        .await
-        .into_iter()
-        .filter_map(Result::transpose)
-        .collect()
+    let mut probed = Probed::default();
+    for answer in join_all(probes).await {
+        match answer {
+            Ok(Some((used, refusal))) => {
+                probed.refused.insert(used, refusal);
+            }
+            Ok(None) => {}
+            Err(error) => {
+                probed.unanswered.get_or_insert_with(|| error.to_string());
+            }
+        }
+    }
+    probed
 }
 
 #[cfg(test)]
