@@ -8,6 +8,7 @@ use super::faults::Fault;
 use super::schema::{Kind, Returned};
 use super::state::AppState;
 use super::store::Tenant;
+use crate::scim::attr::has_urn_prefix;
 use crate::scim::{AttrPath, ScimType};
 
 /// The `attributes` / `excludedAttributes` of a request.
@@ -42,8 +43,7 @@ impl Projection {
 
     pub fn new(attributes: Vec<String>, excluded: Vec<String>) -> Result<Self, ApiError> {
         for text in attributes.iter().chain(&excluded) {
-            let is_urn = text.len() > 4 && text[..4].eq_ignore_ascii_case("urn:");
-            if !is_urn && AttrPath::parse(text).is_none() {
+            if !has_urn_prefix(text) && AttrPath::parse(text).is_none() {
                 return Err(ApiError::bad_request(
                     ScimType::InvalidValue,
                     format!("{text:?} is not an attribute path"),
