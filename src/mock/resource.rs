@@ -42,6 +42,15 @@ impl Projection {
     }
 
     pub fn new(attributes: Vec<String>, excluded: Vec<String>) -> Result<Self, ApiError> {
+        // Every rendered resource is matched against every name, so a long list costs its
+        // length times the page size; the schemas define far fewer paths than this.
+        const MAX_NAMES: usize = 256;
+        if attributes.len() + excluded.len() > MAX_NAMES {
+            return Err(ApiError::bad_request(
+                ScimType::InvalidValue,
+                format!("attributes and excludedAttributes name more than {MAX_NAMES} paths"),
+            ));
+        }
         for text in attributes.iter().chain(&excluded) {
             if !has_urn_prefix(text) && AttrPath::parse(text).is_none() {
                 return Err(ApiError::bad_request(

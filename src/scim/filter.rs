@@ -882,10 +882,7 @@ mod tests {
             );
         }
         let long = chain(40_000);
-        assert_eq!(
-            parse(&long),
-            Err(FilterError::TooLong { len: long.len() })
-        );
+        assert_eq!(parse(&long), Err(FilterError::TooLong { len: long.len() }));
         let long_string = format!(r#"userName eq "{}""#, "x".repeat(MAX_FILTER_LEN));
         assert!(matches!(
             parse(&long_string),
@@ -903,7 +900,10 @@ mod tests {
         assert_eq!(terms.len(), 3);
         assert!(matches!(&terms[1], Filter::And(inner) if inner.len() == 3));
         // A chain far longer than the parser accepts evaluates and drops without recursing.
-        let long = Filter::Or(vec![Filter::Present(AttrPath::parse("x").expect("path")); 200_000]);
+        let long = Filter::Or(vec![
+            Filter::Present(AttrPath::parse("x").expect("path"));
+            200_000
+        ]);
         assert!(!long.matches(&user(), &case_exact));
     }
 

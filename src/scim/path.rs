@@ -189,7 +189,13 @@ mod tests {
             assert_eq!(parse(&long), Err(PathError::TooLong { len: long.len() }));
         }
         // Non-ASCII input at every position is refused, never sliced mid-character.
-        for text in ["é", "émails[type eq \"x\"]", "emails[typé eq \"x\"]", "emails[type eq \"x\"].vä", "urnä:x"] {
+        for text in [
+            "é",
+            "émails[type eq \"x\"]",
+            "emails[typé eq \"x\"]",
+            "emails[type eq \"x\"].vä",
+            "urnä:x",
+        ] {
             assert!(parse(text).is_err(), "{text}");
         }
         assert!(parse("emails[type eq \"wörk\"].value").is_ok());

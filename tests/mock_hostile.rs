@@ -1,0 +1,313 @@
+//! A hostile client against the mock over real HTTP: every request that used to abort or
+//! panic the server (issue 8) is answered with a SCIM error, and the server keeps serving.
+//!
+//! The server runs on a multi-threaded runtime, so handlers run on tokio worker threads with
+//! their default 2 MiB stacks, exactly as under `scimcheck serve`.
+
+#[path = "mock_support/mod.rs"]
+mod support;
+
+use reqwest::Method;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use scimcheck::scim::filter::{MAX_DEPTH, MAX_TERMS};
+use serde_json::{Value, json};
+use support::*;
+
+/// `n` copies of `open`, then `inner`, then `n` copies of `close`.
+fn nest(open: &str, inner: &str, close: &str, n: usize) -> String {
+    format!("{}{inner}{}", open.repeat(n), close.repeat(n))
+}
+
+fn search(filter: &str) -> Value {
+    json!({"schemas": [SEARCH_URN], "filter": filter})
+}
+
+/// The server still answers ordinary requests correctly.
+async fn assert_alive(mock: &Mock) {
+    let listed = mock.get("/Users").await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(listed.body["schemas"], json!([LIST_URN]));
+}
+
+/// A mock holding one user with two emails.
+async fn mock_with_user() -> (Mock, String) {
+    let mock = Mock::start().await;
+    let user = mock
+        .user_with(json!({
+            "userName": "bjensen",
+            "emails": [
+                {"value": "b@example.com", "type": "work"},
+                {"value": "b@home.example", "type": "home"}
+            ]
+        }))
+        .await;
+    let id = id(&user);
+    (mock, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nested_parentheses_in_a_get_filter() {
+    let (mock, _) = mock_with_user().await;
+    let at_limit = nest("(", "userName pr", ")", MAX_DEPTH);
+    let found = mock.query("/Users", &[("filter", &at_limit)]).await;
+    assert_eq!(found.user_names(), ["bjensen"], "{}", found.text);
+    // 2,000 levels: a 4 KB URL that used to overflow a worker's stack.
+    let deep = nest("(", "userName pr", ")", 2000);
+    assert!(deep.len() > 4000);
+    let refused = mock.query("/Users", &[("filter", &deep)]).await;
+    refused.assert_error(400, Some("invalidFilter"));
+    assert!(refused.text.contains("deeper than"), "{}", refused.text);
+    assert_alive(&mock).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_not_in_a_search() {
+    let (mock, _) = mock_with_user().await;
+    // An even number of `not`s keeps the meaning: the user is found.
+    let at_limit = nest("not (", "userName pr", ")", MAX_DEPTH);
+    let found = mock.post("/Users/.search", &search(&at_limit)).await;
+    assert_eq!(found.user_names(), ["bjensen"], "{}", found.text);
+    for depth in [MAX_DEPTH + 1, 2000, 100_000] {
+        let deep = nest("not (", "userName pr", ")", depth);
+        for path in ["/Users/.search", "/.search"] {
+            mock.post(path, &search(&deep))
+                .await
+                .assert_error(400, Some("invalidFilter"));
+        }
+    }
+    assert_alive(&mock).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nesting_of_100000_levels() {
+    let (mock, id) = mock_with_user().await;
+    for (open, close) in [("(", ")"), ("not(", ")"), ("emails[", "]")] {
+        let deep = nest(open, "type pr", close, 100_000);
+        mock.post("/Users/.search", &search(&deep))
+            .await
+            .assert_error(400, Some("invalidFilter"));
+        let path = format!("emails[{deep}]");
+        mock.patch(
+            &format!("/Users/{id}"),
+            json!([{"op": "remove", "path": path}]),
+        )
+        .await
+        .assert_error(400, Some("invalidPath"));
+    }
+    assert_alive(&mock).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_patch_paths() {
+    let (mock, id) = mock_with_user().await;
+    let path = |depth: usize| {
+        format!(
+            "emails[{}].value",
+            nest("(", r#"type eq "work""#, ")", depth)
+        )
+    };
+    let patched = mock
+        .patch(
+            &format!("/Users/{id}"),
+            json!([{"op": "replace", "path": path(MAX_DEPTH - 1), "value": "w@example.com"}]),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["emails"][0]["value"], "w@example.com");
+    for depth in [MAX_DEPTH, 2000] {
+        mock.patch(
+            &format!("/Users/{id}"),
+            json!([{"op": "replace", "path": path(depth), "value": "x@example.com"}]),
+        )
+        .await
+        .assert_error(400, Some("invalidFilter"));
+    }
+    // Path-less operations use their keys as paths.
+    let key = "name.".repeat(2000) + "givenName";
+    mock.patch(
+        &format!("/Users/{id}"),
+        json!([{"op": "add", "value": {key: "x"}}]),
+    )
+    .await
+    .assert_error(400, Some("invalidPath"));
+    let unchanged = mock.get(&format!("/Users/{id}")).await;
+    assert_eq!(unchanged.body["emails"][0]["value"], "w@example.com");
+    assert_alive(&mock).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_40000_term_or_chain() {
+    let (mock, _) = mock_with_user().await;
+    let chain =
+        |n: usize| vec![r#"userName eq "x""#; n].join(" or ") + r#" or userName eq "bjensen""#;
+    let at_limit = mock
+        .post("/Users/.search", &search(&chain(MAX_TERMS - 1)))
+        .await;
+    assert_eq!(at_limit.user_names(), ["bjensen"], "{}", at_limit.text);
+    let over = mock
+        .post("/Users/.search", &search(&chain(MAX_TERMS)))
+        .await;
+    over.assert_error(400, Some("invalidFilter"));
+    assert!(over.text.contains("attribute expressions"), "{}", over.text);
+    let long = chain(40_000);
+    mock.post("/Users/.search", &search(&long))
+        .await
+        .assert_error(400, Some("invalidFilter"));
+    assert_alive(&mock).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_ascii_query_parameters() {
+    let (mock, id) = mock_with_user().await;
+    let user = format!("/Users/{id}");
+    // Multi-byte characters where a byte-indexed `urn:` check used to slice.
+    for text in ["abcé", "urnä", "ürn:x", "名前", "emails.välue"] {
+        for param in ["attributes", "excludedAttributes"] {
+            for path in ["/Users", user.as_str()] {
+                mock.query(path, &[(param, text)])
+                    .await
+                    .assert_error(400, Some("invalidValue"));
+            }
+        }
+        mock.query("/Users", &[("sortBy", text)])
+            .await
+            .assert_error(400, Some("invalidValue"));
+        mock.query("/Users", &[("filter", &format!("{text} pr"))])
+            .await
+            .assert_error(400, Some("invalidFilter"));
+    }
+    // An unknown schema URN selects nothing rather than failing (RFC 7644 §3.9 names URNs).
+    let projected = mock.query(&user, &[("attributes", "urn:é")]).await;
+    assert_eq!(projected.status, 200, "{}", projected.text);
+    mock.query("/Users", &[("sortBy", "urn:é")])
+        .await
+        .assert_error(400, Some("invalidValue"));
+    let found = mock
+        .query("/Users", &[("filter", r#"userName eq "bjensén""#)])
+        .await;
+    assert_eq!(found.status, 200, "{}", found.text);
+    assert_alive(&mock).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deeply_nested_json_bodies() {
+    let (mock, id) = mock_with_user().await;
+    // serde_json refuses more than 128 levels; the refusal must be a SCIM error.
+    for depth in [200, 100_000] {
+        let deep = nest("[", "1", "]", depth);
+        let body = format!(r#"{{"schemas": ["{USER_URN}"], "userName": "deep", "x": {deep}}}"#);
+        let refused = Mock::send(
+            mock.req(Method::POST, "/Users")
+                .header(CONTENT_TYPE, "application/scim+json")
+                .body(body),
+        )
+        .await;
+        refused.assert_error(400, Some("invalidSyntax"));
+    }
+    // Just under the parser's limit, in places the mock walks: PATCH values and Bulk data.
+    let value = serde_json::from_str::<Value>(&nest(r#"{"a":"#, r#""bulkId:x""#, "}", 120))
+        .expect("parses");
+    let patched = mock
+        .patch(
+            &format!("/Users/{id}"),
+            json!([{"op": "add", "value": {"name": value.clone()}}]),
+        )
+        .await;
+    assert!(patched.status < 500, "{}", patched.text);
+    let bulk = mock
+        .post(
+            "/Bulk",
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                    "Operations": [{"method": "POST", "bulkId": "y", "path": "/Users",
+                                    "data": {"schemas": [USER_URN], "userName": "n", "x": value}}]}),
+        )
+        .await;
+    assert_eq!(bulk.status, 200, "{}", bulk.text);
+    assert_alive(&mock).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_bodies_and_numbers() {
+    let mock = Mock::start().await;
+    // Declared beyond maxPayloadSize: refused before any of it is read.
+    let declared = Mock::send(
+        mock.req(Method::POST, "/Users")
+            .header(CONTENT_TYPE, "application/scim+json")
+            .header(CONTENT_LENGTH, "999999999999")
+            .body(""),
+    )
+    .await;
+    declared.assert_error(413, None);
+    for (count, start) in [
+        ("99999999999999999999999", "1"),
+        ("1", "-99999999999999999999999"),
+        ("1e9", "1"),
+    ] {
+        mock.query("/Users", &[("count", count), ("startIndex", start)])
+            .await
+            .assert_error(400, Some("invalidValue"));
+    }
+    for (count, start) in [
+        (i64::MAX, i64::MAX),
+        (i64::MIN, i64::MIN),
+        (0, i64::MAX),
+        (i64::MAX, 1),
+    ] {
+        let (count, start) = (count.to_string(), start.to_string());
+        let page = mock
+            .query("/Users", &[("count", &count), ("startIndex", &start)])
+            .await;
+        assert_eq!(page.status, 200, "{count} {start}: {}", page.text);
+        let cursor = mock
+            .query("/Users", &[("count", &count), ("cursor", "")])
+            .await;
+        assert!(cursor.status < 500, "{count}: {}", cursor.text);
+        let body = json!({"schemas": [SEARCH_URN], "count": count.parse::<i64>().ok(),
+                          "startIndex": start.parse::<i64>().ok()});
+        let searched = mock.post("/Users/.search", &body).await;
+        assert_eq!(searched.status, 200, "{body}: {}", searched.text);
+    }
+    let search = json!({"schemas": [SEARCH_URN], "count": 1e300, "startIndex": u64::MAX});
+    mock.post("/Users/.search", &search)
+        .await
+        .assert_error(400, Some("invalidValue"));
+    let bulk = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                      "failOnErrors": u64::MAX,
+                      "Operations": vec![json!({"method": "DELETE", "path": "/Users/x"}); 20_000]});
+    mock.post("/Bulk", &bulk).await.assert_error(413, None);
+    assert_alive(&mock).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_sort_paths_and_many_parameters() {
+    let (mock, _) = mock_with_user().await;
+    for sort_by in [
+        r#"emails[type eq "work"]"#,
+        "urn:",
+        "urn:x:",
+        "a.b.c",
+        ".",
+        "emails.value.x",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+        "members",
+        "$ref",
+    ] {
+        let sorted = mock.query("/Users", &[("sortBy", sort_by)]).await;
+        assert!(
+            sorted.status == 200 || sorted.body["scimType"] == "invalidValue",
+            "{sort_by}: {}",
+            sorted.text
+        );
+    }
+    let names: Vec<String> = (0..300).map(|i| format!("a{i}")).collect();
+    mock.query("/Users", &[("attributes", &names.join(","))])
+        .await
+        .assert_error(400, Some("invalidValue"));
+    // As many as fit in a URI (http caps it at 64 KiB).
+    let many: Vec<(String, String)> = (0..5_000)
+        .map(|i| (format!("p{i}"), "x".to_owned()))
+        .collect();
+    let answered = Mock::send(mock.req(Method::GET, "/Users").query(&many)).await;
+    assert_eq!(answered.status, 200, "{}", answered.text);
+    assert_alive(&mock).await;
+}
