@@ -311,3 +311,41 @@ async fn odd_sort_paths_and_many_parameters() {
     assert_eq!(answered.status, 200, "{}", answered.text);
     assert_alive(&mock).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_nobody_reads_do_not_cost_the_answer() {
+    let (mock, id) = mock_with_user().await;
+    // Large, but within maxPayloadSize: the answer comes before the client has sent it all.
+    let body = json!({"schemas": [SEARCH_URN], "filter": "x".repeat(600 * 1024)}).to_string();
+    // Answered without looking at the body: 415, 405, 401 and DELETE of a missing resource.
+    // A connection closed with the body unread is reset, and the answer lost with it.
+    for i in 0..120 {
+        let (request, content_type, status) = match i % 4 {
+            0 => (mock.req(Method::POST, "/.search"), "text/plain", 415),
+            1 => (
+                mock.req(Method::PATCH, "/Schemas"),
+                "application/scim+json",
+                405,
+            ),
+            2 => (
+                mock.client
+                    .post(mock.url("/Users"))
+                    .bearer_auth("not-the-token"),
+                "application/scim+json",
+                401,
+            ),
+            _ => (
+                mock.req(Method::DELETE, "/Users/missing"),
+                "application/scim+json",
+                404,
+            ),
+        };
+        let request = request
+            .header(CONTENT_TYPE, content_type)
+            .body(body.clone());
+        let answered = Mock::send(request).await;
+        assert_eq!(answered.status, status, "request {i}: {}", answered.text);
+    }
+    let read = mock.get(&format!("/Users/{id}")).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +18,7 @@ use super::auth;
 use super::bulk;
 use super::discovery;
 use super::error::ApiError;
-use super::extract::{JsonBody, Params};
+use super::extract::{JsonBody, Params, Path, read_body};
 use super::faults::Fault;
 use super::ops::{Written, etag_listed, version_of};
 use super::query::{self, ListQuery};
@@ -267,27 +267,29 @@ async fn method_not_allowed(method: Method) -> ApiError {
     )
 }
 
-/// Outermost middleware: request counting, rate limiting, latency and the faults that
-/// change any response.
+/// Outermost middleware: request counting, reading the body, rate limiting, latency and the
+/// faults that change any response.
 async fn edge(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let is_write = matches!(
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     ) && !request.uri().path().ends_with("/.search");
     state.count_request(is_write);
-    let mut response = if state.rate_limited() {
-        let mut limited = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            None,
-            "rate limit exceeded; retry after 1 second",
-        )
-        .into_response();
-        limited
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        limited
-    } else {
-        next.run(request).await
+    let mut response = match read_body(&state, request).await {
+        Err(too_large) => too_large.into_response(),
+        Ok(_) if state.rate_limited() => {
+            let mut limited = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                None,
+                "rate limit exceeded; retry after 1 second",
+            )
+            .into_response();
+            limited
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            limited
+        }
+        Ok(request) => next.run(request).await,
     };
     response = apply_response_faults(&state, response).await;
     if let Some(latency) = state.config.latency {
