@@ -349,3 +349,19 @@ async fn bodies_nobody_reads_do_not_cost_the_answer() {
     let read = mock.get(&format!("/Users/{id}")).await;
     assert_eq!(read.status, 200, "{}", read.text);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_bodies_get_413() {
+    let mock = Mock::start().await;
+    let body = json!({"schemas": [USER_URN], "userName": "x".repeat(2 * 1024 * 1024)}).to_string();
+    for i in 0..20 {
+        let answered = Mock::send(
+            mock.req(Method::POST, "/Users")
+                .header(CONTENT_TYPE, "application/scim+json")
+                .body(body.clone()),
+        )
+        .await;
+        assert_eq!(answered.status, 413, "request {i}: {}", answered.text);
+    }
+    assert_alive(&mock).await;
+}

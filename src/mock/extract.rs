@@ -6,6 +6,7 @@ use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -17,7 +18,9 @@ use crate::scim::ScimType;
 /// Reads a request's whole body into memory, at most `max_payload_bytes` (413 beyond, RFC 7644
 /// §3.7.4), before any handler runs. Handlers that answer without looking at the body (405,
 /// 401, DELETE) would otherwise leave it unread, and a connection closed with unread input is
-/// reset, which can destroy the answer before the client reads it.
+/// reset, which can destroy the answer before the client reads it. For the same reason an
+/// oversized body is read on and discarded, up to [`DRAIN_FACTOR`] times the limit, before the
+/// 413; a body declared larger than that is refused unread.
 pub(crate) async fn read_body(state: &AppState, request: Request) -> Result<Request, ApiError> {
     let limit = state.config.max_payload_bytes;
     let too_large = || {
@@ -27,20 +30,42 @@ pub(crate) async fn read_body(state: &AppState, request: Request) -> Result<Requ
             format!("the request body exceeds maxPayloadSize ({limit} bytes)"),
         )
     };
+    let drain_limit = limit.saturating_mul(DRAIN_FACTOR);
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > limit) {
+    if declared.is_some_and(|len| len > drain_limit) {
         return Err(too_large());
     }
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())?;
+    let mut chunks = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::bad_request(
+                ScimType::InvalidSyntax,
+                format!("the body could not be read: {e}"),
+            )
+        })?;
+        seen = seen.saturating_add(chunk.len());
+        if seen > drain_limit {
+            break;
+        }
+        if seen <= limit {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    if seen > limit {
+        return Err(too_large());
+    }
     Ok(Request::from_parts(parts, Body::from(bytes)))
 }
+
+/// How far past `max_payload_bytes` an oversized body is read (and discarded) before the 413.
+const DRAIN_FACTOR: usize = 8;
 
 /// A JSON request body: `application/json` or `application/scim+json` (any parameters),
 /// malformed → `invalidSyntax`. [`read_body`] has already bounded its size.
