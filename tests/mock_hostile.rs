@@ -365,3 +365,53 @@ async fn oversized_bodies_get_413() {
     }
     assert_alive(&mock).await;
 }
+
+/// Sends raw HTTP/1.1 and returns the status line of the answer.
+async fn raw_status_line(mock: &Mock, head: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let authority = mock
+        .server
+        .base_url()
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("an authority")
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&authority)
+        .await
+        .expect("connects");
+    // The server may answer before it has read everything, so a failed write is no failure.
+    let _ = stream.write_all(head.as_bytes()).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_the_http_layer_refuses() {
+    let mock = Mock::start().await;
+    // Too long for a URI (http caps them at 64 KiB), so hyper answers before any handler: the
+    // server must still be up afterwards.
+    let filter = nest("(", "userName%20pr", ")", 100_000);
+    let line = raw_status_line(
+        &mock,
+        format!(
+            "GET /scim/v2/Users?filter={filter} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+            mock.token
+        ),
+    )
+    .await;
+    assert!(line.starts_with("HTTP/1.1 4"), "{line}");
+    let headers: String = (0..500).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let line = raw_status_line(
+        &mock,
+        format!("GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n"),
+    )
+    .await;
+    assert!(line.starts_with("HTTP/1.1 4"), "{line}");
+    assert_alive(&mock).await;
+}

@@ -867,6 +867,29 @@ mod tests {
         }
     }
 
+    /// The depth limit leaves a worker thread's 2 MiB stack (tokio's default, which `scimcheck
+    /// serve` uses) a wide margin: filters at the limit parse, evaluate and drop in a quarter.
+    #[test]
+    fn nesting_at_the_limit_fits_a_small_stack() {
+        let deepest = [
+            nest("(", "userName pr", ")", MAX_DEPTH),
+            nest("not (", "userName pr", ")", MAX_DEPTH),
+            format!("emails[{}]", nest("not (", "type pr", ")", MAX_DEPTH - 1)),
+        ];
+        std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(move || {
+                for text in &deepest {
+                    let filter = parse(text).expect("parses");
+                    filter.matches(&user(), &case_exact);
+                    let _ = filter.attributes();
+                }
+            })
+            .expect("thread starts")
+            .join()
+            .expect("no stack overflow");
+    }
+
     #[test]
     fn bounds_terms_and_length() {
         let chain = |n: usize| vec!["userName pr"; n].join(" or ");
