@@ -44,12 +44,7 @@ pub(crate) async fn read_body(state: &AppState, request: Request) -> Result<Requ
     let mut bytes = Vec::new();
     let mut seen = 0usize;
     while let Some(chunk) = chunks.next().await {
-        let chunk = chunk.map_err(|e| {
-            ApiError::bad_request(
-                ScimType::InvalidSyntax,
-                format!("the body could not be read: {e}"),
-            )
-        })?;
+        let chunk = chunk.map_err(unreadable)?;
         seen = seen.saturating_add(chunk.len());
         if seen > drain_limit {
             break;
@@ -66,6 +61,14 @@ pub(crate) async fn read_body(state: &AppState, request: Request) -> Result<Requ
 
 /// How far past `max_payload_bytes` an oversized body is read (and discarded) before the 413.
 const DRAIN_FACTOR: usize = 8;
+
+/// The client broke off while sending the body.
+fn unreadable(error: axum::Error) -> ApiError {
+    ApiError::bad_request(
+        ScimType::InvalidSyntax,
+        format!("the body could not be read: {error}"),
+    )
+}
 
 /// A JSON request body: `application/json` or `application/scim+json` (any parameters),
 /// malformed → `invalidSyntax`. [`read_body`] has already bounded its size.
@@ -96,12 +99,7 @@ impl FromRequest<Arc<AppState>> for JsonBody {
         }
         let bytes = axum::body::to_bytes(request.into_body(), usize::MAX)
             .await
-            .map_err(|e| {
-                ApiError::bad_request(
-                    ScimType::InvalidSyntax,
-                    format!("the body could not be read: {e}"),
-                )
-            })?;
+            .map_err(unreadable)?;
         serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
             ApiError::bad_request(
                 ScimType::InvalidSyntax,
