@@ -415,3 +415,48 @@ async fn requests_the_http_layer_refuses() {
     assert!(line.starts_with("HTTP/1.1 4"), "{line}");
     assert_alive(&mock).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_reversed_chain_of_bulk_ids() {
+    let mock = Mock::with(scimcheck::mock::MockConfig {
+        bulk_max_operations: 10_000,
+        max_payload_bytes: 8 << 20,
+        ..Default::default()
+    })
+    .await;
+    // Each group's member is the group the next operation creates, so every operation waits
+    // for the one after it; before, each wait rescanned every waiting operation.
+    let n = 2000;
+    let operations: Vec<Value> = (0..n)
+        .map(|i| {
+            let members = if i + 1 < n {
+                json!([{"value": format!("bulkId:g{}", i + 1)}])
+            } else {
+                json!([])
+            };
+            json!({"method": "POST", "bulkId": format!("g{i}"), "path": "/Groups",
+                   "data": {"schemas": [GROUP_URN], "displayName": format!("g{i}"), "members": members}})
+        })
+        .collect();
+    let answered = mock
+        .post(
+            "/Bulk",
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                    "Operations": operations}),
+        )
+        .await;
+    assert_eq!(answered.status, 200, "{}", answered.text);
+    let results = answered.body["Operations"].as_array().expect("results");
+    assert_eq!(results.len(), n);
+    assert!(results.iter().all(|r| r["status"] == "201"));
+    let first = mock
+        .query("/Groups", &[("filter", r#"displayName eq "g0""#)])
+        .await;
+    let second = mock
+        .query("/Groups", &[("filter", r#"displayName eq "g1""#)])
+        .await;
+    assert_eq!(
+        first.body["Resources"][0]["members"][0]["value"],
+        second.body["Resources"][0]["id"]
+    );
+}
