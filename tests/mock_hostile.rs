@@ -460,3 +460,58 @@ async fn a_long_reversed_chain_of_bulk_ids() {
         second.body["Resources"][0]["id"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_value_lists_in_patch() {
+    let (mock, id) = mock_with_user().await;
+    let user = format!("/Users/{id}");
+    // Each of these held the tenant's write lock for seconds to minutes when every value was
+    // compared with every other.
+    let n = 20_000;
+    let added: Vec<Value> = (0..n)
+        .map(|i| json!({"value": format!("{i}@x"), "type": "other"}))
+        .collect();
+    let patched = mock
+        .patch(
+            &user,
+            json!([{"op": "add", "path": "emails", "value": added}]),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text);
+    assert_eq!(patched.body["emails"].as_array().map(Vec::len), Some(n + 2));
+    // Adding them again changes nothing: values are compared by `value`.
+    let again = mock
+        .patch(
+            &user,
+            json!([{"op": "add", "path": "emails", "value": added}]),
+        )
+        .await;
+    assert_eq!(again.body["emails"].as_array().map(Vec::len), Some(n + 2));
+    // Entra's legacy removal of listed values, then removal by filter.
+    let listed: Vec<Value> = (0..n / 2)
+        .map(|i| json!({"value": format!("{i}@x")}))
+        .collect();
+    let removed = mock
+        .patch(
+            &user,
+            json!([{"op": "remove", "path": "emails", "value": listed}]),
+        )
+        .await;
+    assert_eq!(removed.status, 200, "{}", removed.text);
+    assert_eq!(
+        removed.body["emails"].as_array().map(Vec::len),
+        Some(n / 2 + 2)
+    );
+    let filtered = mock
+        .patch(
+            &user,
+            json!([{"op": "remove", "path": r#"emails[type eq "other"]"#}]),
+        )
+        .await;
+    assert_eq!(filtered.status, 200, "{}", filtered.text);
+    let left: Vec<&str> = filtered.body["emails"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|e| e["value"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(left, ["b@example.com", "b@home.example"]);
+}
