@@ -1,5 +1,6 @@
-//! A hostile client against the mock over real HTTP: every request that used to abort or
-//! panic the server (issue 8) is answered with a SCIM error, and the server keeps serving.
+//! A hostile client against the mock over real HTTP: requests that used to abort or panic the
+//! server (issue 8), lose their answer to a connection reset, or hold a tenant's lock for
+//! minutes are answered (with a SCIM error where they are wrong), and the server keeps serving.
 //!
 //! The server runs on a multi-threaded runtime, so handlers run on tokio worker threads with
 //! their default 2 MiB stacks, exactly as under `scimcheck serve`.
