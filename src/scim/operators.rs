@@ -97,14 +97,13 @@ fn collect(filter: &Filter, found: &mut BTreeSet<FilterFeature>) {
             found.insert(FilterFeature::ValuePath);
             collect(filter, found);
         }
-        Filter::And(a, b) | Filter::Or(a, b) => {
-            found.insert(if matches!(filter, Filter::And(..)) {
-                FilterFeature::And
-            } else {
-                FilterFeature::Or
-            });
-            collect(a, found);
-            collect(b, found);
+        Filter::And(all) => {
+            found.insert(FilterFeature::And);
+            all.iter().for_each(|f| collect(f, found));
+        }
+        Filter::Or(any) => {
+            found.insert(FilterFeature::Or);
+            any.iter().for_each(|f| collect(f, found));
         }
         Filter::Not(inner) => {
             found.insert(FilterFeature::Not);
