@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::error::ApiError;
-use super::extract::Params;
+use super::extract::{Params, Path};
 use super::routes::scim_response;
 use super::schema::{Kind, SCHEMAS};
 use super::state::AppState;

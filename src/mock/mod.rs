@@ -38,6 +38,10 @@
 //! - Bulk is supported, with `bulkId` references in any order, `failOnErrors` and
 //!   `maxOperations` / `maxPayloadSize` (413).
 //! - ETags are weak (`W/"n"`) and compared weakly for `If-Match` and `If-None-Match`.
+//! - Every failure is a SCIM error, whatever a client sends: filters and PATCH paths are bounded
+//!   (see [`crate::scim::filter`] and [`crate::scim::path`]), bodies are read whole and capped
+//!   at `maxPayloadSize` (413), JSON nests at most 128 levels (`invalidSyntax`), a path that is
+//!   not UTF-8 is a 404, and a handler that panics answers 500 without closing the connection.
 
 mod auth;
 mod bulk;

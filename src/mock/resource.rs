@@ -8,6 +8,7 @@ use super::faults::Fault;
 use super::schema::{Kind, Returned};
 use super::state::AppState;
 use super::store::Tenant;
+use crate::scim::attr::has_urn_prefix;
 use crate::scim::{AttrPath, ScimType};
 
 /// The `attributes` / `excludedAttributes` of a request.
@@ -41,9 +42,17 @@ impl Projection {
     }
 
     pub fn new(attributes: Vec<String>, excluded: Vec<String>) -> Result<Self, ApiError> {
+        // Every rendered resource is matched against every name, so a long list costs its
+        // length times the page size; the schemas define far fewer paths than this.
+        const MAX_NAMES: usize = 256;
+        if attributes.len() + excluded.len() > MAX_NAMES {
+            return Err(ApiError::bad_request(
+                ScimType::InvalidValue,
+                format!("attributes and excludedAttributes name more than {MAX_NAMES} paths"),
+            ));
+        }
         for text in attributes.iter().chain(&excluded) {
-            let is_urn = text.len() > 4 && text[..4].eq_ignore_ascii_case("urn:");
-            if !is_urn && AttrPath::parse(text).is_none() {
+            if !has_urn_prefix(text) && AttrPath::parse(text).is_none() {
                 return Err(ApiError::bad_request(
                     ScimType::InvalidValue,
                     format!("{text:?} is not an attribute path"),

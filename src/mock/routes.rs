@@ -1,22 +1,24 @@
 //! The HTTP surface: routing, resource handlers, and the edge middleware that counts, rate
 //! limits, delays and applies response-level faults.
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use axum::Extension;
 use axum::Router;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use futures_util::FutureExt;
 use serde_json::Value;
 
 use super::auth;
 use super::bulk;
 use super::discovery;
 use super::error::ApiError;
-use super::extract::{JsonBody, Params};
+use super::extract::{JsonBody, Params, Path, read_body};
 use super::faults::Fault;
 use super::ops::{Written, etag_listed, version_of};
 use super::query::{self, ListQuery};
@@ -57,6 +59,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/account", get(auth::account))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(contain_panics))
         .layer(middleware::from_fn_with_state(state.clone(), edge))
         .with_state(state)
 }
@@ -264,33 +267,52 @@ async fn method_not_allowed(method: Method) -> ApiError {
     )
 }
 
-/// Outermost middleware: request counting, rate limiting, latency and the faults that
-/// change any response.
+/// Outermost middleware: request counting, reading the body, rate limiting, latency and the
+/// faults that change any response.
 async fn edge(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let is_write = matches!(
         *request.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     ) && !request.uri().path().ends_with("/.search");
     state.count_request(is_write);
-    let mut response = if state.rate_limited() {
-        let mut limited = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            None,
-            "rate limit exceeded; retry after 1 second",
-        )
-        .into_response();
-        limited
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        limited
-    } else {
-        next.run(request).await
+    let mut response = match read_body(&state, request).await {
+        Err(too_large) => too_large.into_response(),
+        Ok(_) if state.rate_limited() => {
+            let mut limited = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                None,
+                "rate limit exceeded; retry after 1 second",
+            )
+            .into_response();
+            limited
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            limited
+        }
+        Ok(request) => next.run(request).await,
     };
     response = apply_response_faults(&state, response).await;
     if let Some(latency) = state.config.latency {
         tokio::time::sleep(latency).await;
     }
     response
+}
+
+/// A handler that panics costs its request a SCIM 500 instead of costing the client its
+/// connection (tokio would drop the task with it). A panic is a bug in the mock; stack
+/// overflows cannot be caught, which is why the parsers bound their recursion.
+async fn contain_panics(request: Request, next: Next) -> Response {
+    AssertUnwindSafe(next.run(request))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+                "the mock server failed on this request (a bug in scimcheck)",
+            )
+            .into_response()
+        })
 }
 
 async fn apply_response_faults(state: &AppState, response: Response) -> Response {
@@ -328,4 +350,46 @@ async fn apply_response_faults(state: &AppState, response: Response) -> Response
         );
     }
     Response::from_parts(parts, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn boom() -> &'static str {
+        panic!("a handler bug")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_and_the_server_stays_up() {
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .route("/fine", get(|| async { "fine" }))
+            .layer(middleware::from_fn(contain_panics));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::new();
+        for _ in 0..2 {
+            let boom = client
+                .get(format!("{base}/boom"))
+                .send()
+                .await
+                .expect("answered");
+            assert_eq!(boom.status(), StatusCode::INTERNAL_SERVER_ERROR);
+            let body: Value = boom.json().await.expect("a JSON body");
+            assert_eq!(body["schemas"], serde_json::json!([urn::ERROR]));
+            assert_eq!(body["status"], "500");
+            let fine = client
+                .get(format!("{base}/fine"))
+                .send()
+                .await
+                .expect("answered");
+            assert_eq!(fine.text().await.expect("body"), "fine");
+        }
+        server.abort();
+    }
 }
