@@ -132,6 +132,7 @@ impl CaseResult {
                 Level::Must => Grade::MustBroken,
                 Level::Should => Grade::ShouldBroken,
                 Level::May => Grade::MayBroken,
+                Level::Idp => Grade::IdpIncompatible,
             },
         }
     }
@@ -359,6 +360,11 @@ mod tests {
             ),
             (
                 result(Level::Must, &["idp"], failed()),
+                Grade::IdpIncompatible,
+                [false, true, true],
+            ),
+            (
+                result(Level::Idp, &[], failed()),
                 Grade::IdpIncompatible,
                 [false, true, true],
             ),
