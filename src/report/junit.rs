@@ -47,11 +47,12 @@ impl Writer for Junit {
             count(&all, skipped),
             report.facts.wall.as_secs_f64(),
         );
+        let properties = properties(report);
         for (id, (area, cases)) in areas.iter().enumerate() {
             let time: Duration = cases.iter().map(|r| r.duration).sum();
             let _ = writeln!(
                 out,
-                "  <testsuite name=\"{area}\" package=\"scimcheck\" id=\"{id}\" timestamp=\"{}\" hostname=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n    <properties/>",
+                "  <testsuite name=\"{area}\" package=\"scimcheck\" id=\"{id}\" timestamp=\"{}\" hostname=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{:.3}\">\n{properties}",
                 escape(timestamp),
                 escape(&self.hostname),
                 cases.len(),
@@ -111,6 +112,39 @@ impl Writer for Junit {
         out.push_str("</testsuites>\n");
         out
     }
+}
+
+/// What the run was (the Ant schema has properties only on a testsuite, so each carries them).
+fn properties(report: &RunReport<'_>) -> String {
+    let facts = report.facts;
+    let mut pairs = vec![
+        ("target", facts.target.clone()),
+        ("selection", facts.selection.describe()),
+        ("profile", facts.profile_name().to_owned()),
+        ("fail-on", facts.fail_on.name().to_owned()),
+        ("verdict", report.verdict.headline.clone()),
+        ("exit-code", report.verdict.exit_code.to_string()),
+        ("findings", report.findings.len().to_string()),
+        ("requests", report.requests().to_string()),
+        ("throttled", facts.throttled.to_string()),
+        ("wall-seconds", format!("{:.3}", facts.wall.as_secs_f64())),
+    ];
+    pairs.extend(report.verdict.reasons.iter().map(|r| ("reason", r.clone())));
+    pairs.extend(
+        report
+            .tolerated()
+            .map(|(id, d)| ("tolerated", format!("{id}: {d}"))),
+    );
+    let mut out = String::from("    <properties>\n");
+    for (name, value) in pairs {
+        let _ = writeln!(
+            out,
+            "      <property name=\"{name}\" value=\"{}\"/>",
+            escape(&value)
+        );
+    }
+    out.push_str("    </properties>");
+    out
 }
 
 /// The failure itself: the first mismatch, or the step's error, else the message's first line.
@@ -195,6 +229,9 @@ mod tests {
             "<failure message=\"status: expected 404, got &lt;200&gt;\" type=\"MUST broken\">step 3 &lt;GET&gt; &amp; &quot;x&quot;"
         ), "{xml}");
         assert!(xml.contains("<skipped message=\"no groups\"/>"));
+        assert!(xml.contains("<property name=\"selection\" value=\"9 of 10 cases selected; filter: names containing `users::`; 1 not selected\"/>"), "{xml}");
+        assert!(xml.contains("<property name=\"fail-on\" value=\"any\"/>"));
+        assert!(xml.contains("<property name=\"exit-code\" value=\"1\"/>"));
         assert!(
             xml.contains("<error message=\"scimcheck panicked: boom\"/>"),
             "{xml}"
