@@ -163,6 +163,20 @@ fn a_filtered_run_states_its_selection_in_every_report_and_folders_are_created()
         total - selected
     );
     assert_eq!(json["verdict"]["exit_code"], 0);
+    // Every request a case sent is in its trace, with its step, status and time.
+    let create = json["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "users::create")
+        .expect("users::create ran");
+    let trace = create["trace"].as_array().expect("a trace");
+    assert_eq!(trace.len() as u64, create["requests"].as_u64().unwrap());
+    assert_eq!(
+        (&trace[0]["step"], &trace[0]["method"], &trace[0]["status"]),
+        (&1.into(), &"POST".into(), &201.into())
+    );
+    assert!(trace[0]["elapsed_ms"].as_f64().is_some());
     let described = selection["description"].as_str().unwrap();
     let html = std::fs::read_to_string(dir.join("out/report.html")).unwrap();
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();

@@ -62,6 +62,8 @@ impl RunContext {
 pub struct CaseRun {
     /// Requests sent by the steps.
     pub requests: u32,
+    /// Those requests in order, with their step, status and time.
+    pub trace: Vec<Sent>,
     /// Round trips one after another, teardown included: the case's critical path.
     pub chain: u32,
     pub duration: Duration,
@@ -83,10 +85,36 @@ pub struct CaseRun {
 /// What the steps of a case gather besides their verdict.
 #[derive(Debug, Default)]
 pub struct Journal {
-    pub requests: u32,
+    /// The step under way (0-based).
+    pub step: usize,
+    /// Every request sent, in order.
+    pub trace: Vec<Sent>,
     pub deviations: Vec<String>,
     /// Pages of a walk whose invariants broke, for the step to record.
     pub invariant_pages: Vec<(Exchange, Vec<Mismatch>)>,
+}
+
+impl Journal {
+    /// Notes a request the step under way sent.
+    pub fn sent(&mut self, exchange: &Exchange) {
+        self.trace.push(Sent {
+            step: self.step,
+            method: exchange.request.method,
+            url: exchange.request.url.clone(),
+            status: exchange.response.status,
+            elapsed: exchange.response.elapsed,
+        });
+    }
+}
+
+/// One request a case's steps sent: which step, what, the answer's status and its time.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub step: usize,
+    pub method: Method,
+    pub url: String,
+    pub status: u16,
+    pub elapsed: Duration,
 }
 
 /// Why a step failed: the exchange (if one happened) and what did not hold, or an error.
@@ -199,8 +227,9 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
         Err(Interrupted) => (None, true),
     };
     CaseRun {
-        requests: journal.requests,
-        chain: journal.requests + cleanup_round_trips,
+        requests: requests(&journal.trace),
+        chain: requests(&journal.trace) + cleanup_round_trips,
+        trace: journal.trace,
         duration: started.elapsed(),
         failure,
         invariants,
@@ -209,6 +238,10 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
         interrupted,
         panic,
     }
+}
+
+fn requests(trace: &[Sent]) -> u32 {
+    u32::try_from(trace.len()).unwrap_or(u32::MAX)
 }
 
 /// The text of a panic's payload (what `panic!` was given).
@@ -236,6 +269,7 @@ async fn run_steps(
 ) -> Result<Option<StepFailure>, Interrupted> {
     for (index, spanned) in case.spec.steps.iter().enumerate() {
         let step = &spanned.value;
+        journal.step = index;
         let fail =
             |exchange: Option<Exchange>, mismatches: Vec<Mismatch>, error: Option<StepError>| {
                 StepFailure {
@@ -280,7 +314,7 @@ async fn run_steps(
                 Ok(exchange) => exchange,
                 Err(error) => return Ok(Some(fail(None, Vec::new(), Some(error)))),
             };
-            journal.requests += 1;
+            journal.sent(&exchange);
             track_resources(&exchange, context, ledger, ledger_problems);
             let mut mismatches = capture(&step.capture, &exchange, &mut scope.variables);
             let snapshot = context.snapshot_dir.as_ref().map(|dir| SnapshotContext {
@@ -592,6 +626,8 @@ steps:
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert_eq!(run.panic.as_deref(), Some("a step panicked on purpose"));
         assert_eq!(run.requests, 1);
+        assert_eq!(run.trace.len(), 1);
+        assert_eq!((run.trace[0].step, run.trace[0].status), (0, 201));
         assert!(
             run.cleanup_problems.is_empty(),
             "{:?}",

@@ -74,7 +74,7 @@ pub async fn run(
                 error.message = format!("page {page_number}: {}", error.message);
                 (None, Vec::new(), Some(error))
             })?;
-        journal.requests += 1;
+        journal.sent(&exchange);
         // The page goes with the value, so that the same defect on page 1 and page 3 stays
         // one finding.
         let on_page = |mismatches: Vec<Mismatch>| -> Vec<Mismatch> {

@@ -48,6 +48,13 @@ fn document(report: &RunReport<'_>) -> Value {
                 "invariants": r.invariants.iter().map(step).collect::<Vec<_>>(),
                 "duration_ms": r.duration.as_secs_f64() * 1000.0,
                 "requests": r.requests,
+                "trace": r.trace.iter().map(|sent| json!({
+                    "step": sent.step + 1,
+                    "method": sent.method.as_str(),
+                    "url": sent.url,
+                    "status": sent.status,
+                    "elapsed_ms": sent.elapsed.as_secs_f64() * 1000.0,
+                })).collect::<Vec<_>>(),
                 "chain": r.chain,
                 "deviations": r.deviations,
                 "cleanup_problems": r.cleanup_problems,

@@ -18,7 +18,7 @@ use std::time::Duration;
 use crate::case::{Case, Level};
 use crate::check::Profile;
 use crate::exec::client::Exchange;
-use crate::exec::run::{CaseRun, StepFailure};
+use crate::exec::run::{CaseRun, Sent, StepFailure};
 use crate::redact::Redactor;
 pub use findings::Finding;
 pub use verdict::Verdict;
@@ -132,6 +132,8 @@ pub struct CaseResult {
     /// Invariants that broke on the way, each with its step and exchange.
     pub invariants: Vec<StepFailure>,
     pub requests: u32,
+    /// Every request the steps sent, in order, with its status and time.
+    pub trace: Vec<Sent>,
     /// Round trips one after another (the case's critical path against a remote target).
     pub chain: u32,
     pub duration: Duration,
@@ -156,6 +158,7 @@ impl CaseResult {
             failure: None,
             invariants: Vec::new(),
             requests: 0,
+            trace: Vec::new(),
             chain: 0,
             duration: Duration::ZERO,
             deviations: Vec::new(),
@@ -178,6 +181,7 @@ impl CaseResult {
         };
         CaseResult {
             requests: run.requests,
+            trace: run.trace,
             chain: run.chain,
             duration: run.duration,
             unanswered: run
@@ -479,6 +483,7 @@ pub(crate) fn sample_result(id: &str, level: Level, outcome: CaseOutcome) -> Cas
         failure: None,
         invariants: vec![],
         requests: 1,
+        trace: vec![],
         chain: 1,
         duration: Duration::from_millis(5),
         deviations: vec![],
