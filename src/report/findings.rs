@@ -113,6 +113,10 @@ fn key(mismatch: &Mismatch) -> Key {
     }
 }
 
+fn is_status(mismatch: &Mismatch) -> bool {
+    mismatch.subject == "status" && mismatch.rfc.is_none()
+}
+
 /// The sections most of `cases` cite: what a defect found by their own assertions breaks.
 fn cited_by_most(cases: &[&CaseResult]) -> String {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -140,10 +144,25 @@ fn cited_by_most(cases: &[&CaseResult]) -> String {
 pub fn group(results: &[CaseResult]) -> Vec<Finding<'_>> {
     let mut grouped: BTreeMap<Key, Finding<'_>> = BTreeMap::new();
     for case in results {
+        // The step whose status was wrong, if the case failed on one: its broken invariants
+        // are consequences too.
+        let failed_on_status = case
+            .failure
+            .as_ref()
+            .filter(|f| f.mismatches.iter().any(is_status))
+            .map(|f| f.step);
         let subject = case.failure.iter().map(|step| (step, false));
         let invariants = case.invariants.iter().map(|step| (step, true));
         for (step, invariant) in subject.chain(invariants) {
-            for mismatch in &step.mismatches {
+            // A wrong status is the root cause of whatever else the step's body broke (an
+            // error body where a user was expected): only the status is a finding then.
+            let wrong_status = step.mismatches.iter().any(is_status)
+                || (invariant && failed_on_status == Some(step.step));
+            let causes = step
+                .mismatches
+                .iter()
+                .filter(|m| !wrong_status || is_status(m));
+            for mismatch in causes {
                 let key = key(mismatch);
                 let finding = grouped.entry(key.clone()).or_insert_with(|| Finding {
                     grade: Grade::Passed,
@@ -282,5 +301,29 @@ mod tests {
         let findings = group(&results);
         assert_eq!(findings.len(), 2, "{findings:#?}");
         assert_eq!(findings[0].cases(), ["users::a", "users::b"]);
+    }
+
+    #[test]
+    fn a_wrong_status_is_the_finding_not_the_body_it_brought() {
+        let body = Mismatch {
+            subject: "`/userName`".into(),
+            expected: "present".into(),
+            actual: "absent".into(),
+            pointer: "/userName".into(),
+            rfc: None,
+        };
+        let mut case = sample_result("users::get", Level::Must, CaseOutcome::Failed("x".into()));
+        case.failure = Some(step(vec![status("200"), body.clone()]));
+        case.invariants = vec![step(vec![items_per_page()])];
+        let mut other = sample_result("users::put", Level::Must, CaseOutcome::Failed("x".into()));
+        other.failure = Some(step(vec![body]));
+        let results = [case, other];
+        let findings = group(&results);
+        assert_eq!(findings.len(), 2, "{findings:#?}");
+        let user_name = findings
+            .iter()
+            .find(|f| f.statement().starts_with("`/userName`"))
+            .expect("the body finding of the case whose status was right");
+        assert_eq!(user_name.cases(), ["users::put"]);
     }
 }
