@@ -300,3 +300,19 @@ fn ctrl_c_sigterm_and_sighup_exit_130_with_interrupted_cases_and_clean_up() {
         assert!(failed.is_empty(), "{signal}: {failed:#?}");
     }
 }
+
+#[test]
+fn with_format_json_stdout_is_pure_json_and_the_summary_goes_to_stderr() {
+    let output = scimcheck()
+        .args(["run", "users::create", "--exact", "--format", "json"])
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    for line in stdout.lines() {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+    }
+    assert!(stdout.contains("\"event\": \"ok\""), "{stdout}");
+    assert!(stderr.contains("scimcheck summary"), "{stderr}");
+}
