@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::findings::Finding;
-use super::{CaseOutcome, CaseResult, RunReport, Writer, write_exchange};
+use super::{CaseOutcome, CaseResult, RunReport, Writer, cut};
 use crate::case::Level;
-use crate::check::sections;
+use crate::check::{Mismatch, sections};
 
 #[derive(Default, Clone, Copy)]
 struct Counts {
@@ -108,12 +108,75 @@ fn facts(report: &RunReport<'_>) -> Vec<(&'static str, String)> {
     out
 }
 
-/// The exchange as the console shows it, headers and bodies included.
+/// The representative exchange of a finding, bodies pretty-printed (JSON) and cut where long.
 fn exchange_text(finding: &Finding<'_>) -> Option<String> {
     let exchange = finding.example().step.exchange.as_ref()?;
-    let mut out = String::new();
-    write_exchange(&mut out, exchange);
+    let pretty = |json: Option<serde_json::Value>, raw: &str| match json {
+        Some(json) => serde_json::to_string_pretty(&json).unwrap_or_else(|_| raw.to_owned()),
+        None => raw.trim().to_owned(),
+    };
+    let request = &exchange.request;
+    let mut out = format!("{request}\n");
+    if let Some(body) = &request.body {
+        let json = serde_json::from_str(body).ok();
+        let _ = writeln!(out, "{}", cut(&pretty(json, body)));
+    }
+    let response = &exchange.response;
+    let reason = reqwest::StatusCode::from_u16(response.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\n→ {} {reason} ({} ms)",
+        response.status,
+        response.elapsed.as_millis()
+    );
+    for (name, value) in &response.headers {
+        let _ = writeln!(out, "{name}: {value}");
+    }
+    if !response.body.trim().is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            cut(&pretty(response.json.clone(), &response.body))
+        );
+    }
     Some(out)
+}
+
+/// The line of `text` (already escaped) that holds what `mismatch` is about — the header, or
+/// the last attribute of its JSON pointer — marked; `text` as it is when no line does.
+fn mark(text: &str, mismatch: &Mismatch) -> String {
+    let pointer = mismatch.pointer.as_str();
+    let needles = match pointer.rsplit('/').next() {
+        Some(last) if pointer.starts_with('/') && !last.is_empty() => {
+            vec![format!("&quot;{}&quot;:", escape(last))]
+        }
+        _ if !pointer.is_empty() => vec![format!("{}:", escape(&pointer.to_lowercase()))],
+        _ => Vec::new(),
+    };
+    let found = needles.iter().find_map(|needle| {
+        text.lines().position(|line| {
+            line.trim_start()
+                .to_lowercase()
+                .starts_with(&needle.to_lowercase())
+        })
+    });
+    let Some(found) = found else {
+        return text.to_owned();
+    };
+    text.lines()
+        .enumerate()
+        .map(|(n, line)| {
+            if n == found {
+                format!("<mark>{line}</mark>")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// An anchor for a case, from its id.
@@ -229,11 +292,7 @@ impl Writer for Html {
                 escape(&example.case.id)
             );
             if let Some(text) = exchange_text(finding) {
-                let _ = write!(
-                    out,
-                    "<pre>{}</pre>",
-                    mark(&escape(&text), &example.mismatch.actual)
-                );
+                let _ = write!(out, "<pre>{}</pre>", mark(&escape(&text), example.mismatch));
             }
             out.push_str("</details></section>\n");
         }
@@ -417,19 +476,6 @@ fn bar(counts: Counts) -> String {
     )
 }
 
-/// `text` (already escaped) with the first occurrence of the offending value marked.
-fn mark(text: &str, value: &str) -> String {
-    let value = escape(value);
-    match text.find(&value) {
-        Some(at) if !value.trim().is_empty() => format!(
-            "{}<mark>{value}</mark>{}",
-            &text[..at],
-            &text[at + value.len()..]
-        ),
-        _ => text.to_owned(),
-    }
-}
-
 fn cell(counts: Counts) -> String {
     if counts.total() == 0 {
         return "—".to_owned();
@@ -530,6 +576,7 @@ mod tests {
             "verdict, findings, then areas"
         );
         for expected in [
+            "<details><summary>Example: cases/users/delete.yaml:20:5 step 3 (GET after DELETE) of <code>users::delete</code></summary>",
             "FAILED: 1 finding(s) at or above --fail-on any",
             "<dt>Selection</dt><dd>9 of 10 cases selected; filter: names containing `users::`; 1 not selected</dd>",
             "<dt>Not selected</dt><dd>groups::create</dd>",
@@ -579,7 +626,18 @@ mod tests {
              <a href=\"https://www.rfc-editor.org/rfc/rfc7643#section-3.1\">RFC 7643 §3.1</a>"
         );
         assert_eq!(rfc_links("vendor docs"), "vendor docs");
-        assert_eq!(mark("a 200 b 200", "200"), "a <mark>200</mark> b 200");
-        assert_eq!(mark("abc", "zzz"), "abc");
+        let at = |pointer: &str| Mismatch {
+            pointer: pointer.into(),
+            ..Mismatch::default()
+        };
+        let shown = "GET /Users/1\nwww-authenticate: Bearer\n{\n  &quot;status&quot;: 404,\n  &quot;detail&quot;: &quot;x&quot;\n}";
+        assert!(
+            mark(shown, &at("/status")).contains("\n<mark>  &quot;status&quot;: 404,</mark>\n")
+        );
+        assert!(
+            mark(shown, &at("WWW-Authenticate")).contains("<mark>www-authenticate: Bearer</mark>")
+        );
+        assert_eq!(mark(shown, &at("/scimType")), shown);
+        assert_eq!(mark(shown, &at("")), shown);
     }
 }
