@@ -1,6 +1,7 @@
 //! The whole pipeline behind `scimcheck run`, as a library call: load cases, discover the
 //! target, plan trials, run them with libtest-mimic, and hand back every result.
 
+use std::io::IsTerminal;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use crate::exec::run::{RunContext, panic_message, run_case};
 use crate::mock::MockServer;
 use crate::plan::{self, Capabilities, PlanError, PlanOptions, Planned};
 use crate::redact::Redactor;
+use crate::report::progress::{Display, Progress, Tally};
 use crate::report::{CaseOutcome, CaseResult, Collector, FailOn, RunFacts, Selection};
 
 /// Where the cases come from.
@@ -252,7 +254,23 @@ pub fn run(
         profile: config.profile,
     });
     let collector = Arc::new(Collector::default());
-    let total = planned.len();
+    let mut libtest = config.libtest;
+    // libtest-mimic selects by a trial's name alone (ours have no kind), so a stand-in trial
+    // of the same name tells what the filter and `--skip` leave out before the real one runs.
+    let not_selected: Vec<String> = planned
+        .iter()
+        .map(|p| p.case.id.clone())
+        .filter(|id| libtest.is_filtered_out(&Trial::test(id.clone(), || Ok(()))))
+        .collect();
+    let selection = Selection {
+        total: planned.len(),
+        filter: libtest.filter.clone(),
+        exact: libtest.exact,
+        skip: libtest.skip.clone(),
+        read_only: config.plan.read_only,
+        not_selected,
+    };
+    let tally = Arc::new(Tally::new(selection.total - selection.not_selected.len()));
     let trials: Vec<Trial> = planned
         .into_iter()
         .map(|planned| {
@@ -261,27 +279,18 @@ pub fn run(
                 Arc::clone(&context),
                 runtime.handle().clone(),
                 Arc::clone(&collector),
+                Arc::clone(&tally),
             )
         })
         .collect();
-    let mut libtest = config.libtest;
-    let selection = Selection {
-        total,
-        filter: libtest.filter.clone(),
-        exact: libtest.exact,
-        skip: libtest.skip.clone(),
-        not_selected: trials
-            .iter()
-            .filter(|t| libtest.is_filtered_out(t))
-            .map(|t| t.name().to_owned())
-            .collect(),
-        read_only: config.plan.read_only,
-    };
     libtest
         .test_threads
         .get_or_insert(trials.len().clamp(1, MAX_TEST_THREADS));
     let started = Instant::now();
+    let progress = (!libtest.quiet && !libtest.list)
+        .then(|| Progress::show(Arc::clone(&tally), progress_display()));
     let conclusion = libtest_mimic::run(&libtest, trials);
+    drop(progress);
     Ok(SuiteOutcome {
         conclusion,
         results: collector.take(),
@@ -301,6 +310,16 @@ pub fn run(
     })
 }
 
+/// A live line on a terminal that libtest's stdout does not write to (their lines would mix),
+/// a plain line now and then otherwise.
+fn progress_display() -> Display {
+    if std::io::stderr().is_terminal() && !std::io::stdout().is_terminal() {
+        Display::Live
+    } else {
+        Display::Plain
+    }
+}
+
 /// One case as a libtest trial. The trial blocks on the shared runtime and records its result
 /// whatever happens: a panic anywhere in it is caught and recorded as a harness error.
 fn trial(
@@ -308,10 +327,12 @@ fn trial(
     context: Arc<RunContext>,
     runtime: tokio::runtime::Handle,
     collector: Arc<Collector>,
+    tally: Arc<Tally>,
 ) -> Trial {
     let name = planned.case.id.clone();
     Trial::ignorable_test(name, move || {
         let Planned { case, index, skip } = &planned;
+        tally.begin(&case.id);
         let result = guard(case, || {
             if let Some(reason) = skip {
                 return CaseResult::new(case, CaseOutcome::Skipped(reason.clone()));
@@ -332,6 +353,7 @@ fn trial(
             ))),
         };
         collector.record(result);
+        tally.end(&case.id);
         conclusion
     })
 }

@@ -8,6 +8,7 @@ pub mod document;
 pub mod findings;
 pub mod json;
 pub mod junit;
+pub mod progress;
 pub mod verdict;
 
 use std::collections::BTreeMap;
