@@ -394,7 +394,7 @@ pub fn document_writer(path: &std::path::Path) -> Box<dyn Writer> {
 const BODY_LIMIT: usize = 2_000;
 
 /// The failure message of a case, or `None` when it passed.
-pub fn render_failure(case: &Case, run: &CaseRun, redactor: &Redactor) -> Option<String> {
+fn render_failure(case: &Case, run: &CaseRun, redactor: &Redactor) -> Option<String> {
     let failure = run.failure.as_ref()?;
     let mut out = String::new();
     let _ = writeln!(
