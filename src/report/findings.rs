@@ -9,6 +9,9 @@ use super::{CaseResult, Grade};
 use crate::check::Mismatch;
 use crate::exec::run::StepFailure;
 
+/// Characters of a finding's statement; longer ones are cut.
+const STATEMENT_CHARS: usize = 160;
+
 /// One defect of the target and everywhere it showed.
 #[derive(Debug)]
 pub struct Finding<'a> {
@@ -31,9 +34,16 @@ pub struct Occurrence<'a> {
 }
 
 impl<'a> Finding<'a> {
-    /// The one-line statement of the defect, from its representative mismatch.
+    /// The one-line statement of the defect, from its representative mismatch, cut short: the
+    /// whole value is in the exchange.
     pub fn statement(&self) -> String {
-        self.occurrences[0].mismatch.to_string()
+        let full = self.occurrences[0].mismatch.to_string();
+        let line = full.lines().next().unwrap_or_default();
+        match line.char_indices().nth(STATEMENT_CHARS) {
+            Some((end, _)) => format!("{}…", &line[..end]),
+            None if line.len() < full.len() => format!("{line}…"),
+            None => full,
+        }
     }
 
     /// The representative occurrence, whose exchange the reports show.
@@ -325,5 +335,27 @@ mod tests {
             .find(|f| f.statement().starts_with("`/userName`"))
             .expect("the body finding of the case whose status was right");
         assert_eq!(user_name.cases(), ["users::put"]);
+    }
+
+    #[test]
+    fn a_statement_is_one_short_line() {
+        let long = Mismatch {
+            subject: "`/Resources`".into(),
+            expected: "length 2".into(),
+            actual: format!("length 100: [{}]", "x".repeat(500)),
+            pointer: "/Resources".into(),
+            rfc: None,
+        };
+        let mut case = sample_result("filter::eq", Level::Must, CaseOutcome::Failed("x".into()));
+        case.failure = Some(step(vec![long]));
+        let results = [case];
+        let statement = group(&results)[0].statement();
+        assert_eq!(
+            statement.chars().count(),
+            STATEMENT_CHARS + 1,
+            "{statement}"
+        );
+        assert!(statement.starts_with("`/Resources`: expected length 2, got length 100: [xxx"));
+        assert!(statement.ends_with('…'));
     }
 }
