@@ -316,3 +316,35 @@ fn with_format_json_stdout_is_pure_json_and_the_summary_goes_to_stderr() {
     assert!(stdout.contains("\"event\": \"ok\""), "{stdout}");
     assert!(stderr.contains("scimcheck summary"), "{stderr}");
 }
+
+#[test]
+fn a_cleanup_that_fails_fails_the_run_with_the_reason() {
+    let runtime = common::runtime();
+    let mock = common::start_mock(&runtime, MockConfig::default());
+    // Every write to /dev/full fails: the case passes, its ledger entries do not.
+    let output = scimcheck()
+        .args([
+            "run",
+            "--base-url",
+            mock.base_url(),
+            "--ledger",
+            "/dev/full",
+        ])
+        .args(["users::create", "--exact"])
+        .env("SCIMCHECK_TOKEN", &mock.credentials().scim_token)
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stdout.contains("findings: none"), "{stdout}");
+    assert!(
+        stdout.contains("verdict: FAILED: cleanup failed in 1 case(s) (users::create): a DELETE or a ledger write failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "cleanup problem in users::create: failed to write the cleanup ledger /dev/full"
+        ),
+        "{stdout}"
+    );
+}

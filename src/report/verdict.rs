@@ -86,7 +86,7 @@ impl Verdict {
         let unclean = ids(&|r| !r.cleanup_problems.is_empty());
         if !unclean.is_empty() {
             failing.push(format!(
-                "cleanup failed in {} case(s) ({}): resources may be left on the target; `scimcheck sweep` removes them",
+                "cleanup failed in {} case(s) ({}): a DELETE or a ledger write failed; `scimcheck sweep` removes what is left",
                 unclean.len(),
                 unclean.join(", ")
             ));
