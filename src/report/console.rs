@@ -121,15 +121,10 @@ impl Writer for Console {
             "; the target throttled the run {} time(s) (429/503), each waited out",
             facts.throttled
         );
-        let mut tolerated: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (id, deviation) in report.tolerated() {
-            tolerated.entry(id).or_default().push(deviation);
-        }
-        if !tolerated.is_empty() {
-            let ids: Vec<&str> = tolerated.keys().copied().collect();
+        for (deviation, ids) in report.tolerated() {
             let _ = writeln!(
                 out,
-                "  tolerated by --profile compat (would fail under strict) in {} case(s):",
+                "  tolerated by --profile compat (would fail under strict): {deviation}; in {} case(s):",
                 ids.len()
             );
             wrap(&mut out, &ids, "    ");
@@ -177,7 +172,7 @@ fn wrap(out: &mut String, items: &[&str], indent: &str) {
 mod tests {
     use super::*;
     use crate::case::Level;
-    use crate::report::{RunReport, sample_facts, sample_result};
+    use crate::report::{RunFacts, RunReport, sample_facts, sample_result};
 
     #[test]
     fn the_summary_states_selection_profile_threshold_requests_and_the_verdict() {
@@ -207,6 +202,34 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected:?} missing from\n{text}");
         }
+    }
+
+    #[test]
+    fn each_tolerated_deviation_is_listed_once_with_its_cases() {
+        let facts = RunFacts {
+            profile: crate::check::Profile::Compat,
+            ..sample_facts()
+        };
+        let numeric = "rule `error-status-matches`: status is the number 404";
+        let mut a = sample_result("users::a", Level::Must, CaseOutcome::Passed);
+        a.deviations = vec![numeric.into(), numeric.into()];
+        let mut b = sample_result("users::b", Level::Must, CaseOutcome::Passed);
+        b.deviations = vec![numeric.into(), "schema `error`: at /status: 404".into()];
+        let results = [a, b];
+        let report = RunReport::new(&facts, &results);
+        assert_eq!(report.tolerated()[numeric], ["users::a", "users::b"]);
+        let text = Console.render(&report);
+        assert!(text.contains("profile compat"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "tolerated by --profile compat (would fail under strict): {numeric}; in 2 case(s):\n    users::a, users::b\n"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("schema `error`: at /status: 404; in 1 case(s):"),
+            "{text}"
+        );
     }
 
     #[test]

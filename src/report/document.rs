@@ -94,8 +94,11 @@ fn facts(report: &RunReport<'_>) -> Vec<(&'static str, String)> {
     for (reason, ids) in report.skips() {
         out.push(("Skipped", format!("{reason}: {}", ids.join(", "))));
     }
-    for (id, deviation) in report.tolerated() {
-        out.push(("Tolerated by compat", format!("{id}: {deviation}")));
+    for (deviation, ids) in report.tolerated() {
+        out.push((
+            "Tolerated by compat",
+            format!("{deviation} — in {}", ids.join(", ")),
+        ));
     }
     for warning in &facts.warnings {
         out.push(("Warning", warning.clone()));

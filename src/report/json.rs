@@ -119,7 +119,7 @@ fn document(report: &RunReport<'_>) -> Value {
             "requests": report.requests(),
         },
         "findings": findings,
-        "tolerated": report.tolerated().map(|(id, d)| json!({ "case": id, "deviation": d })).collect::<Vec<_>>(),
+        "tolerated": report.tolerated().into_iter().map(|(deviation, cases)| json!({ "deviation": deviation, "cases": cases })).collect::<Vec<_>>(),
         "cases": cases,
     })
 }

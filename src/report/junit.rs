@@ -133,7 +133,8 @@ fn properties(report: &RunReport<'_>) -> String {
     pairs.extend(
         report
             .tolerated()
-            .map(|(id, d)| ("tolerated", format!("{id}: {d}"))),
+            .into_iter()
+            .map(|(deviation, ids)| ("tolerated", format!("{deviation} — in {}", ids.join(", ")))),
     );
     let mut out = String::from("    <properties>\n");
     for (name, value) in pairs {

@@ -359,13 +359,18 @@ impl<'a> RunReport<'a> {
             .count()
     }
 
-    /// Cases whose known-lenient deviations `--profile compat` tolerated.
-    pub fn tolerated(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.results.iter().flat_map(|r| {
-            r.deviations
-                .iter()
-                .map(move |d| (r.id.as_str(), d.as_str()))
-        })
+    /// Each known-lenient deviation `--profile compat` tolerated, with the cases it showed in.
+    pub fn tolerated(&self) -> BTreeMap<&str, Vec<&str>> {
+        let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for result in self.results {
+            for deviation in &result.deviations {
+                let cases = out.entry(deviation).or_default();
+                if cases.last() != Some(&result.id.as_str()) {
+                    cases.push(&result.id);
+                }
+            }
+        }
+        out
     }
 }
 
