@@ -37,7 +37,7 @@ pub fn header(
             expected,
             actual,
             pointer: name.to_owned(),
-            rfc: None,
+            ..Mismatch::default()
         })
     };
     let shown =
@@ -126,7 +126,7 @@ pub fn json(
             expected,
             actual,
             pointer: pointer.to_owned(),
-            rfc: None,
+            ..Mismatch::default()
         })
     };
     let Some(body) = body else {

@@ -33,13 +33,19 @@ pub struct Mismatch {
     /// invariant), e.g. `RFC 7644 §3.4.2`; `None` for the case's own expectations, which
     /// enforce the clauses the case cites.
     pub rfc: Option<String>,
+    /// Found by a check the step did not name (one of [`ALWAYS_CHECKED`]).
+    pub implicit: bool,
 }
 
 impl Mismatch {
     /// Whether this is an *invariant* checked on the way rather than the case's subject: a
-    /// general check whose clause the case does not cite. A case cites what it is about, so a
-    /// broken invariant becomes a finding of its own and does not fail the case.
+    /// check the step did not name, or a general check whose clause the case does not cite. A
+    /// case cites what it is about, so a broken invariant becomes a finding of its own and
+    /// does not fail the case.
     pub fn is_invariant_for(&self, case_rfc: &[String]) -> bool {
+        if self.implicit {
+            return true;
+        }
         let Some(rfc) = &self.rfc else {
             return false;
         };
@@ -80,6 +86,17 @@ impl fmt::Display for Mismatch {
         }
     }
 }
+
+/// Checked on every response whether the step names them or not: what every SCIM response
+/// keeps whatever a case is about — the error shape (RFC 7644 §3.12), list consistency
+/// (§3.4.2), the content type (§3.1, §8.1) and the challenge on a 401 (RFC 9110 §11.6.1).
+/// Each applies only to the responses it concerns (errors, lists, bodies, 401s).
+pub const ALWAYS_CHECKED: [Rule; 4] = [
+    Rule::ErrorStatusMatches,
+    Rule::ListResponseConsistent,
+    Rule::ContentTypeScim,
+    Rule::WwwAuthenticate,
+];
 
 /// How known-lenient deviations are judged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -169,6 +186,7 @@ pub fn check(
                     actual: text,
                     rfc: basis.map(|b| format!("{} §{}", b.doc, b.section)),
                     pointer: violation.instance_pointer,
+                    implicit: false,
                 });
             }
         }
@@ -179,33 +197,42 @@ pub fn check(
             out.extend(assert::json(pointer, assertion, &rendered, body));
         }
     }
-    for name in &expect.rules {
-        // Rule names were checked at load time.
-        if let Some(rule) = Rule::from_name(&name.value) {
-            let input = RuleInput {
-                status: response.status,
-                headers: &response.headers,
-                body,
-                request_method: exchange.request.method.as_str(),
-                request_url: &exchange.request.url,
-            };
-            for violation in rule.check(&input) {
-                let subject = format!("rule `{}` [{}]", rule.name(), rule.rfc());
-                if violation.lenient && context.profile == Profile::Compat {
-                    deviations.push(format!("{subject}: {violation}"));
-                } else {
-                    out.push(Mismatch {
-                        subject,
-                        expected: String::new(),
-                        actual: violation.to_string(),
-                        pointer: match rule {
-                            Rule::WwwAuthenticate => "www-authenticate".to_owned(),
-                            Rule::ContentTypeScim => "content-type".to_owned(),
-                            _ => violation.pointer.clone(),
-                        },
-                        rfc: Some(rule.rfc().to_owned()),
-                    });
-                }
+    // Rule names were checked at load time.
+    let named: Vec<Rule> = expect
+        .rules
+        .iter()
+        .filter_map(|name| Rule::from_name(&name.value))
+        .collect();
+    let implicit = ALWAYS_CHECKED.into_iter().filter(|r| !named.contains(r));
+    let input = RuleInput {
+        status: response.status,
+        headers: &response.headers,
+        body,
+        request_method: exchange.request.method.as_str(),
+        request_url: &exchange.request.url,
+    };
+    for (rule, implicit) in named
+        .iter()
+        .map(|r| (*r, false))
+        .chain(implicit.map(|r| (r, true)))
+    {
+        for violation in rule.check(&input) {
+            let subject = format!("rule `{}` [{}]", rule.name(), rule.rfc());
+            if violation.lenient && context.profile == Profile::Compat {
+                deviations.push(format!("{subject}: {violation}"));
+            } else {
+                out.push(Mismatch {
+                    subject,
+                    expected: String::new(),
+                    actual: violation.to_string(),
+                    pointer: match rule {
+                        Rule::WwwAuthenticate => "www-authenticate".to_owned(),
+                        Rule::ContentTypeScim => "content-type".to_owned(),
+                        _ => violation.pointer.clone(),
+                    },
+                    rfc: Some(rule.rfc().to_owned()),
+                    implicit,
+                });
             }
         }
     }
@@ -314,6 +341,14 @@ mod tests {
             (None, cites(&["RFC 7644 §2"]), false),
             (None, Vec::new(), false),
         ];
+        let implicit = Mismatch {
+            implicit: true,
+            ..general(Some("RFC 7644 §3.12"))
+        };
+        assert!(
+            implicit.is_invariant_for(&cites(&["RFC 7644 §3.12"])),
+            "never the subject"
+        );
         for (rfc, case_rfc, invariant) in table {
             assert_eq!(
                 general(rfc).is_invariant_for(&case_rfc),

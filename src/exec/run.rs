@@ -528,7 +528,7 @@ fn capture(
                     Capture::Body(pointer) => pointer.clone(),
                     Capture::Header(header) => header.clone(),
                 },
-                rfc: None,
+                ..Mismatch::default()
             }),
         }
     }

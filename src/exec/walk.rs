@@ -359,6 +359,6 @@ fn mismatch(subject: &str, expected: impl Into<String>, actual: impl Into<String
         // What the walk checks (`itemsPerPage`, `totalResults`, …): the same defect on any page
         // of any walk is one finding.
         pointer: subject.to_owned(),
-        rfc: None,
+        ..Mismatch::default()
     }
 }

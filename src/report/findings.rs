@@ -320,7 +320,7 @@ mod tests {
             expected: "present".into(),
             actual: "absent".into(),
             pointer: "/userName".into(),
-            rfc: None,
+            ..Mismatch::default()
         };
         let mut case = sample_result("users::get", Level::Must, CaseOutcome::Failed("x".into()));
         case.failure = Some(step(vec![status("200"), body.clone()]));
@@ -344,7 +344,7 @@ mod tests {
             expected: "length 2".into(),
             actual: format!("length 100: [{}]", "x".repeat(500)),
             pointer: "/Resources".into(),
-            rfc: None,
+            ..Mismatch::default()
         };
         let mut case = sample_result("filter::eq", Level::Must, CaseOutcome::Failed("x".into()));
         case.failure = Some(step(vec![long]));
