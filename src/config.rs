@@ -9,6 +9,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::case::Capability;
+use crate::files::{self, CONFIG_LIMIT, FileError};
 
 /// The file, as written. Unknown keys are errors.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -24,6 +25,9 @@ pub struct FileConfig {
     pub concurrency: Option<usize>,
     pub rate: Option<f64>,
     pub retries: Option<u32>,
+    /// The largest response body read, such as `"16MiB"`.
+    #[serde(default, deserialize_with = "size")]
+    pub max_body: Option<u64>,
     /// Capabilities to treat as present (`true`) or absent (`false`) whatever the target
     /// advertises, e.g. `groups = false` for "Groups unsupported by design".
     #[serde(default)]
@@ -35,27 +39,29 @@ pub struct FileConfig {
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("failed to read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] FileError),
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
+    /// Shown as `file:line:column: message`, never with the line itself (see [`syntax_error`]).
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 impl FileConfig {
     pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = files::read_text(path, CONFIG_LIMIT)?;
         let invalid = |message: String| ConfigError::Invalid {
             path: path.to_owned(),
             message,
         };
-        let config: FileConfig = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let config: FileConfig =
+            toml::from_str(&text).map_err(|e| syntax_error(path, &e, &text))?;
         if let Some(unknown) = config
             .capabilities
             .keys()
@@ -76,6 +82,39 @@ impl FileConfig {
             .iter()
             .filter_map(|(name, on)| Capability::from_name(name).map(|c| (c, *on)))
             .collect()
+    }
+}
+
+/// A size written as a string such as `"16MiB"` or `"1000000"` (see [`files::parse_bytes`]).
+fn size<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    files::parse_bytes(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+/// A TOML error without toml's snippet of the offending line (it may hold a token pasted where
+/// a variable name belongs) and without the values serde quotes (`invalid type: string "…"`).
+fn syntax_error(path: &Path, error: &toml::de::Error, text: &str) -> ConfigError {
+    let quoted = regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("valid pattern");
+    let message = quoted
+        .replace_all(error.message().trim(), "\"…\"")
+        .into_owned();
+    let before = error
+        .span()
+        .and_then(|span| text.get(..span.start))
+        .unwrap_or_default();
+    ConfigError::Syntax {
+        path: path.to_owned(),
+        line: before.matches('\n').count() + 1,
+        column: before
+            .rsplit('\n')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .count()
+            + 1,
+        message,
     }
 }
 
@@ -100,6 +139,7 @@ token-env = "ACME_SCIM_TOKEN"
 api-key-env = "ACME_API_KEY"
 concurrency = 8
 rate = 20.0
+max-body = "16MiB"
 
 [capabilities]
 groups = false
@@ -114,6 +154,7 @@ groups = false
             Some("https://app.example.com/scim/v2")
         );
         assert_eq!(config.concurrency, Some(8));
+        assert_eq!(config.max_body, Some(16 * 1024 * 1024));
         assert_eq!(
             config.capability_overrides(),
             BTreeMap::from([(Capability::Groups, false)])
@@ -130,5 +171,44 @@ groups = false
         assert!(message("tokn-env = \"X\"").contains("unknown field `tokn-env`"));
         assert!(message("[capabilities]\ngroup = false").contains("unknown capability `group`"));
         assert!(message("concurrency = \"eight\"").contains("invalid type"));
+        assert!(message("max-body = \"8 parsecs\"").contains("unknown unit"));
+        assert!(message("max-body = 8").contains("expected a string"));
+    }
+
+    #[test]
+    fn a_parse_error_never_quotes_the_line_or_its_values() {
+        let secret = "s3cret-t0ken-pasted-here";
+        let cases = [
+            format!("base-url = \"https://x\"\ntoken-env = {secret}\n"),
+            format!("timeout = \"{secret}\"\n"),
+            format!("token-env = \"{secret}\" extra\n"),
+        ];
+        for text in cases {
+            let error = load(&text).expect_err("invalid").to_string();
+            assert!(!error.contains(secret), "{error}");
+            assert!(!error.contains("s3cret"), "{error}");
+            assert!(error.contains(".toml:"), "{error}");
+        }
+        let error = load(&format!("\n\ntimeout = \"{secret}\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(":3:11: invalid type: string \"…\", expected u64"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_device_or_oversized_file_is_refused_before_parsing() {
+        #[cfg(unix)]
+        assert!(matches!(
+            FileConfig::load(Path::new("/dev/zero")),
+            Err(ConfigError::Read(FileError::NotAFile { .. }))
+        ));
+        let huge = format!("# {}\n", "x".repeat(CONFIG_LIMIT as usize));
+        assert!(matches!(
+            load(&huge),
+            Err(ConfigError::Read(FileError::TooLarge { .. }))
+        ));
     }
 }

@@ -8,7 +8,8 @@
 //! [`case`] (YAML → typed, spanned cases) → [`plan`] (capabilities, trials, skips) →
 //! [`exec`] (HTTP, variables, captures, cleanup) → [`check`] (status, headers, schema, JSON
 //! assertions, rules, snapshots) → [`report`]. [`suite`] runs the whole pipeline; [`config`]
-//! reads a target's `scimcheck.toml`; [`redact`] keeps secrets out of everything written.
+//! reads a target's `scimcheck.toml`; [`files`] reads every file a user names, bounded;
+//! [`redact`] keeps secrets out of everything written.
 //!
 //! [`mock`] is an embedded reference SCIM server with switchable faults; it shares only
 //! [`scim`] with the harness.
@@ -19,6 +20,7 @@ mod catalog;
 pub mod check;
 pub mod config;
 pub mod exec;
+pub mod files;
 pub mod mock;
 pub mod plan;
 pub mod redact;

@@ -18,6 +18,7 @@ use scimcheck::config::FileConfig;
 use scimcheck::exec::client::{ClientOptions, Credentials, Target};
 use scimcheck::exec::ledger::{Entry, Event, Ledger};
 use scimcheck::exec::sweep;
+use scimcheck::files::{self, CA_LIMIT, TOKEN_LIMIT};
 use scimcheck::mock::{Fault, MockConfig, MockServer};
 use scimcheck::plan::PlanOptions;
 use scimcheck::report::{self, FailOn, RunReport};
@@ -27,6 +28,8 @@ use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteError};
 /// codes, 0, 1 and 130, are the verdict's: see `scimcheck::report::verdict`).
 const EXIT_FAILURES: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
+/// What a shell reports for a process a closed pipe stopped (128 + SIGPIPE).
+const EXIT_BROKEN_PIPE: u8 = 141;
 
 #[derive(Parser)]
 #[command(
@@ -78,6 +81,10 @@ struct TargetArgs {
     /// Retries of a throttled (429/503) request, with backoff honouring Retry-After [default: 4].
     #[arg(long, value_name = "N")]
     retries: Option<u32>,
+    /// The largest response body read, e.g. 8MiB or 512KiB; a larger one fails its step
+    /// [default: 8MiB].
+    #[arg(long, value_name = "BYTES", value_parser = files::parse_bytes)]
+    max_body: Option<u64>,
     /// A scimcheck.toml for the target [default: ./scimcheck.toml when it exists]; flags
     /// override its values.
     #[arg(long, value_name = "PATH")]
@@ -117,22 +124,21 @@ impl TargetArgs {
         self.concurrency = self.concurrency.or(file.concurrency);
         self.rate = self.rate.or(file.rate);
         self.retries = self.retries.or(file.retries);
+        self.max_body = self.max_body.or(file.max_body);
         Ok(file)
     }
 
+    /// The client's options from the flags and the file, each checked against its range.
     fn client(&self) -> Result<ClientOptions> {
         if self.insecure {
             eprintln!("warning: --insecure: TLS certificates are not verified");
         }
         let ca_certificates = match &self.ca_cert {
-            Some(path) => vec![
-                std::fs::read(path)
-                    .with_context(|| format!("failed to read {}", path.display()))?,
-            ],
+            Some(path) => vec![files::read(path, CA_LIMIT)?],
             None => Vec::new(),
         };
         let defaults = ClientOptions::default();
-        Ok(ClientOptions {
+        let options = ClientOptions {
             timeout: self.timeout.map_or(defaults.timeout, Duration::from_secs),
             concurrency: self.concurrency.unwrap_or(defaults.concurrency),
             rate: self.rate,
@@ -140,7 +146,10 @@ impl TargetArgs {
             ca_certificates,
             insecure: self.insecure,
             verbose: self.verbose,
-        })
+            max_body: self.max_body.unwrap_or(defaults.max_body),
+        };
+        options.check()?;
+        Ok(options)
     }
 
     fn scim_token(&self) -> Result<String> {
@@ -151,15 +160,17 @@ impl TargetArgs {
             return Ok(token.clone());
         }
         if let Some(path) = &self.token_file {
-            let token = std::fs::read_to_string(path)
-                .with_context(|| format!("failed to read the token file {}", path.display()))?;
+            let token = files::read_text(path, TOKEN_LIMIT).context("failed to read the token")?;
             return non_empty(token.trim(), &path.display().to_string());
         }
         let var = self.token_env.as_deref().unwrap_or("SCIMCHECK_TOKEN");
         let token = std::env::var(var).map_err(|_| {
-            anyhow!("no SCIM token: set {var}, or pass --token-env VAR or --token-file PATH")
+            anyhow!(
+                "no SCIM token: set {}, or pass --token-env VAR or --token-file PATH",
+                variable_name(var)
+            )
         })?;
-        non_empty(token.trim(), var)
+        non_empty(token.trim(), &variable_name(var))
     }
 
     /// Every environment variable scimcheck reads is read here or in `scim_token`.
@@ -278,11 +289,11 @@ struct ServeArgs {
     /// List the faults and exit.
     #[arg(long)]
     list_faults: bool,
-    /// Delay every response, e.g. 50ms or 1s.
-    #[arg(long, value_parser = parse_duration)]
+    /// Delay every response, e.g. 50ms or 1s (at most 60s).
+    #[arg(long, value_parser = parse_latency)]
     latency: Option<Duration>,
     /// Answer 429 beyond this many requests per second.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     rate_limit: Option<u32>,
     /// Accept the SCIM token in this environment variable instead of a random one (for a
     /// provisioning client configured ahead of time).
@@ -292,17 +303,72 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let outcome = match cli.command {
-        Command::Run(args) => run(*args),
+    // A listing cut short by its reader is what the reader asked for; a run or a sweep cut short
+    // lost its verdict, which must not read as success.
+    let cut_short = match &cli.command {
+        Command::Run(_) | Command::Sweep(_) => ExitCode::from(EXIT_BROKEN_PIPE),
+        Command::List(_) | Command::Serve(_) | Command::CaseSchema => ExitCode::SUCCESS,
+    };
+    quiet_on_broken_pipe();
+    // A reader that stops reading (`scimcheck list | head -1`) is not an error. Printing then
+    // panics (in `println!` or in libtest-mimic's printer); by the time the panic reaches here
+    // every trial has finished and cleaned up, since trials run in a scope that joins them.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match cli.command {
+        Command::Run(args) => check_libtest(&args.libtest).and_then(|()| run(*args)),
         Command::List(args) => list(&args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
         Command::Sweep(args) => sweep(args),
         Command::CaseSchema => case_schema().map(|()| ExitCode::SUCCESS),
-    };
-    outcome.unwrap_or_else(|error| {
-        report_error(&error);
-        ExitCode::from(EXIT_CONFIG)
-    })
+    }));
+    match outcome {
+        Ok(outcome) => outcome.unwrap_or_else(|error| {
+            report_error(&error);
+            ExitCode::from(EXIT_CONFIG)
+        }),
+        Err(panic) if is_broken_pipe(panic.as_ref()) => cut_short,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
+/// Whether a panic is a write to a closed stdout or stderr (EPIPE): `println!`'s "failed
+/// printing to stdout: Broken pipe", or an unwrapped `io::Error` of kind `BrokenPipe`.
+fn is_broken_pipe(payload: &(dyn std::any::Any + Send)) -> bool {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or_default();
+    message.contains("kind: BrokenPipe")
+        || (message.starts_with("failed printing to std") && message.contains("Broken pipe"))
+}
+
+/// Keeps the panic message of a closed pipe off stderr; every other panic is reported as usual.
+fn quiet_on_broken_pipe() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_broken_pipe(info.payload()) {
+            report(info);
+        }
+    }));
+}
+
+/// libtest-mimic's arguments it would otherwise hang on: `--test-threads 0` waits forever for a
+/// worker that never starts (and each thread is a real one); a `--logfile` that is a FIFO
+/// blocks on opening until something reads it. (A device such as /dev/null is fine.)
+fn check_libtest(libtest: &libtest_mimic::Arguments) -> Result<()> {
+    const MAX_THREADS: usize = 1024;
+    if let Some(threads) = libtest.test_threads
+        && !(1..=MAX_THREADS).contains(&threads)
+    {
+        bail!("--test-threads {threads} is out of range (allowed: 1..={MAX_THREADS})");
+    }
+    if let Some(logfile) = &libtest.logfile
+        && let Ok(metadata) = std::fs::metadata(logfile)
+        && (metadata.is_dir() || files::is_fifo(metadata.file_type()))
+    {
+        bail!("--logfile {logfile} is not a file to write to");
+    }
+    Ok(())
 }
 
 /// Case-file problems are shown with their source; everything else in one line.
@@ -415,11 +481,11 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     let facts = outcome.facts(args.fail_on);
     let report = RunReport::new(&facts, &outcome.results);
     for (path, writer) in &outputs {
-        let text = report::render(writer.as_ref(), &report, &outcome.redactor);
+        let text = report::render(writer.as_ref(), &report);
         std::fs::write(path, text)
             .with_context(|| format!("failed to write {}", path.display()))?;
     }
-    let summary = report::render(&report::console::Console, &report, &outcome.redactor);
+    let summary = report::render(&report::console::Console, &report);
     // With `--format json`, stdout is libtest's JSON stream and nothing else.
     if args.libtest.format == Some(libtest_mimic::FormatSetting::Json) {
         eprint!("{summary}");
@@ -507,10 +573,27 @@ fn interrupt_on_signals(runtime: &tokio::runtime::Runtime) -> Result<Arc<AtomicB
 
 fn optional_env(var: Option<&str>) -> Result<Option<String>> {
     var.map(|var| {
-        let value = std::env::var(var).map_err(|_| anyhow!("{var} is not set"))?;
-        non_empty(value.trim(), var)
+        let value = std::env::var(var).map_err(|_| anyhow!("{} is not set", variable_name(var)))?;
+        non_empty(value.trim(), &variable_name(var))
     })
     .transpose()
+}
+
+/// An environment variable's name as shown in messages. A value that does not look like one
+/// (`FOO_TOKEN`) may be the token itself, pasted where its variable's name belongs: it is not
+/// repeated.
+fn variable_name(var: &str) -> String {
+    let looks_like_a_name = var.len() <= 64
+        && var.starts_with(|c: char| c.is_ascii_uppercase() || c == '_')
+        && var
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    if looks_like_a_name {
+        var.to_owned()
+    } else {
+        "the variable whose name was given (not shown: it looks like a secret, not a name)"
+            .to_owned()
+    }
 }
 
 fn non_empty(token: &str, origin: &str) -> Result<String> {
@@ -678,16 +761,21 @@ fn case_schema() -> Result<()> {
     Ok(())
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
+/// A mock's latency, e.g. 50ms or 2s: at most a minute (beyond, every client would time out).
+fn parse_latency(text: &str) -> Result<Duration, String> {
     let (number, unit) = text
         .find(|c: char| !c.is_ascii_digit())
         .map_or((text, "ms"), |at| text.split_at(at));
     let value: u64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a duration like 50ms or 2s"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(value)),
-        "s" => Ok(Duration::from_secs(value)),
-        _ => Err(format!("`{text}`: use ms or s")),
+    let latency = match unit {
+        "ms" => Duration::from_millis(value),
+        "s" => Duration::from_secs(value),
+        _ => return Err(format!("`{text}`: use ms or s")),
+    };
+    if latency > Duration::from_secs(60) {
+        return Err(format!("`{text}` is longer than 60s"));
     }
+    Ok(latency)
 }

@@ -87,7 +87,7 @@ impl SuiteOutcome {
             })
             .count() as u64;
         RunFacts {
-            target: self.base_url.clone(),
+            target: crate::redact::hide_url_password(&self.base_url).into_owned(),
             started: self.started.clone(),
             wall: self.wall,
             throttled: self.throttled,
@@ -103,6 +103,7 @@ impl SuiteOutcome {
             selection: self.selection.clone(),
             interrupted: self.interrupted,
             unexplained_failures: self.conclusion.num_failed.saturating_sub(explained),
+            redactor: self.redactor.clone(),
         }
     }
 }
@@ -171,15 +172,22 @@ pub fn load_cases(
     Ok(case::load::load(&sources, &known_names(schemas))?)
 }
 
-/// Sends one authenticated request and fails on 401 or 403: the token is wrong or expired,
-/// which is a configuration error, not hundreds of failed cases.
+/// Sends one authenticated request and fails on a 401 or 403 answer: the token is wrong or
+/// expired, which is a configuration error, not hundreds of failed cases.
 async fn prove_token(target: &Target) -> Result<(), SuiteError> {
     let url = target.url("/Users");
     let query = [("count".to_owned(), "1".to_owned())];
-    let exchange = target
-        .send(Method::Get, &url, &query, &[], None, Auth::Scim)
+    // Not kept alive: a pooled connection the target may close while idle would be the first
+    // case's to trip over.
+    let headers = [("connection".to_owned(), "close".to_owned())];
+    // No answer (or one too large to read) says nothing of the token: discovery and the cases
+    // report it.
+    let Ok(exchange) = target
+        .send(Method::Get, &url, &query, &headers, None, Auth::Scim)
         .await
-        .map_err(PlanError::from)?;
+    else {
+        return Ok(());
+    };
     let status = exchange.response.status;
     if status != 401 && status != 403 {
         return Ok(());

@@ -141,3 +141,87 @@ fn a_base_url_that_is_not_http_is_refused() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is not a usable base URL"), "{stderr}");
 }
+
+/// A list page for the walk tests: `GET /Users` claims more items than a `u64` holds and repeats
+/// its one item on every page; `GET /Groups` gives paging numbers that are not counts.
+fn hostile_pages(stream: TcpStream) {
+    let mut stream = stream;
+    let mut buffer = [0u8; 4096];
+    let mut head = Vec::new();
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buffer[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let start = head
+        .split_once("startIndex=")
+        .and_then(|(_, rest)| rest.split([' ', '&']).next())
+        .unwrap_or("1");
+    let list = "\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:ListResponse\"]";
+    let body = if head.starts_with("GET /scim/v2/Users") {
+        format!(
+            r#"{{{list},"totalResults":18446744073709551615,"itemsPerPage":1,"startIndex":{start},"Resources":[{{"id":"same"}}]}}"#
+        )
+    } else if head.starts_with("GET /scim/v2/Groups") {
+        format!(
+            r#"{{{list},"totalResults":3,"itemsPerPage":-1,"startIndex":1.5,"Resources":[{{"id":"g"}}]}}"#
+        )
+    } else {
+        let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        return;
+    };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+#[test]
+fn hostile_paging_numbers_fail_the_walk_with_a_reason() {
+    let address = serve(hostile_pages);
+    let dir = std::env::temp_dir().join(format!("scimcheck-walk-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("paging")).unwrap();
+    for resource in ["Users", "Groups"] {
+        std::fs::write(
+            dir.join(format!("paging/{resource}.yaml")),
+            format!(
+                "name: walk {resource}\ndescription: a walk of a hostile list\nrfc: [\"RFC 7644 §3.4.2.4\"]\nlevel: MUST\nread_only: true\nsteps:\n  - name: walk\n    walk: {{ path: /{resource}, count: 1 }}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+        .args(["run", "--base-url", &format!("http://{address}/scim/v2")])
+        .arg("--cases")
+        .arg(&dir)
+        .args(["--retries", "0", "--ledger"])
+        .arg(dir.join("ledger.jsonl"))
+        .env("SCIMCHECK_TOKEN", "bad-target-t0ken")
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(!stdout.contains("panicked"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "Resources: expected no item repeated across pages, got id \"same\" again (already on an earlier page) (page 2)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "itemsPerPage: expected a non-negative integer (RFC 7644 §3.4.2), got -1 (page 1)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "startIndex: expected a non-negative integer (RFC 7644 §3.4.2), got 1.5 (page 1)"
+        ),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

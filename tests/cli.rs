@@ -248,3 +248,184 @@ fn serve_accepts_a_fixed_token_from_the_environment_without_printing_it() {
     child.kill().ok();
     child.wait().ok();
 }
+
+/// A refused flag: exit code 2 and one line saying why, never a panic or a hang.
+fn assert_refused(args: &[&str], expected: &str) {
+    let output = scimcheck()
+        .args(args)
+        .env("SCIMCHECK_TOKEN", "flag-t0ken")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+}
+
+#[test]
+fn flags_out_of_range_are_refused_before_anything_runs() {
+    let target = ["run", "--base-url", "http://127.0.0.1:9/scim/v2"];
+    let cases: [(&[&str], &str); 13] = [
+        (
+            &["--rate", "1e-20"],
+            "rate 0.00000000000000000001 is out of range",
+        ),
+        (&["--rate", "NaN"], "rate NaN is out of range"),
+        (&["--rate", "inf"], "rate inf is out of range"),
+        (&["--rate=-5"], "rate -5 is out of range"),
+        (&["--timeout", "0"], "timeout 0s is out of range"),
+        (
+            &["--timeout", "18446744073709551615"],
+            "timeout 18446744073709552000s is out of range",
+        ),
+        (
+            &["--retries", "4000000000"],
+            "retries 4000000000 is out of range",
+        ),
+        (&["--concurrency", "0"], "concurrency 0 is out of range"),
+        (&["--max-body", "0"], "max-body 0 bytes is out of range"),
+        (&["--max-body", "eight"], "is not a size like 8MiB"),
+        (
+            &["--max-body", "2GiB"],
+            "max-body 2 GiB is out of range (allowed: 1 KiB..=1 GiB)",
+        ),
+        (&["--test-threads", "0"], "--test-threads 0 is out of range"),
+        (
+            &["--test-threads", "100000000"],
+            "--test-threads 100000000 is out of range",
+        ),
+    ];
+    for (flags, expected) in cases {
+        assert_refused(&[&target[..], flags].concat(), expected);
+    }
+    // The embedded mock's run checks its options too.
+    assert_refused(
+        &["run", "--rate", "1e-20"],
+        "rate 0.00000000000000000001 is out of range",
+    );
+    assert_refused(&["serve", "--latency", "1000s"], "is longer than 60s");
+    assert_refused(
+        &["serve", "--latency", "99999999999999999999s"],
+        "is not a duration",
+    );
+    assert_refused(&["serve", "--rate-limit", "0"], "0 is not in 1..");
+}
+
+#[test]
+fn options_from_scimcheck_toml_are_checked_like_flags() {
+    let dir = std::env::temp_dir().join(format!("scimcheck-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("scimcheck.toml"),
+        "rate = 1e-20\nconcurrency = 0\n",
+    )
+    .unwrap();
+    let output = scimcheck()
+        .current_dir(&dir)
+        .args(["run", "--base-url", "http://127.0.0.1:9/scim/v2"])
+        .env("SCIMCHECK_TOKEN", "flag-t0ken")
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("concurrency 0 is out of range"), "{stderr}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Runs `args` with stdout closed before the first write, as `| head -0` would.
+fn with_stdout_closed(args: &[&str]) -> std::process::Output {
+    let mut child = scimcheck()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    drop(child.stdout.take());
+    child.wait_with_output().expect("ends")
+}
+
+#[test]
+fn a_closed_stdout_ends_a_listing_quietly() {
+    for args in [&["list"][..], &["serve", "--list-faults"], &["case-schema"]] {
+        let output = with_stdout_closed(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_a_run_quietly_but_not_as_a_success() {
+    let output = with_stdout_closed(&["run", "users::create", "--exact"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_device_as_a_token_or_certificate_file_is_refused_without_hanging() {
+    let dir = std::env::temp_dir().join(format!("scimcheck-cli-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("token");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let fifo = fifo.to_str().unwrap();
+    let target = ["run", "--base-url", "http://127.0.0.1:9/scim/v2"];
+    assert_refused(
+        &[&target[..], &["--token-file", fifo]].concat(),
+        "is not a regular file (a FIFO)",
+    );
+    assert_refused(
+        &[&target[..], &["--token-file", "/dev/zero"]].concat(),
+        "is not a regular file (a device)",
+    );
+    assert_refused(
+        &[&target[..], &["--ca-cert", "/dev/zero"]].concat(),
+        "/dev/zero is not a regular file (a device)",
+    );
+    assert_refused(&["run", "--config", fifo], "is not a regular file (a FIFO)");
+    std::fs::create_dir_all(dir.join("cases")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(dir.join("cases/pipe.yaml"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let cases = dir.join("cases");
+    assert_refused(
+        &["list", "--cases", cases.to_str().unwrap()],
+        "pipe.yaml is not a regular file (a FIFO)",
+    );
+    assert_refused(
+        &["run", "--logfile", fifo],
+        &format!("--logfile {fifo} is not a file to write to"),
+    );
+    let big = dir.join("big-token");
+    std::fs::write(&big, "x".repeat(65 * 1024)).unwrap();
+    assert_refused(
+        &[&target[..], &["--token-file", big.to_str().unwrap()]].concat(),
+        "is larger than 64 KiB",
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_token_pasted_as_a_variable_name_is_not_repeated() {
+    let output = scimcheck()
+        .args([
+            "run",
+            "--base-url",
+            "http://127.0.0.1:9/scim/v2",
+            "--token-env",
+            "eyJhbGciOi.pasted-t0ken",
+        ])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no SCIM token"), "{stderr}");
+    assert!(!stderr.contains("pasted-t0ken"), "{stderr}");
+}

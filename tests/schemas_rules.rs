@@ -456,6 +456,16 @@ fn list_response_consistent() {
             "totalResults is 1 but this page reaches result 2",
         )],
     );
+    let mut past_the_end = list(vec![user(), other_user()]);
+    past_the_end["startIndex"] = json!(u64::MAX);
+    past_the_end["totalResults"] = json!(u64::MAX - 1);
+    Exchange::get("/Users", 200, past_the_end).fails(
+        rule,
+        &[(
+            "/totalResults",
+            "totalResults is 18446744073709551614 but this page reaches result 18446744073709551615",
+        )],
+    );
     Exchange::get("/Users", 200, list(vec![user(), user()])).fails(
         rule,
         &[(

@@ -11,6 +11,7 @@ use thiserror::Error;
 
 use super::model::{CaseFile, Expect, Request, Step};
 use super::template::{self, BUILTINS, REPEAT_INDEX, Template};
+use crate::files::{self, CASE_LIMIT, FileError};
 
 /// A loaded, validated case.
 #[derive(Debug, Clone)]
@@ -74,6 +75,10 @@ pub enum CaseError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error("{} nests folders deeper than {MAX_DIR_DEPTH} levels (a symbolic link loop?)", .0.display())]
+    TooDeep(PathBuf),
     #[error("no case files (*.yaml) found in {}", .0.display())]
     Empty(PathBuf),
     #[error("{} case file problem(s):\n{}", .0.len(), render_all(.0))]
@@ -110,10 +115,14 @@ pub struct CaseSource {
     pub text: Arc<str>,
 }
 
+/// How deep below the cases folder files are looked for: symbolic links are followed, and a
+/// link to a parent folder would otherwise recurse until the path is too long.
+const MAX_DIR_DEPTH: usize = 16;
+
 /// Reads every `*.yaml` below `dir`, sorted by path.
 pub fn read_dir(dir: &Path) -> Result<Vec<CaseSource>, CaseError> {
     let mut files = Vec::new();
-    collect_yaml(dir, dir, &mut files)?;
+    collect_yaml(dir, dir, 0, &mut files)?;
     if files.is_empty() {
         return Err(CaseError::Empty(dir.to_owned()));
     }
@@ -121,7 +130,15 @@ pub fn read_dir(dir: &Path) -> Result<Vec<CaseSource>, CaseError> {
     Ok(files)
 }
 
-fn collect_yaml(root: &Path, dir: &Path, out: &mut Vec<CaseSource>) -> Result<(), CaseError> {
+fn collect_yaml(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    out: &mut Vec<CaseSource>,
+) -> Result<(), CaseError> {
+    if depth > MAX_DIR_DEPTH {
+        return Err(CaseError::TooDeep(root.to_owned()));
+    }
     let read_err = |source| CaseError::Read {
         path: dir.to_owned(),
         source,
@@ -129,12 +146,10 @@ fn collect_yaml(root: &Path, dir: &Path, out: &mut Vec<CaseSource>) -> Result<()
     for entry in std::fs::read_dir(dir).map_err(read_err)? {
         let path = entry.map_err(read_err)?.path();
         if path.is_dir() {
-            collect_yaml(root, &path, out)?;
+            collect_yaml(root, &path, depth + 1, out)?;
         } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            let text = std::fs::read_to_string(&path).map_err(|source| CaseError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            // A FIFO or device named *.yaml is an error, not a hang (see `files::read`).
+            let text = files::read_text(&path, CASE_LIMIT)?;
             let relative = path
                 .strip_prefix(root)
                 .unwrap_or(&path)
@@ -674,5 +689,87 @@ steps:
         let rendered = diagnostics[0].render();
         assert!(rendered.contains("schema: usr"), "{rendered}");
         assert!(rendered.contains("did you mean `user`?"), "{rendered}");
+    }
+
+    #[test]
+    fn a_template_nested_ten_thousand_deep_is_a_load_error_with_its_line() {
+        let deep = format!("{}a{}", "${user:".repeat(10_000), "}".repeat(10_000));
+        let text = GOOD.replace("\"${user:a}\"", &format!("\"{deep}\""));
+        let found = problems(&text);
+        assert!(
+            found.iter().any(
+                |p| p.starts_with("cases/users/sample.yaml:") && p.contains("nested more than")
+            ),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn yaml_nested_ten_thousand_deep_is_a_load_error_not_a_stack_overflow() {
+        let deep = format!("{}1{}", "[".repeat(10_000), "]".repeat(10_000));
+        let text = GOOD.replace("{ userName: \"${user:a}\" }", &deep);
+        let found = problems(&text);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.starts_with("cases/users/sample.yaml:")),
+            "{found:#?}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_named_yaml_is_refused_without_blocking() {
+        let dir = std::env::temp_dir().join(format!("scimcheck-fifo-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("users")).unwrap();
+        std::fs::write(dir.join("users/sample.yaml"), GOOD).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.join("users/pipe.yaml"))
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        let error = read_dir(&dir).expect_err("a FIFO is not a case file");
+        assert!(
+            matches!(
+                error,
+                CaseError::File(FileError::NotAFile { kind: "a FIFO", .. })
+            ),
+            "{error}"
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_loop_is_refused() {
+        let dir = std::env::temp_dir().join(format!("scimcheck-loop-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("users")).unwrap();
+        std::fs::write(dir.join("users/sample.yaml"), GOOD).unwrap();
+        std::os::unix::fs::symlink(&dir, dir.join("users/again")).unwrap();
+        let error = read_dir(&dir).expect_err("a loop");
+        assert!(matches!(error, CaseError::TooDeep(_)), "{error}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn yaml_alias_expansion_is_bounded() {
+        // "Billion laughs": nine levels of ten aliases each would expand to 10^9 strings.
+        let mut anchors = String::from("        a0: &a0 \"lol\"\n");
+        for level in 1..=9 {
+            let refs = vec![format!("*a{}", level - 1); 10].join(", ");
+            anchors.push_str(&format!("        a{level}: &a{level} [{refs}]\n"));
+        }
+        let text = GOOD.replace(
+            "      body: { userName: \"${user:a}\" }\n",
+            &format!("      body:\n{anchors}"),
+        );
+        assert_ne!(text, GOOD);
+        let found = problems(&text);
+        assert!(
+            found
+                .iter()
+                .any(|p| p.starts_with("cases/users/sample.yaml:") && p.contains("budget breached")),
+            "{found:#?}"
+        );
     }
 }

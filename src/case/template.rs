@@ -13,6 +13,9 @@ use thiserror::Error;
 pub const BUILTINS: &[&str] = &["runPrefix", "casePrefix", "baseUrl", "uuid"];
 /// The variable a `repeat` step defines.
 pub const REPEAT_INDEX: &str = "i";
+/// How deep generator arguments may nest. One level is all a case needs (`${user:m-${i}}`); the
+/// parser recurses per level, so without a bound a hostile case file would overflow the stack.
+const MAX_NESTING: usize = 8;
 
 /// Generator functions, each making a value under the case's unique prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +70,8 @@ pub enum TemplateError {
     UnknownGenerator { name: String, text: String },
     #[error("`{0}` is not a variable name (letters, digits, `_` and `.` only)")]
     BadName(String),
+    #[error("`${{…}}` nested more than {MAX_NESTING} deep in `{0}`")]
+    TooDeep(String),
 }
 
 /// What a template needs to render.
@@ -84,7 +89,7 @@ pub struct Undefined(pub String);
 
 impl Template {
     pub fn parse(text: &str) -> Result<Template, TemplateError> {
-        let (template, rest) = parse_until(text, text, false)?;
+        let (template, rest) = parse_until(text, text, 0)?;
         debug_assert!(rest.is_empty());
         Ok(template)
     }
@@ -141,11 +146,14 @@ impl Template {
     }
 }
 
+/// Parses up to the end of `text`, or, at `depth` > 0 (inside a generator's argument), up to
+/// the `}` closing it.
 fn parse_until<'t>(
     whole: &str,
     mut text: &'t str,
-    nested: bool,
+    depth: usize,
 ) -> Result<(Template, &'t str), TemplateError> {
+    let nested = depth > 0;
     let mut parts = Vec::new();
     let mut literal = String::new();
     loop {
@@ -156,7 +164,7 @@ fn parse_until<'t>(
         };
         let Some(at) = stop else {
             if nested {
-                return Err(TemplateError::Unclosed(whole.to_owned()));
+                return Err(TemplateError::Unclosed(excerpt(whole)));
             }
             literal.push_str(text);
             text = "";
@@ -172,7 +180,7 @@ fn parse_until<'t>(
             if !literal.is_empty() {
                 parts.push(Part::Literal(std::mem::take(&mut literal)));
             }
-            let (part, rest) = parse_expression(whole, inner)?;
+            let (part, rest) = parse_expression(whole, inner, depth)?;
             parts.push(part);
             text = rest;
         } else {
@@ -186,15 +194,19 @@ fn parse_until<'t>(
     Ok((Template { parts }, text))
 }
 
-fn parse_expression<'t>(whole: &str, text: &'t str) -> Result<(Part, &'t str), TemplateError> {
+fn parse_expression<'t>(
+    whole: &str,
+    text: &'t str,
+    depth: usize,
+) -> Result<(Part, &'t str), TemplateError> {
     let head_end = text
         .find([':', '}', '$'])
-        .ok_or_else(|| TemplateError::Unclosed(whole.to_owned()))?;
+        .ok_or_else(|| TemplateError::Unclosed(excerpt(whole)))?;
     let head = &text[..head_end];
     match text[head_end..].chars().next() {
         Some('}') => {
             if head.is_empty() {
-                return Err(TemplateError::Empty(whole.to_owned()));
+                return Err(TemplateError::Empty(excerpt(whole)));
             }
             check_name(head)?;
             Ok((Part::Variable(head.to_owned()), &text[head_end + 1..]))
@@ -202,13 +214,25 @@ fn parse_expression<'t>(whole: &str, text: &'t str) -> Result<(Part, &'t str), T
         Some(':') => {
             let generator =
                 Generator::from_name(head).ok_or_else(|| TemplateError::UnknownGenerator {
-                    name: head.to_owned(),
-                    text: whole.to_owned(),
+                    name: excerpt(head),
+                    text: excerpt(whole),
                 })?;
-            let (arg, rest) = parse_until(whole, &text[head_end + 1..], true)?;
+            if depth >= MAX_NESTING {
+                return Err(TemplateError::TooDeep(excerpt(whole)));
+            }
+            let (arg, rest) = parse_until(whole, &text[head_end + 1..], depth + 1)?;
             Ok((Part::Generate(generator, arg), rest))
         }
-        _ => Err(TemplateError::BadName(head.to_owned())),
+        _ => Err(TemplateError::BadName(excerpt(head))),
+    }
+}
+
+/// A template as quoted in an error: a case string may be long, the message stays one line.
+fn excerpt(text: &str) -> String {
+    const LIMIT: usize = 80;
+    match text.char_indices().nth(LIMIT) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
     }
 }
 
@@ -219,7 +243,7 @@ fn check_name(name: &str) -> Result<(), TemplateError> {
     {
         Ok(())
     } else {
-        Err(TemplateError::BadName(name.to_owned()))
+        Err(TemplateError::BadName(excerpt(name)))
     }
 }
 
@@ -357,6 +381,27 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(Template::parse(text), Err(expected), "{text}");
         }
+    }
+
+    /// `${user:${user:…x…}}`, `depth` generators deep.
+    fn nested(depth: usize) -> String {
+        format!("{}x{}", "${user:".repeat(depth), "}".repeat(depth))
+    }
+
+    #[test]
+    fn nesting_is_bounded_without_overflowing_the_stack() {
+        assert!(Template::parse(&nested(MAX_NESTING)).is_ok());
+        let error = Template::parse(&nested(MAX_NESTING + 1)).unwrap_err();
+        assert!(matches!(error, TemplateError::TooDeep(_)), "{error}");
+        // Deep enough to overflow the stack if the parser recursed all the way.
+        let error = Template::parse(&nested(100_000)).unwrap_err();
+        assert!(matches!(error, TemplateError::TooDeep(_)), "{error}");
+        assert!(
+            error.to_string().len() < 200,
+            "the message quotes an excerpt"
+        );
+        let unclosed = "${user:".repeat(100_000);
+        assert!(Template::parse(&unclosed).is_err());
     }
 
     #[test]

@@ -286,7 +286,11 @@ pub fn describe_non_json(response: &crate::exec::client::Response) -> String {
     if response.body.trim().is_empty() {
         format!("an empty body ({content_type})")
     } else {
-        let excerpt: String = response.body.chars().take(120).collect();
+        let mut excerpt: String = response.body.chars().take(120).collect();
+        // The cut marker lets the redactor catch a secret cut in half (see `redact`).
+        if excerpt.len() < response.body.len() {
+            excerpt.push('…');
+        }
         format!("a non-JSON body ({content_type}): {excerpt:?}")
     }
 }

@@ -575,7 +575,8 @@ fn list_response_consistent(input: &RuleInput<'_>, found: &mut Found) {
     }
     if let Some(total) = integer("totalResults") {
         let first = integer("startIndex").unwrap_or(1).max(1);
-        let last = first - 1 + count;
+        // The target chose startIndex: saturate rather than overflow.
+        let last = (first - 1).saturating_add(count);
         if count > 0 && total < last {
             found.at(
                 "/totalResults",

@@ -8,7 +8,8 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::case::{Auth, Method};
-use crate::redact::Redactor;
+use crate::files::show_bytes;
+use crate::redact::{self, Redactor};
 use crate::scim::urn;
 
 /// The credentials a run may send.
@@ -37,6 +38,7 @@ pub struct Target {
     /// request, to slow down.
     resume_at: std::sync::Mutex<Option<Instant>>,
     verbose: bool,
+    max_body: u64,
 }
 
 /// Spaces request starts at least `interval` apart.
@@ -62,6 +64,20 @@ pub enum ExecError {
     Client(String),
     #[error("`{url}` is not a usable base URL: {reason}")]
     BaseUrl { url: String, reason: String },
+    /// A client option beyond its range (see [`ClientOptions::check`]).
+    #[error("{name} {value} is out of range (allowed: {allowed})")]
+    OutOfRange {
+        name: &'static str,
+        value: String,
+        allowed: String,
+    },
+    /// The target answered, with more than the run accepts (`--max-body`); the rest was not read.
+    #[error("{method} {url}: the response body exceeds {} (--max-body)", show_bytes(*limit))]
+    BodyTooLarge {
+        method: &'static str,
+        url: String,
+        limit: u64,
+    },
     #[error("{method} {url}: {message}")]
     Transport {
         method: &'static str,
@@ -126,6 +142,77 @@ pub struct ClientOptions {
     pub insecure: bool,
     /// Trace every exchange on stderr (redacted).
     pub verbose: bool,
+    /// The largest response body read; a longer one is an error, not an allocation.
+    pub max_body: u64,
+}
+
+/// The ranges [`ClientOptions::check`] accepts: beyond them a value is a typo or an attack, and
+/// some would overflow (a timeout added to `Instant::now()`, `1/rate` as a `Duration`).
+const TIMEOUT_RANGE: std::ops::RangeInclusive<Duration> =
+    Duration::from_secs(1)..=Duration::from_secs(3600);
+const CONCURRENCY_RANGE: std::ops::RangeInclusive<usize> = 1..=4096;
+const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.01..=100_000.0;
+const RETRIES_RANGE: std::ops::RangeInclusive<u32> = 0..=20;
+const MAX_BODY_RANGE: std::ops::RangeInclusive<u64> = 1024..=1024 * 1024 * 1024;
+
+impl ClientOptions {
+    /// Every value within its range; the message names the setting and the range.
+    pub fn check(&self) -> Result<(), ExecError> {
+        let out_of_range = |name, value, allowed| {
+            Err(ExecError::OutOfRange {
+                name,
+                value,
+                allowed,
+            })
+        };
+        if !TIMEOUT_RANGE.contains(&self.timeout) {
+            return out_of_range(
+                "timeout",
+                format!("{}s", self.timeout.as_secs_f64()),
+                format!(
+                    "{}..={} seconds",
+                    TIMEOUT_RANGE.start().as_secs(),
+                    TIMEOUT_RANGE.end().as_secs()
+                ),
+            );
+        }
+        if !CONCURRENCY_RANGE.contains(&self.concurrency) {
+            return out_of_range(
+                "concurrency",
+                self.concurrency.to_string(),
+                format!("{CONCURRENCY_RANGE:?}"),
+            );
+        }
+        // NaN is in no range, so it is refused here too.
+        if let Some(rate) = self.rate
+            && !RATE_RANGE.contains(&rate)
+        {
+            return out_of_range(
+                "rate",
+                rate.to_string(),
+                format!("{RATE_RANGE:?} requests per second"),
+            );
+        }
+        if !RETRIES_RANGE.contains(&self.retries) {
+            return out_of_range(
+                "retries",
+                self.retries.to_string(),
+                format!("{RETRIES_RANGE:?}"),
+            );
+        }
+        if !MAX_BODY_RANGE.contains(&self.max_body) {
+            return out_of_range(
+                "max-body",
+                show_bytes(self.max_body),
+                format!(
+                    "{}..={}",
+                    show_bytes(*MAX_BODY_RANGE.start()),
+                    show_bytes(*MAX_BODY_RANGE.end())
+                ),
+            );
+        }
+        Ok(())
+    }
 }
 
 impl Default for ClientOptions {
@@ -138,6 +225,7 @@ impl Default for ClientOptions {
             ca_certificates: Vec::new(),
             insecure: false,
             verbose: false,
+            max_body: 8 * 1024 * 1024,
         }
     }
 }
@@ -148,8 +236,9 @@ impl Target {
         credentials: Credentials,
         options: &ClientOptions,
     ) -> Result<Target, ExecError> {
+        options.check()?;
         let bad_url = |reason: String| ExecError::BaseUrl {
-            url: base_url.to_owned(),
+            url: redact::hide_url_password(base_url).into_owned(),
             reason,
         };
         let parsed = reqwest::Url::parse(base_url).map_err(|e| bad_url(e.to_string()))?;
@@ -180,6 +269,7 @@ impl Target {
             .build()
             .map_err(|e| ExecError::Client(e.to_string()))?;
         let mut redactor = Redactor::default();
+        redactor.add_url_password(base_url);
         redactor.add(&credentials.scim, "scim token");
         if let Some(key) = &credentials.api_key {
             redactor.add(key, "api key");
@@ -193,12 +283,13 @@ impl Target {
             wrong_token: format!("scimcheck-not-a-token-{}", uuid::Uuid::new_v4().simple()),
             client,
             redactor,
-            in_flight: tokio::sync::Semaphore::new(options.concurrency.max(1)),
-            pacing: options.rate.filter(|r| *r > 0.0).map(|rate| Pacing {
+            in_flight: tokio::sync::Semaphore::new(options.concurrency),
+            pacing: options.rate.map(|rate| Pacing {
                 interval: Duration::from_secs_f64(1.0 / rate),
                 next_start: tokio::sync::Mutex::new(Instant::now()),
             }),
             retries: options.retries,
+            max_body: options.max_body,
             throttled: AtomicU32::new(0),
             resume_at: std::sync::Mutex::new(None),
             verbose: options.verbose,
@@ -327,9 +418,16 @@ impl Target {
         }
     }
 
-    /// One exchange on stderr, bodies cut short, secrets redacted.
+    /// One exchange on stderr, secrets redacted, then bodies cut short.
     fn trace(&self, outcome: &Result<Exchange, ExecError>) {
-        let short = |text: &str| -> String { text.chars().take(500).collect() };
+        const LIMIT: usize = 500;
+        let short = |text: &str| -> String {
+            let text = self.redactor.redact(text);
+            match text.char_indices().nth(LIMIT) {
+                Some((end, _)) => format!("{}… ({} bytes in all)", &text[..end], text.len()),
+                None => text.into_owned(),
+            }
+        };
         let text = match outcome {
             Ok(exchange) => {
                 let mut text = format!("> {}\n", exchange.request);
@@ -397,14 +495,15 @@ impl Target {
         if let Some(body) = &body {
             builder = builder.body(body.clone());
         }
+        let shown_url = redact::hide_url_password(url.as_str()).into_owned();
         let transport = |err: reqwest::Error| ExecError::Transport {
             method: method.as_str(),
-            url: url.to_string(),
+            url: shown_url.clone(),
             message: describe_reqwest_error(&err),
             unsent: err.is_connect(),
         };
         let started = Instant::now();
-        let response = builder.send().await.map_err(transport)?;
+        let mut response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
         let response_headers = response
             .headers()
@@ -416,7 +515,23 @@ impl Target {
                 )
             })
             .collect();
-        let bytes = response.bytes().await.map_err(transport)?;
+        // Read chunk by chunk and stop at the cap: a hostile or broken target may send gigabytes,
+        // or a body that never ends (the client's timeout bounds that one in time).
+        let too_large = || ExecError::BodyTooLarge {
+            method: method.as_str(),
+            url: shown_url.clone(),
+            limit: self.max_body,
+        };
+        if response.content_length().is_some_and(|n| n > self.max_body) {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            if (bytes.len() + chunk.len()) as u64 > self.max_body {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = if text.trim().is_empty() {
             None
@@ -426,6 +541,7 @@ impl Target {
         Ok(Exchange {
             request: SentRequest {
                 method,
+                // As sent: later requests are built from it; writers redact it.
                 url: url.to_string(),
                 auth,
                 headers: all_headers,
@@ -494,5 +610,76 @@ impl fmt::Display for SentRequest {
             self.url,
             self.auth.name()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_out_of_range_are_refused_by_name() {
+        let with = |change: fn(&mut ClientOptions)| {
+            let mut options = ClientOptions::default();
+            change(&mut options);
+            options.check().map_err(|e| e.to_string())
+        };
+        assert_eq!(with(|_| {}), Ok(()));
+        assert_eq!(with(|o| o.rate = Some(0.01)), Ok(()));
+        type Change = fn(&mut ClientOptions);
+        let refused: [(Change, &str); 11] = [
+            (
+                |o| o.rate = Some(1e-20),
+                "rate 0.00000000000000000001 is out of range",
+            ),
+            (|o| o.rate = Some(f64::NAN), "rate NaN is out of range"),
+            (|o| o.rate = Some(f64::INFINITY), "rate inf is out of range"),
+            (|o| o.rate = Some(-1.0), "rate -1 is out of range"),
+            (|o| o.rate = Some(0.0), "rate 0 is out of range"),
+            (|o| o.timeout = Duration::ZERO, "timeout 0s is out of range"),
+            (
+                |o| o.timeout = Duration::from_secs(u64::MAX),
+                "timeout 18446744073709552000s is out of range",
+            ),
+            (|o| o.concurrency = 0, "concurrency 0 is out of range"),
+            (
+                |o| o.concurrency = usize::MAX,
+                "concurrency 18446744073709551615 is out of range",
+            ),
+            (
+                |o| o.retries = u32::MAX,
+                "retries 4294967295 is out of range",
+            ),
+            (|o| o.max_body = 0, "max-body 0 bytes is out of range"),
+        ];
+        for (change, message) in refused {
+            let error = with(change).expect_err(message);
+            assert!(error.starts_with(message), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_target_refuses_bad_options_and_hides_a_url_password() {
+        let credentials = || Credentials {
+            scim: "t".into(),
+            api_key: None,
+            other_tenant: None,
+        };
+        let options = ClientOptions {
+            rate: Some(1e-20),
+            ..ClientOptions::default()
+        };
+        assert!(matches!(
+            Target::new("http://127.0.0.1/scim", credentials(), &options),
+            Err(ExecError::OutOfRange { name: "rate", .. })
+        ));
+        let error = Target::new(
+            "ftp://admin:hunter2@127.0.0.1/scim",
+            credentials(),
+            &ClientOptions::default(),
+        )
+        .err()
+        .expect("not http");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
     }
 }

@@ -222,6 +222,12 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
     };
     let (cleanup_round_trips, mut cleanup_problems) = teardown(ledger, context).await;
     cleanup_problems.append(&mut ledger_problems);
+    // They quote URLs the target chose, and are written to the summary and every report as is.
+    let redactor = context.target.redactor();
+    let cleanup_problems = cleanup_problems
+        .iter()
+        .map(|problem| redactor.redact(problem).into_owned())
+        .collect();
     let (failure, interrupted) = match outcome {
         Ok(failure) => (failure, false),
         Err(Interrupted) => (None, true),

@@ -121,7 +121,17 @@ pub async fn run(
             ));
         };
         let page = Page::read(&body);
-        let mut problems = Vec::new();
+        let mut problems: Vec<Mismatch> = page
+            .not_counts
+            .iter()
+            .map(|(field, value)| {
+                mismatch(
+                    field,
+                    "a non-negative integer (RFC 7644 §3.4.2)",
+                    show(value),
+                )
+            })
+            .collect();
 
         let total = page.total_results;
         match (first_total, total) {
@@ -133,7 +143,8 @@ pub async fn run(
             )),
             _ => {}
         }
-        if walk.mode == WalkMode::Index && total.is_none() {
+        let absent = |field: &str| resolve(&body, &format!("/{field}")).is_none_or(Value::is_null);
+        if walk.mode == WalkMode::Index && absent("totalResults") {
             problems.push(mismatch(
                 "totalResults",
                 "an integer (RFC 7644 §3.4.2)",
@@ -154,7 +165,7 @@ pub async fn run(
                 format!("the number of Resources on the page ({})", page.ids.len()),
                 n.to_string(),
             )),
-            None if partial => problems.push(mismatch(
+            None if partial && absent("itemsPerPage") => problems.push(mismatch(
                 "itemsPerPage",
                 "present when results are paged (RFC 7644 §3.4.2)",
                 absent_or(&body, "/itemsPerPage"),
@@ -204,16 +215,14 @@ pub async fn run(
                 if done {
                     break;
                 }
-                Position::Index(next.index() + page.ids.len() as u64)
+                Position::Index(next.index().saturating_add(page.ids.len() as u64))
             }
             WalkMode::Cursor => match page.next_cursor {
                 Some(cursor) => Position::Cursor(cursor),
                 None => break,
             },
         };
-        let page_limit = expected_total
-            .map(|t| t.div_ceil(u64::from(walk.count)) + SLACK_PAGES)
-            .unwrap_or(MAX_PAGES);
+        let page_limit = page_limit(expected_total, walk.count);
         if page_number >= page_limit {
             return Err(page_fail(
                 exchange,
@@ -251,6 +260,18 @@ pub async fn run(
     } else {
         Err((None, problems, None))
     }
+}
+
+/// The pages a walk may take: what the total implies at `count` per page, plus some slack, and
+/// never more than [`MAX_PAGES`] however large a total the target claims.
+fn page_limit(total: Option<u64>, count: u32) -> u64 {
+    total
+        .map(|t| {
+            t.div_ceil(u64::from(count.max(1)))
+                .saturating_add(SLACK_PAGES)
+        })
+        .unwrap_or(MAX_PAGES)
+        .min(MAX_PAGES)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,11 +312,24 @@ struct Page {
     next_cursor: Option<String>,
     ids: Vec<String>,
     missing_ids: usize,
+    /// Paging numbers present but not a non-negative integer (`-1`, `2.5`, `"10"`), by field.
+    not_counts: Vec<(&'static str, Value)>,
 }
 
 impl Page {
     fn read(body: &Value) -> Page {
-        let number = |pointer: &str| resolve(body, pointer).and_then(Value::as_u64);
+        let mut not_counts = Vec::new();
+        let mut number = |field: &'static str| {
+            let value = resolve(body, &format!("/{field}")).filter(|v| !v.is_null())?;
+            let count = value.as_u64();
+            if count.is_none() {
+                not_counts.push((field, value.clone()));
+            }
+            count
+        };
+        let total_results = number("totalResults");
+        let items_per_page = number("itemsPerPage");
+        let start_index = number("startIndex");
         let resources = resolve(body, "/Resources")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
@@ -306,15 +340,16 @@ impl Page {
             .map(str::to_owned)
             .collect();
         Page {
-            total_results: number("/totalResults"),
-            items_per_page: number("/itemsPerPage"),
-            start_index: number("/startIndex"),
+            total_results,
+            items_per_page,
+            start_index,
             next_cursor: resolve(body, "/nextCursor")
                 .and_then(Value::as_str)
                 .filter(|c| !c.is_empty())
                 .map(str::to_owned),
             missing_ids: resources.len() - ids.len(),
             ids,
+            not_counts,
         }
     }
 }
@@ -360,5 +395,50 @@ fn mismatch(subject: &str, expected: impl Into<String>, actual: impl Into<String
         // of any walk is one finding.
         pointer: subject.to_owned(),
         ..Mismatch::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_page_limit_holds_whatever_total_the_target_claims() {
+        let cases = [
+            (Some(10), 5, 2 + SLACK_PAGES),
+            (Some(11), 5, 3 + SLACK_PAGES),
+            (Some(0), 5, SLACK_PAGES),
+            (None, 5, MAX_PAGES),
+            (Some(u64::MAX), 1, MAX_PAGES),
+            (Some(u64::MAX - 1), 1, MAX_PAGES),
+            (Some(u64::MAX), u32::MAX, MAX_PAGES),
+            (Some(7), 0, 7 + SLACK_PAGES),
+        ];
+        for (total, count, expected) in cases {
+            assert_eq!(page_limit(total, count), expected, "{total:?} / {count}");
+        }
+    }
+
+    #[test]
+    fn paging_numbers_that_are_not_counts_are_named() {
+        let page = Page::read(&json!({
+            "totalResults": 18446744073709551615u64,
+            "itemsPerPage": -1,
+            "startIndex": 1.5,
+            "Resources": [{"id": "a"}, {"name": "no id"}]
+        }));
+        assert_eq!(page.total_results, Some(u64::MAX));
+        assert_eq!(page.items_per_page, None);
+        assert_eq!(page.start_index, None);
+        assert_eq!(
+            page.not_counts,
+            vec![("itemsPerPage", json!(-1)), ("startIndex", json!(1.5))]
+        );
+        assert_eq!(page.ids, vec!["a"]);
+        assert_eq!(page.missing_ids, 1);
+        let clean = Page::read(&json!({"totalResults": 0, "startIndex": null}));
+        assert!(clean.not_counts.is_empty());
     }
 }

@@ -65,7 +65,7 @@ impl Writer for Console {
             );
             if let Some(exchange) = &example.step.exchange {
                 let mut shown = String::new();
-                write_exchange(&mut shown, exchange);
+                write_exchange(&mut shown, exchange, &facts.redactor);
                 for line in shown.lines() {
                     let _ = writeln!(out, "   {line}");
                 }

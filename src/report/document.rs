@@ -11,6 +11,7 @@ use super::findings::Finding;
 use super::{CaseOutcome, CaseResult, RunReport, Writer, cut};
 use crate::case::Level;
 use crate::check::{Mismatch, sections};
+use crate::redact::Redactor;
 
 #[derive(Default, Clone, Copy)]
 struct Counts {
@@ -112,7 +113,7 @@ fn facts(report: &RunReport<'_>) -> Vec<(&'static str, String)> {
 }
 
 /// The representative exchange of a finding, bodies pretty-printed (JSON) and cut where long.
-fn exchange_text(finding: &Finding<'_>) -> Option<String> {
+fn exchange_text(finding: &Finding<'_>, redactor: &Redactor) -> Option<String> {
     let exchange = finding.example().step.exchange.as_ref()?;
     let pretty = |json: Option<serde_json::Value>, raw: &str| match json {
         Some(json) => serde_json::to_string_pretty(&json).unwrap_or_else(|_| raw.to_owned()),
@@ -122,7 +123,7 @@ fn exchange_text(finding: &Finding<'_>) -> Option<String> {
     let mut out = format!("{request}\n");
     if let Some(body) = &request.body {
         let json = serde_json::from_str(body).ok();
-        let _ = writeln!(out, "{}", cut(&pretty(json, body)));
+        let _ = writeln!(out, "{}", cut(&pretty(json, body), redactor));
     }
     let response = &exchange.response;
     let reason = reqwest::StatusCode::from_u16(response.status)
@@ -142,7 +143,7 @@ fn exchange_text(finding: &Finding<'_>) -> Option<String> {
         let _ = writeln!(
             out,
             "\n{}",
-            cut(&pretty(response.json.clone(), &response.body))
+            cut(&pretty(response.json.clone(), &response.body), redactor)
         );
     }
     Some(out)
@@ -294,7 +295,7 @@ impl Writer for Html {
                 escape(&example.step.step_name),
                 escape(&example.case.id)
             );
-            if let Some(text) = exchange_text(finding) {
+            if let Some(text) = exchange_text(finding, &report.facts.redactor) {
                 let _ = write!(out, "<pre>{}</pre>", mark(&escape(&text), example.mismatch));
             }
             out.push_str("</details></section>\n");
@@ -425,7 +426,7 @@ impl Writer for Markdown {
                 example.step.step_name,
                 example.case.id
             );
-            if let Some(text) = exchange_text(finding) {
+            if let Some(text) = exchange_text(finding, &report.facts.redactor) {
                 let _ = writeln!(out, "```text\n{}\n```\n", text.trim_end());
             }
         }

@@ -9,6 +9,7 @@ use super::{RunReport, Writer};
 use crate::check::Mismatch;
 use crate::exec::client::Exchange;
 use crate::exec::run::StepFailure;
+use crate::redact::Redactor;
 
 pub struct Json;
 
@@ -22,6 +23,7 @@ impl Writer for Json {
 
 fn document(report: &RunReport<'_>) -> Value {
     let facts = report.facts;
+    let redactor = &facts.redactor;
     let selection = &facts.selection;
     let cases: Vec<Value> = report
         .results
@@ -44,8 +46,8 @@ fn document(report: &RunReport<'_>) -> Value {
                 "status": r.outcome.name(),
                 "grade": r.grade().name(),
                 "detail": detail,
-                "failure": r.failure.as_ref().map(step),
-                "invariants": r.invariants.iter().map(step).collect::<Vec<_>>(),
+                "failure": r.failure.as_ref().map(|f| step(f, redactor)),
+                "invariants": r.invariants.iter().map(|f| step(f, redactor)).collect::<Vec<_>>(),
                 "duration_ms": r.duration.as_secs_f64() * 1000.0,
                 "requests": r.requests,
                 "trace": r.trace.iter().map(|sent| json!({
@@ -72,7 +74,7 @@ fn document(report: &RunReport<'_>) -> Value {
                 "invariant": f.invariant,
                 "cases": f.cases(),
                 "occurrences": f.occurrences.iter().map(occurrence).collect::<Vec<_>>(),
-                "example": f.example().step.exchange.as_ref().map(exchange),
+                "example": f.example().step.exchange.as_ref().map(|e| exchange(e, redactor)),
             })
         })
         .collect();
@@ -134,12 +136,12 @@ fn occurrence(o: &Occurrence<'_>) -> Value {
     })
 }
 
-fn step(failure: &StepFailure) -> Value {
+fn step(failure: &StepFailure, redactor: &Redactor) -> Value {
     json!({
         "step": failure.step + 1,
         "name": failure.step_name,
         "location": failure.location,
-        "exchange": failure.exchange.as_ref().map(exchange),
+        "exchange": failure.exchange.as_ref().map(|e| exchange(e, redactor)),
         "mismatches": failure.mismatches.iter().map(mismatch).collect::<Vec<_>>(),
         "error": failure.error.as_ref().map(|e| json!({
             "message": e.message,
@@ -158,7 +160,7 @@ fn mismatch(m: &Mismatch) -> Value {
     })
 }
 
-fn exchange(e: &Exchange) -> Value {
+fn exchange(e: &Exchange, redactor: &Redactor) -> Value {
     let headers = |hs: &[(String, String)]| {
         hs.iter()
             .map(|(name, value)| json!([name, value]))
@@ -177,7 +179,7 @@ fn exchange(e: &Exchange) -> Value {
         "response": {
             "status": response.status,
             "headers": headers(&response.headers),
-            "body": response.json.clone().unwrap_or_else(|| Value::String(super::cut(&response.body))),
+            "body": response.json.clone().unwrap_or_else(|| Value::String(super::cut(&response.body, redactor))),
             "elapsed_ms": response.elapsed.as_secs_f64() * 1000.0,
         },
     })

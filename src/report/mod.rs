@@ -301,6 +301,9 @@ pub struct RunFacts {
     pub interrupted: bool,
     /// Trials libtest counted as failed that no result explains (a panic outside the guard).
     pub unexplained_failures: u64,
+    /// Knows the run's credentials: everything a writer quotes, and all it writes, goes
+    /// through it.
+    pub redactor: Redactor,
 }
 
 impl RunFacts {
@@ -382,8 +385,12 @@ pub trait Writer {
 
 /// The document `writer` makes of `report`, with every secret redacted from the assembled
 /// text (so nothing a writer adds can slip past).
-pub fn render(writer: &dyn Writer, report: &RunReport<'_>, redactor: &Redactor) -> String {
-    redactor.redact(&writer.render(report)).into_owned()
+pub fn render(writer: &dyn Writer, report: &RunReport<'_>) -> String {
+    report
+        .facts
+        .redactor
+        .redact(&writer.render(report))
+        .into_owned()
 }
 
 /// The writer for `--report PATH`: Markdown when the name ends in `.md`, HTML otherwise.
@@ -418,7 +425,7 @@ fn render_failure(case: &Case, run: &CaseRun, redactor: &Redactor) -> Option<Str
         case.spec.rfc.join("; ")
     );
     if let Some(exchange) = &failure.exchange {
-        write_exchange(&mut out, exchange);
+        write_exchange(&mut out, exchange, redactor);
     }
     if let Some(error) = &failure.error {
         let _ = writeln!(out, "  error:    {}", error.message);
@@ -435,11 +442,11 @@ fn render_failure(case: &Case, run: &CaseRun, redactor: &Redactor) -> Option<Str
     Some(redactor.redact(out.trim_end()).into_owned())
 }
 
-pub(crate) fn write_exchange(out: &mut String, exchange: &Exchange) {
+pub(crate) fn write_exchange(out: &mut String, exchange: &Exchange, redactor: &Redactor) {
     let request = &exchange.request;
     let _ = writeln!(out, "  request:  {request}");
     if let Some(body) = &request.body {
-        let _ = writeln!(out, "            {}", cut(body));
+        let _ = writeln!(out, "            {}", cut(body, redactor));
     }
     let response = &exchange.response;
     let content_type = response.header("content-type").unwrap_or("no Content-Type");
@@ -459,13 +466,16 @@ pub(crate) fn write_exchange(out: &mut String, exchange: &Exchange) {
         }
     }
     if !response.body.trim().is_empty() {
-        let _ = writeln!(out, "            {}", cut(response.body.trim()));
+        let _ = writeln!(out, "            {}", cut(response.body.trim(), redactor));
     }
 }
 
-pub(crate) fn cut(text: &str) -> String {
+/// `text` redacted, then cut to [`BODY_LIMIT`]: in this order, so that a secret straddling the
+/// cut is still replaced whole.
+pub(crate) fn cut(text: &str, redactor: &Redactor) -> String {
+    let text = redactor.redact(text);
     if text.len() <= BODY_LIMIT {
-        return text.to_owned();
+        return text.into_owned();
     }
     let end = (0..=BODY_LIMIT)
         .rev()
@@ -518,6 +528,7 @@ pub(crate) fn sample_facts() -> RunFacts {
         },
         interrupted: false,
         unexplained_failures: 0,
+        redactor: Redactor::default(),
     }
 }
 
@@ -582,5 +593,20 @@ mod tests {
             let got = [FailOn::Must, FailOn::Should, FailOn::Any].map(|f| f.fails(grade));
             assert_eq!(got, fails, "{grade:?}");
         }
+    }
+
+    #[test]
+    fn a_secret_straddling_the_cut_is_redacted_whole() {
+        let token = "s3cret-scim-t0ken-5f2b";
+        let mut redactor = Redactor::default();
+        redactor.add(token, "scim token");
+        for offset in BODY_LIMIT - token.len()..=BODY_LIMIT {
+            let body = format!("{}{token}{}", "x".repeat(offset), "y".repeat(100));
+            let shown = cut(&body, &redactor);
+            assert!(!shown.contains("s3cret-"), "offset {offset}: {shown}");
+            assert!(shown.ends_with(" bytes in all)"), "offset {offset}");
+        }
+        let short = format!("sent {token}");
+        assert_eq!(cut(&short, &redactor), "sent [REDACTED scim token]");
     }
 }
