@@ -249,8 +249,9 @@ struct SweepArgs {
     base_url: Option<String>,
     #[command(flatten)]
     target: TargetArgs,
-    /// Remove Users and Groups whose userName / displayName starts with this.
-    #[arg(long, default_value = "scimcheck-")]
+    /// Remove Users and Groups whose userName / displayName a run generated under this prefix
+    /// (case-sensitive): `scimcheck-` or one run's `scimcheck-<8 hex>`.
+    #[arg(long, default_value = sweep::DEFAULT_PREFIX)]
     prefix: String,
     /// Only list what would be deleted.
     #[arg(long)]
@@ -698,11 +699,40 @@ fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
         other_tenant: None,
     };
     let target = Target::new(&base_url, credentials, &args.target.client()?)?;
+    // Everything printed names what a target returned, which may echo a secret.
+    let say = |text: String| println!("{}", target.redactor().redact(&text));
     let ledger_path = args.target.ledger_path();
     let runtime = runtime()?;
-    let leftovers = runtime.block_on(sweep::find(&target, Some(&ledger_path), &args.prefix))?;
+    let plan = runtime.block_on(sweep::find(&target, Some(&ledger_path), &args.prefix))?;
+    if !plan.skipped.is_empty() {
+        say(format!("left alone {} candidate(s):", plan.skipped.len()));
+        for why in &plan.skipped {
+            say(format!("  {why}"));
+        }
+    }
+    // What is deleted, or found gone, is recorded so that no later sweep asks again; a dry
+    // run writes nothing.
+    let writes = !args.dry_run && (!plan.gone.is_empty() || !plan.leftovers.is_empty());
+    let ledger = writes.then(|| Ledger::open(&ledger_path)).transpose()?;
+    let record = |leftover: &sweep::Leftover| {
+        let entry = Entry {
+            event: Event::Deleted,
+            target: target.base_url().to_owned(),
+            url: leftover.url.to_string(),
+            id: leftover.id.clone(),
+            name: None,
+            run: "sweep".to_owned(),
+        };
+        ledger
+            .as_ref()
+            .map_or(Ok(()), |ledger| ledger.append(&entry))
+    };
+    for gone in &plan.gone {
+        record(gone)?;
+    }
+    let leftovers = plan.leftovers;
     if leftovers.is_empty() {
-        println!("nothing to sweep on {base_url}");
+        say(format!("nothing to sweep on {}", target.base_url()));
         return Ok(ExitCode::SUCCESS);
     }
     let verb = if args.dry_run {
@@ -710,14 +740,13 @@ fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
     } else {
         "deleting"
     };
-    println!("{verb} {} resource(s):", leftovers.len());
+    say(format!("{verb} {} resource(s):", leftovers.len()));
     for leftover in &leftovers {
-        println!("  {}  ({})", leftover.url, leftover.label);
+        say(format!("  {}  ({})", leftover.url, leftover.label));
     }
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
-    let ledger = Ledger::open(&ledger_path)?;
     let mut failures = 0;
     for (leftover, answer) in leftovers
         .iter()
@@ -725,29 +754,23 @@ fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
     {
         match answer {
             Ok(status) if (200..300).contains(&status) || status == 404 => {
-                ledger.append(&Entry {
-                    event: Event::Deleted,
-                    target: target.base_url().to_owned(),
-                    url: leftover.url.clone(),
-                    id: leftover.id.clone(),
-                    run: "sweep".to_owned(),
-                })?;
+                record(leftover)?;
             }
             Ok(status) => {
                 failures += 1;
-                eprintln!("  DELETE {} answered {status}", leftover.url);
+                say(format!("  DELETE {} answered {status}", leftover.url));
             }
             Err(error) => {
                 failures += 1;
-                eprintln!("  {error}");
+                say(format!("  {error}"));
             }
         }
     }
-    println!(
+    say(format!(
         "deleted {} of {}",
         leftovers.len() - failures,
         leftovers.len()
-    );
+    ));
     Ok(if failures == 0 {
         ExitCode::SUCCESS
     } else {

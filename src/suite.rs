@@ -16,7 +16,7 @@ use crate::check::Profile;
 use crate::check::rules::Rule;
 use crate::check::schema::{SchemaError, SchemaRegistry};
 use crate::exec::client::{ClientOptions, Credentials, ExecError, Target};
-use crate::exec::ledger::{Ledger, LedgerError};
+use crate::exec::ledger::{self, Ledger, LedgerError};
 use crate::exec::run::{RunContext, panic_message, run_case};
 use crate::mock::MockServer;
 use crate::plan::{self, Capabilities, PlanError, PlanOptions, Planned};
@@ -246,18 +246,21 @@ pub fn run(
         &|auth| target.missing_credential(auth),
         &config.plan,
     );
+    let run_prefix = ledger::new_run_prefix();
+    let ledger = config
+        .ledger
+        .as_deref()
+        .map(|path| Ledger::open_for_run(path, &run_prefix))
+        .transpose()?;
     let context = Arc::new(RunContext {
         target,
         schemas,
-        run_prefix: format!(
-            "scimcheck-{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        ),
+        run_prefix,
         // insta resolves a relative snapshot path against the source file that asserts.
         snapshot_dir: config
             .snapshot_dir
             .map(|dir| std::path::absolute(&dir).unwrap_or(dir)),
-        ledger: config.ledger.as_deref().map(Ledger::open).transpose()?,
+        ledger,
         interrupted: config.interrupted,
         profile: config.profile,
     });

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use reqwest::Url;
 use serde_json::Value;
 use thiserror::Error;
 
@@ -26,6 +27,8 @@ pub struct Credentials {
 /// The server under test.
 pub struct Target {
     base_url: String,
+    /// `base_url` parsed: every request must fall under it (see [`confine`]).
+    base: Url,
     credentials: Credentials,
     wrong_token: String,
     client: reqwest::Client,
@@ -77,6 +80,19 @@ pub enum ExecError {
         method: &'static str,
         url: String,
         limit: u64,
+    },
+    /// A URL the target handed out (a Location, `meta.location`, a Bulk `location`, a
+    /// ResourceType's `endpoint`, a `$ref`) that is not under the base URL: never requested.
+    #[error(
+        "{method} {url} was not sent: {reason}, so it is not under the base URL {base} \
+         (RFC 7644 §3.1: a resource's location is the service provider's, below its base URL; \
+         scimcheck sends its credentials nowhere else)"
+    )]
+    Outside {
+        method: &'static str,
+        url: String,
+        base: String,
+        reason: Outside,
     },
     #[error("{method} {url}: {message}")]
     Transport {
@@ -237,16 +253,27 @@ impl Target {
         options: &ClientOptions,
     ) -> Result<Target, ExecError> {
         options.check()?;
-        let bad_url = |reason: String| ExecError::BaseUrl {
+        let base_url = base_url.trim_end_matches('/');
+        let base = Url::parse(base_url).map_err(|e| ExecError::BaseUrl {
             url: redact::hide_url_password(base_url).into_owned(),
-            reason,
+            reason: e.to_string(),
+        })?;
+        let bad_url = |reason: &str| ExecError::BaseUrl {
+            url: masked(&base),
+            reason: reason.to_owned(),
         };
-        let parsed = reqwest::Url::parse(base_url).map_err(|e| bad_url(e.to_string()))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(bad_url("only http and https are supported".into()));
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(bad_url("only http and https are supported"));
         }
-        if parsed.query().is_some() || parsed.fragment().is_some() {
-            return Err(bad_url("it must not carry a query or fragment".into()));
+        if base.query().is_some() || base.fragment().is_some() {
+            return Err(bad_url("it must not carry a query or fragment"));
+        }
+        // reqwest would turn userinfo into a Basic header on every request, and the password
+        // would be printed wherever the base URL is.
+        if has_userinfo(&base) {
+            return Err(bad_url(
+                "it must not carry a user name or password; pass the token with --token-env",
+            ));
         }
         // reqwest is built without a default TLS provider so that only ring is compiled in.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -278,7 +305,8 @@ impl Target {
             redactor.add(token, "other tenant token");
         }
         Ok(Target {
-            base_url: base_url.trim_end_matches('/').to_owned(),
+            base_url: base_url.to_owned(),
+            base,
             credentials,
             wrong_token: format!("scimcheck-not-a-token-{}", uuid::Uuid::new_v4().simple()),
             client,
@@ -303,6 +331,25 @@ impl Target {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The base URL, parsed: what [`confine`] compares with.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// [`Target::url`] of `path`, confined to the base URL.
+    pub fn confined(&self, path: &str) -> Result<Url, Outside> {
+        confine(&self.base, &self.url(path))
+    }
+
+    /// A URL a response states (a Location, a Bulk `location`), resolved against the request
+    /// that got it and confined to the base URL; why not, as a finding's text.
+    pub fn located(&self, requested: &Url, location: &str) -> Result<Url, String> {
+        let url = requested
+            .join(location)
+            .map_err(|e| format!("{location}: {e}"))?;
+        confine(&self.base, url.as_str()).map_err(|reason| format!("{}: {reason}", masked(&url)))
     }
 
     pub fn redactor(&self) -> &Redactor {
@@ -334,7 +381,8 @@ impl Target {
         }
     }
 
-    /// The absolute URL of a path relative to the base URL (an absolute URL is kept).
+    /// The absolute URL of a path relative to the base URL. An absolute URL (one a target
+    /// handed out) is kept as it is: [`Target::send`] refuses it unless it is under the base URL.
     pub fn url(&self, path: &str) -> String {
         if path.starts_with("http://") || path.starts_with("https://") {
             path.to_owned()
@@ -361,6 +409,12 @@ impl Target {
         body: Option<String>,
         auth: Auth,
     ) -> Result<Exchange, ExecError> {
+        let url = confine(&self.base, url).map_err(|reason| ExecError::Outside {
+            method: method.as_str(),
+            url: shown(url),
+            base: self.base_url.clone(),
+            reason,
+        })?;
         let idempotent = matches!(method, Method::Get | Method::Put | Method::Delete);
         let mut attempt = 0;
         let mut throttled_for = Duration::ZERO;
@@ -374,7 +428,7 @@ impl Target {
                 if let Some(pacing) = &self.pacing {
                     pacing.wait().await;
                 }
-                self.send_once(method, url, query, headers, body.clone(), auth)
+                self.send_once(method, url.clone(), query, headers, body.clone(), auth)
                     .await
             };
             if self.verbose {
@@ -450,21 +504,16 @@ impl Target {
         eprint!("{}", self.redactor.redact(&text));
     }
 
+    /// `url` has been through [`confine`].
     async fn send_once(
         &self,
         method: Method,
-        url: &str,
+        mut url: Url,
         query: &[(String, String)],
         headers: &[(String, String)],
         body: Option<String>,
         auth: Auth,
     ) -> Result<Exchange, ExecError> {
-        let mut url = reqwest::Url::parse(url).map_err(|e| ExecError::Transport {
-            method: method.as_str(),
-            url: url.to_owned(),
-            message: format!("invalid URL: {e}"),
-            unsent: true,
-        })?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
@@ -558,6 +607,101 @@ impl Target {
     }
 }
 
+/// Why a URL is not under the base URL.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Outside {
+    #[error("it is not an absolute URL ({0})")]
+    NotAUrl(String),
+    #[error("it carries a user name or password")]
+    UserInfo,
+    #[error("its scheme is {0}")]
+    Scheme(String),
+    #[error("its host is {0}")]
+    Host(String),
+    #[error("its port is {0}")]
+    Port(u16),
+    #[error("its path {0} is not below {1}")]
+    Path(String, String),
+}
+
+/// The one gate every request passes: `candidate` parsed, then compared with `base` part by
+/// part — same scheme, host and port (default ports made explicit), no userinfo, and a path
+/// whose segments begin with the base path's segments (so `/scim/v2` does not admit
+/// `/scim/v2evil`, and `..` cannot climb out, since parsing has already resolved it).
+pub fn confine(base: &Url, candidate: &str) -> Result<Url, Outside> {
+    let url = Url::parse(candidate).map_err(|e| Outside::NotAUrl(e.to_string()))?;
+    if has_userinfo(&url) {
+        return Err(Outside::UserInfo);
+    }
+    if url.scheme() != base.scheme() {
+        return Err(Outside::Scheme(url.scheme().to_owned()));
+    }
+    if url.host() != base.host() {
+        return Err(Outside::Host(
+            url.host().map(|h| h.to_string()).unwrap_or_default(),
+        ));
+    }
+    if url.port_or_known_default() != base.port_or_known_default() {
+        return Err(Outside::Port(url.port_or_known_default().unwrap_or(0)));
+    }
+    if !segments(&url).starts_with(&segments(base)) {
+        return Err(Outside::Path(url.path().to_owned(), base.path().to_owned()));
+    }
+    Ok(url)
+}
+
+/// The path's segments, without the empty one a trailing slash leaves.
+fn segments(url: &Url) -> Vec<&str> {
+    let mut segments: Vec<&str> = url
+        .path_segments()
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    if segments.last() == Some(&"") {
+        segments.pop();
+    }
+    segments
+}
+
+/// Whether two URLs name the same resource: same origin and the same path segments (a trailing
+/// slash aside). Queries and fragments do not name a resource.
+pub fn same_resource(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
+        && segments(a) == segments(b)
+}
+
+/// `{collection}/{id}`, the id as one percent-encoded segment; `None` for an id that is not one
+/// (empty, `.` or `..`), which would name the collection or its parent instead.
+pub fn member(collection: &Url, id: &str) -> Option<Url> {
+    if matches!(id, "" | "." | "..") {
+        return None;
+    }
+    let mut url = collection.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    url.path_segments_mut().ok()?.pop_if_empty().push(id);
+    (segments(&url).len() == segments(collection).len() + 1).then_some(url)
+}
+
+fn has_userinfo(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+/// A URL fit to print: its password, if any, masked.
+fn masked(url: &Url) -> String {
+    let mut url = url.clone();
+    if url.password().is_some() {
+        let _ = url.set_password(Some("***"));
+    }
+    url.to_string()
+}
+
+/// `text` fit to print, if it is a URL with a password.
+fn shown(text: &str) -> String {
+    Url::parse(text).map_or_else(|_| text.to_owned(), |url| masked(&url))
+}
+
 /// How long one request may spend waiting out 429s before its 429 is the answer.
 const THROTTLE_BUDGET: Duration = Duration::from_secs(120);
 
@@ -616,6 +760,308 @@ impl fmt::Display for SentRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn confine_admits_only_urls_under_the_base() {
+        let inside = |base: &str, candidate: &str| {
+            confine(&Url::parse(base).expect("base"), candidate).map(|url| url.to_string())
+        };
+        let admitted = [
+            ("http://h/scim/v2", "http://h/scim/v2", "http://h/scim/v2"),
+            ("http://h/scim/v2", "http://h/scim/v2/", "http://h/scim/v2/"),
+            (
+                "http://h/scim/v2",
+                "http://h/scim/v2/Users/1?a=b",
+                "http://h/scim/v2/Users/1?a=b",
+            ),
+            (
+                "http://h/scim/v2",
+                "HTTP://H/scim/v2/Users",
+                "http://h/scim/v2/Users",
+            ),
+            (
+                "http://h:80/scim",
+                "http://h/scim/Users",
+                "http://h/scim/Users",
+            ),
+            (
+                "http://h/scim",
+                "http://h:80/scim/Users",
+                "http://h/scim/Users",
+            ),
+            (
+                "https://h/scim",
+                "https://h:443/scim/Users",
+                "https://h/scim/Users",
+            ),
+            ("http://h", "http://h/anything", "http://h/anything"),
+            ("http://h/", "http://h/", "http://h/"),
+            (
+                "http://[::1]:8080/scim",
+                "http://[0:0::1]:8080/scim/Users",
+                "http://[::1]:8080/scim/Users",
+            ),
+            (
+                "http://h/scim/v2",
+                "http://h/scim/v2/Users/../Groups",
+                "http://h/scim/v2/Groups",
+            ),
+            (
+                "http://h/scim/v2",
+                "http://h/scim/v2/Users/a%2Fb",
+                "http://h/scim/v2/Users/a%2Fb",
+            ),
+            (
+                "http://h/scim/v2/",
+                "http://h/scim/v2/Users",
+                "http://h/scim/v2/Users",
+            ),
+        ];
+        for (base, candidate, url) in admitted {
+            assert_eq!(
+                inside(base, candidate),
+                Ok(url.to_owned()),
+                "{base} {candidate}"
+            );
+        }
+        let path = |p: &str, b: &str| Outside::Path(p.to_owned(), b.to_owned());
+        let refused = [
+            (
+                "http://h/scim/v2",
+                "http://other/scim/v2/Users",
+                Outside::Host("other".into()),
+            ),
+            (
+                "http://h:8080",
+                "http://h:8080@other/Users",
+                Outside::UserInfo,
+            ),
+            ("http://h", "http://h:1@other/", Outside::UserInfo),
+            (
+                "http://h/scim",
+                "http://u:p@h/scim/Users",
+                Outside::UserInfo,
+            ),
+            ("http://h/scim", "http://u@h/scim/Users", Outside::UserInfo),
+            (
+                "http://h/scim",
+                "https://h/scim/Users",
+                Outside::Scheme("https".into()),
+            ),
+            (
+                "https://h/scim",
+                "http://h/scim/Users",
+                Outside::Scheme("http".into()),
+            ),
+            (
+                "http://h/scim",
+                "ftp://h/scim/Users",
+                Outside::Scheme("ftp".into()),
+            ),
+            (
+                "http://h/scim",
+                "http://h:8080/scim/Users",
+                Outside::Port(8080),
+            ),
+            (
+                "http://h:8080/scim",
+                "http://h/scim/Users",
+                Outside::Port(80),
+            ),
+            (
+                "https://h/scim",
+                "https://h:80/scim/Users",
+                Outside::Port(80),
+            ),
+            (
+                "http://h/scim",
+                "http://h.evil/scim/Users",
+                Outside::Host("h.evil".into()),
+            ),
+            (
+                "http://h/scim",
+                "http://evil.h/scim/Users",
+                Outside::Host("evil.h".into()),
+            ),
+            (
+                "http://[::1]/scim",
+                "http://127.0.0.1/scim",
+                Outside::Host("127.0.0.1".into()),
+            ),
+            (
+                "http://h/scim/v2",
+                "http://h/scim/v2evil/Users",
+                path("/scim/v2evil/Users", "/scim/v2"),
+            ),
+            (
+                "http://h/scim/v2",
+                "http://h/scim",
+                path("/scim", "/scim/v2"),
+            ),
+            (
+                "http://h/scim/v2",
+                "http://h/scim/v2/../admin",
+                path("/scim/admin", "/scim/v2"),
+            ),
+            (
+                "http://h/scim/v2",
+                "http://h/scim/v2/%2e%2e/admin",
+                path("/scim/admin", "/scim/v2"),
+            ),
+            (
+                "http://h/scim/v2",
+                "http://h/scim/v2/.%2E/.%2e/x",
+                path("/x", "/scim/v2"),
+            ),
+            (
+                "http://h/scim/v2",
+                "http://h/scim/v2\\..\\..\\x",
+                path("/x", "/scim/v2"),
+            ),
+            (
+                "http://h/scim/v2",
+                "http://h/scim/v2%2F../x",
+                path("/scim/v2%2F../x", "/scim/v2"),
+            ),
+            (
+                "http://h/scim/v2",
+                "http://h/scim/%76%32/Users",
+                path("/scim/%76%32/Users", "/scim/v2"),
+            ),
+            (
+                "http://h/scim/v2",
+                "http://h/SCIM/v2/Users",
+                path("/SCIM/v2/Users", "/scim/v2"),
+            ),
+        ];
+        for (base, candidate, reason) in refused {
+            assert_eq!(inside(base, candidate), Err(reason), "{base} {candidate}");
+        }
+        for relative in ["/scim/Users", "Users/1", "//other/scim", ""] {
+            assert!(matches!(
+                inside("http://h/scim", relative),
+                Err(Outside::NotAUrl(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn member_is_one_segment_below_the_collection() {
+        let users = Url::parse("http://h/scim/Users").expect("url");
+        let member_of = |id: &str| member(&users, id).map(|url| url.to_string());
+        assert_eq!(
+            member_of("2819c223").as_deref(),
+            Some("http://h/scim/Users/2819c223")
+        );
+        assert_eq!(
+            member_of("a/../b").as_deref(),
+            Some("http://h/scim/Users/a%2F..%2Fb")
+        );
+        assert_eq!(
+            member_of("a b?c#d").as_deref(),
+            Some("http://h/scim/Users/a%20b%3Fc%23d")
+        );
+        assert_eq!(
+            member_of("%2e%2e").as_deref(),
+            Some("http://h/scim/Users/%252e%252e")
+        );
+        for id in ["", ".", ".."] {
+            assert_eq!(member_of(id), None, "{id:?}");
+        }
+        let trailing = Url::parse("http://h/scim/Users/?x=1").expect("url");
+        assert_eq!(
+            member(&trailing, "7").map(|url| url.to_string()).as_deref(),
+            Some("http://h/scim/Users/7")
+        );
+    }
+
+    #[test]
+    fn same_resource_compares_structure_not_text() {
+        let url = |text: &str| Url::parse(text).expect("url");
+        let a = url("http://h/scim/Users/7");
+        for same in [
+            "http://H:80/scim/Users/7",
+            "http://h/scim/Users/7/",
+            "http://h/scim/Users/7?x",
+        ] {
+            assert!(same_resource(&a, &url(same)), "{same}");
+        }
+        for other in [
+            "http://h/scim/Users/8",
+            "http://h/scim/Users/7/x",
+            "https://h/scim/Users/7",
+            "http://h:81/scim/Users/7",
+            "http://other/scim/Users/7",
+            "http://h/scim/Groups/7",
+        ] {
+            assert!(!same_resource(&a, &url(other)), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_stated_location_is_resolved_against_the_request_then_confined() {
+        let target = Target::new(
+            "http://h:8080/scim/v2",
+            Credentials {
+                scim: "t".into(),
+                api_key: None,
+                other_tenant: None,
+            },
+            &ClientOptions::default(),
+        )
+        .expect("target");
+        let requested = Url::parse("http://h:8080/scim/v2/Users").expect("url");
+        let located = |location: &str| target.located(&requested, location);
+        let admitted = [
+            (
+                "http://h:8080/scim/v2/Users/1",
+                "http://h:8080/scim/v2/Users/1",
+            ),
+            ("/scim/v2/Users/1", "http://h:8080/scim/v2/Users/1"),
+            ("Users/1", "http://h:8080/scim/v2/Users/1"),
+        ];
+        for (location, url) in admitted {
+            assert_eq!(located(location).map(String::from), Ok(url.to_owned()));
+        }
+        let refused = [
+            ("//other/scim/v2/Users/1", "its host is other"),
+            ("/Users/1", "its path /Users/1 is not below /scim/v2"),
+            ("../../Users/1", "its path /Users/1 is not below /scim/v2"),
+            (
+                "http://h:8080@other/scim/v2/Users/1",
+                "it carries a user name or password",
+            ),
+            (
+                "http://u:pw@h:8080/scim/v2/Users/1",
+                "http://u:***@h:8080/scim/v2/Users/1",
+            ),
+            ("http://[::1", "invalid IPv6 address"),
+        ];
+        for (location, why) in refused {
+            let refusal = located(location).expect_err(location);
+            assert!(refusal.contains(why), "{location}: {refusal}");
+            assert!(!refusal.contains(":pw@"), "{refusal}");
+        }
+    }
+
+    #[test]
+    fn a_base_url_with_userinfo_is_refused_without_printing_the_password() {
+        let credentials = Credentials {
+            scim: "t".into(),
+            api_key: None,
+            other_tenant: None,
+        };
+        let options = ClientOptions::default();
+        for base in ["https://admin:hunter2@h/scim", "https://admin@h/scim"] {
+            let Err(error) = Target::new(base, credentials.clone(), &options) else {
+                panic!("{base} was accepted");
+            };
+            let message = error.to_string();
+            assert!(message.contains("user name or password"), "{message}");
+            assert!(!message.contains("hunter2"), "{message}");
+        }
+        assert!(Target::new("https://h/scim/", credentials, &options).is_ok());
+    }
 
     #[test]
     fn options_out_of_range_are_refused_by_name() {

@@ -1,15 +1,25 @@
 //! The cleanup ledger: an append-only file recording every resource a run creates, written
 //! before the case sees the response, and every deletion. After a crash or `kill -9`,
 //! `scimcheck sweep` reads it to remove exactly what was left behind.
+//!
+//! Sweep deletes what the ledger names, so the ledger must not be turned against the tenant:
+//! - every line carries an HMAC-SHA256 under a key kept beside the ledger (`<ledger>.key`, mode
+//!   0600, made on first use), and a line whose MAC does not verify is refused, not used;
+//! - a run holds an exclusive lock on `<ledger>.runs/<run prefix>.lock` while it runs, and sweep
+//!   leaves the entries of a run whose lock is held alone.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use ring::hmac;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use thiserror::Error;
+
+use crate::check::assert::resolve;
 
 #[derive(Debug, Error)]
 pub enum LedgerError {
@@ -25,17 +35,30 @@ pub enum LedgerError {
         #[source]
         source: std::io::Error,
     },
+    #[error("failed to use the cleanup ledger's key {}: {reason}", path.display())]
+    Key { path: PathBuf, reason: String },
+    #[error("failed to lock run {run} in {}: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        run: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// One line of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Entry {
     pub event: Event,
     /// The target's base URL.
     pub target: String,
-    /// The resource's URL.
+    /// The resource's URL: `{collection}/{id}`.
     pub url: String,
     pub id: String,
+    /// The userName or displayName it was created with, exactly.
+    pub name: Option<String>,
+    /// The run prefix of the run that created it (`sweep` for a sweep's deletions).
     pub run: String,
 }
 
@@ -46,55 +69,227 @@ pub enum Event {
     Deleted,
 }
 
+/// How every run prefix, and so every name a run creates, begins; a run prefix adds 8 hex
+/// digits.
+pub const RUN_PREFIX: &str = "scimcheck-";
+const RUN_HEX: usize = 8;
+
+/// A fresh run prefix.
+pub fn new_run_prefix() -> String {
+    let hex = uuid::Uuid::new_v4().simple().to_string();
+    format!("{RUN_PREFIX}{}", &hex[..RUN_HEX])
+}
+
+/// The run prefix `text` starts with, if it starts with one followed by its end or `-`.
+pub fn run_of(text: &str) -> Option<&str> {
+    let hex = text.strip_prefix(RUN_PREFIX)?.get(..RUN_HEX)?;
+    let end = RUN_PREFIX.len() + RUN_HEX;
+    let rest = &text[end..];
+    (hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && (rest.is_empty() || rest.starts_with('-')))
+    .then(|| &text[..end])
+}
+
+/// The name a resource is recorded and recognised by: its userName (a User) or displayName (a
+/// Group and most others); attribute names match case-insensitively, as in SCIM.
+pub fn name_of(resource: &Value) -> Option<&str> {
+    ["/userName", "/displayName"]
+        .iter()
+        .find_map(|pointer| resolve(resource, pointer).and_then(Value::as_str))
+}
+
 /// An open ledger file, shared by all trials of a run.
 #[derive(Debug)]
 pub struct Ledger {
     path: PathBuf,
     file: Mutex<File>,
+    key: hmac::Key,
+    /// The lock file this run holds while it runs, if it is a run.
+    lock: Option<(PathBuf, File)>,
 }
 
 impl Ledger {
+    /// Opens the ledger to record deletions (a sweep).
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        let open = |source| LedgerError::Open {
+            path: path.to_owned(),
+            source,
+        };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| LedgerError::Open {
-                path: path.to_owned(),
-                source,
-            })?;
+            std::fs::create_dir_all(parent).map_err(open)?;
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|source| LedgerError::Open {
-                path: path.to_owned(),
-                source,
-            })?;
+        let key = load_key(path, true)?.ok_or_else(|| LedgerError::Key {
+            path: sibling(path, ".key"),
+            reason: "it was removed as it was made".into(),
+        })?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        // It names the tenant's resources and the people a run created.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path).map_err(open)?;
         Ok(Ledger {
             path: path.to_owned(),
             file: Mutex::new(file),
+            key,
+            lock: None,
         })
+    }
+
+    /// Opens the ledger for run `run`, which holds its lock until the ledger is dropped, so
+    /// that no sweep touches what it is still using.
+    pub fn open_for_run(path: &Path, run: &str) -> Result<Ledger, LedgerError> {
+        let mut ledger = Ledger::open(path)?;
+        let lock_error = |source| LedgerError::Lock {
+            path: path.to_owned(),
+            run: run.to_owned(),
+            source,
+        };
+        let lock_path = lock_path(path, run)
+            .ok_or_else(|| lock_error(std::io::Error::other("not a generated run prefix")))?;
+        if let Some(dir) = lock_path.parent() {
+            std::fs::create_dir_all(dir).map_err(lock_error)?;
+        }
+        let file = File::create(&lock_path).map_err(lock_error)?;
+        file.try_lock()
+            .map_err(|e| lock_error(std::io::Error::other(e)))?;
+        ledger.lock = Some((lock_path, file));
+        Ok(ledger)
     }
 
     /// Appends and flushes to the disk, so the entry survives the process.
     pub fn append(&self, entry: &Entry) -> Result<(), LedgerError> {
-        let mut line = serde_json::to_string(entry).unwrap_or_default();
-        line.push('\n');
+        let write_error = |source| LedgerError::Write {
+            path: self.path.clone(),
+            source,
+        };
+        let json = serde_json::to_string(entry).map_err(|e| write_error(e.into()))?;
+        let line = format!(
+            "{} {json}\n",
+            hex(hmac::sign(&self.key, json.as_bytes()).as_ref())
+        );
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         file.write_all(line.as_bytes())
             .and_then(|()| file.sync_data())
-            .map_err(|source| LedgerError::Write {
-                path: self.path.clone(),
-                source,
-            })
+            .map_err(write_error)
     }
 }
 
-/// Resources created on `target` and never recorded as deleted, oldest first.
-/// A missing ledger has no leftovers; unreadable lines are skipped (a crash may cut the last one).
-pub fn leftovers(path: &Path, target: &str) -> Result<Vec<Entry>, LedgerError> {
+impl Drop for Ledger {
+    /// The run is over: its lock file goes (removed while still locked, so no sweep sees an
+    /// unlocked file of a live run).
+    fn drop(&mut self) {
+        if let Some((path, _file)) = &self.lock {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Whether run `run` is still in progress: its lock is held by a live process.
+pub fn run_in_progress(ledger: &Path, run: &str) -> bool {
+    let Some(path) = lock_path(ledger, run) else {
+        return false;
+    };
+    match File::open(path) {
+        Ok(file) => matches!(
+            file.try_lock_shared(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ),
+        Err(_) => false,
+    }
+}
+
+/// `<ledger>.runs/<run>.lock`, for a run prefix only (so a name cannot walk the file system).
+fn lock_path(ledger: &Path, run: &str) -> Option<PathBuf> {
+    (run_of(run) == Some(run)).then(|| sibling(ledger, ".runs").join(format!("{run}.lock")))
+}
+
+fn sibling(ledger: &Path, suffix: &str) -> PathBuf {
+    let mut name = ledger.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The ledger's HMAC key from `<ledger>.key`, made (mode 0600) if `create` and there is none.
+fn load_key(ledger: &Path, create: bool) -> Result<Option<hmac::Key>, LedgerError> {
+    const KEY_BYTES: usize = 32;
+    let path = sibling(ledger, ".key");
+    let key_error = |reason: String| LedgerError::Key {
+        path: path.clone(),
+        reason,
+    };
+    if create && !path.exists() {
+        let mut bytes = [0u8; KEY_BYTES];
+        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes)
+            .map_err(|_| key_error("no randomness to make it from".into()))?;
+        // Written whole under a unique name, then linked into place: two runs starting at
+        // once agree on one key, and nobody reads half of one.
+        let temporary = sibling(ledger, &format!(".key.{}", uuid::Uuid::new_v4().simple()));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let written = options
+            .open(&temporary)
+            .and_then(|mut file| file.write_all(hex(&bytes).as_bytes()))
+            .and_then(|()| match std::fs::hard_link(&temporary, &path) {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                linked => linked,
+            });
+        let _ = std::fs::remove_file(&temporary);
+        written.map_err(|source| LedgerError::Open {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    let file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(LedgerError::Open { path, source }),
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(key_error("it is not a regular file".into()));
+    }
+    let mut text = String::new();
+    file.take(2 * KEY_BYTES as u64 + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| key_error(e.to_string()))?;
+    let bytes = unhex(text.trim())
+        .filter(|b| b.len() == KEY_BYTES)
+        .ok_or_else(|| key_error(format!("it is not {KEY_BYTES} hex-encoded bytes")))?;
+    Ok(Some(hmac::Key::new(hmac::HMAC_SHA256, &bytes)))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// What a ledger holds for one target.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Leftovers {
+    /// Resources created and never recorded as deleted, oldest first.
+    pub entries: Vec<Entry>,
+    /// Lines that were not used, and why (`line N: …`).
+    pub refused: Vec<String>,
+}
+
+/// Resources created on `target` and never recorded as deleted. A missing ledger has no
+/// leftovers; a line that does not verify under the key is refused (a crash may cut the last
+/// line; a hand or another tool may have edited any).
+pub fn leftovers(path: &Path, target: &str) -> Result<Leftovers, LedgerError> {
     let file = match File::open(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Leftovers::default()),
         Err(source) => {
             return Err(LedgerError::Open {
                 path: path.to_owned(),
@@ -102,11 +297,21 @@ pub fn leftovers(path: &Path, target: &str) -> Result<Vec<Entry>, LedgerError> {
             });
         }
     };
+    let key = load_key(path, false)?;
+    let mut refused = Vec::new();
     let mut open: BTreeMap<String, (usize, Entry)> = BTreeMap::new();
-    for (line_number, line) in BufReader::new(file).lines().enumerate() {
-        let Ok(line) = line else { continue };
-        let Ok(entry) = serde_json::from_str::<Entry>(&line) else {
-            continue;
+    for (index, line) in BufReader::new(file).lines().enumerate() {
+        let line_number = index + 1;
+        let verified = line
+            .map_err(|e| e.to_string())
+            .and_then(|line| verify(key.as_ref(), &line));
+        let entry = match verified {
+            Ok(Some(entry)) => entry,
+            Ok(None) => continue,
+            Err(reason) => {
+                refused.push(format!("line {line_number}: {reason}"));
+                continue;
+            }
         };
         if entry.target != target {
             continue;
@@ -122,7 +327,32 @@ pub fn leftovers(path: &Path, target: &str) -> Result<Vec<Entry>, LedgerError> {
     }
     let mut entries: Vec<(usize, Entry)> = open.into_values().collect();
     entries.sort_by_key(|(line, _)| *line);
-    Ok(entries.into_iter().map(|(_, entry)| entry).collect())
+    Ok(Leftovers {
+        entries: entries.into_iter().map(|(_, entry)| entry).collect(),
+        refused,
+    })
+}
+
+/// The entry on `line` if its MAC verifies; `None` for a blank line.
+fn verify(key: Option<&hmac::Key>, line: &str) -> Result<Option<Entry>, String> {
+    if line.trim().is_empty() {
+        return Ok(None);
+    }
+    if line.starts_with('{') {
+        return Err(
+            "written by a scimcheck that did not authenticate ledger lines; not \
+                    used (check it and delete by hand)"
+                .into(),
+        );
+    }
+    let key = key.ok_or("the ledger's key is missing, so no line can be trusted")?;
+    let (mac, json) = line.split_once(' ').ok_or("not a ledger line")?;
+    let mac = unhex(mac).ok_or("not a ledger line")?;
+    hmac::verify(key, json.as_bytes(), &mac)
+        .map_err(|_| "its MAC does not match: edited or cut short after it was written")?;
+    serde_json::from_str(json)
+        .map(Some)
+        .map_err(|e| format!("not an entry: {e}"))
 }
 
 #[cfg(test)]
@@ -135,45 +365,159 @@ mod tests {
             target: target.into(),
             url: url.into(),
             id: url.rsplit('/').next().unwrap_or_default().into(),
-            run: "scimcheck-1".into(),
+            name: Some("scimcheck-0123abcd-001-x@example.com".into()),
+            run: "scimcheck-0123abcd".into(),
         }
+    }
+
+    fn temp_dir() -> PathBuf {
+        std::env::temp_dir().join(format!("scimcheck-ledger-{}", uuid::Uuid::new_v4()))
+    }
+
+    fn append_raw(path: &Path, text: &str) {
+        OpenOptions::new()
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()))
+            .expect("append");
     }
 
     #[test]
     fn leftovers_are_created_minus_deleted_for_that_target() {
-        let dir = std::env::temp_dir().join(format!("scimcheck-ledger-{}", uuid::Uuid::new_v4()));
+        let dir = temp_dir();
         let path = dir.join("ledger.jsonl");
         let ledger = Ledger::open(&path).expect("open");
         let a = "http://a/scim";
-        ledger
-            .append(&entry(Event::Created, a, "http://a/scim/Users/1"))
-            .unwrap();
-        ledger
-            .append(&entry(Event::Created, a, "http://a/scim/Users/2"))
-            .unwrap();
-        ledger
-            .append(&entry(
-                Event::Created,
-                "http://b/scim",
-                "http://b/scim/Users/9",
-            ))
-            .unwrap();
-        ledger
-            .append(&entry(Event::Deleted, a, "http://a/scim/Users/1"))
-            .unwrap();
+        for entry in [
+            entry(Event::Created, a, "http://a/scim/Users/1"),
+            entry(Event::Created, a, "http://a/scim/Users/2"),
+            entry(Event::Created, "http://b/scim", "http://b/scim/Users/9"),
+            entry(Event::Deleted, a, "http://a/scim/Users/1"),
+        ] {
+            ledger.append(&entry).expect("append");
+        }
         drop(ledger);
-        // A line cut by a crash is skipped, not fatal.
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .and_then(|mut f| f.write_all(b"{\"event\":\"crea"))
-            .unwrap();
         let left = leftovers(&path, a).expect("read");
         assert_eq!(
-            left,
+            left.entries,
             vec![entry(Event::Created, a, "http://a/scim/Users/2")]
         );
-        assert!(leftovers(&dir.join("missing.jsonl"), a).unwrap().is_empty());
+        assert!(left.refused.is_empty(), "{:?}", left.refused);
+        assert_eq!(
+            leftovers(&dir.join("missing.jsonl"), a).expect("read"),
+            Leftovers::default()
+        );
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn tampered_unauthenticated_and_cut_lines_are_refused() {
+        let dir = temp_dir();
+        let path = dir.join("ledger.jsonl");
+        let a = "http://a/scim";
+        let ledger = Ledger::open(&path).expect("open");
+        ledger
+            .append(&entry(Event::Created, a, "http://a/scim/Users/1"))
+            .expect("append");
+        drop(ledger);
+        let genuine = std::fs::read_to_string(&path).expect("read");
+        // The same line pointing at someone else's resource, and a line without a MAC.
+        append_raw(&path, &genuine.replace("Users/1", "Users/victim"));
+        let old = serde_json::json!({"event": "created", "target": a,
+            "url": "http://a/scim/Users", "id": "Users", "run": "scimcheck-0123abcd"});
+        append_raw(&path, &format!("{old}\n"));
+        append_raw(&path, &genuine[..genuine.len() / 2]);
+        let left = leftovers(&path, a).expect("read");
+        assert_eq!(
+            left.entries,
+            vec![entry(Event::Created, a, "http://a/scim/Users/1")]
+        );
+        assert_eq!(left.refused.len(), 3, "{:?}", left.refused);
+        assert!(left.refused[0].starts_with("line 2: its MAC does not match"));
+        assert!(left.refused[1].starts_with("line 3: written by a scimcheck that did not"));
+        assert!(left.refused[2].starts_with("line 4: its MAC does not match"));
+
+        // Another key (a ledger copied from elsewhere, a key replaced) trusts nothing.
+        std::fs::write(sibling(&path, ".key"), hex(&[7u8; 32])).expect("key");
+        let left = leftovers(&path, a).expect("read");
+        assert!(left.entries.is_empty());
+        assert_eq!(left.refused.len(), 4);
+        std::fs::remove_file(sibling(&path, ".key")).expect("remove key");
+        let left = leftovers(&path, a).expect("read");
+        assert!(left.entries.is_empty());
+        assert!(
+            left.refused[0].contains("key is missing"),
+            "{:?}",
+            left.refused
+        );
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_key_is_private_and_shared_by_later_runs() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir();
+        let path = dir.join("ledger.jsonl");
+        Ledger::open(&path)
+            .expect("open")
+            .append(&entry(Event::Created, "t", "t/Users/1"))
+            .expect("append");
+        let key = sibling(&path, ".key");
+        for file in [&key, &path] {
+            let mode = std::fs::metadata(file).expect("file").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+        }
+        let before = std::fs::read(&key).expect("read");
+        Ledger::open(&path)
+            .expect("reopen")
+            .append(&entry(Event::Created, "t", "t/Users/2"))
+            .expect("append");
+        assert_eq!(std::fs::read(&key).expect("read"), before);
+        assert_eq!(leftovers(&path, "t").expect("read").entries.len(), 2);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_run_is_in_progress_while_its_ledger_is_open() {
+        let dir = temp_dir();
+        let path = dir.join("ledger.jsonl");
+        let run = new_run_prefix();
+        assert!(!run_in_progress(&path, &run));
+        let ledger = Ledger::open_for_run(&path, &run).expect("open");
+        assert!(run_in_progress(&path, &run));
+        assert!(!run_in_progress(&path, &new_run_prefix()));
+        assert!(
+            Ledger::open_for_run(&path, &run).is_err(),
+            "a second holder"
+        );
+        drop(ledger);
+        assert!(!run_in_progress(&path, &run));
+        assert!(Ledger::open_for_run(&path, "../../etc/x").is_err());
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn run_of_accepts_only_the_generated_form() {
+        let cases = [
+            ("scimcheck-0123abcd", Some("scimcheck-0123abcd")),
+            (
+                "scimcheck-0123abcd-001-a@example.com",
+                Some("scimcheck-0123abcd"),
+            ),
+            ("scimcheck-0123abcd9", None),
+            ("scimcheck-0123ABCD", None),
+            ("SCIMCheck-0123abcd", None),
+            ("scimcheck-admin@corp.example", None),
+            ("scimcheck-team", None),
+            ("scimcheck-", None),
+            ("scimcheck-0123abc", None),
+            ("scimcheck-0123abcé", None),
+            ("", None),
+        ];
+        for (text, run) in cases {
+            assert_eq!(run_of(text), run, "{text}");
+        }
+        assert_eq!(run_of(&new_run_prefix()).map(str::len), Some(18));
     }
 }

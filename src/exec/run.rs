@@ -9,10 +9,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
+use reqwest::Url;
 use serde_json::Value;
 
-use super::client::{Exchange, ExecError, Target};
-use super::ledger::{Entry, Event, Ledger};
+use super::client::{self, Exchange, ExecError, Target};
+use super::ledger::{Entry, Event, Ledger, name_of};
 use super::walk;
 use crate::case::model::{Capture, Method, Request, StatusSet};
 use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope};
@@ -40,15 +41,18 @@ pub struct RunContext {
 
 impl RunContext {
     /// Writes to the ledger what `sweep`, which holds only the SCIM token, could remove.
+    /// Values are redacted first: the id and name come from the target, which may echo a secret.
     fn record(&self, event: Event, created: &Created, problems: &mut Vec<String>) {
         let Some(ledger) = self.ledger.as_ref().filter(|_| created.auth == Auth::Scim) else {
             return;
         };
+        let redact = |text: &str| self.target.redactor().redact(text).into_owned();
         let entry = Entry {
             event,
-            target: self.target.base_url().to_owned(),
-            url: created.url.clone(),
-            id: created.id.clone(),
+            target: redact(self.target.base_url()),
+            url: redact(created.url.as_str()),
+            id: redact(&created.id),
+            name: created.name.as_deref().map(redact),
             run: self.run_prefix.clone(),
         };
         if let Err(error) = ledger.append(&entry) {
@@ -175,7 +179,13 @@ impl Scope for CaseScope {
 /// A resource the case created and the teardown must delete.
 struct Created {
     id: String,
-    url: String,
+    /// `{the POSTed collection}/{id}`: the one URL its teardown deletes.
+    url: Url,
+    /// The userName or displayName it was created with.
+    name: Option<String>,
+    /// Its id came from its own body. A Bulk creation is known only by the location the
+    /// response gave, which could name anyone: the teardown reads it before deleting it.
+    id_from_body: bool,
     /// The credential that created it, and so the one that can delete it (another tenant's
     /// resource is invisible to our token).
     auth: Auth,
@@ -318,11 +328,12 @@ async fn run_steps(
             };
             let exchange = match send(request, step.auth, &*scope, context).await {
                 Ok(exchange) => exchange,
-                Err(error) => return Ok(Some(fail(None, Vec::new(), Some(error)))),
+                Err(Unsent::Error(error)) => return Ok(Some(fail(None, Vec::new(), Some(error)))),
+                Err(Unsent::Outside(finding)) => return Ok(Some(fail(None, vec![finding], None))),
             };
             journal.sent(&exchange);
-            track_resources(&exchange, context, ledger, ledger_problems);
-            let mut mismatches = capture(&step.capture, &exchange, &mut scope.variables);
+            let mut mismatches = track_resources(&exchange, context, ledger, ledger_problems);
+            mismatches.extend(capture(&step.capture, &exchange, &mut scope.variables));
             let snapshot = context.snapshot_dir.as_ref().map(|dir| SnapshotContext {
                 dir: dir.clone(),
                 area: &case.area,
@@ -369,13 +380,20 @@ async fn run_steps(
     Ok(None)
 }
 
+/// Why a step's request has no response.
+enum Unsent {
+    Error(StepError),
+    /// Its URL is not under the base URL: a finding against the target that handed it out.
+    Outside(Mismatch),
+}
+
 /// Renders and sends a step's request.
 async fn send(
     request: &Request,
     auth: Auth,
     scope: &CaseScope,
     context: &RunContext,
-) -> Result<Exchange, StepError> {
+) -> Result<Exchange, Unsent> {
     let render = |text: &str| template::render_str(text, scope);
     let rendered = || -> Result<_, RenderError> {
         let path = render(&request.path)?;
@@ -396,7 +414,8 @@ async fn send(
         };
         Ok((path, query, headers, body))
     };
-    let (path, query, headers, body) = rendered().map_err(|e| StepError::ours(e.to_string()))?;
+    let (path, query, headers, body) =
+        rendered().map_err(|e| Unsent::Error(StepError::ours(e.to_string())))?;
     context
         .target
         .send(
@@ -408,49 +427,129 @@ async fn send(
             auth,
         )
         .await
-        .map_err(StepError::from)
+        .map_err(|error| match error {
+            ExecError::Outside { url, reason, .. } => Unsent::Outside(Mismatch {
+                subject: "the request URL".into(),
+                expected: format!(
+                    "a URL under the base URL {} (RFC 7644 §3.1: a resource's location is the \
+                     service provider's)",
+                    context.target.base_url()
+                ),
+                actual: format!("{url}: {reason}; not requested"),
+                ..Mismatch::default()
+            }),
+            error => Unsent::Error(error.into()),
+        })
 }
 
 /// Records what a POST (or a Bulk request) created, and forgets what a DELETE by the same
-/// credential removed.
+/// credential removed. A created resource is `{the POSTed collection}/{id in the body}`; a
+/// Location naming anything else is a finding, and never what the teardown deletes.
 fn track_resources(
     exchange: &Exchange,
     context: &RunContext,
     ledger: &mut Vec<Created>,
     problems: &mut Vec<String>,
-) {
+) -> Vec<Mismatch> {
     let response = &exchange.response;
     let auth = exchange.request.auth;
-    let path = exchange.request.url.split('?').next().unwrap_or_default();
+    // The URL was confined before it was sent, so it parses.
+    let Ok(mut requested) = Url::parse(&exchange.request.url) else {
+        return Vec::new();
+    };
+    requested.set_query(None);
+    let sent = exchange
+        .request
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str::<Value>(b).ok());
+    let mut findings = Vec::new();
     let mut created = Vec::new();
     match exchange.request.method {
         Method::Post if response.status == 201 => {
-            let id = response
-                .json
-                .as_ref()
+            let body = response.json.as_ref();
+            let id = body
                 .and_then(|body| resolve(body, "/id"))
                 .and_then(Value::as_str);
             if let Some(id) = id {
-                // The created resource lives at its Location; without one, below the POSTed path.
-                let url = response
-                    .header("location")
-                    .filter(|location| location.starts_with(context.target.base_url()))
-                    .map_or_else(
-                        || format!("{}/{id}", path.trim_end_matches('/')),
-                        str::to_owned,
-                    );
-                created.push(Created {
-                    id: id.to_owned(),
-                    url,
-                    auth,
-                });
+                match client::member(&requested, id) {
+                    Some(url) => {
+                        let stated = [
+                            ("header `Location`", "location", response.header("location")),
+                            (
+                                "`/meta/location`",
+                                "/meta/location",
+                                body.and_then(|b| resolve(b, "/meta/location"))
+                                    .and_then(Value::as_str),
+                            ),
+                        ];
+                        for (subject, pointer, location) in stated {
+                            let wrong =
+                                location.and_then(|l| wrong_location(context, &requested, l, &url));
+                            findings.extend(wrong.map(|actual| Mismatch {
+                                subject: subject.into(),
+                                expected: format!(
+                                    "{url}, the POSTed collection and the id in the body \
+                                     (RFC 7644 §3.1); the teardown deletes that, nothing else"
+                                ),
+                                actual,
+                                pointer: pointer.to_owned(),
+                                ..Mismatch::default()
+                            }));
+                        }
+                        created.push(Created {
+                            id: id.to_owned(),
+                            url,
+                            id_from_body: true,
+                            name: body
+                                .and_then(name_of)
+                                .or_else(|| sent.as_ref().and_then(name_of))
+                                .map(str::to_owned),
+                            auth,
+                        });
+                    }
+                    None => {
+                        let actual = format!("{id:?}, which names no resource below {requested}");
+                        problems.push(format!(
+                            "the resource created was left in place: id {actual}"
+                        ));
+                        findings.push(Mismatch {
+                            subject: "`/id`".into(),
+                            expected: "the id of the created resource (RFC 7643 §3.1)".into(),
+                            actual,
+                            pointer: "/id".into(),
+                            ..Mismatch::default()
+                        });
+                    }
+                }
             }
         }
-        Method::Post if response.status == 200 && path.ends_with("/Bulk") => {
-            created.extend(bulk_creations(response.json.as_ref(), auth));
+        Method::Post
+            if response.status == 200
+                && requested.path_segments().and_then(|mut s| s.next_back()) == Some("Bulk") =>
+        {
+            for outcome in bulk_creations(
+                context,
+                &requested,
+                sent.as_ref(),
+                response.json.as_ref(),
+                auth,
+            ) {
+                match outcome {
+                    Ok(resource) => created.push(resource),
+                    Err(finding) => {
+                        problems.push(format!(
+                            "a resource the Bulk request created was left in place: its \
+                             location {}",
+                            finding.actual
+                        ));
+                        findings.push(finding);
+                    }
+                }
+            }
         }
         Method::Delete if (200..300).contains(&response.status) || response.status == 404 => {
-            let removed = |c: &Created| c.auth == auth && path.ends_with(&format!("/{}", c.id));
+            let removed = |c: &Created| c.auth == auth && client::same_resource(&c.url, &requested);
             for gone in ledger.iter().filter(|c| removed(c)) {
                 context.record(Event::Deleted, gone, problems);
             }
@@ -462,35 +561,109 @@ fn track_resources(
         context.record(Event::Created, &resource, problems);
         ledger.push(resource);
     }
+    findings
 }
 
-/// The resources a BulkResponse says its POST operations created (RFC 7644 §3.7.3).
-fn bulk_creations(body: Option<&Value>, auth: Auth) -> Vec<Created> {
-    let operations = body
-        .and_then(|b| resolve(b, "/Operations"))
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    operations
+/// Why `location` does not name `created`; `None` when it does.
+fn wrong_location(
+    context: &RunContext,
+    requested: &Url,
+    location: &str,
+    created: &Url,
+) -> Option<String> {
+    match context.target.located(requested, location) {
+        Ok(url) if client::same_resource(&url, created) => None,
+        Ok(url) => Some(format!("{url}, another resource")),
+        Err(why) => Some(why),
+    }
+}
+
+/// The resources a BulkResponse says its POST operations created (RFC 7644 §3.7.3), each
+/// matched by bulkId to the request's operation: its `location` must be in that operation's
+/// collection, under the base URL, or it is a finding and is not recorded.
+fn bulk_creations(
+    context: &RunContext,
+    requested: &Url,
+    sent: Option<&Value>,
+    body: Option<&Value>,
+    auth: Auth,
+) -> Vec<Result<Created, Mismatch>> {
+    let operations = |body: Option<&Value>| {
+        body.and_then(|b| resolve(b, "/Operations"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let text = |op: &Value, pointer: &str| {
+        resolve(op, pointer)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let posts = |op: &&Value| text(op, "/method").is_some_and(|m| m.eq_ignore_ascii_case("POST"));
+    let sent_posts = operations(sent);
+    let answered = operations(body);
+    answered
         .iter()
-        .filter(|op| {
-            resolve(op, "/method")
-                .and_then(Value::as_str)
-                .is_some_and(|m| m.eq_ignore_ascii_case("POST"))
-        })
+        .filter(posts)
         .filter(|op| match resolve(op, "/status") {
             Some(Value::String(status)) => status == "201",
             Some(Value::Number(status)) => status.as_u64() == Some(201),
             _ => false,
         })
-        .filter_map(|op| resolve(op, "/location").and_then(Value::as_str))
-        .filter_map(|location| {
-            let id = location.trim_end_matches('/').rsplit('/').next()?;
-            Some(Created {
-                id: id.to_owned(),
-                url: location.to_owned(),
-                auth,
-            })
+        .filter_map(|op| {
+            let location = text(op, "/location")?;
+            let bulk_id = text(op, "/bulkId");
+            let finding = |actual: String| Mismatch {
+                subject: format!(
+                    "`location` of Bulk operation {}",
+                    bulk_id.as_deref().unwrap_or("without a bulkId")
+                ),
+                expected: "the new resource's URL, in the collection the operation with that \
+                           bulkId POSTed to, under the base URL (RFC 7644 §3.1, §3.7.3)"
+                    .into(),
+                actual,
+                pointer: "/Operations/location".into(),
+                ..Mismatch::default()
+            };
+            let request = sent_posts
+                .iter()
+                .filter(posts)
+                .find(|sent| bulk_id.is_some() && text(sent, "/bulkId") == bulk_id);
+            let Some(request) = request else {
+                return Some(Err(finding(format!(
+                    "{location}, for a bulkId no POST of the request carries"
+                ))));
+            };
+            let collection =
+                text(request, "/path").and_then(|path| context.target.confined(&path).ok());
+            let url = match context.target.located(requested, &location) {
+                Ok(url) => url,
+                Err(why) => return Some(Err(finding(why))),
+            };
+            let id = url
+                .path_segments()
+                .and_then(|mut s| s.next_back())
+                .map(|segment| {
+                    percent_encoding::percent_decode_str(segment)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+                .unwrap_or_default();
+            let member = collection.as_ref().and_then(|c| client::member(c, &id));
+            match member {
+                Some(member) if client::same_resource(&member, &url) => Some(Ok(Created {
+                    id,
+                    url: member,
+                    id_from_body: false,
+                    name: resolve(request, "/data")
+                        .and_then(name_of)
+                        .map(str::to_owned),
+                    auth,
+                })),
+                _ => Some(Err(finding(format!(
+                    "{url}, not in the collection the operation POSTed to"
+                )))),
+            }
         })
         .collect()
 }
@@ -541,17 +714,48 @@ fn capture(
     out
 }
 
-/// Deletes what the case created, all at once (one round trip on the case's chain).
-/// 404 means the case already deleted it.
-async fn teardown(ledger: Vec<Created>, context: &RunContext) -> (u32, Vec<String>) {
+/// Deletes what the case created, all at once (one round trip on the case's chain, two when a
+/// Bulk creation must be read first). 404 means the case already deleted it.
+async fn teardown(mut ledger: Vec<Created>, context: &RunContext) -> (u32, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut round_trips = 0;
+    // Two Bulk operations answered with one location: one resource to delete.
+    let mut seen = Vec::new();
+    ledger.retain(|c| {
+        let first = !seen.contains(&c.url);
+        seen.push(c.url.clone());
+        first
+    });
+    if ledger.iter().any(|c| !c.id_from_body) {
+        round_trips += 1;
+        let reads = ledger.iter().map(|c| still_ours(c, context));
+        let verdicts = futures_util::future::join_all(reads).await;
+        let mut verdicts = verdicts.into_iter();
+        ledger.retain(|created| match verdicts.next() {
+            Some(Ok(true)) => true,
+            Some(Ok(false)) => {
+                context.record(Event::Deleted, created, &mut problems);
+                false
+            }
+            Some(Err(problem)) => {
+                problems.push(problem);
+                false
+            }
+            None => false,
+        });
+    }
     let gone = StatusSet(vec![200, 202, 204, 404]);
     let deletes = ledger.iter().map(|created| {
-        context
-            .target
-            .send(Method::Delete, &created.url, &[], &[], None, created.auth)
+        context.target.send(
+            Method::Delete,
+            created.url.as_str(),
+            &[],
+            &[],
+            None,
+            created.auth,
+        )
     });
     let answers = futures_util::future::join_all(deletes).await;
-    let mut problems = Vec::new();
     for (created, answer) in ledger.iter().zip(answers) {
         match answer {
             Ok(exchange) if gone.allows(exchange.response.status) => {
@@ -564,7 +768,53 @@ async fn teardown(ledger: Vec<Created>, context: &RunContext) -> (u32, Vec<Strin
             Err(error) => problems.push(format!("cleanup failed: {error}")),
         }
     }
-    (u32::from(!ledger.is_empty()), problems)
+    round_trips += u32::from(!ledger.is_empty());
+    (round_trips, problems)
+}
+
+/// Whether `created` is still there and still the resource the request created: `Ok(true)`
+/// to delete it, `Ok(false)` when it is gone, why not otherwise. A resource whose id came from
+/// its own body is ours without asking; one known by a location must answer with the name
+/// the request gave it (exactly).
+async fn still_ours(created: &Created, context: &RunContext) -> Result<bool, String> {
+    if created.id_from_body {
+        return Ok(true);
+    }
+    let left = |why: String| format!("{} left in place: {why}", created.url);
+    let Some(name) = &created.name else {
+        return Err(left(
+            "the Bulk request gave it no userName or displayName to recognise it by".into(),
+        ));
+    };
+    let exchange = context
+        .target
+        .send(
+            Method::Get,
+            created.url.as_str(),
+            &[],
+            &[],
+            None,
+            created.auth,
+        )
+        .await
+        .map_err(|error| left(format!("it could not be read: {error}")))?;
+    let response = &exchange.response;
+    if response.status == 404 {
+        return Ok(false);
+    }
+    let found = response
+        .json
+        .as_ref()
+        .filter(|_| response.status == 200)
+        .and_then(name_of);
+    match found {
+        Some(found) if found == name => Ok(true),
+        found => Err(left(format!(
+            "it answers {} as {}, not as {name}, which the Bulk request created",
+            response.status,
+            found.unwrap_or("nothing named")
+        ))),
+    }
 }
 
 #[cfg(test)]

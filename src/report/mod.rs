@@ -180,9 +180,12 @@ impl CaseResult {
                 None => CaseOutcome::Passed,
             }
         };
+        let redact_text = |text: &mut String| redact_in_place(text, redactor);
+        let mut trace = run.trace;
+        trace.iter_mut().for_each(|sent| redact_text(&mut sent.url));
         CaseResult {
             requests: run.requests,
-            trace: run.trace,
+            trace,
             chain: run.chain,
             duration: run.duration,
             unanswered: run
@@ -190,8 +193,12 @@ impl CaseResult {
                 .as_ref()
                 .and_then(|f| f.error.as_ref())
                 .is_some_and(|e| e.unanswered),
-            failure: run.failure,
-            invariants: run.invariants,
+            failure: run.failure.map(|step| redacted(step, redactor)),
+            invariants: run
+                .invariants
+                .into_iter()
+                .map(|step| redacted(step, redactor))
+                .collect(),
             cleanup_problems: run.cleanup_problems,
             deviations: run.deviations,
             ..CaseResult::new(case, outcome)
@@ -222,6 +229,53 @@ impl CaseResult {
             Level::May => Grade::MayBroken,
         }
     }
+}
+
+/// `text` with every secret replaced.
+fn redact_in_place(text: &mut String, redactor: &Redactor) {
+    if let std::borrow::Cow::Owned(redacted) = redactor.redact(text) {
+        *text = redacted;
+    }
+}
+
+/// A step's record with every secret replaced: a target may echo a token into a body, a
+/// header or a URL, and results outlive the run in every report.
+fn redacted(mut step: StepFailure, redactor: &Redactor) -> StepFailure {
+    let text = |text: &mut String| redact_in_place(text, redactor);
+    for mismatch in &mut step.mismatches {
+        text(&mut mismatch.subject);
+        text(&mut mismatch.expected);
+        text(&mut mismatch.actual);
+        text(&mut mismatch.pointer);
+    }
+    if let Some(error) = &mut step.error {
+        text(&mut error.message);
+    }
+    if let Some(exchange) = &mut step.exchange {
+        let request = &mut exchange.request;
+        text(&mut request.url);
+        request
+            .headers
+            .iter_mut()
+            .for_each(|(_, value)| text(value));
+        if let Some(body) = &mut request.body {
+            text(body);
+        }
+        let response = &mut exchange.response;
+        response
+            .headers
+            .iter_mut()
+            .for_each(|(_, value)| text(value));
+        text(&mut response.body);
+        if let Some(json) = &response.json {
+            let mut shown = json.to_string();
+            text(&mut shown);
+            // The label replaces a whole secret inside a JSON string, so the text stays JSON;
+            // should it not, the parsed form goes and the redacted text stays.
+            response.json = serde_json::from_str(&shown).ok();
+        }
+    }
+    step
 }
 
 /// Gathers results from trials running on many threads.

@@ -61,12 +61,40 @@ pub fn run_suite_filtered(
     )
 }
 
+/// Only the cases whose name contains `filter`, recording into the cleanup ledger `ledger`.
+pub fn run_suite_with_ledger(
+    runtime: &tokio::runtime::Runtime,
+    mock: &MockServer,
+    filter: &str,
+    ledger: &std::path::Path,
+) -> SuiteOutcome {
+    run_with_ledger(
+        runtime,
+        mock,
+        PlanOptions::default(),
+        false,
+        Some(filter.to_owned()),
+        Some(ledger.to_owned()),
+    )
+}
+
 fn run_with(
     runtime: &tokio::runtime::Runtime,
     mock: &MockServer,
     plan: PlanOptions,
     snapshots: bool,
     filter: Option<String>,
+) -> SuiteOutcome {
+    run_with_ledger(runtime, mock, plan, snapshots, filter, None)
+}
+
+fn run_with_ledger(
+    runtime: &tokio::runtime::Runtime,
+    mock: &MockServer,
+    plan: PlanOptions,
+    snapshots: bool,
+    filter: Option<String>,
+    ledger: Option<PathBuf>,
 ) -> SuiteOutcome {
     let snapshot_dir =
         snapshots.then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots/mock"));
@@ -76,7 +104,7 @@ fn run_with(
         credentials: suite::mock_credentials(mock),
         cases: CaseSource::Embedded,
         snapshot_dir,
-        ledger: None,
+        ledger,
         client: ClientOptions::default(),
         plan,
         // The nested run's libtest output would read like this test binary's own results.
