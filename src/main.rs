@@ -19,7 +19,7 @@ use scimcheck::exec::client::{ClientOptions, Credentials, Target};
 use scimcheck::exec::ledger::{Entry, Event, Ledger};
 use scimcheck::exec::sweep;
 use scimcheck::files::{self, CA_LIMIT, TOKEN_LIMIT};
-use scimcheck::mock::{Fault, MockConfig, MockServer};
+use scimcheck::mock::{Fault, MockConfig, MockServer, Variation};
 use scimcheck::plan::PlanOptions;
 use scimcheck::report::{self, FailOn, RunReport};
 use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteError};
@@ -237,6 +237,9 @@ struct RunArgs {
     /// Switch on a fault of the embedded mock (repeatable), to watch the harness catch it.
     #[arg(long, value_name = "NAME", conflicts_with = "base_url")]
     mock_fault: Vec<String>,
+    /// Switch on a conformant variation of the embedded mock (repeatable): no case may fail.
+    #[arg(long, value_name = "NAME", conflicts_with = "base_url")]
+    mock_variation: Vec<String>,
     /// libtest arguments: FILTER, --exact, --skip, --list, --ignored, --test-threads, --format …
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
@@ -290,6 +293,12 @@ struct ServeArgs {
     /// List the faults and exit.
     #[arg(long)]
     list_faults: bool,
+    /// Switch on a conformant variation (repeatable); see --list-variations.
+    #[arg(long, value_name = "NAME")]
+    variation: Vec<String>,
+    /// List the variations and exit.
+    #[arg(long)]
+    list_variations: bool,
     /// Delay every response, e.g. 50ms or 1s (at most 60s).
     #[arg(long, value_parser = parse_latency)]
     latency: Option<Duration>,
@@ -394,20 +403,27 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("failed to start the async runtime")
 }
 
-fn faults(names: &[String]) -> Result<MockConfig> {
+/// The mock's configuration from fault and variation names given on the command line.
+fn mock_config(faults: &[String], variations: &[String]) -> Result<MockConfig> {
     let mut config = MockConfig::default();
-    for name in names {
+    for name in faults {
         let fault = Fault::from_name(name).ok_or_else(|| {
             anyhow!("unknown fault `{name}` (see `scimcheck serve --list-faults`)")
         })?;
         config.faults.insert(fault);
+    }
+    for name in variations {
+        let variation = Variation::from_name(name).ok_or_else(|| {
+            anyhow!("unknown variation `{name}` (see `scimcheck serve --list-variations`)")
+        })?;
+        config.variations.insert(variation);
     }
     Ok(config)
 }
 
 fn run(mut args: RunArgs) -> Result<ExitCode> {
     let file = args.target.merge_file()?;
-    if args.base_url.is_none() && args.mock_fault.is_empty() {
+    if args.base_url.is_none() && args.mock_fault.is_empty() && args.mock_variation.is_empty() {
         args.base_url.clone_from(&file.base_url);
     }
     args.api_key_env = args.api_key_env.or(file.api_key_env.clone());
@@ -432,7 +448,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
             )
         }
         None => {
-            let config = faults(&args.mock_fault)?;
+            let config = mock_config(&args.mock_fault, &args.mock_variation)?;
             let server = runtime
                 .block_on(MockServer::start(
                     config,
@@ -492,8 +508,9 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         eprint!("{summary}");
     } else {
         eprintln!(
-            "capabilities advertised: {}",
-            outcome.capabilities.names().join(", ")
+            "capabilities advertised: {}\ncapability matrix: {}",
+            outcome.capabilities.names().join(", "),
+            outcome.capabilities.matrix()
         );
         print!("{summary}");
     }
@@ -647,18 +664,24 @@ fn list(args: &ListArgs) -> Result<()> {
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
-    if args.list_faults {
-        for fault in Fault::ALL {
-            println!(
-                "{:<34} {:<18} {}",
-                fault.name(),
-                fault.rfc(),
-                fault.description()
-            );
+    if args.list_faults || args.list_variations {
+        let listed: Vec<_> = if args.list_faults {
+            Fault::ALL
+                .iter()
+                .map(|f| (f.name(), f.rfc(), f.description()))
+                .collect()
+        } else {
+            Variation::ALL
+                .iter()
+                .map(|v| (v.name(), v.rfc(), v.description()))
+                .collect()
+        };
+        for (name, rfc, description) in listed {
+            println!("{name:<34} {rfc:<18} {description}");
         }
         return Ok(());
     }
-    let mut config = faults(&args.fault)?;
+    let mut config = mock_config(&args.fault, &args.variation)?;
     config.latency = args.latency;
     config.rate_limit = args.rate_limit;
     config.scim_token = optional_env(args.token_env.as_deref())?;
@@ -677,6 +700,9 @@ fn serve(args: ServeArgs) -> Result<()> {
         println!("other tenant token:  {}", credentials.other_tenant_token);
         if !args.fault.is_empty() {
             println!("faults on:           {}", args.fault.join(", "));
+        }
+        if !args.variation.is_empty() {
+            println!("variations on:       {}", args.variation.join(", "));
         }
         println!("Ctrl-C to stop.");
         tokio::signal::ctrl_c()

@@ -223,7 +223,11 @@ pub fn run(
     if !config.libtest.list {
         runtime.block_on(prove_token(&target))?;
     }
-    let mut capabilities = runtime.block_on(Capabilities::discover(&target))?;
+    let mut capabilities = runtime.block_on(async {
+        let mut capabilities = Capabilities::discover(&target).await?;
+        capabilities.probe_filters(&target, &cases).await;
+        Ok::<_, PlanError>(capabilities)
+    })?;
     capabilities.override_with(&config.plan.capability_overrides);
     // Custom attributes and extensions are checked against what the target itself publishes.
     let schemas = match &capabilities.published_schemas {
@@ -263,6 +267,8 @@ pub fn run(
         ledger,
         interrupted: config.interrupted,
         profile: config.profile,
+        marker: capabilities.marker,
+        scoping: capabilities.scoping,
     });
     let collector = Arc::new(Collector::default());
     let mut libtest = config.libtest;

@@ -234,6 +234,26 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
                 json!(["b", "a"]),
             )
         }
+        Fault::SortIgnoredNewestFirst => {
+            mock.user("b").await;
+            mock.user("c").await;
+            mock.user("a").await;
+            let resp = mock.query("/Users", &[("sortBy", "userName")]).await;
+            (
+                json!(resp.user_names()),
+                json!(["a", "b", "c"]),
+                json!(["a", "c", "b"]),
+            )
+        }
+        Fault::FirstPageEmpty => {
+            users(mock, 2).await;
+            let resp = mock.query("/Users", &[]).await;
+            (
+                json!([resp.body["totalResults"], resp.user_names().len()]),
+                json!([2, 2]),
+                json!([2, 0]),
+            )
+        }
         Fault::ExcludedAttributesIgnored => {
             let user = mock
                 .user_with(json!({"userName": "x", "nickName": "n"}))
@@ -335,6 +355,207 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
                 json!(0),
             )
         }
+        Fault::PatchNotApplied => {
+            let user = mock.user("x").await;
+            let path = format!("/Users/{}", id(&user));
+            mock.patch(
+                &path,
+                json!([{"op": "replace", "path": "nickName", "value": "n"}]),
+            )
+            .await;
+            (
+                mock.get(&path).await.body["nickName"].clone(),
+                json!("n"),
+                Value::Null,
+            )
+        }
+        Fault::PutNotApplied => {
+            let user = mock.user("x").await;
+            let path = format!("/Users/{}", id(&user));
+            mock.put(
+                &path,
+                &json!({"schemas": [USER_URN], "userName": "x", "nickName": "n"}),
+            )
+            .await;
+            (
+                mock.get(&path).await.body["nickName"].clone(),
+                json!("n"),
+                Value::Null,
+            )
+        }
+        Fault::BulkNotApplied => {
+            let body = json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                "Operations": [{"method": "POST", "path": "/Users", "bulkId": "b",
+                    "data": {"schemas": [USER_URN], "userName": "bulk"}}],
+            });
+            mock.post("/Bulk", &body).await;
+            let found = mock
+                .query("/Users", &[("filter", "userName eq \"bulk\"")])
+                .await;
+            (found.body["totalResults"].clone(), json!(1), json!(0))
+        }
+        Fault::AttributesIgnored => {
+            let user = mock
+                .user_with(json!({"userName": "x", "nickName": "n"}))
+                .await;
+            let resp = mock
+                .query(
+                    &format!("/Users/{}", id(&user)),
+                    &[("attributes", "userName")],
+                )
+                .await;
+            (resp.body["nickName"].clone(), Value::Null, json!("n"))
+        }
+        Fault::EtagHeaderMissing => {
+            let user = mock.user("x").await;
+            let resp = mock.get(&format!("/Users/{}", id(&user))).await;
+            (
+                json!(resp.header("etag").is_some()),
+                json!(true),
+                json!(false),
+            )
+        }
+        Fault::DiscoveryListsMissing => {
+            (status(&mock.get("/Schemas").await), json!(200), json!(404))
+        }
+        Fault::ScimJsonOnly => {
+            let resp = Mock::send(
+                mock.req(Method::POST, "/Users")
+                    .header("content-type", "application/json")
+                    .body(json!({"schemas": [USER_URN], "userName": "x"}).to_string()),
+            )
+            .await;
+            (status(&resp), json!(201), json!(415))
+        }
+        Fault::UnknownParameterRejected => {
+            let resp = mock.query("/Users", &[("vendorHint", "1")]).await;
+            (status(&resp), json!(200), json!(400))
+        }
+        Fault::PatchUnimplemented => {
+            let user = mock.user("x").await;
+            let resp = mock
+                .patch(
+                    &format!("/Users/{}", id(&user)),
+                    json!([{"op": "replace", "path": "nickName", "value": "n"}]),
+                )
+                .await;
+            (status(&resp), json!(200), json!(501))
+        }
+        Fault::CreateMembersDropped => {
+            let user = mock.user("x").await;
+            let group = mock.group("g", &[&id(&user)]).await;
+            (
+                json!(group["members"].as_array().map_or(0, Vec::len)),
+                json!(1),
+                json!(0),
+            )
+        }
+        Fault::ServiceProviderConfigNeedsToken => {
+            let resp = Mock::send(mock.client.get(mock.url("/ServiceProviderConfig"))).await;
+            (status(&resp), json!(200), json!(401))
+        }
+        Fault::ServiceProviderConfigIncomplete => {
+            let resp = mock.get("/ServiceProviderConfig").await;
+            (
+                json!(resp.body["authenticationSchemes"].is_array()),
+                json!(true),
+                json!(false),
+            )
+        }
+        Fault::Me500 => (status(&mock.get("/Me").await), json!(501), json!(500)),
+        Fault::MetaResourceTypeMissing => {
+            let user = mock.user("x").await;
+            (
+                user["meta"]["resourceType"].clone(),
+                json!("User"),
+                Value::Null,
+            )
+        }
+        Fault::IdExcludable => {
+            let user = mock.user("x").await;
+            let resp = mock
+                .query(
+                    &format!("/Users/{}", id(&user)),
+                    &[("excludedAttributes", "id")],
+                )
+                .await;
+            (
+                json!(resp.body["id"].is_string()),
+                json!(true),
+                json!(false),
+            )
+        }
+        Fault::CreatedNotStamped => {
+            let user = mock.user("x").await;
+            (
+                json!(user["meta"]["created"] == user["meta"]["lastModified"]),
+                json!(true),
+                json!(false),
+            )
+        }
+        Fault::PhoneNumbersReformatted => {
+            let user = mock
+                .user_with(
+                    json!({"userName": "x", "phoneNumbers": [{"value": "tel:+1-201-555-0123"}]}),
+                )
+                .await;
+            (
+                user["phoneNumbers"][0]["value"].clone(),
+                json!("tel:+1-201-555-0123"),
+                json!("12015550123"),
+            )
+        }
+        Fault::AttributeNamesLowercased => {
+            let user = mock.user("x").await;
+            (
+                json!(user["userName"].is_string()),
+                json!(true),
+                json!(false),
+            )
+        }
+        Fault::ClientGroupsStored => {
+            let user = mock
+                .user_with(json!({"userName": "x", "groups": [{"value": "made-up"}]}))
+                .await;
+            (
+                user["groups"].clone(),
+                Value::Null,
+                json!([{"value": "made-up"}]),
+            )
+        }
+        Fault::NullRejected => {
+            let resp = mock
+                .post(
+                    "/Users",
+                    &json!({"schemas": [USER_URN], "userName": "x", "title": null}),
+                )
+                .await;
+            (status(&resp), json!(201), json!(400))
+        }
+        Fault::EnterpriseExtensionDropped => {
+            let user = mock
+                .user_with(
+                    json!({"userName": "x", "schemas": [USER_URN, ENTERPRISE_URN],
+                    ENTERPRISE_URN: {"employeeNumber": "7"}}),
+                )
+                .await;
+            (
+                user[ENTERPRISE_URN]["employeeNumber"].clone(),
+                json!("7"),
+                Value::Null,
+            )
+        }
+        Fault::SchemaByIdMissing => (
+            status(&mock.get(&format!("/Schemas/{USER_URN}")).await),
+            json!(200),
+            json!(404),
+        ),
+        Fault::ResourceTypeEndpointWrong => (
+            mock.get("/ResourceTypes/User").await.body["endpoint"].clone(),
+            json!("/Users"),
+            json!("/User"),
+        ),
         Fault::PutCreatesMissing => {
             let resp = mock
                 .put(

@@ -33,12 +33,15 @@ pub struct CaseFile {
     /// True when the case sends no POST/PUT/PATCH/DELETE (safe on a read-only run).
     #[serde(default)]
     pub read_only: bool,
+    /// Why no fault of the mock can make this case fail, when none can; every other case must be
+    /// failed by at least one fault (`tests/faults.rs`).
+    pub unfailable: Option<String>,
     /// The steps, run in order; the case stops at the first failing step.
     #[schemars(with = "Vec<Step>")]
     pub steps: Vec<Spanned<Step>>,
 }
 
-/// The requirement level of RFC 2119.
+/// The requirement level: RFC 2119's, or an identity provider's where the RFC leaves a choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
 pub enum Level {
     #[serde(rename = "MUST")]
@@ -47,6 +50,10 @@ pub enum Level {
     Should,
     #[serde(rename = "MAY")]
     May,
+    /// Required by an identity provider's documentation (Entra ID, Okta), not by the RFCs:
+    /// breaking it breaks that provider, not the standard.
+    #[serde(rename = "IDP")]
+    Idp,
 }
 
 impl fmt::Display for Level {
@@ -55,62 +62,54 @@ impl fmt::Display for Level {
             Level::Must => "MUST",
             Level::Should => "SHOULD",
             Level::May => "MAY",
+            Level::Idp => "IDP",
         })
     }
 }
 
-/// An optional feature of a SCIM service provider, discovered from `/ServiceProviderConfig`
-/// and `/ResourceTypes`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Capability {
-    /// `patch.supported` (RFC 7644 §3.5.2).
-    Patch,
-    /// `filter.supported` (RFC 7644 §3.4.2.2).
-    Filter,
-    /// `sort.supported` (RFC 7644 §3.4.2.3).
-    Sort,
-    /// `etag.supported` (RFC 7644 §3.14).
-    Etag,
-    /// `bulk.supported` (RFC 7644 §3.7).
-    Bulk,
-    /// `changePassword.supported` (RFC 7643 §5).
-    ChangePassword,
-    /// A `Group` resource type (RFC 7643 §4.2).
-    Groups,
-    /// The enterprise User extension (RFC 7643 §4.3) in the User resource type.
-    EnterpriseUser,
-    /// `pagination.cursor` (RFC 9865 §4).
-    CursorPaging,
+/// Declares [`Capability`] and its name / clause tables from one list.
+macro_rules! capabilities {
+    ($($variant:ident => $name:literal, $source:literal;)*) => {
+        /// An optional feature of a SCIM service provider, discovered from
+        /// `/ServiceProviderConfig` and `/ResourceTypes` or probed once per run.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, JsonSchema)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum Capability {
+            $(
+                #[doc = $source]
+                $variant,
+            )*
+        }
+
+        impl Capability {
+            pub const ALL: &'static [Capability] = &[$(Capability::$variant),*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Capability::$variant => $name),* }
+            }
+
+            /// Where the capability is read from, with the clause that makes it optional.
+            pub fn source(self) -> &'static str {
+                match self { $(Capability::$variant => $source),* }
+            }
+        }
+    };
+}
+
+capabilities! {
+    Patch => "patch", "`patch.supported` (RFC 7644 §3.5.2)";
+    Filter => "filter", "`filter.supported` (RFC 7644 §3.4.2.2)";
+    Sort => "sort", "`sort.supported` (RFC 7644 §3.4.2.3)";
+    Etag => "etag", "`etag.supported` (RFC 7644 §3.14)";
+    Bulk => "bulk", "`bulk.supported` (RFC 7644 §3.7)";
+    ChangePassword => "change-password", "`changePassword.supported` (RFC 7643 §5)";
+    Groups => "groups", "a `Group` resource type (RFC 7643 §4.2)";
+    EnterpriseUser => "enterprise-user", "the enterprise User extension (RFC 7643 §4.3) in the User resource type";
+    CursorPaging => "cursor-paging", "`pagination.cursor` (RFC 9865 §4)";
+    IndexPaging => "index-paging", "`pagination.index`, true unless published false (RFC 9865 §4)";
 }
 
 impl Capability {
-    pub const ALL: &'static [Capability] = &[
-        Capability::Patch,
-        Capability::Filter,
-        Capability::Sort,
-        Capability::Etag,
-        Capability::Bulk,
-        Capability::ChangePassword,
-        Capability::Groups,
-        Capability::EnterpriseUser,
-        Capability::CursorPaging,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Capability::Patch => "patch",
-            Capability::Filter => "filter",
-            Capability::Sort => "sort",
-            Capability::Etag => "etag",
-            Capability::Bulk => "bulk",
-            Capability::ChangePassword => "change-password",
-            Capability::Groups => "groups",
-            Capability::EnterpriseUser => "enterprise-user",
-            Capability::CursorPaging => "cursor-paging",
-        }
-    }
-
     pub fn from_name(name: &str) -> Option<Capability> {
         Capability::ALL.iter().copied().find(|c| c.name() == name)
     }

@@ -10,7 +10,36 @@ use serde_json::Value;
 use thiserror::Error;
 
 /// Variables every case can read without capturing them.
-pub const BUILTINS: &[&str] = &["runPrefix", "casePrefix", "baseUrl", "uuid"];
+pub const BUILTINS: &[&str] = &["runPrefix", "casePrefix", "baseUrl", "uuid", MARKER, SCOPE];
+/// The built-in naming an optional User string attribute the target declares, for cases that
+/// need one to write and read back (chosen from [`MARKER_CANDIDATES`]).
+pub const MARKER: &str = "marker";
+/// Marker attributes in order of preference: free-form strings of RFC 7643 §4.1.
+pub const MARKER_CANDIDATES: [&str; 4] = ["title", "nickName", "userType", "displayName"];
+/// The built-in holding a filter that selects exactly the Users the case created (see
+/// [`Scoping`]).
+pub const SCOPE: &str = "scope";
+
+/// How `${scope}` selects a case's own Users. Cases using it also write their prefix into
+/// their marker attribute (`"${marker}": "${casePrefix}"`), so either works.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scoping {
+    /// `userName sw "<casePrefix>-"`: every userName a case generates starts with its prefix.
+    #[default]
+    UserNamePrefix,
+    /// `<marker> eq "<casePrefix>"`, for a target whose filters lack `sw` (RFC 7644 §3.4.2.2
+    /// lets it answer invalidFilter) but compare with `eq`.
+    MarkerTag,
+}
+
+impl Scoping {
+    pub fn filter(self, case_prefix: &str, marker: &str) -> String {
+        match self {
+            Scoping::UserNamePrefix => format!("userName sw \"{case_prefix}-\""),
+            Scoping::MarkerTag => format!("{marker} eq \"{case_prefix}\""),
+        }
+    }
+}
 /// The variable a `repeat` step defines.
 pub const REPEAT_INDEX: &str = "i";
 /// How deep generator arguments may nest. One level is all a case needs (`${user:m-${i}}`); the
@@ -412,6 +441,14 @@ mod tests {
         );
         let template = Template::parse("${a}-${user:${b}}").unwrap();
         assert_eq!(template.variables(), BTreeSet::from(["a", "b"]));
+    }
+
+    #[test]
+    fn scoping_selects_a_cases_users_by_prefix_or_by_tag() {
+        let prefix = Scoping::UserNamePrefix.filter("scimcheck-ab12-007", "title");
+        assert_eq!(prefix, "userName sw \"scimcheck-ab12-007-\"");
+        let tag = Scoping::MarkerTag.filter("scimcheck-ab12-007", "nickName");
+        assert_eq!(tag, "nickName eq \"scimcheck-ab12-007\"");
     }
 
     #[test]

@@ -193,8 +193,10 @@ pub fn check(
     }
     if body.is_some() {
         for (pointer, assertion) in &expect.json {
+            // A pointer may name the harness's marker attribute: `/${marker}`.
+            let pointer = template::render_str(pointer, scope)?;
             let rendered = render_json_assert(assertion, scope)?;
-            out.extend(assert::json(pointer, assertion, &rendered, body));
+            out.extend(assert::json(&pointer, assertion, &rendered, body));
         }
     }
     // Rule names were checked at load time.

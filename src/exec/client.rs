@@ -67,6 +67,19 @@ pub enum ExecError {
     Client(String),
     #[error("`{url}` is not a usable base URL: {reason}")]
     BaseUrl { url: String, reason: String },
+    /// A URL the target handed out (a Location, `meta.location`, a Bulk `location`, a
+    /// ResourceType's `endpoint`, a `$ref`) that is not under the base URL: never requested.
+    #[error(
+        "{method} {url} was not sent: {reason}, so it is not under the base URL {base} \
+         (RFC 7644 §3.1: a resource's location is the service provider's, below its base URL; \
+         scimcheck sends its credentials nowhere else)"
+    )]
+    Outside {
+        method: &'static str,
+        url: String,
+        base: String,
+        reason: Outside,
+    },
     /// A client option beyond its range (see [`ClientOptions::check`]).
     #[error("{name} {value} is out of range (allowed: {allowed})")]
     OutOfRange {
@@ -80,19 +93,6 @@ pub enum ExecError {
         method: &'static str,
         url: String,
         limit: u64,
-    },
-    /// A URL the target handed out (a Location, `meta.location`, a Bulk `location`, a
-    /// ResourceType's `endpoint`, a `$ref`) that is not under the base URL: never requested.
-    #[error(
-        "{method} {url} was not sent: {reason}, so it is not under the base URL {base} \
-         (RFC 7644 §3.1: a resource's location is the service provider's, below its base URL; \
-         scimcheck sends its credentials nowhere else)"
-    )]
-    Outside {
-        method: &'static str,
-        url: String,
-        base: String,
-        reason: Outside,
     },
     #[error("{method} {url}: {message}")]
     Transport {
@@ -254,25 +254,22 @@ impl Target {
     ) -> Result<Target, ExecError> {
         options.check()?;
         let base_url = base_url.trim_end_matches('/');
-        let base = Url::parse(base_url).map_err(|e| ExecError::BaseUrl {
+        let bad_url = |reason: String| ExecError::BaseUrl {
             url: redact::hide_url_password(base_url).into_owned(),
-            reason: e.to_string(),
-        })?;
-        let bad_url = |reason: &str| ExecError::BaseUrl {
-            url: masked(&base),
-            reason: reason.to_owned(),
+            reason,
         };
+        let base = Url::parse(base_url).map_err(|e| bad_url(e.to_string()))?;
         if !matches!(base.scheme(), "http" | "https") {
-            return Err(bad_url("only http and https are supported"));
+            return Err(bad_url("only http and https are supported".into()));
         }
         if base.query().is_some() || base.fragment().is_some() {
-            return Err(bad_url("it must not carry a query or fragment"));
+            return Err(bad_url("it must not carry a query or fragment".into()));
         }
         // reqwest would turn userinfo into a Basic header on every request, and the password
         // would be printed wherever the base URL is.
         if has_userinfo(&base) {
             return Err(bad_url(
-                "it must not carry a user name or password; pass the token with --token-env",
+                "it must not carry a user name or password; pass the token with --token-env".into(),
             ));
         }
         // reqwest is built without a default TLS provider so that only ring is compiled in.
@@ -349,7 +346,8 @@ impl Target {
         let url = requested
             .join(location)
             .map_err(|e| format!("{location}: {e}"))?;
-        confine(&self.base, url.as_str()).map_err(|reason| format!("{}: {reason}", masked(&url)))
+        confine(&self.base, url.as_str())
+            .map_err(|reason| format!("{}: {reason}", redact::hide_url_password(url.as_str())))
     }
 
     pub fn redactor(&self) -> &Redactor {
@@ -411,7 +409,7 @@ impl Target {
     ) -> Result<Exchange, ExecError> {
         let url = confine(&self.base, url).map_err(|reason| ExecError::Outside {
             method: method.as_str(),
-            url: shown(url),
+            url: redact::hide_url_password(url).into_owned(),
             base: self.base_url.clone(),
             reason,
         })?;
@@ -688,20 +686,6 @@ fn has_userinfo(url: &Url) -> bool {
     !url.username().is_empty() || url.password().is_some()
 }
 
-/// A URL fit to print: its password, if any, masked.
-fn masked(url: &Url) -> String {
-    let mut url = url.clone();
-    if url.password().is_some() {
-        let _ = url.set_password(Some("***"));
-    }
-    url.to_string()
-}
-
-/// `text` fit to print, if it is a URL with a password.
-fn shown(text: &str) -> String {
-    Url::parse(text).map_or_else(|_| text.to_owned(), |url| masked(&url))
-}
-
 /// How long one request may spend waiting out 429s before its 429 is the answer.
 const THROTTLE_BUDGET: Duration = Duration::from_secs(120);
 
@@ -946,6 +930,47 @@ mod tests {
     }
 
     #[test]
+    fn options_out_of_range_are_refused_by_name() {
+        let with = |change: fn(&mut ClientOptions)| {
+            let mut options = ClientOptions::default();
+            change(&mut options);
+            options.check().map_err(|e| e.to_string())
+        };
+        assert_eq!(with(|_| {}), Ok(()));
+        assert_eq!(with(|o| o.rate = Some(0.01)), Ok(()));
+        type Change = fn(&mut ClientOptions);
+        let refused: [(Change, &str); 11] = [
+            (
+                |o| o.rate = Some(1e-20),
+                "rate 0.00000000000000000001 is out of range",
+            ),
+            (|o| o.rate = Some(f64::NAN), "rate NaN is out of range"),
+            (|o| o.rate = Some(f64::INFINITY), "rate inf is out of range"),
+            (|o| o.rate = Some(-1.0), "rate -1 is out of range"),
+            (|o| o.rate = Some(0.0), "rate 0 is out of range"),
+            (|o| o.timeout = Duration::ZERO, "timeout 0s is out of range"),
+            (
+                |o| o.timeout = Duration::from_secs(u64::MAX),
+                "timeout 18446744073709552000s is out of range",
+            ),
+            (|o| o.concurrency = 0, "concurrency 0 is out of range"),
+            (
+                |o| o.concurrency = usize::MAX,
+                "concurrency 18446744073709551615 is out of range",
+            ),
+            (
+                |o| o.retries = u32::MAX,
+                "retries 4294967295 is out of range",
+            ),
+            (|o| o.max_body = 0, "max-body 0 bytes is out of range"),
+        ];
+        for (change, message) in refused {
+            let error = with(change).expect_err(message);
+            assert!(error.starts_with(message), "{error}");
+        }
+    }
+
+    #[test]
     fn member_is_one_segment_below_the_collection() {
         let users = Url::parse("http://h/scim/Users").expect("url");
         let member_of = |id: &str| member(&users, id).map(|url| url.to_string());
@@ -1033,7 +1058,7 @@ mod tests {
             ),
             (
                 "http://u:pw@h:8080/scim/v2/Users/1",
-                "http://u:***@h:8080/scim/v2/Users/1",
+                "http://u:[REDACTED url password]@h:8080/scim/v2/Users/1",
             ),
             ("http://[::1", "invalid IPv6 address"),
         ];
@@ -1061,47 +1086,6 @@ mod tests {
             assert!(!message.contains("hunter2"), "{message}");
         }
         assert!(Target::new("https://h/scim/", credentials, &options).is_ok());
-    }
-
-    #[test]
-    fn options_out_of_range_are_refused_by_name() {
-        let with = |change: fn(&mut ClientOptions)| {
-            let mut options = ClientOptions::default();
-            change(&mut options);
-            options.check().map_err(|e| e.to_string())
-        };
-        assert_eq!(with(|_| {}), Ok(()));
-        assert_eq!(with(|o| o.rate = Some(0.01)), Ok(()));
-        type Change = fn(&mut ClientOptions);
-        let refused: [(Change, &str); 11] = [
-            (
-                |o| o.rate = Some(1e-20),
-                "rate 0.00000000000000000001 is out of range",
-            ),
-            (|o| o.rate = Some(f64::NAN), "rate NaN is out of range"),
-            (|o| o.rate = Some(f64::INFINITY), "rate inf is out of range"),
-            (|o| o.rate = Some(-1.0), "rate -1 is out of range"),
-            (|o| o.rate = Some(0.0), "rate 0 is out of range"),
-            (|o| o.timeout = Duration::ZERO, "timeout 0s is out of range"),
-            (
-                |o| o.timeout = Duration::from_secs(u64::MAX),
-                "timeout 18446744073709552000s is out of range",
-            ),
-            (|o| o.concurrency = 0, "concurrency 0 is out of range"),
-            (
-                |o| o.concurrency = usize::MAX,
-                "concurrency 18446744073709551615 is out of range",
-            ),
-            (
-                |o| o.retries = u32::MAX,
-                "retries 4294967295 is out of range",
-            ),
-            (|o| o.max_body = 0, "max-body 0 bytes is out of range"),
-        ];
-        for (change, message) in refused {
-            let error = with(change).expect_err(message);
-            assert!(error.starts_with(message), "{error}");
-        }
     }
 
     #[test]

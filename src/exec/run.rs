@@ -16,7 +16,7 @@ use super::client::{self, Exchange, ExecError, Target};
 use super::ledger::{Entry, Event, Ledger, name_of};
 use super::walk;
 use crate::case::model::{Capture, Method, Request, StatusSet};
-use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope};
+use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope, Scoping};
 use crate::case::{Auth, Case};
 use crate::check::assert::resolve;
 use crate::check::schema::SchemaRegistry;
@@ -37,6 +37,10 @@ pub struct RunContext {
     /// Set on the first Ctrl-C: cases stop before their next step and clean up.
     pub interrupted: Arc<AtomicBool>,
     pub profile: Profile,
+    /// The value of `${marker}` (cases that need one the target lacks were skipped).
+    pub marker: &'static str,
+    /// How `${scope}` selects a case's own Users.
+    pub scoping: Scoping,
 }
 
 impl RunContext {
@@ -212,6 +216,13 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
         ]),
         case_prefix,
     };
+    scope
+        .variables
+        .insert(template::MARKER.into(), Value::from(context.marker));
+    let own_users = context.scoping.filter(&scope.case_prefix, context.marker);
+    scope
+        .variables
+        .insert(template::SCOPE.into(), Value::from(own_users));
     let mut ledger: Vec<Created> = Vec::new();
     let mut ledger_problems = Vec::new();
     let mut journal = Journal::default();
@@ -878,6 +889,8 @@ steps:
             ledger: None,
             interrupted: Arc::default(),
             profile: Profile::default(),
+            marker: "title",
+            scoping: Scoping::default(),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert_eq!(run.panic.as_deref(), Some("a step panicked on purpose"));
@@ -942,7 +955,8 @@ steps:
             snapshot_dir: None,
             ledger: None,
             interrupted: Arc::new(AtomicBool::new(true)),
-            profile: Profile::default(),
+            profile: Profile::default(),            marker: "title",
+            scoping: Scoping::default(),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert!(run.interrupted);

@@ -12,6 +12,7 @@ use serde_json::json;
 use super::error::ApiError;
 use super::faults::Fault;
 use super::state::{AppState, TENANT_A, TENANT_B, TenantId};
+use super::variations::Variation;
 
 /// The challenge sent with every 401.
 pub(crate) const CHALLENGE: &str = "Bearer realm=\"scimcheck-mock\"";
@@ -56,6 +57,16 @@ pub(crate) async fn require_scim_token(
         Some(tenant) => {
             request.extensions_mut().insert(tenant);
             next.run(request).await
+        }
+        None if state.varies(Variation::ApiKeyForbidden)
+            && bearer(request.headers()) == Some(state.credentials.api_key.as_str()) =>
+        {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                None,
+                "the account API key does not grant access to the SCIM API",
+            )
+            .into_response()
         }
         None => unauthorized(&state, "a valid SCIM bearer token is required"),
     }

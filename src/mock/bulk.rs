@@ -2,12 +2,13 @@
 //! order, `failOnErrors`, and the `maxOperations` limit (413). The whole request runs under the
 //! tenant's lock, on the same operations the single-resource endpoints use.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::error::ApiError;
+use super::faults::Fault;
 use super::ops::{Written, version_of};
 use super::schema::Kind;
 use super::state::AppState;
@@ -110,70 +111,90 @@ pub(crate) fn run(state: &AppState, tenant: &mut Tenant, body: &Value) -> Result
         })?),
     };
     let operations: Vec<Operation> = raw.iter().map(read_operation).collect::<Result<_, _>>()?;
-    let declared_ids: Vec<&str> = operations.iter().filter_map(|o| o.bulk_id).collect();
-
-    let mut ids: HashMap<String, String> = HashMap::new();
-    let mut results: Vec<Option<Value>> = vec![None; operations.len()];
-    let mut errors = 0u64;
-    // Operations whose references are not created yet wait for a later pass (RFC 7644 §3.7.2);
-    // a pass that makes no progress leaves only circular or dangling references.
-    let mut pending: Vec<usize> = (0..operations.len()).collect();
-    'passes: while !pending.is_empty() {
-        let mut waiting = Vec::new();
-        let mut progressed = false;
-        for &i in &pending {
-            let op = &operations[i];
+    let declared_ids: HashSet<&str> = operations.iter().filter_map(|o| o.bulk_id).collect();
+    let refs: Vec<Vec<&str>> = operations
+        .iter()
+        .map(|op| {
             let mut refs = Vec::new();
             if let Some(data) = op.data {
                 references(data, &mut refs);
             }
             refs.extend(op.path.split('/').filter_map(|s| s.strip_prefix(PREFIX)));
-            let unresolved = refs.iter().any(|r| !ids.contains_key(*r));
-            let resolvable = refs
-                .iter()
-                .all(|r| ids.contains_key(*r) || declared_ids.contains(r));
-            if unresolved && resolvable {
-                waiting.push(i);
-                continue;
+            refs
+        })
+        .collect();
+
+    let mut ids: HashMap<String, String> = HashMap::new();
+    let mut results: Vec<Option<Value>> = vec![None; operations.len()];
+    let mut errors = 0u64;
+    // Operations whose references are not created yet wait for a later pass (RFC 7644 §3.7.2),
+    // parked under one missing bulkId and woken when it is created: into this pass if they come
+    // later in the request, else into the next. Waking only what can progress keeps a long
+    // chain of references linear rather than a rescan of every waiting operation per pass.
+    let mut parked: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut this_pass: BTreeSet<usize> = (0..operations.len()).collect();
+    let mut next_pass = BTreeSet::new();
+    while let Some(i) = this_pass.pop_first() {
+        let op = &operations[i];
+        let missing = refs[i].iter().copied().find(|r| !ids.contains_key(*r));
+        let dangling = refs[i]
+            .iter()
+            .any(|r| !ids.contains_key(*r) && !declared_ids.contains(r));
+        let outcome = match missing {
+            Some(bulk_id) if !dangling => {
+                parked.entry(bulk_id).or_default().push(i);
+                Ok(None)
             }
-            progressed = true;
-            let outcome = if unresolved {
-                Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    None,
-                    "the operation refers to a bulkId that no operation creates",
-                ))
-            } else {
-                execute(state, tenant, op, &ids)
-            };
-            results[i] = Some(match outcome {
-                Ok((result, created_id)) => {
-                    if let (Some(bulk_id), Some(id)) = (op.bulk_id, created_id) {
-                        ids.insert(bulk_id.to_owned(), id);
+            Some(_) => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                None,
+                "the operation refers to a bulkId that no operation creates",
+            )),
+            None if state.has(Fault::BulkNotApplied) => {
+                let status = if op.method == "POST" { "201" } else { "200" };
+                let result = json!({"method": op.method, "bulkId": op.bulk_id, "status": status});
+                Ok(Some((result, None)))
+            }
+            None => execute(state, tenant, op, &ids).map(Some),
+        };
+        match outcome {
+            Ok(None) => {}
+            Ok(Some((result, created_id))) => {
+                if let (Some(bulk_id), Some(id)) = (op.bulk_id, created_id) {
+                    ids.insert(bulk_id.to_owned(), id);
+                    for waiter in parked.remove(bulk_id).unwrap_or_default() {
+                        let pass = if waiter > i {
+                            &mut this_pass
+                        } else {
+                            &mut next_pass
+                        };
+                        pass.insert(waiter);
                     }
-                    result
                 }
-                Err(e) => {
-                    errors += 1;
-                    failure(op, &e)
+                results[i] = Some(result);
+            }
+            Err(e) => {
+                errors += 1;
+                results[i] = Some(failure(op, &e));
+                if fail_on_errors.is_some_and(|limit| errors >= limit) {
+                    break;
                 }
-            });
-            if fail_on_errors.is_some_and(|limit| errors >= limit) {
-                break 'passes;
             }
         }
-        if !progressed {
-            for &i in &waiting {
+        if this_pass.is_empty() {
+            this_pass = std::mem::take(&mut next_pass);
+        }
+        if this_pass.is_empty() {
+            // What still waits refers, directly or round a cycle, to a bulkId never created.
+            for waiter in parked.drain().flat_map(|(_, waiters)| waiters) {
                 let e = ApiError::new(
                     StatusCode::CONFLICT,
                     None,
                     "circular bulkId references could not be resolved",
                 );
-                results[i] = Some(failure(&operations[i], &e));
+                results[waiter] = Some(failure(&operations[waiter], &e));
             }
-            break;
         }
-        pending = waiting;
     }
     Ok(json!({
         "schemas": [urn::BULK_RESPONSE],

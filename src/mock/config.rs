@@ -4,12 +4,15 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::faults::Fault;
+use super::variations::Variation;
 
 /// How a [`MockServer`](super::MockServer) behaves. `Default` is a conformant server.
 #[derive(Debug, Clone)]
 pub struct MockConfig {
     /// Vendor bugs to exhibit.
     pub faults: BTreeSet<Fault>,
+    /// Conformant choices made differently from the defaults.
+    pub variations: BTreeSet<Variation>,
     /// Delay added to every response.
     pub latency: Option<Duration>,
     /// Requests per second before answering `429 Too Many Requests` with `Retry-After`.
@@ -33,6 +36,7 @@ impl Default for MockConfig {
     fn default() -> Self {
         MockConfig {
             faults: BTreeSet::new(),
+            variations: BTreeSet::new(),
             latency: None,
             rate_limit: None,
             default_page_size: 100,

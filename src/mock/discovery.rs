@@ -3,39 +3,51 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::ApiError;
-use super::extract::Params;
+use super::extract::{Params, Path};
+use super::faults::Fault;
 use super::routes::scim_response;
-use super::schema::{Kind, SCHEMAS};
+use super::schema::{Kind, SCHEMAS, Schema};
 use super::state::AppState;
+use super::variations::Variation;
 use crate::scim::urn;
 
-pub(crate) async fn service_provider_config(State(state): State<Arc<AppState>>) -> Response {
+pub(crate) async fn service_provider_config(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Response {
+    if state.has(Fault::ServiceProviderConfigNeedsToken)
+        && !headers.contains_key(header::AUTHORIZATION)
+    {
+        return ApiError::new(StatusCode::UNAUTHORIZED, None, "a bearer token is required")
+            .into_response();
+    }
     let config = &state.config;
-    let body = json!({
+    let has = |variation| !state.varies(variation);
+    let mut body = json!({
         "schemas": [urn::SERVICE_PROVIDER_CONFIG],
         "documentationUri": "https://datatracker.ietf.org/doc/html/rfc7644",
-        "patch": {"supported": true},
+        "patch": {"supported": has(Variation::NoPatch)},
         "bulk": {
-            "supported": true,
+            "supported": has(Variation::NoBulk),
             "maxOperations": config.bulk_max_operations,
             "maxPayloadSize": config.max_payload_bytes,
         },
-        "filter": {"supported": true, "maxResults": config.max_page_size},
+        "filter": {"supported": true, "maxResults": state.max_page_size()},
         "changePassword": {"supported": true},
-        "sort": {"supported": true},
-        "etag": {"supported": true},
+        "sort": {"supported": has(Variation::NoSort)},
+        "etag": {"supported": has(Variation::NoEtag)},
         "pagination": {
-            "cursor": true,
-            "index": true,
-            "defaultPaginationMethod": "index",
+            "cursor": has(Variation::IndexOnly),
+            "index": has(Variation::CursorOnly),
+            "defaultPaginationMethod": if state.varies(Variation::CursorOnly) { "cursor" } else { "index" },
             "defaultPageSize": config.default_page_size,
-            "maxPageSize": config.max_page_size,
+            "maxPageSize": state.max_page_size(),
             "cursorTimeout": config.cursor_timeout.as_secs(),
         },
         "authenticationSchemes": [{
@@ -50,6 +62,12 @@ pub(crate) async fn service_provider_config(State(state): State<Arc<AppState>>) 
             "location": format!("{}/ServiceProviderConfig", state.base_url),
         },
     });
+    if state.has(Fault::ServiceProviderConfigIncomplete)
+        && let Value::Object(members) = &mut body
+    {
+        members.remove("changePassword");
+        members.remove("authenticationSchemes");
+    }
     scim_response(StatusCode::OK, &body)
 }
 
@@ -72,13 +90,63 @@ fn discovery_list(params: &Params, resources: Vec<Value>) -> Result<Response, Ap
     Ok(scim_response(StatusCode::OK, &body))
 }
 
+/// The 404 of a server without discovery lists.
+fn discovery_missing(state: &AppState) -> Result<(), ApiError> {
+    if state.has(Fault::DiscoveryListsMissing) {
+        return Err(ApiError::not_found("no such endpoint"));
+    }
+    Ok(())
+}
+
+/// The 404 of a server whose single discovery resources are missing.
+fn by_id_missing(state: &AppState) -> Result<(), ApiError> {
+    if state.has(Fault::SchemaByIdMissing) {
+        return Err(ApiError::not_found("no such endpoint"));
+    }
+    Ok(())
+}
+
+/// The resource types the server offers.
+fn served(state: &AppState) -> impl Iterator<Item = Kind> + '_ {
+    Kind::ALL
+        .into_iter()
+        .filter(|&k| k != Kind::Group || !state.varies(Variation::NoGroups))
+}
+
+/// Whether the server publishes a schema: the one of a type it does not offer it does not.
+fn published(state: &AppState, schema: &Schema) -> bool {
+    schema.id != Kind::Group.schema().id || !state.varies(Variation::NoGroups)
+}
+
+/// A schema as published: without the attributes the server does not declare.
+fn schema_json(state: &AppState, schema: &Schema) -> Value {
+    let mut json = schema.to_json(&state.base_url);
+    let kind = Kind::ALL.into_iter().find(|k| k.schema().id == schema.id);
+    if let (Some(kind), Some(Value::Array(attributes))) = (kind, json.get_mut("attributes")) {
+        attributes.retain(|a| {
+            let name = a.get("name").and_then(Value::as_str).unwrap_or_default();
+            !state.undeclared(kind, name)
+        });
+    }
+    json
+}
+
+/// A resource type as published, with the endpoint a faulty server gets wrong.
+fn resource_type_json(state: &AppState, kind: Kind) -> Value {
+    let mut json = kind.resource_type_json(&state.base_url);
+    if state.has(Fault::ResourceTypeEndpointWrong) {
+        json["endpoint"] = Value::from(format!("/{}", kind.name()));
+    }
+    json
+}
+
 pub(crate) async fn resource_types(
     State(state): State<Arc<AppState>>,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let all = Kind::ALL
-        .iter()
-        .map(|k| k.resource_type_json(&state.base_url))
+    discovery_missing(&state)?;
+    let all = served(&state)
+        .map(|k| resource_type_json(&state, k))
         .collect();
     discovery_list(&params, all)
 }
@@ -87,13 +155,14 @@ pub(crate) async fn resource_type(
     State(state): State<Arc<AppState>>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
-    let kind = Kind::ALL
-        .into_iter()
+    discovery_missing(&state)?;
+    by_id_missing(&state)?;
+    let kind = served(&state)
         .find(|k| k.name() == name)
         .ok_or_else(|| ApiError::not_found(format!("no resource type {name:?}")))?;
     Ok(scim_response(
         StatusCode::OK,
-        &kind.resource_type_json(&state.base_url),
+        &resource_type_json(&state, kind),
     ))
 }
 
@@ -101,7 +170,12 @@ pub(crate) async fn schemas(
     State(state): State<Arc<AppState>>,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let all = SCHEMAS.iter().map(|s| s.to_json(&state.base_url)).collect();
+    discovery_missing(&state)?;
+    let all = SCHEMAS
+        .iter()
+        .filter(|s| published(&state, s))
+        .map(|s| schema_json(&state, s))
+        .collect();
     discovery_list(&params, all)
 }
 
@@ -109,12 +183,12 @@ pub(crate) async fn schema(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    discovery_missing(&state)?;
+    by_id_missing(&state)?;
     let schema = SCHEMAS
         .iter()
+        .filter(|s| published(&state, s))
         .find(|s| s.id.eq_ignore_ascii_case(&id))
         .ok_or_else(|| ApiError::not_found(format!("no schema {id:?}")))?;
-    Ok(scim_response(
-        StatusCode::OK,
-        &schema.to_json(&state.base_url),
-    ))
+    Ok(scim_response(StatusCode::OK, &schema_json(&state, schema)))
 }

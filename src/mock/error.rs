@@ -54,7 +54,9 @@ impl From<crate::scim::FilterError> for ApiError {
 impl From<crate::scim::PathError> for ApiError {
     fn from(e: crate::scim::PathError) -> Self {
         let scim_type = match e {
-            crate::scim::PathError::InvalidPath(_) => ScimType::InvalidPath,
+            crate::scim::PathError::InvalidPath(_) | crate::scim::PathError::TooLong { .. } => {
+                ScimType::InvalidPath
+            }
             crate::scim::PathError::InvalidFilter(_) => ScimType::InvalidFilter,
         };
         ApiError::bad_request(scim_type, e.to_string())

@@ -1,147 +1,160 @@
 //! The registry of switchable faults: realistic vendor bugs the mock can imitate so the
 //! harness can prove that each of its checks catches something.
 
-/// Declares [`Fault`] and its name / RFC / description tables from one list, so the
-/// three can never drift apart.
-macro_rules! faults {
-    ($($variant:ident => $name:literal, $rfc:literal, $description:literal;)*) => {
-        /// A vendor bug the mock server can be told to exhibit.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Fault {
-            $(
-                #[doc = $description]
-                $variant,
-            )*
-        }
+use super::registry::named_behaviours;
 
-        impl Fault {
-            /// Every fault, in declaration order.
-            pub const ALL: &'static [Fault] = &[$(Fault::$variant),*];
-
-            /// The kebab-case name used on the command line, e.g. `accept-any-token`.
-            pub fn name(self) -> &'static str {
-                match self { $(Fault::$variant => $name),* }
-            }
-
-            /// One line: what the vendor bug is.
-            pub fn description(self) -> &'static str {
-                match self { $(Fault::$variant => $description),* }
-            }
-
-            /// The specification section the bug violates, e.g. `RFC 7644 §3.12`.
-            pub fn rfc(self) -> &'static str {
-                match self { $(Fault::$variant => $rfc),* }
-            }
-        }
-    };
-}
-
-faults! {
-    AcceptAnyToken => "accept-any-token", "RFC 7644 §2",
-        "any bearer token is accepted, including garbage";
-    AcceptApiKey => "accept-api-key", "RFC 7644 §2",
-        "the account API key is accepted on SCIM routes as well as the SCIM token";
-    CrossTenantToken => "cross-tenant-token", "RFC 7644 §2",
-        "tenant B's token is accepted on tenant A's data";
-    NonScim401Body => "non-scim-401-body", "RFC 7644 §3.12",
-        "401 responses carry an HTML page instead of a SCIM error";
-    ForbiddenInsteadOf401 => "forbidden-instead-of-401", "RFC 7644 §3.12",
-        "a missing or bad token gets 403 instead of 401";
-    MissingWwwAuthenticate => "missing-www-authenticate", "RFC 9110 §11.6.1",
-        "401 responses carry no WWW-Authenticate challenge";
-    DeleteOnlyDeactivates => "delete-only-deactivates", "RFC 7644 §3.6",
-        "DELETE sets active=false but keeps the user readable";
-    DeactivateHidesUser => "deactivate-hides-user", "RFC 7643 §4.1.1",
-        "a user with active=false 404s and vanishes from lists, as if deleted";
-    ActiveFalseNotStored => "active-false-not-stored", "RFC 7644 §3.5.2",
-        "PATCH active=false is acknowledged with the patched body but not stored";
-    GetAfterDelete200 => "get-after-delete-200", "RFC 7644 §3.6",
-        "GET on a deleted resource still answers 200 with its last state";
-    UsernameNotFreedAfterDelete => "username-not-freed-after-delete", "RFC 7644 §3.6",
-        "a deleted user's userName stays reserved, so re-creating it gets 409";
-    ZeroBasedStartIndex => "zero-based-start-index", "RFC 7644 §3.4.2.4",
-        "startIndex is treated as 0-based, so startIndex=1 skips the first result";
-    TotalResultsIsPageSize => "total-results-is-page-size", "RFC 7644 §3.4.2.4",
-        "totalResults reports the size of the page, not of the result set";
-    CountIgnored => "count-ignored", "RFC 7644 §3.4.2.4",
-        "count is ignored and every matching resource is returned";
-    PageOverlap => "page-overlap", "RFC 7644 §3.4.2.4",
-        "each page after the first repeats the last item of the previous page";
-    ItemsPerPageMissing => "items-per-page-missing", "RFC 7644 §3.4.2",
-        "paged list responses omit itemsPerPage";
-    CursorNeverEnds => "cursor-never-ends", "RFC 9865 §2",
-        "the last cursor page still carries a nextCursor, leading to empty pages forever";
-    CursorSkipsItem => "cursor-skips-item", "RFC 9865 §2",
-        "nextCursor points one item too far, so one resource per page boundary is lost";
-    CursorNotValidated => "cursor-not-validated", "RFC 9865 §2.1",
-        "a forged or garbled cursor restarts from the first page instead of invalidCursor";
-    FilterIgnored => "filter-ignored", "RFC 7644 §3.4.2.2",
-        "the filter parameter is ignored and every resource is returned";
-    UsernameFilterCaseSensitive => "username-filter-case-sensitive", "RFC 7643 §4.1.1",
-        "filters compare userName case-sensitively although it is caseExact=false";
-    InvalidFilter500 => "invalid-filter-500", "RFC 7644 §3.4.2.2",
-        "a malformed filter crashes the handler: 500 instead of 400 invalidFilter";
-    SortIgnored => "sort-ignored", "RFC 7644 §3.4.2.3",
-        "sortBy and sortOrder are accepted but results stay in creation order";
-    ExcludedAttributesIgnored => "excluded-attributes-ignored", "RFC 7644 §3.4.2.5",
-        "excludedAttributes is ignored and full resources are returned";
-    DuplicateUsernameAccepted => "duplicate-username-accepted", "RFC 7644 §3.3",
-        "creating a second user with an existing userName succeeds";
-    ClientIdHonored => "client-id-honored", "RFC 7643 §3.1",
-        "a client-supplied id on POST is used instead of a server-issued one";
-    LocationMissing => "location-missing", "RFC 7644 §3.3",
-        "201 Created responses carry no Location header";
-    PasswordReturned => "password-returned", "RFC 7643 §4.1.1",
-        "the password attribute (returned: never) is echoed in responses";
-    PatchCapitalizedOpsRejected => "patch-capitalized-ops-rejected", "RFC 7644 §3.5.2",
-        "PATCH op names are matched case-sensitively, so Entra's \"Replace\" is rejected";
-    StringBooleanRejected => "string-boolean-rejected", "RFC 7643 §2.3.2",
-        "Entra's string booleans (\"False\") are rejected instead of coerced";
-    PatchNotAtomic => "patch-not-atomic", "RFC 7644 §3.5.2",
-        "a PATCH whose later operation fails keeps the changes of the earlier ones";
-    MemberRemoveRemovesAll => "member-remove-removes-all", "RFC 7644 §3.5.2.2 (as Entra ID reads it)",
-        "remove on members with a value list drops every member, not just the listed ones";
-    PutCreatesMissing => "put-creates-missing", "RFC 7644 §3.5.1",
-        "PUT to an unknown id creates the resource instead of answering 404";
-    IfMatchIgnored => "if-match-ignored", "RFC 7644 §3.14",
-        "If-Match preconditions are ignored, so stale writes overwrite newer data";
-    LastModifiedNotUpdated => "last-modified-not-updated", "RFC 7643 §3.1",
-        "updates do not change meta.lastModified or meta.version";
-    ErrorStatusNumber => "error-status-number", "RFC 7644 §3.12",
-        "error bodies carry status as a JSON number instead of a string";
-    Html404 => "html-404", "RFC 7644 §3.12",
-        "unknown resources and routes get an HTML 404 page instead of a SCIM error";
-    ContentTypeJson => "content-type-json", "RFC 7644 §3.1",
-        "responses are labelled application/json instead of application/scim+json";
-}
-
-impl Fault {
-    /// Looks a fault up by its kebab-case name.
-    pub fn from_name(name: &str) -> Option<Fault> {
-        Fault::ALL.iter().copied().find(|f| f.name() == name)
+named_behaviours! {
+    /// A vendor bug the mock server can be told to exhibit.
+    Fault {
+        AcceptAnyToken => "accept-any-token", "RFC 7644 §2",
+            "any bearer token is accepted, including garbage";
+        AcceptApiKey => "accept-api-key", "RFC 7644 §2",
+            "the account API key is accepted on SCIM routes as well as the SCIM token";
+        CrossTenantToken => "cross-tenant-token", "RFC 7644 §2",
+            "tenant B's token is accepted on tenant A's data";
+        NonScim401Body => "non-scim-401-body", "RFC 7644 §3.12",
+            "401 responses carry an HTML page instead of a SCIM error";
+        ForbiddenInsteadOf401 => "forbidden-instead-of-401", "RFC 7644 §3.12",
+            "a missing or bad token gets 403 instead of 401";
+        MissingWwwAuthenticate => "missing-www-authenticate", "RFC 9110 §11.6.1",
+            "401 responses carry no WWW-Authenticate challenge";
+        DeleteOnlyDeactivates => "delete-only-deactivates", "RFC 7644 §3.6",
+            "DELETE sets active=false but keeps the user readable";
+        DeactivateHidesUser => "deactivate-hides-user", "RFC 7643 §4.1.1",
+            "a user with active=false 404s and vanishes from lists, as if deleted";
+        ActiveFalseNotStored => "active-false-not-stored", "RFC 7644 §3.5.2",
+            "PATCH active=false is acknowledged with the patched body but not stored";
+        GetAfterDelete200 => "get-after-delete-200", "RFC 7644 §3.6",
+            "GET on a deleted resource still answers 200 with its last state";
+        UsernameNotFreedAfterDelete => "username-not-freed-after-delete", "RFC 7644 §3.6",
+            "a deleted user's userName stays reserved, so re-creating it gets 409";
+        ZeroBasedStartIndex => "zero-based-start-index", "RFC 7644 §3.4.2.4",
+            "startIndex is treated as 0-based, so startIndex=1 skips the first result";
+        TotalResultsIsPageSize => "total-results-is-page-size", "RFC 7644 §3.4.2.4",
+            "totalResults reports the size of the page, not of the result set";
+        CountIgnored => "count-ignored", "RFC 7644 §3.4.2.4",
+            "count is ignored and every matching resource is returned";
+        PageOverlap => "page-overlap", "RFC 7644 §3.4.2.4",
+            "each page after the first repeats the last item of the previous page";
+        ItemsPerPageMissing => "items-per-page-missing", "RFC 7644 §3.4.2",
+            "paged list responses omit itemsPerPage";
+        CursorNeverEnds => "cursor-never-ends", "RFC 9865 §2",
+            "the last cursor page still carries a nextCursor, leading to empty pages forever";
+        CursorSkipsItem => "cursor-skips-item", "RFC 9865 §2",
+            "nextCursor points one item too far, so one resource per page boundary is lost";
+        CursorNotValidated => "cursor-not-validated", "RFC 9865 §2.1",
+            "a forged or garbled cursor restarts from the first page instead of invalidCursor";
+        FilterIgnored => "filter-ignored", "RFC 7644 §3.4.2.2",
+            "the filter parameter is ignored and every resource is returned";
+        UsernameFilterCaseSensitive => "username-filter-case-sensitive", "RFC 7643 §4.1.1",
+            "filters compare userName case-sensitively although it is caseExact=false";
+        InvalidFilter500 => "invalid-filter-500", "RFC 7644 §3.4.2.2",
+            "a malformed filter crashes the handler: 500 instead of 400 invalidFilter";
+        SortIgnored => "sort-ignored", "RFC 7644 §3.4.2.3",
+            "sortBy and sortOrder are accepted but results stay in creation order";
+        SortIgnoredNewestFirst => "sort-ignored-newest-first", "RFC 7644 §3.4.2.3",
+            "sortBy is accepted but results come newest first, whatever the attribute";
+        FirstPageEmpty => "first-page-empty", "RFC 7644 §3.4.2.4",
+            "the first page of a list is empty although totalResults counts the matches";
+        ExcludedAttributesIgnored => "excluded-attributes-ignored", "RFC 7644 §3.4.2.5",
+            "excludedAttributes is ignored and full resources are returned";
+        DuplicateUsernameAccepted => "duplicate-username-accepted", "RFC 7644 §3.3",
+            "creating a second user with an existing userName succeeds";
+        ClientIdHonored => "client-id-honored", "RFC 7643 §3.1",
+            "a client-supplied id on POST is used instead of a server-issued one";
+        LocationMissing => "location-missing", "RFC 7644 §3.3",
+            "201 Created responses carry no Location header";
+        PasswordReturned => "password-returned", "RFC 7643 §4.1.1",
+            "the password attribute (returned: never) is echoed in responses";
+        PatchCapitalizedOpsRejected => "patch-capitalized-ops-rejected", "RFC 7644 §3.5.2",
+            "PATCH op names are matched case-sensitively, so Entra's \"Replace\" is rejected";
+        StringBooleanRejected => "string-boolean-rejected", "RFC 7643 §2.3.2",
+            "Entra's string booleans (\"False\") are rejected instead of coerced";
+        PatchNotAtomic => "patch-not-atomic", "RFC 7644 §3.5.2",
+            "a PATCH whose later operation fails keeps the changes of the earlier ones";
+        MemberRemoveRemovesAll => "member-remove-removes-all", "RFC 7644 §3.5.2.2 (as Entra ID reads it)",
+            "remove on members with a value list drops every member, not just the listed ones";
+        PatchNotApplied => "patch-not-applied", "RFC 7644 §3.5.2",
+            "a valid PATCH is answered 200 with the unchanged resource and not applied";
+        PutNotApplied => "put-not-applied", "RFC 7644 §3.5.1",
+            "a valid PUT is answered 200 with the unchanged resource and not applied";
+        BulkNotApplied => "bulk-not-applied", "RFC 7644 §3.7",
+            "bulk operations are reported as successful but none is applied";
+        AttributesIgnored => "attributes-ignored", "RFC 7644 §3.9",
+            "attributes and excludedAttributes are ignored: full resources are always returned";
+        EtagHeaderMissing => "etag-header-missing", "RFC 7644 §3.14",
+            "ETags are advertised but responses carry no ETag header";
+        DiscoveryListsMissing => "discovery-lists-missing", "RFC 7644 §4",
+            "/Schemas and /ResourceTypes answer 404";
+        ScimJsonOnly => "scim-json-only", "RFC 7644 §3.8",
+            "requests labelled or accepting application/json are refused with 415 or 406";
+        UnknownParameterRejected => "unknown-parameter-rejected", "RFC 7644 §3.4.2",
+            "a query parameter the server does not know is refused with 400";
+        PatchUnimplemented => "patch-unimplemented", "RFC 7643 §5",
+            "patch.supported is true but PATCH answers 501 Not Implemented";
+        CreateMembersDropped => "create-members-dropped", "RFC 7643 §4.2",
+            "members sent with a new group are dropped: the group starts empty";
+        ServiceProviderConfigNeedsToken => "service-provider-config-needs-token", "RFC 7644 §4",
+            "/ServiceProviderConfig answers 401 without a bearer token";
+        ServiceProviderConfigIncomplete => "service-provider-config-incomplete", "RFC 7643 §5",
+            "/ServiceProviderConfig omits the REQUIRED changePassword and authenticationSchemes";
+        Me500 => "me-500", "RFC 7644 §3.11",
+            "/Me crashes with 500 instead of being served or declined with 501";
+        MetaResourceTypeMissing => "meta-resource-type-missing", "RFC 7643 §3.1",
+            "resources carry no meta.resourceType";
+        IdExcludable => "id-excludable", "RFC 7643 §3.1",
+            "excludedAttributes=id removes id, which is returned always";
+        CreatedNotStamped => "created-not-stamped", "RFC 7643 §3.1",
+            "meta.created is a fixed date in the past instead of the time the resource was created";
+        PhoneNumbersReformatted => "phone-numbers-reformatted", "RFC 7644 §3.3 (as Entra ID reads it)",
+            "phone numbers are stored as digits only, not as sent";
+        AttributeNamesLowercased => "attribute-names-lowercased", "RFC 7643 §2.1",
+            "responses spell attribute names in lower case (username, not userName)";
+        ClientGroupsStored => "client-groups-stored", "RFC 7643 §4.1.2",
+            "groups sent with a new user are stored and returned although groups is read-only";
+        NullRejected => "null-rejected", "RFC 7643 §2.5",
+            "null for an attribute is refused with 400 instead of meaning unassigned";
+        EnterpriseExtensionDropped => "enterprise-extension-dropped", "RFC 7643 §4.3",
+            "the enterprise extension is advertised but its attributes are silently dropped";
+        SchemaByIdMissing => "schema-by-id-missing", "RFC 7644 §4",
+            "/Schemas/{id} and /ResourceTypes/{name} answer 404 for what the lists name";
+        ResourceTypeEndpointWrong => "resource-type-endpoint-wrong", "RFC 7643 §6",
+            "/ResourceTypes names endpoints (/User, /Group) that do not exist";
+        PutCreatesMissing => "put-creates-missing", "RFC 7644 §3.5.1",
+            "PUT to an unknown id creates the resource instead of answering 404";
+        IfMatchIgnored => "if-match-ignored", "RFC 7644 §3.14",
+            "If-Match preconditions are ignored, so stale writes overwrite newer data";
+        LastModifiedNotUpdated => "last-modified-not-updated", "RFC 7643 §3.1",
+            "updates do not change meta.lastModified or meta.version";
+        ErrorStatusNumber => "error-status-number", "RFC 7644 §3.12",
+            "error bodies carry status as a JSON number instead of a string";
+        Html404 => "html-404", "RFC 7644 §3.12",
+            "unknown resources and routes get an HTML 404 page instead of a SCIM error";
+        ContentTypeJson => "content-type-json", "RFC 7644 §3.1",
+            "responses are labelled application/json instead of application/scim+json";
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
 
     #[test]
     fn names_are_unique_kebab_case_and_round_trip() {
-        let mut seen = HashSet::new();
-        for &fault in Fault::ALL {
-            let name = fault.name();
-            assert!(seen.insert(name), "duplicate name {name}");
-            assert!(
-                name.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
-                "{name} is not kebab-case"
-            );
-            assert_eq!(Fault::from_name(name), Some(fault));
-            assert!(fault.rfc().starts_with("RFC "), "{name}: {}", fault.rfc());
-            assert!(!fault.description().is_empty());
-        }
-        assert_eq!(Fault::from_name("no-such-fault"), None);
+        let entries: Vec<_> = Fault::ALL
+            .iter()
+            .map(|&f| {
+                (
+                    f.name(),
+                    f.rfc(),
+                    f.description(),
+                    Fault::from_name(f.name()) == Some(f),
+                )
+            })
+            .collect();
+        super::super::registry::check_registry(
+            &entries,
+            Fault::from_name("no-such-fault").is_none(),
+        );
     }
 }

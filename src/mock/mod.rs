@@ -1,5 +1,6 @@
 //! An embedded reference SCIM 2.0 service provider (RFC 7643, RFC 7644, RFC 9865) with
-//! switchable [`Fault`]s that imitate real vendor bugs.
+//! switchable [`Fault`]s that imitate real vendor bugs and [`Variation`]s that make the choices
+//! the RFCs leave open differently.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -38,6 +39,12 @@
 //! - Bulk is supported, with `bulkId` references in any order, `failOnErrors` and
 //!   `maxOperations` / `maxPayloadSize` (413).
 //! - ETags are weak (`W/"n"`) and compared weakly for `If-Match` and `If-None-Match`.
+//! - Every failure is a SCIM error, whatever a client sends: filters and PATCH paths are bounded
+//!   (see [`crate::scim::filter`] and [`crate::scim::path`]), bodies are read whole and capped
+//!   at `maxPayloadSize` (413), JSON nests at most 128 levels (`invalidSyntax`), a path that is
+//!   not UTF-8 is a 404, and a handler that panics answers 500 without closing the connection.
+//!
+//! [`MockConfig::variations`] makes some of these choices differently, as the RFCs allow.
 
 mod auth;
 mod bulk;
@@ -50,13 +57,16 @@ mod faults;
 mod ops;
 mod patch;
 mod query;
+mod registry;
 mod resource;
 mod routes;
 mod schema;
 mod server;
 mod state;
 mod store;
+mod variations;
 
 pub use config::{MockConfig, MockCredentials};
 pub use faults::Fault;
 pub use server::MockServer;
+pub use variations::Variation;

@@ -12,8 +12,8 @@ use super::patch;
 use super::schema::Kind;
 use super::state::AppState;
 use super::store::{Stored, Tenant, etag};
-use crate::scim::ScimType;
 use crate::scim::filter::get_ci;
+use crate::scim::{ScimType, urn};
 
 /// The result of a write that may create.
 pub(crate) enum Written {
@@ -33,6 +33,30 @@ pub(crate) fn etag_listed(header: &str, current: &str) -> bool {
     header
         .split(',')
         .any(|t| t.trim() == "*" || bare(t) == bare(current))
+}
+
+/// The faults that change what a create stores.
+fn create_faults(state: &AppState, kind: Kind, body: &Value, attrs: &mut Map<String, Value>) {
+    if kind == Kind::Group && state.has(Fault::CreateMembersDropped) {
+        attrs.remove("members");
+    }
+    if state.has(Fault::EnterpriseExtensionDropped) {
+        attrs.remove(urn::ENTERPRISE_USER);
+    }
+    if state.has(Fault::ClientGroupsStored)
+        && let Some(groups) = get_ci(body, "groups").filter(|g| !g.is_null())
+    {
+        attrs.insert("groups".to_owned(), groups.clone());
+    }
+    if state.has(Fault::PhoneNumbersReformatted)
+        && let Some(Value::Array(numbers)) = attrs.get_mut("phoneNumbers")
+    {
+        for number in numbers {
+            if let Some(Value::String(value)) = number.get_mut("value") {
+                value.retain(|c| c.is_ascii_digit());
+            }
+        }
+    }
 }
 
 fn now() -> String {
@@ -76,7 +100,18 @@ impl Tenant {
         kind: Kind,
         body: &Value,
     ) -> Result<Value, ApiError> {
-        let attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
+        if state.has(Fault::NullRejected)
+            && body
+                .as_object()
+                .is_some_and(|b| b.values().any(Value::is_null))
+        {
+            return Err(ApiError::bad_request(
+                ScimType::InvalidValue,
+                "null is not a valid attribute value",
+            ));
+        }
+        let mut attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
+        create_faults(state, kind, body, &mut attrs);
         let client_id = get_ci(body, "id")
             .and_then(Value::as_str)
             .filter(|id| state.has(Fault::ClientIdHonored) && self.kind_of(id).is_none());
@@ -102,6 +137,9 @@ impl Tenant {
         };
         check_if_match(state, current, if_match)?;
         let mut attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
+        if state.has(Fault::PutNotApplied) {
+            return Ok(Written::Updated(current.doc.clone()));
+        }
         // A write-only password cannot round-trip through GET, so a PUT of the GET body
         // (as Okta sends) must not wipe it.
         if let Some(password) = current
@@ -145,6 +183,9 @@ impl Tenant {
             return Err(e);
         }
         let mut attrs = kind.normalize(&Value::Object(working), Tenant::coerce_booleans(state))?;
+        if state.has(Fault::PatchNotApplied) {
+            return self.live(state, kind, id).map(|s| s.doc.clone());
+        }
         let deactivating = kind == Kind::User
             && attrs.get("active") == Some(&Value::Bool(false))
             && was_active != Some(Value::Bool(false));
@@ -229,6 +270,8 @@ impl Tenant {
         id: &str,
         mut attrs: Map<String, Value>,
     ) -> Result<Value, ApiError> {
+        // Attributes the schema does not declare are ignored on write.
+        attrs.retain(|name, _| !state.undeclared(kind, name));
         let previous = self
             .collection(kind)
             .get(id)
@@ -263,6 +306,11 @@ impl Tenant {
             }
         }
         let stamp = now();
+        let created_at = if state.has(Fault::CreatedNotStamped) {
+            "2000-01-01T00:00:00Z".to_owned()
+        } else {
+            stamp.clone()
+        };
         let frozen = state.has(Fault::LastModifiedNotUpdated);
         let (seq, version, created, modified) = match &previous {
             Some((seq, version, doc)) => {
@@ -287,7 +335,7 @@ impl Tenant {
             None => (
                 self.next_seq(),
                 1,
-                Value::from(stamp.clone()),
+                Value::from(created_at),
                 Value::from(stamp),
             ),
         };

@@ -6,6 +6,8 @@
 //! member removal (`remove` on `members` with a value list removes only the listed members),
 //! and path-less add/replace whose keys are paths (`name.givenName`, URN-qualified names).
 
+use std::collections::HashSet;
+
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
@@ -243,10 +245,12 @@ fn apply_path(
                 Some(Value::Array(items)) => items,
                 _ => return Err(no_target(format!("{path} matches no value"))),
             };
-            let matched: Vec<usize> = (0..elements.len())
-                .filter(|&i| filter.matches_element(&elements[i], &case_exact))
+            // A flag per element: each step below is one pass, however many values match.
+            let matched: Vec<bool> = elements
+                .iter()
+                .map(|element| filter.matches_element(element, &case_exact))
                 .collect();
-            if matched.is_empty() {
+            if !matched.contains(&true) {
                 return Err(no_target(format!("{path} matches no value")));
             }
             let sets_primary = match &path.filter_sub {
@@ -255,24 +259,21 @@ fn apply_path(
                 }
                 None => value.as_ref().is_some_and(is_primary),
             };
-            if op != Op::Remove && sets_primary {
-                for (i, element) in elements.iter_mut().enumerate() {
-                    if !matched.contains(&i) {
+            for (element, &hit) in elements.iter_mut().zip(&matched) {
+                if !hit {
+                    if op != Op::Remove && sets_primary {
                         demote(element);
                     }
+                    continue;
                 }
-            }
-            for &i in matched.iter().rev() {
-                let element = &mut elements[i];
                 match (op, &path.filter_sub, &value) {
                     (Op::Remove, Some(_), _) => {
                         if let Some(o) = element.as_object_mut() {
                             o.remove(target.name);
                         }
                     }
-                    (Op::Remove, None, _) => {
-                        elements.remove(i);
-                    }
+                    // Removed below, all in one pass.
+                    (Op::Remove, None, _) => {}
                     (_, Some(_), Some(v)) => {
                         if let Some(o) = element.as_object_mut() {
                             o.insert(target.name.to_owned(), v.clone());
@@ -282,6 +283,10 @@ fn apply_path(
                     (_, None, Some(v)) => merge(element, v),
                     (_, _, None) => {}
                 }
+            }
+            if op == Op::Remove && path.filter_sub.is_none() {
+                let mut hits = matched.iter();
+                elements.retain(|_| hits.next() != Some(&true));
             }
             if elements.is_empty() {
                 container.remove(attr.name);
@@ -315,9 +320,28 @@ fn whole(
     let name = attr.name;
     match (op, value) {
         (Op::Remove, Some(Value::Array(listed))) if attr.multi && !options.remove_all_listed => {
-            // Entra's legacy form: remove only the listed values.
+            // Entra's legacy form: remove only the listed values. Those listed by a scalar
+            // `value` alone (the usual form) are found by key, so long lists stay linear.
+            let (keys, others): (HashSet<String>, Vec<&Value>) = {
+                let mut keys = HashSet::new();
+                let mut others = Vec::new();
+                for l in listed {
+                    match listed_by_value(l) {
+                        Some(key) => {
+                            keys.insert(key);
+                        }
+                        None => others.push(l),
+                    }
+                }
+                (keys, others)
+            };
             if let Some(Value::Array(items)) = container.get_mut(name) {
-                items.retain(|item| !listed.iter().any(|l| selects(l, item)));
+                items.retain(|item| {
+                    let by_key = get_ci(item, "value")
+                        .and_then(scalar_key)
+                        .is_some_and(|k| keys.contains(&k));
+                    !by_key && !others.iter().any(|l| selects(l, item))
+                });
                 if items.is_empty() {
                     container.remove(name);
                 }
@@ -338,8 +362,17 @@ fn whole(
                 if incoming.iter().any(is_primary) {
                     items.iter_mut().for_each(demote);
                 }
+                // Values with a scalar `value` are found by key, so adding many stays linear.
+                let mut present: HashSet<String> = items
+                    .iter()
+                    .filter_map(|v| v.get("value").and_then(scalar_key))
+                    .collect();
                 for new in incoming {
-                    if !items.iter().any(|old| same_value(old, &new)) {
+                    let duplicate = match new.get("value").and_then(scalar_key) {
+                        Some(key) => !present.insert(key),
+                        None => items.iter().any(|old| same_value(old, &new)),
+                    };
+                    if !duplicate {
                         items.push(new);
                     }
                 }
@@ -470,6 +503,25 @@ fn same_value(a: &Value, b: &Value) -> bool {
     match (a.get("value"), b.get("value")) {
         (Some(x), Some(y)) => x == y,
         _ => a == b,
+    }
+}
+
+/// A scalar as a set key; values of different JSON types never share one.
+fn scalar_key(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(format!("s:{s}")),
+        Value::Number(_) | Value::Bool(_) => Some(value.to_string()),
+        _ => None,
+    }
+}
+
+/// The key of a listed value that names only a scalar `value` (`{"value": "…"}`): it
+/// [`selects`] exactly the items whose `value` has that key.
+fn listed_by_value(listed: &Value) -> Option<String> {
+    let mut given = listed.as_object()?.iter().filter(|(_, v)| !v.is_null());
+    match (given.next(), given.next()) {
+        (Some((name, value)), None) if name.eq_ignore_ascii_case("value") => scalar_key(value),
+        _ => None,
     }
 }
 

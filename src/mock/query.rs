@@ -16,8 +16,10 @@ use super::resource::Projection;
 use super::schema::{Kind, Returned, Type};
 use super::state::{AppState, TenantId};
 use super::store::{Collection, Stored, Tenant};
+use super::variations::Variation;
 use crate::scim::filter::{self, get_ci};
-use crate::scim::{AttrPath, CompValue, CompareOp, Filter, ScimType, urn};
+use crate::scim::operators::features;
+use crate::scim::{AttrPath, CompValue, CompareOp, Filter, FilterFeature, ScimType, urn};
 
 /// The parameters of a query, from a query string or a SearchRequest body.
 #[derive(Debug, Clone, Default)]
@@ -229,6 +231,9 @@ fn parse_filter(state: &AppState, kinds: &[Kind], text: &str) -> Result<Filter, 
             ApiError::from(e)
         }
     })?;
+    if let Some(why) = unsupported(state, kinds, &filter) {
+        return Err(ApiError::bad_request(ScimType::InvalidFilter, why));
+    }
     for (attr, op) in filter.attributes() {
         if attr.urn.is_none() && attr.sub.is_none() && attr.name.eq_ignore_ascii_case("schemas") {
             continue;
@@ -256,6 +261,30 @@ fn parse_filter(state: &AppState, kinds: &[Kind], text: &str) -> Result<Filter, 
         }
     }
     Ok(filter)
+}
+
+/// Why a server with a restricted filter variation refuses `filter`, if it does.
+fn unsupported(state: &AppState, kinds: &[Kind], filter: &Filter) -> Option<String> {
+    if state.varies(Variation::FilterUserNameEqOnly)
+        && (kinds != [Kind::User] || indexed_user_name(filter).is_none())
+    {
+        return Some("only userName eq \"…\" filters on Users are supported".to_owned());
+    }
+    if let Some((attr, _)) = filter.attributes().into_iter().find(|(attr, _)| {
+        attr.urn.is_none() && kinds.iter().any(|&k| state.undeclared(k, &attr.name))
+    }) {
+        return Some(format!("cannot filter on {attr}: no such attribute"));
+    }
+    if state.varies(Variation::FilterEqAndOnly) {
+        let other = features(filter)
+            .into_iter()
+            .find(|f| !matches!(f, FilterFeature::Eq | FilterFeature::And))?;
+        return Some(format!(
+            "the operator `{}` is not supported: only eq and and",
+            other.token()
+        ));
+    }
+    None
 }
 
 /// `userName eq "…"`: answered from the userName index instead of a scan.
@@ -291,12 +320,15 @@ pub(crate) fn list(
     kinds: &[Kind],
     q: &ListQuery,
 ) -> Result<Value, ApiError> {
+    let newest_first = state.has(Fault::SortIgnoredNewestFirst) && q.sort_by.is_some();
+    let ignores_sort =
+        state.has(Fault::SortIgnored) || state.varies(Variation::NoSort) || newest_first;
     let filter = match (&q.filter, state.has(Fault::FilterIgnored)) {
         (Some(text), false) => Some(parse_filter(state, kinds, text)?),
         _ => None,
     };
     let sort_by =
-        match (&q.sort_by, state.has(Fault::SortIgnored)) {
+        match (&q.sort_by, ignores_sort) {
             (Some(text), false) => Some(AttrPath::parse(text).ok_or_else(|| {
                 invalid_value(format!("sortBy {text:?} is not an attribute path"))
             })?),
@@ -309,7 +341,7 @@ pub(crate) fn list(
         .map(str::to_owned);
     let matcher = Matcher::new(state, tenant, kinds, filter);
     let source = match (kinds, &indexed, &sort_by) {
-        ([kind], None, None) => Source::Ordered(*kind, tenant.collection(*kind)),
+        ([kind], None, None) if !newest_first => Source::Ordered(*kind, tenant.collection(*kind)),
         _ => {
             let mut found: Vec<(Kind, &Stored)> = match indexed {
                 Some(name) => tenant
@@ -327,13 +359,16 @@ pub(crate) fn list(
                     .collect(),
             };
             found.sort_by_key(|(_, s)| s.seq);
+            if newest_first {
+                found.reverse();
+            }
             if let Some(path) = &sort_by {
                 sort(&mut found, path, q.descending);
             }
             Source::Listed(found)
         }
     };
-    let max = state.config.max_page_size;
+    let max = state.max_page_size();
     let requested = q.count.map(|c| usize::try_from(c).unwrap_or(0));
     let page_size = if state.has(Fault::CountIgnored) {
         usize::MAX
@@ -342,9 +377,21 @@ pub(crate) fn list(
     };
     let mut out = Map::new();
     out.insert("schemas".to_owned(), json!([urn::LIST_RESPONSE]));
-    let (total, page) = match &q.cursor {
+    // RFC 9865 §2.3: a cursor-only server pages by cursor even when none was asked for; an
+    // index-only one ignores the parameter it does not know.
+    let cursor = if state.varies(Variation::CursorOnly) {
+        Some(q.cursor.as_deref().unwrap_or(""))
+    } else if state.varies(Variation::IndexOnly) {
+        None
+    } else {
+        q.cursor.as_deref()
+    };
+    let start_index = q
+        .start_index
+        .filter(|_| !state.varies(Variation::CursorOnly));
+    let (total, page) = match cursor {
         None => {
-            let start = usize::try_from(q.start_index.unwrap_or(1))
+            let start = usize::try_from(start_index.unwrap_or(1))
                 .unwrap_or(1)
                 .max(1);
             let offset = if state.has(Fault::ZeroBasedStartIndex) {
@@ -354,13 +401,16 @@ pub(crate) fn list(
             } else {
                 start - 1
             };
-            let (total, page) = index_page(&source, &matcher, offset, page_size);
+            let (total, mut page) = index_page(&source, &matcher, offset, page_size);
+            if offset == 0 && state.has(Fault::FirstPageEmpty) {
+                page.clear();
+            }
             out.insert("totalResults".to_owned(), json!(total));
             out.insert("startIndex".to_owned(), json!(start));
             (total, page)
         }
         Some(text) => {
-            if q.start_index.is_some() {
+            if start_index.is_some() {
                 return Err(invalid_value("use either startIndex or cursor, not both"));
             }
             if requested.is_some_and(|c| c > max) {

@@ -8,6 +8,7 @@ use super::faults::Fault;
 use super::schema::{Kind, Returned};
 use super::state::AppState;
 use super::store::Tenant;
+use crate::scim::attr::has_urn_prefix;
 use crate::scim::{AttrPath, ScimType};
 
 /// The `attributes` / `excludedAttributes` of a request.
@@ -41,9 +42,17 @@ impl Projection {
     }
 
     pub fn new(attributes: Vec<String>, excluded: Vec<String>) -> Result<Self, ApiError> {
+        // Every rendered resource is matched against every name, so a long list costs its
+        // length times the page size; the schemas define far fewer paths than this.
+        const MAX_NAMES: usize = 256;
+        if attributes.len() + excluded.len() > MAX_NAMES {
+            return Err(ApiError::bad_request(
+                ScimType::InvalidValue,
+                format!("attributes and excludedAttributes name more than {MAX_NAMES} paths"),
+            ));
+        }
         for text in attributes.iter().chain(&excluded) {
-            let is_urn = text.len() > 4 && text[..4].eq_ignore_ascii_case("urn:");
-            if !is_urn && AttrPath::parse(text).is_none() {
+            if !has_urn_prefix(text) && AttrPath::parse(text).is_none() {
                 return Err(ApiError::bad_request(
                     ScimType::InvalidValue,
                     format!("{text:?} is not an attribute path"),
@@ -54,6 +63,11 @@ impl Projection {
             attributes,
             excluded,
         })
+    }
+
+    /// Whether `excludedAttributes` names `name` itself.
+    pub fn excludes(&self, name: &str) -> bool {
+        self.excluded.iter().any(|e| e.eq_ignore_ascii_case(name))
     }
 
     /// Resolves the named attributes for `kind`; names it does not have are ignored.
@@ -198,7 +212,23 @@ impl Tenant {
                 out.insert(key.clone(), value.clone());
             }
         }
-        projection.apply(kind, &mut out, !state.has(Fault::ExcludedAttributesIgnored));
+        if !state.has(Fault::AttributesIgnored) {
+            projection.apply(kind, &mut out, !state.has(Fault::ExcludedAttributesIgnored));
+        }
+        if state.has(Fault::IdExcludable) && projection.excludes("id") {
+            out.remove("id");
+        }
+        if state.has(Fault::MetaResourceTypeMissing)
+            && let Some(Value::Object(meta)) = out.get_mut("meta")
+        {
+            meta.remove("resourceType");
+        }
+        if state.has(Fault::AttributeNamesLowercased) {
+            out = out
+                .into_iter()
+                .map(|(key, value)| (key.to_lowercase(), value))
+                .collect();
+        }
         Value::Object(out)
     }
 

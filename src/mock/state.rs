@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use super::config::{MockConfig, MockCredentials};
 use super::faults::Fault;
+use super::schema::Kind;
 use super::store::Tenant;
+use super::variations::{MINIMAL_USER_OMITS, SMALL_PAGE_CAP, Variation};
 
 /// Which tenant a request acts on, as established by its bearer token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +52,28 @@ impl AppState {
 
     pub fn has(&self, fault: Fault) -> bool {
         self.config.faults.contains(&fault)
+    }
+
+    pub fn varies(&self, variation: Variation) -> bool {
+        self.config.variations.contains(&variation)
+    }
+
+    /// Whether the server leaves a core attribute of `kind` out of its schema.
+    pub fn undeclared(&self, kind: Kind, name: &str) -> bool {
+        kind == Kind::User
+            && self.varies(Variation::MinimalUserSchema)
+            && MINIMAL_USER_OMITS
+                .iter()
+                .any(|omitted| omitted.eq_ignore_ascii_case(name))
+    }
+
+    /// The largest page returned: `filter.maxResults`.
+    pub fn max_page_size(&self) -> usize {
+        if self.varies(Variation::SmallPageCap) {
+            self.config.max_page_size.min(SMALL_PAGE_CAP)
+        } else {
+            self.config.max_page_size
+        }
     }
 
     /// A poisoned lock only means another handler panicked mid-request; the data is

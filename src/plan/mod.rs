@@ -6,19 +6,59 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use thiserror::Error;
 
+use crate::case::template::{MARKER_CANDIDATES, Scoping};
 use crate::case::{Auth, Capability, Case, Method};
 use crate::check::assert::resolve;
 use crate::exec::client::{ExecError, Target};
 use crate::scim::urn;
 
-/// What the target advertises, read from `/ServiceProviderConfig` and `/ResourceTypes`.
-#[derive(Debug, Clone, Default)]
+pub mod needs;
+pub mod probe;
+
+use needs::{Choices, FilterUse, needs};
+use probe::Refusal;
+
+/// What the target advertises, read from `/ServiceProviderConfig`, `/ResourceTypes` and
+/// `/Schemas`, and what probes found out.
+#[derive(Debug, Clone)]
 pub struct Capabilities {
     pub supported: BTreeSet<Capability>,
     /// What could not be read, said once at the start of the run.
     pub warnings: Vec<String>,
     /// The target's `/Schemas` and `/ResourceTypes` answers, to derive `target:*` schemas from.
     pub published_schemas: Option<(Value, Value)>,
+    /// How many of the catalogue's filters were probed.
+    pub probed_filters: usize,
+    /// The filters the target refused as unsupported.
+    pub refused_filters: BTreeMap<FilterUse, Refusal>,
+    /// `filter.maxResults`: the largest page the target returns.
+    pub max_results: Option<u64>,
+    /// The attributes the target's core User schema declares, lower-cased; `None` when it
+    /// published no User schema.
+    pub user_attributes: Option<BTreeSet<String>>,
+    /// What `${marker}` stands for: the first of [`MARKER_CANDIDATES`] the target declares
+    /// (`title` when it declares none, so the cases that use it skip for want of it).
+    pub marker: &'static str,
+    /// How `${scope}` selects a case's own Users: by userName prefix, or by a tag in the
+    /// marker attribute when the target refuses `sw`.
+    pub scoping: Scoping,
+}
+
+impl Default for Capabilities {
+    /// Nothing advertised, nothing probed; the marker is RFC 7643's `title`.
+    fn default() -> Self {
+        Capabilities {
+            supported: BTreeSet::new(),
+            warnings: Vec::new(),
+            published_schemas: None,
+            probed_filters: 0,
+            refused_filters: BTreeMap::new(),
+            max_results: None,
+            user_attributes: None,
+            marker: MARKER_CANDIDATES[0],
+            scoping: Scoping::default(),
+        }
+    }
 }
 
 #[derive(Debug, Error)]
@@ -28,6 +68,7 @@ pub enum PlanError {
 }
 
 impl Capabilities {
+    /// Reads the discovery documents, all at once.
     pub async fn discover(target: &Target) -> Result<Capabilities, PlanError> {
         let mut capabilities = Capabilities::default();
         // One round trip for all three: against a remote tenant each costs a network delay.
@@ -63,6 +104,17 @@ impl Capabilities {
                     capabilities.supported.insert(capability);
                 }
             }
+            capabilities.max_results =
+                resolve(config, "/filter/maxResults").and_then(Value::as_u64);
+        }
+        // Index paging is RFC 7644's own, assumed unless a cursor-only target (RFC 9865 §4) says
+        // it lacks it.
+        let index = config
+            .as_ref()
+            .and_then(|c| resolve(c, "/pagination/index"))
+            .and_then(Value::as_bool);
+        if index != Some(false) {
+            capabilities.supported.insert(Capability::IndexPaging);
         }
         let types = types_list
             .as_ref()
@@ -86,8 +138,46 @@ impl Capabilities {
                 capabilities.supported.insert(Capability::EnterpriseUser);
             }
         }
+        capabilities.user_attributes = schemas_list.as_ref().and_then(declared_user_attributes);
+        capabilities.marker = choose_marker(capabilities.user_attributes.as_ref());
         capabilities.published_schemas = schemas_list.zip(types_list);
         Ok(capabilities)
+    }
+
+    /// Chooses how cases scope their lists, then probes every filter the cases list with
+    /// (see [`needs`]), all at once; the marker attribute must be chosen first, since
+    /// filters may name it.
+    pub async fn probe_filters(&mut self, target: &Target, cases: &[Case]) {
+        let by_prefix = FilterUse {
+            endpoint: "/Users".to_owned(),
+            filter: Scoping::UserNamePrefix.filter(needs::PROBE_PREFIX, self.marker),
+        };
+        let scoping = probe::filters(target, &BTreeSet::from([by_prefix.clone()])).await;
+        if scoping.refused.contains_key(&by_prefix) {
+            self.scoping = Scoping::MarkerTag;
+        }
+        let filters: BTreeSet<FilterUse> = cases
+            .iter()
+            .flat_map(|case| needs(case, self.choices()).filters)
+            .filter(|f| *f != by_prefix)
+            .collect();
+        let probed = probe::filters(target, &filters).await;
+        self.refused_filters = probed.refused;
+        self.refused_filters.extend(scoping.refused);
+        self.probed_filters = filters.len() + 1;
+        if let Some(error) = scoping.unanswered.or(probed.unanswered) {
+            self.warnings.push(format!(
+                "a filter probe got no answer to judge, so its filter is taken as supported: {error}"
+            ));
+        }
+    }
+
+    /// What the run's `${marker}` and `${scope}` stand for.
+    pub fn choices(&self) -> Choices<'static> {
+        Choices {
+            marker: self.marker,
+            scoping: self.scoping,
+        }
     }
 
     /// Applies what the configuration says the target has or lacks by design.
@@ -104,6 +194,66 @@ impl Capabilities {
     pub fn names(&self) -> Vec<&'static str> {
         self.supported.iter().map(|c| c.name()).collect()
     }
+
+    /// The capability matrix in one line: every capability yes or no, the page cap and how
+    /// many of the probed filters the target refused.
+    pub fn matrix(&self) -> String {
+        let mut cells: Vec<String> = Capability::ALL
+            .iter()
+            .map(|c| {
+                let mark = if self.supported.contains(c) {
+                    "yes"
+                } else {
+                    "no"
+                };
+                format!("{c} {mark}")
+            })
+            .collect();
+        if let Some(max) = self.max_results {
+            cells.push(format!("maxResults {max}"));
+        }
+        cells.push(format!("marker {}", self.marker));
+        let scope = match self.scoping {
+            Scoping::UserNamePrefix => "userName prefix",
+            Scoping::MarkerTag => "marker tag",
+        };
+        cells.push(format!("list scope {scope}"));
+        cells.push(format!(
+            "filters refused {} of {} probed",
+            self.refused_filters.len(),
+            self.probed_filters
+        ));
+        cells.join(", ")
+    }
+}
+
+/// The first marker candidate the target declares; `title` when it declares none (the cases
+/// that use the marker then skip for want of it) or publishes no User schema (RFC 7643's).
+fn choose_marker(declared: Option<&BTreeSet<String>>) -> &'static str {
+    MARKER_CANDIDATES
+        .into_iter()
+        .find(|name| declared.is_none_or(|d| d.contains(&name.to_ascii_lowercase())))
+        .unwrap_or(MARKER_CANDIDATES[0])
+}
+
+/// The attribute names of the core User schema in a `/Schemas` ListResponse.
+fn declared_user_attributes(schemas_list: &Value) -> Option<BTreeSet<String>> {
+    let user = resolve(schemas_list, "/Resources")?
+        .as_array()?
+        .iter()
+        .find(|s| {
+            resolve(s, "/id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| id.eq_ignore_ascii_case(urn::USER))
+        })?;
+    let attributes = resolve(user, "/attributes")?.as_array()?;
+    Some(
+        attributes
+            .iter()
+            .filter_map(|a| resolve(a, "/name").and_then(Value::as_str))
+            .map(str::to_ascii_lowercase)
+            .collect(),
+    )
 }
 
 /// GETs a discovery endpoint; anything but a 200 JSON answer is a warning, not a stop, because
@@ -190,6 +340,53 @@ pub fn skip_reason(
             missing.join(", ")
         ));
     }
+    let needs = needs(case, capabilities.choices());
+    if let Some(clash) = &needs.marker_clash {
+        let others: Vec<&str> = MARKER_CANDIDATES
+            .into_iter()
+            .filter(|c| c != clash)
+            .collect();
+        return Some(format!(
+            "the case writes `{clash}` itself, so it cannot be the case's marker attribute, and the target's User schema declares none of {}",
+            others.join(", ")
+        ));
+    }
+    if let Some(lacking) = needs
+        .capabilities
+        .iter()
+        .find(|c| !capabilities.supported.contains(c))
+    {
+        return Some(format!(
+            "the case's requests need {lacking}, which the target lacks: {}",
+            lacking.source()
+        ));
+    }
+    if let Some(max) = capabilities
+        .max_results
+        .filter(|&max| usize::try_from(max).is_ok_and(|max| max < needs.page))
+    {
+        return Some(format!(
+            "the case reads {} resources from one page, and the target's filter.maxResults is {max} (RFC 7644 §3.4.2.4 lets it return fewer)",
+            needs.page
+        ));
+    }
+    if let Some(undeclared) = capabilities.user_attributes.as_ref().and_then(|declared| {
+        needs
+            .user_attributes
+            .iter()
+            .find(|name| !declared.contains(&name.to_ascii_lowercase()))
+    }) {
+        return Some(format!(
+            "the target's User schema does not declare `{undeclared}`, which the case writes or filters on (RFC 7643 §4.1 leaves it optional)"
+        ));
+    }
+    if let Some((used, refusal)) = needs
+        .filters
+        .iter()
+        .find_map(|f| capabilities.refused_filters.get_key_value(f))
+    {
+        return Some(refusal.reason(used));
+    }
     if let Some(reason) = case
         .spec
         .steps
@@ -202,4 +399,35 @@ pub fn skip_reason(
         return Some("--read-only: the case writes to the target".into());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_marker_is_the_first_candidate_the_user_schema_declares() {
+        let schemas = |names: &[&str]| {
+            let attributes: Vec<Value> = names.iter().map(|n| json!({"name": n})).collect();
+            json!({"Resources": [
+                {"id": "urn:ietf:params:scim:schemas:core:2.0:Group", "attributes": [{"name": "title"}]},
+                {"id": urn::USER, "attributes": attributes},
+            ]})
+        };
+        let cases: &[(&[&str], &str)] = &[
+            (&["userName", "title", "nickName"], "title"),
+            (&["userName", "NickName", "displayName"], "nickName"),
+            (&["userName", "displayName"], "displayName"),
+            (&["userName"], "title"),
+        ];
+        for (names, marker) in cases {
+            let declared = declared_user_attributes(&schemas(names));
+            assert!(declared.as_ref().is_some_and(|d| d.contains("username")));
+            assert_eq!(choose_marker(declared.as_ref()), *marker, "{names:?}");
+        }
+        assert_eq!(declared_user_attributes(&json!({"Resources": []})), None);
+        assert_eq!(choose_marker(None), "title");
+    }
 }

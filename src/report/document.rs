@@ -37,10 +37,10 @@ impl Counts {
     }
 }
 
-const LEVELS: [Level; 3] = [Level::Must, Level::Should, Level::May];
+const LEVELS: [Level; 4] = [Level::Must, Level::Should, Level::May, Level::Idp];
 
-fn matrix(results: &[CaseResult]) -> BTreeMap<&str, [Counts; 3]> {
-    let mut out: BTreeMap<&str, [Counts; 3]> = BTreeMap::new();
+fn matrix(results: &[CaseResult]) -> BTreeMap<&str, [Counts; 4]> {
+    let mut out: BTreeMap<&str, [Counts; 4]> = BTreeMap::new();
     for result in results {
         let row = out.entry(&result.area).or_default();
         let column = LEVELS.iter().position(|l| *l == result.level).unwrap_or(0);
@@ -431,7 +431,7 @@ impl Writer for Markdown {
             }
         }
         out.push_str(
-            "\n## Areas × requirement levels\n\n| Area | MUST | SHOULD | MAY |\n|---|---|---|---|\n",
+            "\n## Areas × requirement levels\n\n| Area | MUST | SHOULD | MAY | IDP |\n|---|---|---|---|---|\n",
         );
         for (area, row) in matrix(report.results) {
             let cells: Vec<String> = row.iter().map(|c| cell(*c)).collect();

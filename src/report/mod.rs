@@ -227,6 +227,7 @@ impl CaseResult {
             Level::Must => Grade::MustBroken,
             Level::Should => Grade::ShouldBroken,
             Level::May => Grade::MayBroken,
+            Level::Idp => Grade::IdpIncompatible,
         }
     }
 }
@@ -608,6 +609,11 @@ mod tests {
             ),
             (
                 result(Level::Must, &["idp"], failed()),
+                Grade::IdpIncompatible,
+                [false, true, true],
+            ),
+            (
+                result(Level::Idp, &[], failed()),
                 Grade::IdpIncompatible,
                 [false, true, true],
             ),

@@ -58,11 +58,16 @@ impl fmt::Display for AttrPath {
     }
 }
 
+/// Whether `text` starts with `urn:` (any case) and has something after it. Looks at bytes,
+/// so text whose fourth byte falls inside a character is simply not a URN.
+pub(crate) fn has_urn_prefix(text: &str) -> bool {
+    text.len() > 4 && text.as_bytes()[..4].eq_ignore_ascii_case(b"urn:")
+}
+
 /// Splits a leading schema URN off at its last `:`. URNs contain dots (`2.0`), so only the
 /// segment after the last colon can hold the attribute name.
 fn split_urn(text: &str) -> (Option<&str>, &str) {
-    if text.len() > 4
-        && text[..4].eq_ignore_ascii_case("urn:")
+    if has_urn_prefix(text)
         && let Some((urn, rest)) = text.rsplit_once(':')
     {
         return (Some(urn), rest);
@@ -111,6 +116,11 @@ mod tests {
             ("a.b.c", None),
             ("name.", None),
             ("user name", None),
+            // Multi-byte characters across the fourth byte, where a URN prefix would end.
+            ("urnä", None),
+            ("abcé.x", None),
+            ("ü", None),
+            ("名前", None),
         ];
         for (text, want) in cases {
             let got = AttrPath::parse(text);

@@ -3,6 +3,15 @@
 //! Precedence, loosest first: `or`, `and`, `not ( … )` / `( … )` / attribute expressions.
 //! Attribute names and operators are case-insensitive; string comparisons follow the
 //! attribute's `caseExact`, which the caller supplies because only it knows the schema.
+//!
+//! Filters come from clients, so parsing is bounded before it can exhaust memory or the
+//! stack (a server answers `400 invalidFilter`, RFC 7644 §3.4.2.2): at most
+//! [`MAX_FILTER_LEN`] bytes, [`MAX_DEPTH`] levels of `( … )`, `not ( … )` and `attr[ … ]`,
+//! and [`MAX_TERMS`] attribute expressions. Identity providers send filters of one to a
+//! handful of terms (`userName eq "…"`, `externalId eq "…"`, `members[value eq "…"]`), so
+//! the limits are far above real use and far below what a 2 MiB worker stack can hold.
+//! `and` / `or` chains are n-ary rather than nested pairs, so a long chain is flat: its
+//! evaluation and its `Drop` never recurse along it.
 
 use std::cmp::Ordering;
 
@@ -28,10 +37,19 @@ pub enum Filter {
         attr: AttrPath,
         filter: Box<Filter>,
     },
-    And(Box<Filter>, Box<Filter>),
-    Or(Box<Filter>, Box<Filter>),
+    /// Two or more filters that must all match.
+    And(Vec<Filter>),
+    /// Two or more filters of which one must match.
+    Or(Vec<Filter>),
     Not(Box<Filter>),
 }
+
+/// Longest filter accepted, in bytes.
+pub const MAX_FILTER_LEN: usize = 32 * 1024;
+/// Deepest nesting of `( … )`, `not ( … )` and value paths `attr[ … ]`.
+pub const MAX_DEPTH: usize = 64;
+/// Most attribute expressions (`attr op value`, `attr pr`, `attr[ … ]`) in one filter.
+pub const MAX_TERMS: usize = 1000;
 
 /// Comparison operators of RFC 7644 Table 3 (`pr` is [`Filter::Present`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +128,12 @@ pub enum FilterError {
     IncompatibleValue { value: &'static str, at: usize },
     #[error("attribute filters cannot be nested (offset {at})")]
     NestedValuePath { at: usize },
+    #[error("the filter is {len} bytes long; at most {MAX_FILTER_LEN} are accepted")]
+    TooLong { len: usize },
+    #[error("the filter nests deeper than {MAX_DEPTH} levels at offset {at}")]
+    TooDeep { at: usize },
+    #[error("the filter has more than {MAX_TERMS} attribute expressions (offset {at})")]
+    TooManyTerms { at: usize },
 }
 
 /// Parses a filter expression.
@@ -125,10 +149,16 @@ pub fn parse_value_filter(input: &str, parent: &AttrPath) -> Result<Filter, Filt
 }
 
 fn parse_within(input: &str, parent: Option<AttrPath>) -> Result<Filter, FilterError> {
+    if input.len() > MAX_FILTER_LEN {
+        return Err(FilterError::TooLong { len: input.len() });
+    }
     let mut parser = Parser {
         tokens: tokenize(input)?,
         pos: 0,
+        // A value filter sits inside the brackets of its path, as in a filter's `attr[ … ]`.
+        depth: usize::from(parent.is_some()),
         parent,
+        terms: 0,
     };
     let filter = parser.or()?;
     match parser.next() {
@@ -167,9 +197,8 @@ impl Filter {
                 out.push((attr, None));
                 filter.collect_attributes(out);
             }
-            Filter::And(a, b) | Filter::Or(a, b) => {
-                a.collect_attributes(out);
-                b.collect_attributes(out);
+            Filter::And(terms) | Filter::Or(terms) => {
+                terms.iter().for_each(|t| t.collect_attributes(out));
             }
             Filter::Not(inner) => inner.collect_attributes(out),
         }
@@ -179,8 +208,8 @@ impl Filter {
     /// qualified with it, so only their sub-attribute is looked up.
     fn eval(&self, base: &Value, in_element: bool, ce: &dyn Fn(&AttrPath) -> bool) -> bool {
         match self {
-            Filter::And(a, b) => a.eval(base, in_element, ce) && b.eval(base, in_element, ce),
-            Filter::Or(a, b) => a.eval(base, in_element, ce) || b.eval(base, in_element, ce),
+            Filter::And(terms) => terms.iter().all(|t| t.eval(base, in_element, ce)),
+            Filter::Or(terms) => terms.iter().any(|t| t.eval(base, in_element, ce)),
             Filter::Not(inner) => !inner.eval(base, in_element, ce),
             Filter::Present(attr) => values(base, attr, in_element).any(is_present),
             Filter::ValuePath { attr, filter } => elements(base, attr)
@@ -365,6 +394,14 @@ fn date_time(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok()
 }
 
+/// The only filter of a single term, else the n-ary `and` / `or` of the terms.
+fn chain(terms: Vec<Filter>, combine: fn(Vec<Filter>) -> Filter) -> Filter {
+    match <[Filter; 1]>::try_from(terms) {
+        Ok([only]) => only,
+        Err(terms) => combine(terms),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
     Open,
@@ -459,6 +496,10 @@ struct Parser {
     pos: usize,
     /// The attribute whose value filter is being parsed; paths inside are qualified with it.
     parent: Option<AttrPath>,
+    /// Open `(`, `not (` and `[` around the current token.
+    depth: usize,
+    /// Attribute expressions parsed so far.
+    terms: usize,
 }
 
 impl Parser {
@@ -481,21 +522,32 @@ impl Parser {
     }
 
     fn or(&mut self) -> Result<Filter, FilterError> {
-        let mut left = self.and()?;
+        let mut terms = vec![self.and()?];
         while self.peek().is_some_and(|t| t.keyword("or")) {
             self.pos += 1;
-            left = Filter::Or(Box::new(left), Box::new(self.and()?));
+            terms.push(self.and()?);
         }
-        Ok(left)
+        Ok(chain(terms, Filter::Or))
     }
 
     fn and(&mut self) -> Result<Filter, FilterError> {
-        let mut left = self.unary()?;
+        let mut terms = vec![self.unary()?];
         while self.peek().is_some_and(|t| t.keyword("and")) {
             self.pos += 1;
-            left = Filter::And(Box::new(left), Box::new(self.unary()?));
+            terms.push(self.unary()?);
         }
-        Ok(left)
+        Ok(chain(terms, Filter::And))
+    }
+
+    /// Parses a nested `or` expression one level deeper, `at` being the opening token.
+    fn nested(&mut self, at: usize) -> Result<Filter, FilterError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(FilterError::TooDeep { at });
+        }
+        self.depth += 1;
+        let inner = self.or();
+        self.depth -= 1;
+        inner
     }
 
     fn unary(&mut self) -> Result<Filter, FilterError> {
@@ -506,12 +558,12 @@ impl Parser {
         match &token.tok {
             Tok::Word(_) if token.keyword("not") => {
                 self.expect(Tok::Open, "`(` after `not`")?;
-                let inner = self.or()?;
+                let inner = self.nested(token.at)?;
                 self.expect(Tok::Close, "`)`")?;
                 Ok(Filter::Not(Box::new(inner)))
             }
             Tok::Open => {
-                let inner = self.or()?;
+                let inner = self.nested(token.at)?;
                 self.expect(Tok::Close, "`)`")?;
                 Ok(inner)
             }
@@ -534,6 +586,10 @@ impl Parser {
 
     fn attribute_expression(&mut self, attr: AttrPath, at: usize) -> Result<Filter, FilterError> {
         const EXPECTED: &str = "an operator";
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            return Err(FilterError::TooManyTerms { at });
+        }
         let token = self
             .next()
             .ok_or(FilterError::UnexpectedEnd { expected: EXPECTED })?;
@@ -543,7 +599,7 @@ impl Parser {
             }
             Tok::OpenBracket if attr.sub.is_none() => {
                 self.parent = Some(attr.clone());
-                let inner = self.or()?;
+                let inner = self.nested(token.at)?;
                 self.parent = None;
                 self.expect(Tok::CloseBracket, "`]`")?;
                 return Ok(Filter::ValuePath {
@@ -777,6 +833,101 @@ mod tests {
                 Err(e) => assert!(e.to_string().contains(want), "{text}: {e}"),
             }
         }
+    }
+
+    /// `n` copies of `open`, then `inner`, then `n` copies of `close`.
+    fn nest(open: &str, inner: &str, close: &str, n: usize) -> String {
+        format!("{}{inner}{}", open.repeat(n), close.repeat(n))
+    }
+
+    #[test]
+    fn bounds_nesting() {
+        let user = user();
+        let at_limit = [
+            nest("(", "userName pr", ")", MAX_DEPTH),
+            nest("not (", "userName pr", ")", MAX_DEPTH),
+            format!("emails[{}]", nest("(", "type pr", ")", MAX_DEPTH - 1)),
+        ];
+        for text in &at_limit {
+            let filter = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            // An even number of `not`s, or none: the user has a userName.
+            assert!(filter.matches(&user, &case_exact), "{text}");
+        }
+        let over = [
+            nest("(", "userName pr", ")", MAX_DEPTH + 1),
+            nest("not (", "userName pr", ")", MAX_DEPTH + 1),
+            format!("emails[{}]", nest("(", "type pr", ")", MAX_DEPTH)),
+            nest("(", "userName pr", ")", 2000),
+        ];
+        for text in &over {
+            assert!(
+                matches!(parse(text), Err(FilterError::TooDeep { .. })),
+                "{text}"
+            );
+        }
+    }
+
+    /// The depth limit leaves a worker thread's 2 MiB stack (tokio's default, which `scimcheck
+    /// serve` uses) a wide margin: filters at the limit parse, evaluate and drop in a quarter.
+    #[test]
+    fn nesting_at_the_limit_fits_a_small_stack() {
+        let deepest = [
+            nest("(", "userName pr", ")", MAX_DEPTH),
+            nest("not (", "userName pr", ")", MAX_DEPTH),
+            format!("emails[{}]", nest("not (", "type pr", ")", MAX_DEPTH - 1)),
+        ];
+        std::thread::Builder::new()
+            .stack_size(512 * 1024)
+            .spawn(move || {
+                for text in &deepest {
+                    let filter = parse(text).expect("parses");
+                    filter.matches(&user(), &case_exact);
+                    let _ = filter.attributes();
+                }
+            })
+            .expect("thread starts")
+            .join()
+            .expect("no stack overflow");
+    }
+
+    #[test]
+    fn bounds_terms_and_length() {
+        let chain = |n: usize| vec!["userName pr"; n].join(" or ");
+        let at_limit = parse(&chain(MAX_TERMS)).expect("parses");
+        assert!(matches!(&at_limit, Filter::Or(terms) if terms.len() == MAX_TERMS));
+        assert!(at_limit.matches(&user(), &case_exact));
+        let mixed = vec![r#"title pr and emails[type eq "x"]"#; MAX_TERMS / 2 + 1].join(" or ");
+        for text in [chain(MAX_TERMS + 1), mixed] {
+            assert!(
+                matches!(parse(&text), Err(FilterError::TooManyTerms { .. })),
+                "{} bytes",
+                text.len()
+            );
+        }
+        let long = chain(40_000);
+        assert_eq!(parse(&long), Err(FilterError::TooLong { len: long.len() }));
+        let long_string = format!(r#"userName eq "{}""#, "x".repeat(MAX_FILTER_LEN));
+        assert!(matches!(
+            parse(&long_string),
+            Err(FilterError::TooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn chains_are_flat() {
+        let filter = parse(r#"title pr or userName pr and active pr and id pr or nickName pr"#)
+            .expect("parses");
+        let Filter::Or(terms) = &filter else {
+            panic!("not an or: {filter:?}");
+        };
+        assert_eq!(terms.len(), 3);
+        assert!(matches!(&terms[1], Filter::And(inner) if inner.len() == 3));
+        // A chain far longer than the parser accepts evaluates and drops without recursing.
+        let long = Filter::Or(vec![
+            Filter::Present(AttrPath::parse("x").expect("path"));
+            200_000
+        ]);
+        assert!(!long.matches(&user(), &case_exact));
     }
 
     #[test]

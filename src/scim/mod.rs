@@ -4,10 +4,12 @@
 pub mod attr;
 pub mod error;
 pub mod filter;
+pub mod operators;
 pub mod path;
 pub mod urn;
 
 pub use attr::AttrPath;
 pub use error::{ScimErrorBody, ScimType};
 pub use filter::{CompValue, CompareOp, Filter, FilterError};
+pub use operators::FilterFeature;
 pub use path::{PatchPath, PathError};

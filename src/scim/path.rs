@@ -1,5 +1,10 @@
 //! PATCH target paths (RFC 7644 §3.5.2): `PATH = attrPath / valuePath [subAttr]`,
 //! e.g. `emails[type eq "work"].value` or `members[value eq "2819c223"]`.
+//!
+//! Paths come from clients: one longer than [`MAX_PATH_LEN`] is refused before it is looked
+//! at, and the value filter inside brackets has the filter parser's depth limit
+//! ([`filter::MAX_DEPTH`], the brackets counting as a level). Identity providers send paths
+//! of well under a hundred bytes.
 
 use std::fmt;
 
@@ -24,12 +29,20 @@ pub struct PatchPath {
 pub enum PathError {
     #[error("invalid attribute path {0:?}")]
     InvalidPath(String),
+    #[error("the path is {len} bytes long; at most {MAX_PATH_LEN} are accepted")]
+    TooLong { len: usize },
     #[error("invalid value filter in path: {0}")]
     InvalidFilter(#[from] FilterError),
 }
 
+/// Longest PATCH path accepted, in bytes.
+pub const MAX_PATH_LEN: usize = 4 * 1024;
+
 /// Parses a PATCH path.
 pub fn parse(input: &str) -> Result<PatchPath, PathError> {
+    if input.len() > MAX_PATH_LEN {
+        return Err(PathError::TooLong { len: input.len() });
+    }
     let invalid = || PathError::InvalidPath(input.to_owned());
     let input_trimmed = input.trim();
     let Some(open) = input_trimmed.find('[') else {
@@ -151,6 +164,41 @@ mod tests {
             false
         }));
         assert!(!filter.matches_element(&email, &|_| true));
+    }
+
+    #[test]
+    fn bounds_paths() {
+        let deep_filter = |n: usize| {
+            format!(
+                "emails[{}type eq \"work\"{}].value",
+                "(".repeat(n),
+                ")".repeat(n)
+            )
+        };
+        assert!(parse(&deep_filter(filter::MAX_DEPTH - 1)).is_ok());
+        assert!(matches!(
+            parse(&deep_filter(filter::MAX_DEPTH)),
+            Err(PathError::InvalidFilter(FilterError::TooDeep { .. }))
+        ));
+        for long in [
+            deep_filter(100_000),
+            "emails[".repeat(100_000),
+            "a.".repeat(MAX_PATH_LEN),
+            format!("{}{}", "x".repeat(MAX_PATH_LEN), "é"),
+        ] {
+            assert_eq!(parse(&long), Err(PathError::TooLong { len: long.len() }));
+        }
+        // Non-ASCII input at every position is refused, never sliced mid-character.
+        for text in [
+            "é",
+            "émails[type eq \"x\"]",
+            "emails[typé eq \"x\"]",
+            "emails[type eq \"x\"].vä",
+            "urnä:x",
+        ] {
+            assert!(parse(text).is_err(), "{text}");
+        }
+        assert!(parse("emails[type eq \"wörk\"].value").is_ok());
     }
 
     #[test]

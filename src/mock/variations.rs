@@ -1,0 +1,82 @@
+//! The registry of conformant variations: behaviours the RFCs allow that differ from the mock's
+//! defaults. A harness that fails a case against one of them is wrong, not the server.
+
+use super::registry::named_behaviours;
+
+named_behaviours! {
+    /// A choice the RFCs leave to the service provider, made differently from the default.
+    Variation {
+        FilterEqAndOnly => "filter-eq-and-only", "RFC 7644 §3.4.2.2",
+            "filters support only `eq` and `and` (as many apps built for Entra ID do); anything else is 400 invalidFilter";
+        FilterUserNameEqOnly => "filter-username-eq-only", "RFC 7644 §3.4.2.2",
+            "the only filter is `userName eq \"…\"` on Users; anything else is 400 invalidFilter";
+        ApiKeyForbidden => "api-key-403", "RFC 7644 §3.12",
+            "the vendor's API key on a SCIM route is 403 (known, but not permitted) instead of 401";
+        PatchNoContent => "patch-204", "RFC 7644 §3.5.2",
+            "a PATCH without attributes or excludedAttributes answers 204 No Content";
+        NoPatch => "no-patch", "RFC 7644 §3.5.2",
+            "patch.supported is false and PATCH answers 501 Not Implemented";
+        NoEtag => "no-etag", "RFC 7644 §3.14",
+            "etag.supported is false: no ETag headers, and If-Match / If-None-Match are ignored";
+        NoSort => "no-sort", "RFC 7644 §3.4.2.3",
+            "sort.supported is false and sortBy / sortOrder are ignored";
+        NoBulk => "no-bulk", "RFC 7644 §3.7",
+            "bulk.supported is false and /Bulk answers 501 Not Implemented";
+        SmallPageCap => "small-page-cap", "RFC 7644 §3.4.2.4",
+            "filter.maxResults is 2: a larger count gets fewer results, as the server MAY return";
+        CursorOnly => "cursor-only", "RFC 9865 §2.3",
+            "pagination.index is false: lists are cursor-paged, startIndex is ignored and a first page carries nextCursor";
+        NoGroups => "no-groups", "RFC 7643 §6",
+            "Users only: no Group resource type or schema, and /Groups answers 404";
+        MinimalUserSchema => "minimal-user-schema", "RFC 7643 §4.1",
+            "the User schema declares only userName, name, displayName, emails, active, password and groups; other attributes are dropped on write and invalidFilter in filters";
+        IndexOnly => "index-only", "RFC 9865 §4",
+            "pagination.cursor is false: no cursor paging, the cursor parameter is ignored";
+    }
+}
+
+/// The optional core User attributes [`Variation::MinimalUserSchema`] does not declare.
+pub(crate) const MINIMAL_USER_OMITS: [&str; 14] = [
+    "nickName",
+    "profileUrl",
+    "title",
+    "userType",
+    "preferredLanguage",
+    "locale",
+    "timezone",
+    "phoneNumbers",
+    "ims",
+    "photos",
+    "addresses",
+    "entitlements",
+    "roles",
+    "x509Certificates",
+];
+
+/// The page cap of [`Variation::SmallPageCap`].
+pub(crate) const SMALL_PAGE_CAP: usize = 2;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_kebab_case_and_round_trip() {
+        let entries: Vec<_> = Variation::ALL
+            .iter()
+            .map(|&v| {
+                (
+                    v.name(),
+                    v.rfc(),
+                    v.description(),
+                    Variation::from_name(v.name()) == Some(v),
+                )
+            })
+            .collect();
+        super::super::registry::check_registry(
+            &entries,
+            Variation::from_name("no-such-variation").is_none(),
+        );
+        assert!(Variation::ALL.len() >= 10);
+    }
+}

@@ -1,0 +1,313 @@
+//! What a case needs of the target beyond the capabilities it declares, read from the requests
+//! it sends: the paging style and sorting its queries use, the filters it lists with, how much
+//! of one page it reads, and the User attributes it writes. A case author cannot forget one of
+//! these, and a target that lacks one skips the case instead of failing it.
+
+use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::case::model::{JsonAssert, Method, StatusSet, WalkMode};
+use crate::case::template::{MARKER, SCOPE, Scope, Scoping, render_str};
+use crate::case::{Capability, Case};
+use crate::scim::filter;
+
+/// A filter a case lists with, as it will be probed: rendered with placeholder values.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FilterUse {
+    /// The list endpoint, e.g. `/Users` (a `.search` is probed as the GET it stands for).
+    pub endpoint: String,
+    pub filter: String,
+}
+
+/// Everything a case needs that its `requires` may not say.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub capabilities: BTreeSet<Capability>,
+    pub filters: BTreeSet<FilterUse>,
+    /// The most resources the case reads from one list page: a target whose `filter.maxResults`
+    /// is smaller may return fewer (RFC 7644 §3.4.2.4), so the case cannot run there.
+    pub page: usize,
+    /// Core User attributes the case writes or filters on, as it spells them: a target whose User
+    /// schema does not declare one lacks it (RFC 7643 §4.1 makes most of them optional).
+    pub user_attributes: BTreeSet<String>,
+    /// The marker attribute, when the case also names it itself: `${marker}` would then
+    /// overwrite what the case means by it.
+    pub marker_clash: Option<String>,
+}
+
+/// Members of a resource body that are not attributes of the User schema itself.
+const NOT_USER_ATTRIBUTES: [&str; 4] = ["schemas", "id", "meta", "externalid"];
+
+/// The attribute a body key, PATCH path or filter path names, if it is a core one.
+fn core_attribute(text: &str) -> Option<String> {
+    let name = text.split(['.', '[', ' ']).next()?;
+    let excluded = NOT_USER_ATTRIBUTES.contains(&name.to_ascii_lowercase().as_str());
+    (!name.is_empty() && !name.contains(':') && !excluded).then(|| name.to_owned())
+}
+
+/// The core User attributes a request to `/Users…` writes, with their templates rendered.
+fn written_user_attributes(method: Method, body: &Value, scope: &Placeholders, needs: &mut Needs) {
+    let keys = |value: &Value, needs: &mut Needs| {
+        for key in value.as_object().into_iter().flat_map(|o| o.keys()) {
+            needs
+                .user_attributes
+                .extend(render_str(key, scope).ok().and_then(|k| core_attribute(&k)));
+        }
+    };
+    match method {
+        Method::Post | Method::Put => keys(body, needs),
+        Method::Patch => {
+            let operations = body.get("Operations").and_then(Value::as_array);
+            for operation in operations.into_iter().flatten() {
+                match operation.get("path").and_then(Value::as_str) {
+                    Some(path) => needs.user_attributes.extend(
+                        render_str(path, scope)
+                            .ok()
+                            .and_then(|p| core_attribute(&p)),
+                    ),
+                    None => keys(operation.get("value").unwrap_or(&Value::Null), needs),
+                }
+            }
+        }
+        Method::Get | Method::Delete => {}
+    }
+}
+
+/// Renders templates with values that match nothing a real tenant holds, and `${marker}` as
+/// the attribute the run chose. Prefixes become [`PROBE_PREFIX`]; any other variable (mostly a
+/// captured id) a UUID no one issued, which a server that checks id syntax still accepts.
+struct Placeholders {
+    prefix: Value,
+    captured: Value,
+    marker: Value,
+    own_users: Value,
+}
+
+impl Scope for Placeholders {
+    fn variable(&self, name: &str) -> Option<&Value> {
+        Some(match name {
+            MARKER => &self.marker,
+            SCOPE => &self.own_users,
+            "casePrefix" | "runPrefix" => &self.prefix,
+            _ => &self.captured,
+        })
+    }
+
+    fn case_prefix(&self) -> &str {
+        PROBE_PREFIX
+    }
+}
+
+/// The prefix of every placeholder value in a probed filter.
+pub const PROBE_PREFIX: &str = "scimcheck-probe";
+/// What a captured value (an id, a version) stands as in a probed filter.
+const PROBE_ID: &str = "00000000-0000-4000-8000-00005c1c0000";
+
+/// A step that expects a `400` is testing the refusal itself, so what it sends is not a need.
+fn expects_refusal(status: Option<&StatusSet>) -> bool {
+    status.is_some_and(|s| s.allows(400))
+}
+
+/// How many resources a step's assertions read from one page: `/Resources` of some length, or
+/// `/Resources/N/…`.
+fn page_read(json: &IndexMap<String, JsonAssert>) -> usize {
+    json.iter()
+        .filter_map(|(pointer, assert)| {
+            let rest = pointer.strip_prefix("/Resources")?;
+            match rest.strip_prefix('/') {
+                None if rest.is_empty() => assert
+                    .length
+                    .as_ref()
+                    .and_then(Value::as_u64)
+                    .and_then(|n| usize::try_from(n).ok()),
+                None => None,
+                Some(rest) => {
+                    let index = rest.split('/').next()?.parse::<usize>().ok()?;
+                    index.checked_add(1)
+                }
+            }
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Stands for `${marker}` to tell the attributes a case names itself from its marker.
+const MARKER_SENTINEL: &str = "scimcheck_marker";
+
+/// What the run chose for a case's templates to mean.
+#[derive(Debug, Clone, Copy)]
+pub struct Choices<'a> {
+    pub marker: &'a str,
+    pub scoping: Scoping,
+}
+
+/// What `case` needs, with `${marker}` and `${scope}` standing for what `choices` says.
+pub fn needs(case: &Case, choices: Choices<'_>) -> Needs {
+    let marker = choices.marker;
+    let mut needs = read(case, choices);
+    let literal = read(
+        case,
+        Choices {
+            marker: MARKER_SENTINEL,
+            ..choices
+        },
+    )
+    .user_attributes;
+    if literal.contains(MARKER_SENTINEL) && literal.iter().any(|a| a.eq_ignore_ascii_case(marker)) {
+        needs.marker_clash = Some(marker.to_owned());
+    }
+    needs
+}
+
+fn read(case: &Case, choices: Choices<'_>) -> Needs {
+    let placeholders = Placeholders {
+        prefix: Value::from(PROBE_PREFIX),
+        captured: Value::from(PROBE_ID),
+        marker: Value::from(choices.marker),
+        own_users: Value::from(choices.scoping.filter(PROBE_PREFIX, choices.marker)),
+    };
+    let mut needs = Needs::default();
+    for step in case.spec.steps.iter().map(|s| &s.value) {
+        if expects_refusal(step.expect.status.as_ref()) {
+            continue;
+        }
+        let (path, query, search_body) = match (&step.request, &step.walk) {
+            (Some(request), _) => {
+                if let Some(body) = request.body.as_ref().filter(|_| {
+                    request.path.starts_with("/Users") && !request.path.ends_with(".search")
+                }) {
+                    written_user_attributes(request.method, body, &placeholders, &mut needs);
+                }
+                let search = (request.method == Method::Post && request.path.ends_with(".search"))
+                    .then_some(request.body.as_ref())
+                    .flatten();
+                (&request.path, &request.query, search)
+            }
+            (None, Some(walk)) => {
+                needs.capabilities.insert(match walk.mode {
+                    WalkMode::Index => Capability::IndexPaging,
+                    WalkMode::Cursor => Capability::CursorPaging,
+                });
+                (&walk.path, &walk.query, None)
+            }
+            (None, None) => continue,
+        };
+        // A query parameter, or the member of a SearchRequest body (RFC 7644 §3.4.3).
+        let param = |name: &str| search_body.and_then(|body| body.get(name));
+        let present = |name: &str| query.contains_key(name) || param(name).is_some();
+        needs.page = needs.page.max(page_read(&step.expect.json));
+        // `count` without `cursor` asks for RFC 7644's index paging, capped rather than refused.
+        if present("count") && !present("cursor") {
+            needs.capabilities.insert(Capability::IndexPaging);
+        }
+        for (name, capability) in [
+            ("startIndex", Capability::IndexPaging),
+            ("cursor", Capability::CursorPaging),
+            ("sortBy", Capability::Sort),
+        ] {
+            if present(name) {
+                needs.capabilities.insert(capability);
+            }
+        }
+        let filter = query
+            .get("filter")
+            .map(String::as_str)
+            .or_else(|| param("filter").and_then(Value::as_str));
+        if let Some(filter) = filter {
+            needs.capabilities.insert(Capability::Filter);
+            let endpoint = path.trim_end_matches("/.search");
+            // The root `/.search` spans every type: no single GET stands for it.
+            if endpoint != "/.search"
+                && !endpoint.is_empty()
+                && let (Ok(endpoint), Ok(filter)) = (
+                    render_str(endpoint, &placeholders),
+                    render_str(filter, &placeholders),
+                )
+            {
+                if endpoint == "/Users"
+                    && let Ok(parsed) = filter::parse(&filter)
+                {
+                    for (attr, _) in parsed.attributes() {
+                        if attr.urn.is_none() {
+                            needs.user_attributes.extend(core_attribute(&attr.name));
+                        }
+                    }
+                }
+                needs.filters.insert(FilterUse { endpoint, filter });
+            }
+        }
+    }
+    needs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::schema::SchemaRegistry;
+    use crate::suite::{CaseSource, load_cases};
+
+    #[test]
+    fn needs_are_read_from_the_requests_of_bundled_cases() {
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let cases = load_cases(&CaseSource::Embedded, &schemas).expect("cases");
+        let title = Choices {
+            marker: "title",
+            scoping: Scoping::UserNamePrefix,
+        };
+        let of = |id: &str| needs(cases.iter().find(|c| c.id == id).expect(id), title);
+        let sw = FilterUse {
+            endpoint: "/Users".into(),
+            filter: format!("userName sw \"{PROBE_PREFIX}-\""),
+        };
+        let cursor = of("paging::cursor-walk");
+        assert!(cursor.capabilities.contains(&Capability::CursorPaging));
+        assert!(!cursor.capabilities.contains(&Capability::IndexPaging));
+        assert!(cursor.filters.contains(&sw));
+        let sorted = of("sort::ascending");
+        assert!(sorted.capabilities.contains(&Capability::Sort));
+        assert_eq!(sorted.page, 3);
+        // Steps that expect 400 test the refusal itself: their filters are no need.
+        assert_eq!(of("filter::invalid-syntax"), Needs::default());
+        let count = of("paging::count-respected");
+        assert!(count.capabilities.contains(&Capability::IndexPaging));
+
+        // `${marker}` stands for the attribute the run chose, in bodies, paths and filters.
+        let find = |id: &str, marker: &str| {
+            let choices = Choices { marker, ..title };
+            needs(cases.iter().find(|c| c.id == id).expect(id), choices)
+        };
+        let and_or = find("filter::and-or", "nickName");
+        assert!(and_or.user_attributes.contains("nickName"));
+        assert!(!and_or.user_attributes.contains("title"));
+        assert!(
+            and_or
+                .filters
+                .iter()
+                .any(|f| f.filter.contains("nickName eq \"Engineer\""))
+        );
+        assert_eq!(and_or.marker_clash, None);
+        // Lists scope by userName prefix, or by the tag every case user carries in its marker.
+        let walk = |scoping| {
+            let choices = Choices { scoping, ..title };
+            needs(
+                cases
+                    .iter()
+                    .find(|c| c.id == "paging::index-walk")
+                    .expect("walk"),
+                choices,
+            )
+        };
+        let by_tag = FilterUse {
+            endpoint: "/Users".into(),
+            filter: format!("title eq \"{PROBE_PREFIX}\""),
+        };
+        assert!(walk(Scoping::MarkerTag).filters.contains(&by_tag));
+        assert!(walk(Scoping::UserNamePrefix).filters.contains(&sw));
+        // A case that writes displayName itself cannot use it as its marker as well.
+        let atomic = find("users::patch-atomic", "displayName");
+        assert_eq!(atomic.marker_clash.as_deref(), Some("displayName"));
+        assert_eq!(find("users::patch-atomic", "title").marker_clash, None);
+    }
+}

@@ -1,0 +1,137 @@
+//! Capability probes: what discovery documents cannot say. Every filter the catalogue lists with
+//! is sent once per run, all at once, as a GET that matches nothing; a target that refuses one
+//! with `400 invalidFilter` (RFC 7644 §3.4.2.2, Table 9) or `501` does not support it, and the
+//! cases that need it are skipped with that reason instead of failing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::future::join_all;
+use serde_json::Value;
+
+use super::needs::FilterUse;
+use crate::case::{Auth, Method};
+use crate::check::assert::resolve;
+use crate::exec::client::{ExecError, Target};
+
+/// Why the target refused a filter: its status and `scimType`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    pub scim_type: Option<String>,
+}
+
+impl Refusal {
+    /// What a skipped case says about the filter it needed.
+    pub fn reason(&self, filter: &FilterUse) -> String {
+        let answer = match &self.scim_type {
+            Some(scim_type) => format!("{} {scim_type}", self.status),
+            None => self.status.to_string(),
+        };
+        format!(
+            "the target does not support the filter `{}` on {} (a probe got {answer}; RFC 7644 §3.4.2.2 allows it)",
+            filter.filter, filter.endpoint
+        )
+    }
+}
+
+/// Whether an answer to a probe says "not supported" rather than "broken".
+fn refusal(status: u16, body: Option<&Value>) -> Option<Refusal> {
+    let scim_type = body
+        .and_then(|b| resolve(b, "/scimType"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let refused = match status {
+        400 => scim_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("invalidFilter")),
+        501 => true,
+        _ => false,
+    };
+    refused.then_some(Refusal { status, scim_type })
+}
+
+/// What a round of probes found.
+#[derive(Debug, Default)]
+pub struct Probed {
+    /// The filters the target refused as unsupported.
+    pub refused: BTreeMap<FilterUse, Refusal>,
+    /// Why a probe got no answer to judge (a timeout, an oversized body), if one did: such a
+    /// filter counts as supported, so the cases that use it run and show the problem.
+    pub unanswered: Option<String>,
+}
+
+/// Sends every filter once; answers the ones the target refuses.
+pub async fn filters(target: &Target, uses: &BTreeSet<FilterUse>) -> Probed {
+    let probes = uses.iter().map(|used| async move {
+        let query = [
+            ("filter".to_owned(), used.filter.clone()),
+            ("count".to_owned(), "1".to_owned()),
+        ];
+        let exchange = target
+            .send(
+                Method::Get,
+                &target.url(&used.endpoint),
+                &query,
+                &[],
+                None,
+                Auth::Scim,
+            )
+            .await?;
+        let response = &exchange.response;
+        Ok::<_, ExecError>(
+            refusal(response.status, response.json.as_ref()).map(|r| (used.clone(), r)),
+        )
+    });
+    let mut probed = Probed::default();
+    for answer in join_all(probes).await {
+        match answer {
+            Ok(Some((used, refusal))) => {
+                probed.refused.insert(used, refusal);
+            }
+            Ok(None) => {}
+            Err(error) => {
+                probed.unanswered.get_or_insert_with(|| error.to_string());
+            }
+        }
+    }
+    probed
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn only_invalid_filter_and_501_mean_not_supported() {
+        let invalid = json!({"status": "400", "scimType": "invalidFilter"});
+        let other = json!({"status": "400", "scimType": "invalidValue"});
+        let cases = [
+            (400, Some(&invalid), true),
+            (400, Some(&other), false),
+            (400, None, false),
+            (501, None, true),
+            (500, None, false),
+            (200, Some(&invalid), false),
+        ];
+        for (status, body, refused) in cases {
+            assert_eq!(
+                refusal(status, body).is_some(),
+                refused,
+                "{status} {body:?}"
+            );
+        }
+        let use_ = FilterUse {
+            endpoint: "/Users".into(),
+            filter: "userName sw \"x\"".into(),
+        };
+        let reason = refusal(400, Some(&invalid)).map(|r| r.reason(&use_));
+        assert_eq!(
+            reason.as_deref(),
+            Some(
+                "the target does not support the filter `userName sw \"x\"` on /Users (a probe got 400 invalidFilter; RFC 7644 §3.4.2.2 allows it)"
+            )
+        );
+    }
+}

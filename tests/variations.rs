@@ -1,0 +1,216 @@
+//! Zero false failures: the whole catalogue against each conformant variation of the mock must
+//! pass. A case may be skipped, but only with a reason; a failure here is the harness's bug.
+
+mod common;
+#[path = "mock_support/mod.rs"]
+mod support;
+
+use reqwest::Method;
+use scimcheck::mock::{MockConfig, Variation};
+use scimcheck::plan::PlanOptions;
+use scimcheck::report::CaseOutcome;
+use serde_json::{Value, json};
+use support::*;
+
+#[test]
+fn no_case_fails_against_a_conformant_variation() {
+    let mut wrong = Vec::new();
+    for &variation in Variation::ALL {
+        let runtime = common::runtime();
+        let mut config = MockConfig::default();
+        config.variations.insert(variation);
+        let mock = common::start_mock(&runtime, config);
+        let outcome = common::run_suite(&runtime, &mock, PlanOptions::default(), false);
+        let (mut run, mut skipped) = (0, 0);
+        for result in &outcome.results {
+            match &result.outcome {
+                CaseOutcome::Skipped(reason) => {
+                    skipped += 1;
+                    assert!(!reason.is_empty(), "{} skipped without a reason", result.id);
+                }
+                _ => run += 1,
+            }
+        }
+        let failed = common::failed(&outcome.results);
+        println!(
+            "{:<24} run {run:>3}, skipped {skipped:>3}, failed {:>3}",
+            variation.name(),
+            failed.len()
+        );
+        for result in failed {
+            if let CaseOutcome::Failed(message) = &result.outcome {
+                wrong.push(format!("{} / {}:\n{message}", variation.name(), result.id));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
+
+/// What `variation` changes, observed on `mock`: the observation, what the default server shows
+/// and what the varied one shows. Exhaustive, so a new variation does not compile without one.
+async fn observe(variation: Variation, mock: &Mock) -> (Value, Value, Value) {
+    let status = |resp: &Resp| json!(resp.status);
+    let config = || mock.get("/ServiceProviderConfig");
+    match variation {
+        Variation::FilterEqAndOnly => {
+            let resp = mock
+                .query("/Users", &[("filter", "userName sw \"x\"")])
+                .await;
+            (
+                json!([resp.status, resp.body["scimType"]]),
+                json!([200, null]),
+                json!([400, "invalidFilter"]),
+            )
+        }
+        Variation::FilterUserNameEqOnly => {
+            let resp = mock
+                .query("/Users", &[("filter", "externalId eq \"x\"")])
+                .await;
+            (
+                json!([resp.status, resp.body["scimType"]]),
+                json!([200, null]),
+                json!([400, "invalidFilter"]),
+            )
+        }
+        Variation::ApiKeyForbidden => {
+            let key = mock.server.credentials().api_key.clone();
+            let resp = Mock::send(mock.client.get(mock.url("/Users")).bearer_auth(key)).await;
+            (status(&resp), json!(401), json!(403))
+        }
+        Variation::PatchNoContent => {
+            let user = mock.user("x").await;
+            let resp = mock
+                .patch(
+                    &format!("/Users/{}", id(&user)),
+                    json!([{"op": "replace", "path": "displayName", "value": "d"}]),
+                )
+                .await;
+            (status(&resp), json!(200), json!(204))
+        }
+        Variation::NoPatch => {
+            let user = mock.user("x").await;
+            let resp = mock
+                .patch(
+                    &format!("/Users/{}", id(&user)),
+                    json!([{"op": "replace", "path": "displayName", "value": "d"}]),
+                )
+                .await;
+            let advertised = config().await.body["patch"]["supported"].clone();
+            (
+                json!([resp.status, advertised]),
+                json!([200, true]),
+                json!([501, false]),
+            )
+        }
+        Variation::NoEtag => {
+            let user = mock.user("x").await;
+            let path = format!("/Users/{}", id(&user));
+            let stale = Mock::send(
+                mock.req(Method::DELETE, &path)
+                    .header("if-match", "W/\"99\""),
+            )
+            .await;
+            let advertised = config().await.body["etag"]["supported"].clone();
+            (
+                json!([stale.status, advertised]),
+                json!([412, true]),
+                json!([204, false]),
+            )
+        }
+        Variation::NoSort => {
+            mock.user("b").await;
+            mock.user("a").await;
+            let resp = mock.query("/Users", &[("sortBy", "userName")]).await;
+            (
+                json!(resp.user_names()),
+                json!(["a", "b"]),
+                json!(["b", "a"]),
+            )
+        }
+        Variation::NoBulk => {
+            let body = json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                "Operations": [],
+            });
+            let resp = mock.post("/Bulk", &body).await;
+            (status(&resp), json!(200), json!(501))
+        }
+        Variation::SmallPageCap => {
+            for name in ["a", "b", "c"] {
+                mock.user(name).await;
+            }
+            let resp = mock.query("/Users", &[("count", "10")]).await;
+            (
+                json!([resp.body["totalResults"], resp.user_names().len()]),
+                json!([3, 3]),
+                json!([3, 2]),
+            )
+        }
+        Variation::CursorOnly => {
+            mock.user("a").await;
+            mock.user("b").await;
+            let resp = mock
+                .query("/Users", &[("startIndex", "2"), ("count", "1")])
+                .await;
+            (
+                json!([resp.user_names(), resp.body["nextCursor"].is_string()]),
+                json!([["b"], false]),
+                json!([["a"], true]),
+            )
+        }
+        Variation::IndexOnly => {
+            mock.user("a").await;
+            mock.user("b").await;
+            let resp = mock
+                .query("/Users", &[("cursor", ""), ("count", "1")])
+                .await;
+            let advertised = config().await.body["pagination"]["cursor"].clone();
+            (
+                json!([resp.body["nextCursor"].is_string(), advertised]),
+                json!([true, true]),
+                json!([false, false]),
+            )
+        }
+        Variation::NoGroups => {
+            let types = mock.get("/ResourceTypes").await.body["totalResults"].clone();
+            (
+                json!([mock.get("/Groups").await.status, types]),
+                json!([200, 2]),
+                json!([404, 1]),
+            )
+        }
+        Variation::MinimalUserSchema => {
+            let user = mock.user_with(json!({"userName": "x", "title": "t"})).await;
+            let schema = mock
+                .get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:User")
+                .await;
+            let declares_title = schema.body["attributes"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|attr| attr["name"] == "title"));
+            (
+                json!([user["title"], declares_title]),
+                json!(["t", true]),
+                json!([null, false]),
+            )
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_variation_changes_behaviour() {
+    for &variation in Variation::ALL {
+        let default = Mock::start().await;
+        let (observed, want_default, _) = observe(variation, &default).await;
+        assert_eq!(
+            observed,
+            want_default,
+            "{} on the default server",
+            variation.name()
+        );
+        let mut config = MockConfig::default();
+        config.variations.insert(variation);
+        let varied = Mock::with(config).await;
+        let (observed, _, want_varied) = observe(variation, &varied).await;
+        assert_eq!(observed, want_varied, "{} switched on", variation.name());
+    }
+}
