@@ -955,7 +955,8 @@ steps:
             snapshot_dir: None,
             ledger: None,
             interrupted: Arc::new(AtomicBool::new(true)),
-            profile: Profile::default(),            marker: "title",
+            profile: Profile::default(),
+            marker: "title",
             scoping: Scoping::default(),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
