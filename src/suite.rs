@@ -97,6 +97,7 @@ impl SuiteOutcome {
                 .iter()
                 .map(|c| (*c).to_owned())
                 .collect(),
+            capability_matrix: self.capabilities.matrix(),
             warnings: self.capabilities.warnings.clone(),
             profile: self.profile,
             fail_on,

@@ -188,10 +188,27 @@ fn a_filtered_run_states_its_selection_in_every_report_and_folders_are_created()
         assert!(document.contains("--fail-on any"));
     }
     assert!(html.contains("<dt>Not selected</dt>"), "{html}");
+    // The capabilities the skips were decided from, in every report.
+    let matrix = json["capability_matrix"]
+        .as_str()
+        .expect("a capability matrix");
+    assert!(
+        matrix.contains("filter yes") && matrix.contains("list scope"),
+        "{matrix}"
+    );
+    for document in [&html, &md] {
+        assert!(document.contains("Capability matrix"), "{document}");
+        assert!(document.contains("filter yes"), "{document}");
+    }
     assert!(
         std::fs::read_to_string(dir.join("junit/results.xml"))
             .unwrap()
             .contains("<testsuites name=\"scimcheck\"")
+    );
+    assert!(
+        std::fs::read_to_string(dir.join("junit/results.xml"))
+            .unwrap()
+            .contains("<property name=\"capabilities\" value=\"")
     );
     std::fs::remove_dir_all(dir).ok();
 }

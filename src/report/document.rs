@@ -64,6 +64,7 @@ fn facts(report: &RunReport<'_>) -> Vec<(&'static str, String)> {
                 facts.capabilities.join(", ")
             },
         ),
+        ("Capability matrix", facts.capability_matrix.clone()),
         ("Selection", facts.selection.describe()),
         ("Profile", facts.profile_name().to_owned()),
         ("Fail on", format!("--fail-on {}", facts.fail_on.name())),

@@ -89,6 +89,7 @@ fn document(report: &RunReport<'_>) -> Value {
         "target": facts.target,
         "started": facts.started,
         "capabilities": facts.capabilities,
+        "capability_matrix": facts.capability_matrix,
         "warnings": facts.warnings,
         "profile": facts.profile_name(),
         "fail_on": facts.fail_on.name(),

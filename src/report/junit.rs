@@ -119,6 +119,7 @@ fn properties(report: &RunReport<'_>) -> String {
     let facts = report.facts;
     let mut pairs = vec![
         ("target", facts.target.clone()),
+        ("capabilities", facts.capability_matrix.clone()),
         ("selection", facts.selection.describe()),
         ("profile", facts.profile_name().to_owned()),
         ("fail-on", facts.fail_on.name().to_owned()),

@@ -347,6 +347,9 @@ pub struct RunFacts {
     /// 429/503 answers that were waited out.
     pub throttled: u32,
     pub capabilities: Vec<String>,
+    /// Every capability yes or no as discovered and probed, with the page cap, the marker
+    /// attribute and how lists are scoped: what the skips were decided from.
+    pub capability_matrix: String,
     /// What could not be discovered, said once.
     pub warnings: Vec<String>,
     pub profile: Profile,
@@ -572,6 +575,7 @@ pub(crate) fn sample_facts() -> RunFacts {
         wall: Duration::from_millis(1500),
         throttled: 2,
         capabilities: vec!["patch".into(), "filter".into()],
+        capability_matrix: "patch yes, filter yes, sort no".into(),
         warnings: vec![],
         profile: Profile::Strict,
         fail_on: FailOn::Any,
