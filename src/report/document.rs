@@ -529,29 +529,10 @@ section.finding.invariant{border-style:dashed}mark{background:#ffe08a}summary{cu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Mismatch;
-    use crate::exec::run::StepFailure;
-    use crate::report::{sample_facts, sample_result};
+    use crate::report::{sample_facts, sample_result, sample_status_failure};
 
     fn results() -> Vec<CaseResult> {
-        let mut failed = sample_result(
-            "users::delete",
-            Level::Must,
-            CaseOutcome::Failed("expected 404, got 200 <html>".into()),
-        );
-        failed.failure = Some(StepFailure {
-            step: 2,
-            step_name: "GET after DELETE".into(),
-            location: "cases/users/delete.yaml:20:5".into(),
-            exchange: None,
-            mismatches: vec![Mismatch {
-                subject: "status".into(),
-                expected: "404".into(),
-                actual: "200".into(),
-                ..Mismatch::default()
-            }],
-            error: None,
-        });
+        let failed = sample_status_failure("expected 404, got 200 <html>");
         vec![
             sample_result("users::create", Level::Must, CaseOutcome::Passed),
             failed,

@@ -190,29 +190,12 @@ fn exchange(e: &Exchange, redactor: &Redactor) -> Value {
 mod tests {
     use super::*;
     use crate::case::Level;
-    use crate::report::{CaseOutcome, sample_facts, sample_result};
+    use crate::report::{CaseOutcome, sample_facts, sample_result, sample_status_failure};
 
     #[test]
     fn the_json_carries_structure_selection_and_verdict() {
         let facts = sample_facts();
-        let mut failed = sample_result(
-            "users::delete",
-            Level::Must,
-            CaseOutcome::Failed("text".into()),
-        );
-        failed.failure = Some(StepFailure {
-            step: 2,
-            step_name: "GET after DELETE".into(),
-            location: "cases/users/delete.yaml:20:5".into(),
-            exchange: None,
-            mismatches: vec![Mismatch {
-                subject: "status".into(),
-                expected: "404".into(),
-                actual: "200".into(),
-                ..Mismatch::default()
-            }],
-            error: None,
-        });
+        let failed = sample_status_failure("text");
         let results = [
             failed,
             sample_result(

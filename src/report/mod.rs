@@ -566,6 +566,31 @@ pub(crate) fn sample_result(id: &str, level: Level, outcome: CaseOutcome) -> Cas
     }
 }
 
+/// A MUST case failed on its status (404 expected after a DELETE, 200 came back), with `message`
+/// as its failure text.
+#[cfg(test)]
+pub(crate) fn sample_status_failure(message: &str) -> CaseResult {
+    let mut failed = sample_result(
+        "users::delete",
+        Level::Must,
+        CaseOutcome::Failed(message.into()),
+    );
+    failed.failure = Some(crate::exec::run::StepFailure {
+        step: 2,
+        step_name: "GET after DELETE".into(),
+        location: "cases/users/delete.yaml:20:5".into(),
+        exchange: None,
+        mismatches: vec![crate::check::Mismatch {
+            subject: "status".into(),
+            expected: "404".into(),
+            actual: "200".into(),
+            ..crate::check::Mismatch::default()
+        }],
+        error: None,
+    });
+    failed
+}
+
 /// Run facts as the writers' tests need them.
 #[cfg(test)]
 pub(crate) fn sample_facts() -> RunFacts {
