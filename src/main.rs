@@ -21,10 +21,11 @@ use scimcheck::exec::sweep;
 use scimcheck::files::{self, CA_LIMIT, TOKEN_LIMIT};
 use scimcheck::mock::{Fault, MockConfig, MockServer, Variation};
 use scimcheck::plan::PlanOptions;
-use scimcheck::report::{self, FailOn};
+use scimcheck::report::{self, FailOn, RunReport};
 use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteError};
 
-/// Exit codes: conformance failures and configuration errors are told apart.
+/// Exit codes: conformance failures and configuration errors are told apart (the run's own
+/// codes, 0, 1 and 130, are the verdict's: see `scimcheck::report::verdict`).
 const EXIT_FAILURES: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
 /// What a shell reports for a process a closed pipe stopped (128 + SIGPIPE).
@@ -223,9 +224,10 @@ struct RunArgs {
     /// Write machine-readable JSON results here.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
-    /// Write a conformance report here: HTML, or Markdown when the name ends in .md.
+    /// Write a conformance report here: HTML, or Markdown when the name ends in .md
+    /// (repeatable, for both).
     #[arg(long, value_name = "PATH")]
-    report: Option<PathBuf>,
+    report: Vec<PathBuf>,
     /// strict: every deviation from the RFC fails; compat: deviations that identity providers'
     /// own documentation shows (an error status as a number) only warn.
     #[arg(long, value_enum, default_value_t = Profile::Strict)]
@@ -429,6 +431,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     args.other_tenant_token_env = args
         .other_tenant_token_env
         .or(file.other_tenant_token_env.clone());
+    let outputs = outputs(&args)?;
     let runtime = runtime()?;
     let mock;
     let (base_url, credentials, default_target, ledger) = match &args.base_url {
@@ -482,99 +485,109 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
             skip: file.skip.clone(),
         },
         libtest: args.libtest.clone(),
-        interrupted: interrupt_on_ctrl_c(&runtime),
+        interrupted: interrupt_on_signals(&runtime)?,
         profile: args.profile,
     };
     let listing = config.libtest.list;
-    let target = scimcheck::redact::hide_url_password(&config.base_url).into_owned();
     let outcome = suite::run(config, &runtime)?;
-    if let Some(path) = &args.junit {
-        let started = time::OffsetDateTime::now_utc() - outcome.wall;
-        let timestamp = started
-            .format(time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second]"
-            ))
-            .unwrap_or_default();
-        let hostname = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_owned());
-        let xml = report::junit::render(&outcome.results, &timestamp, &hostname);
-        std::fs::write(path, xml).with_context(|| format!("failed to write {}", path.display()))?;
-    }
-    if let Some(path) = &args.json {
-        let json = report::json::render(
-            &outcome.results,
-            &report::json::RunFacts {
-                target: &target,
-                capabilities: &outcome.capabilities.names(),
-                wall: outcome.wall,
-                throttled: outcome.throttled,
-            },
-        );
-        let text = serde_json::to_string_pretty(&json)?;
-        std::fs::write(path, text)
-            .with_context(|| format!("failed to write {}", path.display()))?;
+    if listing {
+        return Ok(ExitCode::SUCCESS);
     }
     for warning in &outcome.capabilities.warnings {
         eprintln!("warning: {warning}");
     }
-    if !listing {
+    let facts = outcome.facts(args.fail_on);
+    let report = RunReport::new(&facts, &outcome.results);
+    for (path, writer) in &outputs {
+        let text = report::render(writer.as_ref(), &report);
+        std::fs::write(path, text)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+    }
+    let summary = report::render(&report::console::Console, &report);
+    // With `--format json`, stdout is libtest's JSON stream and nothing else.
+    if args.libtest.format == Some(libtest_mimic::FormatSetting::Json) {
+        eprint!("{summary}");
+    } else {
         eprintln!(
             "capabilities advertised: {}\ncapability matrix: {}",
             outcome.capabilities.names().join(", "),
             outcome.capabilities.matrix()
         );
-        print!("{}", report::summary(&outcome.results, outcome.wall));
-        if outcome.throttled > 0 {
-            println!(
-                "  the target throttled us {} time(s) (429/503); each was waited out",
-                outcome.throttled
-            );
-        }
-        println!("  {}", outcome.concurrency);
+        print!("{summary}");
     }
-    if let Some(path) = &args.report {
-        let date = time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default();
-        let capabilities = outcome.capabilities.names();
-        let meta = report::document::ReportMeta {
-            target: &target,
-            date: &date,
-            capabilities: &capabilities,
-        };
-        let text = if path.extension().is_some_and(|e| e == "md") {
-            report::document::markdown(&outcome.results, &meta)
-        } else {
-            report::document::html(&outcome.results, &meta)
-        };
-        std::fs::write(path, text)
-            .with_context(|| format!("failed to write {}", path.display()))?;
-    }
-    let failing = outcome
-        .results
-        .iter()
-        .any(|r| args.fail_on.fails(r.grade()));
-    Ok(if failing {
-        ExitCode::from(EXIT_FAILURES)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(ExitCode::from(report.verdict.exit_code))
 }
 
-/// The first Ctrl-C lets running cases stop and clean up; the second aborts at once.
-fn interrupt_on_ctrl_c(runtime: &tokio::runtime::Runtime) -> Arc<AtomicBool> {
+/// Every report file with its writer, each path checked writable (its folder created) before
+/// the first request, so that a typo costs nothing and never loses a run's verdict.
+fn outputs(args: &RunArgs) -> Result<Vec<(PathBuf, Box<dyn report::Writer>)>> {
+    let hostname = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_owned());
+    let mut outputs: Vec<(PathBuf, Box<dyn report::Writer>)> = Vec::new();
+    if let Some(path) = &args.junit {
+        outputs.push((path.clone(), Box::new(report::junit::Junit { hostname })));
+    }
+    if let Some(path) = &args.json {
+        outputs.push((path.clone(), Box::new(report::json::Json)));
+    }
+    for path in &args.report {
+        outputs.push((path.clone(), report::document_writer(path)));
+    }
+    for (path, _) in &outputs {
+        check_writable(path)?;
+    }
+    Ok(outputs)
+}
+
+/// Creates the folder of `path` and proves the file can be written, without clobbering a
+/// report already there (it is replaced only once the run has one to write).
+fn check_writable(path: &Path) -> Result<()> {
+    let fail = || format!("cannot write the report {}", path.display());
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(fail)?;
+    }
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(fail)?;
+    if !existed {
+        std::fs::remove_file(path).with_context(fail)?;
+    }
+    Ok(())
+}
+
+/// The first Ctrl-C, SIGTERM or SIGHUP lets running cases stop and clean up; a second one
+/// aborts at once.
+fn interrupt_on_signals(runtime: &tokio::runtime::Runtime) -> Result<Arc<AtomicBool>> {
+    use tokio::signal::unix::{SignalKind, signal};
     let interrupted = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&interrupted);
+    let _guard = runtime.enter();
+    let mut terminate = signal(SignalKind::terminate()).context("failed to listen for SIGTERM")?;
+    let mut hangup = signal(SignalKind::hangup()).context("failed to listen for SIGHUP")?;
     runtime.spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            flag.store(true, Ordering::Relaxed);
-            eprintln!("\ninterrupted: cleaning up what the run created (Ctrl-C again to abort)");
-            if tokio::signal::ctrl_c().await.is_ok() {
+        let mut signals = 0;
+        loop {
+            tokio::select! {
+                Ok(()) = tokio::signal::ctrl_c() => {}
+                Some(()) = terminate.recv() => {}
+                Some(()) = hangup.recv() => {}
+                else => break,
+            }
+            signals += 1;
+            if signals == 1 {
+                flag.store(true, Ordering::Relaxed);
+                eprintln!(
+                    "\ninterrupted: cleaning up what the run created (Ctrl-C again to abort)"
+                );
+            } else {
                 eprintln!("aborted: `scimcheck sweep` removes what is left");
                 std::process::exit(130);
             }
         }
     });
-    interrupted
+    Ok(interrupted)
 }
 
 fn optional_env(var: Option<&str>) -> Result<Option<String>> {

@@ -1,25 +1,29 @@
 //! The whole pipeline behind `scimcheck run`, as a library call: load cases, discover the
 //! target, plan trials, run them with libtest-mimic, and hand back every result.
 
+use std::io::IsTerminal;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use libtest_mimic::{Arguments, Conclusion};
+use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 use thiserror::Error;
 
-use crate::case::{self, CaseError, KnownNames};
+use crate::case::{self, Auth, Case, CaseError, KnownNames, Method};
 use crate::check::Profile;
 use crate::check::rules::Rule;
 use crate::check::schema::{SchemaError, SchemaRegistry};
 use crate::exec::client::{ClientOptions, Credentials, ExecError, Target};
 use crate::exec::ledger::{self, Ledger, LedgerError};
 use crate::exec::limit::ConcurrencyReport;
-use crate::exec::run::RunContext;
+use crate::exec::run::{RunContext, panic_message, run_case};
 use crate::mock::MockServer;
-use crate::plan::{self, Capabilities, PlanError, PlanOptions};
-use crate::report::{CaseResult, Collector};
+use crate::plan::{self, Capabilities, PlanError, PlanOptions, Planned};
+use crate::redact::Redactor;
+use crate::report::progress::{Display, Progress, Tally};
+use crate::report::{CaseOutcome, CaseResult, Collector, FailOn, RunFacts, Selection};
 
 /// Where the cases come from.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +65,52 @@ pub struct SuiteOutcome {
     pub throttled: u32,
     /// The concurrency the run settled at, and why it backed off.
     pub concurrency: ConcurrencyReport,
+    pub base_url: String,
+    /// When the run started, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub started: String,
+    pub profile: Profile,
+    pub selection: Selection,
+    /// The run was interrupted (Ctrl-C, SIGTERM, SIGHUP).
+    pub interrupted: bool,
+    /// Knows the run's credentials: every report is redacted with it.
+    pub redactor: Redactor,
+}
+
+impl SuiteOutcome {
+    /// The facts every report states, judged at `fail_on`.
+    pub fn facts(&self, fail_on: FailOn) -> RunFacts {
+        let explained = self
+            .results
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.outcome,
+                    CaseOutcome::Failed(_) | CaseOutcome::HarnessError(_)
+                )
+            })
+            .count() as u64;
+        RunFacts {
+            target: crate::redact::hide_url_password(&self.base_url).into_owned(),
+            started: self.started.clone(),
+            wall: self.wall,
+            throttled: self.throttled,
+            concurrency: self.concurrency.to_string(),
+            capabilities: self
+                .capabilities
+                .names()
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect(),
+            capability_matrix: self.capabilities.matrix(),
+            warnings: self.capabilities.warnings.clone(),
+            profile: self.profile,
+            fail_on,
+            selection: self.selection.clone(),
+            interrupted: self.interrupted,
+            unexplained_failures: self.conclusion.num_failed.saturating_sub(explained),
+            redactor: self.redactor.clone(),
+        }
+    }
 }
 
 /// Problems that stop a run before any case runs: they are configuration errors, not
@@ -77,7 +127,19 @@ pub enum SuiteError {
     Plan(#[from] PlanError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    /// One request before any case proves the token; a rejected token would otherwise fail
+    /// every case.
+    #[error("the SCIM token was rejected: GET {url} answered {status}{body}; nothing was run")]
+    TokenRejected {
+        url: String,
+        status: u16,
+        /// `: ` and the start of the response body (redacted), or nothing.
+        body: String,
+    },
 }
+
+/// Bytes of a rejecting response's body shown in the one-line error.
+const REJECTION_EXCERPT: usize = 160;
 
 /// Trials wait on the network, not the CPU: every case may be under way at once (up to this
 /// many) unless `--test-threads` says otherwise. The load on the target is bounded separately,
@@ -115,14 +177,57 @@ pub fn load_cases(
     Ok(case::load::load(&sources, &known_names(schemas))?)
 }
 
+/// Sends one authenticated request and fails on a 401 or 403 answer: the token is wrong or
+/// expired, which is a configuration error, not hundreds of failed cases.
+async fn prove_token(target: &Target) -> Result<(), SuiteError> {
+    let url = target.url("/Users");
+    let query = [("count".to_owned(), "1".to_owned())];
+    // Not kept alive: a pooled connection the target may close while idle would be the first
+    // case's to trip over.
+    let headers = [("connection".to_owned(), "close".to_owned())];
+    // No answer (or one too large to read) says nothing of the token: discovery and the cases
+    // report it.
+    let Ok(exchange) = target
+        .send(Method::Get, &url, &query, &headers, None, Auth::Scim)
+        .await
+    else {
+        return Ok(());
+    };
+    let status = exchange.response.status;
+    if status != 401 && status != 403 {
+        return Ok(());
+    }
+    let body = target.redactor().redact(exchange.response.body.trim());
+    let excerpt: String = body
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(REJECTION_EXCERPT)
+        .collect();
+    Err(SuiteError::TokenRejected {
+        url,
+        status,
+        body: if excerpt.is_empty() {
+            String::new()
+        } else if body.chars().count() > REJECTION_EXCERPT {
+            format!(": {excerpt}…")
+        } else {
+            format!(": {excerpt}")
+        },
+    })
+}
+
 /// Runs the suite. `runtime` is the one runtime every trial blocks on.
 pub fn run(
     config: SuiteConfig,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<SuiteOutcome, SuiteError> {
+    let started_at = time::OffsetDateTime::now_utc();
     let schemas = SchemaRegistry::builtin()?;
     let cases = load_cases(&config.cases, &schemas)?;
     let target = Target::new(&config.base_url, config.credentials, &config.client)?;
+    if !config.libtest.list {
+        runtime.block_on(prove_token(&target))?;
+    }
     let mut capabilities = runtime.block_on(async {
         let mut capabilities = Capabilities::discover(&target).await?;
         capabilities.probe_filters(&target, &cases).await;
@@ -144,6 +249,12 @@ pub fn run(
         }
         None => schemas,
     };
+    let planned = plan::plan(
+        cases,
+        &capabilities,
+        &|auth| target.missing_credential(auth),
+        &config.plan,
+    );
     let run_prefix = ledger::new_run_prefix();
     let ledger = config
         .ledger
@@ -165,20 +276,43 @@ pub fn run(
         scoping: capabilities.scoping,
     });
     let collector = Arc::new(Collector::default());
-    let trials = plan::trials(
-        cases,
-        &capabilities,
-        Arc::clone(&context),
-        runtime.handle().clone(),
-        Arc::clone(&collector),
-        config.plan,
-    );
     let mut libtest = config.libtest;
+    // libtest-mimic selects by a trial's name alone (ours have no kind), so a stand-in trial
+    // of the same name tells what the filter and `--skip` leave out before the real one runs.
+    let not_selected: Vec<String> = planned
+        .iter()
+        .map(|p| p.case.id.clone())
+        .filter(|id| libtest.is_filtered_out(&Trial::test(id.clone(), || Ok(()))))
+        .collect();
+    let selection = Selection {
+        total: planned.len(),
+        filter: libtest.filter.clone(),
+        exact: libtest.exact,
+        skip: libtest.skip.clone(),
+        read_only: config.plan.read_only,
+        not_selected,
+    };
+    let tally = Arc::new(Tally::new(selection.total - selection.not_selected.len()));
+    let trials: Vec<Trial> = planned
+        .into_iter()
+        .map(|planned| {
+            trial(
+                planned,
+                Arc::clone(&context),
+                runtime.handle().clone(),
+                Arc::clone(&collector),
+                Arc::clone(&tally),
+            )
+        })
+        .collect();
     libtest
         .test_threads
         .get_or_insert(trials.len().clamp(1, MAX_TEST_THREADS));
     let started = Instant::now();
+    let progress = (!libtest.quiet && !libtest.list)
+        .then(|| Progress::show(Arc::clone(&tally), progress_display()));
     let conclusion = libtest_mimic::run(&libtest, trials);
+    drop(progress);
     Ok(SuiteOutcome {
         conclusion,
         results: collector.take(),
@@ -186,5 +320,101 @@ pub fn run(
         wall: started.elapsed(),
         throttled: context.target.throttled(),
         concurrency: context.target.concurrency_report(),
+        base_url: context.target.base_url().to_owned(),
+        started: started_at
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+            ))
+            .unwrap_or_default(),
+        profile: context.profile,
+        selection,
+        interrupted: context.interrupted.load(Ordering::Relaxed),
+        redactor: context.target.redactor().clone(),
     })
+}
+
+/// A live line on a terminal that libtest's stdout does not write to (their lines would mix),
+/// a plain line now and then otherwise.
+fn progress_display() -> Display {
+    if std::io::stderr().is_terminal() && !std::io::stdout().is_terminal() {
+        Display::Live
+    } else {
+        Display::Plain
+    }
+}
+
+/// One case as a libtest trial. The trial blocks on the shared runtime and records its result
+/// whatever happens: a panic anywhere in it is caught and recorded as a harness error.
+fn trial(
+    planned: Planned,
+    context: Arc<RunContext>,
+    runtime: tokio::runtime::Handle,
+    collector: Arc<Collector>,
+    tally: Arc<Tally>,
+) -> Trial {
+    let name = planned.case.id.clone();
+    Trial::ignorable_test(name, move || {
+        let Planned { case, index, skip } = &planned;
+        tally.begin(&case.id);
+        let result = guard(case, || {
+            if let Some(reason) = skip {
+                return CaseResult::new(case, CaseOutcome::Skipped(reason.clone()));
+            }
+            if context.interrupted.load(Ordering::Relaxed) {
+                return CaseResult::new(case, CaseOutcome::Interrupted);
+            }
+            let run = runtime.block_on(run_case(case, *index, &context));
+            CaseResult::from_run(case, run, context.target.redactor())
+        });
+        let conclusion = match &result.outcome {
+            CaseOutcome::Passed => Ok(Completion::Completed),
+            CaseOutcome::Skipped(reason) => Ok(Completion::ignored_with(reason.clone())),
+            CaseOutcome::Interrupted => Ok(Completion::ignored_with("interrupted")),
+            CaseOutcome::Failed(message) => Err(Failed::from(message.clone())),
+            CaseOutcome::HarnessError(panic) => Err(Failed::from(format!(
+                "scimcheck panicked (a bug in scimcheck, not in the target): {panic}"
+            ))),
+        };
+        collector.record(result);
+        tally.end(&case.id);
+        conclusion
+    })
+}
+
+/// `body`'s result, or a harness error carrying the panic's message if it panicked.
+fn guard(case: &Case, body: impl FnOnce() -> CaseResult) -> CaseResult {
+    std::panic::catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
+        CaseResult::new(case, CaseOutcome::HarnessError(panic_message(&*payload)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::case::load::{CaseSource, load};
+
+    #[test]
+    fn a_trial_that_panics_is_recorded_as_a_harness_error_with_the_message() {
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let sources = [CaseSource {
+            relative: "users/x.yaml".into(),
+            display: "cases/users/x.yaml".into(),
+            text: Arc::from(
+                "name: x\ndescription: x\nrfc: [\"RFC 7644 §3.3\"]\nlevel: MUST\nsteps:\n  - name: s\n    request: { method: GET, path: /Users }\n    expect: { status: 200 }\n",
+            ),
+        }];
+        let case = load(&sources, &known_names(&schemas))
+            .expect("case")
+            .remove(0);
+        let result = guard(&case, || panic!("totalResults overflowed"));
+        assert_eq!(
+            result.outcome,
+            CaseOutcome::HarnessError("totalResults overflowed".into())
+        );
+        assert_eq!(result.id, "users::x");
+        let fine = guard(&case, || CaseResult::new(&case, CaseOutcome::Passed));
+        assert_eq!(fine.outcome, CaseOutcome::Passed);
+    }
 }

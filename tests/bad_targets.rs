@@ -206,18 +206,20 @@ fn hostile_paging_numbers_fail_the_walk_with_a_reason() {
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
     assert!(!stdout.contains("panicked"), "{stdout}");
     assert!(
-        stdout.contains("page 2: Resources: expected no item repeated across pages"),
-        "{stdout}"
-    );
-    assert!(
         stdout.contains(
-            "page 1: itemsPerPage: expected a non-negative integer (RFC 7644 §3.4.2), got -1"
+            "Resources: expected no item repeated across pages, got id \"same\" again (already on an earlier page) (page 2)"
         ),
         "{stdout}"
     );
     assert!(
         stdout.contains(
-            "page 1: startIndex: expected a non-negative integer (RFC 7644 §3.4.2), got 1.5"
+            "itemsPerPage: expected a non-negative integer (RFC 7644 §3.4.2), got -1 (page 1)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "startIndex: expected a non-negative integer (RFC 7644 §3.4.2), got 1.5 (page 1)"
         ),
         "{stdout}"
     );

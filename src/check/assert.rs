@@ -16,6 +16,7 @@ pub fn status(expected: &StatusSet, response: &Response) -> Option<Mismatch> {
         subject: "status".into(),
         expected: expected.to_string(),
         actual: response.status.to_string(),
+        ..Mismatch::default()
     })
 }
 
@@ -35,6 +36,8 @@ pub fn header(
             subject: subject.clone(),
             expected,
             actual,
+            pointer: name.to_owned(),
+            ..Mismatch::default()
         })
     };
     let shown =
@@ -122,6 +125,8 @@ pub fn json(
             subject: subject.clone(),
             expected,
             actual,
+            pointer: pointer.to_owned(),
+            ..Mismatch::default()
         })
     };
     let Some(body) = body else {

@@ -19,13 +19,58 @@ use schema::SchemaRegistry;
 use snapshot::SnapshotContext;
 
 /// One expectation that did not hold.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mismatch {
     /// What was checked: `status`, ``header `Location` ``, `` `/meta/location` ``, …
     pub subject: String,
     /// Empty when `actual` already says what is wrong (a schema or rule violation).
     pub expected: String,
     pub actual: String,
+    /// The JSON pointer or header name the mismatch is about (for a paging walk, the quantity:
+    /// `itemsPerPage`, `totalResults`, …); empty when it is about none of them.
+    pub pointer: String,
+    /// The clause a general check enforces (a named rule, a schema's `x-scim-basis`, a paging
+    /// invariant), e.g. `RFC 7644 §3.4.2`; `None` for the case's own expectations, which
+    /// enforce the clauses the case cites.
+    pub rfc: Option<String>,
+    /// Found by a check the step did not name (one of [`ALWAYS_CHECKED`]).
+    pub implicit: bool,
+}
+
+impl Mismatch {
+    /// Whether this is an *invariant* checked on the way rather than the case's subject: a
+    /// check the step did not name, or a general check whose clause the case does not cite. A
+    /// case cites what it is about, so a broken invariant becomes a finding of its own and
+    /// does not fail the case.
+    pub fn is_invariant_for(&self, case_rfc: &[String]) -> bool {
+        if self.implicit {
+            return true;
+        }
+        let Some(rfc) = &self.rfc else {
+            return false;
+        };
+        !sections(rfc).any(|section| {
+            case_rfc.iter().any(|cited| {
+                cited == &section
+                    || cited
+                        .strip_prefix(section.as_str())
+                        .is_some_and(|rest| rest.starts_with(' '))
+            })
+        })
+    }
+}
+
+/// The sections of a clause list such as `RFC 7643 §2.3.5, §3.1, RFC 7644 §3.3`, each with
+/// its document: `RFC 7643 §2.3.5`, `RFC 7643 §3.1`, `RFC 7644 §3.3`.
+pub(crate) fn sections(clauses: &str) -> impl Iterator<Item = String> + '_ {
+    let mut doc = "";
+    clauses.split(", ").filter_map(move |part| {
+        let (prefix, section) = part.split_once('§')?;
+        if !prefix.trim().is_empty() {
+            doc = prefix.trim();
+        }
+        Some(format!("{doc} §{section}"))
+    })
 }
 
 impl fmt::Display for Mismatch {
@@ -41,6 +86,17 @@ impl fmt::Display for Mismatch {
         }
     }
 }
+
+/// Checked on every response whether the step names them or not: what every SCIM response
+/// keeps whatever a case is about — the error shape (RFC 7644 §3.12), list consistency
+/// (§3.4.2), the content type (§3.1, §8.1) and the challenge on a 401 (RFC 9110 §11.6.1).
+/// Each applies only to the responses it concerns (errors, lists, bodies, 401s).
+pub const ALWAYS_CHECKED: [Rule; 4] = [
+    Rule::ErrorStatusMatches,
+    Rule::ListResponseConsistent,
+    Rule::ContentTypeScim,
+    Rule::WwwAuthenticate,
+];
 
 /// How known-lenient deviations are judged.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -104,6 +160,7 @@ pub fn check(
             subject: "body".into(),
             expected: "a JSON body".into(),
             actual: describe_non_json(response),
+            ..Mismatch::default()
         });
     }
     let body = response.json.as_ref();
@@ -115,7 +172,8 @@ pub fn check(
             && schemas.contains(&lenient)
             && schemas.validate(&lenient, body).is_empty();
         for violation in violations {
-            let text = match schemas.basis(&violation) {
+            let basis = schemas.basis(&violation);
+            let text = match &basis {
                 Some(basis) => format!("{violation} [{basis}]"),
                 None => violation.to_string(),
             };
@@ -126,6 +184,9 @@ pub fn check(
                     subject: format!("schema `{}`", name.value),
                     expected: String::new(),
                     actual: text,
+                    rfc: basis.map(|b| format!("{} §{}", b.doc, b.section)),
+                    pointer: violation.instance_pointer,
+                    implicit: false,
                 });
             }
         }
@@ -138,27 +199,42 @@ pub fn check(
             out.extend(assert::json(&pointer, assertion, &rendered, body));
         }
     }
-    for name in &expect.rules {
-        // Rule names were checked at load time.
-        if let Some(rule) = Rule::from_name(&name.value) {
-            let input = RuleInput {
-                status: response.status,
-                headers: &response.headers,
-                body,
-                request_method: exchange.request.method.as_str(),
-                request_url: &exchange.request.url,
-            };
-            for violation in rule.check(&input) {
-                let subject = format!("rule `{}` [{}]", rule.name(), rule.rfc());
-                if violation.lenient && context.profile == Profile::Compat {
-                    deviations.push(format!("{subject}: {violation}"));
-                } else {
-                    out.push(Mismatch {
-                        subject,
-                        expected: String::new(),
-                        actual: violation.to_string(),
-                    });
-                }
+    // Rule names were checked at load time.
+    let named: Vec<Rule> = expect
+        .rules
+        .iter()
+        .filter_map(|name| Rule::from_name(&name.value))
+        .collect();
+    let implicit = ALWAYS_CHECKED.into_iter().filter(|r| !named.contains(r));
+    let input = RuleInput {
+        status: response.status,
+        headers: &response.headers,
+        body,
+        request_method: exchange.request.method.as_str(),
+        request_url: &exchange.request.url,
+    };
+    for (rule, implicit) in named
+        .iter()
+        .map(|r| (*r, false))
+        .chain(implicit.map(|r| (r, true)))
+    {
+        for violation in rule.check(&input) {
+            let subject = format!("rule `{}` [{}]", rule.name(), rule.rfc());
+            if violation.lenient && context.profile == Profile::Compat {
+                deviations.push(format!("{subject}: {violation}"));
+            } else {
+                out.push(Mismatch {
+                    subject,
+                    expected: String::new(),
+                    actual: violation.to_string(),
+                    pointer: match rule {
+                        Rule::WwwAuthenticate => "www-authenticate".to_owned(),
+                        Rule::ContentTypeScim => "content-type".to_owned(),
+                        _ => violation.pointer.clone(),
+                    },
+                    rfc: Some(rule.rfc().to_owned()),
+                    implicit,
+                });
             }
         }
     }
@@ -218,5 +294,80 @@ pub fn describe_non_json(response: &crate::exec::client::Response) -> String {
             excerpt.push('…');
         }
         format!("a non-JSON body ({content_type}): {excerpt:?}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn general(rfc: Option<&str>) -> Mismatch {
+        Mismatch {
+            subject: "rule `x`".into(),
+            rfc: rfc.map(str::to_owned),
+            ..Mismatch::default()
+        }
+    }
+
+    #[test]
+    fn a_general_check_is_an_invariant_unless_the_case_cites_its_clause() {
+        let cites = |sections: &[&str]| -> Vec<String> {
+            sections.iter().map(|s| (*s).to_owned()).collect()
+        };
+        let table = [
+            // (the check's clause, the case's sections, an invariant?)
+            (Some("RFC 7644 §3.4.2"), cites(&["RFC 7644 §3.4.2.2"]), true),
+            (
+                Some("RFC 7644 §3.4.2"),
+                cites(&["RFC 7644 §3.4.2.4", "RFC 7644 §3.4.2"]),
+                false,
+            ),
+            (
+                Some("RFC 7644 §3.12"),
+                cites(&["RFC 7644 §3.12 (as Entra ID reads it)"]),
+                false,
+            ),
+            (Some("RFC 7644 §3.1"), cites(&["RFC 7644 §3.12"]), true),
+            (
+                Some("RFC 7643 §2.3.5, §3.1"),
+                cites(&["RFC 7643 §3.1"]),
+                false,
+            ),
+            (
+                Some("RFC 7644 §3.3, RFC 7643 §3.1"),
+                cites(&["RFC 7643 §3.1"]),
+                false,
+            ),
+            (
+                Some("RFC 9110 §11.6.1, §15.5.2"),
+                cites(&["RFC 7644 §2"]),
+                true,
+            ),
+            // A case's own assertion is always its subject.
+            (None, cites(&["RFC 7644 §2"]), false),
+            (None, Vec::new(), false),
+        ];
+        let implicit = Mismatch {
+            implicit: true,
+            ..general(Some("RFC 7644 §3.12"))
+        };
+        assert!(
+            implicit.is_invariant_for(&cites(&["RFC 7644 §3.12"])),
+            "never the subject"
+        );
+        for (rfc, case_rfc, invariant) in table {
+            assert_eq!(
+                general(rfc).is_invariant_for(&case_rfc),
+                invariant,
+                "{rfc:?} in a case citing {case_rfc:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn clause_lists_split_into_sections_with_their_document() {
+        let got: Vec<String> = sections("RFC 7643 §2.3.5, §3.1, RFC 7644 §3.3").collect();
+        assert_eq!(got, ["RFC 7643 §2.3.5", "RFC 7643 §3.1", "RFC 7644 §3.3"]);
+        assert_eq!(sections("no section").count(), 0);
     }
 }

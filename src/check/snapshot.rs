@@ -62,6 +62,7 @@ pub fn compare(body: &Value, context: &SnapshotContext<'_>) -> Option<Mismatch> 
             "a different body ({}); review with `cargo insta review`, or accept with INSTA_UPDATE=always",
             panic_text(&panic)
         ),
+        ..Mismatch::default()
     })
 }
 

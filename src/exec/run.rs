@@ -2,11 +2,13 @@
 //! that the teardown empties whatever happened.
 
 use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use futures_util::FutureExt;
 use reqwest::Url;
 use serde_json::Value;
 
@@ -68,18 +70,63 @@ impl RunContext {
 pub struct CaseRun {
     /// Requests sent by the steps.
     pub requests: u32,
+    /// Those requests in order, with their step, status and time.
+    pub trace: Vec<Sent>,
     /// Round trips one after another, teardown included: the case's critical path.
     pub chain: u32,
     pub duration: Duration,
+    /// The first step whose subject did not hold; the case stops there.
     pub failure: Option<StepFailure>,
+    /// Invariants (general checks the case does not cite) that broke on the way; they do not
+    /// stop the case.
+    pub invariants: Vec<StepFailure>,
     /// Known-lenient deviations the compat profile let pass.
     pub deviations: Vec<String>,
-    /// Resources the teardown could not delete.
+    /// Resources the teardown could not delete, and ledger writes that failed.
     pub cleanup_problems: Vec<String>,
+    /// The run was interrupted (Ctrl-C, SIGTERM, SIGHUP) before the case finished its steps.
+    pub interrupted: bool,
+    /// A step panicked: a bug in scimcheck, not in the target. The message of the panic.
+    pub panic: Option<String>,
+}
+
+/// What the steps of a case gather besides their verdict.
+#[derive(Debug, Default)]
+pub struct Journal {
+    /// The step under way (0-based).
+    pub step: usize,
+    /// Every request sent, in order.
+    pub trace: Vec<Sent>,
+    pub deviations: Vec<String>,
+    /// Pages of a walk whose invariants broke, for the step to record.
+    pub invariant_pages: Vec<(Exchange, Vec<Mismatch>)>,
+}
+
+impl Journal {
+    /// Notes a request the step under way sent.
+    pub fn sent(&mut self, exchange: &Exchange) {
+        self.trace.push(Sent {
+            step: self.step,
+            method: exchange.request.method,
+            url: exchange.request.url.clone(),
+            status: exchange.response.status,
+            elapsed: exchange.response.elapsed,
+        });
+    }
+}
+
+/// One request a case's steps sent: which step, what, the answer's status and its time.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub step: usize,
+    pub method: Method,
+    pub url: String,
+    pub status: u16,
+    pub elapsed: Duration,
 }
 
 /// Why a step failed: the exchange (if one happened) and what did not hold, or an error.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct StepFailure {
     pub step: usize,
     pub step_name: String,
@@ -178,12 +225,78 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
         .insert(template::SCOPE.into(), Value::from(own_users));
     let mut ledger: Vec<Created> = Vec::new();
     let mut ledger_problems = Vec::new();
-    let mut deviations = Vec::new();
-    let mut requests = 0u32;
-    let mut failure = None;
+    let mut journal = Journal::default();
+    let mut invariants = Vec::new();
+    // A panicking step must not skip the teardown: what the case created is still deleted.
+    let steps = run_steps(
+        case,
+        context,
+        &mut scope,
+        &mut ledger,
+        &mut ledger_problems,
+        &mut journal,
+        &mut invariants,
+    );
+    let (outcome, panic) = match AssertUnwindSafe(steps).catch_unwind().await {
+        Ok(outcome) => (outcome, None),
+        Err(payload) => (Ok(None), Some(panic_message(&*payload))),
+    };
+    let (cleanup_round_trips, mut cleanup_problems) = teardown(ledger, context).await;
+    cleanup_problems.append(&mut ledger_problems);
+    // They quote URLs the target chose, and are written to the summary and every report as is.
+    let redactor = context.target.redactor();
+    let cleanup_problems = cleanup_problems
+        .iter()
+        .map(|problem| redactor.redact(problem).into_owned())
+        .collect();
+    let (failure, interrupted) = match outcome {
+        Ok(failure) => (failure, false),
+        Err(Interrupted) => (None, true),
+    };
+    CaseRun {
+        requests: requests(&journal.trace),
+        chain: requests(&journal.trace) + cleanup_round_trips,
+        trace: journal.trace,
+        duration: started.elapsed(),
+        failure,
+        invariants,
+        deviations: journal.deviations,
+        cleanup_problems,
+        interrupted,
+        panic,
+    }
+}
 
-    'steps: for (index, spanned) in case.spec.steps.iter().enumerate() {
+fn requests(trace: &[Sent]) -> u32 {
+    u32::try_from(trace.len()).unwrap_or(u32::MAX)
+}
+
+/// The text of a panic's payload (what `panic!` was given).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+/// The run was interrupted before a case's steps were done.
+struct Interrupted;
+
+/// Runs the steps in order until one's subject fails, which it returns. Invariants that break
+/// go to `invariants` and the steps go on.
+async fn run_steps(
+    case: &Case,
+    context: &RunContext,
+    scope: &mut CaseScope,
+    ledger: &mut Vec<Created>,
+    ledger_problems: &mut Vec<String>,
+    journal: &mut Journal,
+    invariants: &mut Vec<StepFailure>,
+) -> Result<Option<StepFailure>, Interrupted> {
+    for (index, spanned) in case.spec.steps.iter().enumerate() {
         let step = &spanned.value;
+        journal.step = index;
         let fail =
             |exchange: Option<Exchange>, mismatches: Vec<Mismatch>, error: Option<StepError>| {
                 StepFailure {
@@ -197,12 +310,11 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
             };
         for iteration in 1..=step.repeat.unwrap_or(1) {
             if context.interrupted.load(Ordering::Relaxed) {
-                failure = Some(fail(
-                    None,
-                    Vec::new(),
-                    Some(StepError::ours("interrupted (Ctrl-C)")),
-                ));
-                break 'steps;
+                return Err(Interrupted);
+            }
+            #[cfg(test)]
+            if step.name == tests::PANIC_STEP {
+                panic!("a step panicked on purpose");
             }
             if step.repeat.is_some() {
                 scope
@@ -213,30 +325,25 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
             let prefixes = [scope.case_prefix.as_str(), context.run_prefix.as_str()];
             if let Some(walk) = &step.walk {
                 let outcome =
-                    walk::run(walk, step, &scope, context, &mut requests, &mut deviations).await;
+                    walk::run(walk, step, &*scope, context, &case.spec.rfc, journal).await;
+                for (exchange, mismatches) in journal.invariant_pages.drain(..) {
+                    invariants.push(fail(Some(exchange), mismatches, None));
+                }
                 if let Err((exchange, mismatches, error)) = outcome {
-                    failure = Some(fail(exchange, mismatches, error));
-                    break 'steps;
+                    return Ok(Some(fail(exchange, mismatches, error)));
                 }
                 continue;
             }
             let Some(request) = &step.request else {
                 continue;
             };
-            let exchange = match send(request, step.auth, &scope, context).await {
+            let exchange = match send(request, step.auth, &*scope, context).await {
                 Ok(exchange) => exchange,
-                Err(Unsent::Error(error)) => {
-                    failure = Some(fail(None, Vec::new(), Some(error)));
-                    break 'steps;
-                }
-                Err(Unsent::Outside(finding)) => {
-                    failure = Some(fail(None, vec![finding], None));
-                    break 'steps;
-                }
+                Err(Unsent::Error(error)) => return Ok(Some(fail(None, Vec::new(), Some(error)))),
+                Err(Unsent::Outside(finding)) => return Ok(Some(fail(None, vec![finding], None))),
             };
-            requests += 1;
-            let mut mismatches =
-                track_resources(&exchange, context, &mut ledger, &mut ledger_problems);
+            journal.sent(&exchange);
+            let mut mismatches = track_resources(&exchange, context, ledger, ledger_problems);
             mismatches.extend(capture(&step.capture, &exchange, &mut scope.variables));
             let snapshot = context.snapshot_dir.as_ref().map(|dir| SnapshotContext {
                 dir: dir.clone(),
@@ -257,42 +364,31 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
             match check::check(
                 &step.expect,
                 &exchange,
-                &scope,
+                &*scope,
                 &check_context,
-                &mut deviations,
+                &mut journal.deviations,
             ) {
                 Ok(found) => mismatches.extend(found),
                 Err(error) => {
-                    failure = Some(fail(
+                    return Ok(Some(fail(
                         Some(exchange),
                         mismatches,
                         Some(StepError::ours(error.to_string())),
-                    ));
-                    break 'steps;
+                    )));
                 }
             }
+            let (broken, mismatches): (Vec<_>, Vec<_>) = mismatches
+                .into_iter()
+                .partition(|m| m.is_invariant_for(&case.spec.rfc));
+            if !broken.is_empty() {
+                invariants.push(fail(Some(exchange.clone()), broken, None));
+            }
             if !mismatches.is_empty() {
-                failure = Some(fail(Some(exchange), mismatches, None));
-                break 'steps;
+                return Ok(Some(fail(Some(exchange), mismatches, None)));
             }
         }
     }
-
-    let (cleanup_round_trips, mut cleanup_problems) = teardown(ledger, context).await;
-    cleanup_problems.append(&mut ledger_problems);
-    // A target can put a secret in an id or a URL, and the problems quote both.
-    let redactor = context.target.redactor();
-    for problem in &mut cleanup_problems {
-        *problem = redactor.redact(problem).into_owned();
-    }
-    CaseRun {
-        requests,
-        chain: requests + cleanup_round_trips,
-        duration: started.elapsed(),
-        failure,
-        deviations,
-        cleanup_problems,
-    }
+    Ok(None)
 }
 
 /// Why a step's request has no response.
@@ -351,6 +447,7 @@ async fn send(
                     context.target.base_url()
                 ),
                 actual: format!("{url}: {reason}; not requested"),
+                ..Mismatch::default()
             }),
             error => Unsent::Error(error.into()),
         })
@@ -389,14 +486,15 @@ fn track_resources(
                 match client::member(&requested, id) {
                     Some(url) => {
                         let stated = [
-                            ("header `Location`", response.header("location")),
+                            ("header `Location`", "location", response.header("location")),
                             (
                                 "`/meta/location`",
+                                "/meta/location",
                                 body.and_then(|b| resolve(b, "/meta/location"))
                                     .and_then(Value::as_str),
                             ),
                         ];
-                        for (subject, location) in stated {
+                        for (subject, pointer, location) in stated {
                             let wrong =
                                 location.and_then(|l| wrong_location(context, &requested, l, &url));
                             findings.extend(wrong.map(|actual| Mismatch {
@@ -406,6 +504,8 @@ fn track_resources(
                                      (RFC 7644 §3.1); the teardown deletes that, nothing else"
                                 ),
                                 actual,
+                                pointer: pointer.to_owned(),
+                                ..Mismatch::default()
                             }));
                         }
                         created.push(Created {
@@ -428,6 +528,8 @@ fn track_resources(
                             subject: "`/id`".into(),
                             expected: "the id of the created resource (RFC 7643 §3.1)".into(),
                             actual,
+                            pointer: "/id".into(),
+                            ..Mismatch::default()
                         });
                     }
                 }
@@ -531,6 +633,8 @@ fn bulk_creations(
                            bulkId POSTed to, under the base URL (RFC 7644 §3.1, §3.7.3)"
                     .into(),
                 actual,
+                pointer: "/Operations/location".into(),
+                ..Mismatch::default()
             };
             let request = sent_posts
                 .iter()
@@ -610,6 +714,11 @@ fn capture(
                 subject,
                 expected: "a value".into(),
                 actual: "nothing there".into(),
+                pointer: match source {
+                    Capture::Body(pointer) => pointer.clone(),
+                    Capture::Header(header) => header.clone(),
+                },
+                ..Mismatch::default()
             }),
         }
     }
@@ -716,5 +825,143 @@ async fn still_ours(created: &Created, context: &RunContext) -> Result<bool, Str
             response.status,
             found.unwrap_or("nothing named")
         ))),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::case::load::{CaseSource, load};
+    use crate::exec::client::{ClientOptions, Target};
+    use crate::mock::{MockConfig, MockServer};
+
+    /// A step by this name panics: the only way to reach a panic in a step without a bug.
+    pub(crate) const PANIC_STEP: &str = "panic on purpose (test only)";
+
+    const CASE: &str = r#"
+name: creates a user, then a step panics
+description: The teardown must still delete the user.
+rfc: ["RFC 7644 §3.3"]
+level: MUST
+steps:
+  - name: create a user
+    request:
+      method: POST
+      path: /Users
+      body:
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"]
+        userName: "${user:panic}"
+    expect: { status: 201 }
+  - name: panic on purpose (test only)
+    request: { method: GET, path: /Users }
+    expect: { status: 200 }
+"#;
+
+    #[test]
+    fn a_panicking_step_is_caught_and_what_the_case_created_is_still_deleted() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let mock = runtime
+            .block_on(MockServer::start(
+                MockConfig::default(),
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+            ))
+            .expect("mock");
+        let credentials = crate::suite::mock_credentials(&mock);
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let sources = [CaseSource {
+            relative: "users/panic.yaml".into(),
+            display: "cases/users/panic.yaml".into(),
+            text: Arc::from(CASE),
+        }];
+        let case = load(&sources, &crate::suite::known_names(&schemas))
+            .expect("case")
+            .remove(0);
+        let target =
+            Target::new(mock.base_url(), credentials, &ClientOptions::default()).expect("target");
+        let context = RunContext {
+            target,
+            schemas,
+            run_prefix: "scimcheck-panictest".into(),
+            snapshot_dir: None,
+            ledger: None,
+            interrupted: Arc::default(),
+            profile: Profile::default(),
+            marker: "title",
+            scoping: Scoping::default(),
+        };
+        let run = runtime.block_on(run_case(&case, 0, &context));
+        assert_eq!(run.panic.as_deref(), Some("a step panicked on purpose"));
+        assert_eq!(run.requests, 1);
+        assert_eq!(run.trace.len(), 1);
+        assert_eq!((run.trace[0].step, run.trace[0].status), (0, 201));
+        assert!(
+            run.cleanup_problems.is_empty(),
+            "{:?}",
+            run.cleanup_problems
+        );
+        let query = [(
+            "filter".to_owned(),
+            "userName sw \"scimcheck-panictest\"".to_owned(),
+        )];
+        let left = runtime
+            .block_on(context.target.send(
+                Method::Get,
+                &context.target.url("/Users"),
+                &query,
+                &[],
+                None,
+                Auth::Scim,
+            ))
+            .expect("list");
+        let total = left
+            .response
+            .json
+            .as_ref()
+            .and_then(|b| resolve(b, "/totalResults"));
+        assert_eq!(total, Some(&Value::from(0)), "the teardown did not run");
+    }
+
+    #[test]
+    fn an_interrupted_case_stops_and_is_not_a_failure() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let mock = runtime
+            .block_on(MockServer::start(
+                MockConfig::default(),
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+            ))
+            .expect("mock");
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let sources = [CaseSource {
+            relative: "users/panic.yaml".into(),
+            display: "cases/users/panic.yaml".into(),
+            text: Arc::from(CASE),
+        }];
+        let case = load(&sources, &crate::suite::known_names(&schemas))
+            .expect("case")
+            .remove(0);
+        let target = Target::new(
+            mock.base_url(),
+            crate::suite::mock_credentials(&mock),
+            &ClientOptions::default(),
+        )
+        .expect("target");
+        let context = RunContext {
+            target,
+            schemas,
+            run_prefix: "scimcheck-interrupted".into(),
+            snapshot_dir: None,
+            ledger: None,
+            interrupted: Arc::new(AtomicBool::new(true)),
+            profile: Profile::default(),
+            marker: "title",
+            scoping: Scoping::default(),
+        };
+        let run = runtime.block_on(run_case(&case, 0, &context));
+        assert!(run.interrupted);
+        assert!(run.failure.is_none() && run.panic.is_none());
+        assert_eq!(run.requests, 0);
     }
 }

@@ -11,7 +11,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::client::Exchange;
-use super::run::{RunContext, StepError};
+use super::run::{Journal, RunContext, StepError};
 use crate::case::model::{Expect, Method, StatusSet, Step, Walk, WalkMode};
 use crate::case::template::{self, Scope};
 use crate::check::assert::{resolve, show};
@@ -29,8 +29,8 @@ pub async fn run(
     step: &Step,
     scope: &dyn Scope,
     context: &RunContext,
-    requests: &mut u32,
-    deviations: &mut Vec<String>,
+    case_rfc: &[String],
+    journal: &mut Journal,
 ) -> Result<(), WalkFailure> {
     let render_error =
         |e: template::RenderError| (None, Vec::new(), Some(StepError::ours(e.to_string())));
@@ -74,24 +74,42 @@ pub async fn run(
                 error.message = format!("page {page_number}: {}", error.message);
                 (None, Vec::new(), Some(error))
             })?;
-        *requests += 1;
-        let page_fail = |exchange: Exchange, mismatches: Vec<Mismatch>| {
-            let mismatches = mismatches
+        journal.sent(&exchange);
+        // The page goes with the value, so that the same defect on page 1 and page 3 stays
+        // one finding.
+        let on_page = |mismatches: Vec<Mismatch>| -> Vec<Mismatch> {
+            mismatches
                 .into_iter()
                 .map(|m| Mismatch {
-                    subject: format!("page {page_number}: {}", m.subject),
+                    actual: format!("{} (page {page_number})", m.actual),
                     ..m
                 })
-                .collect();
-            (Some(exchange), mismatches, None)
+                .collect()
+        };
+        let page_fail = |exchange: Exchange, mismatches: Vec<Mismatch>| {
+            (Some(exchange), on_page(mismatches), None)
         };
         let check_context = CheckContext {
             schemas: &context.schemas,
             profile: context.profile,
             snapshot: None,
         };
-        let mismatches = check::check(&expect, &exchange, scope, &check_context, deviations)
-            .map_err(|e| (None, Vec::new(), Some(StepError::ours(e.to_string()))))?;
+        let checked = check::check(
+            &expect,
+            &exchange,
+            scope,
+            &check_context,
+            &mut journal.deviations,
+        )
+        .map_err(|e| (None, Vec::new(), Some(StepError::ours(e.to_string()))))?;
+        let (invariants, mismatches): (Vec<_>, Vec<_>) = checked
+            .into_iter()
+            .partition(|m| m.is_invariant_for(case_rfc));
+        if !invariants.is_empty() {
+            journal
+                .invariant_pages
+                .push((exchange.clone(), on_page(invariants)));
+        }
         if !mismatches.is_empty() {
             return Err(page_fail(exchange, mismatches));
         }
@@ -373,6 +391,10 @@ fn mismatch(subject: &str, expected: impl Into<String>, actual: impl Into<String
         subject: subject.to_owned(),
         expected: expected.into(),
         actual: actual.into(),
+        // What the walk checks (`itemsPerPage`, `totalResults`, …): the same defect on any page
+        // of any walk is one finding.
+        pointer: subject.to_owned(),
+        ..Mismatch::default()
     }
 }
 

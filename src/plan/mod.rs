@@ -1,19 +1,15 @@
-//! Stage 2: from cases to libtest-mimic trials — what the target can do, and which cases run,
-//! which are skipped and why.
+//! Stage 2: what the target can do, and — purely, from the cases, the capabilities and the
+//! credentials at hand — which cases run and why the others are skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
-use libtest_mimic::{Completion, Failed, Trial};
 use serde_json::Value;
 use thiserror::Error;
 
 use crate::case::template::{MARKER_CANDIDATES, Scoping};
-use crate::case::{Capability, Case, Method};
+use crate::case::{Auth, Capability, Case, Method};
 use crate::check::assert::resolve;
 use crate::exec::client::{ExecError, Target};
-use crate::exec::run::{RunContext, run_case};
-use crate::report::{CaseOutcome, CaseResult, Collector, render_failure};
 use crate::scim::urn;
 
 pub mod needs;
@@ -292,11 +288,40 @@ pub struct PlanOptions {
     pub skip: BTreeMap<String, String>,
 }
 
+/// A case and what the plan decided for it.
+#[derive(Debug)]
+pub struct Planned {
+    pub case: Case,
+    /// Its position in the catalogue, which makes its resources' prefix unique in the run.
+    pub index: usize,
+    /// Why it will not run, if it will not.
+    pub skip: Option<String>,
+}
+
+/// Plans every case: no I/O, the same inputs always give the same plan. `missing_credential`
+/// says why a credential a step needs is not at hand (see `Target::missing_credential`).
+pub fn plan(
+    cases: Vec<Case>,
+    capabilities: &Capabilities,
+    missing_credential: &dyn Fn(Auth) -> Option<&'static str>,
+    options: &PlanOptions,
+) -> Vec<Planned> {
+    cases
+        .into_iter()
+        .enumerate()
+        .map(|(index, case)| Planned {
+            skip: skip_reason(&case, capabilities, missing_credential, options),
+            case,
+            index,
+        })
+        .collect()
+}
+
 /// Why a case will not run against this target, if it will not.
 pub fn skip_reason(
     case: &Case,
     capabilities: &Capabilities,
-    target: &Target,
+    missing_credential: &dyn Fn(Auth) -> Option<&'static str>,
     options: &PlanOptions,
 ) -> Option<String> {
     if let Some(reason) = options.skip.get(&case.id) {
@@ -366,7 +391,7 @@ pub fn skip_reason(
         .spec
         .steps
         .iter()
-        .find_map(|step| target.missing_credential(step.value.auth))
+        .find_map(|step| missing_credential(step.value.auth))
     {
         return Some(reason.to_owned());
     }
@@ -374,52 +399,6 @@ pub fn skip_reason(
         return Some("--read-only: the case writes to the target".into());
     }
     None
-}
-
-/// One trial per case. Trials `block_on` the shared runtime; the collector gathers the results
-/// for the report after libtest-mimic is done.
-pub fn trials(
-    cases: Vec<Case>,
-    capabilities: &Capabilities,
-    context: Arc<RunContext>,
-    runtime: tokio::runtime::Handle,
-    collector: Arc<Collector>,
-    options: PlanOptions,
-) -> Vec<Trial> {
-    cases
-        .into_iter()
-        .enumerate()
-        .map(|(index, case)| {
-            let skip = skip_reason(&case, capabilities, &context.target, &options);
-            let context = Arc::clone(&context);
-            let runtime = runtime.clone();
-            let collector = Arc::clone(&collector);
-            let name = case.id.clone();
-            Trial::ignorable_test(name, move || {
-                let skip = skip.or_else(|| {
-                    context
-                        .interrupted
-                        .load(std::sync::atomic::Ordering::Relaxed)
-                        .then(|| "interrupted (Ctrl-C) before it started".to_owned())
-                });
-                if let Some(reason) = skip {
-                    collector.record(CaseResult::new(&case, CaseOutcome::Skipped(reason.clone())));
-                    return Ok(Completion::ignored_with(reason));
-                }
-                let run = runtime.block_on(run_case(&case, index, &context));
-                let message = render_failure(&case, &run, context.target.redactor());
-                let outcome = match &message {
-                    Some(message) => CaseOutcome::Failed(message.clone()),
-                    None => CaseOutcome::Passed,
-                };
-                collector.record(CaseResult::new(&case, outcome).with_run(&run));
-                match message {
-                    Some(message) => Err(Failed::from(message)),
-                    None => Ok(Completion::Completed),
-                }
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]

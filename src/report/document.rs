@@ -1,26 +1,25 @@
 //! The conformance report a vendor can hand to a customer, as self-contained HTML (no external
-//! assets) or Markdown: target, date, capabilities, a matrix of areas × requirement levels, and
-//! every failure with the request, the response excerpt and the RFC sections it breaks.
+//! assets, no script) or Markdown. It opens with the verdict and why, then the findings by
+//! severity (each with its clause linked to the RFC text, one representative exchange and the
+//! cases it showed in), the run's facts (selection, profile and tolerated deviations,
+//! threshold, wall time, requests, throttling), a bar and a matrix per area, and every case.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{CaseOutcome, CaseResult};
+use super::findings::Finding;
+use super::{CaseOutcome, CaseResult, RunReport, Writer, cut};
 use crate::case::Level;
-
-/// What the report says about the run besides the results.
-pub struct ReportMeta<'a> {
-    pub target: &'a str,
-    /// RFC 3339 date and time of the run.
-    pub date: &'a str,
-    pub capabilities: &'a [&'a str],
-}
+use crate::check::{Mismatch, sections};
+use crate::redact::Redactor;
 
 #[derive(Default, Clone, Copy)]
 struct Counts {
     passed: u32,
     failed: u32,
     skipped: u32,
+    /// Interrupted or a harness error: no verdict either way.
+    other: u32,
 }
 
 impl Counts {
@@ -29,7 +28,12 @@ impl Counts {
             CaseOutcome::Passed => self.passed += 1,
             CaseOutcome::Failed(_) => self.failed += 1,
             CaseOutcome::Skipped(_) => self.skipped += 1,
+            CaseOutcome::Interrupted | CaseOutcome::HarnessError(_) => self.other += 1,
         }
+    }
+
+    fn total(self) -> u32 {
+        self.passed + self.failed + self.skipped + self.other
     }
 }
 
@@ -45,151 +49,440 @@ fn matrix(results: &[CaseResult]) -> BTreeMap<&str, [Counts; 4]> {
     out
 }
 
-fn totals(results: &[CaseResult]) -> Counts {
-    let mut counts = Counts::default();
-    results.iter().for_each(|r| counts.add(&r.outcome));
-    counts
+/// The run's facts, as label and text, in the order both documents show them.
+fn facts(report: &RunReport<'_>) -> Vec<(&'static str, String)> {
+    let facts = report.facts;
+    let mut out = vec![
+        ("Target", facts.target.clone()),
+        ("Date", facts.started.clone()),
+        ("Tool", format!("scimcheck {}", env!("CARGO_PKG_VERSION"))),
+        (
+            "Capabilities advertised",
+            if facts.capabilities.is_empty() {
+                "none".to_owned()
+            } else {
+                facts.capabilities.join(", ")
+            },
+        ),
+        ("Capability matrix", facts.capability_matrix.clone()),
+        ("Selection", facts.selection.describe()),
+        ("Profile", facts.profile_name().to_owned()),
+        ("Fail on", format!("--fail-on {}", facts.fail_on.name())),
+        (
+            "Results",
+            format!(
+                "{} passed, {} failed, {} skipped, {} interrupted, {} harness error(s); {} finding(s)",
+                report.count("passed"),
+                report.count("failed"),
+                report.count("skipped"),
+                report.count("interrupted"),
+                report.count("harness error"),
+                report.findings.len()
+            ),
+        ),
+        (
+            "Load",
+            format!(
+                "{} requests in {:.2}s; the target throttled the run {} time(s)",
+                report.requests(),
+                facts.wall.as_secs_f64(),
+                facts.throttled
+            ),
+        ),
+    ];
+    if !facts.selection.not_selected.is_empty() {
+        out.push(("Not selected", facts.selection.not_selected.join(", ")));
+    }
+    for (reason, ids) in report.skips() {
+        out.push(("Skipped", format!("{reason}: {}", ids.join(", "))));
+    }
+    for (deviation, ids) in report.tolerated() {
+        out.push((
+            "Tolerated by compat",
+            format!("{deviation} — in {}", ids.join(", ")),
+        ));
+    }
+    for warning in &facts.warnings {
+        out.push(("Warning", warning.clone()));
+    }
+    for result in report.results {
+        for problem in &result.cleanup_problems {
+            out.push(("Cleanup problem", format!("{}: {problem}", result.id)));
+        }
+    }
+    out
 }
 
-pub fn html(results: &[CaseResult], meta: &ReportMeta<'_>) -> String {
-    let total = totals(results);
-    let mut out = String::new();
-    let _ = write!(
+/// The representative exchange of a finding, bodies pretty-printed (JSON) and cut where long.
+fn exchange_text(finding: &Finding<'_>, redactor: &Redactor) -> Option<String> {
+    let exchange = finding.example().step.exchange.as_ref()?;
+    let pretty = |json: Option<serde_json::Value>, raw: &str| match json {
+        Some(json) => serde_json::to_string_pretty(&json).unwrap_or_else(|_| raw.to_owned()),
+        None => raw.trim().to_owned(),
+    };
+    let request = &exchange.request;
+    let mut out = format!("{request}\n");
+    if let Some(body) = &request.body {
+        let json = serde_json::from_str(body).ok();
+        let _ = writeln!(out, "{}", cut(&pretty(json, body), redactor));
+    }
+    let response = &exchange.response;
+    let reason = reqwest::StatusCode::from_u16(response.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or_default();
+    let _ = writeln!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>SCIM conformance report — {target}</title><style>{STYLE}</style></head><body>\n\
-         <h1>SCIM 2.0 conformance report</h1>\n\
-         <dl class=\"meta\"><dt>Target</dt><dd><code>{target}</code></dd>\
-         <dt>Date</dt><dd>{date}</dd><dt>Tool</dt><dd>scimcheck {version}</dd>\
-         <dt>Capabilities advertised</dt><dd>{capabilities}</dd></dl>\n\
-         <p class=\"totals\"><span class=\"pass\">{passed} passed</span> \
-         <span class=\"fail\">{failed} failed</span> <span class=\"skip\">{skipped} skipped</span></p>\n",
-        target = escape(meta.target),
-        date = escape(meta.date),
-        version = env!("CARGO_PKG_VERSION"),
-        capabilities = if meta.capabilities.is_empty() {
-            "none".to_owned()
-        } else {
-            escape(&meta.capabilities.join(", "))
-        },
-        passed = total.passed,
-        failed = total.failed,
-        skipped = total.skipped,
+        "\n→ {} {reason} ({} ms)",
+        response.status,
+        response.elapsed.as_millis()
     );
-    out.push_str(
-        "<h2>Areas × requirement levels</h2>\n<table class=\"matrix\"><thead><tr><th>Area</th>",
-    );
-    for level in LEVELS {
-        let _ = write!(out, "<th>{level}</th>");
+    for (name, value) in &response.headers {
+        let _ = writeln!(out, "{name}: {value}");
     }
-    out.push_str("</tr></thead><tbody>\n");
-    for (area, row) in matrix(results) {
-        let _ = write!(out, "<tr><th>{}</th>", escape(area));
-        for counts in row {
-            let class = if counts.failed > 0 {
-                "fail"
-            } else if counts.passed > 0 {
-                "pass"
-            } else {
-                "none"
-            };
-            let _ = write!(out, "<td class=\"{class}\">{}</td>", cell(counts));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody></table>\n");
-
-    let failures: Vec<&CaseResult> = results
-        .iter()
-        .filter(|r| matches!(r.outcome, CaseOutcome::Failed(_)))
-        .collect();
-    let _ = writeln!(out, "<h2>Failures ({})</h2>", failures.len());
-    if failures.is_empty() {
-        out.push_str("<p>None.</p>\n");
-    }
-    for result in failures {
-        if let CaseOutcome::Failed(message) = &result.outcome {
-            let _ = writeln!(
-                out,
-                "<section class=\"failure\"><h3><span class=\"level\">{level}</span> {id} — {name}</h3>\
-                 <p class=\"rfc\">Breaks {rfc}</p><pre>{message}</pre></section>",
-                level = result.level,
-                id = escape(&result.id),
-                name = escape(&result.name),
-                rfc = escape(&result.rfc.join("; ")),
-                message = escape(message),
-            );
-        }
-    }
-    out.push_str("<h2>All cases</h2>\n<table class=\"cases\"><thead><tr><th>Case</th><th>Level</th><th>RFC</th><th>Result</th></tr></thead><tbody>\n");
-    for result in results {
-        let (class, text) = match &result.outcome {
-            CaseOutcome::Passed => ("pass", "passed".to_owned()),
-            CaseOutcome::Failed(_) => ("fail", "failed".to_owned()),
-            CaseOutcome::Skipped(reason) => ("skip", format!("skipped: {reason}")),
-        };
+    if !response.body.trim().is_empty() {
         let _ = writeln!(
             out,
-            "<tr><td><code>{}</code><br>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td></tr>",
-            escape(&result.id),
-            escape(&result.name),
-            result.level,
-            escape(&result.rfc.join("; ")),
-            escape(&text)
+            "\n{}",
+            cut(&pretty(response.json.clone(), &response.body), redactor)
         );
     }
-    out.push_str("</tbody></table>\n</body></html>\n");
-    out
+    Some(out)
 }
 
-pub fn markdown(results: &[CaseResult], meta: &ReportMeta<'_>) -> String {
-    let total = totals(results);
-    let mut out = String::new();
-    let _ = writeln!(out, "# SCIM 2.0 conformance report\n");
-    let _ = writeln!(out, "- Target: `{}`", meta.target);
-    let _ = writeln!(out, "- Date: {}", meta.date);
-    let _ = writeln!(out, "- Tool: scimcheck {}", env!("CARGO_PKG_VERSION"));
-    let _ = writeln!(
-        out,
-        "- Capabilities advertised: {}",
-        meta.capabilities.join(", ")
-    );
-    let _ = writeln!(
-        out,
-        "- Results: {} passed, {} failed, {} skipped\n",
-        total.passed, total.failed, total.skipped
-    );
-    out.push_str(
-        "## Areas × requirement levels\n\n| Area | MUST | SHOULD | MAY | IDP |\n|---|---|---|---|---|\n",
-    );
-    for (area, row) in matrix(results) {
-        let cells: Vec<String> = row.iter().map(|c| cell(*c)).collect();
-        let _ = writeln!(out, "| {area} | {} |", cells.join(" | "));
+/// The line of `text` (already escaped) that holds what `mismatch` is about — the header, or
+/// the last attribute of its JSON pointer — marked; `text` as it is when no line does.
+fn mark(text: &str, mismatch: &Mismatch) -> String {
+    let pointer = mismatch.pointer.as_str();
+    let needles = match pointer.rsplit('/').next() {
+        Some(last) if pointer.starts_with('/') && !last.is_empty() => {
+            vec![format!("&quot;{}&quot;:", escape(last))]
+        }
+        _ if !pointer.is_empty() => vec![format!("{}:", escape(&pointer.to_lowercase()))],
+        _ => Vec::new(),
+    };
+    let found = needles.iter().find_map(|needle| {
+        text.lines().position(|line| {
+            line.trim_start()
+                .to_lowercase()
+                .starts_with(&needle.to_lowercase())
+        })
+    });
+    let Some(found) = found else {
+        return text.to_owned();
+    };
+    text.lines()
+        .enumerate()
+        .map(|(n, line)| {
+            if n == found {
+                format!("<mark>{line}</mark>")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// An anchor for a case, from its id.
+fn anchor(id: &str) -> String {
+    format!("case-{}", id.replace("::", "-"))
+}
+
+/// Each RFC section linked to its text at rfc-editor.org.
+fn rfc_links(clause: &str) -> String {
+    let links: Vec<String> = sections(clause)
+        .map(|section| {
+            let url = section
+                .strip_prefix("RFC ")
+                .and_then(|rest| rest.split_once(" §"))
+                .map(|(number, part)| {
+                    format!(
+                        "https://www.rfc-editor.org/rfc/rfc{number}#section-{}",
+                        part.split_whitespace().next().unwrap_or_default()
+                    )
+                });
+            match url {
+                Some(url) => format!("<a href=\"{}\">{}</a>", escape(&url), escape(&section)),
+                None => escape(&section),
+            }
+        })
+        .collect();
+    if links.is_empty() {
+        escape(clause)
+    } else {
+        links.join(", ")
     }
-    out.push_str("\n## Failures\n\n");
-    let mut any = false;
-    for result in results {
-        if let CaseOutcome::Failed(message) = &result.outcome {
-            any = true;
+}
+
+/// The HTML report.
+pub struct Html;
+
+impl Writer for Html {
+    fn render(&self, report: &RunReport<'_>) -> String {
+        let verdict = &report.verdict;
+        let class = match verdict.exit_code {
+            0 => "pass",
+            130 => "interrupted",
+            _ => "fail",
+        };
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>SCIM conformance report — {target}</title><style>{STYLE}</style></head><body>\n\
+             <h1>SCIM 2.0 conformance report</h1>\n\
+             <p id=\"verdict\" class=\"verdict {class}\">{headline}</p>\n<ul class=\"reasons\">",
+            target = escape(&report.facts.target),
+            headline = escape(&verdict.headline),
+        );
+        for reason in &verdict.reasons {
+            let _ = write!(out, "<li>{}</li>", escape(reason));
+        }
+        let _ = writeln!(
+            out,
+            "</ul>\n<p>Exit code {}.</p>\n<dl class=\"meta\">",
+            verdict.exit_code
+        );
+        for (label, text) in facts(report) {
+            let _ = write!(out, "<dt>{label}</dt><dd>{}</dd>", escape(&text));
+        }
+        out.push_str("</dl>\n");
+
+        let _ = writeln!(
+            out,
+            "<h2 id=\"findings\">Findings ({})</h2>",
+            report.findings.len()
+        );
+        if report.findings.is_empty() {
+            out.push_str("<p>None.</p>\n");
+        }
+        for (number, finding) in report.findings.iter().enumerate() {
+            let example = finding.example();
+            let invariant = if finding.invariant { " invariant" } else { "" };
+            let _ = write!(
+                out,
+                "<section class=\"finding{invariant}\" id=\"finding-{n}\"><h3><span class=\"level\">{grade}</span> {statement}</h3>\
+                 <p class=\"rfc\">Breaks {clause}{note}</p><p>Seen in {count} case(s): ",
+                n = number + 1,
+                grade = finding.grade.name(),
+                statement = escape(&finding.statement()),
+                clause = rfc_links(&finding.clause),
+                note = if finding.invariant {
+                    " — checked on the way; no case failed for it"
+                } else {
+                    ""
+                },
+                count = finding.cases().len(),
+            );
+            let links: Vec<String> = finding
+                .cases()
+                .iter()
+                .map(|id| {
+                    format!(
+                        "<a href=\"#{}\"><code>{}</code></a>",
+                        anchor(id),
+                        escape(id)
+                    )
+                })
+                .collect();
+            out.push_str(&links.join(", "));
+            let _ = write!(
+                out,
+                "</p><details><summary>Example: {} step {} ({}) of <code>{}</code></summary>",
+                escape(&example.step.location),
+                example.step.step + 1,
+                escape(&example.step.step_name),
+                escape(&example.case.id)
+            );
+            if let Some(text) = exchange_text(finding, &report.facts.redactor) {
+                let _ = write!(out, "<pre>{}</pre>", mark(&escape(&text), example.mismatch));
+            }
+            out.push_str("</details></section>\n");
+        }
+
+        out.push_str(
+            "<h2>Areas</h2>\n<table class=\"matrix\"><thead><tr><th>Area</th><th>Results</th>",
+        );
+        for level in LEVELS {
+            let _ = write!(out, "<th>{level}</th>");
+        }
+        out.push_str("</tr></thead><tbody>\n");
+        for (area, row) in matrix(report.results) {
+            let mut sum = Counts::default();
+            for counts in row {
+                sum.passed += counts.passed;
+                sum.failed += counts.failed;
+                sum.skipped += counts.skipped;
+                sum.other += counts.other;
+            }
+            let _ = write!(out, "<tr><th>{}</th><td>{}</td>", escape(area), bar(sum));
+            for counts in row {
+                let class = if counts.failed > 0 {
+                    "fail"
+                } else if counts.passed > 0 {
+                    "pass"
+                } else {
+                    "none"
+                };
+                let _ = write!(out, "<td class=\"{class}\">{}</td>", cell(counts));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody></table>\n");
+
+        out.push_str("<h2>All cases</h2>\n<table class=\"cases\"><thead><tr><th>Case</th><th>Level</th><th>RFC</th><th>Result</th></tr></thead><tbody>\n");
+        for result in report.results {
+            let class = match &result.outcome {
+                CaseOutcome::Passed => "pass",
+                CaseOutcome::Failed(_) | CaseOutcome::HarnessError(_) => "fail",
+                CaseOutcome::Skipped(_) | CaseOutcome::Interrupted => "skip",
+            };
+            let mut text = escape(result.outcome.name());
+            match &result.outcome {
+                CaseOutcome::Skipped(detail) | CaseOutcome::HarnessError(detail) => {
+                    let _ = write!(text, ": {}", escape(detail));
+                }
+                CaseOutcome::Failed(message) => {
+                    let _ = write!(
+                        text,
+                        "<details><summary>why</summary><pre>{}</pre></details>",
+                        escape(message)
+                    );
+                }
+                CaseOutcome::Passed | CaseOutcome::Interrupted => {}
+            }
+            let findings: Vec<String> = report
+                .findings
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.cases().contains(&result.id.as_str()))
+                .map(|(n, _)| format!("<a href=\"#finding-{0}\">finding {0}</a>", n + 1))
+                .collect();
+            if !findings.is_empty() {
+                let _ = write!(text, "<br>{}", findings.join(", "));
+            }
             let _ = writeln!(
                 out,
-                "### {} `{}` — {}\n\nBreaks {}\n\n```text\n{message}\n```\n",
+                "<tr id=\"{}\"><td><code>{}</code><br>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{text}</td></tr>",
+                anchor(&result.id),
+                escape(&result.id),
+                escape(&result.name),
                 result.level,
-                result.id,
-                result.name,
-                result.rfc.join("; ")
+                rfc_links(&result.rfc.join(", ")),
             );
         }
+        out.push_str("</tbody></table>\n</body></html>\n");
+        out
     }
-    if !any {
-        out.push_str("None.\n");
+}
+
+/// The Markdown report.
+pub struct Markdown;
+
+impl Writer for Markdown {
+    fn render(&self, report: &RunReport<'_>) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# SCIM 2.0 conformance report\n");
+        let _ = writeln!(
+            out,
+            "**{}** (exit code {})\n",
+            report.verdict.headline, report.verdict.exit_code
+        );
+        for reason in &report.verdict.reasons {
+            let _ = writeln!(out, "- {reason}");
+        }
+        out.push('\n');
+        for (label, text) in facts(report) {
+            let _ = writeln!(out, "- {label}: {text}");
+        }
+        let _ = writeln!(out, "\n## Findings ({})\n", report.findings.len());
+        if report.findings.is_empty() {
+            out.push_str("None.\n");
+        }
+        for (number, finding) in report.findings.iter().enumerate() {
+            let example = finding.example();
+            let _ = writeln!(
+                out,
+                "### {}. {} — {}\n\nBreaks {}{}. Seen in {} case(s): {}.\n\nExample: {} step {} ({}) of `{}`\n",
+                number + 1,
+                finding.grade.name(),
+                finding.statement(),
+                finding.clause,
+                if finding.invariant {
+                    " (checked on the way; no case failed for it)"
+                } else {
+                    ""
+                },
+                finding.cases().len(),
+                finding
+                    .cases()
+                    .iter()
+                    .map(|id| format!("`{id}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                example.step.location,
+                example.step.step + 1,
+                example.step.step_name,
+                example.case.id
+            );
+            if let Some(text) = exchange_text(finding, &report.facts.redactor) {
+                let _ = writeln!(out, "```text\n{}\n```\n", text.trim_end());
+            }
+        }
+        out.push_str(
+            "\n## Areas × requirement levels\n\n| Area | MUST | SHOULD | MAY | IDP |\n|---|---|---|---|---|\n",
+        );
+        for (area, row) in matrix(report.results) {
+            let cells: Vec<String> = row.iter().map(|c| cell(*c)).collect();
+            let _ = writeln!(out, "| {area} | {} |", cells.join(" | "));
+        }
+        out.push_str("\n## All cases\n\n| Case | Level | Result |\n|---|---|---|\n");
+        for result in report.results {
+            let detail = match &result.outcome {
+                CaseOutcome::Skipped(detail) | CaseOutcome::HarnessError(detail) => {
+                    format!(": {detail}")
+                }
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {}{} |",
+                result.id,
+                result.level,
+                result.outcome.name(),
+                detail.replace('|', "\\|")
+            );
+        }
+        out
     }
-    out
+}
+
+/// The share of each outcome as a bar (widths in percent).
+fn bar(counts: Counts) -> String {
+    let total = counts.total().max(1);
+    let part = |n: u32, class: &str| {
+        if n == 0 {
+            String::new()
+        } else {
+            format!(
+                "<span class=\"{class}\" style=\"width:{:.1}%\" title=\"{n} {class}\"></span>",
+                f64::from(n) * 100.0 / f64::from(total)
+            )
+        }
+    };
+    format!(
+        "<div class=\"bar\">{}{}{}{}</div>",
+        part(counts.passed, "pass"),
+        part(counts.failed, "fail"),
+        part(counts.skipped, "skip"),
+        part(counts.other, "other")
+    )
 }
 
 fn cell(counts: Counts) -> String {
-    if counts.passed + counts.failed + counts.skipped == 0 {
+    if counts.total() == 0 {
         return "—".to_owned();
     }
     let mut parts = Vec::new();
@@ -201,6 +494,9 @@ fn cell(counts: Counts) -> String {
     }
     if counts.skipped > 0 {
         parts.push(format!("{} skipped", counts.skipped));
+    }
+    if counts.other > 0 {
+        parts.push(format!("{} without verdict", counts.other));
     }
     parts.join(" · ")
 }
@@ -222,47 +518,112 @@ thead th{background:#f2f4f8}.pass{background:#e3f6e8;color:#17602c}.fail{backgro
 section.failure{border:1px solid #f0b8b8;border-radius:.4rem;padding:.2rem 1rem;margin:1rem 0}\
 .level{background:#8c1c1c;color:#fff;border-radius:.25rem;padding:0 .4rem;font-size:.8rem}\
 pre{white-space:pre-wrap;word-break:break-word;background:#f7f8fa;padding:.6rem;border-radius:.3rem;font-size:.85rem}\
-.rfc{color:#4a5568}";
+.rfc{color:#4a5568}\
+.verdict{font-size:1.3rem;font-weight:700;padding:.6rem 1rem;border-radius:.4rem}.verdict.pass{border:1px solid #9bd3a8}.verdict.fail{border:1px solid #f0b8b8}\
+.verdict.interrupted{background:#fff5db;color:#6b5200}\
+.bar{display:flex;height:.9rem;min-width:12rem;border-radius:.2rem;overflow:hidden}.bar span{display:block}\
+.bar .pass{background:#3a9d55}.bar .fail{background:#c53030}.bar .skip{background:#d6a600}.bar .other{background:#8a94a6}\
+section.finding{border:1px solid #f0b8b8;border-radius:.4rem;padding:.2rem 1rem;margin:1rem 0}\
+section.finding.invariant{border-style:dashed}mark{background:#ffe08a}summary{cursor:pointer;color:#2b4c7e}";
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::sample_result;
+    use crate::report::{sample_facts, sample_result, sample_status_failure};
 
-    fn result(id: &str, level: Level, outcome: CaseOutcome) -> CaseResult {
-        sample_result(id, level, outcome)
-    }
-
-    #[test]
-    fn the_report_shows_the_matrix_and_each_failure_escaped() {
-        let results = [
-            result("users::create", Level::Must, CaseOutcome::Passed),
-            result(
-                "users::delete",
-                Level::Must,
-                CaseOutcome::Failed("expected 404, got 200 <html>".into()),
-            ),
-            result(
+    fn results() -> Vec<CaseResult> {
+        let failed = sample_status_failure("expected 404, got 200 <html>");
+        vec![
+            sample_result("users::create", Level::Must, CaseOutcome::Passed),
+            failed,
+            sample_result(
                 "paging::cursor",
                 Level::Should,
                 CaseOutcome::Skipped("no cursor".into()),
             ),
-        ];
-        let meta = ReportMeta {
-            target: "https://example.com/scim/v2",
-            date: "2026-11-23T12:00:00Z",
-            capabilities: &["patch", "filter"],
-        };
-        let html = html(&results, &meta);
-        assert!(html.contains("<td class=\"fail\">1 ✓ · 1 ✗</td>"), "{html}");
-        assert!(html.contains("expected 404, got 200 &lt;html&gt;"));
-        assert!(html.contains("Breaks RFC 7644 §3.6"));
+            sample_result(
+                "paging::x",
+                Level::May,
+                CaseOutcome::HarnessError("boom".into()),
+            ),
+        ]
+    }
+
+    #[test]
+    fn the_html_report_leads_with_the_verdict_and_findings_and_states_the_run() {
+        let facts = sample_facts();
+        let results = results();
+        let html = Html.render(&RunReport::new(&facts, &results));
+        let verdict = html.find("id=\"verdict\"").expect("a verdict");
+        let findings = html.find("id=\"findings\"").expect("findings");
+        let matrix = html.find("<h2>Areas</h2>").expect("areas");
+        assert!(
+            verdict < findings && findings < matrix,
+            "verdict, findings, then areas"
+        );
+        for expected in [
+            "<details><summary>Example: cases/users/delete.yaml:20:5 step 3 (GET after DELETE) of <code>users::delete</code></summary>",
+            "FAILED: 1 finding(s) at or above --fail-on any",
+            "<dt>Selection</dt><dd>9 of 10 cases selected; filter: names containing `users::`; 1 not selected</dd>",
+            "<dt>Not selected</dt><dd>groups::create</dd>",
+            "<dt>Profile</dt><dd>strict</dd>",
+            "<dt>Fail on</dt><dd>--fail-on any</dd>",
+            "the target throttled the run 2 time(s)",
+            "<dt>Skipped</dt><dd>no cursor: paging::cursor</dd>",
+            "harness error: boom",
+            "<td class=\"fail\">1 ✓ · 1 ✗</td>",
+            "<a href=\"https://www.rfc-editor.org/rfc/rfc7644#section-3.6\">RFC 7644 §3.6</a>",
+            "<a href=\"#case-users-delete\"><code>users::delete</code></a>",
+            "<tr id=\"case-users-delete\">",
+            "<a href=\"#finding-1\">finding 1</a>",
+            "expected 404, got 200 &lt;html&gt;",
+        ] {
+            assert!(html.contains(expected), "{expected:?} missing from\n{html}");
+        }
         assert!(
             !html.contains("<link") && !html.contains("<script"),
             "self-contained"
         );
-        let md = markdown(&results, &meta);
-        assert!(md.contains("| users | 1 ✓ · 1 ✗ | — | — |"), "{md}");
-        assert!(md.contains("| paging | — | 1 skipped | — |"), "{md}");
+    }
+
+    #[test]
+    fn the_markdown_report_says_the_same() {
+        let facts = sample_facts();
+        let results = results();
+        let md = Markdown.render(&RunReport::new(&facts, &results));
+        for expected in [
+            "**FAILED: 1 finding(s) at or above --fail-on any",
+            "- Selection: 9 of 10 cases selected",
+            "- Profile: strict",
+            "### 1. MUST broken — status: expected 404, got 200",
+            "| users | 1 ✓ · 1 ✗ | — | — |",
+            "| paging | — | 1 skipped | 1 without verdict |",
+            "| `paging::x` | MAY | harness error: boom |",
+        ] {
+            assert!(md.contains(expected), "{expected:?} missing from\n{md}");
+        }
+    }
+
+    #[test]
+    fn rfc_sections_link_to_the_rfc_text_and_the_offending_value_is_marked() {
+        assert_eq!(
+            rfc_links("RFC 7643 §2.3.5, §3.1"),
+            "<a href=\"https://www.rfc-editor.org/rfc/rfc7643#section-2.3.5\">RFC 7643 §2.3.5</a>, \
+             <a href=\"https://www.rfc-editor.org/rfc/rfc7643#section-3.1\">RFC 7643 §3.1</a>"
+        );
+        assert_eq!(rfc_links("vendor docs"), "vendor docs");
+        let at = |pointer: &str| Mismatch {
+            pointer: pointer.into(),
+            ..Mismatch::default()
+        };
+        let shown = "GET /Users/1\nwww-authenticate: Bearer\n{\n  &quot;status&quot;: 404,\n  &quot;detail&quot;: &quot;x&quot;\n}";
+        assert!(
+            mark(shown, &at("/status")).contains("\n<mark>  &quot;status&quot;: 404,</mark>\n")
+        );
+        assert!(
+            mark(shown, &at("WWW-Authenticate")).contains("<mark>www-authenticate: Bearer</mark>")
+        );
+        assert_eq!(mark(shown, &at("/scimType")), shown);
+        assert_eq!(mark(shown, &at("")), shown);
     }
 }

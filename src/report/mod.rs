@@ -1,9 +1,15 @@
-//! Stage 5: results → what people and CI systems read. Failure messages that read like a good
-//! bug report, a console summary, and report files (JUnit XML, JSON).
+//! Stage 5: results → what people and CI systems read. Every case's result stays structured
+//! (steps, exchanges, mismatches with their clause) until a [`Writer`] turns the one
+//! [`RunReport`] into a console summary, JUnit XML, JSON, HTML or Markdown; failures are grouped
+//! into [`findings`], and the [`verdict`] says why the exit code is what it is.
 
+pub mod console;
 pub mod document;
+pub mod findings;
 pub mod json;
 pub mod junit;
+pub mod progress;
+pub mod verdict;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,30 +17,54 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::case::{Case, Level};
+use crate::check::Profile;
 use crate::exec::client::Exchange;
-use crate::exec::run::CaseRun;
+use crate::exec::run::{CaseRun, Sent, StepFailure};
 use crate::redact::Redactor;
+pub use findings::Finding;
+pub use verdict::Verdict;
 
 /// How one case ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseOutcome {
     Passed,
-    /// The rendered failure message.
+    /// The rendered failure message; the structure is in [`CaseResult::failure`].
     Failed(String),
     /// Why the case did not run.
     Skipped(String),
+    /// The run was interrupted before the case finished; what it created was cleaned up.
+    Interrupted,
+    /// scimcheck itself failed (a panic): no verdict on the target. The panic's message.
+    HarnessError(String),
 }
 
-/// How much a result matters: a broken MUST, an identity-provider incompatibility, a broken
-/// SHOULD or MAY, a skip, a pass — most serious first.
+impl CaseOutcome {
+    /// The word every report uses for it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CaseOutcome::Passed => "passed",
+            CaseOutcome::Failed(_) => "failed",
+            CaseOutcome::Skipped(_) => "skipped",
+            CaseOutcome::Interrupted => "interrupted",
+            CaseOutcome::HarnessError(_) => "harness error",
+        }
+    }
+}
+
+/// How much a result matters, most serious first: a harness error or no answer (no verdict at
+/// all), a broken MUST, an identity-provider incompatibility, a broken SHOULD or MAY, then
+/// what is not a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Grade {
+    /// scimcheck failed (a panic): a bug of the harness, reported as such.
+    HarnessError,
     /// No verdict: the target did not answer (timeout, connection refused or reset).
     NoAnswer,
     MustBroken,
     IdpIncompatible,
     ShouldBroken,
     MayBroken,
+    Interrupted,
     Skipped,
     Passed,
 }
@@ -42,11 +72,13 @@ pub enum Grade {
 impl Grade {
     pub fn name(self) -> &'static str {
         match self {
+            Grade::HarnessError => "harness error",
             Grade::NoAnswer => "no answer",
             Grade::MustBroken => "MUST broken",
             Grade::IdpIncompatible => "IdP incompatibility",
             Grade::ShouldBroken => "SHOULD broken",
             Grade::MayBroken => "MAY broken",
+            Grade::Interrupted => "interrupted",
             Grade::Skipped => "skipped",
             Grade::Passed => "passed",
         }
@@ -66,12 +98,21 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    /// A case the target never answered fails every threshold: nothing was shown to conform.
+    /// A harness error or a case the target never answered fails every threshold: nothing was
+    /// shown to conform.
     pub fn fails(self, grade: Grade) -> bool {
         match self {
             FailOn::Must => grade <= Grade::MustBroken,
             FailOn::Should => grade <= Grade::ShouldBroken,
             FailOn::Any => grade <= Grade::MayBroken,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FailOn::Must => "must",
+            FailOn::Should => "should",
+            FailOn::Any => "any",
         }
     }
 }
@@ -87,7 +128,13 @@ pub struct CaseResult {
     pub tags: Vec<String>,
     pub name: String,
     pub outcome: CaseOutcome,
+    /// The step whose subject failed: exchange, mismatches, error.
+    pub failure: Option<StepFailure>,
+    /// Invariants that broke on the way, each with its step and exchange.
+    pub invariants: Vec<StepFailure>,
     pub requests: u32,
+    /// Every request the steps sent, in order, with its status and time.
+    pub trace: Vec<Sent>,
     /// Round trips one after another (the case's critical path against a remote target).
     pub chain: u32,
     pub duration: Duration,
@@ -109,7 +156,10 @@ impl CaseResult {
             tags: case.spec.tags.clone(),
             name: case.spec.name.clone(),
             outcome,
+            failure: None,
+            invariants: Vec::new(),
             requests: 0,
+            trace: Vec::new(),
             chain: 0,
             duration: Duration::ZERO,
             deviations: Vec::new(),
@@ -118,38 +168,115 @@ impl CaseResult {
         }
     }
 
-    /// Identity-provider replay cases (tagged `idp`) grade as incompatibilities, whatever their
-    /// level: "does not work with Entra" is what their reader needs to know.
+    /// The result of a case that ran: a panic is a harness error, an interrupt is no failure.
+    pub fn from_run(case: &Case, run: CaseRun, redactor: &Redactor) -> CaseResult {
+        let outcome = if let Some(panic) = &run.panic {
+            CaseOutcome::HarnessError(redactor.redact(panic).into_owned())
+        } else if run.interrupted {
+            CaseOutcome::Interrupted
+        } else {
+            match render_failure(case, &run, redactor) {
+                Some(message) => CaseOutcome::Failed(message),
+                None => CaseOutcome::Passed,
+            }
+        };
+        let redact_text = |text: &mut String| redact_in_place(text, redactor);
+        let mut trace = run.trace;
+        trace.iter_mut().for_each(|sent| redact_text(&mut sent.url));
+        CaseResult {
+            requests: run.requests,
+            trace,
+            chain: run.chain,
+            duration: run.duration,
+            unanswered: run
+                .failure
+                .as_ref()
+                .and_then(|f| f.error.as_ref())
+                .is_some_and(|e| e.unanswered),
+            failure: run.failure.map(|step| redacted(step, redactor)),
+            invariants: run
+                .invariants
+                .into_iter()
+                .map(|step| redacted(step, redactor))
+                .collect(),
+            cleanup_problems: run.cleanup_problems,
+            deviations: run.deviations,
+            ..CaseResult::new(case, outcome)
+        }
+    }
+
     pub fn grade(&self) -> Grade {
         match &self.outcome {
             CaseOutcome::Passed => Grade::Passed,
             CaseOutcome::Skipped(_) => Grade::Skipped,
+            CaseOutcome::Interrupted => Grade::Interrupted,
+            CaseOutcome::HarnessError(_) => Grade::HarnessError,
             CaseOutcome::Failed(_) if self.unanswered => Grade::NoAnswer,
-            CaseOutcome::Failed(_) if self.tags.iter().any(|t| t == "idp") => {
-                Grade::IdpIncompatible
-            }
-            CaseOutcome::Failed(_) => match self.level {
-                Level::Must => Grade::MustBroken,
-                Level::Should => Grade::ShouldBroken,
-                Level::May => Grade::MayBroken,
-                Level::Idp => Grade::IdpIncompatible,
-            },
+            CaseOutcome::Failed(_) => self.failure_grade(),
         }
     }
 
-    pub fn with_run(mut self, run: &CaseRun) -> CaseResult {
-        self.requests = run.requests;
-        self.chain = run.chain;
-        self.duration = run.duration;
-        self.cleanup_problems = run.cleanup_problems.clone();
-        self.deviations = run.deviations.clone();
-        self.unanswered = run
-            .failure
-            .as_ref()
-            .and_then(|f| f.error.as_ref())
-            .is_some_and(|e| e.unanswered);
-        self
+    /// What a defect this case shows grades as. Identity-provider replay cases (tagged `idp`)
+    /// grade as incompatibilities, whatever their level: "does not work with Entra" is what
+    /// their reader needs to know.
+    pub fn failure_grade(&self) -> Grade {
+        if self.tags.iter().any(|t| t == "idp") {
+            return Grade::IdpIncompatible;
+        }
+        match self.level {
+            Level::Must => Grade::MustBroken,
+            Level::Should => Grade::ShouldBroken,
+            Level::May => Grade::MayBroken,
+            Level::Idp => Grade::IdpIncompatible,
+        }
     }
+}
+
+/// `text` with every secret replaced.
+fn redact_in_place(text: &mut String, redactor: &Redactor) {
+    if let std::borrow::Cow::Owned(redacted) = redactor.redact(text) {
+        *text = redacted;
+    }
+}
+
+/// A step's record with every secret replaced: a target may echo a token into a body, a
+/// header or a URL, and results outlive the run in every report.
+fn redacted(mut step: StepFailure, redactor: &Redactor) -> StepFailure {
+    let text = |text: &mut String| redact_in_place(text, redactor);
+    for mismatch in &mut step.mismatches {
+        text(&mut mismatch.subject);
+        text(&mut mismatch.expected);
+        text(&mut mismatch.actual);
+        text(&mut mismatch.pointer);
+    }
+    if let Some(error) = &mut step.error {
+        text(&mut error.message);
+    }
+    if let Some(exchange) = &mut step.exchange {
+        let request = &mut exchange.request;
+        text(&mut request.url);
+        request
+            .headers
+            .iter_mut()
+            .for_each(|(_, value)| text(value));
+        if let Some(body) = &mut request.body {
+            text(body);
+        }
+        let response = &mut exchange.response;
+        response
+            .headers
+            .iter_mut()
+            .for_each(|(_, value)| text(value));
+        text(&mut response.body);
+        if let Some(json) = &response.json {
+            let mut shown = json.to_string();
+            text(&mut shown);
+            // The label replaces a whole secret inside a JSON string, so the text stays JSON;
+            // should it not, the parsed form goes and the redacted text stays.
+            response.json = serde_json::from_str(&shown).ok();
+        }
+    }
+    step
 }
 
 /// Gathers results from trials running on many threads.
@@ -174,11 +301,172 @@ impl Collector {
     }
 }
 
+/// What was selected to run and what was not, besides the skips each result carries.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Cases in the catalogue.
+    pub total: usize,
+    /// libtest's filter, `--exact` and `--skip` patterns.
+    pub filter: Option<String>,
+    pub exact: bool,
+    pub skip: Vec<String>,
+    /// Cases the filter or `--skip` left out, by id.
+    pub not_selected: Vec<String>,
+    pub read_only: bool,
+}
+
+impl Selection {
+    /// One sentence: what ran and what the filter left out.
+    pub fn describe(&self) -> String {
+        let selected = self.total - self.not_selected.len();
+        let mut out = format!("{selected} of {} cases selected", self.total);
+        if let Some(filter) = &self.filter {
+            let how = if self.exact { "exactly" } else { "containing" };
+            let _ = write!(out, "; filter: names {how} `{filter}`");
+        }
+        if !self.skip.is_empty() {
+            let _ = write!(out, "; --skip {}", self.skip.join(", "));
+        }
+        if !self.not_selected.is_empty() {
+            let _ = write!(out, "; {} not selected", self.not_selected.len());
+        }
+        if self.read_only {
+            out.push_str("; --read-only: cases that write were skipped");
+        }
+        out
+    }
+}
+
+/// What the reports say about the run besides the results.
+#[derive(Debug, Clone)]
+pub struct RunFacts {
+    pub target: String,
+    /// When the run started, RFC 3339 (UTC).
+    pub started: String,
+    pub wall: Duration,
+    /// 429/503 answers that were waited out.
+    pub throttled: u32,
+    /// Where the in-flight limit settled and why it backed off, in one line.
+    pub concurrency: String,
+    pub capabilities: Vec<String>,
+    /// Every capability yes or no as discovered and probed, with the page cap, the marker
+    /// attribute and how lists are scoped: what the skips were decided from.
+    pub capability_matrix: String,
+    /// What could not be discovered, said once.
+    pub warnings: Vec<String>,
+    pub profile: Profile,
+    pub fail_on: FailOn,
+    pub selection: Selection,
+    /// Ctrl-C, SIGTERM or SIGHUP stopped the run.
+    pub interrupted: bool,
+    /// Trials libtest counted as failed that no result explains (a panic outside the guard).
+    pub unexplained_failures: u64,
+    /// Knows the run's credentials: everything a writer quotes, and all it writes, goes
+    /// through it.
+    pub redactor: Redactor,
+}
+
+impl RunFacts {
+    pub fn profile_name(&self) -> &'static str {
+        match self.profile {
+            Profile::Strict => "strict",
+            Profile::Compat => "compat",
+        }
+    }
+}
+
+/// The one structure every writer reads: the run's facts, every case's result, the findings
+/// and the verdict.
+#[derive(Debug)]
+pub struct RunReport<'a> {
+    pub facts: &'a RunFacts,
+    pub results: &'a [CaseResult],
+    /// Most serious first.
+    pub findings: Vec<Finding<'a>>,
+    pub verdict: Verdict,
+}
+
+impl<'a> RunReport<'a> {
+    pub fn new(facts: &'a RunFacts, results: &'a [CaseResult]) -> RunReport<'a> {
+        let findings = findings::group(results);
+        let verdict = Verdict::judge(facts, results, &findings);
+        RunReport {
+            facts,
+            results,
+            findings,
+            verdict,
+        }
+    }
+
+    /// Requests sent by every case.
+    pub fn requests(&self) -> u32 {
+        self.results.iter().map(|r| r.requests).sum()
+    }
+
+    /// Skipped cases by reason, in order of the reason.
+    pub fn skips(&self) -> BTreeMap<&str, Vec<&str>> {
+        let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for result in self.results {
+            if let CaseOutcome::Skipped(reason) = &result.outcome {
+                out.entry(reason).or_default().push(&result.id);
+            }
+        }
+        out
+    }
+
+    /// Results with the given outcome name (`passed`, `failed`, …).
+    pub fn count(&self, outcome: &str) -> usize {
+        self.results
+            .iter()
+            .filter(|r| r.outcome.name() == outcome)
+            .count()
+    }
+
+    /// Each known-lenient deviation `--profile compat` tolerated, with the cases it showed in.
+    pub fn tolerated(&self) -> BTreeMap<&str, Vec<&str>> {
+        let mut out: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for result in self.results {
+            for deviation in &result.deviations {
+                let cases = out.entry(deviation).or_default();
+                if cases.last() != Some(&result.id.as_str()) {
+                    cases.push(&result.id);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// One output format. Adding a format is one new file implementing this.
+pub trait Writer {
+    /// The whole document, before redaction.
+    fn render(&self, report: &RunReport<'_>) -> String;
+}
+
+/// The document `writer` makes of `report`, with every secret redacted from the assembled
+/// text (so nothing a writer adds can slip past).
+pub fn render(writer: &dyn Writer, report: &RunReport<'_>) -> String {
+    report
+        .facts
+        .redactor
+        .redact(&writer.render(report))
+        .into_owned()
+}
+
+/// The writer for `--report PATH`: Markdown when the name ends in `.md`, HTML otherwise.
+pub fn document_writer(path: &std::path::Path) -> Box<dyn Writer> {
+    if path.extension().is_some_and(|e| e == "md") {
+        Box::new(document::Markdown)
+    } else {
+        Box::new(document::Html)
+    }
+}
+
 /// Bodies longer than this are cut in messages.
 const BODY_LIMIT: usize = 2_000;
 
 /// The failure message of a case, or `None` when it passed.
-pub fn render_failure(case: &Case, run: &CaseRun, redactor: &Redactor) -> Option<String> {
+fn render_failure(case: &Case, run: &CaseRun, redactor: &Redactor) -> Option<String> {
     let failure = run.failure.as_ref()?;
     let mut out = String::new();
     let _ = writeln!(
@@ -214,7 +502,7 @@ pub fn render_failure(case: &Case, run: &CaseRun, redactor: &Redactor) -> Option
     Some(redactor.redact(out.trim_end()).into_owned())
 }
 
-fn write_exchange(out: &mut String, exchange: &Exchange, redactor: &Redactor) {
+pub(crate) fn write_exchange(out: &mut String, exchange: &Exchange, redactor: &Redactor) {
     let request = &exchange.request;
     let _ = writeln!(out, "  request:  {request}");
     if let Some(body) = &request.body {
@@ -256,67 +544,6 @@ pub(crate) fn cut(text: &str, redactor: &Redactor) -> String {
     format!("{}… ({} bytes in all)", &text[..end], text.len())
 }
 
-/// The closing summary: counts per area, requests made, the longest dependent chain, and
-/// cleanup problems (which never pass silently).
-pub fn summary(results: &[CaseResult], wall: Duration) -> String {
-    let mut areas: BTreeMap<&str, [u32; 3]> = BTreeMap::new();
-    for result in results {
-        let counts = areas.entry(&result.area).or_default();
-        match result.outcome {
-            CaseOutcome::Passed => counts[0] += 1,
-            CaseOutcome::Failed(_) => counts[1] += 1,
-            CaseOutcome::Skipped(_) => counts[2] += 1,
-        }
-    }
-    let mut out = String::from("\nscimcheck summary\n");
-    let _ = writeln!(
-        out,
-        "  {:<24} {:>6} {:>6} {:>7}",
-        "area", "passed", "failed", "skipped"
-    );
-    for (area, [passed, failed, skipped]) in &areas {
-        let _ = writeln!(out, "  {area:<24} {passed:>6} {failed:>6} {skipped:>7}");
-    }
-    let requests: u32 = results.iter().map(|r| r.requests).sum();
-    let longest = results.iter().max_by_key(|r| r.chain);
-    let _ = write!(out, "  {requests} requests in {:.2}s", wall.as_secs_f64());
-    if let Some(longest) = longest {
-        let _ = write!(
-            out,
-            "; longest request chain: {} ({} round trips)",
-            longest.id, longest.chain
-        );
-    }
-    out.push('\n');
-    let mut by_grade: BTreeMap<Grade, Vec<&str>> = BTreeMap::new();
-    for result in results {
-        if result.grade() <= Grade::MayBroken {
-            by_grade.entry(result.grade()).or_default().push(&result.id);
-        }
-    }
-    for (grade, ids) in by_grade {
-        let _ = writeln!(out, "  {}: {}", grade.name(), ids.join(", "));
-    }
-    let deviating: Vec<&str> = results
-        .iter()
-        .filter(|r| !r.deviations.is_empty())
-        .map(|r| r.id.as_str())
-        .collect();
-    if !deviating.is_empty() {
-        let _ = writeln!(
-            out,
-            "  tolerated by --profile compat (would fail under strict): {}",
-            deviating.join(", ")
-        );
-    }
-    for result in results {
-        for problem in &result.cleanup_problems {
-            let _ = writeln!(out, "  cleanup problem in {}: {problem}", result.id);
-        }
-    }
-    out
-}
-
 /// A result as the report writers' tests need one.
 #[cfg(test)]
 pub(crate) fn sample_result(id: &str, level: Level, outcome: CaseOutcome) -> CaseResult {
@@ -329,12 +556,66 @@ pub(crate) fn sample_result(id: &str, level: Level, outcome: CaseOutcome) -> Cas
         tags: vec![],
         name: "DELETE removes the user".into(),
         outcome,
+        failure: None,
+        invariants: vec![],
         requests: 1,
+        trace: vec![],
         chain: 1,
         duration: Duration::from_millis(5),
         deviations: vec![],
         cleanup_problems: vec![],
         unanswered: false,
+    }
+}
+
+/// A MUST case failed on its status (404 expected after a DELETE, 200 came back), with `message`
+/// as its failure text.
+#[cfg(test)]
+pub(crate) fn sample_status_failure(message: &str) -> CaseResult {
+    let mut failed = sample_result(
+        "users::delete",
+        Level::Must,
+        CaseOutcome::Failed(message.into()),
+    );
+    failed.failure = Some(crate::exec::run::StepFailure {
+        step: 2,
+        step_name: "GET after DELETE".into(),
+        location: "cases/users/delete.yaml:20:5".into(),
+        exchange: None,
+        mismatches: vec![crate::check::Mismatch {
+            subject: "status".into(),
+            expected: "404".into(),
+            actual: "200".into(),
+            ..crate::check::Mismatch::default()
+        }],
+        error: None,
+    });
+    failed
+}
+
+/// Run facts as the writers' tests need them.
+#[cfg(test)]
+pub(crate) fn sample_facts() -> RunFacts {
+    RunFacts {
+        target: "https://example.com/scim/v2".into(),
+        started: "2026-11-23T12:00:00Z".into(),
+        wall: Duration::from_millis(1500),
+        throttled: 2,
+        concurrency: "concurrency settled at 12 (peak 16, max 64); backed off on 1 × 503".into(),
+        capabilities: vec!["patch".into(), "filter".into()],
+        capability_matrix: "patch yes, filter yes, sort no".into(),
+        warnings: vec![],
+        profile: Profile::Strict,
+        fail_on: FailOn::Any,
+        selection: Selection {
+            total: 10,
+            filter: Some("users::".into()),
+            not_selected: vec!["groups::create".into()],
+            ..Selection::default()
+        },
+        interrupted: false,
+        unexplained_failures: 0,
+        redactor: Redactor::default(),
     }
 }
 
@@ -386,6 +667,16 @@ mod tests {
             (
                 result(Level::Must, &[], CaseOutcome::Passed),
                 Grade::Passed,
+                [false; 3],
+            ),
+            (
+                result(Level::May, &[], CaseOutcome::HarnessError("bug".into())),
+                Grade::HarnessError,
+                [true; 3],
+            ),
+            (
+                result(Level::Must, &[], CaseOutcome::Interrupted),
+                Grade::Interrupted,
                 [false; 3],
             ),
         ];

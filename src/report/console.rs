@@ -1,0 +1,247 @@
+//! The closing summary on the console: the verdict's reasons, the findings most serious first,
+//! then what was selected, counts per area, skips by reason, tolerated deviations, requests,
+//! throttling and cleanup problems.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::{CaseOutcome, RunReport, Writer, write_exchange};
+
+/// Lists longer than this wrap onto further lines.
+const WIDTH: usize = 100;
+
+pub struct Console;
+
+impl Writer for Console {
+    fn render(&self, report: &RunReport<'_>) -> String {
+        let facts = report.facts;
+        let mut out = String::from("\nscimcheck summary\n");
+        let _ = writeln!(
+            out,
+            "  target {} · profile {} · --fail-on {}",
+            facts.target,
+            facts.profile_name(),
+            facts.fail_on.name()
+        );
+        let _ = writeln!(out, "  {}", facts.selection.describe());
+        if report.findings.is_empty() {
+            out.push_str("  findings: none\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "  findings ({}), most serious first:",
+                report.findings.len()
+            );
+        }
+        for (number, finding) in report.findings.iter().enumerate() {
+            let example = finding.example();
+            let cases = finding.cases();
+            let _ = writeln!(
+                out,
+                "  {}. [{}] {}",
+                number + 1,
+                finding.grade.name(),
+                finding.statement()
+            );
+            let _ = writeln!(
+                out,
+                "     breaks {}; seen in {} case(s){}:",
+                finding.clause,
+                cases.len(),
+                if finding.invariant {
+                    " as an invariant on the way (no case failed for it)"
+                } else {
+                    ""
+                }
+            );
+            wrap(&mut out, &cases, "       ");
+            let _ = writeln!(
+                out,
+                "     e.g. {} step {} ({}) of {}",
+                example.step.location,
+                example.step.step + 1,
+                example.step.step_name,
+                example.case.id
+            );
+            if let Some(exchange) = &example.step.exchange {
+                let mut shown = String::new();
+                write_exchange(&mut shown, exchange, &facts.redactor);
+                for line in shown.lines() {
+                    let _ = writeln!(out, "   {line}");
+                }
+            }
+        }
+
+        let mut areas: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
+        for result in report.results {
+            let counts = areas.entry(&result.area).or_default();
+            let column = match result.outcome {
+                CaseOutcome::Passed => 0,
+                CaseOutcome::Failed(_) => 1,
+                CaseOutcome::Skipped(_) => 2,
+                CaseOutcome::Interrupted => 3,
+                CaseOutcome::HarnessError(_) => 4,
+            };
+            counts[column] += 1;
+        }
+        let _ = writeln!(
+            out,
+            "  {:<24} {:>6} {:>6} {:>7} {:>11} {:>13}",
+            "area", "passed", "failed", "skipped", "interrupted", "harness error"
+        );
+        for (area, [passed, failed, skipped, interrupted, errors]) in &areas {
+            let _ = writeln!(
+                out,
+                "  {area:<24} {passed:>6} {failed:>6} {skipped:>7} {interrupted:>11} {errors:>13}"
+            );
+        }
+        for (reason, ids) in report.skips() {
+            let _ = writeln!(out, "  skipped ({}): {reason}", ids.len());
+        }
+        for result in report.results {
+            if let CaseOutcome::HarnessError(panic) = &result.outcome {
+                let _ = writeln!(out, "  harness error in {}: {panic}", result.id);
+            }
+        }
+        let _ = write!(
+            out,
+            "  {} requests in {:.2}s",
+            report.requests(),
+            facts.wall.as_secs_f64()
+        );
+        if let Some(longest) = report.results.iter().max_by_key(|r| r.chain) {
+            let _ = write!(
+                out,
+                "; longest request chain: {} ({} round trips)",
+                longest.id, longest.chain
+            );
+        }
+        let _ = writeln!(
+            out,
+            "; the target throttled the run {} time(s) (429/503), each waited out",
+            facts.throttled
+        );
+        let _ = writeln!(out, "  {}", facts.concurrency);
+        for (deviation, ids) in report.tolerated() {
+            let _ = writeln!(
+                out,
+                "  tolerated by --profile compat (would fail under strict): {deviation}; in {} case(s):",
+                ids.len()
+            );
+            wrap(&mut out, &ids, "    ");
+        }
+        for result in report.results {
+            for problem in &result.cleanup_problems {
+                let _ = writeln!(out, "  cleanup problem in {}: {problem}", result.id);
+            }
+        }
+        let _ = writeln!(
+            out,
+            "  verdict: {} (exit code {})",
+            report.verdict.headline, report.verdict.exit_code
+        );
+        for reason in &report.verdict.reasons {
+            let _ = writeln!(out, "    - {reason}");
+        }
+        out
+    }
+}
+
+/// `items` comma-separated, wrapped at [`WIDTH`], each line starting with `indent`.
+fn wrap(out: &mut String, items: &[&str], indent: &str) {
+    let mut line = String::from(indent);
+    for (index, item) in items.iter().enumerate() {
+        let piece = if index + 1 < items.len() {
+            format!("{item}, ")
+        } else {
+            (*item).to_owned()
+        };
+        if line.len() + piece.len() > WIDTH && line.len() > indent.len() {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = String::from(indent);
+        }
+        line.push_str(&piece);
+    }
+    if line.len() > indent.len() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Level;
+    use crate::report::{RunFacts, RunReport, sample_facts, sample_result};
+
+    #[test]
+    fn the_summary_states_selection_profile_threshold_requests_and_the_verdict() {
+        let facts = sample_facts();
+        let results = [
+            sample_result("users::create", Level::Must, CaseOutcome::Passed),
+            sample_result(
+                "users::gone",
+                Level::Must,
+                CaseOutcome::Skipped("no groups".into()),
+            ),
+            sample_result(
+                "users::x",
+                Level::Must,
+                CaseOutcome::HarnessError("boom".into()),
+            ),
+        ];
+        let text = Console.render(&RunReport::new(&facts, &results));
+        for expected in [
+            "profile strict · --fail-on any",
+            "9 of 10 cases selected; filter: names containing `users::`; 1 not selected",
+            "skipped (1): no groups",
+            "harness error in users::x: boom",
+            "3 requests in 1.50s",
+            "throttled the run 2 time(s)",
+            "concurrency settled at 12 (peak 16, max 64); backed off on 1 × 503",
+            "verdict: FAILED: 1 case(s) hit a scimcheck bug",
+        ] {
+            assert!(text.contains(expected), "{expected:?} missing from\n{text}");
+        }
+    }
+
+    #[test]
+    fn each_tolerated_deviation_is_listed_once_with_its_cases() {
+        let facts = RunFacts {
+            profile: crate::check::Profile::Compat,
+            ..sample_facts()
+        };
+        let numeric = "rule `error-status-matches`: status is the number 404";
+        let mut a = sample_result("users::a", Level::Must, CaseOutcome::Passed);
+        a.deviations = vec![numeric.into(), numeric.into()];
+        let mut b = sample_result("users::b", Level::Must, CaseOutcome::Passed);
+        b.deviations = vec![numeric.into(), "schema `error`: at /status: 404".into()];
+        let results = [a, b];
+        let report = RunReport::new(&facts, &results);
+        assert_eq!(report.tolerated()[numeric], ["users::a", "users::b"]);
+        let text = Console.render(&report);
+        assert!(text.contains("profile compat"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "tolerated by --profile compat (would fail under strict): {numeric}; in 2 case(s):\n    users::a, users::b\n"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("schema `error`: at /status: 404; in 1 case(s):"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn long_lists_wrap() {
+        let ids: Vec<String> = (0..40).map(|i| format!("area::case-{i}")).collect();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let mut out = String::new();
+        wrap(&mut out, &ids, "  ");
+        assert!(out.lines().count() > 1);
+        assert!(out.lines().all(|l| l.len() <= WIDTH), "{out}");
+        assert_eq!(out.matches("area::case-").count(), 40);
+    }
+}
