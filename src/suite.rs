@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 use thiserror::Error;
 
-use crate::case::{self, Auth, Case, CaseError, KnownNames, Method};
+use crate::case::{self, Case, CaseError, KnownNames};
 use crate::check::Profile;
 use crate::check::rules::Rule;
 use crate::check::schema::{SchemaError, SchemaRegistry};
@@ -20,6 +20,7 @@ use crate::exec::ledger::{self, Ledger, LedgerError};
 use crate::exec::limit::ConcurrencyReport;
 use crate::exec::run::{RunContext, panic_message, run_case};
 use crate::mock::MockServer;
+use crate::plan::probe::{self, Probed};
 use crate::plan::{self, Capabilities, PlanError, PlanOptions, Planned};
 use crate::redact::Redactor;
 use crate::report::progress::{Display, Progress, Tally};
@@ -177,26 +178,27 @@ pub fn load_cases(
     Ok(case::load::load(&sources, &known_names(schemas))?)
 }
 
-/// Sends one authenticated request and fails on a 401 or 403 answer: the token is wrong or
-/// expired, which is a configuration error, not hundreds of failed cases.
-async fn prove_token(target: &Target) -> Result<(), SuiteError> {
-    let url = target.url("/Users");
-    let query = [("count".to_owned(), "1".to_owned())];
+/// The run's first request, sent alone: the probe that decides how cases scope their lists
+/// ([`Capabilities::scoping_probe`], an authenticated `GET /Users`), whose answer also proves
+/// the token when `prove` is set. A 401 or 403 means the token is wrong or expired, which is a
+/// configuration error, not hundreds of failed cases.
+async fn first_request(target: &Target, prove: bool) -> Result<Probed, SuiteError> {
+    let scoping = Capabilities::scoping_probe();
     // Not kept alive: a pooled connection the target may close while idle would be the first
     // case's to trip over.
     let headers = [("connection".to_owned(), "close".to_owned())];
+    let answer = probe::send(target, &scoping, &headers).await;
+    let probed = Probed::judge([(&scoping, answer.as_ref())]);
     // No answer (or one too large to read) says nothing of the token: discovery and the cases
     // report it.
-    let Ok(exchange) = target
-        .send(Method::Get, &url, &query, &headers, None, Auth::Scim)
-        .await
-    else {
-        return Ok(());
+    let Ok(exchange) = answer.as_ref() else {
+        return Ok(probed);
     };
     let status = exchange.response.status;
-    if status != 401 && status != 403 {
-        return Ok(());
+    if !prove || (status != 401 && status != 403) {
+        return Ok(probed);
     }
+    let url = target.url(&scoping.endpoint);
     let body = target.redactor().redact(exchange.response.body.trim());
     let excerpt: String = body
         .chars()
@@ -225,14 +227,9 @@ pub fn run(
     let schemas = SchemaRegistry::builtin()?;
     let cases = load_cases(&config.cases, &schemas)?;
     let target = Target::new(&config.base_url, config.credentials, &config.client)?;
-    if !config.libtest.list {
-        runtime.block_on(prove_token(&target))?;
-    }
-    let mut capabilities = runtime.block_on(async {
-        let mut capabilities = Capabilities::discover(&target).await?;
-        capabilities.probe_filters(&target, &cases).await;
-        Ok::<_, PlanError>(capabilities)
-    })?;
+    let scoping = runtime.block_on(first_request(&target, !config.libtest.list))?;
+    let mut capabilities =
+        runtime.block_on(Capabilities::discover_and_probe(&target, &cases, scoping))?;
     capabilities.override_with(&config.plan.capability_overrides);
     // Custom attributes and extensions are checked against what the target itself publishes.
     let schemas = match &capabilities.published_schemas {

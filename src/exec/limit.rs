@@ -5,6 +5,11 @@
 //! for seconds) and is a rude burst for a rate-limited tenant; a default of 4 wastes a target
 //! that answers in 50 ms. So the limit starts at [`START`], grows while responses come back
 //! as fast as ever, and halves when the target pushes back.
+//!
+//! Only what the target does counts as pushback. On loopback, a response that takes 10 ms instead
+//! of 0.1 ms is our own process (client and mock share two cores) and not a queue at the target:
+//! latency growth counts only beyond an absolute floor, and it never caps the limit the way a
+//! refused connect, a timeout, a 429 or a 503 does.
 
 use std::fmt;
 use std::sync::Mutex;
@@ -20,10 +25,16 @@ pub(crate) const START: usize = 8;
 /// The adaptive limit's ceiling when none is given.
 pub(crate) const ADAPTIVE_MAX: usize = 64;
 /// Latency has grown "markedly" once its smoothed value exceeds the observed minimum this many
-/// times over, plus [`LATENCY_SLACK`]…
+/// times over, plus [`LATENCY_FLOOR`]…
 const LATENCY_TOLERANCE: u32 = 2;
-/// …which keeps scheduling jitter on a sub-millisecond loopback target from reading as queueing.
-const LATENCY_SLACK: Duration = Duration::from_millis(5);
+/// …which keeps a busy client (CPU contention, scheduling) on a sub-millisecond loopback target
+/// from reading as queueing at the target.
+const LATENCY_FLOOR: Duration = Duration::from_millis(25);
+/// A request in flight this many times the fastest answer, plus [`STALL_FLOOR`], is stalled:
+/// most likely a connect the target's full listen backlog dropped (the kernel retries it only
+/// after a second).
+const STALL_TOLERANCE: u32 = 4;
+const STALL_FLOOR: Duration = Duration::from_millis(150);
 /// Good answers at the limit where the target last pushed back before it is tried again: each
 /// try may cost a stall (a dropped connect is retried by the kernel only after a second).
 const PROBE_AFTER: usize = 100;
@@ -39,17 +50,26 @@ pub enum Pushback {
     TooManyRequests,
     /// 503 Service Unavailable.
     Unavailable,
+    /// A request waited in flight far longer than any answer takes (a dropped connect).
+    Stalled,
     /// Responses took markedly longer than the fastest seen: requests are queueing.
     Latency,
 }
 
 impl Pushback {
+    /// The target refused or lost work: the limit that did this is not tried again soon.
+    /// Latency growth only says requests queue, which a lower limit relieves.
+    fn is_hard(self) -> bool {
+        !matches!(self, Pushback::Latency)
+    }
+
     fn describe(self) -> &'static str {
         match self {
             Pushback::Connect => "connect failure",
             Pushback::Dropped => "timeout or dropped connection",
             Pushback::TooManyRequests => "429",
             Pushback::Unavailable => "503",
+            Pushback::Stalled => "stalled request",
             Pushback::Latency => "latency growth",
         }
     }
@@ -176,8 +196,9 @@ impl Aimd {
                 // is not a queue.
                 let smoothed = self.smoothed.map_or(latency, |s| (s * 7 + latency) / 8);
                 self.smoothed = Some(smoothed);
-                let queueing = min * LATENCY_TOLERANCE + LATENCY_SLACK;
-                if smoothed > queueing || sample.stalled > queueing {
+                if sample.stalled > min * STALL_TOLERANCE + STALL_FLOOR {
+                    self.decrease(Pushback::Stalled);
+                } else if smoothed > min * LATENCY_TOLERANCE + LATENCY_FLOOR {
                     self.decrease(Pushback::Latency);
                 } else if sample.in_flight * 2 >= self.limit {
                     // Only a limit in use has been shown to be enough.
@@ -212,7 +233,9 @@ impl Aimd {
     }
 
     fn decrease(&mut self, why: Pushback) {
-        self.ceiling = Some(self.limit.saturating_sub(1).max(1));
+        if why.is_hard() {
+            self.ceiling = Some(self.limit.saturating_sub(1).max(1));
+        }
         self.limit = (self.limit / 2).max(1);
         self.slow_start = false;
         self.credit = 0;
@@ -443,11 +466,21 @@ mod tests {
             (8, 64, vec![answered(10); 100], 64),
             (8, 20, vec![answered(10); 100], 20),
             // Latency within tolerance of the minimum is not queueing.
-            (8, 64, vec![answered(10), answered(20), answered(24)], 11),
+            (8, 64, vec![answered(10), answered(20), answered(40)], 11),
+            // Loopback: 0.1 ms at best, 20 ms when client and server fight for the CPU; that is
+            // our own process, not a queue at the target.
+            (
+                8,
+                64,
+                [vec![Observed::Answered(MS / 10)], vec![answered(20); 40]].concat(),
+                49,
+            ),
             // Answers that say nothing leave it alone.
             (8, 64, vec![Observed::Nothing; 10], 8),
             // Marked latency growth halves it.
-            (8, 64, vec![answered(10), answered(200)], 4),
+            (8, 64, vec![answered(10), answered(1000)], 4),
+            // A 1 ms target answering in 40 ms is queueing: halved, and again while it lasts.
+            (8, 64, [vec![answered(1)], vec![answered(40); 10]].concat(), 4),
             // Never below one.
             (1, 64, vec![Observed::Pushback(Pushback::Unavailable)], 1),
             // After a pushback, growth is one per window: 4 → 5 takes four answers.
@@ -521,12 +554,12 @@ mod tests {
             stalled: MS * stalled_ms,
             generation: aimd.generation(),
         };
-        // min 1 ms: waiting 6 ms is jitter, 200 ms is a dropped connect.
-        aimd.record(sample(&aimd, 6));
+        // min 1 ms: waiting 100 ms is a busy client, 300 ms a dropped connect.
+        aimd.record(sample(&aimd, 100));
         assert_eq!(aimd.limit(), 9);
-        aimd.record(sample(&aimd, 200));
+        aimd.record(sample(&aimd, 300));
         assert_eq!(aimd.limit(), 4);
-        assert_eq!(aimd.report().backoffs, vec![(Pushback::Latency, 1)]);
+        assert_eq!(aimd.report().backoffs, vec![(Pushback::Stalled, 1)]);
     }
 
     #[test]
@@ -540,6 +573,17 @@ mod tests {
         feed(&mut aimd, &vec![answered(1); PROBE_AFTER]);
         feed(&mut aimd, &[answered(1); 7]);
         assert_eq!(aimd.limit(), 8);
+    }
+
+    #[test]
+    fn latency_growth_lowers_the_limit_without_capping_it() {
+        let mut aimd = Aimd::adaptive(16, 64);
+        feed(&mut aimd, &[answered(1), answered(1000)]);
+        assert_eq!(aimd.limit(), 8);
+        // Additive growth passes the 17 where latency grew: only a hard pushback sets a cap.
+        feed(&mut aimd, &vec![answered(1); 8 + 9 + 10 + 11 + 12 + 13 + 14 + 15 + 16 + 17]);
+        assert_eq!(aimd.limit(), 18);
+        assert_eq!(aimd.report().backoffs, vec![(Pushback::Latency, 1)]);
     }
 
     #[test]

@@ -144,32 +144,65 @@ impl Capabilities {
         Ok(capabilities)
     }
 
-    /// Chooses how cases scope their lists, then probes every filter the cases list with
-    /// (see [`needs`]), all at once; the marker attribute must be chosen first, since
-    /// filters may name it.
-    pub async fn probe_filters(&mut self, target: &Target, cases: &[Case]) {
-        let by_prefix = FilterUse {
+    /// The probe that decides how cases scope their lists: the run's first request, sent
+    /// alone, since its answer also proves the token (see `suite::run`).
+    pub fn scoping_probe() -> FilterUse {
+        FilterUse {
             endpoint: "/Users".to_owned(),
-            filter: Scoping::UserNamePrefix.filter(needs::PROBE_PREFIX, self.marker),
-        };
-        let scoping = probe::filters(target, &BTreeSet::from([by_prefix.clone()])).await;
-        if scoping.refused.contains_key(&by_prefix) {
-            self.scoping = Scoping::MarkerTag;
+            // The userName-prefix filter names no marker.
+            filter: Scoping::UserNamePrefix.filter(needs::PROBE_PREFIX, MARKER_CANDIDATES[0]),
         }
-        let filters: BTreeSet<FilterUse> = cases
-            .iter()
-            .flat_map(|case| needs(case, self.choices()).filters)
-            .filter(|f| *f != by_prefix)
+    }
+
+    /// Reads the discovery documents and probes every filter the cases list with (see
+    /// [`needs`]), in one round trip: the filters depend on the marker attribute, which
+    /// discovery chooses, so they are probed with the likeliest marker at once and only those
+    /// another marker changes are probed after. `scoping` is the answer to
+    /// [`Capabilities::scoping_probe`].
+    pub async fn discover_and_probe(
+        target: &Target,
+        cases: &[Case],
+        scoping: probe::Probed,
+    ) -> Result<Capabilities, PlanError> {
+        let by_prefix = Capabilities::scoping_probe();
+        let scoping_choice = if scoping.refused.contains_key(&by_prefix) {
+            Scoping::MarkerTag
+        } else {
+            Scoping::UserNamePrefix
+        };
+        let filters = |choices: Choices<'_>| -> BTreeSet<FilterUse> {
+            cases
+                .iter()
+                .flat_map(|case| needs(case, choices).filters)
+                .filter(|f| *f != by_prefix)
+                .collect()
+        };
+        let guessed = filters(Choices {
+            marker: MARKER_CANDIDATES[0],
+            scoping: scoping_choice,
+        });
+        let (discovered, early) = tokio::join!(
+            Capabilities::discover(target),
+            probe::filters(target, &guessed)
+        );
+        let mut capabilities = discovered?;
+        capabilities.scoping = scoping_choice;
+        let needed = filters(capabilities.choices());
+        let late = probe::filters(target, &(&needed - &guessed)).await;
+        capabilities.refused_filters = early
+            .refused
+            .into_iter()
+            .chain(late.refused)
+            .filter(|(used, _)| needed.contains(used))
+            .chain(scoping.refused)
             .collect();
-        let probed = probe::filters(target, &filters).await;
-        self.refused_filters = probed.refused;
-        self.refused_filters.extend(scoping.refused);
-        self.probed_filters = filters.len() + 1;
-        if let Some(error) = scoping.unanswered.or(probed.unanswered) {
-            self.warnings.push(format!(
+        capabilities.probed_filters = needed.len() + 1;
+        if let Some(error) = scoping.unanswered.or(early.unanswered).or(late.unanswered) {
+            capabilities.warnings.push(format!(
                 "a filter probe got no answer to judge, so its filter is taken as supported: {error}"
             ));
         }
+        Ok(capabilities)
     }
 
     /// What the run's `${marker}` and `${scope}` stand for.

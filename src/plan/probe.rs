@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::needs::FilterUse;
 use crate::case::{Auth, Method};
 use crate::check::assert::resolve;
-use crate::exec::client::{ExecError, Target};
+use crate::exec::client::{ExecError, Exchange, Target};
 
 /// Why the target refused a filter: its status and `scimType`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,41 +60,55 @@ pub struct Probed {
     pub unanswered: Option<String>,
 }
 
-/// Sends every filter once; answers the ones the target refuses.
-pub async fn filters(target: &Target, uses: &BTreeSet<FilterUse>) -> Probed {
-    let probes = uses.iter().map(|used| async move {
-        let query = [
-            ("filter".to_owned(), used.filter.clone()),
-            ("count".to_owned(), "1".to_owned()),
-        ];
-        let exchange = target
-            .send(
-                Method::Get,
-                &target.url(&used.endpoint),
-                &query,
-                &[],
-                None,
-                Auth::Scim,
-            )
-            .await?;
-        let response = &exchange.response;
-        Ok::<_, ExecError>(
-            refusal(response.status, response.json.as_ref()).map(|r| (used.clone(), r)),
+/// Sends one filter probe: a GET of its endpoint with the filter and `count=1`, and `headers`.
+pub async fn send(
+    target: &Target,
+    used: &FilterUse,
+    headers: &[(String, String)],
+) -> Result<Exchange, ExecError> {
+    let query = [
+        ("filter".to_owned(), used.filter.clone()),
+        ("count".to_owned(), "1".to_owned()),
+    ];
+    target
+        .send(
+            Method::Get,
+            &target.url(&used.endpoint),
+            &query,
+            headers,
+            None,
+            Auth::Scim,
         )
-    });
-    let mut probed = Probed::default();
-    for answer in join_all(probes).await {
-        match answer {
-            Ok(Some((used, refusal))) => {
-                probed.refused.insert(used, refusal);
-            }
-            Ok(None) => {}
-            Err(error) => {
-                probed.unanswered.get_or_insert_with(|| error.to_string());
+        .await
+}
+
+impl Probed {
+    /// What the answers to some probes say.
+    pub fn judge<'a>(
+        answers: impl IntoIterator<Item = (&'a FilterUse, Result<&'a Exchange, &'a ExecError>)>,
+    ) -> Probed {
+        let mut probed = Probed::default();
+        for (used, answer) in answers {
+            match answer {
+                Ok(exchange) => {
+                    let response = &exchange.response;
+                    if let Some(refusal) = refusal(response.status, response.json.as_ref()) {
+                        probed.refused.insert(used.clone(), refusal);
+                    }
+                }
+                Err(error) => {
+                    probed.unanswered.get_or_insert_with(|| error.to_string());
+                }
             }
         }
+        probed
     }
-    probed
+}
+
+/// Sends every filter once, all at once; answers the ones the target refuses.
+pub async fn filters(target: &Target, uses: &BTreeSet<FilterUse>) -> Probed {
+    let answers = join_all(uses.iter().map(|used| send(target, used, &[]))).await;
+    Probed::judge(uses.iter().zip(answers.iter().map(Result::as_ref)))
 }
 
 #[cfg(test)]
