@@ -1,31 +1,45 @@
 //! Wall time of the whole catalogue against the embedded mock, shaped as different targets, with
-//! the default (adaptive) concurrency beside fixed ones. Run with `cargo bench --bench suite`.
+//! the default (adaptive) concurrency beside fixed ones. Run with `cargo bench --bench suite`;
+//! a row's name as an argument (`cargo bench --bench suite -- backlog`) runs only the rows
+//! whose label contains it.
 //!
-//! With latency, wall time is bounded below by the longest dependent request chain of one
-//! case (`longest chain × latency`); the figure printed beside it shows how close we get.
+//! Wall time is the whole `suite::run`: the requests before the cases included. With latency it
+//! is bounded below by the round trips before the cases plus the longest dependent request chain
+//! of one case, its teardown included; the ratio printed beside it shows how close we get.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use scimcheck::exec::client::ClientOptions;
+use futures_util::StreamExt;
+use scimcheck::case::{Auth, Method};
+use scimcheck::exec::client::{ClientOptions, Target};
 use scimcheck::mock::{MockConfig, MockServer};
 use scimcheck::plan::PlanOptions;
 use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteOutcome};
 
+const RUNS: usize = 3;
+/// Round trips `suite::run` makes before the first case: the scoping probe that proves the
+/// token, then discovery beside the filter probes.
+const PRE_CASE_ROUND_TRIPS: u32 = 2;
+/// Users in the big tenant.
+const BIG_TENANT: usize = 100_000;
+
+/// One run against a started mock; its wall time and the requests the mock saw.
+struct Run {
+    outcome: SuiteOutcome,
+    wall: Duration,
+    requests: u64,
+}
+
 fn run_once(
     runtime: &tokio::runtime::Runtime,
-    mock: MockConfig,
+    mock: &MockServer,
     concurrency: Option<usize>,
-) -> SuiteOutcome {
-    let mock = runtime
-        .block_on(MockServer::start(
-            mock,
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-        ))
-        .expect("mock starts");
+) -> Run {
     let config = SuiteConfig {
         base_url: mock.base_url().to_owned(),
-        credentials: suite::mock_credentials(&mock),
+        credentials: suite::mock_credentials(mock),
         cases: CaseSource::Embedded,
         snapshot_dir: None,
         ledger: None,
@@ -41,83 +55,240 @@ fn run_once(
         interrupted: Default::default(),
         profile: Default::default(),
     };
-    suite::run(config, runtime).expect("suite runs")
+    let before = mock.request_count();
+    let started = Instant::now();
+    let outcome = suite::run(config, runtime).expect("suite runs");
+    Run {
+        wall: started.elapsed(),
+        requests: mock.request_count() - before,
+        outcome,
+    }
 }
 
-/// The targets, as the mock plays them.
-fn targets() -> Vec<(&'static str, MockConfig)> {
-    vec![
-        ("mock", MockConfig::default()),
-        (
-            "mock, 50 ms latency",
+/// `RUNS` runs; the median's run, and the min and max wall times.
+fn measure(
+    runtime: &tokio::runtime::Runtime,
+    mock: &MockServer,
+    concurrency: Option<usize>,
+) -> (Run, Duration, Duration) {
+    let mut runs: Vec<Run> = (0..RUNS)
+        .map(|_| run_once(runtime, mock, concurrency))
+        .collect();
+    runs.sort_by_key(|r| r.wall);
+    let (min, max) = (runs[0].wall, runs[RUNS - 1].wall);
+    (runs.swap_remove(RUNS / 2), min, max)
+}
+
+fn setting(concurrency: Option<usize>) -> String {
+    concurrency.map_or("default (adaptive)".to_owned(), |n| {
+        format!("--concurrency {n}")
+    })
+}
+
+fn line(concurrency: Option<usize>, (run, min, max): &(Run, Duration, Duration)) {
+    print!(
+        "  {:<20} wall median {:.3}s (min {:.3}s, max {:.3}s) over {RUNS} runs; {} requests",
+        setting(concurrency),
+        run.wall.as_secs_f64(),
+        min.as_secs_f64(),
+        max.as_secs_f64(),
+        run.requests,
+    );
+    if run.outcome.conclusion.has_failed() {
+        print!("; FAILED {} case(s)", run.outcome.conclusion.num_failed);
+    }
+    println!("\n    {}", run.outcome.concurrency);
+}
+
+fn start(runtime: &tokio::runtime::Runtime, config: MockConfig) -> MockServer {
+    runtime
+        .block_on(MockServer::start(
+            config,
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        ))
+        .expect("mock starts")
+}
+
+/// Creates `users` Users over HTTP, many at once, as an identity provider's import would.
+fn seed(runtime: &tokio::runtime::Runtime, mock: &MockServer, users: usize) {
+    let options = ClientOptions {
+        concurrency: Some(64),
+        ..ClientOptions::default()
+    };
+    let target = Target::new(mock.base_url(), suite::mock_credentials(mock), &options)
+        .expect("target");
+    let url = target.url("/Users");
+    runtime.block_on(
+        futures_util::stream::iter(0..users)
+            .map(|i| {
+                let body = format!(
+                    r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"tenant-{i:06}@example.com","name":{{"givenName":"G{i}","familyName":"F{i}"}},"emails":[{{"value":"tenant-{i:06}@example.com","primary":true}}],"active":true}}"#
+                );
+                let (target, url) = (&target, &url);
+                async move {
+                    let exchange = target
+                        .send(Method::Post, url, &[], &[], Some(body), Auth::Scim)
+                        .await
+                        .expect("seeding request");
+                    assert_eq!(exchange.response.status, 201, "{}", exchange.response.body);
+                }
+            })
+            .buffer_unordered(64)
+            .collect::<()>(),
+    );
+}
+
+fn main() {
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted = |label: &str| only.is_empty() || only.iter().any(|o| label.contains(o.as_str()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+
+    let mut plain_wall = None;
+    if wanted("mock") {
+        println!("mock:");
+        let mock = start(&runtime, MockConfig::default());
+        let default = measure(&runtime, &mock, None);
+        line(None, &default);
+        let fixed = measure(&runtime, &mock, Some(64));
+        line(Some(64), &fixed);
+        println!(
+            "  default / --concurrency 64: {:.2}",
+            default.0.wall.as_secs_f64() / fixed.0.wall.as_secs_f64()
+        );
+        requests_by_area(&default.0);
+        plain_wall = Some(default.0.wall);
+    }
+
+    if wanted("latency") {
+        println!("mock, 50 ms latency:");
+        let latency = Duration::from_millis(50);
+        let mock = start(
+            &runtime,
             MockConfig {
-                latency: Some(Duration::from_millis(50)),
+                latency: Some(latency),
                 ..MockConfig::default()
             },
-        ),
-        (
-            "mock, listen backlog 5, single worker",
+        );
+        let default = measure(&runtime, &mock, None);
+        line(None, &default);
+        let run = &default.0;
+        if let Some(longest) = run.outcome.results.iter().max_by_key(|r| r.chain) {
+            let bound = latency * (PRE_CASE_ROUND_TRIPS + longest.chain);
+            println!(
+                "  bound: {PRE_CASE_ROUND_TRIPS} round trips before the cases + {} ({} round \
+                 trips, teardown included) = {:.3}s; wall / bound {:.2}",
+                longest.id,
+                longest.chain,
+                bound.as_secs_f64(),
+                run.wall.as_secs_f64() / bound.as_secs_f64()
+            );
+        }
+    }
+
+    if wanted("backlog") {
+        println!("mock, listen backlog 5, single worker:");
+        let mock = start(
+            &runtime,
             MockConfig {
                 listen_backlog: Some(5),
                 workers: Some(1),
                 ..MockConfig::default()
             },
-        ),
-        (
-            "mock, 429 beyond 300 requests/s",
+        );
+        let default = measure(&runtime, &mock, None);
+        line(None, &default);
+        let mut best: Option<(usize, Duration)> = None;
+        for fixed in [1, 2, 4, 8] {
+            let measured = measure(&runtime, &mock, Some(fixed));
+            line(Some(fixed), &measured);
+            if best.is_none_or(|(_, wall)| measured.0.wall < wall) {
+                best = Some((fixed, measured.0.wall));
+            }
+        }
+        if let Some((fixed, wall)) = best {
+            println!(
+                "  default / best fixed (--concurrency {fixed}): {:.2}",
+                default.0.wall.as_secs_f64() / wall.as_secs_f64()
+            );
+        }
+    }
+
+    if wanted("rate") {
+        println!("mock, 429 beyond 300 requests/s:");
+        let mock = start(
+            &runtime,
             MockConfig {
                 rate_limit: Some(300),
                 ..MockConfig::default()
             },
-        ),
-    ]
+        );
+        line(None, &measure(&runtime, &mock, None));
+        line(Some(4), &measure(&runtime, &mock, Some(4)));
+    }
+
+    if wanted("tenant") {
+        println!("mock seeded with {BIG_TENANT} users:");
+        let mock = start(&runtime, MockConfig::default());
+        let seeding = Instant::now();
+        seed(&runtime, &mock, BIG_TENANT);
+        println!(
+            "  seeded over HTTP in {:.1}s",
+            seeding.elapsed().as_secs_f64()
+        );
+        let default = measure(&runtime, &mock, None);
+        line(None, &default);
+        if let Some(plain) = plain_wall {
+            println!(
+                "  / empty tenant: {:.2}",
+                default.0.wall.as_secs_f64() / plain.as_secs_f64()
+            );
+        }
+        slowest(&default.0);
+    }
 }
 
-fn main() {
-    // `cargo bench` passes `--bench`; nothing else to parse.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    const RUNS: usize = 3;
-    for (label, mock) in targets() {
-        println!("{label}:");
-        for concurrency in [None, Some(4), Some(64)] {
-            let mut walls = Vec::new();
-            let mut last = None;
-            for _ in 0..RUNS {
-                let outcome = run_once(&runtime, mock.clone(), concurrency);
-                walls.push(outcome.wall);
-                last = Some(outcome);
-            }
-            walls.sort();
-            let Some(outcome) = last else { return };
-            let requests: u32 = outcome.results.iter().map(|r| r.requests).sum();
-            let chain = outcome.results.iter().map(|r| r.chain).max().unwrap_or(0);
-            let median = walls[RUNS / 2];
-            let setting = concurrency.map_or("default (adaptive)".to_owned(), |n| {
-                format!("--concurrency {n}")
-            });
-            print!(
-                "  {setting:<20} wall median {:.3}s (min {:.3}s, max {:.3}s) over {RUNS} runs; \
-                 {} cases, {requests} requests",
-                median.as_secs_f64(),
-                walls[0].as_secs_f64(),
-                walls[RUNS - 1].as_secs_f64(),
-                outcome.results.len(),
-            );
-            if let Some(latency) = mock.latency {
-                let bound = latency * chain;
-                print!(
-                    "; longest chain {chain} → bound {:.3}s, ratio {:.2}",
-                    bound.as_secs_f64(),
-                    median.as_secs_f64() / bound.as_secs_f64()
-                );
-            }
-            if outcome.conclusion.has_failed() {
-                print!("; FAILED {} case(s)", outcome.conclusion.num_failed);
-            }
-            println!("\n    {}", outcome.concurrency);
-        }
+/// Requests per area, and the cases that send the most.
+fn requests_by_area(run: &Run) {
+    let mut areas: BTreeMap<&str, (u32, u32)> = BTreeMap::new();
+    for result in &run.outcome.results {
+        let entry = areas.entry(result.area.as_str()).or_default();
+        entry.0 += 1;
+        entry.1 += result.requests;
     }
+    let in_cases: u32 = areas.values().map(|(_, requests)| requests).sum();
+    println!(
+        "  requests: {} in all, {} before the cases, {in_cases} in {} cases",
+        run.requests,
+        run.requests - u64::from(in_cases),
+        run.outcome.results.len()
+    );
+    for (area, (cases, requests)) in &areas {
+        println!("    {area:<22} {requests:>5} requests in {cases:>3} cases");
+    }
+    let mut heaviest: Vec<_> = run.outcome.results.iter().collect();
+    heaviest.sort_by_key(|r| std::cmp::Reverse(r.requests));
+    let top: Vec<String> = heaviest
+        .iter()
+        .take(8)
+        .map(|r| format!("{} {}", r.id, r.requests))
+        .collect();
+    println!("    most requests: {}", top.join(", "));
+}
+
+/// The cases that took longest: on a big tenant, the ones that walk it.
+fn slowest(run: &Run) {
+    let mut slow: Vec<_> = run.outcome.results.iter().collect();
+    slow.sort_by_key(|r| std::cmp::Reverse(r.duration));
+    let top: Vec<String> = slow
+        .iter()
+        .take(8)
+        .map(|r| format!("{} {:.3}s", r.id, r.duration.as_secs_f64()))
+        .collect();
+    println!("    slowest cases: {}", top.join(", "));
 }

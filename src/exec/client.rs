@@ -13,7 +13,7 @@ use crate::files::show_bytes;
 use crate::redact::{self, Redactor};
 use crate::scim::urn;
 
-use super::limit::{self, Aimd, ConcurrencyReport, Limiter};
+use super::limit::{self, Aimd, ConcurrencyReport, ConnectDeadline, Limiter};
 
 /// The credentials a run may send.
 #[derive(Debug, Clone)]
@@ -38,6 +38,8 @@ pub struct Target {
     in_flight: Limiter,
     pacing: Option<Pacing>,
     retries: u32,
+    /// How long a request may keep retrying stalled connects: the per-request timeout.
+    stall_budget: Duration,
     throttled: AtomicU32,
     /// After a 429, every request waits until then: the target asked the client, not one
     /// request, to slow down.
@@ -103,6 +105,9 @@ pub enum ExecError {
         message: String,
         /// The request never left: the connection could not be made (safe to retry any method).
         unsent: bool,
+        /// The connect stalled and was abandoned (see [`limit::ConnectDeadline`]): back-pressure
+        /// from a full listen backlog, retried without counting against `--retries`.
+        stalled: bool,
     },
 }
 
@@ -284,6 +289,7 @@ impl Target {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .connector_layer(ConnectDeadline::default())
             .user_agent(concat!("scimcheck/", env!("CARGO_PKG_VERSION")))
             .danger_accept_invalid_certs(options.insecure);
         for pem in &options.ca_certificates {
@@ -321,6 +327,7 @@ impl Target {
                 next_start: tokio::sync::Mutex::new(Instant::now()),
             }),
             retries: options.retries,
+            stall_budget: options.timeout,
             max_body: options.max_body,
             throttled: AtomicU32::new(0),
             resume_at: std::sync::Mutex::new(None),
@@ -428,6 +435,7 @@ impl Target {
         let idempotent = matches!(method, Method::Get | Method::Put | Method::Delete);
         let mut attempt = 0;
         let mut throttled_for = Duration::ZERO;
+        let started = Instant::now();
         loop {
             let outcome = {
                 let mut permit = self.in_flight.acquire().await;
@@ -462,6 +470,16 @@ impl Target {
                     let wait = retry_after(exchange.response.header("retry-after"))
                         .unwrap_or_else(|| backoff(attempt + 1));
                     (attempt < self.retries).then_some((wait, true))
+                }
+                // Back-pressure, not failure: the limit has come down meanwhile, and the
+                // connect is tried again as soon as there is room under it.
+                Err(ExecError::Transport { stalled: true, .. })
+                    if started.elapsed() < self.stall_budget =>
+                {
+                    // A short jittered pause keeps the retries of one dropped burst apart.
+                    let pause = Duration::from_millis(fastrand::u64(5..=50));
+                    tokio::time::sleep(pause).await;
+                    continue;
                 }
                 Err(ExecError::Transport { unsent, .. }) if *unsent || idempotent => {
                     (attempt < self.retries).then(|| (backoff(attempt + 1), false))
@@ -564,6 +582,7 @@ impl Target {
             url: shown_url.clone(),
             message: describe_reqwest_error(&err),
             unsent: err.is_connect(),
+            stalled: limit::is_stalled_connect(&err),
         };
         let started = Instant::now();
         let mut response = builder.send().await.map_err(transport)?;

@@ -12,7 +12,11 @@
 //! refused connect, a timeout, a 429 or a 503 does.
 
 use std::fmt;
-use std::sync::Mutex;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -36,7 +40,7 @@ const LATENCY_FLOOR: Duration = Duration::from_millis(25);
 const STALL_TOLERANCE: u32 = 4;
 const STALL_FLOOR: Duration = Duration::from_millis(150);
 /// Good answers at the limit where the target last pushed back before it is tried again: each
-/// try may cost a stall (a dropped connect is retried by the kernel only after a second).
+/// try may cost a stall. Doubled each time the try is pushed back again.
 const PROBE_AFTER: usize = 100;
 
 /// A sign that the target has more than it can take.
@@ -129,6 +133,8 @@ pub(crate) struct Aimd {
     /// One below the limit at which the target last pushed back: not passed again until
     /// [`PROBE_AFTER`] good answers at it.
     ceiling: Option<usize>,
+    /// Good answers at the ceiling before it is raised by one.
+    probe_after: usize,
     /// Bumped on every decrease. Requests started before it saw the same overload, so their
     /// pushback does not halve the limit again: one decrease per congestion event, as TCP.
     generation: u64,
@@ -158,6 +164,7 @@ impl Aimd {
             slow_start: true,
             credit: 0,
             ceiling: None,
+            probe_after: PROBE_AFTER,
             generation: 0,
             min_latency: None,
             smoothed: None,
@@ -213,7 +220,7 @@ impl Aimd {
             && self.limit >= ceiling
         {
             self.credit += 1;
-            if self.credit >= PROBE_AFTER {
+            if self.credit >= self.probe_after {
                 self.credit = 0;
                 self.ceiling = Some(ceiling + 1);
             }
@@ -234,6 +241,11 @@ impl Aimd {
 
     fn decrease(&mut self, why: Pushback) {
         if why.is_hard() {
+            // Pushed back at or above the last ceiling: the target's capacity is known, so
+            // trying it costs more than it finds.
+            if self.ceiling.is_some_and(|ceiling| self.limit >= ceiling) {
+                self.probe_after = self.probe_after.saturating_mul(2);
+            }
             self.ceiling = Some(self.limit.saturating_sub(1).max(1));
         }
         self.limit = (self.limit / 2).max(1);
@@ -429,6 +441,108 @@ impl Drop for Permit<'_> {
     }
 }
 
+/// A connect that takes this many times the fastest one seen, plus [`CONNECT_FLOOR`], has
+/// stalled: its SYN was most likely dropped by a full listen backlog, and the kernel would
+/// resend it only after a second. Generous, since a TLS handshake varies with the network.
+const CONNECT_TOLERANCE: u32 = 8;
+const CONNECT_FLOOR: Duration = Duration::from_millis(200);
+
+/// The connector's deadline: a connect that stalls is abandoned (it sent nothing) and retried
+/// by `Target::send` under a limit that has meanwhile come down, rather than waiting out the
+/// kernel's SYN retransmission. Until one connect has succeeded there is no deadline but the
+/// client's connect timeout.
+#[derive(Clone, Default)]
+pub(crate) struct ConnectDeadline {
+    /// The fastest connect so far, in microseconds; 0 before the first.
+    fastest_micros: Arc<AtomicU64>,
+}
+
+impl ConnectDeadline {
+    fn deadline(&self) -> Option<Duration> {
+        let fastest = self.fastest_micros.load(Ordering::Relaxed);
+        (fastest > 0)
+            .then(|| Duration::from_micros(fastest) * CONNECT_TOLERANCE + CONNECT_FLOOR)
+    }
+
+    fn connected(&self, took: Duration) {
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1);
+        self.fastest_micros
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |fastest| {
+                (fastest == 0 || micros < fastest).then_some(micros)
+            })
+            .ok();
+    }
+}
+
+/// A connect abandoned at the deadline.
+#[derive(Debug, thiserror::Error)]
+#[error("no connection within {0:?} (a full listen backlog drops connects)")]
+pub(crate) struct ConnectStalled(Duration);
+
+impl<S> tower_layer::Layer<S> for ConnectDeadline {
+    type Service = Deadlined<S>;
+
+    fn layer(&self, inner: S) -> Deadlined<S> {
+        Deadlined {
+            inner,
+            deadline: self.clone(),
+        }
+    }
+}
+
+/// A connector under a [`ConnectDeadline`].
+#[derive(Clone)]
+pub(crate) struct Deadlined<S> {
+    inner: S,
+    deadline: ConnectDeadline,
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl<S, R> tower_service::Service<R> for Deadlined<S>
+where
+    S: tower_service::Service<R>,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<S::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, request: R) -> Self::Future {
+        let deadline = self.deadline.clone();
+        let connecting = self.inner.call(request);
+        Box::pin(async move {
+            let started = Instant::now();
+            let connected = match deadline.deadline() {
+                Some(limit) => tokio::time::timeout(limit, connecting)
+                    .await
+                    .map_err(|_| Box::new(ConnectStalled(limit)) as BoxError)?,
+                None => connecting.await,
+            };
+            let connection = connected.map_err(Into::into)?;
+            deadline.connected(started.elapsed());
+            Ok(connection)
+        })
+    }
+}
+
+/// Whether `error` (a reqwest error's source chain) is a connect abandoned at the deadline.
+pub(crate) fn is_stalled_connect(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(error);
+    while let Some(error) = source {
+        if error.is::<ConnectStalled>() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -573,6 +687,14 @@ mod tests {
         feed(&mut aimd, &vec![answered(1); PROBE_AFTER]);
         feed(&mut aimd, &[answered(1); 7]);
         assert_eq!(aimd.limit(), 8);
+        // 8 overflows again: back to 7 takes twice as long to try 8 a third time.
+        feed(&mut aimd, &[Observed::Pushback(Pushback::Connect)]);
+        feed(&mut aimd, &vec![answered(1); 4 + 5 + 6 + 20]);
+        assert_eq!(aimd.limit(), 7);
+        feed(&mut aimd, &vec![answered(1); PROBE_AFTER + 7]);
+        assert_eq!(aimd.limit(), 7);
+        feed(&mut aimd, &vec![answered(1); PROBE_AFTER]);
+        assert_eq!(aimd.limit(), 8);
     }
 
     #[test]
@@ -656,6 +778,7 @@ mod tests {
             url: "http://h/".into(),
             message: "could not connect".into(),
             unsent: true,
+            stalled: false,
         }));
         assert!(
             tokio::time::timeout(MS * 20, limiter.acquire())
