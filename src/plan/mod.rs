@@ -157,7 +157,8 @@ impl Capabilities {
     /// Reads the discovery documents and probes every filter the cases list with (see
     /// [`needs`]), in one round trip: the filters depend on the marker attribute, which
     /// discovery chooses, so they are probed with the likeliest marker at once and only those
-    /// another marker changes are probed after. `scoping` is the answer to
+    /// another marker changes are probed after. Filters that differ only in the values a case
+    /// generated share one probe (see [`shape`]). `scoping` is the answer to
     /// [`Capabilities::scoping_probe`].
     pub async fn discover_and_probe(
         target: &Target,
@@ -177,10 +178,18 @@ impl Capabilities {
                 .filter(|f| *f != by_prefix)
                 .collect()
         };
-        let guessed = filters(Choices {
+        // The scoping probe answered for its shape already.
+        let shapes = |filters: &BTreeSet<FilterUse>| -> BTreeSet<FilterUse> {
+            filters
+                .iter()
+                .map(shape)
+                .filter(|s| *s != shape(&by_prefix))
+                .collect()
+        };
+        let guessed = shapes(&filters(Choices {
             marker: MARKER_CANDIDATES[0],
             scoping: scoping_choice,
-        });
+        }));
         let (discovered, early) = tokio::join!(
             Capabilities::discover(target),
             probe::filters(target, &guessed)
@@ -188,12 +197,16 @@ impl Capabilities {
         let mut capabilities = discovered?;
         capabilities.scoping = scoping_choice;
         let needed = filters(capabilities.choices());
-        let late = probe::filters(target, &(&needed - &guessed)).await;
-        capabilities.refused_filters = early
+        let late = probe::filters(target, &(&shapes(&needed) - &guessed)).await;
+        let refused_shapes: BTreeMap<FilterUse, Refusal> = early
             .refused
             .into_iter()
             .chain(late.refused)
-            .filter(|(used, _)| needed.contains(used))
+            .chain(scoping.refused.iter().map(|(f, r)| (shape(f), r.clone())))
+            .collect();
+        capabilities.refused_filters = needed
+            .iter()
+            .filter_map(|f| Some((f.clone(), refused_shapes.get(&shape(f))?.clone())))
             .chain(scoping.refused)
             .collect();
         capabilities.probed_filters = needed.len() + 1;
@@ -257,6 +270,36 @@ impl Capabilities {
             self.probed_filters
         ));
         cells.join(", ")
+    }
+}
+
+/// `used` with every string value a case generated (they all start with
+/// [`needs::PROBE_PREFIX`]) made the same: whether a target supports a filter depends on its
+/// attributes and operators, not on which generated name it compares with.
+fn shape(used: &FilterUse) -> FilterUse {
+    let opening = format!("\"{}", needs::PROBE_PREFIX);
+    let mut shaped = String::with_capacity(used.filter.len());
+    let mut rest = used.filter.as_str();
+    while let Some(at) = rest.find(&opening) {
+        // The value ends at the next quote that is not escaped.
+        let value = &rest[at + opening.len()..];
+        let mut escaped = false;
+        let end = value.char_indices().find_map(|(i, c)| {
+            let closes = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            closes.then_some(i + 1)
+        });
+        // An unterminated value is a malformed filter: kept as it is, it shares no probe.
+        let Some(end) = end else { break };
+        shaped.push_str(&rest[..at]);
+        shaped.push_str(&opening);
+        shaped.push('"');
+        rest = &value[end..];
+    }
+    shaped.push_str(rest);
+    FilterUse {
+        endpoint: used.endpoint.clone(),
+        filter: shaped,
     }
 }
 
@@ -436,6 +479,49 @@ pub fn skip_reason(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn filters_that_differ_only_in_generated_values_share_a_shape() {
+        let shaped = |filter: &str| {
+            shape(&FilterUse {
+                endpoint: "/Users".into(),
+                filter: filter.into(),
+            })
+            .filter
+        };
+        let cases = [
+            (
+                r#"userName eq "scimcheck-probe-alice@example.com""#,
+                r#"userName eq "scimcheck-probe""#,
+            ),
+            (
+                r#"userName eq "scimcheck-probe-a" or userName eq "scimcheck-probe-b" and title eq "Manager""#,
+                r#"userName eq "scimcheck-probe" or userName eq "scimcheck-probe" and title eq "Manager""#,
+            ),
+            // Other values, attributes and operators are what a target may refuse: kept.
+            (r#"title eq "Engineer""#, r#"title eq "Engineer""#),
+            (
+                r#"USERNAME EQ "scimcheck-probe-BOB@example.com""#,
+                r#"USERNAME EQ "scimcheck-probe""#,
+            ),
+            (
+                r#"emails[value eq "scimcheck-probe-x\"y"] and active eq true"#,
+                r#"emails[value eq "scimcheck-probe"] and active eq true"#,
+            ),
+            // A malformed filter shares no probe with a well-formed one.
+            (
+                r#"userName eq "scimcheck-probe-x@example.com"#,
+                r#"userName eq "scimcheck-probe-x@example.com"#,
+            ),
+            (
+                r#"userName eq "scimcheck-probe-x" and userName eq "scimcheck-probe-y"#,
+                r#"userName eq "scimcheck-probe" and userName eq "scimcheck-probe-y"#,
+            ),
+        ];
+        for (filter, expected) in cases {
+            assert_eq!(shaped(filter), expected, "{filter}");
+        }
+    }
+
     use serde_json::json;
 
     use super::*;
