@@ -8,6 +8,11 @@
 //! an id a reset server gave to someone else, a look-alike such as `SCIMCheck-Report-Bot` or
 //! `scimcheck-team`, and a server that ignores filters are all left alone; and so are the
 //! resources of a run still in progress.
+//!
+//! Nor is a tenant walked user by user: the prefix is found with a `sw` filter, and a target
+//! that answers it with names outside the prefix has ignored it, so its collection is not
+//! listed past that page (a tenant of 100,000 users would take 1,000 pages); what the ledger
+//! recorded is still read by id.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -117,7 +122,9 @@ pub async fn find(
         }
     }
     for (collection, attribute) in COLLECTIONS {
-        for (url, id, name) in by_prefix(target, collection, attribute, prefix).await? {
+        let found = by_prefix(target, collection, attribute, prefix).await?;
+        plan.skipped.extend(found.ignored);
+        for (url, id, name) in found.named {
             if generated_by(&name).is_some_and(in_progress) {
                 plan.skipped
                     .push(format!("{url} ({name}): its run is still in progress"));
@@ -223,22 +230,32 @@ async fn read(target: &Target, candidate: &Candidate, prefix: &str) -> Read {
     }
 }
 
-/// Users or Groups whose name a run generated under `prefix`: `(URL, id, name)`.
+/// What a collection's prefix filter found.
+#[derive(Default)]
+struct Found {
+    /// `(URL, id, name)` of each resource whose name a run generated under the prefix.
+    named: Vec<(Url, String, String)>,
+    /// Why the collection was not listed to its end, if it was not.
+    ignored: Option<String>,
+}
+
+/// Users or Groups whose name a run generated under `prefix`.
 async fn by_prefix(
     target: &Target,
     collection: &str,
     attribute: &str,
     prefix: &str,
-) -> Result<Vec<(Url, String, String)>, SweepError> {
-    let mut out = Vec::new();
+) -> Result<Found, SweepError> {
+    let mut found = Found::default();
+    let filter = format!("{attribute} sw \"{prefix}\"");
     // A collection path is always under the base URL.
     let Ok(collection_url) = target.confined(collection) else {
-        return Ok(out);
+        return Ok(found);
     };
     let mut start = 1u64;
     for _ in 0..MAX_PAGES {
         let query = vec![
-            ("filter".to_owned(), format!("{attribute} sw \"{prefix}\"")),
+            ("filter".to_owned(), filter.clone()),
             ("startIndex".to_owned(), start.to_string()),
             ("count".to_owned(), PAGE.to_string()),
         ];
@@ -264,28 +281,45 @@ async fn by_prefix(
             .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
+        let mut outside = false;
         for resource in &resources {
             let name = resolve(resource, &format!("/{attribute}")).and_then(Value::as_str);
             let id = resolve(resource, "/id").and_then(Value::as_str);
             let (Some(name), Some(id)) = (name, id) else {
                 continue;
             };
+            // `sw` may match case-insensitively (userName is caseExact=false); anything else
+            // means the filter was not applied.
+            outside |= !starts_with_ignoring_case(name, prefix);
             // The server's filter is not trusted (it may ignore it, or match case-insensitively).
             if !name.starts_with(prefix) || generated_by(name).is_none() {
                 continue;
             }
             // Deleted by id in the collection, whatever meta.location says.
             if let Some(url) = client::member(&collection_url, id) {
-                out.push((url, id.to_owned(), name.to_owned()));
+                found.named.push((url, id.to_owned(), name.to_owned()));
             }
         }
         let total = resolve(&body, "/totalResults").and_then(Value::as_u64);
         start = start.saturating_add(resources.len() as u64);
+        if outside && total.is_some_and(|t| start <= t) {
+            found.ignored = Some(format!(
+                "{collection}: the target ignored the filter `{filter}` (it answered names \
+                 outside the prefix), so the rest of the collection was not listed; what the \
+                 ledger recorded is still read by id"
+            ));
+            break;
+        }
         if resources.is_empty() || total.is_none_or(|t| start > t) {
             break;
         }
     }
-    Ok(out)
+    Ok(found)
+}
+
+fn starts_with_ignoring_case(name: &str, prefix: &str) -> bool {
+    name.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 /// Deletes the leftovers; each answer is the status, or why the request failed.
