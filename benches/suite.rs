@@ -115,8 +115,8 @@ fn seed(runtime: &tokio::runtime::Runtime, mock: &MockServer, users: usize) {
         concurrency: Some(64),
         ..ClientOptions::default()
     };
-    let target = Target::new(mock.base_url(), suite::mock_credentials(mock), &options)
-        .expect("target");
+    let target =
+        Target::new(mock.base_url(), suite::mock_credentials(mock), &options).expect("target");
     let url = target.url("/Users");
     runtime.block_on(
         futures_util::stream::iter(0..users)
@@ -263,10 +263,11 @@ fn requests_by_area(run: &Run) {
     }
     let in_cases: u32 = areas.values().map(|(_, requests)| requests).sum();
     println!(
-        "  requests: {} in all, {} before the cases, {in_cases} in {} cases",
+        "  requests: {} in all: {in_cases} in the steps of {} cases, {} in discovery, probes \
+         and teardown",
         run.requests,
+        run.outcome.results.len(),
         run.requests - u64::from(in_cases),
-        run.outcome.results.len()
     );
     for (area, (cases, requests)) in &areas {
         println!("    {area:<22} {requests:>5} requests in {cases:>3} cases");

@@ -72,7 +72,7 @@ struct TargetArgs {
     /// Seconds before a request is given up [default: 30].
     #[arg(long, value_name = "SECONDS")]
     timeout: Option<u64>,
-    /// Requests in flight at once, fixed [default: adaptive, from 8 up to 64, backing off
+    /// Requests in flight at once, fixed [default: adaptive, from 8 up to 256, backing off
     /// when the target pushes back].
     #[arg(long, value_name = "N")]
     concurrency: Option<usize>,

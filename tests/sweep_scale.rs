@@ -64,10 +64,10 @@ fn sweep_tenant(config: MockConfig) -> (sweep::Plan, u64) {
         let target = &target;
         join_all(others.map(|name| async move { create(target, "/Users", &name).await })).await;
         for (collection, name) in LEFTOVERS {
-            create(&target, collection, name).await;
+            create(target, collection, name).await;
         }
         let before = mock.request_count();
-        let plan = sweep::find(&target, None, sweep::DEFAULT_PREFIX)
+        let plan = sweep::find(target, None, sweep::DEFAULT_PREFIX)
             .await
             .expect("sweep plan");
         (plan, mock.request_count() - before)

@@ -23,11 +23,14 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::client::{Exchange, ExecError};
 
-/// Where an adaptive limit starts: polite to a small server, and slow start reaches 64 within
-/// three round trips of a target that keeps up.
+/// Where an adaptive limit starts: polite to a small server, and slow start reaches 256 within
+/// five round trips of a target that keeps up.
 pub(crate) const START: usize = 8;
-/// The adaptive limit's ceiling when none is given.
-pub(crate) const ADAPTIVE_MAX: usize = 64;
+/// The adaptive limit's ceiling: one request for every case that may run at once
+/// (`suite::MAX_TEST_THREADS`). Below it, a target that answers in 50 ms would keep the cases'
+/// requests queueing here, each step of a long case waiting its turn again; a target that cannot
+/// take that many says so long before.
+pub(crate) const ADAPTIVE_MAX: usize = 256;
 /// Latency has grown "markedly" once its smoothed value exceeds the observed minimum this many
 /// times over, plus [`LATENCY_FLOOR`]…
 const LATENCY_TOLERANCE: u32 = 2;
@@ -460,8 +463,7 @@ pub(crate) struct ConnectDeadline {
 impl ConnectDeadline {
     fn deadline(&self) -> Option<Duration> {
         let fastest = self.fastest_micros.load(Ordering::Relaxed);
-        (fastest > 0)
-            .then(|| Duration::from_micros(fastest) * CONNECT_TOLERANCE + CONNECT_FLOOR)
+        (fastest > 0).then(|| Duration::from_micros(fastest) * CONNECT_TOLERANCE + CONNECT_FLOOR)
     }
 
     fn connected(&self, took: Duration) {
@@ -594,7 +596,12 @@ mod tests {
             // Marked latency growth halves it.
             (8, 64, vec![answered(10), answered(1000)], 4),
             // A 1 ms target answering in 40 ms is queueing: halved, and again while it lasts.
-            (8, 64, [vec![answered(1)], vec![answered(40); 10]].concat(), 4),
+            (
+                8,
+                64,
+                [vec![answered(1)], vec![answered(40); 10]].concat(),
+                4,
+            ),
             // Never below one.
             (1, 64, vec![Observed::Pushback(Pushback::Unavailable)], 1),
             // After a pushback, growth is one per window: 4 → 5 takes four answers.
@@ -703,7 +710,10 @@ mod tests {
         feed(&mut aimd, &[answered(1), answered(1000)]);
         assert_eq!(aimd.limit(), 8);
         // Additive growth passes the 17 where latency grew: only a hard pushback sets a cap.
-        feed(&mut aimd, &vec![answered(1); 8 + 9 + 10 + 11 + 12 + 13 + 14 + 15 + 16 + 17]);
+        feed(
+            &mut aimd,
+            &vec![answered(1); 8 + 9 + 10 + 11 + 12 + 13 + 14 + 15 + 16 + 17],
+        );
         assert_eq!(aimd.limit(), 18);
         assert_eq!(aimd.report().backoffs, vec![(Pushback::Latency, 1)]);
     }

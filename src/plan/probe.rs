@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::needs::FilterUse;
 use crate::case::{Auth, Method};
 use crate::check::assert::resolve;
-use crate::exec::client::{ExecError, Exchange, Target};
+use crate::exec::client::{Exchange, ExecError, Target};
 
 /// Why the target refused a filter: its status and `scimType`.
 #[derive(Debug, Clone, PartialEq, Eq)]
