@@ -494,7 +494,7 @@ fn check_expect(
     }
 }
 
-fn help_for(name: &str, known: &BTreeSet<String>, what: &str) -> String {
+pub(crate) fn help_for(name: &str, known: &BTreeSet<String>, what: &str) -> String {
     match suggest(name, known.iter().map(String::as_str)) {
         Some(close) => format!("did you mean `{close}`?"),
         None => format!(
@@ -505,7 +505,7 @@ fn help_for(name: &str, known: &BTreeSet<String>, what: &str) -> String {
 }
 
 /// The closest known name, when it is close enough to be a typo.
-fn suggest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     known
         .map(|candidate| (edit_distance(name, candidate), candidate))
         .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
