@@ -15,8 +15,8 @@ use clap::Parser;
 use scimcheck::case::{Case, CaseError};
 use scimcheck::check::schema::SchemaRegistry;
 use scimcheck::cli::{
-    self, Cli, Color, Command, ListArgs, ListFormat, OutputFormat, RunArgs, ServeArgs, SweepArgs,
-    TargetArgs,
+    self, Cli, Color, Command, ListArgs, ListFormat, LoadArgs, OutputFormat, RunArgs, ServeArgs,
+    SweepArgs, TargetArgs,
 };
 use scimcheck::config::FileConfig;
 use scimcheck::exec::client::{ClientOptions, Credentials, Target};
@@ -37,7 +37,7 @@ const EXIT_BROKEN_PIPE: u8 = 141;
 
 /// The configuration file, if one is named or present, with its values filled in where no
 /// flag gave one.
-fn merge_file(target: &mut TargetArgs) -> Result<FileConfig> {
+fn merge_file(target: &mut TargetArgs, load: &mut LoadArgs) -> Result<FileConfig> {
     let path = match &target.config {
         Some(path) => Some(path.clone()),
         None => Some(PathBuf::from("scimcheck.toml")).filter(|p| p.is_file()),
@@ -50,16 +50,16 @@ fn merge_file(target: &mut TargetArgs) -> Result<FileConfig> {
         target.token_env.clone_from(&file.token_env);
         target.token_file.clone_from(&file.token_file);
     }
-    target.timeout = target.timeout.or(file.timeout);
-    target.concurrency = target.concurrency.or(file.concurrency);
-    target.rate = target.rate.or(file.rate);
-    target.retries = target.retries.or(file.retries);
-    target.max_body = target.max_body.or(file.max_body);
+    load.timeout = load.timeout.or(file.timeout);
+    load.concurrency = load.concurrency.or(file.concurrency);
+    load.rate = load.rate.or(file.rate);
+    load.retries = load.retries.or(file.retries);
+    load.max_body = load.max_body.or(file.max_body);
     Ok(file)
 }
 
 /// The client's options from the flags and the file, each checked against its range.
-fn client_options(target: &TargetArgs) -> Result<ClientOptions> {
+fn client_options(target: &TargetArgs, load: &LoadArgs, verbose: bool) -> Result<ClientOptions> {
     if target.insecure {
         eprintln!("warning: --insecure: TLS certificates are not verified");
     }
@@ -69,14 +69,14 @@ fn client_options(target: &TargetArgs) -> Result<ClientOptions> {
     };
     let defaults = ClientOptions::default();
     let options = ClientOptions {
-        timeout: target.timeout.map_or(defaults.timeout, Duration::from_secs),
-        concurrency: target.concurrency.unwrap_or(defaults.concurrency),
-        rate: target.rate,
-        retries: target.retries.unwrap_or(defaults.retries),
+        timeout: load.timeout.map_or(defaults.timeout, Duration::from_secs),
+        concurrency: load.concurrency.unwrap_or(defaults.concurrency),
+        rate: load.rate,
+        retries: load.retries.unwrap_or(defaults.retries),
         ca_certificates,
         insecure: target.insecure,
-        verbose: target.verbose,
-        max_body: target.max_body.unwrap_or(defaults.max_body),
+        verbose,
+        max_body: load.max_body.unwrap_or(defaults.max_body),
     };
     options.check()?;
     Ok(options)
@@ -209,7 +209,7 @@ fn mock_config(faults: &[String], variations: &[String]) -> Result<MockConfig> {
 }
 
 fn run(mut args: RunArgs) -> Result<ExitCode> {
-    let file = merge_file(&mut args.target)?;
+    let file = merge_file(&mut args.target, &mut args.load)?;
     if args.base_url.is_none() && args.mock_fault.is_empty() && args.mock_variation.is_empty() {
         args.base_url.clone_from(&file.base_url);
     }
@@ -264,7 +264,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         cases: args.cases.source(),
         snapshot_dir,
         ledger,
-        client: client_options(&args.target)?,
+        client: client_options(&args.target, &args.load, args.verbose)?,
         plan: PlanOptions {
             read_only: args.read_only,
             capability_overrides: file.capability_overrides(),
@@ -516,7 +516,7 @@ fn serve(args: ServeArgs) -> Result<()> {
 }
 
 fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
-    let file = merge_file(&mut args.target)?;
+    let file = merge_file(&mut args.target, &mut args.load)?;
     let base_url = args
         .base_url
         .or(file.base_url)
@@ -526,7 +526,11 @@ fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
         api_key: None,
         other_tenant: None,
     };
-    let target = Target::new(&base_url, credentials, &client_options(&args.target)?)?;
+    let target = Target::new(
+        &base_url,
+        credentials,
+        &client_options(&args.target, &args.load, args.verbose)?,
+    )?;
     // Everything printed names what a target returned, which may echo a secret.
     let say = |text: String| println!("{}", target.redactor().redact(&text));
     let ledger_path = ledger_path(&args.target);

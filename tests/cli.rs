@@ -435,3 +435,177 @@ fn a_token_pasted_as_a_variable_name_is_not_repeated() {
     assert!(stderr.contains("no SCIM token"), "{stderr}");
     assert!(!stderr.contains("pasted-t0ken"), "{stderr}");
 }
+
+/// `--help` as a person reads it: headings, only flags that mean something here, examples.
+/// Rendered at a fixed width so that the snapshot does not depend on the terminal.
+#[test]
+fn help_has_headings_examples_and_no_libtest_flags() {
+    use clap::CommandFactory;
+    let mut command = scimcheck::cli::Cli::command().term_width(100);
+    command.build();
+    let mut help = |name: &str| {
+        command
+            .find_subcommand_mut(name)
+            .expect("subcommand")
+            .render_long_help()
+            .to_string()
+    };
+    let run = help("run");
+    for flag in [
+        "--bench",
+        "--test ",
+        "--nocapture",
+        "-Z",
+        "--ignored",
+        "--logfile",
+        "--list",
+    ] {
+        assert!(!run.contains(flag), "{flag} in\n{run}");
+    }
+    insta::assert_snapshot!("run_help", run);
+    insta::assert_snapshot!("list_help", help("list"));
+}
+
+/// The ids `list --format json` prints for these selectors.
+fn listed(selectors: &[&str]) -> Vec<serde_json::Value> {
+    let output = scimcheck()
+        .arg("list")
+        .args(selectors)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("list JSON");
+    value.as_array().expect("an array").clone()
+}
+
+fn ids(cases: &[serde_json::Value]) -> Vec<String> {
+    let mut ids: Vec<String> = cases
+        .iter()
+        .map(|c| c["id"].as_str().expect("an id").to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn selection_by_name_tag_level_and_area_runs_exactly_those_cases() {
+    let all = listed(&[]);
+    assert!(all.len() > 100, "{}", all.len());
+    let has = |case: &serde_json::Value, key: &str, value: &str| match &case[key] {
+        serde_json::Value::Array(values) => values.iter().any(|v| v == value),
+        other => other == value,
+    };
+    type Rule = fn(&serde_json::Value, &dyn Fn(&serde_json::Value, &str, &str) -> bool) -> bool;
+    let table: [(&[&str], Rule); 5] = [
+        (&["--tag", "soft-delete"], |c, has| {
+            has(c, "tags", "soft-delete")
+        }),
+        (&["--level", "should", "--level", "may"], |c, has| {
+            has(c, "level", "SHOULD") || has(c, "level", "MAY")
+        }),
+        (&["--area", "paging", "--level", "MUST"], |c, has| {
+            has(c, "area", "paging") && has(c, "level", "MUST")
+        }),
+        (
+            &["--area", "idp", "--tag", "okta", "--skip", "import"],
+            |c, has| {
+                has(c, "area", "idp")
+                    && has(c, "tags", "okta")
+                    && !c["id"].as_str().unwrap_or_default().contains("import")
+            },
+        ),
+        (&["users::create", "groups::create", "--exact"], |c, _| {
+            c["id"] == "users::create" || c["id"] == "groups::create"
+        }),
+    ];
+    let dir = std::env::temp_dir().join(format!("scimcheck-select-{}", uuid::Uuid::new_v4()));
+    for (selectors, rule) in table {
+        let expected = ids(&all
+            .iter()
+            .filter(|c| rule(c, &has))
+            .cloned()
+            .collect::<Vec<_>>());
+        assert!(
+            !expected.is_empty() && expected.len() < all.len(),
+            "{selectors:?}: {expected:?}"
+        );
+        assert_eq!(ids(&listed(selectors)), expected, "list {selectors:?}");
+        let json = dir.join("results.json");
+        let output = scimcheck()
+            .arg("run")
+            .args(selectors)
+            .args(["--format", "terse", "--json"])
+            .arg(&json)
+            .output()
+            .expect("runs");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{selectors:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let results: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).expect("results")).unwrap();
+        let ran = ids(results["cases"].as_array().expect("cases"));
+        assert_eq!(ran, expected, "run {selectors:?}");
+        let selection = &results["selection"];
+        assert_eq!(selection["selected"], expected.len(), "{selection}");
+        assert_eq!(
+            selection["not_selected"].as_array().map(Vec::len),
+            Some(all.len() - expected.len())
+        );
+        let description = selection["description"].as_str().unwrap_or_default();
+        assert!(
+            description.starts_with(&format!(
+                "{} of {} cases selected; ",
+                expected.len(),
+                all.len()
+            )),
+            "{description}"
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn unknown_case_ids_tags_levels_and_areas_are_errors_with_a_suggestion() {
+    assert_refused(
+        &["run", "users::creat", "--exact"],
+        "unknown case `users::creat` in the names given with --exact; did you mean `users::create`?",
+    );
+    assert_refused(
+        &["run", "--exact", "--skip", "users::creat"],
+        "did you mean `users::create`?",
+    );
+    assert_refused(
+        &["list", "--tag", "sof-delete"],
+        "unknown tag `sof-delete` for --tag; did you mean `soft-delete`?",
+    );
+    assert_refused(
+        &["run", "--area", "pagin"],
+        "unknown area `pagin` for --area; did you mean `paging`?",
+    );
+    assert_refused(
+        &["list", "--level", "must-not"],
+        "unknown level `must-not` (known: must, should, may, idp)",
+    );
+    let dir = std::env::temp_dir().join(format!("scimcheck-skip-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("scimcheck.toml");
+    std::fs::write(
+        &config,
+        "[skip]\n\"users::enterprise-extension\" = \"no plan\"\n\"users::crate\" = \"typo\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    assert_refused(
+        &["run", "--config", config],
+        "unknown case `users::crate` in [skip] in scimcheck.toml; did you mean `users::create`?",
+    );
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -21,6 +21,10 @@ const SELECTION: &str = "Selection";
 const LOAD: &str = "Load";
 const OUTPUT: &str = "Output";
 
+/// clap 4's template with the program's name and version on top, as clap 3 had it.
+const TEMPLATE: &str =
+    "{name} {version}\n{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}";
+
 const RUN_EXAMPLES: &str = "\
 Examples:
   scimcheck run                                    the whole suite against the embedded mock
@@ -47,7 +51,9 @@ Examples:
     long_about = "SCIM 2.0 conformance test harness: runs declarative cases against a SCIM base \
                   URL (or its embedded mock server) and reports each failure with the request, \
                   the response and the RFC section it breaks.",
-    after_help = "Run `scimcheck run --help` for the options of a run."
+    after_help = "Run `scimcheck run --help` for the options of a run.",
+    help_template = TEMPLATE,
+    propagate_version = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -68,9 +74,23 @@ pub enum Command {
     CaseSchema,
 }
 
-/// How to reach and authenticate to a target, and how hard to push it.
+/// Where the target is, what to trust, and how to authenticate to it.
 #[derive(Args)]
 pub struct TargetArgs {
+    /// A scimcheck.toml for the target [default: ./scimcheck.toml when it exists]; flags
+    /// override its values.
+    #[arg(long, value_name = "PATH", help_heading = TARGET)]
+    pub config: Option<PathBuf>,
+    /// Trust the CA certificates (PEM) in this file besides the system roots.
+    #[arg(long, value_name = "PATH", help_heading = TARGET)]
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any TLS certificate (for a test endpoint with a self-signed one).
+    #[arg(long, help_heading = TARGET)]
+    pub insecure: bool,
+    /// The cleanup ledger [default: $SCIMCHECK_LEDGER, else
+    /// $XDG_STATE_HOME/scimcheck/ledger.jsonl, else ~/.local/state/scimcheck/ledger.jsonl].
+    #[arg(long, value_name = "PATH", help_heading = TARGET)]
+    pub ledger: Option<PathBuf>,
     /// Environment variable holding the SCIM bearer token [default: SCIMCHECK_TOKEN].
     #[arg(long, value_name = "VAR", help_heading = CREDENTIALS)]
     pub token_env: Option<String>,
@@ -81,6 +101,11 @@ pub struct TargetArgs {
     /// --token-env or --token-file).
     #[arg(long, conflicts_with_all = ["token_env", "token_file"], help_heading = CREDENTIALS)]
     pub token: Option<String>,
+}
+
+/// How hard to push the target.
+#[derive(Args)]
+pub struct LoadArgs {
     /// Seconds before a request is given up [default: 30].
     #[arg(long, value_name = "SECONDS", help_heading = LOAD)]
     pub timeout: Option<u64>,
@@ -97,30 +122,13 @@ pub struct TargetArgs {
     /// [default: 8MiB].
     #[arg(long, value_name = "BYTES", value_parser = files::parse_bytes, help_heading = LOAD)]
     pub max_body: Option<u64>,
-    /// A scimcheck.toml for the target [default: ./scimcheck.toml when it exists]; flags
-    /// override its values.
-    #[arg(long, value_name = "PATH", help_heading = TARGET)]
-    pub config: Option<PathBuf>,
-    /// Trust the CA certificates (PEM) in this file besides the system roots.
-    #[arg(long, value_name = "PATH", help_heading = TARGET)]
-    pub ca_cert: Option<PathBuf>,
-    /// Accept any TLS certificate (for a test endpoint with a self-signed one).
-    #[arg(long, help_heading = TARGET)]
-    pub insecure: bool,
-    /// Trace every request and response on stderr (tokens redacted).
-    #[arg(long, short, help_heading = OUTPUT)]
-    pub verbose: bool,
-    /// The cleanup ledger [default: $SCIMCHECK_LEDGER, else
-    /// $XDG_STATE_HOME/scimcheck/ledger.jsonl, else ~/.local/state/scimcheck/ledger.jsonl].
-    #[arg(long, value_name = "PATH", help_heading = TARGET)]
-    pub ledger: Option<PathBuf>,
 }
 
 /// Which cases: the same flags on `run` and `list`. Values of one flag are alternatives; flags
 /// narrow each other.
 #[derive(Args, Default)]
 pub struct SelectArgs {
-    /// Run only cases whose name contains one of these (e.g. users:: or soft-delete).
+    /// Only cases whose name contains one of these (e.g. users:: or soft-delete).
     #[arg(value_name = "NAME", help_heading = SELECTION)]
     pub names: Vec<String>,
     /// NAME and --skip are whole case names, not parts of one.
@@ -154,12 +162,18 @@ impl SelectArgs {
 }
 
 #[derive(Args)]
-#[command(after_help = RUN_EXAMPLES)]
+#[command(after_help = RUN_EXAMPLES, help_template = TEMPLATE)]
 pub struct RunArgs {
     /// The SCIM base URL, e.g. https://example.com/scim/v2. Without it, the embedded mock is
     /// started on a free loopback port.
     #[arg(long, help_heading = TARGET)]
     pub base_url: Option<String>,
+    /// Switch on a fault of the embedded mock (repeatable), to watch the harness catch it.
+    #[arg(long, value_name = "NAME", conflicts_with = "base_url", help_heading = TARGET)]
+    pub mock_fault: Vec<String>,
+    /// Switch on a conformant variation of the embedded mock (repeatable): no case may fail.
+    #[arg(long, value_name = "NAME", conflicts_with = "base_url", help_heading = TARGET)]
+    pub mock_variation: Vec<String>,
     #[command(flatten)]
     pub target: TargetArgs,
     /// Environment variable holding the vendor's non-SCIM API key (enables token-confusion cases).
@@ -175,12 +189,8 @@ pub struct RunArgs {
     /// Run only cases that change nothing on the target.
     #[arg(long, help_heading = SELECTION)]
     pub read_only: bool,
-    /// Switch on a fault of the embedded mock (repeatable), to watch the harness catch it.
-    #[arg(long, value_name = "NAME", conflicts_with = "base_url", help_heading = TARGET)]
-    pub mock_fault: Vec<String>,
-    /// Switch on a conformant variation of the embedded mock (repeatable): no case may fail.
-    #[arg(long, value_name = "NAME", conflicts_with = "base_url", help_heading = TARGET)]
-    pub mock_variation: Vec<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
     /// Cases run at once [default: every case, at most 256]; requests are bounded by
     /// --concurrency.
     #[arg(
@@ -196,6 +206,9 @@ pub struct RunArgs {
     /// JSON object per event; the summary goes to stderr).
     #[arg(long, value_enum, default_value_t = OutputFormat::Pretty, help_heading = OUTPUT)]
     pub format: OutputFormat,
+    /// Trace every request and response on stderr (tokens redacted).
+    #[arg(long, short, help_heading = OUTPUT)]
+    pub verbose: bool,
     /// Colour on stdout: auto (on a terminal), always or never.
     #[arg(long, value_enum, default_value_t = Color::Auto, help_heading = OUTPUT)]
     pub color: Color,
@@ -250,6 +263,11 @@ pub struct SweepArgs {
     pub base_url: Option<String>,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Trace every request and response on stderr (tokens redacted).
+    #[arg(long, short, help_heading = OUTPUT)]
+    pub verbose: bool,
     /// Remove Users and Groups whose userName / displayName a run generated under this prefix
     /// (case-sensitive): `scimcheck-` or one run's `scimcheck-<8 hex>`.
     #[arg(long, default_value = sweep::DEFAULT_PREFIX)]
@@ -275,7 +293,7 @@ impl CasesArg {
 }
 
 #[derive(Args)]
-#[command(after_help = LIST_EXAMPLES)]
+#[command(after_help = LIST_EXAMPLES, help_template = TEMPLATE)]
 pub struct ListArgs {
     #[command(flatten)]
     pub select: SelectArgs,

@@ -6,7 +6,7 @@ mod duration;
 pub mod list;
 
 pub use args::{
-    CasesArg, Cli, Color, Command, ListArgs, ListFormat, OutputFormat, RunArgs, SelectArgs,
-    ServeArgs, SweepArgs, TargetArgs,
+    CasesArg, Cli, Color, Command, ListArgs, ListFormat, LoadArgs, OutputFormat, RunArgs,
+    SelectArgs, ServeArgs, SweepArgs, TargetArgs,
 };
 pub use duration::{DurationError, parse_duration};
