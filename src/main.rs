@@ -90,7 +90,7 @@ fn scim_token(target: &TargetArgs) -> Result<String> {
         return Ok(token.clone());
     }
     if let Some(path) = &target.token_file {
-        let token = files::read_text(path, TOKEN_LIMIT).context("failed to read the token")?;
+        let token = files::read_text(path, TOKEN_LIMIT)?;
         return non_empty(token.trim(), &path.display().to_string());
     }
     let var = target.token_env.as_deref().unwrap_or("SCIMCHECK_TOKEN");

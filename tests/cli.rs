@@ -609,3 +609,39 @@ fn unknown_case_ids_tags_levels_and_areas_are_errors_with_a_suggestion() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// An error and its cause, each said once: a cause written into its error's message is not
+/// chained after it again.
+#[test]
+fn error_chains_say_each_cause_once() {
+    let missing = std::env::temp_dir().join(format!("scimcheck-missing-{}", uuid::Uuid::new_v4()));
+    let missing = missing.to_str().unwrap();
+    let closed = ["--base-url", "http://127.0.0.1:9/scim/v2", "--retries", "0"];
+    let cases: [(Vec<&str>, &str); 4] = [
+        (
+            vec!["run", "--config", missing],
+            "No such file or directory",
+        ),
+        (
+            vec!["list", "--cases", missing],
+            "No such file or directory",
+        ),
+        (
+            [&["run", "--token-file", missing][..], &closed].concat(),
+            "No such file or directory",
+        ),
+        ([&["run"][..], &closed].concat(), "Connection refused"),
+    ];
+    for (args, cause) in cases {
+        let output = scimcheck()
+            .args(&args)
+            .env("SCIMCHECK_TOKEN", "chain-t0ken")
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.matches(cause).count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.matches("failed to read").count() <= 1, "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+    }
+}

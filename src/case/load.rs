@@ -69,11 +69,11 @@ impl CaseDiagnostic {
 
 #[derive(Debug, Error)]
 pub enum CaseError {
-    #[error("failed to read {}: {source}", path.display())]
+    /// The I/O error is said in the message, not chained as a source too.
+    #[error("failed to read {}: {cause}", path.display())]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(transparent)]
     File(#[from] FileError),
@@ -139,9 +139,9 @@ fn collect_yaml(
     if depth > MAX_DIR_DEPTH {
         return Err(CaseError::TooDeep(root.to_owned()));
     }
-    let read_err = |source| CaseError::Read {
+    let read_err = |cause| CaseError::Read {
         path: dir.to_owned(),
-        source,
+        cause,
     };
     for entry in std::fs::read_dir(dir).map_err(read_err)? {
         let path = entry.map_err(read_err)?.path();

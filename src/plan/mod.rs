@@ -64,7 +64,8 @@ impl Default for Capabilities {
 
 #[derive(Debug, Error)]
 pub enum PlanError {
-    #[error("the target is unreachable: {0}")]
+    /// The request's own error is its source, shown after this one in an error chain.
+    #[error("the target is unreachable")]
     Unreachable(#[from] ExecError),
 }
 
