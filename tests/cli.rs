@@ -315,6 +315,10 @@ fn flags_out_of_range_are_refused_before_anything_runs() {
     );
     assert_refused(&["serve", "--latency", "1000s"], "is longer than 60s");
     assert_refused(
+        &["serve", "--latency", "1.5 parsecs"],
+        "`1.5 parsecs`: unknown unit `parsecs` (use ms, s or m)",
+    );
+    assert_refused(
         &["serve", "--latency", "99999999999999999999s"],
         "is not a duration",
     );
@@ -501,16 +505,23 @@ fn selection_by_name_tag_level_and_area_runs_exactly_those_cases() {
         other => other == value,
     };
     type Rule = fn(&serde_json::Value, &dyn Fn(&serde_json::Value, &str, &str) -> bool) -> bool;
-    let table: [(&[&str], Rule); 5] = [
-        (&["--tag", "soft-delete"], |c, has| {
-            has(c, "tags", "soft-delete")
-        }),
-        (&["--level", "should", "--level", "may"], |c, has| {
-            has(c, "level", "SHOULD") || has(c, "level", "MAY")
-        }),
-        (&["--area", "paging", "--level", "MUST"], |c, has| {
-            has(c, "area", "paging") && has(c, "level", "MUST")
-        }),
+    // The selectors, the cases they must select, and how the reports state them.
+    let table: [(&[&str], Rule, &str); 5] = [
+        (
+            &["--tag", "soft-delete"],
+            |c, has| has(c, "tags", "soft-delete"),
+            "tag `soft-delete`",
+        ),
+        (
+            &["--level", "should", "--level", "may"],
+            |c, has| has(c, "level", "SHOULD") || has(c, "level", "MAY"),
+            "level `SHOULD` or `MAY`",
+        ),
+        (
+            &["--area", "paging", "--level", "MUST"],
+            |c, has| has(c, "area", "paging") && has(c, "level", "MUST"),
+            "level `MUST`; area `paging`",
+        ),
         (
             &["--area", "idp", "--tag", "okta", "--skip", "import"],
             |c, has| {
@@ -518,13 +529,16 @@ fn selection_by_name_tag_level_and_area_runs_exactly_those_cases() {
                     && has(c, "tags", "okta")
                     && !c["id"].as_str().unwrap_or_default().contains("import")
             },
+            "--skip names containing `import`; tag `okta`; area `idp`",
         ),
-        (&["users::create", "groups::create", "--exact"], |c, _| {
-            c["id"] == "users::create" || c["id"] == "groups::create"
-        }),
+        (
+            &["users::create", "groups::create", "--exact"],
+            |c, _| c["id"] == "users::create" || c["id"] == "groups::create",
+            "names named `users::create` or `groups::create`",
+        ),
     ];
     let dir = std::env::temp_dir().join(format!("scimcheck-select-{}", uuid::Uuid::new_v4()));
-    for (selectors, rule) in table {
+    for (selectors, rule, stated) in table {
         let expected = ids(&all
             .iter()
             .filter(|c| rule(c, &has))
@@ -562,7 +576,7 @@ fn selection_by_name_tag_level_and_area_runs_exactly_those_cases() {
         let description = selection["description"].as_str().unwrap_or_default();
         assert!(
             description.starts_with(&format!(
-                "{} of {} cases selected; ",
+                "{} of {} cases selected; {stated}; ",
                 expected.len(),
                 all.len()
             )),
@@ -643,5 +657,20 @@ fn error_chains_say_each_cause_once() {
         assert_eq!(stderr.matches(cause).count(), 1, "{args:?}: {stderr}");
         assert!(stderr.matches("failed to read").count() <= 1, "{stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn latency_takes_fractions_and_units() {
+    for latency in ["1.5s", "250ms", "0.5m", "20"] {
+        let output = scimcheck()
+            .args(["serve", "--latency", latency, "--list-faults"])
+            .output()
+            .expect("runs");
+        assert!(
+            output.status.success(),
+            "{latency}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 }
