@@ -58,7 +58,7 @@ async fn a_server_that_cannot_keep_up_is_backed_off_from_without_errors() {
     let (statuses, report) = burst(single_worker(), None, 64).await;
     assert!(statuses.iter().all(|&s| s == 200), "{statuses:?}");
     assert!(!report.fixed);
-    assert!(report.settled < 8, "{report}");
+    assert!(report.settled < report.peak, "{report}");
     assert!(
         report
             .backoffs
