@@ -192,11 +192,11 @@ impl Capabilities {
             marker: MARKER_CANDIDATES[0],
             scoping: scoping_choice,
         }));
-        let (discovered, early) = tokio::join!(
-            Capabilities::discover(target),
-            probe::filters(target, &guessed)
-        );
-        let mut capabilities = discovered?;
+        // An unreachable target fails discovery: the probes are then not waited for (each
+        // would time out in turn under a limit that has come down to one).
+        let (mut capabilities, early) = tokio::try_join!(Capabilities::discover(target), async {
+            Ok(probe::filters(target, &guessed).await)
+        })?;
         capabilities.scoping = scoping_choice;
         let needed = filters(capabilities.choices());
         let late = probe::filters(target, &(&shapes(&needed) - &guessed)).await;
