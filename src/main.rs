@@ -14,6 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use scimcheck::case::CaseError;
 use scimcheck::check::Profile;
 use scimcheck::check::schema::SchemaRegistry;
+use scimcheck::compare::Gate;
 use scimcheck::config::FileConfig;
 use scimcheck::exec::client::{ClientOptions, Credentials, Target};
 use scimcheck::exec::ledger::{Entry, Event, Ledger};
@@ -223,6 +224,13 @@ struct RunArgs {
     /// Write machine-readable JSON results here.
     #[arg(long, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// Judge the run against an earlier JSON result: only a new finding, or a case that passed
+    /// there and fails now, fails the run; improvements are listed.
+    #[arg(long, value_name = "PATH")]
+    baseline: Option<PathBuf>,
+    /// Record this run's JSON result as a baseline for later runs (the same document as --json).
+    #[arg(long, value_name = "PATH")]
+    write_baseline: Option<PathBuf>,
     /// Write a conformance report here: HTML, or Markdown when the name ends in .md
     /// (repeatable, for both).
     #[arg(long, value_name = "PATH")]
@@ -431,6 +439,12 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         .other_tenant_token_env
         .or(file.other_tenant_token_env.clone());
     let outputs = outputs(&args)?;
+    // Read before the first request: a baseline that cannot be read is a configuration error.
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(scimcheck::compare::Baseline::load)
+        .transpose()?;
     let runtime = runtime()?;
     let mock;
     let (base_url, credentials, default_target, ledger) = match &args.base_url {
@@ -495,7 +509,12 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     for warning in &outcome.capabilities.warnings {
         eprintln!("warning: {warning}");
     }
-    let facts = outcome.facts(args.fail_on);
+    let mut facts = outcome.facts(args.fail_on);
+    facts.gate = Gate::new(
+        &file.accept,
+        baseline,
+        time::OffsetDateTime::now_utc().date(),
+    );
     let report = RunReport::new(&facts, &outcome.results);
     for (path, writer) in &outputs {
         let text = report::render(writer.as_ref(), &report);
@@ -525,7 +544,7 @@ fn outputs(args: &RunArgs) -> Result<Vec<(PathBuf, Box<dyn report::Writer>)>> {
     if let Some(path) = &args.junit {
         outputs.push((path.clone(), Box::new(report::junit::Junit { hostname })));
     }
-    if let Some(path) = &args.json {
+    for path in args.json.iter().chain(&args.write_baseline) {
         outputs.push((path.clone(), Box::new(report::json::Json)));
     }
     for path in &args.report {

@@ -105,6 +105,7 @@ impl SuiteOutcome {
             interrupted: self.interrupted,
             unexplained_failures: self.conclusion.num_failed.saturating_sub(explained),
             redactor: self.redactor.clone(),
+            gate: crate::compare::Gate::default(),
         }
     }
 }

@@ -264,8 +264,9 @@ impl Writer for Html {
             let _ = write!(
                 out,
                 "<section class=\"finding{invariant}\" id=\"finding-{n}\"><h3><span class=\"level\">{grade}</span> {statement}</h3>\
-                 <p class=\"rfc\">Breaks {clause}{note}</p><p>Seen in {count} case(s): ",
+                 <p class=\"rfc\">Finding <code>{id}</code>. Breaks {clause}{note}</p><p>Seen in {count} case(s): ",
                 n = number + 1,
+                id = escape(&finding.id),
                 grade = finding.grade.name(),
                 statement = escape(&finding.statement()),
                 clause = rfc_links(&finding.clause),
@@ -405,10 +406,11 @@ impl Writer for Markdown {
             let example = finding.example();
             let _ = writeln!(
                 out,
-                "### {}. {} — {}\n\nBreaks {}{}. Seen in {} case(s): {}.\n\nExample: {} step {} ({}) of `{}`\n",
+                "### {}. {} — {}\n\nFinding `{}`. Breaks {}{}. Seen in {} case(s): {}.\n\nExample: {} step {} ({}) of `{}`\n",
                 number + 1,
                 finding.grade.name(),
                 finding.statement(),
+                finding.id,
                 finding.clause,
                 if finding.invariant {
                     " (checked on the way; no case failed for it)"

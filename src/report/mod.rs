@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use crate::case::{Case, Level};
 use crate::check::Profile;
+use crate::compare::Gate;
 use crate::exec::client::Exchange;
 use crate::exec::run::{CaseRun, Sent, StepFailure};
 use crate::redact::Redactor;
@@ -362,6 +363,8 @@ pub struct RunFacts {
     /// Knows the run's credentials: everything a writer quotes, and all it writes, goes
     /// through it.
     pub redactor: Redactor,
+    /// Accepted deviations and the baseline, when the run is judged against them.
+    pub gate: Gate,
 }
 
 impl RunFacts {
@@ -613,6 +616,7 @@ pub(crate) fn sample_facts() -> RunFacts {
         interrupted: false,
         unexplained_failures: 0,
         redactor: Redactor::default(),
+        gate: Gate::default(),
     }
 }
 
