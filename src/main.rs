@@ -443,7 +443,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     let baseline = args
         .baseline
         .as_deref()
-        .map(scimcheck::compare::Baseline::load)
+        .map(scimcheck::compare::RunRecord::load)
         .transpose()?;
     let runtime = runtime()?;
     let mock;

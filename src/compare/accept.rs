@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Deserializer};
 
-use super::Baseline;
+use super::RunRecord;
 
 /// One accepted deviation, as written in scimcheck.toml.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -87,12 +87,12 @@ fn date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<time::Date>
 pub struct Gate {
     pub accepted: Vec<Acceptance>,
     pub expired: Vec<Acceptance>,
-    pub baseline: Option<Baseline>,
+    pub baseline: Option<RunRecord>,
 }
 
 impl Gate {
     /// `acceptances` split at `today`: one expiring today has expired.
-    pub fn new(acceptances: &[Acceptance], baseline: Option<Baseline>, today: time::Date) -> Gate {
+    pub fn new(acceptances: &[Acceptance], baseline: Option<RunRecord>, today: time::Date) -> Gate {
         let (expired, accepted) = acceptances
             .iter()
             .cloned()

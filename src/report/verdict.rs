@@ -310,7 +310,8 @@ mod tests {
     use super::*;
     use crate::case::Level;
     use crate::check::Mismatch;
-    use crate::compare::Baseline;
+    use crate::compare::RunRecord;
+    use crate::compare::record::{CaseRecord, FindingRecord};
     use crate::exec::run::StepFailure;
     use crate::report::{FailOn, RunReport, sample_facts, sample_result};
     use time::macros::date;
@@ -417,18 +418,24 @@ mod tests {
         crate::report::findings::group(results)[0].id.clone()
     }
 
-    fn baseline(cases: &[(&str, &str)], findings: &[&str]) -> Baseline {
-        Baseline {
+    fn baseline(cases: &[(&str, &str)], findings: &[&str]) -> RunRecord {
+        RunRecord {
             source: "base.json".into(),
             cases: cases
                 .iter()
-                .map(|(id, status)| ((*id).to_owned(), (*status).to_owned()))
+                .map(|(id, status)| {
+                    let record = CaseRecord {
+                        status: (*status).to_owned(),
+                        ..CaseRecord::default()
+                    };
+                    ((*id).to_owned(), record)
+                })
                 .collect(),
             findings: findings
                 .iter()
-                .map(|id| ((*id).to_owned(), "status: expected 404".to_owned()))
+                .map(|id| ((*id).to_owned(), FindingRecord::default()))
                 .collect(),
-            ..Baseline::default()
+            ..RunRecord::default()
         }
     }
 

@@ -1,5 +1,6 @@
-//! A baseline: an earlier run's JSON result (`--json` or `--write-baseline`), read back for
-//! what a regression is judged against — each case's outcome and each finding's id.
+//! A run as recorded in its JSON result (`--json`, `--write-baseline`), read back: each case's
+//! outcome and the status of every request it sent, each finding by id, the capabilities.
+//! A baseline is one; `compare` reads both sides as one.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,18 +21,46 @@ pub enum BaselineError {
     Invalid { path: PathBuf, message: String },
 }
 
-/// What a baseline says about each case and each finding.
+/// What a recorded run says about each case and each finding.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Baseline {
-    /// The file it was read from, as reports name it.
+pub struct RunRecord {
+    /// The file it was read from (or the target it ran against), as reports name it.
     pub source: String,
     /// The target and the time of the run it records.
     pub target: String,
     pub started: String,
-    /// Each case's outcome (`passed`, `failed`, `skipped`, …) by case id.
-    pub cases: BTreeMap<String, String>,
-    /// Each finding's statement by finding id.
-    pub findings: BTreeMap<String, String>,
+    /// Each case by id.
+    pub cases: BTreeMap<String, CaseRecord>,
+    /// Each finding by id.
+    pub findings: BTreeMap<String, FindingRecord>,
+    /// The capabilities the target advertised.
+    pub capabilities: Vec<String>,
+    /// Every capability, limit and scoping choice the run was planned with.
+    pub capability_matrix: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseRecord {
+    /// `passed`, `failed`, `skipped`, `interrupted` or `harness error`.
+    pub status: String,
+    /// Why it failed or was skipped.
+    pub detail: Option<String>,
+    /// Every request it sent, in order.
+    pub trace: Vec<SentRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SentRecord {
+    pub step: u32,
+    pub method: String,
+    pub status: u16,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingRecord {
+    pub grade: String,
+    pub statement: String,
+    pub cases: Vec<String>,
 }
 
 /// The parts of the JSON result a baseline needs; the rest is ignored, so that a result of a
@@ -43,6 +72,10 @@ struct Document {
     target: String,
     #[serde(default)]
     started: String,
+    #[serde(default)]
+    capabilities: Vec<String>,
+    #[serde(default)]
+    capability_matrix: String,
     cases: Vec<CaseEntry>,
     findings: Vec<FindingEntry>,
 }
@@ -51,6 +84,10 @@ struct Document {
 struct CaseEntry {
     id: String,
     status: String,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    trace: Vec<SentRecord>,
 }
 
 #[derive(Deserialize)]
@@ -58,13 +95,17 @@ struct FindingEntry {
     /// Absent in results written before findings had ids.
     id: Option<String>,
     #[serde(default)]
+    grade: String,
+    #[serde(default)]
     statement: String,
+    #[serde(default)]
+    cases: Vec<String>,
 }
 
-impl Baseline {
-    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+impl RunRecord {
+    pub fn load(path: &Path) -> Result<RunRecord, BaselineError> {
         let text = files::read_text(path, BASELINE_LIMIT)?;
-        Baseline::parse(&text, &path.display().to_string()).map_err(|message| {
+        RunRecord::parse(&text, &path.display().to_string()).map_err(|message| {
             BaselineError::Invalid {
                 path: path.to_owned(),
                 message,
@@ -74,7 +115,7 @@ impl Baseline {
 
     /// A baseline from the text of a JSON result; the error says what is wrong with it (never
     /// quoting the file: a result holds responses).
-    pub fn parse(text: &str, source: &str) -> Result<Baseline, String> {
+    pub fn parse(text: &str, source: &str) -> Result<RunRecord, String> {
         let document: Document = serde_json::from_str(text).map_err(|e| {
             format!(
                 "line {} column {}: {}",
@@ -94,33 +135,56 @@ impl Baseline {
             let id = finding
                 .id
                 .ok_or("its findings have no ids (written by an older scimcheck)")?;
-            findings.insert(id, finding.statement);
+            findings.insert(
+                id,
+                FindingRecord {
+                    grade: finding.grade,
+                    statement: finding.statement,
+                    cases: finding.cases,
+                },
+            );
         }
-        Ok(Baseline {
+        Ok(RunRecord {
             source: source.to_owned(),
             target: document.target,
             started: document.started,
             cases: document
                 .cases
                 .into_iter()
-                .map(|c| (c.id, c.status))
+                .map(|c| {
+                    let record = CaseRecord {
+                        status: c.status,
+                        detail: c.detail,
+                        trace: c.trace,
+                    };
+                    (c.id, record)
+                })
                 .collect(),
             findings,
+            capabilities: document.capabilities,
+            capability_matrix: document.capability_matrix,
         })
+    }
+
+    /// The record of a run that just ended, read from its JSON result (redacted), so that a
+    /// live run and a saved one are compared alike.
+    pub fn of(report: &crate::report::RunReport<'_>) -> RunRecord {
+        let text = crate::report::render(&crate::report::json::Json, report);
+        // The JSON writer's own output always reads back; an empty record is the fallback
+        // should it ever not.
+        RunRecord::parse(&text, &report.facts.target).unwrap_or_default()
     }
 
     /// Whether the case ran and passed in the baseline.
     pub fn passed(&self, case: &str) -> bool {
-        self.cases
-            .get(case)
-            .is_some_and(|status| status == "passed")
+        self.cases.get(case).is_some_and(|c| c.status == "passed")
     }
 
     /// Whether the case ran and failed (or had no verdict) in the baseline.
     pub fn failed(&self, case: &str) -> bool {
         self.cases
             .get(case)
-            .is_some_and(|status| status == "failed" || status == "harness error")
+            .is_some_and(|c| c.status == "failed" || c.status == "harness error")
     }
 }
 
@@ -132,19 +196,29 @@ mod tests {
     fn a_json_result_reads_back_as_outcomes_and_finding_ids() {
         let text = r#"{"tool": "scimcheck", "target": "https://a/scim", "started": "2026-11-30T12:00:00Z",
             "future": {"ignored": true},
-            "cases": [{"id": "users::get", "status": "passed"}, {"id": "users::delete", "status": "failed"},
+            "cases": [{"id": "users::get", "status": "passed",
+                       "trace": [{"step": 1, "method": "GET", "url": "x", "status": 200, "elapsed_ms": 1.5}]},
+                      {"id": "users::delete", "status": "failed"},
                       {"id": "bulk::x", "status": "skipped"}],
             "findings": [{"id": "f-0123456789ab", "statement": "status: expected 404, got 200"}]}"#;
-        let baseline = Baseline::parse(text, "base.json").expect("valid");
+        let baseline = RunRecord::parse(text, "base.json").expect("valid");
         assert!(baseline.passed("users::get"));
         assert!(baseline.failed("users::delete"));
         assert!(!baseline.passed("bulk::x") && !baseline.failed("bulk::x"));
         assert!(!baseline.passed("users::new") && !baseline.failed("users::new"));
         assert_eq!(
-            baseline.findings["f-0123456789ab"],
+            baseline.findings["f-0123456789ab"].statement,
             "status: expected 404, got 200"
         );
         assert_eq!(baseline.target, "https://a/scim");
+        assert_eq!(
+            baseline.cases["users::get"].trace,
+            [SentRecord {
+                step: 1,
+                method: "GET".into(),
+                status: 200
+            }]
+        );
     }
 
     #[test]
@@ -164,7 +238,7 @@ mod tests {
                 "no ids",
             ),
         ] {
-            let error = Baseline::parse(text, "b.json").expect_err(text);
+            let error = RunRecord::parse(text, "b.json").expect_err(text);
             assert!(error.contains(says), "{text}: {error}");
             assert!(!error.contains("secret-token"), "{error}");
         }
@@ -175,7 +249,7 @@ mod tests {
         let path =
             std::env::temp_dir().join(format!("scimcheck-baseline-{}.json", uuid::Uuid::new_v4()));
         std::fs::write(&path, "[]").expect("write");
-        let error = Baseline::load(&path).expect_err("an array").to_string();
+        let error = RunRecord::load(&path).expect_err("an array").to_string();
         let _ = std::fs::remove_file(&path);
         assert!(error.starts_with(&path.display().to_string()), "{error}");
         assert!(error.contains("--write-baseline"), "{error}");
