@@ -53,6 +53,10 @@ enum Command {
     Serve(ServeArgs),
     /// Find and delete what earlier runs left on a target (from the ledger and by prefix).
     Sweep(SweepArgs),
+    /// Run the cases against two targets (or read two saved JSON results) and show what B does
+    /// differently from A: outcomes, status codes, findings, capabilities, /Schemas and
+    /// /ResourceTypes. Exits 1 when B is worse somewhere.
+    Compare(Box<CompareArgs>),
     /// Print the JSON Schema of the case file format (published as schemas/case.schema.json).
     CaseSchema,
 }
@@ -254,6 +258,50 @@ struct RunArgs {
 }
 
 #[derive(Args)]
+struct CompareArgs {
+    /// Compare two saved JSON results (`run --json`, `--write-baseline`) instead of running:
+    /// A, then B. Without discovery documents in them, schemas are not compared.
+    #[arg(long, num_args = 2, value_names = ["A", "B"], conflicts_with_all = ["base_url", "against_url"])]
+    results: Vec<PathBuf>,
+    /// Target A's SCIM base URL [default: the embedded mock]; its token from --token-env,
+    /// --token-file or SCIMCHECK_TOKEN.
+    #[arg(long)]
+    base_url: Option<String>,
+    #[command(flatten)]
+    target: TargetArgs,
+    /// Target B's SCIM base URL [default: another embedded mock].
+    #[arg(long)]
+    against_url: Option<String>,
+    /// Environment variable holding target B's SCIM token.
+    #[arg(long, value_name = "VAR", requires = "against_url")]
+    against_token_env: Option<String>,
+    /// A fault of the embedded mock standing in for A (repeatable).
+    #[arg(long, value_name = "NAME", conflicts_with = "base_url")]
+    mock_fault: Vec<String>,
+    /// A conformant variation of the embedded mock standing in for A (repeatable).
+    #[arg(long, value_name = "NAME", conflicts_with = "base_url")]
+    mock_variation: Vec<String>,
+    /// A fault of the embedded mock standing in for B (repeatable).
+    #[arg(long, value_name = "NAME", conflicts_with = "against_url")]
+    against_mock_fault: Vec<String>,
+    /// A conformant variation of the embedded mock standing in for B (repeatable).
+    #[arg(long, value_name = "NAME", conflicts_with = "against_url")]
+    against_mock_variation: Vec<String>,
+    /// Run only cases that change nothing on either target.
+    #[arg(long)]
+    read_only: bool,
+    #[command(flatten)]
+    cases: CasesArg,
+    /// Write the comparison here: JSON when the name ends in .json, Markdown in .md, HTML
+    /// otherwise (repeatable).
+    #[arg(long, value_name = "PATH")]
+    report: Vec<PathBuf>,
+    /// libtest arguments selecting cases: FILTER, --exact, --skip …
+    #[command(flatten)]
+    libtest: libtest_mimic::Arguments,
+}
+
+#[derive(Args)]
 struct SweepArgs {
     /// The SCIM base URL whose leftovers to remove [default: base-url in scimcheck.toml].
     #[arg(long)]
@@ -324,7 +372,9 @@ fn main() -> ExitCode {
     // A listing cut short by its reader is what the reader asked for; a run or a sweep cut short
     // lost its verdict, which must not read as success.
     let cut_short = match &cli.command {
-        Command::Run(_) | Command::Sweep(_) => ExitCode::from(EXIT_BROKEN_PIPE),
+        Command::Run(_) | Command::Sweep(_) | Command::Compare(_) => {
+            ExitCode::from(EXIT_BROKEN_PIPE)
+        }
         Command::List(_) | Command::Serve(_) | Command::CaseSchema => ExitCode::SUCCESS,
     };
     quiet_on_broken_pipe();
@@ -336,6 +386,7 @@ fn main() -> ExitCode {
         Command::List(args) => list(&args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
         Command::Sweep(args) => sweep(args),
+        Command::Compare(args) => check_libtest(&args.libtest).and_then(|()| compare(*args)),
         Command::CaseSchema => case_schema().map(|()| ExitCode::SUCCESS),
     }));
     match outcome {
@@ -446,39 +497,26 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         .map(scimcheck::compare::RunRecord::load)
         .transpose()?;
     let runtime = runtime()?;
-    let mock;
-    let (base_url, credentials, default_target, ledger) = match &args.base_url {
-        Some(url) => {
-            let credentials = Credentials {
+    let connected = connect(
+        &runtime,
+        args.base_url.as_deref(),
+        || {
+            Ok(Credentials {
                 scim: args.target.scim_token()?,
                 api_key: optional_env(args.api_key_env.as_deref())?,
                 other_tenant: optional_env(args.other_tenant_token_env.as_deref())?,
-            };
-            (
-                url.clone(),
-                credentials,
-                host_name(url),
-                Some(args.target.ledger_path()),
-            )
-        }
-        None => {
-            let config = mock_config(&args.mock_fault, &args.mock_variation)?;
-            let server = runtime
-                .block_on(MockServer::start(
-                    config,
-                    SocketAddr::from(([127, 0, 0, 1], 0)),
-                ))
-                .context("failed to start the embedded mock server")?;
-            let credentials = suite::mock_credentials(&server);
-            let url = server.base_url().to_owned();
-            mock = server;
-            eprintln!(
-                "scimcheck: embedded mock SCIM server at {}",
-                mock.base_url()
-            );
-            (url, credentials, "mock".to_owned(), None)
-        }
-    };
+            })
+        },
+        (&args.mock_fault, &args.mock_variation),
+        args.target.ledger_path(),
+    )?;
+    let Connected {
+        base_url,
+        credentials,
+        name: default_target,
+        ledger,
+        mock: _mock,
+    } = connected;
     let target_name = args.target_name.clone().unwrap_or(default_target);
     let snapshot_dir = args
         .snapshot_dir
@@ -534,6 +572,165 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         print!("{summary}");
     }
     Ok(ExitCode::from(report.verdict.exit_code))
+}
+
+/// A target ready to run against: a base URL with its credentials, or the embedded mock
+/// started with its faults and variations (kept alive as long as this is).
+struct Connected {
+    base_url: String,
+    credentials: Credentials,
+    /// The snapshot folder's default name: `mock`, or the base URL's host.
+    name: String,
+    /// A live target's cleanup ledger; the mock keeps none.
+    ledger: Option<PathBuf>,
+    mock: Option<MockServer>,
+}
+
+fn connect(
+    runtime: &tokio::runtime::Runtime,
+    base_url: Option<&str>,
+    credentials: impl FnOnce() -> Result<Credentials>,
+    (faults, variations): (&[String], &[String]),
+    ledger: PathBuf,
+) -> Result<Connected> {
+    if let Some(url) = base_url {
+        return Ok(Connected {
+            base_url: url.to_owned(),
+            credentials: credentials()?,
+            name: host_name(url),
+            ledger: Some(ledger),
+            mock: None,
+        });
+    }
+    let config = mock_config(faults, variations)?;
+    let server = runtime
+        .block_on(MockServer::start(
+            config,
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        ))
+        .context("failed to start the embedded mock server")?;
+    eprintln!(
+        "scimcheck: embedded mock SCIM server at {}",
+        server.base_url()
+    );
+    Ok(Connected {
+        base_url: server.base_url().to_owned(),
+        credentials: suite::mock_credentials(&server),
+        name: "mock".to_owned(),
+        ledger: None,
+        mock: Some(server),
+    })
+}
+
+/// `scimcheck compare`: both sides run one after the other (never at once, so that neither
+/// target's throttling shows in the other's results), then B is compared with A.
+fn compare(mut args: CompareArgs) -> Result<ExitCode> {
+    use scimcheck::compare::{self, RunRecord};
+    use scimcheck::report::comparison::{self, Format};
+
+    for path in &args.report {
+        check_writable(path)?;
+    }
+    let (comparison, redactors) = if let [a, b] = &args.results[..] {
+        let (a, b) = (RunRecord::load(a)?, RunRecord::load(b)?);
+        (compare::compare(&a, &b, None), Vec::new())
+    } else {
+        let file = args.target.merge_file()?;
+        if args.base_url.is_none() && args.mock_fault.is_empty() && args.mock_variation.is_empty() {
+            args.base_url.clone_from(&file.base_url);
+        }
+        let runtime = runtime()?;
+        let interrupted = interrupt_on_signals(&runtime)?;
+        let client = args.target.client()?;
+        let ledger = args.target.ledger_path();
+        let mut libtest = args.libtest.clone();
+        libtest.format = Some(libtest_mimic::FormatSetting::Terse);
+        let plan = PlanOptions {
+            read_only: args.read_only,
+            capability_overrides: file.capability_overrides(),
+            skip: file.skip.clone(),
+        };
+        let side = |connected: Connected| -> Result<(
+            RunRecord,
+            Option<(serde_json::Value, serde_json::Value)>,
+            scimcheck::redact::Redactor,
+        )> {
+            let config = SuiteConfig {
+                base_url: connected.base_url,
+                credentials: connected.credentials,
+                cases: args.cases.source(),
+                snapshot_dir: None,
+                ledger: connected.ledger,
+                client: client.clone(),
+                plan: plan.clone(),
+                libtest: libtest.clone(),
+                interrupted: Arc::clone(&interrupted),
+                profile: Profile::Strict,
+            };
+            let outcome = suite::run(config, &runtime)?;
+            if outcome.interrupted {
+                bail!("interrupted: nothing compared; what the runs created was cleaned up");
+            }
+            let facts = outcome.facts(FailOn::Any);
+            let record = RunRecord::of(&RunReport::new(&facts, &outcome.results));
+            Ok((
+                record,
+                outcome.capabilities.published_schemas,
+                outcome.redactor,
+            ))
+        };
+        let a = connect(
+            &runtime,
+            args.base_url.as_deref(),
+            || {
+                Ok(Credentials {
+                    scim: args.target.scim_token()?,
+                    api_key: None,
+                    other_tenant: None,
+                })
+            },
+            (&args.mock_fault, &args.mock_variation),
+            ledger.clone(),
+        )?;
+        let (record_a, discovery_a, redactor_a) = side(a)?;
+        let b = connect(
+            &runtime,
+            args.against_url.as_deref(),
+            || {
+                let var = args
+                    .against_token_env
+                    .as_deref()
+                    .ok_or_else(|| anyhow!("--against-url needs --against-token-env VAR"))?;
+                Ok(Credentials {
+                    scim: optional_env(Some(var))?.unwrap_or_default(),
+                    api_key: None,
+                    other_tenant: None,
+                })
+            },
+            (&args.against_mock_fault, &args.against_mock_variation),
+            ledger,
+        )?;
+        let (record_b, discovery_b, redactor_b) = side(b)?;
+        let discovery = discovery_a.as_ref().zip(discovery_b.as_ref());
+        (
+            compare::compare(&record_a, &record_b, discovery),
+            vec![redactor_a, redactor_b],
+        )
+    };
+    for path in &args.report {
+        let text = comparison::render(&comparison, Format::of(path), &redactors);
+        std::fs::write(path, text)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+    }
+    print!(
+        "{}",
+        comparison::render(&comparison, Format::Console, &redactors)
+    );
+    Ok(if comparison.count(compare::Severity::Worse) == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILURES)
+    })
 }
 
 /// Every report file with its writer, each path checked writable (its folder created) before

@@ -18,6 +18,9 @@ struct Declared {
     traits: BTreeMap<&'static str, String>,
 }
 
+/// The prefix of RFC 7643's own schema ids.
+const CORE: &str = "urn:ietf:params:scim:schemas:core:2.0:";
+
 /// (characteristic, its default).
 const TRAITS: [(&str, &str); 7] = [
     ("type", "string"),
@@ -77,10 +80,22 @@ fn walk(schema: &str, parent: &str, list: Option<&Value>, out: &mut BTreeMap<Str
                 )
             })
             .collect();
-        let shown = format!("{schema}:{path}");
-        out.insert(shown.to_lowercase(), Declared { shown, traits });
+        // Core schemas by their last word (`User:name.givenName`); extensions in full.
+        let short = schema.strip_prefix(CORE).unwrap_or(schema);
+        let shown = format!("{short}:{path}");
+        out.insert(
+            format!("{schema}:{path}").to_lowercase(),
+            Declared { shown, traits },
+        );
         walk(schema, &path, attribute.get("subAttributes"), out);
     }
+}
+
+/// `schema:name` of `schema:name.sub` (schema ids hold dots too: `…:2.0:User`).
+fn parent(key: &str) -> Option<String> {
+    let (schema, path) = key.rsplit_once(':')?;
+    let (parent, _) = path.rsplit_once('.')?;
+    Some(format!("{schema}:{parent}"))
 }
 
 /// How much a characteristic changing from `a` to `b` matters to a client written for A.
@@ -142,6 +157,12 @@ pub fn compare(a: &Discovery, b: &Discovery) -> (Vec<Difference>, usize) {
     for key in keys {
         let schema = schema_of(key);
         if !(ids_a.contains_key(&schema) && ids_b.contains_key(&schema)) {
+            continue;
+        }
+        // A sub-attribute of an attribute missing on one side is said with its parent.
+        let parent_missing = parent(key)
+            .is_some_and(|p| attributes_a.contains_key(&p) != attributes_b.contains_key(&p));
+        if parent_missing {
             continue;
         }
         match (attributes_a.get(key), attributes_b.get(key)) {
@@ -311,27 +332,37 @@ mod tests {
         assert_eq!(
             said,
             [
+                (Severity::Worse, "User:active type", "boolean", "string"),
                 (
                     Severity::Worse,
-                    &*format!("{USER}:active type"),
-                    "boolean",
-                    "string"
-                ),
-                (
-                    Severity::Worse,
-                    &*format!("{USER}:name.familyName"),
+                    "User:name.familyName",
                     "declared",
                     "not declared"
                 ),
                 (
                     Severity::Changed,
-                    &*format!("{USER}:userName caseExact"),
+                    "User:userName caseExact",
                     "false",
                     "true"
                 ),
             ]
         );
         assert_eq!(same, 2, "name and name.givenName");
+    }
+
+    #[test]
+    fn a_missing_complex_attribute_is_one_difference_not_one_per_sub_attribute() {
+        let a = discovery(user_attributes(), json!([]));
+        let mut fewer = user_attributes();
+        fewer.as_array_mut().expect("a list").pop();
+        let b = discovery(fewer, json!([]));
+        let (differences, same) = compare(&a, &b);
+        let subjects: Vec<&str> = differences.iter().map(|d| d.subject.as_str()).collect();
+        assert_eq!(subjects, ["User:name"]);
+        assert_eq!(same, 2);
+        let (differences, _) = compare(&b, &a);
+        assert_eq!(differences[0].severity, Severity::Better);
+        assert_eq!(differences.len(), 1);
     }
 
     #[test]

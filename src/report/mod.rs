@@ -3,6 +3,7 @@
 //! [`RunReport`] into a console summary, JUnit XML, JSON, HTML or Markdown; failures are grouped
 //! into [`findings`], and the [`verdict`] says why the exit code is what it is.
 
+pub mod comparison;
 pub mod console;
 pub mod document;
 pub mod findings;
