@@ -296,6 +296,19 @@ struct CompareArgs {
     /// otherwise (repeatable).
     #[arg(long, value_name = "PATH")]
     report: Vec<PathBuf>,
+    /// Instead of running cases: sample A's Users and Groups (read-only), count the attributes
+    /// they populate and flag those B's /Schemas does not declare, then match them with B's
+    /// (users by userName, then externalId; groups by displayName). Names and counts only.
+    #[arg(long, conflicts_with = "results")]
+    inventory: bool,
+    /// Users and Groups read from each side with --inventory, at most.
+    #[arg(long, value_name = "N", default_value_t = 1000, requires = "inventory",
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    sample: u32,
+    /// With --inventory, write the old-id → new-id map here: CSV when the name ends in .csv,
+    /// JSON otherwise. The only place values are written.
+    #[arg(long, value_name = "PATH", requires = "inventory")]
+    map: Option<PathBuf>,
     /// libtest arguments selecting cases: FILTER, --exact, --skip …
     #[command(flatten)]
     libtest: libtest_mimic::Arguments,
@@ -692,7 +705,6 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
             (&args.mock_fault, &args.mock_variation),
             ledger.clone(),
         )?;
-        let (record_a, discovery_a, redactor_a) = side(a)?;
         let b = connect(
             &runtime,
             args.against_url.as_deref(),
@@ -710,6 +722,16 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
             (&args.against_mock_fault, &args.against_mock_variation),
             ledger,
         )?;
+        if args.inventory {
+            return data(
+                &runtime,
+                (&a, &b),
+                &client,
+                args.sample,
+                args.map.as_deref(),
+            );
+        }
+        let (record_a, discovery_a, redactor_a) = side(a)?;
         let (record_b, discovery_b, redactor_b) = side(b)?;
         let discovery = discovery_a.as_ref().zip(discovery_b.as_ref());
         (
@@ -731,6 +753,70 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(EXIT_FAILURES)
     })
+}
+
+/// `compare --inventory`: read-only sampling and matching of both tenants' Users and Groups.
+/// The console gets names and counts; values go only to the `--map` file.
+fn data(
+    runtime: &tokio::runtime::Runtime,
+    (a, b): (&Connected, &Connected),
+    client: &ClientOptions,
+    sample: u32,
+    map: Option<&Path>,
+) -> Result<ExitCode> {
+    use scimcheck::compare::{inventory, reconcile};
+    if let Some(path) = map {
+        check_writable(path)?;
+    }
+    let limit = sample as usize;
+    let target_a = Target::new(&a.base_url, a.credentials.clone(), client)?;
+    let target_b = Target::new(&b.base_url, b.credentials.clone(), client)?;
+    let (users_a, groups_a, users_b, groups_b, schemas_b) = runtime.block_on(async {
+        tokio::try_join!(
+            inventory::sample(&target_a, "/Users", limit),
+            inventory::sample(&target_a, "/Groups", limit),
+            inventory::sample(&target_b, "/Users", limit),
+            inventory::sample(&target_b, "/Groups", limit),
+            inventory::discovery(&target_b, "/Schemas"),
+        )
+    })?;
+    println!("scimcheck inventory (read-only; names and counts, never values)");
+    println!(
+        "  A: {}
+  B: {}",
+        target_a.base_url(),
+        target_b.base_url()
+    );
+    for (kind, core, sampled) in [("Users", "User", &users_a), ("Groups", "Group", &groups_a)] {
+        let total = sampled
+            .total
+            .map_or_else(String::new, |t| format!(" of {t}"));
+        println!("  {kind} on A: {} sampled{total}", sampled.resources.len());
+        for populated in inventory::populated(&sampled.resources, core, schemas_b.as_ref()) {
+            let flag = match populated.undeclared {
+                Some(true) => "  not declared on B",
+                Some(false) => "",
+                None => "  (B publishes no /Schemas)",
+            };
+            println!("    {:>7}  {}{flag}", populated.count, populated.path);
+        }
+    }
+    let reconciled = reconcile::reconcile(
+        (&users_a.resources, &users_b.resources),
+        (&groups_a.resources, &groups_b.resources),
+    );
+    print!("{}", reconciled.summary());
+    if let Some(path) = map {
+        let csv = path.extension().is_some_and(|e| e == "csv");
+        std::fs::write(path, reconciled.map(csv))
+            .with_context(|| format!("failed to write {}", path.display()))?;
+        println!(
+            "  id map: {} ({} pair(s))",
+            path.display(),
+            reconciled.matched.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Every report file with its writer, each path checked writable (its folder created) before

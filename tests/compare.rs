@@ -74,7 +74,10 @@ fn two_clean_mocks_differ_in_nothing_and_a_fault_in_exactly_what_it_breaks() {
     );
     // The other way round, the same differences are improvements.
     let reverse = compared(&faulty, &clean);
-    assert_eq!(reverse.count(Severity::Better), comparison.differences.len());
+    assert_eq!(
+        reverse.count(Severity::Better),
+        comparison.differences.len()
+    );
 }
 
 #[test]
@@ -90,7 +93,12 @@ fn a_smaller_user_schema_shows_as_attributes_b_does_not_declare() {
         .filter(|d| d.area == Area::Schema)
         .collect();
     let removed: BTreeSet<&str> = schema.iter().map(|d| d.subject.as_str()).collect();
-    for gone in ["User:addresses", "User:nickName", "User:title", "User:phoneNumbers"] {
+    for gone in [
+        "User:addresses",
+        "User:nickName",
+        "User:title",
+        "User:phoneNumbers",
+    ] {
         assert!(removed.contains(gone), "{gone}: {removed:#?}");
     }
     for kept in ["User:userName", "User:emails", "User:addresses.street"] {

@@ -5,6 +5,8 @@
 
 pub mod accept;
 pub mod diff;
+pub mod inventory;
+pub mod reconcile;
 pub mod record;
 pub mod schema;
 

@@ -12,14 +12,14 @@ use super::diff::{Area, Difference, Discovery, Severity};
 /// An attribute's characteristics, RFC 7643 §2.2's defaults filled in where omitted, so that
 /// an omitted default and a spelled-out one compare equal.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Declared {
+pub(crate) struct Declared {
     /// `schema-id:path` as A (or B) spells it.
     shown: String,
     traits: BTreeMap<&'static str, String>,
 }
 
 /// The prefix of RFC 7643's own schema ids.
-const CORE: &str = "urn:ietf:params:scim:schemas:core:2.0:";
+pub(crate) const CORE: &str = "urn:ietf:params:scim:schemas:core:2.0:";
 
 /// (characteristic, its default).
 const TRAITS: [(&str, &str); 7] = [
@@ -48,7 +48,7 @@ fn text(value: &Value, key: &str) -> Option<String> {
 }
 
 /// Every schema id (lower case → as written) and every attribute (`schema:path`, lower case).
-fn declared(schemas: &Value) -> (BTreeMap<String, String>, BTreeMap<String, Declared>) {
+pub(crate) fn declared(schemas: &Value) -> (BTreeMap<String, String>, BTreeMap<String, Declared>) {
     let mut ids = BTreeMap::new();
     let mut attributes = BTreeMap::new();
     for schema in resources(schemas) {
