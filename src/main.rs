@@ -670,7 +670,13 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
         )> {
             let config = SuiteConfig {
                 base_url: connected.base_url,
-                credentials: connected.credentials,
+                // Both sides with their SCIM token alone: an API key or another tenant's token
+                // on one side only would show as cases skipped on the other.
+                credentials: Credentials {
+                    api_key: None,
+                    other_tenant: None,
+                    ..connected.credentials
+                },
                 cases: args.cases.source(),
                 snapshot_dir: None,
                 ledger: connected.ledger,

@@ -188,12 +188,14 @@ fn outcome(case: &CaseRecord) -> String {
     }
 }
 
-/// The first mismatch of a failure message (its `- …` line), or its first line.
+/// The first mismatch of a failure message (its `- …` line), else its error, else its first
+/// line.
 fn first_mismatch(message: &str) -> &str {
-    message
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("- "))
-        .or_else(|| message.lines().next())
+    let lines = || message.lines().map(str::trim);
+    lines()
+        .find_map(|line| line.strip_prefix("- "))
+        .or_else(|| lines().find(|line| line.starts_with("error:")))
+        .or_else(|| lines().next())
         .unwrap_or_default()
 }
 
@@ -311,4 +313,72 @@ fn capabilities(a: &RunRecord, b: &RunRecord) -> Vec<Difference> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::record::SentRecord;
+
+    fn record(status: &str, detail: Option<&str>, statuses: &[u16]) -> CaseRecord {
+        CaseRecord {
+            status: status.into(),
+            detail: detail.map(str::to_owned),
+            trace: statuses
+                .iter()
+                .enumerate()
+                .map(|(n, status)| SentRecord {
+                    step: n as u32 + 1,
+                    method: "GET".into(),
+                    status: *status,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_case_differs_by_outcome_then_by_skip_reason_then_by_the_first_status() {
+        let passed = record("passed", None, &[201, 200]);
+        let failed = record(
+            "failed",
+            Some(
+                "cases/x.yaml:1:1: step 2 (get) failed\n  expected:\n    - status: expected 200, got 404",
+            ),
+            &[201, 404],
+        );
+        let worse = case("users::x", &passed, &failed).expect("a difference");
+        assert_eq!(
+            (worse.severity, worse.area),
+            (Severity::Worse, Area::Outcome)
+        );
+        assert_eq!(worse.b, "failed: status: expected 200, got 404");
+        assert_eq!(
+            case("users::x", &failed, &passed).map(|d| d.severity),
+            Some(Severity::Better)
+        );
+        let error = record(
+            "failed",
+            Some("cases/x.yaml:1:1: step 1 failed\n  error:    no answer"),
+            &[],
+        );
+        assert_eq!(
+            case("users::x", &passed, &error).expect("a difference").b,
+            "failed: error:    no answer"
+        );
+        let skipped = |why| record("skipped", Some(why), &[]);
+        let other_reason =
+            case("users::x", &skipped("no sort"), &skipped("no bulk")).expect("a difference");
+        assert_eq!(other_reason.severity, Severity::Changed);
+        assert_eq!(
+            case("users::x", &skipped("no sort"), &skipped("no sort")),
+            None
+        );
+        let status =
+            case("users::x", &passed, &record("passed", None, &[201, 204])).expect("a difference");
+        assert_eq!(
+            (status.area, status.a.as_str(), status.b.as_str()),
+            (Area::Status, "step 2 GET → 200", "step 2 GET → 204")
+        );
+        assert_eq!(case("users::x", &passed, &passed.clone()), None);
+    }
 }
