@@ -15,7 +15,7 @@ pub const BASELINE_LIMIT: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, Error)]
 pub enum BaselineError {
-    #[error("failed to read the baseline: {0}")]
+    #[error(transparent)]
     Read(#[from] FileError),
     #[error("{}: not a scimcheck JSON result ({message}); record one with --write-baseline", path.display())]
     Invalid { path: PathBuf, message: String },
