@@ -372,7 +372,9 @@ fn connect(
 /// `scimcheck compare`: both sides run one after the other (never at once, so that neither
 /// target's throttling shows in the other's results), then B is compared with A.
 fn compare(mut args: CompareArgs) -> Result<ExitCode> {
+    use scimcheck::compare::diff::Discovery;
     use scimcheck::compare::{self, RunRecord};
+    use scimcheck::redact::Redactor;
     use scimcheck::report::comparison::{self, Format};
 
     for path in &args.report {
@@ -400,11 +402,7 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
             skip: file.skip.clone(),
             select: args.select.selector(),
         };
-        let side = |connected: Connected| -> Result<(
-            RunRecord,
-            Option<(serde_json::Value, serde_json::Value)>,
-            scimcheck::redact::Redactor,
-        )> {
+        let side = |connected: Connected| -> Result<(RunRecord, Option<Discovery>, Redactor)> {
             let config = SuiteConfig {
                 base_url: connected.base_url,
                 // Both sides with their SCIM token alone: an API key or another tenant's token
