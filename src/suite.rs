@@ -226,7 +226,7 @@ pub fn run(
     }
     let mut capabilities = runtime.block_on(async {
         let mut capabilities = Capabilities::discover(&target).await?;
-        capabilities.probe_filters(&target, &cases).await;
+        capabilities.probe(&target, &cases).await;
         Ok::<_, PlanError>(capabilities)
     })?;
     capabilities.override_with(&config.plan.capability_overrides);

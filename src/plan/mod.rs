@@ -9,6 +9,7 @@ use thiserror::Error;
 use crate::case::template::{MARKER_CANDIDATES, Scoping};
 use crate::case::{Auth, Capability, Case, Method};
 use crate::check::assert::resolve;
+use crate::check::{PUT_CLAUSE, cites};
 use crate::exec::client::{ExecError, Target};
 use crate::scim::urn;
 
@@ -42,6 +43,10 @@ pub struct Capabilities {
     /// How `${scope}` selects a case's own Users: by userName prefix, or by a tag in the
     /// marker attribute when the target refuses `sw`.
     pub scoping: Scoping,
+    /// The status with which the target refused the PUT probe, if it did.
+    pub put_refused: Option<u16>,
+    /// The capabilities `scimcheck.toml` set, whatever discovery and probes said.
+    pub configured: BTreeSet<Capability>,
 }
 
 impl Default for Capabilities {
@@ -57,6 +62,8 @@ impl Default for Capabilities {
             user_attributes: None,
             marker: MARKER_CANDIDATES[0],
             scoping: Scoping::default(),
+            put_refused: None,
+            configured: BTreeSet::new(),
         }
     }
 }
@@ -116,6 +123,8 @@ impl Capabilities {
         if index != Some(false) {
             capabilities.supported.insert(Capability::IndexPaging);
         }
+        // A MUST (RFC 7644 §3.5.1): supported unless the probe is refused.
+        capabilities.supported.insert(Capability::Put);
         let types = types_list
             .as_ref()
             .and_then(|list| resolve(list, "/Resources"))
@@ -144,15 +153,25 @@ impl Capabilities {
         Ok(capabilities)
     }
 
-    /// Chooses how cases scope their lists, then probes every filter the cases list with
-    /// (see [`needs`]), all at once; the marker attribute must be chosen first, since
-    /// filters may name it.
-    pub async fn probe_filters(&mut self, target: &Target, cases: &[Case]) {
+    /// Probes PUT, and chooses how cases scope their lists, at once; then probes every filter
+    /// the cases list with (see [`needs`]), all at once. The marker attribute must be chosen
+    /// first, since filters may name it.
+    pub async fn probe(&mut self, target: &Target, cases: &[Case]) {
         let by_prefix = FilterUse {
             endpoint: "/Users".to_owned(),
             filter: Scoping::UserNamePrefix.filter(needs::PROBE_PREFIX, self.marker),
         };
-        let scoping = probe::filters(target, &BTreeSet::from([by_prefix.clone()])).await;
+        let scope_probe = BTreeSet::from([by_prefix.clone()]);
+        let (put, scoping) = tokio::join!(probe::put(target), probe::filters(target, &scope_probe));
+        match put {
+            Ok(refused) => self.put_refused = refused,
+            Err(error) => self.warnings.push(format!(
+                "the PUT probe got no answer to judge, so PUT is taken as supported: {error}"
+            )),
+        }
+        if self.put_refused.is_some() {
+            self.supported.remove(&Capability::Put);
+        }
         if scoping.refused.contains_key(&by_prefix) {
             self.scoping = Scoping::MarkerTag;
         }
@@ -183,6 +202,7 @@ impl Capabilities {
     /// Applies what the configuration says the target has or lacks by design.
     pub fn override_with(&mut self, overrides: &BTreeMap<Capability, bool>) {
         for (capability, on) in overrides {
+            self.configured.insert(*capability);
             if *on {
                 self.supported.insert(*capability);
             } else {
@@ -206,7 +226,10 @@ impl Capabilities {
                 } else {
                     "no"
                 };
-                format!("{c} {mark}")
+                match self.origin(*c) {
+                    Some(origin) => format!("{c} {mark} ({origin})"),
+                    None => format!("{c} {mark}"),
+                }
             })
             .collect();
         if let Some(max) = self.max_results {
@@ -224,6 +247,29 @@ impl Capabilities {
             self.probed_filters
         ));
         cells.join(", ")
+    }
+}
+
+impl Capabilities {
+    /// Where a capability's value came from, when not from discovery documents.
+    fn origin(&self, capability: Capability) -> Option<String> {
+        if self.configured.contains(&capability) {
+            return Some("scimcheck.toml".to_owned());
+        }
+        (capability == Capability::Put).then(|| match self.put_refused {
+            Some(status) => format!("a PUT probe got {status}"),
+            None => "a PUT probe was not refused".to_owned(),
+        })
+    }
+
+    /// Why a case that needs PUT for something other than PUT itself is skipped.
+    fn without_put(&self) -> String {
+        let origin = self
+            .origin(Capability::Put)
+            .unwrap_or_else(|| "the target refuses it".to_owned());
+        format!(
+            "the target does not support PUT ({origin}); RFC 7644 §3.5.1 makes it a MUST, reported once as a finding by the cases about PUT"
+        )
     }
 }
 
@@ -351,11 +397,18 @@ pub fn skip_reason(
             others.join(", ")
         ));
     }
+    // A case about PUT runs where PUT is refused: it fails on that MUST, which the reports
+    // show as one finding however many such cases there are.
+    let about_put = cites(&case.spec.rfc, PUT_CLAUSE);
     if let Some(lacking) = needs
         .capabilities
         .iter()
+        .filter(|c| !(about_put && **c == Capability::Put))
         .find(|c| !capabilities.supported.contains(c))
     {
+        if *lacking == Capability::Put {
+            return Some(capabilities.without_put());
+        }
         return Some(format!(
             "the case's requests need {lacking}, which the target lacks: {}",
             lacking.source()

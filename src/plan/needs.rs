@@ -102,8 +102,9 @@ impl Scope for Placeholders {
 
 /// The prefix of every placeholder value in a probed filter.
 pub const PROBE_PREFIX: &str = "scimcheck-probe";
-/// What a captured value (an id, a version) stands as in a probed filter.
-const PROBE_ID: &str = "00000000-0000-4000-8000-00005c1c0000";
+/// What a captured value (an id, a version) stands as in a probed filter; the id no one issued
+/// that the PUT probe writes to.
+pub const PROBE_ID: &str = "00000000-0000-4000-8000-00005c1c0000";
 
 /// A step that expects a `400` is testing the refusal itself, so what it sends is not a need.
 fn expects_refusal(status: Option<&StatusSet>) -> bool {
@@ -175,6 +176,9 @@ fn read(case: &Case, choices: Choices<'_>) -> Needs {
         }
         let (path, query, search_body) = match (&step.request, &step.walk) {
             (Some(request), _) => {
+                if request.method == Method::Put {
+                    needs.capabilities.insert(Capability::Put);
+                }
                 if let Some(body) = request.body.as_ref().filter(|_| {
                     request.path.starts_with("/Users") && !request.path.ends_with(".search")
                 }) {
