@@ -37,6 +37,8 @@ pub struct Capabilities {
     /// The attributes the target's core User schema declares, lower-cased; `None` when it
     /// published no User schema.
     pub user_attributes: Option<BTreeSet<String>>,
+    /// The same for the core Group schema.
+    pub group_attributes: Option<BTreeSet<String>>,
     /// What `${marker}` stands for: the first of [`MARKER_CANDIDATES`] the target declares
     /// (`title` when it declares none, so the cases that use it skip for want of it).
     pub marker: &'static str,
@@ -60,6 +62,7 @@ impl Default for Capabilities {
             refused_filters: BTreeMap::new(),
             max_results: None,
             user_attributes: None,
+            group_attributes: None,
             marker: MARKER_CANDIDATES[0],
             scoping: Scoping::default(),
             put_refused: None,
@@ -147,7 +150,13 @@ impl Capabilities {
                 capabilities.supported.insert(Capability::EnterpriseUser);
             }
         }
-        capabilities.user_attributes = schemas_list.as_ref().and_then(declared_user_attributes);
+        let declared = |urn| {
+            schemas_list
+                .as_ref()
+                .and_then(|list| declared_attributes(list, urn))
+        };
+        capabilities.user_attributes = declared(urn::USER);
+        capabilities.group_attributes = declared(urn::GROUP);
         capabilities.marker = choose_marker(capabilities.user_attributes.as_ref());
         capabilities.published_schemas = schemas_list.zip(types_list);
         Ok(capabilities)
@@ -282,17 +291,17 @@ fn choose_marker(declared: Option<&BTreeSet<String>>) -> &'static str {
         .unwrap_or(MARKER_CANDIDATES[0])
 }
 
-/// The attribute names of the core User schema in a `/Schemas` ListResponse.
-fn declared_user_attributes(schemas_list: &Value) -> Option<BTreeSet<String>> {
-    let user = resolve(schemas_list, "/Resources")?
+/// The attribute names, lower-cased, of the schema `urn` in a `/Schemas` ListResponse.
+fn declared_attributes(schemas_list: &Value, urn: &str) -> Option<BTreeSet<String>> {
+    let schema = resolve(schemas_list, "/Resources")?
         .as_array()?
         .iter()
         .find(|s| {
             resolve(s, "/id")
                 .and_then(Value::as_str)
-                .is_some_and(|id| id.eq_ignore_ascii_case(urn::USER))
+                .is_some_and(|id| id.eq_ignore_ascii_case(urn))
         })?;
-    let attributes = resolve(user, "/attributes")?.as_array()?;
+    let attributes = resolve(schema, "/attributes")?.as_array()?;
     Some(
         attributes
             .iter()
@@ -423,15 +432,30 @@ pub fn skip_reason(
             needs.page
         ));
     }
-    if let Some(undeclared) = capabilities.user_attributes.as_ref().and_then(|declared| {
-        needs
-            .user_attributes
-            .iter()
-            .find(|name| !declared.contains(&name.to_ascii_lowercase()))
-    }) {
-        return Some(format!(
-            "the target's User schema does not declare `{undeclared}`, which the case writes or filters on (RFC 7643 §4.1 leaves it optional)"
-        ));
+    let schemas = [
+        (
+            "User",
+            "RFC 7643 §4.1",
+            &capabilities.user_attributes,
+            &needs.user_attributes,
+        ),
+        (
+            "Group",
+            "RFC 7643 §4.2",
+            &capabilities.group_attributes,
+            &needs.group_attributes,
+        ),
+    ];
+    for (schema, clause, declared, needed) in schemas {
+        if let Some(undeclared) = declared.as_ref().and_then(|declared| {
+            needed
+                .iter()
+                .find(|name| !declared.contains(&name.to_ascii_lowercase()))
+        }) {
+            return Some(format!(
+                "the target's {schema} schema does not declare `{undeclared}`, which the case writes or filters on ({clause} leaves it optional)"
+            ));
+        }
     }
     if let Some((used, refusal)) = needs
         .filters
@@ -459,6 +483,46 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::check::schema::SchemaRegistry;
+    use crate::suite::{CaseSource, load_cases};
+
+    #[test]
+    fn without_put_cases_about_put_run_and_the_others_skip_and_undeclared_group_attributes_skip() {
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let cases = load_cases(&CaseSource::Embedded, &schemas).expect("cases");
+        let reason = |capabilities: &Capabilities, id: &str| {
+            let case = cases.iter().find(|c| c.id == id).expect(id);
+            skip_reason(case, capabilities, &|_| None, &PlanOptions::default())
+        };
+        let mut full = Capabilities::default();
+        full.supported.extend(Capability::ALL);
+        for id in ["users::replace", "etag::stale-if-match-put", "groups::create-with-members"] {
+            assert_eq!(reason(&full, id), None, "{id}");
+        }
+
+        let mut without_put = full.clone();
+        without_put.supported.remove(&Capability::Put);
+        without_put.put_refused = Some(405);
+        // About PUT (it cites RFC 7644 §3.5.1): it runs, and fails on that MUST.
+        assert_eq!(reason(&without_put, "users::replace"), None);
+        let skipped = reason(&without_put, "etag::stale-if-match-put").unwrap_or_default();
+        assert!(
+            skipped.starts_with("the target does not support PUT (a PUT probe got 405)"),
+            "{skipped}"
+        );
+        assert!(without_put.matrix().contains("put no (a PUT probe got 405)"));
+        without_put.override_with(&BTreeMap::from([(Capability::Put, false)]));
+        assert!(without_put.matrix().contains("put no (scimcheck.toml)"));
+
+        let mut minimal_groups = full.clone();
+        minimal_groups.group_attributes = Some(BTreeSet::from(["displayname".to_owned()]));
+        let skipped = reason(&minimal_groups, "groups::create-with-members").unwrap_or_default();
+        assert!(
+            skipped.starts_with("the target's Group schema does not declare `members`"),
+            "{skipped}"
+        );
+        assert_eq!(reason(&minimal_groups, "groups::create"), None);
+    }
 
     #[test]
     fn the_marker_is_the_first_candidate_the_user_schema_declares() {
@@ -476,11 +540,11 @@ mod tests {
             (&["userName"], "title"),
         ];
         for (names, marker) in cases {
-            let declared = declared_user_attributes(&schemas(names));
+            let declared = declared_attributes(&schemas(names), urn::USER);
             assert!(declared.as_ref().is_some_and(|d| d.contains("username")));
             assert_eq!(choose_marker(declared.as_ref()), *marker, "{names:?}");
         }
-        assert_eq!(declared_user_attributes(&json!({"Resources": []})), None);
+        assert_eq!(declared_attributes(&json!({"Resources": []}), urn::USER), None);
         assert_eq!(choose_marker(None), "title");
     }
 }
