@@ -271,6 +271,25 @@ impl Capabilities {
         })
     }
 
+    /// `${scope}` as the probes sent it.
+    fn scope_filter(&self) -> FilterUse {
+        FilterUse {
+            endpoint: "/Users".to_owned(),
+            filter: self.scoping.filter(needs::PROBE_PREFIX, self.marker),
+        }
+    }
+
+    /// Why a case that lists several of its own users is skipped when no filter the target
+    /// supports selects them: one `userName eq` selects one user, and a list of the whole
+    /// tenant holds users the case did not create, whose number and order it cannot know.
+    fn unscoped(&self, refusal: &Refusal) -> String {
+        format!(
+            "the case lists several of its own users at once, and the target's filters cannot select them: it refuses both `userName sw` and `{} eq` ({}; RFC 7644 §3.4.2.2 allows it)",
+            self.marker,
+            refusal.answer()
+        )
+    }
+
     /// Why a case that needs PUT for something other than PUT itself is skipped.
     fn without_put(&self) -> String {
         let origin = self
@@ -462,6 +481,9 @@ pub fn skip_reason(
         .iter()
         .find_map(|f| capabilities.refused_filters.get_key_value(f))
     {
+        if *used == capabilities.scope_filter() {
+            return Some(capabilities.unscoped(refusal));
+        }
         return Some(refusal.reason(used));
     }
     if let Some(reason) = case

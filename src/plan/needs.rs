@@ -80,6 +80,24 @@ fn written_attributes(
     }
 }
 
+/// The attributes the operations of a BulkRequest write (RFC 7644 §3.7), each by its own
+/// method and path.
+fn bulk_attributes(body: &Value, scope: &Placeholders, needs: &mut Needs) {
+    let operations = body.get("Operations").and_then(Value::as_array);
+    for operation in operations.into_iter().flatten() {
+        let method = operation
+            .get("method")
+            .and_then(Value::as_str)
+            .and_then(|m| serde_json::from_value(Value::from(m.to_ascii_uppercase())).ok());
+        let path = operation.get("path").and_then(Value::as_str);
+        if let (Some(method), Some(path), Some(data)) = (method, path, operation.get("data"))
+            && let Some(attributes) = attributes_of(needs, path)
+        {
+            written_attributes(method, data, scope, attributes);
+        }
+    }
+}
+
 /// The attributes of `needs` a request to `path` writes or filters on: the User schema's
 /// for `/Users…`, the Group schema's for `/Groups…`.
 fn attributes_of<'n>(needs: &'n mut Needs, path: &str) -> Option<&'n mut BTreeSet<String>> {
@@ -196,10 +214,12 @@ fn read(case: &Case, choices: Choices<'_>) -> Needs {
                 if request.method == Method::Put {
                     needs.capabilities.insert(Capability::Put);
                 }
-                if let (Some(body), false) = (&request.body, request.path.ends_with(".search"))
-                    && let Some(attributes) = attributes_of(&mut needs, &request.path)
-                {
-                    written_attributes(request.method, body, &placeholders, attributes);
+                if let (Some(body), false) = (&request.body, request.path.ends_with(".search")) {
+                    if request.path == "/Bulk" {
+                        bulk_attributes(body, &placeholders, &mut needs);
+                    } else if let Some(attributes) = attributes_of(&mut needs, &request.path) {
+                        written_attributes(request.method, body, &placeholders, attributes);
+                    }
                 }
                 let search = (request.method == Method::Post && request.path.ends_with(".search"))
                     .then_some(request.body.as_ref())
@@ -331,6 +351,9 @@ mod tests {
         assert!(members.group_attributes.contains("members"));
         assert!(!members.user_attributes.contains("members"));
         assert!(of("groups::create").group_attributes.contains("displayName"));
+        let bulk = of("bulk::bulkid-reference");
+        assert!(bulk.group_attributes.contains("members"), "{bulk:?}");
+        assert!(bulk.user_attributes.contains("userName"), "{bulk:?}");
         // PUT is a need wherever a step sends it, except to see it refused.
         assert!(of("users::replace").capabilities.contains(&Capability::Put));
         assert!(!of("users::create").capabilities.contains(&Capability::Put));

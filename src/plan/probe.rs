@@ -26,14 +26,20 @@ pub struct Refusal {
 impl Refusal {
     /// What a skipped case says about the filter it needed.
     pub fn reason(&self, filter: &FilterUse) -> String {
-        let answer = match &self.scim_type {
-            Some(scim_type) => format!("{} {scim_type}", self.status),
-            None => self.status.to_string(),
-        };
         format!(
-            "the target does not support the filter `{}` on {} (a probe got {answer}; RFC 7644 §3.4.2.2 allows it)",
-            filter.filter, filter.endpoint
+            "the target does not support the filter `{}` on {} ({}; RFC 7644 §3.4.2.2 allows it)",
+            filter.filter,
+            filter.endpoint,
+            self.answer()
         )
+    }
+
+    /// What the probe got: `a probe got 400 invalidFilter`.
+    pub fn answer(&self) -> String {
+        match &self.scim_type {
+            Some(scim_type) => format!("a probe got {} {scim_type}", self.status),
+            None => format!("a probe got {}", self.status),
+        }
     }
 }
 
