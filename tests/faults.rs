@@ -122,7 +122,9 @@ fn a_target_without_put_is_one_finding_not_a_cascade() {
     let outcome = common::run_against_mock(&[Fault::NoPut], PlanOptions::default());
     let facts = outcome.facts(FailOn::Any);
     assert!(
-        facts.capability_matrix.contains("put no (a PUT probe got 405)"),
+        facts
+            .capability_matrix
+            .contains("put no (a PUT probe got 405)"),
         "{}",
         facts.capability_matrix
     );
@@ -134,7 +136,10 @@ fn a_target_without_put_is_one_finding_not_a_cascade() {
     assert_eq!(finding.grade, Grade::MustBroken);
     let about_put = finding.cases();
     assert!(about_put.contains(&"users::replace"), "{about_put:?}");
-    assert!(about_put.contains(&"errors::put-malformed-json"), "{about_put:?}");
+    assert!(
+        about_put.contains(&"errors::put-malformed-json"),
+        "{about_put:?}"
+    );
     let skipped_for_put: Vec<&str> = outcome
         .results
         .iter()

@@ -219,9 +219,10 @@ async fn replace(
     // Refused before the body is read, as a router without the method does.
     if state.has(Fault::NoPut) {
         let mut refused = method_not_allowed(Method::PUT).await.into_response();
-        refused
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, PATCH, DELETE"));
+        refused.headers_mut().insert(
+            header::ALLOW,
+            HeaderValue::from_static("GET, PATCH, DELETE"),
+        );
         return Ok(refused);
     }
     let JsonBody(body) = body?;

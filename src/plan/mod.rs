@@ -518,7 +518,11 @@ mod tests {
         };
         let mut full = Capabilities::default();
         full.supported.extend(Capability::ALL);
-        for id in ["users::replace", "etag::stale-if-match-put", "groups::create-with-members"] {
+        for id in [
+            "users::replace",
+            "etag::stale-if-match-put",
+            "groups::create-with-members",
+        ] {
             assert_eq!(reason(&full, id), None, "{id}");
         }
 
@@ -532,7 +536,11 @@ mod tests {
             skipped.starts_with("the target does not support PUT (a PUT probe got 405)"),
             "{skipped}"
         );
-        assert!(without_put.matrix().contains("put no (a PUT probe got 405)"));
+        assert!(
+            without_put
+                .matrix()
+                .contains("put no (a PUT probe got 405)")
+        );
         without_put.override_with(&BTreeMap::from([(Capability::Put, false)]));
         assert!(without_put.matrix().contains("put no (scimcheck.toml)"));
 
@@ -566,7 +574,10 @@ mod tests {
             assert!(declared.as_ref().is_some_and(|d| d.contains("username")));
             assert_eq!(choose_marker(declared.as_ref()), *marker, "{names:?}");
         }
-        assert_eq!(declared_attributes(&json!({"Resources": []}), urn::USER), None);
+        assert_eq!(
+            declared_attributes(&json!({"Resources": []}), urn::USER),
+            None
+        );
         assert_eq!(choose_marker(None), "title");
     }
 }

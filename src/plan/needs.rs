@@ -350,7 +350,11 @@ mod tests {
         let members = of("groups::create-with-members");
         assert!(members.group_attributes.contains("members"));
         assert!(!members.user_attributes.contains("members"));
-        assert!(of("groups::create").group_attributes.contains("displayName"));
+        assert!(
+            of("groups::create")
+                .group_attributes
+                .contains("displayName")
+        );
         let bulk = of("bulk::bulkid-reference");
         assert!(bulk.group_attributes.contains("members"), "{bulk:?}");
         assert!(bulk.user_attributes.contains("userName"), "{bulk:?}");

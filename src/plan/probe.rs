@@ -13,8 +13,8 @@ use super::needs::{FilterUse, PROBE_ID};
 use crate::case::{Auth, Method};
 use crate::check::assert::resolve;
 use crate::check::put_refused;
-use crate::scim::urn;
 use crate::exec::client::{ExecError, Target};
+use crate::scim::urn;
 
 /// Why the target refused a filter: its status and `scimType`.
 #[derive(Debug, Clone, PartialEq, Eq)]
