@@ -8,7 +8,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use reqwest::Method;
-use scimcheck::mock::{MockConfig, Variation};
+use scimcheck::mock::{Fault, MockConfig, Variation};
 use scimcheck::plan::PlanOptions;
 use scimcheck::report::CaseOutcome;
 use serde_json::{Value, json};
@@ -201,6 +201,24 @@ async fn observe(variation: Variation, mock: &Mock) -> (Value, Value, Value) {
                 json!([null, false]),
             )
         }
+        Variation::FilterUserNameEqOr => {
+            mock.user("a").await;
+            mock.user("b").await;
+            let both = mock
+                .query(
+                    "/Users",
+                    &[("filter", "userName eq \"a\" or userName eq \"b\"")],
+                )
+                .await;
+            let sw = mock
+                .query("/Users", &[("filter", "userName sw \"a\"")])
+                .await;
+            (
+                json!([both.user_names().len(), sw.status]),
+                json!([2, 200]),
+                json!([2, 400]),
+            )
+        }
         Variation::MinimalGroupSchema => {
             let user = mock.user("member").await;
             let group = mock.group("g", &[&id(&user)]).await;
@@ -237,4 +255,23 @@ async fn every_variation_changes_behaviour() {
         let (observed, _, want_varied) = observe(variation, &varied).await;
         assert_eq!(observed, want_varied, "{} switched on", variation.name());
     }
+}
+
+/// Scoped one `userName eq` per user, joined by `or`, a list of a case's own users still
+/// catches a paging bug: the scope selects them, not nothing.
+#[test]
+fn lists_scoped_user_by_user_still_fail_on_a_fault() {
+    let runtime = common::runtime();
+    let mut config = MockConfig::default();
+    config.variations.insert(Variation::FilterUserNameEqOr);
+    config.faults.extend([Fault::PageOverlap]);
+    let mock = common::start_mock(&runtime, config);
+    let outcome = common::run_suite_filtered(&runtime, &mock, "paging::index-walk");
+    let matrix = outcome.capabilities.matrix();
+    assert!(matrix.contains("list scope userName eq … or …"), "{matrix}");
+    let failed: Vec<&str> = common::failed(&outcome.results)
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(failed, ["paging::index-walk"]);
 }

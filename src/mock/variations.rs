@@ -34,6 +34,8 @@ named_behaviours! {
             "pagination.cursor is false: no cursor paging, the cursor parameter is ignored";
         MinimalGroupSchema => "minimal-group-schema", "RFC 7643 §4.2",
             "the Group schema declares only displayName: groups carry no members, which are dropped on write and invalidFilter in filters";
+        FilterUserNameEqOr => "filter-username-eq-or", "RFC 7644 §3.4.2.2",
+            "the only filters are `userName eq \"…\"` on Users, alone or joined by `or` (a lookup of several users at once); anything else is 400 invalidFilter";
     }
 }
 

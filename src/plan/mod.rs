@@ -162,16 +162,20 @@ impl Capabilities {
         Ok(capabilities)
     }
 
-    /// Probes PUT, and chooses how cases scope their lists, at once; then probes every filter
-    /// the cases list with (see [`needs`]), all at once. The marker attribute must be chosen
-    /// first, since filters may name it.
+    /// Probes PUT and the ways to scope a list to a case's own Users, at once, and scopes with
+    /// the first the target accepts; then probes every filter the cases list with (see
+    /// [`needs`]), all at once. The marker attribute must be chosen first, since filters may
+    /// name it.
     pub async fn probe(&mut self, target: &Target, cases: &[Case]) {
-        let by_prefix = FilterUse {
-            endpoint: "/Users".to_owned(),
-            filter: Scoping::UserNamePrefix.filter(needs::PROBE_PREFIX, self.marker),
-        };
-        let scope_probe = BTreeSet::from([by_prefix.clone()]);
-        let (put, scoping) = tokio::join!(probe::put(target), probe::filters(target, &scope_probe));
+        const SCOPINGS: [Scoping; 3] = [
+            Scoping::UserNamePrefix,
+            Scoping::MarkerTag,
+            Scoping::UserNames,
+        ];
+        let scope_probes: BTreeSet<FilterUse> =
+            SCOPINGS.iter().map(|s| self.scope_filter(*s)).collect();
+        let (put, scoping) =
+            tokio::join!(probe::put(target), probe::filters(target, &scope_probes));
         match put {
             Ok(refused) => self.put_refused = refused,
             Err(error) => self.warnings.push(format!(
@@ -181,18 +185,20 @@ impl Capabilities {
         if self.put_refused.is_some() {
             self.supported.remove(&Capability::Put);
         }
-        if scoping.refused.contains_key(&by_prefix) {
-            self.scoping = Scoping::MarkerTag;
-        }
+        // None accepted: the last, whose refusal skips the cases that list with it.
+        self.scoping = SCOPINGS
+            .into_iter()
+            .find(|s| !scoping.refused.contains_key(&self.scope_filter(*s)))
+            .unwrap_or(Scoping::UserNames);
         let filters: BTreeSet<FilterUse> = cases
             .iter()
             .flat_map(|case| needs(case, self.choices()).filters)
-            .filter(|f| *f != by_prefix)
+            .filter(|f| !scope_probes.contains(f))
             .collect();
         let probed = probe::filters(target, &filters).await;
         self.refused_filters = probed.refused;
         self.refused_filters.extend(scoping.refused);
-        self.probed_filters = filters.len() + 1;
+        self.probed_filters = filters.len() + scope_probes.len();
         if let Some(error) = scoping.unanswered.or(probed.unanswered) {
             self.warnings.push(format!(
                 "a filter probe got no answer to judge, so its filter is taken as supported: {error}"
@@ -248,6 +254,7 @@ impl Capabilities {
         let scope = match self.scoping {
             Scoping::UserNamePrefix => "userName prefix",
             Scoping::MarkerTag => "marker tag",
+            Scoping::UserNames => "userName eq … or …",
         };
         cells.push(format!("list scope {scope}"));
         cells.push(format!(
@@ -271,11 +278,11 @@ impl Capabilities {
         })
     }
 
-    /// `${scope}` as the probes sent it.
-    fn scope_filter(&self) -> FilterUse {
+    /// `${scope}` as the probes send it, scoped as `scoping` says.
+    fn scope_filter(&self, scoping: Scoping) -> FilterUse {
         FilterUse {
             endpoint: "/Users".to_owned(),
-            filter: self.scoping.filter(needs::PROBE_PREFIX, self.marker),
+            filter: scoping.filter(needs::PROBE_PREFIX, self.marker, &needs::probe_user_names()),
         }
     }
 
@@ -284,7 +291,7 @@ impl Capabilities {
     /// tenant holds users the case did not create, whose number and order it cannot know.
     fn unscoped(&self, refusal: &Refusal) -> String {
         format!(
-            "the case lists several of its own users at once, and the target's filters cannot select them: it refuses both `userName sw` and `{} eq` ({}; RFC 7644 §3.4.2.2 allows it)",
+            "the case lists several of its own users at once, and no filter the target supports selects them: it refuses `userName sw`, `{} eq` and `(userName eq … or userName eq …)` ({}; RFC 7644 §3.4.2.2 allows it)",
             self.marker,
             refusal.answer()
         )
@@ -481,7 +488,7 @@ pub fn skip_reason(
         .iter()
         .find_map(|f| capabilities.refused_filters.get_key_value(f))
     {
-        if *used == capabilities.scope_filter() {
+        if *used == capabilities.scope_filter(capabilities.scoping) {
             return Some(capabilities.unscoped(refusal));
         }
         return Some(refusal.reason(used));

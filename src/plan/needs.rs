@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use crate::case::model::{JsonAssert, Method, StatusSet, WalkMode};
-use crate::case::template::{MARKER, SCOPE, Scope, Scoping, render_str};
+use crate::case::template::{Generator, MARKER, SCOPE, Scope, Scoping, render_str};
 use crate::case::{Capability, Case};
 use crate::scim::filter;
 
@@ -137,6 +137,14 @@ impl Scope for Placeholders {
 
 /// The prefix of every placeholder value in a probed filter.
 pub const PROBE_PREFIX: &str = "scimcheck-probe";
+/// The userNames `${scope}` names in a probe when it selects a case's Users one by one: two,
+/// so that the probe tries `or`.
+pub fn probe_user_names() -> Vec<String> {
+    ["a", "b"]
+        .map(|name| Generator::User.generate(PROBE_PREFIX, name))
+        .to_vec()
+}
+
 /// What a captured value (an id, a version) stands as in a probed filter; the id no one issued
 /// that the PUT probe writes to.
 pub const PROBE_ID: &str = "00000000-0000-4000-8000-00005c1c0000";
@@ -202,7 +210,11 @@ fn read(case: &Case, choices: Choices<'_>) -> Needs {
         prefix: Value::from(PROBE_PREFIX),
         captured: Value::from(PROBE_ID),
         marker: Value::from(choices.marker),
-        own_users: Value::from(choices.scoping.filter(PROBE_PREFIX, choices.marker)),
+        own_users: Value::from(choices.scoping.filter(
+            PROBE_PREFIX,
+            choices.marker,
+            &probe_user_names(),
+        )),
     };
     let mut needs = Needs::default();
     for step in case.spec.steps.iter().map(|s| &s.value) {
@@ -346,6 +358,13 @@ mod tests {
         };
         assert!(walk(Scoping::MarkerTag).filters.contains(&by_tag));
         assert!(walk(Scoping::UserNamePrefix).filters.contains(&sw));
+        let by_name = FilterUse {
+            endpoint: "/Users".into(),
+            filter: format!(
+                "(userName eq \"{PROBE_PREFIX}-a@example.com\" or userName eq \"{PROBE_PREFIX}-b@example.com\")"
+            ),
+        };
+        assert!(walk(Scoping::UserNames).filters.contains(&by_name));
         // Group attributes are the Group schema's, not the User schema's.
         let members = of("groups::create-with-members");
         assert!(members.group_attributes.contains("members"));
