@@ -47,6 +47,8 @@ pub struct Capabilities {
     pub scoping: Scoping,
     /// The status with which the target refused the PUT probe, if it did.
     pub put_refused: Option<u16>,
+    /// Whether the PUT probe was sent: a read-only run sends none.
+    pub put_probed: bool,
     /// The capabilities `scimcheck.toml` set, whatever discovery and probes said.
     pub configured: BTreeSet<Capability>,
 }
@@ -66,6 +68,7 @@ impl Default for Capabilities {
             marker: MARKER_CANDIDATES[0],
             scoping: Scoping::default(),
             put_refused: None,
+            put_probed: false,
             configured: BTreeSet::new(),
         }
     }
@@ -162,11 +165,11 @@ impl Capabilities {
         Ok(capabilities)
     }
 
-    /// Probes PUT and the ways to scope a list to a case's own Users, at once, and scopes with
-    /// the first the target accepts; then probes every filter the cases list with (see
-    /// [`needs`]), all at once. The marker attribute must be chosen first, since filters may
-    /// name it.
-    pub async fn probe(&mut self, target: &Target, cases: &[Case]) {
+    /// Probes PUT (unless `read_only`: the probe is a PUT, though it cannot write) and the ways
+    /// to scope a list to a case's own Users, at once, and scopes with the first the target
+    /// accepts; then probes every filter the cases list with (see [`needs`]), all at once. The
+    /// marker attribute must be chosen first, since filters may name it.
+    pub async fn probe(&mut self, target: &Target, cases: &[Case], read_only: bool) {
         const SCOPINGS: [Scoping; 3] = [
             Scoping::UserNamePrefix,
             Scoping::MarkerTag,
@@ -174,13 +177,21 @@ impl Capabilities {
         ];
         let scope_probes: BTreeSet<FilterUse> =
             SCOPINGS.iter().map(|s| self.scope_filter(*s)).collect();
-        let (put, scoping) =
-            tokio::join!(probe::put(target), probe::filters(target, &scope_probes));
+        let put = async {
+            if read_only {
+                None
+            } else {
+                Some(probe::put(target).await)
+            }
+        };
+        let (put, scoping) = tokio::join!(put, probe::filters(target, &scope_probes));
+        self.put_probed = put.is_some();
         match put {
-            Ok(refused) => self.put_refused = refused,
-            Err(error) => self.warnings.push(format!(
+            Some(Ok(refused)) => self.put_refused = refused,
+            Some(Err(error)) => self.warnings.push(format!(
                 "the PUT probe got no answer to judge, so PUT is taken as supported: {error}"
             )),
+            None => {}
         }
         if self.put_refused.is_some() {
             self.supported.remove(&Capability::Put);
@@ -272,9 +283,10 @@ impl Capabilities {
         if self.configured.contains(&capability) {
             return Some("scimcheck.toml".to_owned());
         }
-        (capability == Capability::Put).then(|| match self.put_refused {
-            Some(status) => format!("a PUT probe got {status}"),
-            None => "a PUT probe was not refused".to_owned(),
+        (capability == Capability::Put).then(|| match (self.put_refused, self.put_probed) {
+            (Some(status), _) => format!("a PUT probe got {status}"),
+            (None, true) => "a PUT probe was not refused".to_owned(),
+            (None, false) => "not probed: a read-only run sends no PUT".to_owned(),
         })
     }
 
@@ -533,9 +545,14 @@ mod tests {
             assert_eq!(reason(&full, id), None, "{id}");
         }
 
+        assert!(
+            full.matrix()
+                .contains("put yes (not probed: a read-only run sends no PUT)")
+        );
         let mut without_put = full.clone();
         without_put.supported.remove(&Capability::Put);
         without_put.put_refused = Some(405);
+        without_put.put_probed = true;
         // About PUT (it cites RFC 7644 §3.5.1): it runs, and fails on that MUST.
         assert_eq!(reason(&without_put, "users::replace"), None);
         let skipped = reason(&without_put, "etag::stale-if-match-put").unwrap_or_default();
