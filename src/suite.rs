@@ -234,7 +234,9 @@ pub fn run(
     }
     let mut capabilities = runtime.block_on(async {
         let mut capabilities = Capabilities::discover(&target).await?;
-        capabilities.probe_filters(&target, &cases).await;
+        capabilities
+            .probe(&target, &cases, config.plan.read_only)
+            .await;
         Ok::<_, PlanError>(capabilities)
     })?;
     capabilities.override_with(&config.plan.capability_overrides);
