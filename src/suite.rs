@@ -111,6 +111,7 @@ impl SuiteOutcome {
             interrupted: self.interrupted,
             unexplained_failures: self.conclusion.num_failed.saturating_sub(explained),
             redactor: self.redactor.clone(),
+            gate: crate::compare::Gate::default(),
         }
     }
 }
@@ -234,9 +235,13 @@ pub fn run(
     selector.check(&cases)?;
     select::check_skip_table(&config.plan.skip, &cases)?;
     let target = Target::new(&config.base_url, config.credentials, &config.client)?;
-    let scoping = runtime.block_on(first_request(&target, !libtest.list))?;
-    let mut capabilities =
-        runtime.block_on(Capabilities::discover_and_probe(&target, &cases, scoping))?;
+    let first = runtime.block_on(first_request(&target, !libtest.list))?;
+    let mut capabilities = runtime.block_on(Capabilities::discover_and_probe(
+        &target,
+        &cases,
+        first,
+        config.plan.read_only,
+    ))?;
     capabilities.override_with(&config.plan.capability_overrides);
     // Custom attributes and extensions are checked against what the target itself publishes.
     let schemas = match &capabilities.published_schemas {

@@ -9,6 +9,7 @@ use thiserror::Error;
 use crate::case::template::{MARKER_CANDIDATES, Scoping};
 use crate::case::{Auth, Capability, Case, Method};
 use crate::check::assert::resolve;
+use crate::check::{PUT_CLAUSE, cites};
 use crate::exec::client::{ExecError, Target};
 use crate::scim::urn;
 
@@ -37,12 +38,20 @@ pub struct Capabilities {
     /// The attributes the target's core User schema declares, lower-cased; `None` when it
     /// published no User schema.
     pub user_attributes: Option<BTreeSet<String>>,
+    /// The same for the core Group schema.
+    pub group_attributes: Option<BTreeSet<String>>,
     /// What `${marker}` stands for: the first of [`MARKER_CANDIDATES`] the target declares
     /// (`title` when it declares none, so the cases that use it skip for want of it).
     pub marker: &'static str,
     /// How `${scope}` selects a case's own Users: by userName prefix, or by a tag in the
     /// marker attribute when the target refuses `sw`.
     pub scoping: Scoping,
+    /// The status with which the target refused the PUT probe, if it did.
+    pub put_refused: Option<u16>,
+    /// Whether the PUT probe was sent: a read-only run sends none.
+    pub put_probed: bool,
+    /// The capabilities `scimcheck.toml` set, whatever discovery and probes said.
+    pub configured: BTreeSet<Capability>,
 }
 
 impl Default for Capabilities {
@@ -56,8 +65,12 @@ impl Default for Capabilities {
             refused_filters: BTreeMap::new(),
             max_results: None,
             user_attributes: None,
+            group_attributes: None,
             marker: MARKER_CANDIDATES[0],
             scoping: Scoping::default(),
+            put_refused: None,
+            put_probed: false,
+            configured: BTreeSet::new(),
         }
     }
 }
@@ -118,6 +131,8 @@ impl Capabilities {
         if index != Some(false) {
             capabilities.supported.insert(Capability::IndexPaging);
         }
+        // A MUST (RFC 7644 §3.5.1): supported unless the probe is refused.
+        capabilities.supported.insert(Capability::Put);
         let types = types_list
             .as_ref()
             .and_then(|list| resolve(list, "/Resources"))
@@ -140,79 +155,139 @@ impl Capabilities {
                 capabilities.supported.insert(Capability::EnterpriseUser);
             }
         }
-        capabilities.user_attributes = schemas_list.as_ref().and_then(declared_user_attributes);
+        let declared = |urn| {
+            schemas_list
+                .as_ref()
+                .and_then(|list| declared_attributes(list, urn))
+        };
+        capabilities.user_attributes = declared(urn::USER);
+        capabilities.group_attributes = declared(urn::GROUP);
         capabilities.marker = choose_marker(capabilities.user_attributes.as_ref());
         capabilities.published_schemas = schemas_list.zip(types_list);
         Ok(capabilities)
     }
 
-    /// The probe that decides how cases scope their lists: the run's first request, sent
-    /// alone, since its answer also proves the token (see `suite::run`).
+    /// The probe of the preferred way to scope a list to a case's own Users: the run's first
+    /// request, sent alone, since its answer also proves the token (see `suite::run`).
     pub fn scoping_probe() -> FilterUse {
-        FilterUse {
-            endpoint: "/Users".to_owned(),
-            // The userName-prefix filter names no marker.
-            filter: Scoping::UserNamePrefix.filter(needs::PROBE_PREFIX, MARKER_CANDIDATES[0]),
-        }
+        // The userName-prefix filter names no marker.
+        scope_filter(Scoping::UserNamePrefix, MARKER_CANDIDATES[0])
     }
 
-    /// Reads the discovery documents and probes every filter the cases list with (see
-    /// [`needs`]), in one round trip: the filters depend on the marker attribute, which
-    /// discovery chooses, so they are probed with the likeliest marker at once and only those
-    /// another marker changes are probed after. Filters that differ only in the values a case
-    /// generated share one probe (see [`shape`]). `scoping` is the answer to
-    /// [`Capabilities::scoping_probe`].
+    /// Reads the discovery documents and, in the same round trip, probes PUT (unless
+    /// `read_only`: the probe is a PUT, though it cannot write), the ways left to scope a list
+    /// to a case's own Users and every filter the cases list with (see [`needs`]); `first` is
+    /// the answer to [`Capabilities::scoping_probe`]. The scoping is the first way the target
+    /// accepts, tried at once where it refuses `userName sw`. Filters depend on the marker
+    /// attribute, which discovery chooses, and on the scoping, so they are probed with the
+    /// likeliest of each, and only those the actual choices change are probed after. Filters
+    /// that differ only in the values a case generated share one probe (see [`shape`]).
     pub async fn discover_and_probe(
         target: &Target,
         cases: &[Case],
-        scoping: probe::Probed,
+        first: probe::Probed,
+        read_only: bool,
     ) -> Result<Capabilities, PlanError> {
-        let by_prefix = Capabilities::scoping_probe();
-        let scoping_choice = if scoping.refused.contains_key(&by_prefix) {
-            Scoping::MarkerTag
-        } else {
-            Scoping::UserNamePrefix
+        const SCOPINGS: [Scoping; 3] = [
+            Scoping::UserNamePrefix,
+            Scoping::MarkerTag,
+            Scoping::UserNames,
+        ];
+        let scope_probes = |marker: &str| -> BTreeSet<FilterUse> {
+            SCOPINGS.iter().map(|s| scope_filter(*s, marker)).collect()
+        };
+        // Refusals by shape. None accepted: the last, whose refusal skips the cases that list
+        // with it.
+        let choose = |refused: &BTreeMap<FilterUse, Refusal>, marker: &str| {
+            SCOPINGS
+                .into_iter()
+                .find(|s| !refused.contains_key(&shape(&scope_filter(*s, marker))))
+                .unwrap_or(Scoping::UserNames)
         };
         let filters = |choices: Choices<'_>| -> BTreeSet<FilterUse> {
             cases
                 .iter()
                 .flat_map(|case| needs(case, choices).filters)
-                .filter(|f| *f != by_prefix)
                 .collect()
         };
-        // The scoping probe answered for its shape already.
-        let shapes = |filters: &BTreeSet<FilterUse>| -> BTreeSet<FilterUse> {
-            filters
+        // What is still to be sent for the choices `refused` and `marker` make: the fallback
+        // scopings once `userName sw` is refused, and the cases' filters, by shape.
+        let wanted = |refused: &BTreeMap<FilterUse, Refusal>,
+                      marker: &'static str,
+                      sent: &BTreeSet<FilterUse>| {
+            let scoping = choose(refused, marker);
+            let scopings = if scoping == Scoping::UserNamePrefix {
+                BTreeSet::new()
+            } else {
+                scope_probes(marker)
+            };
+            let wanted: BTreeSet<FilterUse> = scopings
                 .iter()
+                .chain(&filters(Choices { marker, scoping }))
                 .map(shape)
-                .filter(|s| *s != shape(&by_prefix))
-                .collect()
+                .collect();
+            &wanted - sent
         };
-        let guessed = shapes(&filters(Choices {
-            marker: MARKER_CANDIDATES[0],
-            scoping: scoping_choice,
-        }));
+        let mut sent = BTreeSet::from([shape(&Capabilities::scoping_probe())]);
+        let mut refused: BTreeMap<FilterUse, Refusal> = first
+            .refused
+            .iter()
+            .map(|(f, r)| (shape(f), r.clone()))
+            .collect();
+        let mut unanswered = first.unanswered;
+        let guessed = wanted(&refused, MARKER_CANDIDATES[0], &sent);
+        let put = async {
+            if read_only {
+                Ok(None)
+            } else {
+                Ok(Some(probe::put(target).await))
+            }
+        };
         // An unreachable target fails discovery: the probes are then not waited for (each
         // would time out in turn under a limit that has come down to one).
-        let (mut capabilities, early) = tokio::try_join!(Capabilities::discover(target), async {
-            Ok(probe::filters(target, &guessed).await)
-        })?;
-        capabilities.scoping = scoping_choice;
-        let needed = filters(capabilities.choices());
-        let late = probe::filters(target, &(&shapes(&needed) - &guessed)).await;
-        let refused_shapes: BTreeMap<FilterUse, Refusal> = early
-            .refused
+        let (mut capabilities, put, mut probed) =
+            tokio::try_join!(Capabilities::discover(target), put, async {
+                Ok(probe::filters(target, &guessed).await)
+            })?;
+        sent.extend(guessed);
+        capabilities.put_probed = put.is_some();
+        match put {
+            Some(Ok(refused)) => capabilities.put_refused = refused,
+            Some(Err(error)) => capabilities.warnings.push(format!(
+                "the PUT probe got no answer to judge, so PUT is taken as supported: {error}"
+            )),
+            None => {}
+        }
+        if capabilities.put_refused.is_some() {
+            capabilities.supported.remove(&Capability::Put);
+        }
+        // What the actual choices change: nothing unless discovery chose another marker or the
+        // likeliest fallback scoping was refused; at most twice (another marker's tag refused).
+        loop {
+            refused.extend(probed.refused);
+            unanswered = unanswered.or(probed.unanswered);
+            let late = wanted(&refused, capabilities.marker, &sent);
+            if late.is_empty() {
+                break;
+            }
+            probed = probe::filters(target, &late).await;
+            sent.extend(late);
+        }
+        capabilities.scoping = choose(&refused, capabilities.marker);
+        let judged: BTreeSet<FilterUse> = filters(capabilities.choices())
             .into_iter()
-            .chain(late.refused)
-            .chain(scoping.refused.iter().map(|(f, r)| (shape(f), r.clone())))
+            .chain(
+                scope_probes(capabilities.marker)
+                    .into_iter()
+                    .filter(|f| sent.contains(&shape(f))),
+            )
             .collect();
-        capabilities.refused_filters = needed
+        capabilities.refused_filters = judged
             .iter()
-            .filter_map(|f| Some((f.clone(), refused_shapes.get(&shape(f))?.clone())))
-            .chain(scoping.refused)
+            .filter_map(|f| Some((f.clone(), refused.get(&shape(f))?.clone())))
             .collect();
-        capabilities.probed_filters = needed.len() + 1;
-        if let Some(error) = scoping.unanswered.or(early.unanswered).or(late.unanswered) {
+        capabilities.probed_filters = judged.len();
+        if let Some(error) = unanswered {
             capabilities.warnings.push(format!(
                 "a filter probe got no answer to judge, so its filter is taken as supported: {error}"
             ));
@@ -231,6 +306,7 @@ impl Capabilities {
     /// Applies what the configuration says the target has or lacks by design.
     pub fn override_with(&mut self, overrides: &BTreeMap<Capability, bool>) {
         for (capability, on) in overrides {
+            self.configured.insert(*capability);
             if *on {
                 self.supported.insert(*capability);
             } else {
@@ -254,7 +330,10 @@ impl Capabilities {
                 } else {
                     "no"
                 };
-                format!("{c} {mark}")
+                match self.origin(*c) {
+                    Some(origin) => format!("{c} {mark} ({origin})"),
+                    None => format!("{c} {mark}"),
+                }
             })
             .collect();
         if let Some(max) = self.max_results {
@@ -264,6 +343,7 @@ impl Capabilities {
         let scope = match self.scoping {
             Scoping::UserNamePrefix => "userName prefix",
             Scoping::MarkerTag => "marker tag",
+            Scoping::UserNames => "userName eq … or …",
         };
         cells.push(format!("list scope {scope}"));
         cells.push(format!(
@@ -272,6 +352,49 @@ impl Capabilities {
             self.probed_filters
         ));
         cells.join(", ")
+    }
+}
+
+impl Capabilities {
+    /// Where a capability's value came from, when not from discovery documents.
+    fn origin(&self, capability: Capability) -> Option<String> {
+        if self.configured.contains(&capability) {
+            return Some("scimcheck.toml".to_owned());
+        }
+        (capability == Capability::Put).then(|| match (self.put_refused, self.put_probed) {
+            (Some(status), _) => format!("a PUT probe got {status}"),
+            (None, true) => "a PUT probe was not refused".to_owned(),
+            (None, false) => "not probed: a read-only run sends no PUT".to_owned(),
+        })
+    }
+
+    /// Why a case that lists several of its own users is skipped when no filter the target
+    /// supports selects them: one `userName eq` selects one user, and a list of the whole
+    /// tenant holds users the case did not create, whose number and order it cannot know.
+    fn unscoped(&self, refusal: &Refusal) -> String {
+        format!(
+            "the case lists several of its own users at once, and no filter the target supports selects them: it refuses `userName sw`, `{} eq` and `(userName eq … or userName eq …)` ({}; RFC 7644 §3.4.2.2 allows it)",
+            self.marker,
+            refusal.answer()
+        )
+    }
+
+    /// Why a case that needs PUT for something other than PUT itself is skipped.
+    fn without_put(&self) -> String {
+        let origin = self
+            .origin(Capability::Put)
+            .unwrap_or_else(|| "the target refuses it".to_owned());
+        format!(
+            "the target does not support PUT ({origin}); RFC 7644 §3.5.1 makes it a MUST, reported once as a finding by the cases about PUT"
+        )
+    }
+}
+
+/// `${scope}` as the probes send it, scoped as `scoping` says with `marker`.
+fn scope_filter(scoping: Scoping, marker: &str) -> FilterUse {
+    FilterUse {
+        endpoint: "/Users".to_owned(),
+        filter: scoping.filter(needs::PROBE_PREFIX, marker, &needs::probe_user_names()),
     }
 }
 
@@ -314,17 +437,17 @@ fn choose_marker(declared: Option<&BTreeSet<String>>) -> &'static str {
         .unwrap_or(MARKER_CANDIDATES[0])
 }
 
-/// The attribute names of the core User schema in a `/Schemas` ListResponse.
-fn declared_user_attributes(schemas_list: &Value) -> Option<BTreeSet<String>> {
-    let user = resolve(schemas_list, "/Resources")?
+/// The attribute names, lower-cased, of the schema `urn` in a `/Schemas` ListResponse.
+fn declared_attributes(schemas_list: &Value, urn: &str) -> Option<BTreeSet<String>> {
+    let schema = resolve(schemas_list, "/Resources")?
         .as_array()?
         .iter()
         .find(|s| {
             resolve(s, "/id")
                 .and_then(Value::as_str)
-                .is_some_and(|id| id.eq_ignore_ascii_case(urn::USER))
+                .is_some_and(|id| id.eq_ignore_ascii_case(urn))
         })?;
-    let attributes = resolve(user, "/attributes")?.as_array()?;
+    let attributes = resolve(schema, "/attributes")?.as_array()?;
     Some(
         attributes
             .iter()
@@ -431,11 +554,18 @@ pub fn skip_reason(
             others.join(", ")
         ));
     }
+    // A case about PUT runs where PUT is refused: it fails on that MUST, which the reports
+    // show as one finding however many such cases there are.
+    let about_put = cites(&case.spec.rfc, PUT_CLAUSE);
     if let Some(lacking) = needs
         .capabilities
         .iter()
+        .filter(|c| !(about_put && **c == Capability::Put))
         .find(|c| !capabilities.supported.contains(c))
     {
+        if *lacking == Capability::Put {
+            return Some(capabilities.without_put());
+        }
         return Some(format!(
             "the case's requests need {lacking}, which the target lacks: {}",
             lacking.source()
@@ -450,21 +580,39 @@ pub fn skip_reason(
             needs.page
         ));
     }
-    if let Some(undeclared) = capabilities.user_attributes.as_ref().and_then(|declared| {
-        needs
-            .user_attributes
-            .iter()
-            .find(|name| !declared.contains(&name.to_ascii_lowercase()))
-    }) {
-        return Some(format!(
-            "the target's User schema does not declare `{undeclared}`, which the case writes or filters on (RFC 7643 §4.1 leaves it optional)"
-        ));
+    let schemas = [
+        (
+            "User",
+            "RFC 7643 §4.1",
+            &capabilities.user_attributes,
+            &needs.user_attributes,
+        ),
+        (
+            "Group",
+            "RFC 7643 §4.2",
+            &capabilities.group_attributes,
+            &needs.group_attributes,
+        ),
+    ];
+    for (schema, clause, declared, needed) in schemas {
+        if let Some(undeclared) = declared.as_ref().and_then(|declared| {
+            needed
+                .iter()
+                .find(|name| !declared.contains(&name.to_ascii_lowercase()))
+        }) {
+            return Some(format!(
+                "the target's {schema} schema does not declare `{undeclared}`, which the case writes or filters on ({clause} leaves it optional)"
+            ));
+        }
     }
     if let Some((used, refusal)) = needs
         .filters
         .iter()
         .find_map(|f| capabilities.refused_filters.get_key_value(f))
     {
+        if *used == scope_filter(capabilities.scoping, capabilities.marker) {
+            return Some(capabilities.unscoped(refusal));
+        }
         return Some(refusal.reason(used));
     }
     if let Some(reason) = case
@@ -529,6 +677,59 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::check::schema::SchemaRegistry;
+    use crate::suite::{CaseSource, load_cases};
+
+    #[test]
+    fn without_put_cases_about_put_run_and_the_others_skip_and_undeclared_group_attributes_skip() {
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let cases = load_cases(&CaseSource::Embedded, &schemas).expect("cases");
+        let reason = |capabilities: &Capabilities, id: &str| {
+            let case = cases.iter().find(|c| c.id == id).expect(id);
+            skip_reason(case, capabilities, &|_| None, &PlanOptions::default())
+        };
+        let mut full = Capabilities::default();
+        full.supported.extend(Capability::ALL);
+        for id in [
+            "users::replace",
+            "etag::stale-if-match-put",
+            "groups::create-with-members",
+        ] {
+            assert_eq!(reason(&full, id), None, "{id}");
+        }
+
+        assert!(
+            full.matrix()
+                .contains("put yes (not probed: a read-only run sends no PUT)")
+        );
+        let mut without_put = full.clone();
+        without_put.supported.remove(&Capability::Put);
+        without_put.put_refused = Some(405);
+        without_put.put_probed = true;
+        // About PUT (it cites RFC 7644 §3.5.1): it runs, and fails on that MUST.
+        assert_eq!(reason(&without_put, "users::replace"), None);
+        let skipped = reason(&without_put, "etag::stale-if-match-put").unwrap_or_default();
+        assert!(
+            skipped.starts_with("the target does not support PUT (a PUT probe got 405)"),
+            "{skipped}"
+        );
+        assert!(
+            without_put
+                .matrix()
+                .contains("put no (a PUT probe got 405)")
+        );
+        without_put.override_with(&BTreeMap::from([(Capability::Put, false)]));
+        assert!(without_put.matrix().contains("put no (scimcheck.toml)"));
+
+        let mut minimal_groups = full.clone();
+        minimal_groups.group_attributes = Some(BTreeSet::from(["displayname".to_owned()]));
+        let skipped = reason(&minimal_groups, "groups::create-with-members").unwrap_or_default();
+        assert!(
+            skipped.starts_with("the target's Group schema does not declare `members`"),
+            "{skipped}"
+        );
+        assert_eq!(reason(&minimal_groups, "groups::create"), None);
+    }
 
     #[test]
     fn the_marker_is_the_first_candidate_the_user_schema_declares() {
@@ -546,11 +747,14 @@ mod tests {
             (&["userName"], "title"),
         ];
         for (names, marker) in cases {
-            let declared = declared_user_attributes(&schemas(names));
+            let declared = declared_attributes(&schemas(names), urn::USER);
             assert!(declared.as_ref().is_some_and(|d| d.contains("username")));
             assert_eq!(choose_marker(declared.as_ref()), *marker, "{names:?}");
         }
-        assert_eq!(declared_user_attributes(&json!({"Resources": []})), None);
+        assert_eq!(
+            declared_attributes(&json!({"Resources": []}), urn::USER),
+            None
+        );
         assert_eq!(choose_marker(None), "title");
     }
 }
