@@ -25,5 +25,9 @@ pub mod mock;
 pub mod plan;
 pub mod redact;
 pub mod report;
+mod runner;
 pub mod scim;
 pub mod suite;
+
+pub use runner::{CaseSource, ConfigError, Console, RunBuilder, RunConfig, RunOutcome, run};
+pub use suite::SuiteError;

@@ -20,9 +20,9 @@ use scimcheck::exec::ledger::{Entry, Event, Ledger};
 use scimcheck::exec::sweep;
 use scimcheck::files::{self, CA_LIMIT, TOKEN_LIMIT};
 use scimcheck::mock::{Fault, MockConfig, MockServer, Variation};
-use scimcheck::plan::PlanOptions;
-use scimcheck::report::{self, FailOn, RunReport};
-use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteError};
+use scimcheck::report::{self, FailOn};
+use scimcheck::suite::{self, CaseSource, SuiteError};
+use scimcheck::{Console, RunConfig};
 
 /// Exit codes: conformance failures and configuration errors are told apart (the run's own
 /// codes, 0, 1 and 130, are the verdict's: see `scimcheck::report::verdict`).
@@ -396,6 +396,20 @@ fn report_error(error: &anyhow::Error) {
     }
 }
 
+/// What libtest's `--list`, `--format` and `--quiet` ask to see while the cases run.
+fn console(libtest: &libtest_mimic::Arguments) -> Console {
+    use libtest_mimic::FormatSetting;
+    if libtest.list {
+        return Console::List;
+    }
+    match libtest.format {
+        Some(FormatSetting::Json) => Console::Json,
+        Some(FormatSetting::Terse) => Console::Terse,
+        _ if libtest.quiet => Console::Terse,
+        _ => Console::Pretty,
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -471,32 +485,51 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| Path::new("snapshots").join(&target_name));
     let snapshot_dir = (args.snapshots || snapshot_dir.is_dir()).then_some(snapshot_dir);
-    let config = SuiteConfig {
-        base_url,
-        credentials,
-        cases: args.cases.source(),
-        snapshot_dir,
-        ledger,
-        client: args.target.client()?,
-        plan: PlanOptions {
-            read_only: args.read_only,
-            capability_overrides: file.capability_overrides(),
-            skip: file.skip.clone(),
-        },
-        libtest: args.libtest.clone(),
-        interrupted: interrupt_on_signals(&runtime)?,
-        profile: args.profile,
-    };
-    let listing = config.libtest.list;
-    let outcome = suite::run(config, &runtime)?;
-    if listing {
+    let mut config = RunConfig::builder(base_url, credentials)
+        .cases(args.cases.source())
+        .client(args.target.client()?)
+        .read_only(args.read_only)
+        .profile(args.profile)
+        .fail_on(args.fail_on)
+        .interrupt_flag(interrupt_on_signals(&runtime)?)
+        .exact(args.libtest.exact)
+        .console(console(&args.libtest));
+    if let Some(dir) = snapshot_dir {
+        config = config.snapshots(dir);
+    }
+    if let Some(ledger) = ledger {
+        config = config.ledger(ledger);
+    }
+    for (capability, present) in file.capability_overrides() {
+        config = config.capability(capability, present);
+    }
+    for (id, reason) in &file.skip {
+        config = config.skip_case(id, reason);
+    }
+    if let Some(filter) = &args.libtest.filter {
+        config = config.filter(filter);
+    }
+    for pattern in &args.libtest.skip {
+        config = config.skip(pattern);
+    }
+    if let Some(threads) = args.libtest.test_threads {
+        config = config.test_threads(threads);
+    }
+    if let Some(color) = args.libtest.color {
+        match color {
+            libtest_mimic::ColorSetting::Always => config = config.color(true),
+            libtest_mimic::ColorSetting::Never => config = config.color(false),
+            libtest_mimic::ColorSetting::Auto => {}
+        }
+    }
+    let outcome = runtime.block_on(scimcheck::run(config.build()?))?;
+    if args.libtest.list {
         return Ok(ExitCode::SUCCESS);
     }
-    for warning in &outcome.capabilities.warnings {
+    for warning in &outcome.facts.warnings {
         eprintln!("warning: {warning}");
     }
-    let facts = outcome.facts(args.fail_on);
-    let report = RunReport::new(&facts, &outcome.results);
+    let report = outcome.report();
     for (path, writer) in &outputs {
         let text = report::render(writer.as_ref(), &report);
         std::fs::write(path, text)
@@ -509,8 +542,8 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     } else {
         eprintln!(
             "capabilities advertised: {}\ncapability matrix: {}",
-            outcome.capabilities.names().join(", "),
-            outcome.capabilities.matrix()
+            outcome.facts.capabilities.join(", "),
+            outcome.facts.capability_matrix
         );
         print!("{summary}");
     }

@@ -46,6 +46,7 @@
 //!
 //! [`MockConfig::variations`] makes some of these choices differently, as the RFCs allow.
 
+mod admin;
 mod auth;
 mod bulk;
 mod config;
@@ -57,10 +58,12 @@ mod faults;
 mod ops;
 mod patch;
 mod query;
+mod record;
 mod registry;
 mod resource;
 mod routes;
 mod schema;
+mod seed;
 mod server;
 mod state;
 mod store;
@@ -68,5 +71,7 @@ mod variations;
 
 pub use config::{MockConfig, MockCredentials};
 pub use faults::Fault;
+pub use record::RecordedRequest;
+pub use seed::{Resources, Seed, SeedError};
 pub use server::MockServer;
 pub use variations::Variation;

@@ -1,5 +1,6 @@
 //! Starting and stopping the server.
 
+use std::collections::BTreeSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -9,9 +10,14 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::admin::FAULTS_PATH;
 use super::config::{MockConfig, MockCredentials};
+use super::faults::Fault;
+use super::record::{RecordedRequest, Recorder};
 use super::routes::{SCIM_PREFIX, router};
+use super::seed::{self, Resources, Seed, SeedError};
 use super::state::AppState;
+use super::variations::Variation;
 
 /// A running mock SCIM server. Dropping it stops the server.
 pub struct MockServer {
@@ -73,6 +79,74 @@ impl MockServer {
     /// All requests received.
     pub fn request_count(&self) -> u64 {
         self.state.requests.load(Ordering::Relaxed)
+    }
+
+    /// The admin route's URL, outside the SCIM base path: `GET` shows the faults and variations
+    /// on, `PUT {"faults": [...], "variations": [...]}` switches them; both need
+    /// [`MockCredentials::admin_token`].
+    pub fn admin_url(&self) -> String {
+        let root = self
+            .state
+            .base_url
+            .strip_suffix(SCIM_PREFIX)
+            .unwrap_or(&self.state.base_url);
+        format!("{root}{FAULTS_PATH}")
+    }
+
+    /// Switches the faults on for every request from now on (the others off).
+    pub fn set_faults(&self, faults: impl IntoIterator<Item = Fault>) {
+        let mut behaviour = self.state.behaviour().clone();
+        behaviour.faults = faults.into_iter().collect();
+        self.state.set_behaviour(behaviour);
+    }
+
+    /// Switches the variations on for every request from now on (the others off).
+    pub fn set_variations(&self, variations: impl IntoIterator<Item = Variation>) {
+        let mut behaviour = self.state.behaviour().clone();
+        behaviour.variations = variations.into_iter().collect();
+        self.state.set_behaviour(behaviour);
+    }
+
+    /// The faults on now.
+    pub fn faults(&self) -> BTreeSet<Fault> {
+        self.state.behaviour().faults.clone()
+    }
+
+    /// Creates users, then groups, in the SCIM token's tenant, each as a `POST` would; stops at
+    /// the first entry refused.
+    pub fn seed(&self, seed: &Seed) -> Result<Resources, SeedError> {
+        seed::load(&self.state, seed)
+    }
+
+    /// The SCIM token's tenant's users and groups now, as a `GET` of each shows them.
+    pub fn resources(&self) -> Resources {
+        seed::resources(&self.state)
+    }
+
+    /// Every request answered so far with its response, oldest first, credentials redacted.
+    /// Empty unless [`MockConfig::record_requests`] is set.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state
+            .recorder
+            .as_ref()
+            .map_or_else(Vec::new, Recorder::entries)
+    }
+
+    /// Like [`requests`](Self::requests), and empties the log.
+    pub fn take_requests(&self) -> Vec<RecordedRequest> {
+        self.state
+            .recorder
+            .as_ref()
+            .map_or_else(Vec::new, Recorder::take)
+    }
+
+    /// Resolves once a request was recorded since the last call; never without
+    /// [`MockConfig::record_requests`].
+    pub async fn requests_arrived(&self) {
+        match &self.state.recorder {
+            Some(recorder) => recorder.arrived().await,
+            None => std::future::pending().await,
+        }
     }
 
     /// Stops accepting connections and waits (up to five seconds) for open requests.
