@@ -19,10 +19,11 @@ use scimcheck::exec::client::{ClientOptions, Credentials, Target};
 use scimcheck::exec::ledger::{Entry, Event, Ledger};
 use scimcheck::exec::sweep;
 use scimcheck::files::{self, CA_LIMIT, TOKEN_LIMIT};
-use scimcheck::mock::{Fault, MockConfig, MockServer, Variation};
+use scimcheck::mock::{MockConfig, MockServer};
 use scimcheck::report::{self, FailOn};
+use scimcheck::serve::{self, ServeArgs};
 use scimcheck::suite::{self, CaseSource, SuiteError};
-use scimcheck::{Console, RunConfig};
+use scimcheck::{Output, RunConfig};
 
 /// Exit codes: conformance failures and configuration errors are told apart (the run's own
 /// codes, 0, 1 and 130, are the verdict's: see `scimcheck::report::verdict`).
@@ -282,35 +283,6 @@ struct ListArgs {
     cases: CasesArg,
 }
 
-#[derive(Args)]
-struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    addr: SocketAddr,
-    /// Switch on a fault (repeatable); see --list-faults.
-    #[arg(long, value_name = "NAME")]
-    fault: Vec<String>,
-    /// List the faults and exit.
-    #[arg(long)]
-    list_faults: bool,
-    /// Switch on a conformant variation (repeatable); see --list-variations.
-    #[arg(long, value_name = "NAME")]
-    variation: Vec<String>,
-    /// List the variations and exit.
-    #[arg(long)]
-    list_variations: bool,
-    /// Delay every response, e.g. 50ms or 1s (at most 60s).
-    #[arg(long, value_parser = parse_latency)]
-    latency: Option<Duration>,
-    /// Answer 429 beyond this many requests per second.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    rate_limit: Option<u32>,
-    /// Accept the SCIM token in this environment variable instead of a random one (for a
-    /// provisioning client configured ahead of time).
-    #[arg(long, value_name = "VAR")]
-    token_env: Option<String>,
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A listing cut short by its reader is what the reader asked for; a run or a sweep cut short
@@ -326,7 +298,9 @@ fn main() -> ExitCode {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match cli.command {
         Command::Run(args) => check_libtest(&args.libtest).and_then(|()| run(*args)),
         Command::List(args) => list(&args).map(|()| ExitCode::SUCCESS),
-        Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => runtime()
+            .and_then(|runtime| Ok(runtime.block_on(serve::serve(args))?))
+            .map(|()| ExitCode::SUCCESS),
         Command::Sweep(args) => sweep(args),
         Command::CaseSchema => case_schema().map(|()| ExitCode::SUCCESS),
     }));
@@ -397,16 +371,16 @@ fn report_error(error: &anyhow::Error) {
 }
 
 /// What libtest's `--list`, `--format` and `--quiet` ask to see while the cases run.
-fn console(libtest: &libtest_mimic::Arguments) -> Console {
+fn output(libtest: &libtest_mimic::Arguments) -> Output {
     use libtest_mimic::FormatSetting;
     if libtest.list {
-        return Console::List;
+        return Output::List;
     }
     match libtest.format {
-        Some(FormatSetting::Json) => Console::Json,
-        Some(FormatSetting::Terse) => Console::Terse,
-        _ if libtest.quiet => Console::Terse,
-        _ => Console::Pretty,
+        Some(FormatSetting::Json) => Output::Json,
+        Some(FormatSetting::Terse) => Output::Terse,
+        _ if libtest.quiet => Output::Terse,
+        _ => Output::Pretty,
     }
 }
 
@@ -415,24 +389,6 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("failed to start the async runtime")
-}
-
-/// The mock's configuration from fault and variation names given on the command line.
-fn mock_config(faults: &[String], variations: &[String]) -> Result<MockConfig> {
-    let mut config = MockConfig::default();
-    for name in faults {
-        let fault = Fault::from_name(name).ok_or_else(|| {
-            anyhow!("unknown fault `{name}` (see `scimcheck serve --list-faults`)")
-        })?;
-        config.faults.insert(fault);
-    }
-    for name in variations {
-        let variation = Variation::from_name(name).ok_or_else(|| {
-            anyhow!("unknown variation `{name}` (see `scimcheck serve --list-variations`)")
-        })?;
-        config.variations.insert(variation);
-    }
-    Ok(config)
 }
 
 fn run(mut args: RunArgs) -> Result<ExitCode> {
@@ -462,7 +418,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
             )
         }
         None => {
-            let config = mock_config(&args.mock_fault, &args.mock_variation)?;
+            let config = MockConfig::named(&args.mock_fault, &args.mock_variation)?;
             let server = runtime
                 .block_on(MockServer::start(
                     config,
@@ -493,7 +449,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         .fail_on(args.fail_on)
         .interrupt_flag(interrupt_on_signals(&runtime)?)
         .exact(args.libtest.exact)
-        .console(console(&args.libtest));
+        .output(output(&args.libtest));
     if let Some(dir) = snapshot_dir {
         config = config.snapshots(dir);
     }
@@ -696,56 +652,6 @@ fn list(args: &ListArgs) -> Result<()> {
     Ok(())
 }
 
-fn serve(args: ServeArgs) -> Result<()> {
-    if args.list_faults || args.list_variations {
-        let listed: Vec<_> = if args.list_faults {
-            Fault::ALL
-                .iter()
-                .map(|f| (f.name(), f.rfc(), f.description()))
-                .collect()
-        } else {
-            Variation::ALL
-                .iter()
-                .map(|v| (v.name(), v.rfc(), v.description()))
-                .collect()
-        };
-        for (name, rfc, description) in listed {
-            println!("{name:<34} {rfc:<18} {description}");
-        }
-        return Ok(());
-    }
-    let mut config = mock_config(&args.fault, &args.variation)?;
-    config.latency = args.latency;
-    config.rate_limit = args.rate_limit;
-    config.scim_token = optional_env(args.token_env.as_deref())?;
-    let runtime = runtime()?;
-    runtime.block_on(async {
-        let server = MockServer::start(config, args.addr)
-            .await
-            .with_context(|| format!("failed to listen on {}", args.addr))?;
-        let credentials = server.credentials();
-        println!("SCIM base URL:       {}", server.base_url());
-        match &args.token_env {
-            Some(var) => println!("SCIM bearer token:   (from {var})"),
-            None => println!("SCIM bearer token:   {}", credentials.scim_token),
-        }
-        println!("API key (non-SCIM):  {}", credentials.api_key);
-        println!("other tenant token:  {}", credentials.other_tenant_token);
-        if !args.fault.is_empty() {
-            println!("faults on:           {}", args.fault.join(", "));
-        }
-        if !args.variation.is_empty() {
-            println!("variations on:       {}", args.variation.join(", "));
-        }
-        println!("Ctrl-C to stop.");
-        tokio::signal::ctrl_c()
-            .await
-            .context("failed to wait for Ctrl-C")?;
-        server.shutdown().await;
-        Ok(())
-    })
-}
-
 fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
     let file = args.target.merge_file()?;
     let base_url = args
@@ -841,23 +747,4 @@ fn case_schema() -> Result<()> {
     let schema = serde_json::to_string_pretty(&scimcheck::case::model::case_json_schema())?;
     println!("{schema}");
     Ok(())
-}
-
-/// A mock's latency, e.g. 50ms or 2s: at most a minute (beyond, every client would time out).
-fn parse_latency(text: &str) -> Result<Duration, String> {
-    let (number, unit) = text
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((text, "ms"), |at| text.split_at(at));
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 50ms or 2s"))?;
-    let latency = match unit {
-        "ms" => Duration::from_millis(value),
-        "s" => Duration::from_secs(value),
-        _ => return Err(format!("`{text}`: use ms or s")),
-    };
-    if latency > Duration::from_secs(60) {
-        return Err(format!("`{text}` is longer than 60s"));
-    }
-    Ok(latency)
 }

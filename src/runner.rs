@@ -20,7 +20,7 @@ pub use crate::suite::CaseSource;
 
 /// What a run prints while the cases run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Console {
+pub enum Output {
     /// Nothing: the caller reads the [`RunOutcome`]. The library's default.
     #[default]
     Silent,
@@ -47,7 +47,7 @@ pub struct RunConfig {
 pub struct RunBuilder {
     suite: SuiteConfig,
     fail_on: FailOn,
-    console: Console,
+    output: Output,
     color: Option<bool>,
 }
 
@@ -78,7 +78,7 @@ impl RunConfig {
                 profile: Profile::default(),
             },
             fail_on: FailOn::default(),
-            console: Console::default(),
+            output: Output::default(),
             color: None,
         }
     }
@@ -194,8 +194,8 @@ impl RunBuilder {
     }
 
     /// What is printed while the cases run [default: nothing].
-    pub fn console(mut self, console: Console) -> Self {
-        self.console = console;
+    pub fn output(mut self, output: Output) -> Self {
+        self.output = output;
         self
     }
 
@@ -219,16 +219,16 @@ impl RunBuilder {
                 ColorSetting::Never
             }
         });
-        match self.console {
-            Console::Silent => {
+        match self.output {
+            Output::Silent => {
                 libtest.quiet = true;
                 // libtest-mimic always prints; its log file is the one way to silence it.
                 libtest.logfile = Some("/dev/null".to_owned());
             }
-            Console::Pretty => libtest.format = Some(FormatSetting::Pretty),
-            Console::Terse => libtest.format = Some(FormatSetting::Terse),
-            Console::Json => libtest.format = Some(FormatSetting::Json),
-            Console::List => libtest.list = true,
+            Output::Pretty => libtest.format = Some(FormatSetting::Pretty),
+            Output::Terse => libtest.format = Some(FormatSetting::Terse),
+            Output::Json => libtest.format = Some(FormatSetting::Json),
+            Output::List => libtest.list = true,
         }
         Ok(RunConfig {
             suite: self.suite,

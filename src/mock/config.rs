@@ -61,7 +61,41 @@ impl Default for MockConfig {
     }
 }
 
+/// A fault or variation name that is not in the registry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{name}` (see `scimcheck serve --list-{kind}s`)")]
+pub struct UnknownName {
+    /// `fault` or `variation`.
+    pub kind: &'static str,
+    pub name: String,
+}
+
 impl MockConfig {
+    /// A default configuration exhibiting the faults and variations named (as on the command
+    /// line: `accept-any-token`).
+    pub fn named(
+        faults: &[impl AsRef<str>],
+        variations: &[impl AsRef<str>],
+    ) -> Result<Self, UnknownName> {
+        let unknown = |kind, name: &str| UnknownName {
+            kind,
+            name: name.to_owned(),
+        };
+        Ok(MockConfig {
+            faults: faults
+                .iter()
+                .map(|n| Fault::from_name(n.as_ref()).ok_or_else(|| unknown("fault", n.as_ref())))
+                .collect::<Result<_, _>>()?,
+            variations: variations
+                .iter()
+                .map(|n| {
+                    Variation::from_name(n.as_ref()).ok_or_else(|| unknown("variation", n.as_ref()))
+                })
+                .collect::<Result<_, _>>()?,
+            ..MockConfig::default()
+        })
+    }
+
     /// A default configuration exhibiting `faults`.
     pub fn with_faults(faults: impl IntoIterator<Item = Fault>) -> Self {
         MockConfig {

@@ -67,11 +67,13 @@ mod seed;
 mod server;
 mod state;
 mod store;
+mod tls;
 mod variations;
 
-pub use config::{MockConfig, MockCredentials};
+pub use config::{MockConfig, MockCredentials, UnknownName};
 pub use faults::Fault;
 pub use record::RecordedRequest;
 pub use seed::{Resources, Seed, SeedError};
 pub use server::MockServer;
+pub use tls::{MockTls, TlsError};
 pub use variations::Variation;

@@ -17,7 +17,31 @@ use super::record::{RecordedRequest, Recorder};
 use super::routes::{SCIM_PREFIX, router};
 use super::seed::{self, Resources, Seed, SeedError};
 use super::state::AppState;
+use super::tls::{MockTls, TlsListener};
 use super::variations::Variation;
+
+/// Resolves when the server is to stop.
+type Shutdown = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The state of a server about to serve on `listener`; `scheme` is `http` or `https`.
+fn prepare(
+    config: MockConfig,
+    listener: &TcpListener,
+    scheme: &str,
+) -> std::io::Result<Arc<AppState>> {
+    let local = listener.local_addr()?;
+    // A wildcard address is where the server listens, not where a client can reach it.
+    let host = match local.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    let base_url = format!(
+        "{scheme}://{}{SCIM_PREFIX}",
+        SocketAddr::new(host, local.port())
+    );
+    Ok(Arc::new(AppState::new(config, base_url)))
+}
 
 /// A running mock SCIM server. Dropping it stops the server.
 pub struct MockServer {
@@ -30,34 +54,49 @@ impl MockServer {
     /// Binds `addr` (port 0 picks a free port) and serves on the current tokio runtime.
     pub async fn start(config: MockConfig, addr: SocketAddr) -> std::io::Result<MockServer> {
         let listener = TcpListener::bind(addr).await?;
-        let local = listener.local_addr()?;
-        // A wildcard address is where the server listens, not where a client can reach it.
-        let host = match local.ip() {
-            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-            ip => ip,
-        };
-        let base_url = format!(
-            "http://{}{SCIM_PREFIX}",
-            SocketAddr::new(host, local.port())
-        );
-        let state = Arc::new(AppState::new(config, base_url));
+        let state = prepare(config, &listener, "http")?;
         let app = router(state.clone());
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let shutdown = async {
-                let _ = stopped.await;
-            };
+        Ok(MockServer::serve(state, move |shutdown| async move {
             // Serving only ends on shutdown; an accept error then has nobody to report to.
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown)
                 .await;
-        });
-        Ok(MockServer {
+        }))
+    }
+
+    /// Like [`start`](Self::start), over HTTPS with `tls`'s certificate: the base URL is
+    /// `https://…`, and clients trust [`MockTls::ca_pem`].
+    pub async fn start_tls(
+        config: MockConfig,
+        addr: SocketAddr,
+        tls: &MockTls,
+    ) -> std::io::Result<MockServer> {
+        let listener = TcpListener::bind(addr).await?;
+        let state = prepare(config, &listener, "https")?;
+        let listener = TlsListener::new(listener, tls)?;
+        let app = router(state.clone());
+        Ok(MockServer::serve(state, move |shutdown| async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await;
+        }))
+    }
+
+    /// Spawns `serve`, which serves until the future it is given resolves.
+    fn serve<F, Fut>(state: Arc<AppState>, serve: F) -> MockServer
+    where
+        F: FnOnce(Shutdown) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve(Box::pin(async {
+            let _ = stopped.await;
+        })));
+        MockServer {
             state,
             stop: Some(stop),
             task: Some(task),
-        })
+        }
     }
 
     /// The SCIM base URL, e.g. `http://127.0.0.1:PORT/scim/v2`.
