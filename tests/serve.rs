@@ -399,7 +399,10 @@ fn run_over_https_trusts_serves_ca_only_when_told() {
     let untrusted = served.shell(&format!("{RUN} users:: || exit $?"));
     assert_eq!(untrusted.status.code(), Some(2), "{}", text(&untrusted));
     let stderr = String::from_utf8_lossy(&untrusted.stderr);
-    assert!(stderr.contains("certificate"), "{stderr}");
+    assert!(
+        stderr.contains("TLS certificate is not trusted") && stderr.contains("--ca-cert"),
+        "{stderr}"
+    );
     let insecure = served.shell(&format!("{RUN} --insecure users::"));
     assert_eq!(insecure.status.code(), Some(0), "{}", text(&insecure));
     let stderr = String::from_utf8_lossy(&insecure.stderr);

@@ -60,7 +60,7 @@ impl Switches {
 }
 
 async fn show(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Err(refused) = authorize(&state, &headers) {
+    if let Some(refused) = refusal(&state, &headers) {
         return refused;
     }
     let current = Switches::of(&state.behaviour());
@@ -68,7 +68,7 @@ async fn show(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respons
 }
 
 async fn replace(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refused) = authorize(&state, &headers) {
+    if let Some(refused) = refusal(&state, &headers) {
         return refused;
     }
     let switches: Switches = match serde_json::from_slice(&body) {
@@ -109,9 +109,9 @@ fn resolve<T>(
 }
 
 /// Only the admin token opens the route; a SCIM token, the API key or none is a 401.
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+fn refusal(state: &AppState, headers: &HeaderMap) -> Option<Response> {
     if bearer(headers) == Some(state.credentials.admin_token.as_str()) {
-        return Ok(());
+        return None;
     }
     let mut refused = problem(
         StatusCode::UNAUTHORIZED,
@@ -121,7 +121,7 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Bearer realm=\"scimcheck-mock-admin\""),
     );
-    Err(refused)
+    Some(refused)
 }
 
 fn answer(status: StatusCode, body: &impl Serialize) -> Response {

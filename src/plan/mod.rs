@@ -145,7 +145,7 @@ impl Capabilities {
     }
 
     /// Chooses how cases scope their lists, then probes every filter the cases list with
-    /// (see [`needs`]), all at once; the marker attribute must be chosen first, since
+    /// (see [`needs`](mod@needs)), all at once; the marker attribute must be chosen first, since
     /// filters may name it.
     pub async fn probe_filters(&mut self, target: &Target, cases: &[Case]) {
         let by_prefix = FilterUse {
