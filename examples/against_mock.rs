@@ -11,7 +11,6 @@ use scimcheck::{Output, RunConfig};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let mock =
         MockServer::start(MockConfig::default(), SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let seed = Seed::from_json(

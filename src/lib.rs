@@ -21,7 +21,6 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let mock = MockServer::start(MockConfig::default(), "127.0.0.1:0".parse()?).await?;
 //! let config = RunConfig::for_mock(&mock)
 //!     .filter("users::create")   // like `scimcheck run users::create`

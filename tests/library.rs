@@ -23,7 +23,6 @@ async fn mock() -> MockServer {
 // I/O through the test's own runtime.
 #[tokio::test]
 async fn a_seeded_mock_passes_a_selection_then_fails_it_once_a_fault_is_switched_on() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let mock = mock().await;
     let seed: Seed = serde_json::from_value(json!({
         "users": [{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "alice"}],

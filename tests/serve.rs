@@ -51,7 +51,8 @@ impl Drop for Scratch {
 
 /// A `scimcheck serve` on a free port, stopped with SIGTERM when dropped.
 struct Served {
-    child: Child,
+    /// Taken only by `stop`.
+    child: Option<Child>,
     env_file: PathBuf,
     env: Vec<(String, String)>,
 }
@@ -68,7 +69,7 @@ impl Served {
             .spawn()
             .expect("serve starts");
         let mut served = Served {
-            child,
+            child: Some(child),
             env_file,
             env: Vec::new(),
         };
@@ -79,8 +80,9 @@ impl Served {
     /// The env file, once it exists: it is written only when the server accepts connections.
     fn wait_ready(&mut self) -> Vec<(String, String)> {
         let deadline = Instant::now() + Duration::from_secs(60);
+        let child = self.child.as_mut().expect("running");
         while !self.env_file.exists() {
-            if let Some(status) = self.child.try_wait().expect("child state") {
+            if let Some(status) = child.try_wait().expect("child state") {
                 panic!("serve exited early ({status}) without an env file");
             }
             assert!(Instant::now() < deadline, "serve never became ready");
@@ -117,21 +119,19 @@ impl Served {
 
     /// Stops the server as CI does (SIGTERM) and waits for it.
     fn stop(mut self) -> Output {
-        terminate(&self.child);
-        let child = std::mem::replace(&mut self.child, dummy_child());
+        let child = self.child.take().expect("running");
+        terminate(&child);
         child.wait_with_output().expect("serve stops")
     }
 }
 
 impl Drop for Served {
     fn drop(&mut self) {
-        terminate(&self.child);
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            terminate(&child);
+            let _ = child.wait();
+        }
     }
-}
-
-fn dummy_child() -> Child {
-    Command::new("true").spawn().expect("true runs")
 }
 
 fn terminate(child: &Child) {
@@ -407,4 +407,52 @@ fn run_over_https_trusts_serves_ca_only_when_told() {
     assert_eq!(insecure.status.code(), Some(0), "{}", text(&insecure));
     let stderr = String::from_utf8_lossy(&insecure.stderr);
     assert!(stderr.contains("warning: --insecure"), "{stderr}");
+}
+
+#[test]
+fn credentials_fixed_in_the_environment_are_printed_as_env_lines_and_accepted() {
+    use std::io::BufRead;
+    let fixed = [
+        ("SCIMCHECK_TOKEN", "fixed-scim-token-1"),
+        ("SCIMCHECK_API_KEY", "fixed-api-key-2"),
+        ("SCIMCHECK_OTHER_TENANT_TOKEN", "fixed-tenant-b-3"),
+        ("SCIMCHECK_ADMIN_TOKEN", "fixed-admin-4"),
+    ];
+    let mut child = scimcheck()
+        .args(["serve", "--addr", "127.0.0.1:0", "--print", "env"])
+        .envs(fixed)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let lines: Vec<String> = std::io::BufReader::new(stdout)
+        .lines()
+        .take(6)
+        .map(|line| line.expect("a line"))
+        .collect();
+    let env = parse_env(&lines.join("\n"));
+    for (name, value) in fixed {
+        assert!(
+            env.contains(&(name.to_owned(), value.to_owned())),
+            "{name}: {env:?}"
+        );
+    }
+    let base = &env[0].1;
+    let http = Http::new();
+    let (status, _) = http.send(
+        http.client
+            .get(format!("{base}/Users"))
+            .bearer_auth("fixed-scim-token-1"),
+    );
+    assert_eq!(status, 200);
+    let (status, _) = http.send(
+        http.client
+            .get(format!("{base}/Users"))
+            .bearer_auth("fixed-admin-4"),
+    );
+    assert_eq!(status, 401, "the admin token opens no SCIM route");
+    terminate(&child);
+    let status = child.wait().expect("serve stops");
+    assert!(status.success(), "{status}");
 }

@@ -47,10 +47,30 @@ pub enum SeedError {
 impl Seed {
     /// Parses a seed file's text; unknown keys are errors.
     pub fn from_json(text: &str) -> Result<Seed, SeedError> {
-        serde_json::from_str(text).map_err(|error| SeedError::Syntax {
-            line: error.line(),
-            column: error.column(),
-            message: error.to_string(),
+        // serde would also take the struct as an array of its fields.
+        if let Some(at) = text.find(|c: char| !c.is_whitespace())
+            && !text[at..].starts_with('{')
+        {
+            let before = &text[..at];
+            return Err(SeedError::Syntax {
+                line: before.matches('\n').count() + 1,
+                column: at - before.rfind('\n').map_or(0, |n| n + 1) + 1,
+                message: "a seed is a JSON object: {\"users\": [...], \"groups\": [...]}".into(),
+            });
+        }
+        serde_json::from_str(text).map_err(|error| {
+            let (line, column) = (error.line(), error.column());
+            let message = error.to_string();
+            // The position is said once, first.
+            let position = format!(" at line {line} column {column}");
+            SeedError::Syntax {
+                line,
+                column,
+                message: message
+                    .strip_suffix(&position)
+                    .unwrap_or(&message)
+                    .to_owned(),
+            }
         })
     }
 }
@@ -166,7 +186,8 @@ mod tests {
                 "unknown field `people`",
             ),
             ("{\"users\": {}}", 1, "expected a sequence"),
-            ("[]", 1, "expected struct Seed"),
+            ("\n  []", 2, "a seed is a JSON object"),
+            ("", 1, "EOF"),
         ];
         for (text, line, message) in cases {
             match Seed::from_json(text) {
@@ -177,6 +198,7 @@ mod tests {
                 }) => {
                     assert_eq!(got, line, "{text}");
                     assert!(said.contains(message), "{text}: {said}");
+                    assert!(!said.contains(" at line "), "{text}: {said}");
                 }
                 other => panic!("{text}: {other:?}"),
             }
