@@ -86,15 +86,7 @@ impl RunConfig {
     /// A run against a running mock, with every credential it issued (so that no case is
     /// skipped for want of one).
     pub fn for_mock(mock: &MockServer) -> RunBuilder {
-        let issued = mock.credentials();
-        RunConfig::builder(
-            mock.base_url(),
-            Credentials {
-                scim: issued.scim_token.clone(),
-                api_key: Some(issued.api_key.clone()),
-                other_tenant: Some(issued.other_tenant_token.clone()),
-            },
-        )
+        RunConfig::builder(mock.base_url(), suite::mock_credentials(mock))
     }
 }
 
