@@ -12,6 +12,7 @@ use crate::case::Capability;
 use crate::check::Profile;
 use crate::exec::client::{ClientOptions, Credentials, ExecError};
 use crate::mock::MockServer;
+use crate::plan::select::Selector;
 use crate::plan::{Capabilities, PlanOptions};
 use crate::report::{CaseResult, FailOn, RunFacts, RunReport};
 use crate::suite::{self, SuiteConfig, SuiteError};
@@ -97,21 +98,29 @@ impl RunBuilder {
         self
     }
 
-    /// Only the cases whose name (`users::create`) contains `filter`.
+    /// Only the cases whose name (`users::create`) contains `filter` (repeatable: a case needs
+    /// one of them).
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
-        self.suite.libtest.filter = Some(filter.into());
+        self.suite.plan.select.names.push(filter.into());
         self
     }
 
-    /// The filter must match a case's whole name.
+    /// The filters and skips must match a case's whole name.
     pub fn exact(mut self, exact: bool) -> Self {
-        self.suite.libtest.exact = exact;
+        self.suite.plan.select.exact = exact;
         self
     }
 
-    /// Leaves out the cases whose name contains `pattern` (repeatable; exact with [`exact`](Self::exact)).
+    /// Leaves out the cases whose name contains `pattern` (repeatable).
     pub fn skip(mut self, pattern: impl Into<String>) -> Self {
-        self.suite.libtest.skip.push(pattern.into());
+        self.suite.plan.select.skip.push(pattern.into());
+        self
+    }
+
+    /// Selects by name, tag, level and area at once, replacing what [`filter`](Self::filter),
+    /// [`exact`](Self::exact) and [`skip`](Self::skip) set so far.
+    pub fn select(mut self, selector: Selector) -> Self {
+        self.suite.plan.select = selector;
         self
     }
 

@@ -6,9 +6,9 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
+use crate::cli::{Print, ServeArgs};
 use crate::files::{self, FileError};
 use crate::mock::{
     Fault, MockConfig, MockServer, MockTls, RecordedRequest, Seed, SeedError, TlsError,
@@ -17,102 +17,6 @@ use crate::mock::{
 
 /// The largest seed file read.
 const SEED_LIMIT: u64 = 16 * 1024 * 1024;
-
-/// `scimcheck serve`'s arguments.
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub addr: SocketAddr,
-    /// Switch on a fault (repeatable); see --list-faults.
-    #[arg(long, value_name = "NAME")]
-    pub fault: Vec<String>,
-    /// List the faults and exit.
-    #[arg(long)]
-    pub list_faults: bool,
-    /// Switch on a conformant variation (repeatable); see --list-variations.
-    #[arg(long, value_name = "NAME")]
-    pub variation: Vec<String>,
-    /// List the variations and exit.
-    #[arg(long)]
-    pub list_variations: bool,
-    /// Delay every response, e.g. 50ms or 1s (at most 60s).
-    #[arg(long, value_parser = parse_latency)]
-    pub latency: Option<Duration>,
-    /// Answer 429 beyond this many requests per second.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub rate_limit: Option<u32>,
-    /// Accept the SCIM token in this environment variable (for a provisioning client
-    /// configured ahead of time).
-    #[arg(long, value_name = "VAR")]
-    pub token_env: Option<String>,
-    /// The SCIM token to accept [default: a random one].
-    #[arg(
-        long,
-        env = "SCIMCHECK_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub scim_token: Option<String>,
-    /// The vendor API key (refused on SCIM routes) [default: a random one].
-    #[arg(
-        long,
-        env = "SCIMCHECK_API_KEY",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub api_key: Option<String>,
-    /// The other tenant's SCIM token [default: a random one].
-    #[arg(
-        long,
-        env = "SCIMCHECK_OTHER_TENANT_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub other_tenant_token: Option<String>,
-    /// The admin route's token [default: a random one].
-    #[arg(
-        long,
-        env = "SCIMCHECK_ADMIN_TOKEN",
-        hide_env_values = true,
-        value_name = "TOKEN"
-    )]
-    pub admin_token: Option<String>,
-    /// Once the server accepts connections, write the base URL and every token here as
-    /// `export NAME='value'` lines a shell can source (mode 0600, replaced atomically).
-    #[arg(long, value_name = "PATH")]
-    pub env_file: Option<PathBuf>,
-    /// What to print on stdout once ready: `human` text, or the env file's lines.
-    #[arg(long, value_enum, default_value_t = Print::Human)]
-    pub print: Print,
-    /// Load users and groups from this JSON file before accepting connections:
-    /// `{"users": [...], "groups": [...]}`; a member's value may be a seeded userName.
-    #[arg(long, value_name = "FILE")]
-    pub seed: Option<PathBuf>,
-    /// Write every request and its response here as JSON lines, credentials redacted.
-    #[arg(long, value_name = "PATH")]
-    pub record: Option<PathBuf>,
-    /// Serve HTTPS with a certificate made for this run, signed by a CA written to --ca-out.
-    #[arg(long)]
-    pub tls: bool,
-    /// Where --tls writes its CA certificate (PEM), for clients to trust.
-    #[arg(
-        long,
-        value_name = "PATH",
-        default_value = "scimcheck-mock-ca.pem",
-        requires = "tls"
-    )]
-    pub ca_out: PathBuf,
-}
-
-/// What `serve` prints once it is ready.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Print {
-    /// The URL and tokens, for a person.
-    Human,
-    /// The env file's `export NAME='value'` lines, for `eval "$(…)"`.
-    Env,
-}
 
 /// Why `serve` stopped before serving, or could not go on.
 #[derive(Debug, thiserror::Error)]
@@ -369,25 +273,6 @@ fn write_error(path: &Path, source: std::io::Error) -> ServeError {
     }
 }
 
-/// A mock's latency, e.g. 50ms or 2s: at most a minute (beyond, every client would time out).
-fn parse_latency(text: &str) -> Result<Duration, String> {
-    let (number, unit) = text
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((text, "ms"), |at| text.split_at(at));
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 50ms or 2s"))?;
-    let latency = match unit {
-        "ms" => Duration::from_millis(value),
-        "s" => Duration::from_secs(value),
-        _ => return Err(format!("`{text}`: use ms or s")),
-    };
-    if latency > Duration::from_secs(60) {
-        return Err(format!("`{text}` is longer than 60s"));
-    }
-    Ok(latency)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -419,16 +304,6 @@ mod tests {
         let printed = String::from_utf8(output.stdout).expect("UTF-8");
         let back: Vec<&str> = printed.split('\0').collect();
         assert_eq!(&back[..values.len()], values.as_slice());
-    }
-
-    #[test]
-    fn latencies_parse_within_a_minute() {
-        assert_eq!(parse_latency("50ms"), Ok(Duration::from_millis(50)));
-        assert_eq!(parse_latency("2s"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_latency("75"), Ok(Duration::from_millis(75)));
-        assert!(parse_latency("61s").is_err());
-        assert!(parse_latency("1m").is_err());
-        assert!(parse_latency("fast").is_err());
     }
 
     #[test]
