@@ -7,12 +7,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use scimcheck::exec::client::ClientOptions;
 use scimcheck::mock::{MockConfig, MockServer};
-use scimcheck::plan::PlanOptions;
-use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteOutcome};
+use scimcheck::{RunConfig, RunOutcome};
 
-fn run_once(runtime: &tokio::runtime::Runtime, latency: Option<Duration>) -> SuiteOutcome {
+fn run_once(runtime: &tokio::runtime::Runtime, latency: Option<Duration>) -> RunOutcome {
     let config = MockConfig {
         latency,
         ..MockConfig::default()
@@ -23,24 +21,15 @@ fn run_once(runtime: &tokio::runtime::Runtime, latency: Option<Duration>) -> Sui
             SocketAddr::from(([127, 0, 0, 1], 0)),
         ))
         .expect("mock starts");
-    let config = SuiteConfig {
-        base_url: mock.base_url().to_owned(),
-        credentials: suite::mock_credentials(&mock),
-        cases: CaseSource::Embedded,
-        snapshot_dir: None,
-        ledger: None,
-        client: ClientOptions::default(),
-        plan: PlanOptions::default(),
-        libtest: libtest_mimic::Arguments {
-            quiet: true,
-            ..Default::default()
-        },
-        interrupted: Default::default(),
-        profile: Default::default(),
-    };
-    let outcome = suite::run(config, runtime).expect("suite runs");
-    assert!(
-        !outcome.conclusion.has_failed(),
+    let config = RunConfig::for_mock(&mock)
+        .build()
+        .expect("a valid configuration");
+    let outcome = runtime
+        .block_on(scimcheck::run(config))
+        .expect("suite runs");
+    assert_eq!(
+        outcome.report().verdict.exit_code,
+        0,
         "the suite failed against the clean mock"
     );
     outcome
@@ -58,7 +47,7 @@ fn main() {
         let mut last = None;
         for _ in 0..RUNS {
             let outcome = run_once(&runtime, latency);
-            walls.push(outcome.wall);
+            walls.push(outcome.facts.wall);
             last = Some(outcome);
         }
         walls.sort();

@@ -169,7 +169,7 @@ impl Capabilities {
 
     /// Probes PUT (unless `read_only`: the probe is a PUT, though it cannot write) and the ways
     /// to scope a list to a case's own Users, at once, and scopes with the first the target
-    /// accepts; then probes every filter the cases list with (see [`needs`]), all at once. The
+    /// accepts; then probes every filter the cases list with (see [`needs`](mod@needs)), all at once. The
     /// marker attribute must be chosen first, since filters may name it.
     pub async fn probe(&mut self, target: &Target, cases: &[Case], read_only: bool) {
         const SCOPINGS: [Scoping; 3] = [
