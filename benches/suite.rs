@@ -3,7 +3,7 @@
 //! a row's name as an argument (`cargo bench --bench suite -- backlog`) runs only the rows
 //! whose label contains it.
 //!
-//! Wall time is the whole `suite::run`: the requests before the cases included. With latency it
+//! Wall time is the whole `scimcheck::run`: the requests before the cases included. With latency it
 //! is bounded below by the round trips before the cases plus the longest dependent request chain
 //! of one case, its teardown included; the ratio printed beside it shows how close we get.
 
@@ -15,19 +15,19 @@ use futures_util::StreamExt;
 use scimcheck::case::{Auth, Method};
 use scimcheck::exec::client::{ClientOptions, Target};
 use scimcheck::mock::{MockConfig, MockServer};
-use scimcheck::plan::PlanOptions;
-use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteOutcome};
+use scimcheck::suite;
+use scimcheck::{RunConfig, RunOutcome};
 
 const RUNS: usize = 3;
-/// Round trips `suite::run` makes before the first case: the scoping probe that proves the
-/// token, then discovery beside the filter probes.
+/// Round trips `scimcheck::run` makes before the first case: the scoping probe that proves the
+/// token, then discovery beside the PUT probe and the filter probes.
 const PRE_CASE_ROUND_TRIPS: u32 = 2;
 /// Users in the big tenant.
 const BIG_TENANT: usize = 100_000;
 
 /// One run against a started mock; its wall time and the requests the mock saw.
 struct Run {
-    outcome: SuiteOutcome,
+    outcome: RunOutcome,
     wall: Duration,
     requests: u64,
 }
@@ -37,27 +37,18 @@ fn run_once(
     mock: &MockServer,
     concurrency: Option<usize>,
 ) -> Run {
-    let config = SuiteConfig {
-        base_url: mock.base_url().to_owned(),
-        credentials: suite::mock_credentials(mock),
-        cases: CaseSource::Embedded,
-        snapshot_dir: None,
-        ledger: None,
-        client: ClientOptions {
+    let config = RunConfig::for_mock(mock)
+        .client(ClientOptions {
             concurrency,
             ..ClientOptions::default()
-        },
-        plan: PlanOptions::default(),
-        libtest: libtest_mimic::Arguments {
-            quiet: true,
-            ..Default::default()
-        },
-        interrupted: Default::default(),
-        profile: Default::default(),
-    };
+        })
+        .build()
+        .expect("a valid configuration");
     let before = mock.request_count();
     let started = Instant::now();
-    let outcome = suite::run(config, runtime).expect("suite runs");
+    let outcome = runtime
+        .block_on(scimcheck::run(config))
+        .expect("suite runs");
     Run {
         wall: started.elapsed(),
         requests: mock.request_count() - before,
@@ -94,10 +85,11 @@ fn line(concurrency: Option<usize>, (run, min, max): &(Run, Duration, Duration))
         max.as_secs_f64(),
         run.requests,
     );
-    if run.outcome.conclusion.has_failed() {
-        print!("; FAILED {} case(s)", run.outcome.conclusion.num_failed);
+    let verdict = run.outcome.report().verdict;
+    if verdict.exit_code != 0 {
+        print!("; FAILED: {}", verdict.headline);
     }
-    println!("\n    {}", run.outcome.concurrency);
+    println!("\n    {}", run.outcome.facts.concurrency);
 }
 
 fn start(runtime: &tokio::runtime::Runtime, config: MockConfig) -> MockServer {

@@ -47,7 +47,7 @@ pub enum ConfigError {
     Read(#[from] FileError),
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
-    /// Shown as `file:line:column: message`, never with the line itself (see [`syntax_error`]).
+    /// Shown as `file:line:column: message`, never with the line itself (see `syntax_error`).
     #[error("{}:{line}:{column}: {message}", path.display())]
     Syntax {
         path: PathBuf,

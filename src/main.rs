@@ -16,7 +16,7 @@ use scimcheck::case::{Case, CaseError};
 use scimcheck::check::schema::SchemaRegistry;
 use scimcheck::cli::{
     self, Cli, Color, Command, CompareArgs, ListArgs, ListFormat, LoadArgs, OutputFormat, RunArgs,
-    ServeArgs, SweepArgs, TargetArgs,
+    SweepArgs, TargetArgs,
 };
 use scimcheck::compare::Gate;
 use scimcheck::config::FileConfig;
@@ -24,10 +24,10 @@ use scimcheck::exec::client::{ClientOptions, Credentials, Target};
 use scimcheck::exec::ledger::{Entry, Event, Ledger};
 use scimcheck::exec::sweep;
 use scimcheck::files::{self, CA_LIMIT, TOKEN_LIMIT};
-use scimcheck::mock::{Fault, MockConfig, MockServer, Variation};
-use scimcheck::plan::PlanOptions;
-use scimcheck::report::{self, RunReport};
-use scimcheck::suite::{self, SuiteConfig, SuiteError};
+use scimcheck::mock::{MockConfig, MockServer};
+use scimcheck::report;
+use scimcheck::suite::{self, SuiteError};
+use scimcheck::{Output, RunConfig};
 
 /// Exit codes: conformance failures and configuration errors are told apart (the run's own
 /// codes, 0, 1 and 130, are the verdict's: see `scimcheck::report::verdict`).
@@ -118,6 +118,7 @@ fn ledger_path(target: &TargetArgs) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."));
     state.join("scimcheck").join("ledger.jsonl")
 }
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // A listing cut short by its reader is what the reader asked for; a run or a sweep cut short
@@ -135,7 +136,9 @@ fn main() -> ExitCode {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match cli.command {
         Command::Run(args) => run(*args),
         Command::List(args) => list(&args).map(|()| ExitCode::SUCCESS),
-        Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
+        Command::Serve(args) => runtime()
+            .and_then(|runtime| Ok(runtime.block_on(scimcheck::serve::serve(args))?))
+            .map(|()| ExitCode::SUCCESS),
         Command::Sweep(args) => sweep(args),
         Command::Compare(args) => compare(*args),
         Command::CaseSchema => case_schema().map(|()| ExitCode::SUCCESS),
@@ -194,24 +197,6 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("failed to start the async runtime")
 }
 
-/// The mock's configuration from fault and variation names given on the command line.
-fn mock_config(faults: &[String], variations: &[String]) -> Result<MockConfig> {
-    let mut config = MockConfig::default();
-    for name in faults {
-        let fault = Fault::from_name(name).ok_or_else(|| {
-            anyhow!("unknown fault `{name}` (see `scimcheck serve --list-faults`)")
-        })?;
-        config.faults.insert(fault);
-    }
-    for name in variations {
-        let variation = Variation::from_name(name).ok_or_else(|| {
-            anyhow!("unknown variation `{name}` (see `scimcheck serve --list-variations`)")
-        })?;
-        config.variations.insert(variation);
-    }
-    Ok(config)
-}
-
 fn run(mut args: RunArgs) -> Result<ExitCode> {
     let file = merge_file(&mut args.target, &mut args.load)?;
     if args.base_url.is_none() && args.mock_fault.is_empty() && args.mock_variation.is_empty() {
@@ -254,34 +239,49 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| Path::new("snapshots").join(&target_name));
     let snapshot_dir = (args.snapshots || snapshot_dir.is_dir()).then_some(snapshot_dir);
-    let config = SuiteConfig {
-        base_url,
-        credentials,
-        cases: args.cases.source(),
-        snapshot_dir,
-        ledger,
-        client: client_options(&args.target, &args.load, args.verbose)?,
-        plan: PlanOptions {
-            read_only: args.read_only,
-            capability_overrides: file.capability_overrides(),
-            skip: file.skip.clone(),
-            select: args.select.selector(),
-        },
-        libtest: libtest_arguments(&args),
-        interrupted: interrupt_on_signals(&runtime)?,
-        profile: args.profile,
-    };
-    let outcome = suite::run(config, &runtime)?;
-    for warning in &outcome.capabilities.warnings {
+    let mut config = RunConfig::builder(base_url, credentials)
+        .cases(args.cases.source())
+        .client(client_options(&args.target, &args.load, args.verbose)?)
+        .read_only(args.read_only)
+        .select(args.select.selector())
+        .profile(args.profile)
+        .fail_on(args.fail_on)
+        .interrupt_flag(interrupt_on_signals(&runtime)?)
+        .output(match args.format {
+            OutputFormat::Pretty => Output::Pretty,
+            OutputFormat::Terse => Output::Terse,
+            OutputFormat::Json => Output::Json,
+        });
+    if let Some(dir) = snapshot_dir {
+        config = config.snapshots(dir);
+    }
+    if let Some(ledger) = ledger {
+        config = config.ledger(ledger);
+    }
+    for (capability, present) in file.capability_overrides() {
+        config = config.capability(capability, present);
+    }
+    for (id, reason) in &file.skip {
+        config = config.skip_case(id, reason);
+    }
+    if let Some(jobs) = args.jobs {
+        config = config.test_threads(usize::from(jobs));
+    }
+    match args.color {
+        Color::Always => config = config.color(true),
+        Color::Never => config = config.color(false),
+        Color::Auto => {}
+    }
+    let mut outcome = runtime.block_on(scimcheck::run(config.build()?))?;
+    for warning in &outcome.facts.warnings {
         eprintln!("warning: {warning}");
     }
-    let mut facts = outcome.facts(args.fail_on);
-    facts.gate = Gate::new(
+    outcome.facts.gate = Gate::new(
         &file.accept,
         baseline,
         time::OffsetDateTime::now_utc().date(),
     );
-    let report = RunReport::new(&facts, &outcome.results);
+    let report = outcome.report();
     for (path, writer) in &outputs {
         let text = report::render(writer.as_ref(), &report);
         std::fs::write(path, text)
@@ -294,31 +294,12 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     } else {
         eprintln!(
             "capabilities advertised: {}\ncapability matrix: {}",
-            outcome.capabilities.names().join(", "),
-            outcome.capabilities.matrix()
+            outcome.facts.capabilities.join(", "),
+            outcome.facts.capability_matrix
         );
         print!("{summary}");
     }
     Ok(ExitCode::from(report.verdict.exit_code))
-}
-
-/// What libtest-mimic is told: how to print and how many cases at once. Selection is ours
-/// (`suite` leaves out what the selectors do not take).
-fn libtest_arguments(args: &RunArgs) -> libtest_mimic::Arguments {
-    libtest_mimic::Arguments {
-        test_threads: args.jobs.map(usize::from),
-        format: Some(match args.format {
-            OutputFormat::Pretty => libtest_mimic::FormatSetting::Pretty,
-            OutputFormat::Terse => libtest_mimic::FormatSetting::Terse,
-            OutputFormat::Json => libtest_mimic::FormatSetting::Json,
-        }),
-        color: Some(match args.color {
-            Color::Auto => libtest_mimic::ColorSetting::Auto,
-            Color::Always => libtest_mimic::ColorSetting::Always,
-            Color::Never => libtest_mimic::ColorSetting::Never,
-        }),
-        ..Default::default()
-    }
 }
 
 /// A target ready to run against: a base URL with its credentials, or the embedded mock
@@ -349,7 +330,7 @@ fn connect(
             mock: None,
         });
     }
-    let config = mock_config(faults, variations)?;
+    let config = MockConfig::named(faults, variations)?;
     let server = runtime
         .block_on(MockServer::start(
             config,
@@ -392,45 +373,41 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
         let interrupted = interrupt_on_signals(&runtime)?;
         let client = client_options(&args.target, &args.load, args.verbose)?;
         let ledger = ledger_path(&args.target);
-        let libtest = libtest_mimic::Arguments {
-            format: Some(libtest_mimic::FormatSetting::Terse),
-            ..Default::default()
-        };
-        let plan = PlanOptions {
-            read_only: args.read_only,
-            capability_overrides: file.capability_overrides(),
-            skip: file.skip.clone(),
-            select: args.select.selector(),
-        };
         let side = |connected: Connected| -> Result<(RunRecord, Option<Discovery>, Redactor)> {
-            let config = SuiteConfig {
-                base_url: connected.base_url,
-                // Both sides with their SCIM token alone: an API key or another tenant's token
-                // on one side only would show as cases skipped on the other.
-                credentials: Credentials {
-                    api_key: None,
-                    other_tenant: None,
-                    ..connected.credentials
-                },
-                cases: args.cases.source(),
-                snapshot_dir: None,
-                ledger: connected.ledger,
-                client: client.clone(),
-                plan: plan.clone(),
-                libtest: libtest.clone(),
-                interrupted: Arc::clone(&interrupted),
-                profile: scimcheck::check::Profile::Strict,
+            // Both sides with their SCIM token alone: an API key or another tenant's token on
+            // one side only would show as cases skipped on the other.
+            let credentials = Credentials {
+                api_key: None,
+                other_tenant: None,
+                ..connected.credentials
             };
-            let outcome = suite::run(config, &runtime)?;
-            if outcome.interrupted {
+            let mut config = RunConfig::builder(connected.base_url, credentials)
+                .cases(args.cases.source())
+                .client(client.clone())
+                .read_only(args.read_only)
+                .select(args.select.selector())
+                .profile(scimcheck::check::Profile::Strict)
+                .fail_on(report::FailOn::Any)
+                .interrupt_flag(Arc::clone(&interrupted))
+                .output(Output::Terse);
+            if let Some(ledger) = connected.ledger {
+                config = config.ledger(ledger);
+            }
+            for (capability, present) in file.capability_overrides() {
+                config = config.capability(capability, present);
+            }
+            for (id, reason) in &file.skip {
+                config = config.skip_case(id, reason);
+            }
+            let outcome = runtime.block_on(scimcheck::run(config.build()?))?;
+            if outcome.facts.interrupted {
                 bail!("interrupted: nothing compared; what the runs created was cleaned up");
             }
-            let facts = outcome.facts(report::FailOn::Any);
-            let record = RunRecord::of(&RunReport::new(&facts, &outcome.results));
+            let record = RunRecord::of(&outcome.report());
             Ok((
                 record,
                 outcome.capabilities.published_schemas,
-                outcome.redactor,
+                outcome.facts.redactor,
             ))
         };
         let a = connect(
@@ -703,56 +680,6 @@ fn list(args: &ListArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn serve(args: ServeArgs) -> Result<()> {
-    if args.list_faults || args.list_variations {
-        let listed: Vec<_> = if args.list_faults {
-            Fault::ALL
-                .iter()
-                .map(|f| (f.name(), f.rfc(), f.description()))
-                .collect()
-        } else {
-            Variation::ALL
-                .iter()
-                .map(|v| (v.name(), v.rfc(), v.description()))
-                .collect()
-        };
-        for (name, rfc, description) in listed {
-            println!("{name:<34} {rfc:<18} {description}");
-        }
-        return Ok(());
-    }
-    let mut config = mock_config(&args.fault, &args.variation)?;
-    config.latency = args.latency;
-    config.rate_limit = args.rate_limit;
-    config.scim_token = optional_env(args.token_env.as_deref())?;
-    let runtime = runtime()?;
-    runtime.block_on(async {
-        let server = MockServer::start(config, args.addr)
-            .await
-            .with_context(|| format!("failed to listen on {}", args.addr))?;
-        let credentials = server.credentials();
-        println!("SCIM base URL:       {}", server.base_url());
-        match &args.token_env {
-            Some(var) => println!("SCIM bearer token:   (from {var})"),
-            None => println!("SCIM bearer token:   {}", credentials.scim_token),
-        }
-        println!("API key (non-SCIM):  {}", credentials.api_key);
-        println!("other tenant token:  {}", credentials.other_tenant_token);
-        if !args.fault.is_empty() {
-            println!("faults on:           {}", args.fault.join(", "));
-        }
-        if !args.variation.is_empty() {
-            println!("variations on:       {}", args.variation.join(", "));
-        }
-        println!("Ctrl-C to stop.");
-        tokio::signal::ctrl_c()
-            .await
-            .context("failed to wait for Ctrl-C")?;
-        server.shutdown().await;
-        Ok(())
-    })
 }
 
 fn sweep(mut args: SweepArgs) -> Result<ExitCode> {

@@ -1,5 +1,5 @@
-//! The whole pipeline behind `scimcheck run`, as a library call: load cases, discover the
-//! target, plan trials, run them with libtest-mimic, and hand back every result.
+//! The whole pipeline behind [`run`](crate::run): load cases, discover the target, plan
+//! trials, run them with libtest-mimic, and hand back every result.
 
 use std::io::IsTerminal;
 use std::panic::AssertUnwindSafe;
@@ -37,9 +37,9 @@ pub enum CaseSource {
     Dir(PathBuf),
 }
 
-/// A run, fully configured.
+/// A run, fully configured; built by [`crate::RunConfig::builder`].
 #[derive(Debug, Clone)]
-pub struct SuiteConfig {
+pub(crate) struct SuiteConfig {
     pub base_url: String,
     pub credentials: Credentials,
     pub cases: CaseSource,
@@ -58,7 +58,7 @@ pub struct SuiteConfig {
 
 /// What a run produced.
 #[derive(Debug)]
-pub struct SuiteOutcome {
+pub(crate) struct SuiteOutcome {
     pub conclusion: Conclusion,
     pub results: Vec<CaseResult>,
     pub capabilities: Capabilities,
@@ -141,6 +141,12 @@ pub enum SuiteError {
         /// `: ` and the start of the response body (redacted), or nothing.
         body: String,
     },
+    /// [`crate::run`] was polled outside a tokio runtime.
+    #[error("scimcheck::run must be awaited inside a tokio runtime")]
+    NoRuntime,
+    /// The runtime shut down while the cases ran.
+    #[error("the run was cancelled: its tokio runtime shut down")]
+    Cancelled,
 }
 
 /// Bytes of a rejecting response's body shown in the one-line error.
@@ -222,10 +228,10 @@ async fn first_request(target: &Target, prove: bool) -> Result<Probed, SuiteErro
     })
 }
 
-/// Runs the suite. `runtime` is the one runtime every trial blocks on.
-pub fn run(
+/// Runs the suite on a thread that may block. `runtime` is the one runtime every trial blocks on.
+pub(crate) fn run(
     config: SuiteConfig,
-    runtime: &tokio::runtime::Runtime,
+    runtime: &tokio::runtime::Handle,
 ) -> Result<SuiteOutcome, SuiteError> {
     let started_at = time::OffsetDateTime::now_utc();
     let schemas = SchemaRegistry::builtin()?;
@@ -302,7 +308,7 @@ pub fn run(
             trial(
                 planned,
                 Arc::clone(&context),
-                runtime.handle().clone(),
+                runtime.clone(),
                 Arc::clone(&collector),
                 Arc::clone(&tally),
             )

@@ -12,15 +12,13 @@ use scimcheck::compare::diff::{Area, Discovery};
 use scimcheck::compare::{Comparison, RunRecord, Severity, compare};
 use scimcheck::mock::{Fault, MockConfig, Variation};
 use scimcheck::plan::PlanOptions;
-use scimcheck::report::{FailOn, RunReport};
 
 /// The whole catalogue against a fresh mock: its record and its discovery documents.
 fn side(config: MockConfig) -> (RunRecord, Discovery) {
     let runtime = common::runtime();
     let mock = common::start_mock(&runtime, config);
     let outcome = common::run_suite(&runtime, &mock, PlanOptions::default(), false);
-    let facts = outcome.facts(FailOn::Any);
-    let record = RunRecord::of(&RunReport::new(&facts, &outcome.results));
+    let record = RunRecord::of(&outcome.report());
     let discovery = outcome
         .capabilities
         .published_schemas

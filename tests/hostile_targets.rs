@@ -15,10 +15,10 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use scimcheck::RunConfig;
 use scimcheck::exec::client::{ClientOptions, Credentials, Target};
 use scimcheck::exec::sweep;
 use scimcheck::report::{CaseOutcome, CaseResult};
-use scimcheck::suite::{self, CaseSource, SuiteConfig};
 
 const TOKEN: &str = "hostile-scim-t0ken-4f1e";
 
@@ -291,32 +291,24 @@ impl Scene {
     /// results and the ledger's text.
     fn run(&self, ledger: &Path) -> (Vec<CaseResult>, String) {
         let dir = ledger.parent().expect("a folder").to_owned();
-        let log: PathBuf = dir.join("libtest.log");
         std::fs::create_dir_all(&dir).expect("dir");
-        let config = SuiteConfig {
-            base_url: self.target.base.clone(),
-            credentials: Credentials {
-                scim: TOKEN.into(),
-                api_key: Some("hostile-api-key-77c2".into()),
-                other_tenant: Some("hostile-other-tenant-t0ken".into()),
-            },
-            cases: CaseSource::Embedded,
-            snapshot_dir: None,
-            ledger: Some(ledger.to_owned()),
-            client: ClientOptions {
+        let credentials = Credentials {
+            scim: TOKEN.into(),
+            api_key: Some("hostile-api-key-77c2".into()),
+            other_tenant: Some("hostile-other-tenant-t0ken".into()),
+        };
+        let config = RunConfig::builder(self.target.base.clone(), credentials)
+            .ledger(ledger)
+            .client(ClientOptions {
                 retries: 0,
                 ..ClientOptions::default()
-            },
-            plan: Default::default(),
-            libtest: libtest_mimic::Arguments {
-                quiet: true,
-                logfile: Some(log.display().to_string()),
-                ..Default::default()
-            },
-            interrupted: Default::default(),
-            profile: Default::default(),
-        };
-        let outcome = suite::run(config, &self.runtime).expect("suite runs");
+            })
+            .build()
+            .expect("a valid configuration");
+        let outcome = self
+            .runtime
+            .block_on(scimcheck::run(config))
+            .expect("suite runs");
         let ledger_text = std::fs::read_to_string(ledger).unwrap_or_default();
         (outcome.results, ledger_text)
     }

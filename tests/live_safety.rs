@@ -77,7 +77,7 @@ fn throttling_is_waited_out_and_counted() {
     // at 20 per second.
     let outcome = common::run_suite_filtered(&runtime, &mock, "users::");
     assert!(
-        outcome.throttled > 0,
+        outcome.facts.throttled > 0,
         "the mock never throttled: raise the load or lower the limit"
     );
     assert!(outcome.results.len() > 10);

@@ -186,7 +186,7 @@ fn every_shell_command_parses_and_the_cheap_ones_run() {
                 }
                 "cargo" => cargo(&argv, at),
                 // The shell plumbing of the block that serves the mock, which runs whole below.
-                "export" | "until" | "kill" if serves => {}
+                "export" | "until" | "kill" | "." if serves => {}
                 "export" => {}
                 other => panic!("README.md:{at}: a command this test does not know: {other}"),
             }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use scimcheck::mock::{Fault, MockConfig};
 use scimcheck::plan::PlanOptions;
-use scimcheck::report::{CaseOutcome, FailOn, RunReport};
+use scimcheck::report::CaseOutcome;
 
 fn scimcheck() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scimcheck"));
@@ -36,8 +36,7 @@ fn text(output: &Output) -> (String, String) {
 #[test]
 fn one_defect_in_many_cases_is_one_finding_and_other_cases_still_judge_their_subject() {
     let outcome = common::run_against_mock(&[Fault::ErrorStatusNumber], PlanOptions::default());
-    let facts = outcome.facts(FailOn::Any);
-    let report = RunReport::new(&facts, &outcome.results);
+    let report = outcome.report();
     let failed = common::failed(&outcome.results).len();
     assert_eq!(report.findings.len(), 1, "{:#?}", report.findings);
     let finding = &report.findings[0];

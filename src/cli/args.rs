@@ -323,6 +323,7 @@ pub enum ListFormat {
     Json,
 }
 
+/// `scimcheck serve`'s arguments.
 #[derive(Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -346,10 +347,76 @@ pub struct ServeArgs {
     /// Answer 429 beyond this many requests per second.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit: Option<u32>,
-    /// Accept the SCIM token in this environment variable instead of a random one (for a
-    /// provisioning client configured ahead of time).
+    /// Accept the SCIM token in this environment variable (for a provisioning client
+    /// configured ahead of time).
     #[arg(long, value_name = "VAR")]
     pub token_env: Option<String>,
+    /// The SCIM token to accept [default: a random one].
+    #[arg(
+        long,
+        env = "SCIMCHECK_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub scim_token: Option<String>,
+    /// The vendor API key (refused on SCIM routes) [default: a random one].
+    #[arg(
+        long,
+        env = "SCIMCHECK_API_KEY",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub api_key: Option<String>,
+    /// The other tenant's SCIM token [default: a random one].
+    #[arg(
+        long,
+        env = "SCIMCHECK_OTHER_TENANT_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub other_tenant_token: Option<String>,
+    /// The admin route's token [default: a random one].
+    #[arg(
+        long,
+        env = "SCIMCHECK_ADMIN_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub admin_token: Option<String>,
+    /// Once the server accepts connections, write the base URL and every token here as
+    /// `export NAME='value'` lines a shell can source (mode 0600, replaced atomically).
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+    /// What to print on stdout once ready: `human` text, or the env file's lines.
+    #[arg(long, value_enum, default_value_t = Print::Human)]
+    pub print: Print,
+    /// Load users and groups from this JSON file before accepting connections:
+    /// `{"users": [...], "groups": [...]}`; a member's value may be a seeded userName.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+    /// Write every request and its response here as JSON lines, credentials redacted.
+    #[arg(long, value_name = "PATH")]
+    pub record: Option<PathBuf>,
+    /// Serve HTTPS with a certificate made for this run, signed by a CA written to --ca-out.
+    #[arg(long)]
+    pub tls: bool,
+    /// Where --tls writes its CA certificate (PEM), for clients to trust.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "scimcheck-mock-ca.pem",
+        requires = "tls"
+    )]
+    pub ca_out: PathBuf,
+}
+
+/// What `serve` prints once it is ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Print {
+    /// The URL and tokens, for a person.
+    Human,
+    /// The env file's `export NAME='value'` lines, for `eval "$(…)"`.
+    Env,
 }
 
 /// A mock's latency: at most a minute (beyond, every client would time out).

@@ -105,7 +105,7 @@ pub enum ExecError {
         message: String,
         /// The request never left: the connection could not be made (safe to retry any method).
         unsent: bool,
-        /// The connect stalled and was abandoned (see [`limit::ConnectDeadline`]): back-pressure
+        /// The connect stalled and was abandoned (see `limit::ConnectDeadline`): back-pressure
         /// from a full listen backlog, retried without counting against `--retries`.
         stalled: bool,
     },
@@ -730,6 +730,28 @@ fn retry_after(value: Option<&str>) -> Option<Duration> {
     Some(Duration::from_secs(seconds.min(60)))
 }
 
+/// Whether rustls refused the server's certificate somewhere down the chain. tokio-rustls
+/// hands it up inside `io::Error`s, whose `source` skips what they wrap: look inside them.
+fn untrusted_certificate(err: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<rustls::Error>()
+            .is_some_and(|e| matches!(e, rustls::Error::InvalidCertificate(_)))
+        {
+            return true;
+        }
+        source = match cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => cause.source(),
+        };
+    }
+    false
+}
+
 /// 200 ms doubled per attempt, with ±50 % jitter so concurrent trials do not retry in step.
 fn backoff(attempt: u32) -> Duration {
     let base = 200.0 * 2f64.powi(attempt.saturating_sub(1).min(6) as i32);
@@ -740,6 +762,9 @@ fn backoff(attempt: u32) -> Duration {
 fn describe_reqwest_error(err: &reqwest::Error) -> String {
     let kind = if err.is_timeout() {
         "timed out"
+    } else if untrusted_certificate(err) {
+        "the target's TLS certificate is not trusted (pass --ca-cert PEM with the CA that \
+         signed it, or --insecure for a test endpoint)"
     } else if err.is_connect() {
         "could not connect"
     } else if err.is_decode() || err.is_body() {

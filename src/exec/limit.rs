@@ -3,7 +3,7 @@
 //!
 //! A default of 64 overflowed the listen backlog of small servers (connects dropped and retried
 //! for seconds) and is a rude burst for a rate-limited tenant; a default of 4 wastes a target
-//! that answers in 50 ms. So the limit starts at [`START`], grows while responses come back
+//! that answers in 50 ms. So the limit starts at `START` (8), grows while responses come back
 //! as fast as ever, and halves when the target pushes back.
 //!
 //! Only what the target does counts as pushback. On loopback, a response that takes 10 ms instead

@@ -19,7 +19,7 @@ pub(crate) const CHALLENGE: &str = "Bearer realm=\"scimcheck-mock\"";
 
 /// The token of an `Authorization: Bearer …` header; the scheme is case-insensitive
 /// (RFC 9110 §11.1).
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();

@@ -33,8 +33,17 @@ pub struct MockConfig {
     /// The listen backlog (connections waiting to be accepted); `None` for the system's usual.
     pub listen_backlog: Option<u32>,
     /// Serve only this many connections at once, each for one request, leaving the rest in the
-    /// listen backlog, like a single-threaded development server; `None` for no limit.
+    /// listen backlog, like a single-threaded development server; `None` for no limit. Plain
+    /// HTTP only: [`MockServer::start_tls`](super::MockServer::start_tls) ignores it.
     pub workers: Option<usize>,
+    /// A fixed API key (the vendor's non-SCIM credential) instead of a random one.
+    pub api_key: Option<String>,
+    /// A fixed token of the other tenant instead of a random one.
+    pub other_tenant_token: Option<String>,
+    /// A fixed token for the admin route (`/_admin/faults`) instead of a random one.
+    pub admin_token: Option<String>,
+    /// Keep every request and its response, redacted, for [`MockServer::requests`](super::MockServer::requests).
+    pub record_requests: bool,
 }
 
 impl Default for MockConfig {
@@ -52,11 +61,49 @@ impl Default for MockConfig {
             scim_token: None,
             listen_backlog: None,
             workers: None,
+            api_key: None,
+            other_tenant_token: None,
+            admin_token: None,
+            record_requests: false,
         }
     }
 }
 
+/// A fault or variation name that is not in the registry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{name}` (see `scimcheck serve --list-{kind}s`)")]
+pub struct UnknownName {
+    /// `fault` or `variation`.
+    pub kind: &'static str,
+    pub name: String,
+}
+
 impl MockConfig {
+    /// A default configuration exhibiting the faults and variations named (as on the command
+    /// line: `accept-any-token`).
+    pub fn named(
+        faults: &[impl AsRef<str>],
+        variations: &[impl AsRef<str>],
+    ) -> Result<Self, UnknownName> {
+        let unknown = |kind, name: &str| UnknownName {
+            kind,
+            name: name.to_owned(),
+        };
+        Ok(MockConfig {
+            faults: faults
+                .iter()
+                .map(|n| Fault::from_name(n.as_ref()).ok_or_else(|| unknown("fault", n.as_ref())))
+                .collect::<Result<_, _>>()?,
+            variations: variations
+                .iter()
+                .map(|n| {
+                    Variation::from_name(n.as_ref()).ok_or_else(|| unknown("variation", n.as_ref()))
+                })
+                .collect::<Result<_, _>>()?,
+            ..MockConfig::default()
+        })
+    }
+
     /// A default configuration exhibiting `faults`.
     pub fn with_faults(faults: impl IntoIterator<Item = Fault>) -> Self {
         MockConfig {
@@ -66,7 +113,7 @@ impl MockConfig {
     }
 }
 
-/// Credentials of one server run; random per start unless the configuration fixes the token.
+/// Credentials of one server run; each random per start unless the configuration fixes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MockCredentials {
     /// Bearer token for tenant A's SCIM API.
@@ -75,15 +122,34 @@ pub struct MockCredentials {
     pub api_key: String,
     /// Bearer token for tenant B, whose data is separate from tenant A's.
     pub other_tenant_token: String,
+    /// Bearer token for the admin route that switches faults at run time; no SCIM route
+    /// accepts it, and it opens nothing else.
+    pub admin_token: String,
 }
 
 impl MockCredentials {
-    pub(crate) fn random() -> Self {
-        let token = |prefix: &str| format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
+    /// The configured credentials, a random one for each the configuration leaves open.
+    pub(crate) fn issue(config: &MockConfig) -> Self {
+        let token = |fixed: &Option<String>, prefix: &str| {
+            fixed
+                .clone()
+                .unwrap_or_else(|| format!("{prefix}-{}", uuid::Uuid::new_v4().simple()))
+        };
         MockCredentials {
-            scim_token: token("scim"),
-            api_key: token("apikey"),
-            other_tenant_token: token("scim-tenant-b"),
+            scim_token: token(&config.scim_token, "scim"),
+            api_key: token(&config.api_key, "apikey"),
+            other_tenant_token: token(&config.other_tenant_token, "scim-tenant-b"),
+            admin_token: token(&config.admin_token, "admin"),
         }
+    }
+
+    /// A redactor that knows every one of these credentials.
+    pub fn redactor(&self) -> crate::redact::Redactor {
+        let mut redactor = crate::redact::Redactor::default();
+        redactor.add(&self.scim_token, "scim token");
+        redactor.add(&self.api_key, "api key");
+        redactor.add(&self.other_tenant_token, "other tenant token");
+        redactor.add(&self.admin_token, "admin token");
+        redactor
     }
 }

@@ -46,6 +46,7 @@
 //!
 //! [`MockConfig::variations`] makes some of these choices differently, as the RFCs allow.
 
+mod admin;
 mod auth;
 mod bulk;
 mod config;
@@ -57,16 +58,22 @@ mod faults;
 mod ops;
 mod patch;
 mod query;
+mod record;
 mod registry;
 mod resource;
 mod routes;
 mod schema;
+mod seed;
 mod server;
 mod state;
 mod store;
+mod tls;
 mod variations;
 
-pub use config::{MockConfig, MockCredentials};
+pub use config::{MockConfig, MockCredentials, UnknownName};
 pub use faults::Fault;
+pub use record::RecordedRequest;
+pub use seed::{Resources, Seed, SeedError};
 pub use server::MockServer;
+pub use tls::{MockTls, TlsError};
 pub use variations::Variation;

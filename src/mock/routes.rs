@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -14,6 +15,7 @@ use axum::routing::{get, post};
 use futures_util::FutureExt;
 use serde_json::Value;
 
+use super::admin;
 use super::auth;
 use super::bulk;
 use super::discovery;
@@ -22,6 +24,7 @@ use super::extract::{JsonBody, Params, Path, read_body};
 use super::faults::Fault;
 use super::ops::{Written, etag_listed, version_of};
 use super::query::{self, ListQuery};
+use super::record::{self, Incoming};
 use super::schema::Kind;
 use super::state::{AppState, TenantId};
 use super::variations::Variation;
@@ -62,7 +65,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(contain_panics))
         .layer(middleware::from_fn_with_state(state.clone(), edge))
-        .with_state(state)
+        .with_state(state.clone())
+        // Added after the edge's layers: faults, latency, rate limits and the request log are
+        // the SCIM service's, not the admin route's.
+        .merge(admin::router(state))
 }
 
 /// A SCIM JSON response.
@@ -338,6 +344,8 @@ async fn edge(State(state): State<Arc<AppState>>, request: Request, next: Next) 
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     ) && !request.uri().path().ends_with("/.search");
     state.count_request(is_write);
+    let incoming = state.recorder.as_ref().map(|_| Incoming::of(&request));
+    let mut request_body = Bytes::new();
     let mut response = if let Some(refused) = refusal(&state, &request) {
         refused.into_response()
     } else {
@@ -355,10 +363,18 @@ async fn edge(State(state): State<Arc<AppState>>, request: Request, next: Next) 
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 limited
             }
+            Ok(request) if incoming.is_some() => {
+                let (request, body) = record::keep_body(request).await;
+                request_body = body;
+                next.run(request).await
+            }
             Ok(request) => next.run(request).await,
         }
     };
     response = apply_response_faults(&state, response).await;
+    if let (Some(recorder), Some(incoming)) = (&state.recorder, incoming) {
+        response = recorder.respond(incoming, &request_body, response).await;
+    }
     if let Some(latency) = state.config.latency {
         tokio::time::sleep(latency).await;
     }

@@ -1,5 +1,6 @@
 //! State shared by every request of one server run.
 
+use std::collections::BTreeSet;
 use std::hash::RandomState;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -7,6 +8,7 @@ use std::time::Instant;
 
 use super::config::{MockConfig, MockCredentials};
 use super::faults::Fault;
+use super::record::Recorder;
 use super::schema::Kind;
 use super::store::Tenant;
 use super::variations::{MINIMAL_GROUP_OMITS, MINIMAL_USER_OMITS, SMALL_PAGE_CAP, Variation};
@@ -18,8 +20,18 @@ pub(crate) struct TenantId(pub usize);
 pub(crate) const TENANT_A: TenantId = TenantId(0);
 pub(crate) const TENANT_B: TenantId = TenantId(1);
 
+/// The faults and variations on now; switchable while the server runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Behaviour {
+    pub faults: BTreeSet<Fault>,
+    pub variations: BTreeSet<Variation>,
+}
+
 pub(crate) struct AppState {
+    /// The configuration the server started with; its faults and variations are the first
+    /// [`Behaviour`], and only `behaviour` says which are on now.
     pub config: MockConfig,
+    behaviour: RwLock<Behaviour>,
     pub credentials: MockCredentials,
     /// SCIM base URL, e.g. `http://127.0.0.1:8080/scim/v2`.
     pub base_url: String,
@@ -30,15 +42,22 @@ pub(crate) struct AppState {
     pub rate_window: Mutex<(Instant, u32)>,
     /// Per-run secret key that authenticates cursors (SipHash is a keyed PRF).
     pub cursor_key: RandomState,
+    /// The request log, when the configuration asks for one.
+    pub recorder: Option<Recorder>,
 }
 
 impl AppState {
     pub fn new(config: MockConfig, base_url: String) -> Self {
-        let mut credentials = MockCredentials::random();
-        if let Some(token) = &config.scim_token {
-            credentials.scim_token.clone_from(token);
-        }
+        let credentials = MockCredentials::issue(&config);
+        let recorder = config
+            .record_requests
+            .then(|| Recorder::new(credentials.redactor()));
         AppState {
+            behaviour: RwLock::new(Behaviour {
+                faults: config.faults.clone(),
+                variations: config.variations.clone(),
+            }),
+            recorder,
             config,
             credentials,
             base_url,
@@ -51,11 +70,25 @@ impl AppState {
     }
 
     pub fn has(&self, fault: Fault) -> bool {
-        self.config.faults.contains(&fault)
+        self.behaviour().faults.contains(&fault)
     }
 
     pub fn varies(&self, variation: Variation) -> bool {
-        self.config.variations.contains(&variation)
+        self.behaviour().variations.contains(&variation)
+    }
+
+    pub fn behaviour(&self) -> RwLockReadGuard<'_, Behaviour> {
+        self.behaviour
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Switches to `behaviour` for every request from now on.
+    pub fn set_behaviour(&self, behaviour: Behaviour) {
+        *self
+            .behaviour
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = behaviour;
     }
 
     /// Whether the server leaves a core attribute of `kind` out of its schema.

@@ -176,12 +176,12 @@ impl Capabilities {
 
     /// Reads the discovery documents and, in the same round trip, probes PUT (unless
     /// `read_only`: the probe is a PUT, though it cannot write), the ways left to scope a list
-    /// to a case's own Users and every filter the cases list with (see [`needs`]); `first` is
+    /// to a case's own Users and every filter the cases list with (see [`needs`](mod@needs)); `first` is
     /// the answer to [`Capabilities::scoping_probe`]. The scoping is the first way the target
     /// accepts, tried at once where it refuses `userName sw`. Filters depend on the marker
     /// attribute, which discovery chooses, and on the scoping, so they are probed with the
     /// likeliest of each, and only those the actual choices change are probed after. Filters
-    /// that differ only in the values a case generated share one probe (see [`shape`]).
+    /// that differ only in the values a case generated share one probe (see `shape`).
     pub async fn discover_and_probe(
         target: &Target,
         cases: &[Case],

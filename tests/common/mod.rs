@@ -5,11 +5,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use scimcheck::exec::client::ClientOptions;
 use scimcheck::mock::{Fault, MockConfig, MockServer};
 use scimcheck::plan::PlanOptions;
 use scimcheck::report::{CaseOutcome, CaseResult};
-use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteOutcome};
+use scimcheck::{RunConfig, RunOutcome};
 
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -29,7 +28,7 @@ pub fn start_mock(runtime: &tokio::runtime::Runtime, config: MockConfig) -> Mock
 
 /// Runs every case against a fresh mock with `faults` on. Snapshots are compared only on a
 /// clean mock: a fault must be caught by a conformance check, not by a changed snapshot.
-pub fn run_against_mock(faults: &[Fault], plan: PlanOptions) -> SuiteOutcome {
+pub fn run_against_mock(faults: &[Fault], plan: PlanOptions) -> RunOutcome {
     let runtime = runtime();
     let mut config = MockConfig::default();
     config.faults.extend(faults.iter().copied());
@@ -42,7 +41,7 @@ pub fn run_suite(
     mock: &MockServer,
     plan: PlanOptions,
     snapshots: bool,
-) -> SuiteOutcome {
+) -> RunOutcome {
     run_with(runtime, mock, plan, snapshots, None)
 }
 
@@ -51,7 +50,7 @@ pub fn run_suite_filtered(
     runtime: &tokio::runtime::Runtime,
     mock: &MockServer,
     filter: &str,
-) -> SuiteOutcome {
+) -> RunOutcome {
     run_with(
         runtime,
         mock,
@@ -67,7 +66,7 @@ pub fn run_suite_with_ledger(
     mock: &MockServer,
     filter: &str,
     ledger: &std::path::Path,
-) -> SuiteOutcome {
+) -> RunOutcome {
     run_with_ledger(
         runtime,
         mock,
@@ -84,7 +83,7 @@ fn run_with(
     plan: PlanOptions,
     snapshots: bool,
     filter: Option<String>,
-) -> SuiteOutcome {
+) -> RunOutcome {
     run_with_ledger(runtime, mock, plan, snapshots, filter, None)
 }
 
@@ -95,31 +94,23 @@ fn run_with_ledger(
     snapshots: bool,
     filter: Option<String>,
     ledger: Option<PathBuf>,
-) -> SuiteOutcome {
+) -> RunOutcome {
     let snapshot_dir =
         snapshots.then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots/mock"));
-    let log = std::env::temp_dir().join(format!("scimcheck-run-{}.log", uuid::Uuid::new_v4()));
-    let config = SuiteConfig {
-        base_url: mock.base_url().to_owned(),
-        credentials: suite::mock_credentials(mock),
-        cases: CaseSource::Embedded,
-        snapshot_dir,
-        ledger,
-        client: ClientOptions::default(),
-        plan,
-        // The nested run's libtest output would read like this test binary's own results.
-        libtest: libtest_mimic::Arguments {
-            quiet: true,
-            logfile: Some(log.display().to_string()),
-            filter,
-            ..Default::default()
-        },
-        interrupted: Default::default(),
-        profile: Default::default(),
-    };
-    let outcome = suite::run(config, runtime).expect("suite runs");
-    std::fs::remove_file(&log).ok();
-    outcome
+    let mut config = RunConfig::for_mock(mock).plan(plan);
+    if let Some(dir) = snapshot_dir {
+        config = config.snapshots(dir);
+    }
+    if let Some(ledger) = ledger {
+        config = config.ledger(ledger);
+    }
+    if let Some(filter) = filter {
+        config = config.filter(filter);
+    }
+    let config = config.build().expect("a valid configuration");
+    runtime
+        .block_on(scimcheck::run(config))
+        .expect("suite runs")
 }
 
 pub fn failed(results: &[CaseResult]) -> Vec<&CaseResult> {
