@@ -270,6 +270,7 @@ pub fn run(
         profile: config.profile,
         marker: capabilities.marker,
         scoping: capabilities.scoping,
+        capabilities: capabilities.supported.clone(),
     });
     let collector = Arc::new(Collector::default());
     let mut libtest = config.libtest;

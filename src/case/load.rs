@@ -374,6 +374,7 @@ fn expect_templates(expect: &Expect) -> Vec<(&'static str, String)> {
             &assertion.not_equals,
             &assertion.contains,
             &assertion.not_contains,
+            &assertion.superset_of,
             &assertion.each,
             &assertion.length,
             &assertion.gt,
@@ -391,7 +392,8 @@ fn expect_templates(expect: &Expect) -> Vec<(&'static str, String)> {
         if let Some(text) = &assertion.equals_ignore_case {
             out.push(("expect.json", text.clone()));
         }
-        for value in assertion.one_of.iter().flatten() {
+        let lists = [&assertion.one_of, &assertion.contains_all];
+        for value in lists.into_iter().flatten().flatten() {
             out.extend(
                 template::strings_in(value)
                     .into_iter()

@@ -130,6 +130,10 @@ pub struct Step {
     /// Which credential the step sends.
     #[serde(default)]
     pub auth: Auth,
+    /// Capabilities this step needs beyond the case's `requires`: without them the step is left
+    /// out and the case goes on (e.g. a PATCH re-read inside a create case).
+    #[serde(default)]
+    pub requires: Vec<Capability>,
     /// Run the step this many times; `${i}` is 1, 2, … in each run.
     pub repeat: Option<u32>,
     /// A single HTTP request.
@@ -391,6 +395,15 @@ pub struct JsonAssert {
     pub contains: Option<Value>,
     /// The negation of `contains`.
     pub not_contains: Option<Value>,
+    /// `contains` for each of these, so one pointer can hold several elements.
+    pub contains_all: Option<Vec<Value>>,
+    /// The value holds everything this one holds, as a SCIM server must store what it was sent
+    /// (RFC 7644 §3.3, §3.5.1): members compare by name case-insensitively (RFC 7643 §2.1), every
+    /// element sent in an array is matched by a stored one with at least its sub-attributes,
+    /// strings compare exactly, and what the server must never return (`password`, RFC 7643
+    /// §4.1.1) or may set itself (`id`, `meta`, RFC 7643 §3.1) is not compared. `null` sent means
+    /// unassigned (RFC 7643 §2.5): absent or null.
+    pub superset_of: Option<Value>,
     /// Every element of the array matches this value (objects: every given member matches).
     pub each: Option<Value>,
     /// The length of an array, string or object.
@@ -445,12 +458,14 @@ impl JsonType {
     }
 }
 
-/// Where a captured variable comes from: `id: /id` (a JSON pointer into the body) or
-/// `location: { header: Location }`.
+/// Where a captured variable comes from: `id: /id` (a JSON pointer into the response body, `""`
+/// for all of it), `location: { header: Location }`, or `sent: { request: "" }` (a JSON pointer
+/// into the request body the step sent, after its variables were rendered).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Capture {
     Body(String),
     Header(String),
+    Request(String),
 }
 
 impl<'de> Deserialize<'de> for Capture {
@@ -461,7 +476,9 @@ impl<'de> Deserialize<'de> for Capture {
             type Value = Capture;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON pointer such as `/id`, or `{ header: NAME }`")
+                f.write_str(
+                    "a JSON pointer such as `/id`, `{ header: NAME }` or `{ request: POINTER }`",
+                )
             }
 
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Capture, E> {
@@ -475,17 +492,24 @@ impl<'de> Deserialize<'de> for Capture {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Capture, A::Error> {
-                let key: String = map
-                    .next_key()?
-                    .ok_or_else(|| de::Error::custom("expected `header: NAME`"))?;
-                if key != "header" {
-                    return Err(de::Error::unknown_field(&key, &["header"]));
-                }
-                let name: String = map.next_value()?;
+                const FIELDS: &[&str] = &["header", "request"];
+                let key: String = map.next_key()?.ok_or_else(|| {
+                    de::Error::custom("expected `header: NAME` or `request: POINTER`")
+                })?;
+                let value: String = map.next_value()?;
                 if let Some(extra) = map.next_key::<String>()? {
                     return Err(de::Error::unknown_field(&extra, &[]));
                 }
-                Ok(Capture::Header(name))
+                match key.as_str() {
+                    "header" => Ok(Capture::Header(value)),
+                    "request" if value.is_empty() || value.starts_with('/') => {
+                        Ok(Capture::Request(value))
+                    }
+                    "request" => Err(de::Error::custom(format!(
+                        "`{value}` is not a JSON pointer (it must start with `/`)"
+                    ))),
+                    _ => Err(de::Error::unknown_field(&key, FIELDS)),
+                }
             }
         }
 
@@ -500,13 +524,19 @@ impl JsonSchema for Capture {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "A JSON pointer into the response body, or a response header.",
+            "description": "A JSON pointer into the response body, a response header, or a JSON pointer into the request body sent.",
             "anyOf": [
                 { "type": "string", "pattern": "^(/.*)?$" },
                 {
                     "type": "object",
                     "properties": { "header": { "type": "string" } },
                     "required": ["header"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": { "request": { "type": "string", "pattern": "^(/.*)?$" } },
+                    "required": ["request"],
                     "additionalProperties": false
                 }
             ]
@@ -520,4 +550,48 @@ pub fn case_json_schema() -> Value {
         .into_generator()
         .into_root_schema_for::<CaseFile>();
     schema.to_value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_read_the_response_body_a_header_or_the_request_body() {
+        let parse = |yaml: &str| serde_saphyr::from_str::<Capture>(yaml).map_err(|e| e.to_string());
+        assert_eq!(parse("/id"), Ok(Capture::Body("/id".into())));
+        assert_eq!(parse("''"), Ok(Capture::Body(String::new())));
+        assert_eq!(
+            parse("{ header: Location }"),
+            Ok(Capture::Header("Location".into()))
+        );
+        assert_eq!(
+            parse("{ request: '' }"),
+            Ok(Capture::Request(String::new()))
+        );
+        assert_eq!(
+            parse("{ request: /name }"),
+            Ok(Capture::Request("/name".into()))
+        );
+        for bad in [
+            "id",
+            "{ request: name }",
+            "{ response: /id }",
+            "{ header: A, request: /b }",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn steps_take_requires_and_reject_unknown_keys() {
+        let step = |yaml: &str| serde_saphyr::from_str::<Step>(yaml).map_err(|e| e.to_string());
+        let with = step("{ name: s, requires: [bulk], request: { method: GET, path: /x } }")
+            .expect("step");
+        assert_eq!(with.requires, [Capability::Bulk]);
+        assert!(
+            step("{ name: s, requires: [teleport], request: { method: GET, path: /x } }").is_err()
+        );
+        assert!(step("{ name: s, require: [bulk], request: { method: GET, path: /x } }").is_err());
+    }
 }

@@ -1,7 +1,7 @@
 //! Running one case: steps in order, captures into variables, created resources into a ledger
 //! that the teardown empties whatever happened.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use super::ledger::{Entry, Event, Ledger, name_of};
 use super::walk;
 use crate::case::model::{Capture, Method, Request, StatusSet};
 use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope, Scoping};
-use crate::case::{Auth, Case};
+use crate::case::{Auth, Capability, Case};
 use crate::check::assert::resolve;
 use crate::check::schema::SchemaRegistry;
 use crate::check::snapshot::SnapshotContext;
@@ -41,6 +41,8 @@ pub struct RunContext {
     pub marker: &'static str,
     /// How `${scope}` selects a case's own Users.
     pub scoping: Scoping,
+    /// What the target supports: a step whose `requires` names anything else is left out.
+    pub capabilities: BTreeSet<Capability>,
 }
 
 impl RunContext {
@@ -308,6 +310,13 @@ async fn run_steps(
                     error,
                 }
             };
+        if step
+            .requires
+            .iter()
+            .any(|c| !context.capabilities.contains(c))
+        {
+            continue;
+        }
         for iteration in 1..=step.repeat.unwrap_or(1) {
             if context.interrupted.load(Ordering::Relaxed) {
                 return Err(Interrupted);
@@ -705,6 +714,15 @@ fn capture(
                     .map(|v| Value::String(v.to_owned())),
                 format!("capture `{name}` from header `{header}`"),
             ),
+            Capture::Request(pointer) => (
+                exchange
+                    .request
+                    .body
+                    .as_deref()
+                    .and_then(|body| serde_json::from_str::<Value>(body).ok())
+                    .and_then(|body| resolve(&body, pointer).cloned()),
+                format!("capture `{name}` from `{pointer}` of the request body"),
+            ),
         };
         match value {
             Some(value) => {
@@ -715,7 +733,7 @@ fn capture(
                 expected: "a value".into(),
                 actual: "nothing there".into(),
                 pointer: match source {
-                    Capture::Body(pointer) => pointer.clone(),
+                    Capture::Body(pointer) | Capture::Request(pointer) => pointer.clone(),
                     Capture::Header(header) => header.clone(),
                 },
                 ..Mismatch::default()
@@ -890,6 +908,7 @@ steps:
             interrupted: Arc::default(),
             profile: Profile::default(),
             marker: "title",
+            capabilities: BTreeSet::new(),
             scoping: Scoping::default(),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
@@ -957,11 +976,83 @@ steps:
             interrupted: Arc::new(AtomicBool::new(true)),
             profile: Profile::default(),
             marker: "title",
+            capabilities: BTreeSet::new(),
             scoping: Scoping::default(),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert!(run.interrupted);
         assert!(run.failure.is_none() && run.panic.is_none());
         assert_eq!(run.requests, 0);
+    }
+
+    const STEP_REQUIRES: &str = r#"
+name: a step for bulk targets only
+description: Left out without bulk; the request body is captured whole and compared.
+rfc: ["RFC 7644 §3.3"]
+level: MUST
+steps:
+  - name: create a user
+    request:
+      method: POST
+      path: /Users
+      body:
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"]
+        userName: "${user:steps}"
+        name: { givenName: Ann }
+    capture: { sent: { request: "" } }
+    expect:
+      status: 201
+      json:
+        "": { superset_of: "${sent}" }
+        /name: { superset_of: { givenName: ANN } }
+  - name: only with bulk
+    requires: [bulk]
+    request: { method: GET, path: /Nowhere }
+    expect: { status: 200 }
+"#;
+
+    #[test]
+    fn a_step_runs_only_where_its_requirements_hold_and_captures_the_request_sent() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let mock = runtime
+            .block_on(MockServer::start(
+                MockConfig::default(),
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+            ))
+            .expect("mock");
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let sources = [CaseSource {
+            relative: "users/steps.yaml".into(),
+            display: "cases/users/steps.yaml".into(),
+            text: Arc::from(STEP_REQUIRES),
+        }];
+        let case = load(&sources, &crate::suite::known_names(&schemas))
+            .expect("case")
+            .remove(0);
+        let run_with = |capabilities: BTreeSet<Capability>| {
+            let target = Target::new(
+                mock.base_url(),
+                crate::suite::mock_credentials(&mock),
+                &ClientOptions::default(),
+            )
+            .expect("target");
+            let context = RunContext {
+                target,
+                schemas: schemas.clone(),
+                run_prefix: "scimcheck-steps".into(),
+                snapshot_dir: None,
+                ledger: None,
+                interrupted: Arc::default(),
+                profile: Profile::default(),
+                marker: "title",
+                capabilities,
+                scoping: Scoping::default(),
+            };
+            runtime.block_on(run_case(&case, 0, &context)).failure
+        };
+        // The stored user holds the request body; the step for bulk targets runs only on them.
+        assert!(run_with(BTreeSet::new()).is_none());
+        let with_bulk = run_with(BTreeSet::from([Capability::Bulk])).expect("GET /Nowhere fails");
+        assert_eq!(with_bulk.step, 1);
     }
 }
