@@ -401,8 +401,8 @@ pub struct JsonAssert {
     /// (RFC 7644 §3.3, §3.5.1): members compare by name case-insensitively (RFC 7643 §2.1), every
     /// element sent in an array is matched by a stored one with at least its sub-attributes,
     /// strings compare exactly, and what the server must never return (`password`, RFC 7643
-    /// §4.1.1) or may set itself (`id`, `meta`, RFC 7643 §3.1) is not compared. `null` sent means
-    /// unassigned (RFC 7643 §2.5): absent or null.
+    /// §4.1.1) or may set itself (`id`, `meta`, RFC 7643 §3.1) is not compared. `null` or `[]` sent
+    /// mean unassigned (RFC 7643 §2.5): absent, null or empty.
     pub superset_of: Option<Value>,
     /// Every element of the array matches this value (objects: every given member matches).
     pub each: Option<Value>,

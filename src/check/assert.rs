@@ -356,6 +356,7 @@ fn superset(stored: &Value, sent: &Value, at: String) -> Result<(), Missing> {
                 let at = format!("{at}/{escaped}");
                 match (resolve(stored, &format!("/{escaped}")), sent) {
                     (None | Some(Value::Null), Value::Null) => {}
+                    (None | Some(Value::Null), Value::Array(items)) if items.is_empty() => {}
                     (None, sent) => {
                         return Err(Missing {
                             at,
@@ -383,8 +384,8 @@ fn superset(stored: &Value, sent: &Value, at: String) -> Result<(), Missing> {
                     .any(|item| superset(item, sent, String::new()).is_ok())
                 {
                     return Err(Missing {
-                        at: format!("{at}/{index}"),
-                        expected: format!("an element holding {}", show(sent)),
+                        at,
+                        expected: format!("an element holding {} (element {index})", show(sent)),
                         actual: show(stored),
                     });
                 }

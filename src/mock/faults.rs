@@ -132,6 +132,10 @@ named_behaviours! {
             "unknown resources and routes get an HTML 404 page instead of a SCIM error";
         ContentTypeJson => "content-type-json", "RFC 7644 §3.1",
             "responses are labelled application/json instead of application/scim+json";
+        SubAttributeDropped => "sub-attribute-dropped", "RFC 7644 §3.3",
+            "the display sub-attribute of a User's emails, phoneNumbers and other multi-valued attributes is silently not stored";
+        NoopWriteTouchesLastModified => "noop-write-touches-last-modified", "RFC 7644 §3.5.2.1",
+            "a write that changes nothing still moves meta.lastModified and meta.version";
     }
 }
 
