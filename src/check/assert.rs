@@ -589,13 +589,13 @@ mod tests {
             (
                 "{ emails: [{ value: a@x, display: A }] }",
                 false,
-                "/emails/0",
+                "/emails",
             ),
             ("{ userName: null }", false, "/userName"),
             (
                 "{ emails: [{ value: a@x, primary: false }] }",
                 false,
-                "/emails/0",
+                "/emails",
             ),
             (
                 "{ 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { manager: { value: m2 } } }",
