@@ -294,6 +294,9 @@ fn validate(spec: &CaseFile, known: &KnownNames) -> Vec<Problem> {
         if value.repeat == Some(0) {
             problem("`repeat` must be at least 1".into(), None);
         }
+        if value.concurrent && (value.repeat.is_none() || value.request.is_none()) {
+            problem("`concurrent` needs `repeat` and a `request`".into(), None);
+        }
         if value.walk.as_ref().is_some_and(|w| w.count == 0) {
             problem("a walk's `count` must be at least 1".into(), None);
         }

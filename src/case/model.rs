@@ -136,6 +136,11 @@ pub struct Step {
     pub requires: Vec<Capability>,
     /// Run the step this many times; `${i}` is 1, 2, … in each run.
     pub repeat: Option<u32>,
+    /// With `repeat`: send every run's request at once instead of one after another (captures
+    /// and checks still go in order). For setup whose runs do not depend on each other, so a
+    /// hundred creates cost one round trip of latency, not a hundred.
+    #[serde(default)]
+    pub concurrent: bool,
     /// A single HTTP request.
     pub request: Option<Request>,
     /// Page through a list until done, asserting the paging invariants on every page.
@@ -459,13 +464,19 @@ impl JsonType {
 }
 
 /// Where a captured variable comes from: `id: /id` (a JSON pointer into the response body, `""`
-/// for all of it), `location: { header: Location }`, or `sent: { request: "" }` (a JSON pointer
-/// into the request body the step sent, after its variables were rendered).
+/// for all of it), `location: { header: Location }`, `sent: { request: "" }` (a JSON pointer
+/// into the request body the step sent, after its variables were rendered), or
+/// `members: { append: /id, as: value }` (the value at a pointer appended to a list, wrapped in
+/// an object under `as` when given: with `repeat`, one list of every created resource).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Capture {
     Body(String),
     Header(String),
     Request(String),
+    Append {
+        pointer: String,
+        wrap: Option<String>,
+    },
 }
 
 impl<'de> Deserialize<'de> for Capture {
@@ -492,23 +503,40 @@ impl<'de> Deserialize<'de> for Capture {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Capture, A::Error> {
-                const FIELDS: &[&str] = &["header", "request"];
-                let key: String = map.next_key()?.ok_or_else(|| {
-                    de::Error::custom("expected `header: NAME` or `request: POINTER`")
-                })?;
-                let value: String = map.next_value()?;
-                if let Some(extra) = map.next_key::<String>()? {
-                    return Err(de::Error::unknown_field(&extra, &[]));
-                }
-                match key.as_str() {
-                    "header" => Ok(Capture::Header(value)),
-                    "request" if value.is_empty() || value.starts_with('/') => {
-                        Ok(Capture::Request(value))
+                const FIELDS: &[&str] = &["header", "request", "append", "as"];
+                let mut fields: IndexMap<String, String> = IndexMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if !FIELDS.contains(&key.as_str()) {
+                        return Err(de::Error::unknown_field(&key, FIELDS));
                     }
-                    "request" => Err(de::Error::custom(format!(
-                        "`{value}` is not a JSON pointer (it must start with `/`)"
-                    ))),
-                    _ => Err(de::Error::unknown_field(&key, FIELDS)),
+                    let value: String = map.next_value()?;
+                    if fields.insert(key.clone(), value).is_some() {
+                        return Err(de::Error::custom(format!("`{key}` given twice")));
+                    }
+                }
+                let pointer = |value: String| {
+                    if value.is_empty() || value.starts_with('/') {
+                        Ok(value)
+                    } else {
+                        Err(de::Error::custom(format!(
+                            "`{value}` is not a JSON pointer (it must start with `/`)"
+                        )))
+                    }
+                };
+                let header = fields.shift_remove("header");
+                let request = fields.shift_remove("request");
+                let append = fields.shift_remove("append");
+                let wrap = fields.shift_remove("as");
+                match (header, request, append, wrap) {
+                    (Some(name), None, None, None) => Ok(Capture::Header(name)),
+                    (None, Some(p), None, None) => Ok(Capture::Request(pointer(p)?)),
+                    (None, None, Some(p), wrap) => Ok(Capture::Append {
+                        pointer: pointer(p)?,
+                        wrap,
+                    }),
+                    _ => Err(de::Error::custom(
+                        "expected `header: NAME`, `request: POINTER` or `append: POINTER` (with `as: NAME`)",
+                    )),
                 }
             }
         }
@@ -524,7 +552,7 @@ impl JsonSchema for Capture {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "A JSON pointer into the response body, a response header, or a JSON pointer into the request body sent.",
+            "description": "A JSON pointer into the response body, a response header, a JSON pointer into the request body sent, or a value appended to a list.",
             "anyOf": [
                 { "type": "string", "pattern": "^(/.*)?$" },
                 {
@@ -537,6 +565,15 @@ impl JsonSchema for Capture {
                     "type": "object",
                     "properties": { "request": { "type": "string", "pattern": "^(/.*)?$" } },
                     "required": ["request"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "append": { "type": "string", "pattern": "^(/.*)?$" },
+                        "as": { "type": "string" }
+                    },
+                    "required": ["append"],
                     "additionalProperties": false
                 }
             ]
@@ -573,11 +610,32 @@ mod tests {
             parse("{ request: /name }"),
             Ok(Capture::Request("/name".into()))
         );
+        assert_eq!(
+            parse("{ append: /id, as: value }"),
+            Ok(Capture::Append {
+                pointer: "/id".into(),
+                wrap: Some("value".into())
+            })
+        );
+        assert_eq!(
+            parse("{ as: value, append: /id }"),
+            parse("{ append: /id, as: value }")
+        );
+        assert_eq!(
+            parse("{ append: /id }"),
+            Ok(Capture::Append {
+                pointer: "/id".into(),
+                wrap: None
+            })
+        );
         for bad in [
             "id",
             "{ request: name }",
             "{ response: /id }",
             "{ header: A, request: /b }",
+            "{ as: value }",
+            "{ append: id }",
+            "{ header: A, as: value }",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }

@@ -365,9 +365,9 @@ fn superset(stored: &Value, sent: &Value, at: String) -> Result<(), Missing> {
                         });
                     }
                     (Some(stored), Value::String(text)) if !is_case_exact(name) => {
-                        if !stored
+                        if stored
                             .as_str()
-                            .is_some_and(|s| s.to_lowercase() == text.to_lowercase())
+                            .is_none_or(|s| s.to_lowercase() != text.to_lowercase())
                         {
                             return Err(missing(sent, stored, at));
                         }
@@ -586,11 +586,7 @@ mod tests {
             ),
             ("{ externalId: ext-1 }", false, "/externalId"),
             ("{ nickName: Al }", false, "/nickName"),
-            (
-                "{ emails: [{ value: a@x, display: A }] }",
-                false,
-                "/emails",
-            ),
+            ("{ emails: [{ value: a@x, display: A }] }", false, "/emails"),
             ("{ userName: null }", false, "/userName"),
             (
                 "{ emails: [{ value: a@x, primary: false }] }",

@@ -99,6 +99,8 @@ pub struct Journal {
     pub step: usize,
     /// Every request sent, in order.
     pub trace: Vec<Sent>,
+    /// Requests sent beside another (a `concurrent` repeat): in `trace`, not in the chain.
+    pub overlapped: u32,
     pub deviations: Vec<String>,
     /// Pages of a walk whose invariants broke, for the step to record.
     pub invariant_pages: Vec<(Exchange, Vec<Mismatch>)>,
@@ -167,6 +169,7 @@ impl From<ExecError> for StepError {
     }
 }
 
+#[derive(Clone)]
 struct CaseScope {
     variables: HashMap<String, Value>,
     case_prefix: String,
@@ -257,7 +260,7 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
     };
     CaseRun {
         requests: requests(&journal.trace),
-        chain: requests(&journal.trace) + cleanup_round_trips,
+        chain: requests(&journal.trace).saturating_sub(journal.overlapped) + cleanup_round_trips,
         trace: journal.trace,
         duration: started.elapsed(),
         failure,
@@ -317,6 +320,24 @@ async fn run_steps(
         {
             continue;
         }
+        let mut sent_ahead = match (&step.request, step.concurrent) {
+            (Some(request), true) => {
+                let runs: Vec<CaseScope> = (1..=step.repeat.unwrap_or(1))
+                    .map(|iteration| {
+                        let mut run = scope.clone();
+                        run.variables
+                            .insert(REPEAT_INDEX.into(), Value::from(iteration));
+                        run
+                    })
+                    .collect();
+                journal.overlapped += u32::try_from(runs.len().saturating_sub(1)).unwrap_or(0);
+                let sends = runs
+                    .iter()
+                    .map(|run| send(request, step.auth, run, context));
+                futures_util::future::join_all(sends).await.into_iter()
+            }
+            _ => Vec::new().into_iter(),
+        };
         for iteration in 1..=step.repeat.unwrap_or(1) {
             if context.interrupted.load(Ordering::Relaxed) {
                 return Err(Interrupted);
@@ -346,7 +367,11 @@ async fn run_steps(
             let Some(request) = &step.request else {
                 continue;
             };
-            let exchange = match send(request, step.auth, &*scope, context).await {
+            let sent = match sent_ahead.next() {
+                Some(sent) => sent,
+                None => send(request, step.auth, &*scope, context).await,
+            };
+            let exchange = match sent {
                 Ok(exchange) => exchange,
                 Err(Unsent::Error(error)) => return Ok(Some(fail(None, Vec::new(), Some(error)))),
                 Err(Unsent::Outside(finding)) => return Ok(Some(fail(None, vec![finding], None))),
@@ -694,17 +719,20 @@ fn capture(
     exchange: &Exchange,
     variables: &mut HashMap<String, Value>,
 ) -> Vec<Mismatch> {
+    let response_value = |pointer: &str| {
+        exchange
+            .response
+            .json
+            .as_ref()
+            .and_then(|body| resolve(body, pointer))
+            .filter(|v| !v.is_null())
+            .cloned()
+    };
     let mut out = Vec::new();
     for (name, source) in captures {
         let (value, subject) = match source {
             Capture::Body(pointer) => (
-                exchange
-                    .response
-                    .json
-                    .as_ref()
-                    .and_then(|body| resolve(body, pointer))
-                    .filter(|v| !v.is_null())
-                    .cloned(),
+                response_value(pointer),
                 format!("capture `{name}` from `{pointer}`"),
             ),
             Capture::Header(header) => (
@@ -723,6 +751,22 @@ fn capture(
                     .and_then(|body| resolve(&body, pointer).cloned()),
                 format!("capture `{name}` from `{pointer}` of the request body"),
             ),
+            Capture::Append { pointer, wrap } => (
+                response_value(pointer).map(|value| {
+                    let item = match wrap {
+                        Some(member) => serde_json::json!({ member.as_str(): value }),
+                        None => value,
+                    };
+                    match variables.remove(name) {
+                        Some(Value::Array(mut list)) => {
+                            list.push(item);
+                            Value::Array(list)
+                        }
+                        _ => Value::Array(vec![item]),
+                    }
+                }),
+                format!("append to `{name}` from `{pointer}`"),
+            ),
         };
         match value {
             Some(value) => {
@@ -733,7 +777,9 @@ fn capture(
                 expected: "a value".into(),
                 actual: "nothing there".into(),
                 pointer: match source {
-                    Capture::Body(pointer) | Capture::Request(pointer) => pointer.clone(),
+                    Capture::Body(pointer)
+                    | Capture::Request(pointer)
+                    | Capture::Append { pointer, .. } => pointer.clone(),
                     Capture::Header(header) => header.clone(),
                 },
                 ..Mismatch::default()
@@ -987,7 +1033,7 @@ steps:
 
     const STEP_REQUIRES: &str = r#"
 name: a step for bulk targets only
-description: Left out without bulk; the request body is captured whole and compared.
+description: Left out without bulk; the request body is captured whole, ids appended to a list.
 rfc: ["RFC 7644 §3.3"]
 level: MUST
 steps:
@@ -1005,6 +1051,24 @@ steps:
       json:
         "": { superset_of: "${sent}" }
         /name: { superset_of: { givenName: ANN } }
+  - name: create two members at once, appending each id
+    repeat: 2
+    concurrent: true
+    request:
+      method: POST
+      path: /Users
+      body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "${user:m-${i}}" }
+    capture: { made: { append: /id, as: value } }
+    expect: { status: 201 }
+  - name: a group of both
+    request:
+      method: POST
+      path: /Groups
+      body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "${name:g}", members: "${made}" }
+    expect:
+      status: 201
+      json:
+        /members: { length: 2 }
   - name: only with bulk
     requires: [bulk]
     request: { method: GET, path: /Nowhere }
@@ -1053,6 +1117,6 @@ steps:
         // The stored user holds the request body; the step for bulk targets runs only on them.
         assert!(run_with(BTreeSet::new()).is_none());
         let with_bulk = run_with(BTreeSet::from([Capability::Bulk])).expect("GET /Nowhere fails");
-        assert_eq!(with_bulk.step, 1);
+        assert_eq!(with_bulk.step, 3);
     }
 }

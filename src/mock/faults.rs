@@ -136,6 +136,22 @@ named_behaviours! {
             "the display sub-attribute of a User's emails, phoneNumbers and other multi-valued attributes is silently not stored";
         NoopWriteTouchesLastModified => "noop-write-touches-last-modified", "RFC 7644 §3.5.2.1",
             "a write that changes nothing still moves meta.lastModified and meta.version";
+        MembersAddCapped => "members-add-capped", "RFC 7644 §3.5.2.1",
+            "a PATCH adding more than 100 members stores only the first 100 and answers success";
+        PatchFirstOperationOnly => "patch-first-operation-only", "RFC 7644 §3.5.2",
+            "only the first operation of a PATCH is applied; the others are acknowledged and dropped";
+        GroupNameUniqueCaseSensitive => "group-name-unique-case-sensitive", "RFC 7643 §4.2 (as Entra ID reads it)",
+            "group displayNames are unique only as spelled: \"Sales\" and \"SALES\" both get created";
+        UnknownSchemaUrnRejected => "unknown-schema-urn-rejected", "RFC 7643 §3 (as Entra ID sends it)",
+            "a resource listing a schema URN the server does not know (Entra's ADSCIM Group URN) is refused with 400";
+        PagingNumbersAsStrings => "paging-numbers-as-strings", "RFC 7644 §3.4.2",
+            "totalResults, startIndex and itemsPerPage are JSON strings (\"1\"), not numbers";
+        ContentTypeOnGetRejected => "content-type-on-get-rejected", "RFC 9110 §8.3",
+            "a GET carrying Content-Type (Okta sends application/scim+json; charset=utf-8) is refused with 415";
+        ActiveNotDefaulted => "active-not-defaulted", "RFC 7643 §4.1.1 (as Okta reads it)",
+            "a user created without active has no active attribute, which Okta reads as deactivated";
+        EntraManagerFormsRejected => "entra-manager-forms-rejected", "RFC 7643 §4.3 (as Entra ID sends it)",
+            "manager as Entra sends it (a one-element array, or a bare id string on the URN path) is refused with 400";
     }
 }
 

@@ -466,6 +466,13 @@ pub(crate) fn list(
     if !state.has(Fault::ItemsPerPageMissing) {
         out.insert("itemsPerPage".to_owned(), json!(page.len()));
     }
+    if state.has(Fault::PagingNumbersAsStrings) {
+        for name in ["totalResults", "startIndex", "itemsPerPage"] {
+            if let Some(number) = out.get_mut(name) {
+                *number = Value::String(number.to_string());
+            }
+        }
+    }
     if page_size > 0 || total == 0 {
         let resources: Vec<Value> = page
             .into_iter()
