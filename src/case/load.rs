@@ -683,6 +683,13 @@ steps:
         );
         let text = GOOD.replace("tags: [users]", "tags: [users]\nread_only: true");
         assert_problem(&text, "`read_only: true` but a step sends");
+        let concurrent = "  - name: read\n    concurrent: true\n";
+        assert_problem(
+            &GOOD.replace("  - name: read\n", concurrent),
+            "`concurrent` needs `repeat` and a `request`",
+        );
+        let repeated = "  - name: read\n    concurrent: true\n    repeat: 2\n";
+        assert!(problems(&GOOD.replace("  - name: read\n", repeated)).is_empty());
     }
 
     #[test]
