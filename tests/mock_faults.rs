@@ -701,6 +701,32 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
             let user = mock.user("x").await;
             (user["active"].clone(), json!(true), Value::Null)
         }
+        Fault::MutabilityAsInvalidValue => {
+            let user = mock.user("x").await;
+            let resp = mock
+                .patch(
+                    &format!("/Users/{}", id(&user)),
+                    json!([{"op": "replace", "path": "id", "value": "other"}]),
+                )
+                .await;
+            (
+                resp.body["scimType"].clone(),
+                json!("mutability"),
+                json!("invalidValue"),
+            )
+        }
+        Fault::EmptyPatchAccepted => {
+            let user = mock.user("x").await;
+            let resp = mock
+                .patch(&format!("/Users/{}", id(&user)), json!([]))
+                .await;
+            (status(&resp), json!(400), json!(200))
+        }
+        Fault::IfMatchStarRefused => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let resp = Mock::send(mock.req(Method::DELETE, &path).header("if-match", "*")).await;
+            (status(&resp), json!(204), json!(412))
+        }
         Fault::EntraManagerFormsRejected => {
             let boss = id(&mock.user("boss").await);
             let resp = mock

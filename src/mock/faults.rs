@@ -152,6 +152,12 @@ named_behaviours! {
             "a user created without active has no active attribute, which Okta reads as deactivated";
         EntraManagerFormsRejected => "entra-manager-forms-rejected", "RFC 7643 §4.3 (as Entra ID sends it)",
             "manager as Entra sends it (a one-element array, or a bare id string on the URN path) is refused with 400";
+        MutabilityAsInvalidValue => "mutability-as-invalid-value", "RFC 7644 §3.12",
+            "a write to a readOnly or immutable attribute is refused with scimType invalidValue instead of mutability";
+        EmptyPatchAccepted => "empty-patch-accepted", "RFC 7644 §3.5.2",
+            "a PATCH whose Operations array is empty is answered 200 as if it were valid";
+        IfMatchStarRefused => "if-match-star-refused", "RFC 9110 §13.1.1",
+            "If-Match: * is compared as a literal tag, so a conditional write on any version gets 412";
     }
 }
 

@@ -228,6 +228,13 @@ impl Tenant {
     ) -> Result<Value, ApiError> {
         let current = self.live(state, kind, id)?;
         check_if_match(state, current, if_match)?;
+        if state.has(Fault::EmptyPatchAccepted)
+            && get_ci(body, "Operations")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty)
+        {
+            return Ok(current.doc.clone());
+        }
         let Value::Object(mut working) = current.doc.clone() else {
             return Err(not_found(kind, id));
         };
@@ -255,7 +262,12 @@ impl Tenant {
             }
             Ok(())
         });
-        if let Err(e) = applied {
+        if let Err(mut e) = applied {
+            if state.has(Fault::MutabilityAsInvalidValue)
+                && e.scim_type == Some(ScimType::Mutability)
+            {
+                e.scim_type = Some(ScimType::InvalidValue);
+            }
             if state.has(Fault::PatchNotAtomic)
                 && let Ok(attrs) =
                     kind.normalize(&Value::Object(working), Tenant::coerce_booleans(state))
@@ -613,7 +625,9 @@ fn check_if_match(
 ) -> Result<(), ApiError> {
     match if_match {
         Some(header)
-            if !state.has(Fault::IfMatchIgnored) && !etag_listed(header, &current.etag()) =>
+            if !state.has(Fault::IfMatchIgnored)
+                && (!etag_listed(header, &current.etag())
+                    || state.has(Fault::IfMatchStarRefused) && header.trim() == "*") =>
         {
             Err(ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
