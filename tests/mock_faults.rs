@@ -727,6 +727,38 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
             let resp = Mock::send(mock.req(Method::DELETE, &path).header("if-match", "*")).await;
             (status(&resp), json!(204), json!(412))
         }
+        Fault::CursorCountNotChecked => {
+            users(mock, 3).await;
+            let first = mock
+                .query("/Users", &[("cursor", ""), ("count", "1")])
+                .await;
+            let next = first.body["nextCursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let resp = mock
+                .query("/Users", &[("cursor", next.as_str()), ("count", "2")])
+                .await;
+            (status(&resp), json!(400), json!(200))
+        }
+        Fault::CursorNotTenantBound => {
+            users(mock, 2).await;
+            let first = mock
+                .query("/Users", &[("cursor", ""), ("count", "1")])
+                .await;
+            let next = first.body["nextCursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let resp = Mock::send(
+                mock.client
+                    .get(mock.url("/Users"))
+                    .query(&[("cursor", next.as_str()), ("count", "1")])
+                    .bearer_auth(&credentials.other_tenant_token),
+            )
+            .await;
+            (status(&resp), json!(400), json!(200))
+        }
         Fault::EntraManagerFormsRejected => {
             let boss = id(&mock.user("boss").await);
             let resp = mock

@@ -158,6 +158,10 @@ named_behaviours! {
             "a PATCH whose Operations array is empty is answered 200 as if it were valid";
         IfMatchStarRefused => "if-match-star-refused", "RFC 9110 §13.1.1",
             "If-Match: * is compared as a literal tag, so a conditional write on any version gets 412";
+        CursorCountNotChecked => "cursor-count-not-checked", "RFC 9865 §2.1",
+            "a count changed between cursor pages is used instead of refused with invalidCount";
+        CursorNotTenantBound => "cursor-not-tenant-bound", "RFC 9865 §2.1",
+            "cursors are not bound to the tenant they were issued to: another tenant's token can present them";
     }
 }
 
