@@ -334,7 +334,20 @@ async fn run_steps(
                 let sends = runs
                     .iter()
                     .map(|run| send(request, step.auth, run, context));
-                futures_util::future::join_all(sends).await.into_iter()
+                // Everything created is in the ledger before any run is checked: a failing or
+                // interrupted run must not leave the others' creations behind.
+                let sent: Vec<_> = futures_util::future::join_all(sends)
+                    .await
+                    .into_iter()
+                    .map(|sent| {
+                        let tracked = sent.as_ref().ok().map(|exchange| {
+                            journal.sent(exchange);
+                            track_resources(exchange, context, ledger, ledger_problems)
+                        });
+                        (sent, tracked)
+                    })
+                    .collect();
+                sent.into_iter()
             }
             _ => Vec::new().into_iter(),
         };
@@ -367,17 +380,19 @@ async fn run_steps(
             let Some(request) = &step.request else {
                 continue;
             };
-            let sent = match sent_ahead.next() {
-                Some(sent) => sent,
-                None => send(request, step.auth, &*scope, context).await,
+            let (sent, tracked) = match sent_ahead.next() {
+                Some(ahead) => ahead,
+                None => (send(request, step.auth, &*scope, context).await, None),
             };
             let exchange = match sent {
                 Ok(exchange) => exchange,
                 Err(Unsent::Error(error)) => return Ok(Some(fail(None, Vec::new(), Some(error)))),
                 Err(Unsent::Outside(finding)) => return Ok(Some(fail(None, vec![finding], None))),
             };
-            journal.sent(&exchange);
-            let mut mismatches = track_resources(&exchange, context, ledger, ledger_problems);
+            let mut mismatches = tracked.unwrap_or_else(|| {
+                journal.sent(&exchange);
+                track_resources(&exchange, context, ledger, ledger_problems)
+            });
             mismatches.extend(capture(&step.capture, &exchange, &mut scope.variables));
             let snapshot = context.snapshot_dir.as_ref().map(|dir| SnapshotContext {
                 dir: dir.clone(),
@@ -1112,7 +1127,25 @@ steps:
                 capabilities,
                 scoping: Scoping::default(),
             };
-            runtime.block_on(run_case(&case, 0, &context)).failure
+            let failure = runtime.block_on(run_case(&case, 0, &context)).failure;
+            // The teardown deleted every user, those created at once included.
+            let left = runtime
+                .block_on(context.target.send(
+                    Method::Get,
+                    &context.target.url("/Users"),
+                    &[],
+                    &[],
+                    None,
+                    Auth::Scim,
+                ))
+                .expect("list");
+            let total = left
+                .response
+                .json
+                .as_ref()
+                .and_then(|b| resolve(b, "/totalResults"));
+            assert_eq!(total, Some(&Value::from(0)), "users left behind");
+            failure
         };
         // The stored user holds the request body; the step for bulk targets runs only on them.
         assert!(run_with(BTreeSet::new()).is_none());
