@@ -9,7 +9,7 @@
 //! [`exec`] (HTTP, variables, captures, cleanup) → [`check`] (status, headers, schema, JSON
 //! assertions, rules, snapshots) → [`report`]. [`suite`] runs the whole pipeline; [`config`]
 //! reads a target's `scimcheck.toml`; [`files`] reads every file a user names, bounded;
-//! [`redact`] keeps secrets out of everything written.
+//! [`redact`] keeps secrets out of everything written; [`cli`] defines the command line.
 //!
 //! [`mock`] is an embedded reference SCIM server with switchable faults; it shares only
 //! [`scim`] with the harness.
@@ -18,6 +18,7 @@
 pub mod case;
 mod catalog;
 pub mod check;
+pub mod cli;
 pub mod config;
 pub mod exec;
 pub mod files;

@@ -14,6 +14,7 @@ use crate::scim::urn;
 
 pub mod needs;
 pub mod probe;
+pub mod select;
 
 use needs::{Choices, FilterUse, needs};
 use probe::Refusal;
@@ -63,7 +64,8 @@ impl Default for Capabilities {
 
 #[derive(Debug, Error)]
 pub enum PlanError {
-    #[error("the target is unreachable: {0}")]
+    /// The request's own error is its source, shown after this one in an error chain.
+    #[error("the target is unreachable")]
     Unreachable(#[from] ExecError),
 }
 
@@ -286,6 +288,8 @@ pub struct PlanOptions {
     pub capability_overrides: BTreeMap<Capability, bool>,
     /// Cases skipped by trial name, with the reason.
     pub skip: BTreeMap<String, String>,
+    /// The cases to run; the others are left out of the run (not skipped).
+    pub select: select::Selector,
 }
 
 /// A case and what the plan decided for it.
