@@ -289,6 +289,7 @@ pub(crate) fn run(
         profile: config.profile,
         marker: capabilities.marker,
         scoping: capabilities.scoping,
+        capabilities: capabilities.supported.clone(),
     });
     let collector = Arc::new(Collector::default());
     let total = planned.len();

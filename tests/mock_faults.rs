@@ -626,6 +626,165 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
                 json!([405, "GET, PATCH, DELETE", [ERROR_URN]]),
             )
         }
+        Fault::SubAttributeDropped => {
+            let user = mock
+                .user_with(json!({"userName": "x", "emails": [{"value": "x@y", "display": "X"}]}))
+                .await;
+            (
+                user["emails"][0]["display"].clone(),
+                json!("X"),
+                Value::Null,
+            )
+        }
+        Fault::NoopWriteTouchesLastModified => {
+            let user = mock
+                .user_with(json!({"userName": "x", "nickName": "n"}))
+                .await;
+            let resp = mock
+                .patch(
+                    &format!("/Users/{}", id(&user)),
+                    json!([{"op": "add", "path": "nickName", "value": "n"}]),
+                )
+                .await;
+            (
+                json!(resp.body["meta"]["lastModified"] == user["meta"]["lastModified"]),
+                json!(true),
+                json!(false),
+            )
+        }
+        Fault::MembersAddCapped => {
+            let ids = users(mock, 101).await;
+            let group = mock.group("g", &[]).await;
+            let members: Vec<Value> = ids.iter().map(|i| json!({"value": i})).collect();
+            let resp = mock
+                .patch(
+                    &format!("/Groups/{}", id(&group)),
+                    json!([{"op": "add", "path": "members", "value": members}]),
+                )
+                .await;
+            (
+                json!(resp.body["members"].as_array().map(Vec::len)),
+                json!(101),
+                json!(100),
+            )
+        }
+        Fault::PatchFirstOperationOnly => {
+            let user = mock.user("x").await;
+            let resp = mock
+                .patch(
+                    &format!("/Users/{}", id(&user)),
+                    json!([
+                        {"op": "add", "path": "nickName", "value": "n"},
+                        {"op": "add", "path": "title", "value": "t"}
+                    ]),
+                )
+                .await;
+            (resp.body["title"].clone(), json!("t"), Value::Null)
+        }
+        Fault::GroupNameUniqueCaseSensitive => {
+            mock.group("Sales", &[]).await;
+            let resp = mock
+                .post(
+                    "/Groups",
+                    &json!({"schemas": [GROUP_URN], "displayName": "SALES"}),
+                )
+                .await;
+            (status(&resp), json!(409), json!(201))
+        }
+        Fault::UnknownSchemaUrnRejected => {
+            let resp = mock
+                .post(
+                    "/Groups",
+                    &json!({"schemas": [GROUP_URN, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"], "displayName": "g"}),
+                )
+                .await;
+            (status(&resp), json!(201), json!(400))
+        }
+        Fault::PagingNumbersAsStrings => {
+            let resp = mock.get("/Users").await;
+            (resp.body["totalResults"].clone(), json!(0), json!("0"))
+        }
+        Fault::ContentTypeOnGetRejected => {
+            let resp = Mock::send(
+                mock.req(Method::GET, "/Users")
+                    .header("content-type", "application/scim+json; charset=utf-8"),
+            )
+            .await;
+            (status(&resp), json!(200), json!(415))
+        }
+        Fault::ActiveNotDefaulted => {
+            let user = mock.user("x").await;
+            (user["active"].clone(), json!(true), Value::Null)
+        }
+        Fault::MutabilityAsInvalidValue => {
+            let user = mock.user("x").await;
+            let resp = mock
+                .patch(
+                    &format!("/Users/{}", id(&user)),
+                    json!([{"op": "replace", "path": "id", "value": "other"}]),
+                )
+                .await;
+            (
+                resp.body["scimType"].clone(),
+                json!("mutability"),
+                json!("invalidValue"),
+            )
+        }
+        Fault::EmptyPatchAccepted => {
+            let user = mock.user("x").await;
+            let resp = mock
+                .patch(&format!("/Users/{}", id(&user)), json!([]))
+                .await;
+            (status(&resp), json!(400), json!(200))
+        }
+        Fault::IfMatchStarRefused => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let resp = Mock::send(mock.req(Method::DELETE, &path).header("if-match", "*")).await;
+            (status(&resp), json!(204), json!(412))
+        }
+        Fault::CursorCountNotChecked => {
+            users(mock, 3).await;
+            let first = mock
+                .query("/Users", &[("cursor", ""), ("count", "1")])
+                .await;
+            let next = first.body["nextCursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let resp = mock
+                .query("/Users", &[("cursor", next.as_str()), ("count", "2")])
+                .await;
+            (status(&resp), json!(400), json!(200))
+        }
+        Fault::CursorNotTenantBound => {
+            users(mock, 2).await;
+            let first = mock
+                .query("/Users", &[("cursor", ""), ("count", "1")])
+                .await;
+            let next = first.body["nextCursor"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let resp = Mock::send(
+                mock.client
+                    .get(mock.url("/Users"))
+                    .query(&[("cursor", next.as_str()), ("count", "1")])
+                    .bearer_auth(&credentials.other_tenant_token),
+            )
+            .await;
+            (status(&resp), json!(400), json!(200))
+        }
+        Fault::EntraManagerFormsRejected => {
+            let boss = id(&mock.user("boss").await);
+            let resp = mock
+                .post(
+                    "/Users",
+                    &json!({"schemas": [USER_URN, ENTERPRISE_URN], "userName": "x",
+                        ENTERPRISE_URN: {"manager": [{"value": boss}]}}),
+                )
+                .await;
+            (status(&resp), json!(201), json!(400))
+        }
     }
 }
 

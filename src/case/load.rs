@@ -294,6 +294,9 @@ fn validate(spec: &CaseFile, known: &KnownNames) -> Vec<Problem> {
         if value.repeat == Some(0) {
             problem("`repeat` must be at least 1".into(), None);
         }
+        if value.concurrent && (value.repeat.is_none() || value.request.is_none()) {
+            problem("`concurrent` needs `repeat` and a `request`".into(), None);
+        }
         if value.walk.as_ref().is_some_and(|w| w.count == 0) {
             problem("a walk's `count` must be at least 1".into(), None);
         }
@@ -374,6 +377,7 @@ fn expect_templates(expect: &Expect) -> Vec<(&'static str, String)> {
             &assertion.not_equals,
             &assertion.contains,
             &assertion.not_contains,
+            &assertion.superset_of,
             &assertion.each,
             &assertion.length,
             &assertion.gt,
@@ -391,7 +395,8 @@ fn expect_templates(expect: &Expect) -> Vec<(&'static str, String)> {
         if let Some(text) = &assertion.equals_ignore_case {
             out.push(("expect.json", text.clone()));
         }
-        for value in assertion.one_of.iter().flatten() {
+        let lists = [&assertion.one_of, &assertion.contains_all];
+        for value in lists.into_iter().flatten().flatten() {
             out.extend(
                 template::strings_in(value)
                     .into_iter()
@@ -678,6 +683,13 @@ steps:
         );
         let text = GOOD.replace("tags: [users]", "tags: [users]\nread_only: true");
         assert_problem(&text, "`read_only: true` but a step sends");
+        let concurrent = "  - name: read\n    concurrent: true\n";
+        assert_problem(
+            &GOOD.replace("  - name: read\n", concurrent),
+            "`concurrent` needs `repeat` and a `request`",
+        );
+        let repeated = "  - name: read\n    concurrent: true\n    repeat: 2\n";
+        assert!(problems(&GOOD.replace("  - name: read\n", repeated)).is_empty());
     }
 
     #[test]

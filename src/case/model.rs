@@ -131,8 +131,17 @@ pub struct Step {
     /// Which credential the step sends.
     #[serde(default)]
     pub auth: Auth,
+    /// Capabilities this step needs beyond the case's `requires`: without them the step is left
+    /// out and the case goes on (e.g. a PATCH re-read inside a create case).
+    #[serde(default)]
+    pub requires: Vec<Capability>,
     /// Run the step this many times; `${i}` is 1, 2, … in each run.
     pub repeat: Option<u32>,
+    /// With `repeat`: send every run's request at once instead of one after another (captures
+    /// and checks still go in order). For setup whose runs do not depend on each other, so a
+    /// hundred creates cost one round trip of latency, not a hundred.
+    #[serde(default)]
+    pub concurrent: bool,
     /// A single HTTP request.
     pub request: Option<Request>,
     /// Page through a list until done, asserting the paging invariants on every page.
@@ -392,6 +401,15 @@ pub struct JsonAssert {
     pub contains: Option<Value>,
     /// The negation of `contains`.
     pub not_contains: Option<Value>,
+    /// `contains` for each of these, so one pointer can hold several elements.
+    pub contains_all: Option<Vec<Value>>,
+    /// The value holds everything this one holds, as a SCIM server must store what it was sent
+    /// (RFC 7644 §3.3, §3.5.1): members compare by name case-insensitively (RFC 7643 §2.1), every
+    /// element sent in an array is matched by a stored one with at least its sub-attributes,
+    /// strings compare exactly, and what the server must never return (`password`, RFC 7643
+    /// §4.1.1) or may set itself (`id`, `meta`, RFC 7643 §3.1) is not compared. `null` or `[]` sent
+    /// mean unassigned (RFC 7643 §2.5): absent, null or empty.
+    pub superset_of: Option<Value>,
     /// Every element of the array matches this value (objects: every given member matches).
     pub each: Option<Value>,
     /// The length of an array, string or object.
@@ -446,12 +464,20 @@ impl JsonType {
     }
 }
 
-/// Where a captured variable comes from: `id: /id` (a JSON pointer into the body) or
-/// `location: { header: Location }`.
+/// Where a captured variable comes from: `id: /id` (a JSON pointer into the response body, `""`
+/// for all of it), `location: { header: Location }`, `sent: { request: "" }` (a JSON pointer
+/// into the request body the step sent, after its variables were rendered), or
+/// `members: { append: /id, as: value }` (the value at a pointer appended to a list, wrapped in
+/// an object under `as` when given: with `repeat`, one list of every created resource).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Capture {
     Body(String),
     Header(String),
+    Request(String),
+    Append {
+        pointer: String,
+        wrap: Option<String>,
+    },
 }
 
 impl<'de> Deserialize<'de> for Capture {
@@ -462,7 +488,9 @@ impl<'de> Deserialize<'de> for Capture {
             type Value = Capture;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON pointer such as `/id`, or `{ header: NAME }`")
+                f.write_str(
+                    "a JSON pointer such as `/id`, `{ header: NAME }` or `{ request: POINTER }`",
+                )
             }
 
             fn visit_str<E: de::Error>(self, value: &str) -> Result<Capture, E> {
@@ -476,17 +504,41 @@ impl<'de> Deserialize<'de> for Capture {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Capture, A::Error> {
-                let key: String = map
-                    .next_key()?
-                    .ok_or_else(|| de::Error::custom("expected `header: NAME`"))?;
-                if key != "header" {
-                    return Err(de::Error::unknown_field(&key, &["header"]));
+                const FIELDS: &[&str] = &["header", "request", "append", "as"];
+                let mut fields: IndexMap<String, String> = IndexMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if !FIELDS.contains(&key.as_str()) {
+                        return Err(de::Error::unknown_field(&key, FIELDS));
+                    }
+                    let value: String = map.next_value()?;
+                    if fields.insert(key.clone(), value).is_some() {
+                        return Err(de::Error::custom(format!("`{key}` given twice")));
+                    }
                 }
-                let name: String = map.next_value()?;
-                if let Some(extra) = map.next_key::<String>()? {
-                    return Err(de::Error::unknown_field(&extra, &[]));
+                let pointer = |value: String| {
+                    if value.is_empty() || value.starts_with('/') {
+                        Ok(value)
+                    } else {
+                        Err(de::Error::custom(format!(
+                            "`{value}` is not a JSON pointer (it must start with `/`)"
+                        )))
+                    }
+                };
+                let header = fields.shift_remove("header");
+                let request = fields.shift_remove("request");
+                let append = fields.shift_remove("append");
+                let wrap = fields.shift_remove("as");
+                match (header, request, append, wrap) {
+                    (Some(name), None, None, None) => Ok(Capture::Header(name)),
+                    (None, Some(p), None, None) => Ok(Capture::Request(pointer(p)?)),
+                    (None, None, Some(p), wrap) => Ok(Capture::Append {
+                        pointer: pointer(p)?,
+                        wrap,
+                    }),
+                    _ => Err(de::Error::custom(
+                        "expected `header: NAME`, `request: POINTER` or `append: POINTER` (with `as: NAME`)",
+                    )),
                 }
-                Ok(Capture::Header(name))
             }
         }
 
@@ -501,13 +553,28 @@ impl JsonSchema for Capture {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "A JSON pointer into the response body, or a response header.",
+            "description": "A JSON pointer into the response body, a response header, a JSON pointer into the request body sent, or a value appended to a list.",
             "anyOf": [
                 { "type": "string", "pattern": "^(/.*)?$" },
                 {
                     "type": "object",
                     "properties": { "header": { "type": "string" } },
                     "required": ["header"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": { "request": { "type": "string", "pattern": "^(/.*)?$" } },
+                    "required": ["request"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "append": { "type": "string", "pattern": "^(/.*)?$" },
+                        "as": { "type": "string" }
+                    },
+                    "required": ["append"],
                     "additionalProperties": false
                 }
             ]
@@ -521,4 +588,69 @@ pub fn case_json_schema() -> Value {
         .into_generator()
         .into_root_schema_for::<CaseFile>();
     schema.to_value()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_read_the_response_body_a_header_or_the_request_body() {
+        let parse = |yaml: &str| serde_saphyr::from_str::<Capture>(yaml).map_err(|e| e.to_string());
+        assert_eq!(parse("/id"), Ok(Capture::Body("/id".into())));
+        assert_eq!(parse("''"), Ok(Capture::Body(String::new())));
+        assert_eq!(
+            parse("{ header: Location }"),
+            Ok(Capture::Header("Location".into()))
+        );
+        assert_eq!(
+            parse("{ request: '' }"),
+            Ok(Capture::Request(String::new()))
+        );
+        assert_eq!(
+            parse("{ request: /name }"),
+            Ok(Capture::Request("/name".into()))
+        );
+        assert_eq!(
+            parse("{ append: /id, as: value }"),
+            Ok(Capture::Append {
+                pointer: "/id".into(),
+                wrap: Some("value".into())
+            })
+        );
+        assert_eq!(
+            parse("{ as: value, append: /id }"),
+            parse("{ append: /id, as: value }")
+        );
+        assert_eq!(
+            parse("{ append: /id }"),
+            Ok(Capture::Append {
+                pointer: "/id".into(),
+                wrap: None
+            })
+        );
+        for bad in [
+            "id",
+            "{ request: name }",
+            "{ response: /id }",
+            "{ header: A, request: /b }",
+            "{ as: value }",
+            "{ append: id }",
+            "{ header: A, as: value }",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn steps_take_requires_and_reject_unknown_keys() {
+        let step = |yaml: &str| serde_saphyr::from_str::<Step>(yaml).map_err(|e| e.to_string());
+        let with = step("{ name: s, requires: [bulk], request: { method: GET, path: /x } }")
+            .expect("step");
+        assert_eq!(with.requires, [Capability::Bulk]);
+        assert!(
+            step("{ name: s, requires: [teleport], request: { method: GET, path: /x } }").is_err()
+        );
+        assert!(step("{ name: s, require: [bulk], request: { method: GET, path: /x } }").is_err());
+    }
 }

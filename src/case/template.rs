@@ -2,7 +2,9 @@
 //!
 //! A template is literal text with expressions: `${name}` reads a variable (a capture or a
 //! built-in), and `${user:alice}`, `${email:alice}`, `${name:alice}` generate values unique to the
-//! case run. Arguments may nest: `${user:member-${i}}`.
+//! case run; `${upper:…}` and `${lower:…}` change the case of their argument (to send a value in
+//! another case than the target stored it, RFC 7643 §2.3.1). Arguments may nest:
+//! `${user:member-${i}}`, `${upper:${user:alice}}`.
 
 use std::collections::BTreeSet;
 
@@ -72,6 +74,10 @@ pub enum Generator {
     Email,
     /// `${name:x}`: a unique display name or external id.
     Name,
+    /// `${upper:x}`: `x` in upper case.
+    Upper,
+    /// `${lower:x}`: `x` in lower case.
+    Lower,
 }
 
 impl Generator {
@@ -80,6 +86,8 @@ impl Generator {
             "user" => Some(Generator::User),
             "email" => Some(Generator::Email),
             "name" => Some(Generator::Name),
+            "upper" => Some(Generator::Upper),
+            "lower" => Some(Generator::Lower),
             _ => None,
         }
     }
@@ -89,6 +97,8 @@ impl Generator {
             Generator::User => format!("{case_prefix}-{arg}@example.com"),
             Generator::Email => format!("{case_prefix}-{arg}@mail.example.com"),
             Generator::Name => format!("{case_prefix}-{arg}"),
+            Generator::Upper => arg.to_uppercase(),
+            Generator::Lower => arg.to_lowercase(),
         }
     }
 }
@@ -112,7 +122,7 @@ pub enum TemplateError {
     Unclosed(String),
     #[error("empty `${{}}` in `{0}`")]
     Empty(String),
-    #[error("unknown generator `{name}:` in `{text}` (known: user, email, name)")]
+    #[error("unknown generator `{name}:` in `{text}` (known: user, email, name, upper, lower)")]
     UnknownGenerator { name: String, text: String },
     #[error("`{0}` is not a variable name (letters, digits, `_` and `.` only)")]
     BadName(String),
@@ -399,6 +409,8 @@ mod tests {
                 "${user:member-${i}}",
                 "scimcheck-ab12cd-007-member-3@example.com",
             ),
+            ("${upper:${user:al}}", "SCIMCHECK-AB12CD-007-AL@EXAMPLE.COM"),
+            ("${lower:ID-${id}}", "id-2819c223"),
             (
                 "userName sw \"${name:}\"",
                 "userName sw \"scimcheck-ab12cd-007-\"",

@@ -99,6 +99,8 @@ pub struct RenderedJsonAssert {
     pub equals_ignore_case: Option<String>,
     pub contains: Option<Value>,
     pub not_contains: Option<Value>,
+    pub contains_all: Option<Vec<Value>>,
+    pub superset_of: Option<Value>,
     pub each: Option<Value>,
     pub length: Option<Value>,
     pub one_of: Option<Vec<Value>>,
@@ -184,6 +186,11 @@ pub fn json(
     {
         fail(format!("not containing {}", show(unexpected)), show(value));
     }
+    for expected in rendered.contains_all.iter().flatten() {
+        if !contains(value, expected) {
+            fail(format!("containing {}", show(expected)), show(value));
+        }
+    }
     if let Some(shape) = &rendered.each {
         match value {
             Value::Array(items) => {
@@ -250,6 +257,18 @@ pub fn json(
             fail(format!("a value {symbol} {}", show(bound)), show(value));
         }
     }
+    // Points below the asserted pointer, at the first member that lacks what was sent.
+    if let Some(sent) = &rendered.superset_of
+        && let Err(missing) = superset(value, sent, String::new())
+    {
+        out.push(Mismatch {
+            subject: format!("`{pointer}{}`", missing.at),
+            expected: format!("{} (as sent)", missing.expected),
+            actual: missing.actual,
+            pointer: format!("{pointer}{}", missing.at),
+            ..Mismatch::default()
+        });
+    }
     out
 }
 
@@ -284,6 +303,8 @@ fn has_value_checks(assertion: &JsonAssert, rendered: &RenderedJsonAssert) -> bo
         || rendered.equals.is_some()
         || rendered.equals_ignore_case.is_some()
         || rendered.contains.is_some()
+        || rendered.contains_all.is_some()
+        || rendered.superset_of.is_some()
         || rendered.each.is_some()
         || rendered.length.is_some()
         || rendered.one_of.is_some()
@@ -300,6 +321,84 @@ fn contains(value: &Value, expected: &Value) -> bool {
         (Value::Array(items), shape) => items.iter().any(|item| matches_shape(item, shape)),
         _ => false,
     }
+}
+
+/// Members a stored resource need not echo: what is never returned (RFC 7643 §4.1.1
+/// `password`), what the server assigns (RFC 7643 §3.1 `id`, `meta`) and the schema URNs it
+/// declares itself (RFC 7643 §3 `schemas`).
+const NOT_ECHOED: [&str; 4] = ["password", "id", "meta", "schemas"];
+/// `caseExact: true` string attributes of RFC 7643's core schemas; every other string compares
+/// regardless of case, as the server's own filters compare it (RFC 7643 §2.3.1).
+const CASE_EXACT: [&str; 2] = ["externalId", "$ref"];
+
+/// Where a stored value lacks what was sent: a pointer below the asserted one, and both sides.
+#[derive(Debug)]
+struct Missing {
+    at: String,
+    expected: String,
+    actual: String,
+}
+
+/// Whether `stored` holds everything in `sent` (see `JsonAssert::superset_of`).
+fn superset(stored: &Value, sent: &Value, at: String) -> Result<(), Missing> {
+    let missing = |expected: &Value, actual: &Value, at: String| Missing {
+        at,
+        expected: show(expected),
+        actual: show(actual),
+    };
+    match (stored, sent) {
+        (Value::Object(_), Value::Object(members)) => {
+            for (name, sent) in members {
+                if NOT_ECHOED.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                    continue;
+                }
+                let escaped = name.replace('~', "~0").replace('/', "~1");
+                let at = format!("{at}/{escaped}");
+                match (resolve(stored, &format!("/{escaped}")), sent) {
+                    (None | Some(Value::Null), Value::Null) => {}
+                    (None | Some(Value::Null), Value::Array(items)) if items.is_empty() => {}
+                    (None, sent) => {
+                        return Err(Missing {
+                            at,
+                            expected: show(sent),
+                            actual: "absent".into(),
+                        });
+                    }
+                    (Some(stored), Value::String(text)) if !is_case_exact(name) => {
+                        if stored
+                            .as_str()
+                            .is_none_or(|s| s.to_lowercase() != text.to_lowercase())
+                        {
+                            return Err(missing(sent, stored, at));
+                        }
+                    }
+                    (Some(stored), sent) => superset(stored, sent, at)?,
+                }
+            }
+            Ok(())
+        }
+        (Value::Array(items), Value::Array(wanted)) => {
+            for (index, sent) in wanted.iter().enumerate() {
+                if !items
+                    .iter()
+                    .any(|item| superset(item, sent, String::new()).is_ok())
+                {
+                    return Err(Missing {
+                        at,
+                        expected: format!("an element holding {} (element {index})", show(sent)),
+                        actual: show(stored),
+                    });
+                }
+            }
+            Ok(())
+        }
+        (stored, sent) if stored == sent => Ok(()),
+        (stored, sent) => Err(missing(sent, stored, at)),
+    }
+}
+
+fn is_case_exact(name: &str) -> bool {
+    CASE_EXACT.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
 /// Objects match when every member of `shape` matches (names case-insensitively);
@@ -356,6 +455,8 @@ mod tests {
             equals_ignore_case: a.equals_ignore_case.clone(),
             contains: a.contains.clone(),
             not_contains: a.not_contains.clone(),
+            contains_all: a.contains_all.clone(),
+            superset_of: a.superset_of.clone(),
             each: a.each.clone(),
             length: a.length.clone(),
             one_of: a.one_of.clone(),
@@ -405,6 +506,16 @@ mod tests {
             ("/userName", "contains: Example", true),
             ("/emails", "not_contains: { value: c@x }", true),
             ("/emails", "not_contains: { value: a@x }", false),
+            (
+                "/emails",
+                "contains_all: [{ type: work }, { value: b@x }]",
+                true,
+            ),
+            (
+                "/emails",
+                "contains_all: [{ type: work }, { value: c@x }]",
+                false,
+            ),
             ("/emails", "each: {}", true),
             ("/id", "each: {}", false),
             ("/emails", "each: { type: work }", false),
@@ -432,6 +543,72 @@ mod tests {
             let a = assertion(yaml);
             let found = json(pointer, &a, &rendered(&a), Some(&body()));
             assert_eq!(found.is_empty(), holds, "{pointer} {yaml}: {found:?}");
+        }
+    }
+
+    #[test]
+    fn superset_of_holds_what_was_sent_and_names_what_is_missing() {
+        let stored = json!({
+            "id": "u1",
+            "userName": "alice@example.com",
+            "externalId": "Ext-1",
+            "emails": [
+                {"value": "a@x", "type": "work", "primary": true},
+                {"value": "b@x", "type": "home"}
+            ],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {
+                "manager": {"value": "m1", "displayName": "Boss"}
+            },
+            "meta": {"resourceType": "User"}
+        });
+        let sent = |yaml: &str| -> Value { serde_saphyr::from_str(yaml).expect("yaml") };
+        // (sent, holds, where a failure points)
+        let cases = [
+            (
+                "{ userName: Alice@Example.com, password: secret, schemas: [x] }",
+                true,
+                "",
+            ),
+            (
+                "{ emails: [{ type: home, value: b@x }, { value: a@x }] }",
+                true,
+                "",
+            ),
+            (
+                "{ nickName: null, id: other, meta: { version: x } }",
+                true,
+                "",
+            ),
+            (
+                "{ 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { manager: { value: m1 } } }",
+                true,
+                "",
+            ),
+            ("{ externalId: ext-1 }", false, "/externalId"),
+            ("{ nickName: Al }", false, "/nickName"),
+            ("{ emails: [{ value: a@x, display: A }] }", false, "/emails"),
+            ("{ userName: null }", false, "/userName"),
+            (
+                "{ emails: [{ value: a@x, primary: false }] }",
+                false,
+                "/emails",
+            ),
+            (
+                "{ 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { manager: { value: m2 } } }",
+                false,
+                "/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User/manager/value",
+            ),
+        ];
+        for (yaml, holds, at) in cases {
+            let a = JsonAssert {
+                superset_of: Some(sent(yaml)),
+                ..JsonAssert::default()
+            };
+            let found = json("", &a, &rendered(&a), Some(&stored));
+            assert_eq!(found.is_empty(), holds, "{yaml}: {found:?}");
+            if !holds {
+                assert_eq!(found[0].pointer, at, "{yaml}");
+            }
         }
     }
 

@@ -285,6 +285,16 @@ fn render_json_assert(
             .map(|v| template::render_value(v, scope))
             .transpose()
     };
+    let list = |v: &Option<Vec<Value>>| {
+        v.as_ref()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|v| template::render_value(v, scope))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()
+    };
     Ok(RenderedJsonAssert {
         equals: value(&assertion.equals)?,
         not_equals: value(&assertion.not_equals)?,
@@ -295,18 +305,11 @@ fn render_json_assert(
             .transpose()?,
         contains: value(&assertion.contains)?,
         not_contains: value(&assertion.not_contains)?,
+        contains_all: list(&assertion.contains_all)?,
+        superset_of: value(&assertion.superset_of)?,
         each: value(&assertion.each)?,
         length: value(&assertion.length)?,
-        one_of: assertion
-            .one_of
-            .as_ref()
-            .map(|options| {
-                options
-                    .iter()
-                    .map(|v| template::render_value(v, scope))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?,
+        one_of: list(&assertion.one_of)?,
         gt: value(&assertion.gt)?,
         ge: value(&assertion.ge)?,
         lt: value(&assertion.lt)?,

@@ -1,7 +1,7 @@
 //! Running one case: steps in order, captures into variables, created resources into a ledger
 //! that the teardown empties whatever happened.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,7 +17,7 @@ use super::ledger::{Entry, Event, Ledger, name_of};
 use super::walk;
 use crate::case::model::{Capture, Method, Request, StatusSet};
 use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope, Scoping};
-use crate::case::{Auth, Case};
+use crate::case::{Auth, Capability, Case};
 use crate::check::assert::resolve;
 use crate::check::schema::SchemaRegistry;
 use crate::check::snapshot::SnapshotContext;
@@ -41,6 +41,8 @@ pub struct RunContext {
     pub marker: &'static str,
     /// How `${scope}` selects a case's own Users.
     pub scoping: Scoping,
+    /// What the target supports: a step whose `requires` names anything else is left out.
+    pub capabilities: BTreeSet<Capability>,
 }
 
 impl RunContext {
@@ -97,6 +99,8 @@ pub struct Journal {
     pub step: usize,
     /// Every request sent, in order.
     pub trace: Vec<Sent>,
+    /// Requests sent beside another (a `concurrent` repeat): in `trace`, not in the chain.
+    pub overlapped: u32,
     pub deviations: Vec<String>,
     /// Pages of a walk whose invariants broke, for the step to record.
     pub invariant_pages: Vec<(Exchange, Vec<Mismatch>)>,
@@ -165,6 +169,7 @@ impl From<ExecError> for StepError {
     }
 }
 
+#[derive(Clone)]
 struct CaseScope {
     variables: HashMap<String, Value>,
     case_prefix: String,
@@ -261,7 +266,7 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
     };
     CaseRun {
         requests: requests(&journal.trace),
-        chain: requests(&journal.trace) + cleanup_round_trips,
+        chain: requests(&journal.trace).saturating_sub(journal.overlapped) + cleanup_round_trips,
         trace: journal.trace,
         duration: started.elapsed(),
         failure,
@@ -314,6 +319,44 @@ async fn run_steps(
                     error,
                 }
             };
+        if step
+            .requires
+            .iter()
+            .any(|c| !context.capabilities.contains(c))
+        {
+            continue;
+        }
+        let mut sent_ahead = match (&step.request, step.concurrent) {
+            (Some(request), true) => {
+                let runs: Vec<CaseScope> = (1..=step.repeat.unwrap_or(1))
+                    .map(|iteration| {
+                        let mut run = scope.clone();
+                        run.variables
+                            .insert(REPEAT_INDEX.into(), Value::from(iteration));
+                        run
+                    })
+                    .collect();
+                journal.overlapped += u32::try_from(runs.len().saturating_sub(1)).unwrap_or(0);
+                let sends = runs
+                    .iter()
+                    .map(|run| send(request, step.auth, run, context));
+                // Everything created is in the ledger before any run is checked: a failing or
+                // interrupted run must not leave the others' creations behind.
+                let sent: Vec<_> = futures_util::future::join_all(sends)
+                    .await
+                    .into_iter()
+                    .map(|sent| {
+                        let tracked = sent.as_ref().ok().map(|exchange| {
+                            journal.sent(exchange);
+                            track_resources(exchange, context, ledger, ledger_problems)
+                        });
+                        (sent, tracked)
+                    })
+                    .collect();
+                sent.into_iter()
+            }
+            _ => Vec::new().into_iter(),
+        };
         for iteration in 1..=step.repeat.unwrap_or(1) {
             if context.interrupted.load(Ordering::Relaxed) {
                 return Err(Interrupted);
@@ -343,13 +386,19 @@ async fn run_steps(
             let Some(request) = &step.request else {
                 continue;
             };
-            let exchange = match send(request, step.auth, &*scope, context).await {
+            let (sent, tracked) = match sent_ahead.next() {
+                Some(ahead) => ahead,
+                None => (send(request, step.auth, &*scope, context).await, None),
+            };
+            let exchange = match sent {
                 Ok(exchange) => exchange,
                 Err(Unsent::Error(error)) => return Ok(Some(fail(None, Vec::new(), Some(error)))),
                 Err(Unsent::Outside(finding)) => return Ok(Some(fail(None, vec![finding], None))),
             };
-            journal.sent(&exchange);
-            let mut mismatches = track_resources(&exchange, context, ledger, ledger_problems);
+            let mut mismatches = tracked.unwrap_or_else(|| {
+                journal.sent(&exchange);
+                track_resources(&exchange, context, ledger, ledger_problems)
+            });
             if let Some(name) = created_user_name(&exchange) {
                 scope.user_names.push(name);
                 let own_users =
@@ -717,17 +766,20 @@ fn capture(
     exchange: &Exchange,
     variables: &mut HashMap<String, Value>,
 ) -> Vec<Mismatch> {
+    let response_value = |pointer: &str| {
+        exchange
+            .response
+            .json
+            .as_ref()
+            .and_then(|body| resolve(body, pointer))
+            .filter(|v| !v.is_null())
+            .cloned()
+    };
     let mut out = Vec::new();
     for (name, source) in captures {
         let (value, subject) = match source {
             Capture::Body(pointer) => (
-                exchange
-                    .response
-                    .json
-                    .as_ref()
-                    .and_then(|body| resolve(body, pointer))
-                    .filter(|v| !v.is_null())
-                    .cloned(),
+                response_value(pointer),
                 format!("capture `{name}` from `{pointer}`"),
             ),
             Capture::Header(header) => (
@@ -736,6 +788,31 @@ fn capture(
                     .header(header)
                     .map(|v| Value::String(v.to_owned())),
                 format!("capture `{name}` from header `{header}`"),
+            ),
+            Capture::Request(pointer) => (
+                exchange
+                    .request
+                    .body
+                    .as_deref()
+                    .and_then(|body| serde_json::from_str::<Value>(body).ok())
+                    .and_then(|body| resolve(&body, pointer).cloned()),
+                format!("capture `{name}` from `{pointer}` of the request body"),
+            ),
+            Capture::Append { pointer, wrap } => (
+                response_value(pointer).map(|value| {
+                    let item = match wrap {
+                        Some(member) => serde_json::json!({ member.as_str(): value }),
+                        None => value,
+                    };
+                    match variables.remove(name) {
+                        Some(Value::Array(mut list)) => {
+                            list.push(item);
+                            Value::Array(list)
+                        }
+                        _ => Value::Array(vec![item]),
+                    }
+                }),
+                format!("append to `{name}` from `{pointer}`"),
             ),
         };
         match value {
@@ -747,7 +824,9 @@ fn capture(
                 expected: "a value".into(),
                 actual: "nothing there".into(),
                 pointer: match source {
-                    Capture::Body(pointer) => pointer.clone(),
+                    Capture::Body(pointer)
+                    | Capture::Request(pointer)
+                    | Capture::Append { pointer, .. } => pointer.clone(),
                     Capture::Header(header) => header.clone(),
                 },
                 ..Mismatch::default()
@@ -922,6 +1001,7 @@ steps:
             interrupted: Arc::default(),
             profile: Profile::default(),
             marker: "title",
+            capabilities: BTreeSet::new(),
             scoping: Scoping::default(),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
@@ -989,11 +1069,119 @@ steps:
             interrupted: Arc::new(AtomicBool::new(true)),
             profile: Profile::default(),
             marker: "title",
+            capabilities: BTreeSet::new(),
             scoping: Scoping::default(),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert!(run.interrupted);
         assert!(run.failure.is_none() && run.panic.is_none());
         assert_eq!(run.requests, 0);
+    }
+
+    const STEP_REQUIRES: &str = r#"
+name: a step for bulk targets only
+description: Left out without bulk; the request body is captured whole, ids appended to a list.
+rfc: ["RFC 7644 §3.3"]
+level: MUST
+steps:
+  - name: create a user
+    request:
+      method: POST
+      path: /Users
+      body:
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"]
+        userName: "${user:steps}"
+        name: { givenName: Ann }
+    capture: { sent: { request: "" } }
+    expect:
+      status: 201
+      json:
+        "": { superset_of: "${sent}" }
+        /name: { superset_of: { givenName: ANN } }
+  - name: create two members at once, appending each id
+    repeat: 2
+    concurrent: true
+    request:
+      method: POST
+      path: /Users
+      body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], userName: "${user:m-${i}}" }
+    capture: { made: { append: /id, as: value } }
+    expect: { status: 201 }
+  - name: a group of both
+    request:
+      method: POST
+      path: /Groups
+      body: { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: "${name:g}", members: "${made}" }
+    expect:
+      status: 201
+      json:
+        /members: { length: 2 }
+  - name: only with bulk
+    requires: [bulk]
+    request: { method: GET, path: /Nowhere }
+    expect: { status: 200 }
+"#;
+
+    #[test]
+    fn a_step_runs_only_where_its_requirements_hold_and_captures_the_request_sent() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let mock = runtime
+            .block_on(MockServer::start(
+                MockConfig::default(),
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+            ))
+            .expect("mock");
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let sources = [CaseSource {
+            relative: "users/steps.yaml".into(),
+            display: "cases/users/steps.yaml".into(),
+            text: Arc::from(STEP_REQUIRES),
+        }];
+        let case = load(&sources, &crate::suite::known_names(&schemas))
+            .expect("case")
+            .remove(0);
+        let run_with = |capabilities: BTreeSet<Capability>| {
+            let target = Target::new(
+                mock.base_url(),
+                crate::suite::mock_credentials(&mock),
+                &ClientOptions::default(),
+            )
+            .expect("target");
+            let context = RunContext {
+                target,
+                schemas: schemas.clone(),
+                run_prefix: "scimcheck-steps".into(),
+                snapshot_dir: None,
+                ledger: None,
+                interrupted: Arc::default(),
+                profile: Profile::default(),
+                marker: "title",
+                capabilities,
+                scoping: Scoping::default(),
+            };
+            let failure = runtime.block_on(run_case(&case, 0, &context)).failure;
+            // The teardown deleted every user, those created at once included.
+            let left = runtime
+                .block_on(context.target.send(
+                    Method::Get,
+                    &context.target.url("/Users"),
+                    &[],
+                    &[],
+                    None,
+                    Auth::Scim,
+                ))
+                .expect("list");
+            let total = left
+                .response
+                .json
+                .as_ref()
+                .and_then(|b| resolve(b, "/totalResults"));
+            assert_eq!(total, Some(&Value::from(0)), "users left behind");
+            failure
+        };
+        // The stored user holds the request body; the step for bulk targets runs only on them.
+        assert!(run_with(BTreeSet::new()).is_none());
+        let with_bulk = run_with(BTreeSet::from([Capability::Bulk])).expect("GET /Nowhere fails");
+        assert_eq!(with_bulk.step, 3);
     }
 }

@@ -134,6 +134,36 @@ named_behaviours! {
             "responses are labelled application/json instead of application/scim+json";
         NoPut => "no-put", "RFC 7644 §3.5.1",
             "PUT answers 405 Method Not Allowed with a SCIM error: resources change only by PATCH";
+        SubAttributeDropped => "sub-attribute-dropped", "RFC 7644 §3.3",
+            "the display sub-attribute of a User's emails, phoneNumbers and other multi-valued attributes is silently not stored";
+        NoopWriteTouchesLastModified => "noop-write-touches-last-modified", "RFC 7644 §3.5.2.1",
+            "a write that changes nothing still moves meta.lastModified and meta.version";
+        MembersAddCapped => "members-add-capped", "RFC 7644 §3.5.2.1",
+            "a PATCH adding more than 100 members stores only the first 100 and answers success";
+        PatchFirstOperationOnly => "patch-first-operation-only", "RFC 7644 §3.5.2",
+            "only the first operation of a PATCH is applied; the others are acknowledged and dropped";
+        GroupNameUniqueCaseSensitive => "group-name-unique-case-sensitive", "RFC 7643 §4.2 (as Entra ID reads it)",
+            "group displayNames are unique only as spelled: \"Sales\" and \"SALES\" both get created";
+        UnknownSchemaUrnRejected => "unknown-schema-urn-rejected", "RFC 7643 §3 (as Entra ID sends it)",
+            "a resource listing a schema URN the server does not know (Entra's ADSCIM Group URN) is refused with 400";
+        PagingNumbersAsStrings => "paging-numbers-as-strings", "RFC 7644 §3.4.2",
+            "totalResults, startIndex and itemsPerPage are JSON strings (\"1\"), not numbers";
+        ContentTypeOnGetRejected => "content-type-on-get-rejected", "RFC 9110 §8.3",
+            "a GET carrying Content-Type (Okta sends application/scim+json; charset=utf-8) is refused with 415";
+        ActiveNotDefaulted => "active-not-defaulted", "RFC 7643 §4.1.1 (as Okta reads it)",
+            "a user created without active has no active attribute, which Okta reads as deactivated";
+        EntraManagerFormsRejected => "entra-manager-forms-rejected", "RFC 7643 §4.3 (as Entra ID sends it)",
+            "manager as Entra sends it (a one-element array, or a bare id string on the URN path) is refused with 400";
+        MutabilityAsInvalidValue => "mutability-as-invalid-value", "RFC 7644 §3.12",
+            "a write to a readOnly or immutable attribute is refused with scimType invalidValue instead of mutability";
+        EmptyPatchAccepted => "empty-patch-accepted", "RFC 7644 §3.5.2",
+            "a PATCH whose Operations array is empty is answered 200 as if it were valid";
+        IfMatchStarRefused => "if-match-star-refused", "RFC 9110 §13.1.1",
+            "If-Match: * is compared as a literal tag, so a conditional write on any version gets 412";
+        CursorCountNotChecked => "cursor-count-not-checked", "RFC 9865 §2.1",
+            "a count changed between cursor pages is used instead of refused with invalidCount";
+        CursorNotTenantBound => "cursor-not-tenant-bound", "RFC 9865 §2.1",
+            "cursors are not bound to the tenant they were issued to: another tenant's token can present them";
     }
 }
 

@@ -59,6 +59,62 @@ fn create_faults(state: &AppState, kind: Kind, body: &Value, attrs: &mut Map<Str
     }
 }
 
+/// Entra's forms of the enterprise `manager`: a one-element array, or a bare id string.
+fn entra_manager_form(extension: Option<&Value>) -> bool {
+    extension
+        .and_then(|e| get_ci(e, "manager"))
+        .is_some_and(|m| m.is_array() || m.is_string())
+}
+
+/// Whether `schemas` lists a URN that is neither the resource's schema nor one of its extensions.
+fn lists_unknown_schema(kind: Kind, body: &Value) -> bool {
+    get_ci(body, "schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|urns| {
+            urns.iter()
+                .filter_map(Value::as_str)
+                .any(|u| !u.eq_ignore_ascii_case(kind.schema().id) && kind.extension(u).is_none())
+        })
+}
+
+/// The faults that refuse a resource body as Entra ID sends it.
+fn refuse_entra_forms(state: &AppState, kind: Kind, body: &Value) -> Result<(), ApiError> {
+    if state.has(Fault::EntraManagerFormsRejected)
+        && entra_manager_form(get_ci(body, urn::ENTERPRISE_USER))
+    {
+        return Err(ApiError::bad_request(
+            ScimType::InvalidValue,
+            "manager must be an object",
+        ));
+    }
+    if state.has(Fault::UnknownSchemaUrnRejected) && lists_unknown_schema(kind, body) {
+        return Err(ApiError::bad_request(
+            ScimType::InvalidValue,
+            "\"schemas\" lists a URN this server does not know",
+        ));
+    }
+    Ok(())
+}
+
+/// The body with only its first PATCH operation.
+fn first_operation_only(body: &Value) -> Value {
+    let mut body = body.clone();
+    if let Some(Value::Array(operations)) = body.as_object_mut().and_then(|b| {
+        b.iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case("Operations"))
+            .map(|(_, v)| v)
+    }) {
+        operations.truncate(1);
+    }
+    body
+}
+
+fn member_count(doc: &Value) -> usize {
+    doc.get("members")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len)
+}
+
 fn now() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
@@ -110,7 +166,15 @@ impl Tenant {
                 "null is not a valid attribute value",
             ));
         }
+        refuse_entra_forms(state, kind, body)?;
         let mut attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
+        // Okta reads a user without `active` as deactivated; RFC 7643 leaves the default open.
+        if kind == Kind::User
+            && !state.has(Fault::ActiveNotDefaulted)
+            && !state.undeclared(kind, "active")
+        {
+            attrs.entry("active").or_insert(Value::Bool(true));
+        }
         create_faults(state, kind, body, &mut attrs);
         let client_id = get_ci(body, "id")
             .and_then(Value::as_str)
@@ -136,6 +200,7 @@ impl Tenant {
             Err(e) => return Err(e),
         };
         check_if_match(state, current, if_match)?;
+        refuse_entra_forms(state, kind, body)?;
         let mut attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
         if state.has(Fault::PutNotApplied) {
             return Ok(Written::Updated(current.doc.clone()));
@@ -163,16 +228,46 @@ impl Tenant {
     ) -> Result<Value, ApiError> {
         let current = self.live(state, kind, id)?;
         check_if_match(state, current, if_match)?;
+        if state.has(Fault::EmptyPatchAccepted)
+            && get_ci(body, "Operations")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty)
+        {
+            return Ok(current.doc.clone());
+        }
         let Value::Object(mut working) = current.doc.clone() else {
             return Err(not_found(kind, id));
         };
         let was_active = working.get("active").cloned();
+        let members_before = member_count(&current.doc);
         let options = patch::Options {
             exact_op_names: state.has(Fault::PatchCapitalizedOpsRejected),
             remove_all_listed: state.has(Fault::MemberRemoveRemovesAll),
         };
-        let applied = patch::apply(kind, &mut working, body, &options);
-        if let Err(e) = applied {
+        let first_only;
+        let body = if state.has(Fault::PatchFirstOperationOnly) {
+            first_only = first_operation_only(body);
+            &first_only
+        } else {
+            body
+        };
+        let applied = patch::apply(kind, &mut working, body, &options).and_then(|()| {
+            if state.has(Fault::EntraManagerFormsRejected)
+                && entra_manager_form(working.get(urn::ENTERPRISE_USER))
+            {
+                return Err(ApiError::bad_request(
+                    ScimType::InvalidValue,
+                    "manager must be an object",
+                ));
+            }
+            Ok(())
+        });
+        if let Err(mut e) = applied {
+            if state.has(Fault::MutabilityAsInvalidValue)
+                && e.scim_type == Some(ScimType::Mutability)
+            {
+                e.scim_type = Some(ScimType::InvalidValue);
+            }
             if state.has(Fault::PatchNotAtomic)
                 && let Ok(attrs) =
                     kind.normalize(&Value::Object(working), Tenant::coerce_booleans(state))
@@ -181,6 +276,11 @@ impl Tenant {
                 let _ = self.commit(state, kind, id, attrs);
             }
             return Err(e);
+        }
+        if state.has(Fault::MembersAddCapped)
+            && let Some(Value::Array(members)) = working.get_mut("members")
+        {
+            members.truncate(members_before + 100);
         }
         let mut attrs = kind.normalize(&Value::Object(working), Tenant::coerce_booleans(state))?;
         if state.has(Fault::PatchNotApplied) {
@@ -272,6 +372,16 @@ impl Tenant {
     ) -> Result<Value, ApiError> {
         // Attributes the schema does not declare are ignored on write.
         attrs.retain(|name, _| !state.undeclared(kind, name));
+        if kind == Kind::User && state.has(Fault::SubAttributeDropped) {
+            for value in attrs.values_mut() {
+                if let Value::Array(items) = value {
+                    items
+                        .iter_mut()
+                        .filter_map(Value::as_object_mut)
+                        .for_each(|item| drop(item.remove("display")));
+                }
+            }
+        }
         let previous = self
             .collection(kind)
             .get(id)
@@ -297,11 +407,38 @@ impl Tenant {
                 ));
             }
         }
+        if kind == Kind::Group
+            && let Some(name) = attrs.get("displayName").and_then(Value::as_str)
+        {
+            // displayName is caseExact=false (RFC 7643 §4.2), and Entra ID requires it unique.
+            let exact = state.has(Fault::GroupNameUniqueCaseSensitive);
+            let same = |other: &str| {
+                if exact {
+                    other == name
+                } else {
+                    other.to_lowercase() == name.to_lowercase()
+                }
+            };
+            let taken = self.groups.iter().any(|g| {
+                g.id() != id
+                    && g.doc
+                        .get("displayName")
+                        .and_then(Value::as_str)
+                        .is_some_and(same)
+            });
+            if taken {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    Some(ScimType::Uniqueness),
+                    format!("a group named {name:?} exists"),
+                ));
+            }
+        }
         if let Some((_, _, doc)) = &previous {
             let mut unchanged = doc.as_object().cloned().unwrap_or_default();
             unchanged.remove("id");
             unchanged.remove("meta");
-            if unchanged == attrs {
+            if unchanged == attrs && !state.has(Fault::NoopWriteTouchesLastModified) {
                 return Ok(doc.clone());
             }
         }
@@ -488,7 +625,9 @@ fn check_if_match(
 ) -> Result<(), ApiError> {
     match if_match {
         Some(header)
-            if !state.has(Fault::IfMatchIgnored) && !etag_listed(header, &current.etag()) =>
+            if !state.has(Fault::IfMatchIgnored)
+                && (!etag_listed(header, &current.etag())
+                    || state.has(Fault::IfMatchStarRefused) && header.trim() == "*") =>
         {
             Err(ApiError::new(
                 StatusCode::PRECONDITION_FAILED,

@@ -332,6 +332,12 @@ pub(crate) fn list(
     kinds: &[Kind],
     q: &ListQuery,
 ) -> Result<Value, ApiError> {
+    // The bug being imitated: a cursor signed for no tenant in particular.
+    let tenant_id = if state.has(Fault::CursorNotTenantBound) {
+        TenantId(0)
+    } else {
+        tenant_id
+    };
     let newest_first = state.has(Fault::SortIgnoredNewestFirst) && q.sort_by.is_some();
     let ignores_sort =
         state.has(Fault::SortIgnored) || state.varies(Variation::NoSort) || newest_first;
@@ -436,7 +442,10 @@ pub(crate) fn list(
                 .hash_one((kinds, &q.filter, &q.sort_by, q.descending));
             let cursor = decode_cursor(state, tenant_id, text, query)?;
             let page_size = match cursor {
-                Some(c) if requested.is_some_and(|r| r != c.count as usize) => {
+                Some(c)
+                    if requested.is_some_and(|r| r != c.count as usize)
+                        && !state.has(Fault::CursorCountNotChecked) =>
+                {
                     return Err(ApiError::bad_request(
                         ScimType::InvalidCount,
                         format!(
@@ -445,8 +454,8 @@ pub(crate) fn list(
                         ),
                     ));
                 }
-                Some(c) => c.count as usize,
-                None => page_size,
+                Some(c) if !state.has(Fault::CursorCountNotChecked) => c.count as usize,
+                _ => page_size,
             };
             let walked = cursor_page(
                 state,
@@ -477,6 +486,13 @@ pub(crate) fn list(
     }
     if !state.has(Fault::ItemsPerPageMissing) {
         out.insert("itemsPerPage".to_owned(), json!(page.len()));
+    }
+    if state.has(Fault::PagingNumbersAsStrings) {
+        for name in ["totalResults", "startIndex", "itemsPerPage"] {
+            if let Some(number) = out.get_mut(name) {
+                *number = Value::String(number.to_string());
+            }
+        }
     }
     if page_size > 0 || total == 0 {
         let resources: Vec<Value> = page

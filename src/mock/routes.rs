@@ -408,6 +408,16 @@ fn refusal(state: &AppState, request: &Request) -> Option<ApiError> {
     let plain_json = |name| {
         header(headers, name).is_some_and(|v| v.trim_start().starts_with("application/json"))
     };
+    if state.has(Fault::ContentTypeOnGetRejected)
+        && request.method() == axum::http::Method::GET
+        && headers.contains_key(header::CONTENT_TYPE)
+    {
+        return Some(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            None,
+            "a GET has no body to describe",
+        ));
+    }
     if state.has(Fault::ScimJsonOnly) {
         if plain_json(header::CONTENT_TYPE) {
             return Some(ApiError::new(

@@ -695,6 +695,10 @@ impl Coerce {
                 }
                 Value::Object(out)
             }
+            // Entra ID replaces `manager` through its URN path with the bare id.
+            (Type::Complex, Value::String(id)) if !def.multi && def.sub_attr("value").is_some() => {
+                json!({ "value": id })
+            }
             (Type::Complex, _) => return Err(invalid("an object")),
             (Type::Boolean, Value::Bool(_)) => value.clone(),
             (Type::Boolean, Value::String(s))
