@@ -21,6 +21,8 @@ pub struct FileConfig {
     pub token_file: Option<PathBuf>,
     pub api_key_env: Option<String>,
     pub other_tenant_token_env: Option<String>,
+    /// The target's contract (see [`crate::contract`]), relative to the current folder.
+    pub contract: Option<PathBuf>,
     pub timeout: Option<u64>,
     pub concurrency: Option<usize>,
     pub rate: Option<f64>,
@@ -62,16 +64,8 @@ impl FileConfig {
         };
         let config: FileConfig =
             toml::from_str(&text).map_err(|e| syntax_error(path, &e, &text))?;
-        if let Some(unknown) = config
-            .capabilities
-            .keys()
-            .find(|name| Capability::from_name(name).is_none())
-        {
-            let known: Vec<&str> = Capability::ALL.iter().map(|c| c.name()).collect();
-            return Err(invalid(format!(
-                "unknown capability `{unknown}` in [capabilities] (known: {})",
-                known.join(", ")
-            )));
+        for name in config.capabilities.keys() {
+            capability_named(name, "capabilities").map_err(invalid)?;
         }
         Ok(config)
     }
@@ -85,6 +79,17 @@ impl FileConfig {
     }
 }
 
+/// The capability `name` in a file's `[table]`, or why there is none.
+pub(crate) fn capability_named(name: &str, table: &str) -> Result<Capability, String> {
+    Capability::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = Capability::ALL.iter().map(|c| c.name()).collect();
+        format!(
+            "unknown capability `{name}` in [{table}] (known: {})",
+            known.join(", ")
+        )
+    })
+}
+
 /// A size written as a string such as `"16MiB"` or `"1000000"` (see [`files::parse_bytes`]).
 fn size<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
     let text = String::deserialize(deserializer)?;
@@ -96,6 +101,17 @@ fn size<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>
 /// A TOML error without toml's snippet of the offending line (it may hold a token pasted where
 /// a variable name belongs) and without the values serde quotes (`invalid type: string "…"`).
 fn syntax_error(path: &Path, error: &toml::de::Error, text: &str) -> ConfigError {
+    let (line, column, message) = toml_error_at(error, text);
+    ConfigError::Syntax {
+        path: path.to_owned(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// A TOML error's line, column and message, values elided (see [`syntax_error`]).
+pub(crate) fn toml_error_at(error: &toml::de::Error, text: &str) -> (usize, usize, String) {
     let quoted = regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("valid pattern");
     let message = quoted
         .replace_all(error.message().trim(), "\"…\"")
@@ -104,18 +120,15 @@ fn syntax_error(path: &Path, error: &toml::de::Error, text: &str) -> ConfigError
         .span()
         .and_then(|span| text.get(..span.start))
         .unwrap_or_default();
-    ConfigError::Syntax {
-        path: path.to_owned(),
-        line: before.matches('\n').count() + 1,
-        column: before
-            .rsplit('\n')
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .count()
-            + 1,
-        message,
-    }
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .count()
+        + 1;
+    (line, column, message)
 }
 
 #[cfg(test)]

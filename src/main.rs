@@ -15,6 +15,7 @@ use scimcheck::case::CaseError;
 use scimcheck::check::Profile;
 use scimcheck::check::schema::SchemaRegistry;
 use scimcheck::config::FileConfig;
+use scimcheck::contract::Contract;
 use scimcheck::exec::client::{ClientOptions, Credentials, Target};
 use scimcheck::exec::ledger::{Entry, Event, Ledger};
 use scimcheck::exec::sweep;
@@ -205,6 +206,10 @@ struct RunArgs {
     other_tenant_token_env: Option<String>,
     #[command(flatten)]
     cases: CasesArg,
+    /// The target's contract (a TOML file): what its vendor documents beyond the RFCs
+    /// [default: contract in scimcheck.toml].
+    #[arg(long, value_name = "PATH")]
+    contract: Option<PathBuf>,
     /// Compare snapshots in this folder [default: snapshots/<target>, when it exists].
     #[arg(long, value_name = "DIR")]
     snapshot_dir: Option<PathBuf>,
@@ -263,16 +268,24 @@ struct SweepArgs {
 
 #[derive(Args)]
 struct CasesArg {
-    /// Read cases from this folder instead of the catalogue built into the binary.
+    /// Add the cases in this folder to the catalogue built into the binary (repeatable); a
+    /// case named like another is an error.
     #[arg(long = "cases", value_name = "DIR")]
-    dir: Option<PathBuf>,
+    dirs: Vec<PathBuf>,
+    /// Run only the cases of the --cases folders, not the built-in catalogue.
+    #[arg(long, requires = "dirs")]
+    no_builtin: bool,
 }
 
 impl CasesArg {
     fn source(&self) -> CaseSource {
-        self.dir
-            .clone()
-            .map_or(CaseSource::Embedded, CaseSource::Dir)
+        if self.dirs.is_empty() {
+            return CaseSource::Embedded;
+        }
+        CaseSource::Dirs {
+            builtin: !self.no_builtin,
+            dirs: self.dirs.clone(),
+        }
     }
 }
 
@@ -431,6 +444,18 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         .other_tenant_token_env
         .or(file.other_tenant_token_env.clone());
     let outputs = outputs(&args)?;
+    let contract = args
+        .contract
+        .as_ref()
+        .or(file.contract.as_ref())
+        .map(|path| Contract::load(path).map(Arc::new))
+        .transpose()?;
+    // scimcheck.toml's overrides are about this very target, so they win over its contract's.
+    let mut capability_overrides = contract
+        .as_ref()
+        .map(|c| c.capability_overrides())
+        .unwrap_or_default();
+    capability_overrides.extend(file.capability_overrides());
     let runtime = runtime()?;
     let mock;
     let (base_url, credentials, default_target, ledger) = match &args.base_url {
@@ -480,8 +505,9 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         client: args.target.client()?,
         plan: PlanOptions {
             read_only: args.read_only,
-            capability_overrides: file.capability_overrides(),
+            capability_overrides,
             skip: file.skip.clone(),
+            contract,
         },
         libtest: args.libtest.clone(),
         interrupted: interrupt_on_signals(&runtime)?,

@@ -22,7 +22,9 @@ use crate::mock::MockServer;
 use crate::plan::{self, Capabilities, PlanError, PlanOptions, Planned};
 use crate::redact::Redactor;
 use crate::report::progress::{Display, Progress, Tally};
-use crate::report::{CaseOutcome, CaseResult, Collector, FailOn, RunFacts, Selection};
+use crate::report::{
+    Acknowledged, CaseOutcome, CaseResult, Collector, FailOn, RunFacts, Selection,
+};
 
 /// Where the cases come from.
 #[derive(Debug, Clone, Default)]
@@ -30,8 +32,9 @@ pub enum CaseSource {
     /// The catalogue compiled into the binary.
     #[default]
     Embedded,
-    /// Every `*.yaml` below a folder.
-    Dir(PathBuf),
+    /// Every `*.yaml` below each folder, beside the built-in catalogue unless `builtin` is
+    /// false. A case named like another is an error naming both files.
+    Dirs { builtin: bool, dirs: Vec<PathBuf> },
 }
 
 /// A run, fully configured.
@@ -71,6 +74,8 @@ pub struct SuiteOutcome {
     pub interrupted: bool,
     /// Knows the run's credentials: every report is redacted with it.
     pub redactor: Redactor,
+    /// What the target's contract acknowledges of RFC MUSTs it departs from.
+    pub acknowledged: Vec<Acknowledged>,
 }
 
 impl SuiteOutcome {
@@ -104,6 +109,7 @@ impl SuiteOutcome {
             selection: self.selection.clone(),
             interrupted: self.interrupted,
             unexplained_failures: self.conclusion.num_failed.saturating_sub(explained),
+            acknowledged: self.acknowledged.clone(),
             redactor: self.redactor.clone(),
         }
     }
@@ -168,7 +174,7 @@ pub fn load_cases(
 ) -> Result<Vec<case::Case>, SuiteError> {
     let sources = match source {
         CaseSource::Embedded => case::load::embedded(),
-        CaseSource::Dir(dir) => case::load::read_dir(dir)?,
+        CaseSource::Dirs { builtin, dirs } => case::load::assemble(*builtin, dirs)?,
     };
     Ok(case::load::load(&sources, &known_names(schemas))?)
 }
@@ -270,6 +276,7 @@ pub fn run(
         profile: config.profile,
         marker: capabilities.marker,
         scoping: capabilities.scoping,
+        contract: config.plan.contract.clone(),
     });
     let collector = Arc::new(Collector::default());
     let mut libtest = config.libtest;
@@ -325,6 +332,11 @@ pub fn run(
         selection,
         interrupted: context.interrupted.load(Ordering::Relaxed),
         redactor: context.target.redactor().clone(),
+        acknowledged: context
+            .contract
+            .as_ref()
+            .map(|c| c.deviations.clone())
+            .unwrap_or_default(),
     })
 }
 

@@ -22,6 +22,7 @@ use crate::check::assert::resolve;
 use crate::check::schema::SchemaRegistry;
 use crate::check::snapshot::SnapshotContext;
 use crate::check::{self, CheckContext, Mismatch, Profile};
+use crate::contract::Contract;
 
 /// What every case of a run shares.
 pub struct RunContext {
@@ -41,6 +42,9 @@ pub struct RunContext {
     pub marker: &'static str,
     /// How `${scope}` selects a case's own Users.
     pub scoping: Scoping,
+    /// The target's contract: generated addresses use its domain, and bodies that create or
+    /// replace a resource get the attributes it requires.
+    pub contract: Option<Arc<Contract>>,
 }
 
 impl RunContext {
@@ -168,6 +172,7 @@ impl From<ExecError> for StepError {
 struct CaseScope {
     variables: HashMap<String, Value>,
     case_prefix: String,
+    email_domain: Option<String>,
 }
 
 impl Scope for CaseScope {
@@ -177,6 +182,10 @@ impl Scope for CaseScope {
 
     fn case_prefix(&self) -> &str {
         &self.case_prefix
+    }
+
+    fn email_domain(&self) -> Option<&str> {
+        self.email_domain.as_deref()
     }
 }
 
@@ -215,6 +224,11 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
             ),
         ]),
         case_prefix,
+        email_domain: context
+            .contract
+            .as_ref()
+            .and_then(|c| c.email_domain())
+            .map(str::to_owned),
     };
     scope
         .variables
@@ -419,7 +433,13 @@ async fn send(
             .map(|(k, v)| Ok((k.clone(), render(v)?)))
             .collect::<Result<Vec<_>, RenderError>>()?;
         let body = match (&request.body, &request.raw_body) {
-            (Some(body), _) => Some(template::render_value(body, scope)?.to_string()),
+            (Some(body), _) => {
+                let mut body = template::render_value(body, scope)?;
+                if let Some(contract) = &context.contract {
+                    contract.complete(request.method, &path, &mut body, scope);
+                }
+                Some(body.to_string())
+            }
             (None, Some(raw)) => Some(render(raw)?),
             (None, None) => None,
         };
@@ -891,6 +911,7 @@ steps:
             profile: Profile::default(),
             marker: "title",
             scoping: Scoping::default(),
+            contract: None,
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert_eq!(run.panic.as_deref(), Some("a step panicked on purpose"));
@@ -958,6 +979,7 @@ steps:
             profile: Profile::default(),
             marker: "title",
             scoping: Scoping::default(),
+            contract: None,
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert!(run.interrupted);

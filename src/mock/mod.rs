@@ -65,6 +65,7 @@ mod server;
 mod state;
 mod store;
 mod variations;
+mod vendor;
 
 pub use config::{MockConfig, MockCredentials};
 pub use faults::Fault;

@@ -12,6 +12,7 @@ use super::patch;
 use super::schema::Kind;
 use super::state::AppState;
 use super::store::{Stored, Tenant, etag};
+use super::vendor::{check_user, check_writable};
 use crate::scim::filter::get_ci;
 use crate::scim::{ScimType, urn};
 
@@ -100,6 +101,7 @@ impl Tenant {
         kind: Kind,
         body: &Value,
     ) -> Result<Value, ApiError> {
+        check_writable(state, kind)?;
         if state.has(Fault::NullRejected)
             && body
                 .as_object()
@@ -127,6 +129,7 @@ impl Tenant {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Written, ApiError> {
+        check_writable(state, kind)?;
         let current = match self.live(state, kind, id) {
             Ok(current) => current,
             Err(_) if state.has(Fault::PutCreatesMissing) => {
@@ -161,6 +164,7 @@ impl Tenant {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Value, ApiError> {
+        check_writable(state, kind)?;
         let current = self.live(state, kind, id)?;
         check_if_match(state, current, if_match)?;
         let Value::Object(mut working) = current.doc.clone() else {
@@ -208,6 +212,7 @@ impl Tenant {
         id: &str,
         if_match: Option<&str>,
     ) -> Result<(), ApiError> {
+        check_writable(state, kind)?;
         let current = self.live(state, kind, id)?;
         check_if_match(state, current, if_match)?;
         if kind == Kind::User && state.has(Fault::DeleteOnlyDeactivates) {
@@ -272,6 +277,7 @@ impl Tenant {
     ) -> Result<Value, ApiError> {
         // Attributes the schema does not declare are ignored on write.
         attrs.retain(|name, _| !state.undeclared(kind, name));
+        check_user(state, kind, &attrs)?;
         let previous = self
             .collection(kind)
             .get(id)

@@ -32,6 +32,12 @@ named_behaviours! {
             "the User schema declares only userName, name, displayName, emails, active, password and groups; other attributes are dropped on write and invalidFilter in filters";
         IndexOnly => "index-only", "RFC 9865 §4",
             "pagination.cursor is false: no cursor paging, the cursor parameter is ignored";
+        UserNameEmail => "username-email", "RFC 7643 §4.1.1",
+            "userName must be an email address (as many vendors document); another is 400 invalidValue. Needs a contract saying so";
+        EmailsRequired => "emails-required", "RFC 7643 §7",
+            "a User without emails is 400 invalidValue on create, replace or patch. Needs a contract saying how to fill them";
+        ReadOnlyGroups => "read-only-groups", "RFC 7644 §3.12",
+            "groups are read-only (an identity provider assigns them): writes answer 501 Not Implemented. Needs a contract saying so";
     }
 }
 

@@ -2,6 +2,7 @@
 //! credentials at hand — which cases run and why the others are skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 use thiserror::Error;
@@ -9,6 +10,7 @@ use thiserror::Error;
 use crate::case::template::{MARKER_CANDIDATES, Scoping};
 use crate::case::{Auth, Capability, Case, Method};
 use crate::check::assert::resolve;
+use crate::contract::Contract;
 use crate::exec::client::{ExecError, Target};
 use crate::scim::urn;
 
@@ -116,6 +118,8 @@ impl Capabilities {
         if index != Some(false) {
             capabilities.supported.insert(Capability::IndexPaging);
         }
+        // PUT is RFC 7644's MUST, which nothing advertises.
+        capabilities.supported.insert(Capability::Put);
         let types = types_list
             .as_ref()
             .and_then(|list| resolve(list, "/Resources"))
@@ -286,6 +290,8 @@ pub struct PlanOptions {
     pub capability_overrides: BTreeMap<Capability, bool>,
     /// Cases skipped by trial name, with the reason.
     pub skip: BTreeMap<String, String>,
+    /// The target's contract: what it rules out is skipped with its name in the reason.
+    pub contract: Option<Arc<Contract>>,
 }
 
 /// A case and what the plan decided for it.
@@ -327,20 +333,28 @@ pub fn skip_reason(
     if let Some(reason) = options.skip.get(&case.id) {
         return Some(format!("skipped by configuration: {reason}"));
     }
-    let missing: Vec<&str> = case
+    let contract = options.contract.as_deref();
+    let ruled_out = |capability: &Capability| contract.and_then(|c| c.rules_out(*capability));
+    let missing: Vec<&Capability> = case
         .spec
         .requires
         .iter()
         .filter(|c| !capabilities.supported.contains(c))
-        .map(|c| c.name())
         .collect();
+    if let Some(reason) = missing.iter().find_map(|c| ruled_out(c)) {
+        return Some(reason);
+    }
     if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|c| c.name()).collect();
         return Some(format!(
             "the target does not advertise {}",
-            missing.join(", ")
+            names.join(", ")
         ));
     }
     let needs = needs(case, capabilities.choices());
+    if let Some(reason) = contract.and_then(|c| c.skip_reason(case, &needs)) {
+        return Some(reason);
+    }
     if let Some(clash) = &needs.marker_clash {
         let others: Vec<&str> = MARKER_CANDIDATES
             .into_iter()
@@ -356,6 +370,9 @@ pub fn skip_reason(
         .iter()
         .find(|c| !capabilities.supported.contains(c))
     {
+        if let Some(reason) = ruled_out(lacking) {
+            return Some(reason);
+        }
         return Some(format!(
             "the case's requests need {lacking}, which the target lacks: {}",
             lacking.source()

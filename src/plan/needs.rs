@@ -106,7 +106,7 @@ pub const PROBE_PREFIX: &str = "scimcheck-probe";
 const PROBE_ID: &str = "00000000-0000-4000-8000-00005c1c0000";
 
 /// A step that expects a `400` is testing the refusal itself, so what it sends is not a need.
-fn expects_refusal(status: Option<&StatusSet>) -> bool {
+pub(crate) fn expects_refusal(status: Option<&StatusSet>) -> bool {
     status.is_some_and(|s| s.allows(400))
 }
 
@@ -175,6 +175,9 @@ fn read(case: &Case, choices: Choices<'_>) -> Needs {
         }
         let (path, query, search_body) = match (&step.request, &step.walk) {
             (Some(request), _) => {
+                if request.method == Method::Put {
+                    needs.capabilities.insert(Capability::Put);
+                }
                 if let Some(body) = request.body.as_ref().filter(|_| {
                     request.path.starts_with("/Users") && !request.path.ends_with(".search")
                 }) {

@@ -121,6 +121,9 @@ impl Writer for Console {
             "; the target throttled the run {} time(s) (429/503), each waited out",
             facts.throttled
         );
+        for deviation in &facts.acknowledged {
+            let _ = writeln!(out, "  acknowledged deviation: {deviation}");
+        }
         for (deviation, ids) in report.tolerated() {
             let _ = writeln!(
                 out,

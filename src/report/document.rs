@@ -96,6 +96,9 @@ fn facts(report: &RunReport<'_>) -> Vec<(&'static str, String)> {
     for (reason, ids) in report.skips() {
         out.push(("Skipped", format!("{reason}: {}", ids.join(", "))));
     }
+    for deviation in &facts.acknowledged {
+        out.push(("Acknowledged deviation", deviation.to_string()));
+    }
     for (deviation, ids) in report.tolerated() {
         out.push((
             "Tolerated by compat",

@@ -122,6 +122,7 @@ fn document(report: &RunReport<'_>) -> Value {
             "requests": report.requests(),
         },
         "findings": findings,
+        "acknowledged": facts.acknowledged.iter().map(|d| json!({ "contract": d.contract, "capability": d.capability, "rfc": d.rfc, "reason": d.reason })).collect::<Vec<_>>(),
         "tolerated": report.tolerated().into_iter().map(|(deviation, cases)| json!({ "deviation": deviation, "cases": cases })).collect::<Vec<_>>(),
         "cases": cases,
     })

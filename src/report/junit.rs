@@ -132,6 +132,12 @@ fn properties(report: &RunReport<'_>) -> String {
     ];
     pairs.extend(report.verdict.reasons.iter().map(|r| ("reason", r.clone())));
     pairs.extend(
+        facts
+            .acknowledged
+            .iter()
+            .map(|d| ("acknowledged-deviation", d.to_string())),
+    );
+    pairs.extend(
         report
             .tolerated()
             .into_iter()

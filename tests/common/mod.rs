@@ -5,11 +5,17 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use scimcheck::contract::Contract;
 use scimcheck::exec::client::ClientOptions;
 use scimcheck::mock::{Fault, MockConfig, MockServer};
 use scimcheck::plan::PlanOptions;
 use scimcheck::report::{CaseOutcome, CaseResult};
 use scimcheck::suite::{self, CaseSource, SuiteConfig, SuiteOutcome};
+
+/// A contract shipped in `contracts/`, by its path in the repository.
+pub fn contract(path: &str) -> Contract {
+    Contract::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)).expect("contract loads")
+}
 
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
