@@ -113,6 +113,8 @@ pub struct Contract {
     /// The RFC MUSTs the contract rules out, with its reasons.
     pub deviations: Vec<Acknowledged>,
     filters: Option<BTreeSet<FilterForm>>,
+    /// The filter forms as the contract spells them, for messages.
+    listed_filters: String,
     user_name_email: bool,
     email_domain: Option<String>,
     user_fill: Map<String, Value>,
@@ -180,6 +182,13 @@ impl Contract {
                 "[deviations] explains `{name}`, which no RFC requires: ruling it out is no deviation"
             ));
         }
+        let listed_filters = file
+            .filters
+            .iter()
+            .flatten()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let filters = file
             .filters
             .map(|forms| forms.iter().map(|f| parse_form(f)).collect())
@@ -203,6 +212,7 @@ impl Contract {
             capabilities,
             deviations,
             filters,
+            listed_filters,
             user_name_email: file.users.user_name == Some(UserNameForm::Email),
             email_domain: file.users.email_domains.into_iter().next(),
             user_fill: file.users.create,
@@ -266,9 +276,7 @@ impl Contract {
                 if let Some(form) = unsupported {
                     return Some(format!(
                         "the contract `{}` supports only the filters {}, and the case filters with `{form}` on {}",
-                        self.name,
-                        self.listed_filters(),
-                        used.endpoint
+                        self.name, self.listed_filters, used.endpoint
                     ));
                 }
             }
@@ -298,17 +306,6 @@ impl Contract {
             ));
         }
         None
-    }
-
-    fn listed_filters(&self) -> String {
-        let forms = self.filters.iter().flatten().map(|f| match f {
-            FilterForm::Compare {
-                attribute,
-                operator,
-            } => format!("`{attribute} {operator}`"),
-            FilterForm::Logical(word) => format!("`{word}`"),
-        });
-        forms.collect::<Vec<_>>().join(", ")
     }
 
     /// Adds what the contract requires to a request body that creates or replaces a resource:

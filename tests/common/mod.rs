@@ -102,13 +102,43 @@ fn run_with_ledger(
     filter: Option<String>,
     ledger: Option<PathBuf>,
 ) -> SuiteOutcome {
+    run_cases(
+        runtime,
+        mock,
+        CaseSource::Embedded,
+        plan,
+        snapshots,
+        filter,
+        ledger,
+    )
+}
+
+/// Runs the cases of `cases` (a user's folders beside the catalogue, say) without snapshots.
+pub fn run_with_cases(
+    runtime: &tokio::runtime::Runtime,
+    mock: &MockServer,
+    cases: CaseSource,
+    plan: PlanOptions,
+) -> SuiteOutcome {
+    run_cases(runtime, mock, cases, plan, false, None, None)
+}
+
+fn run_cases(
+    runtime: &tokio::runtime::Runtime,
+    mock: &MockServer,
+    cases: CaseSource,
+    plan: PlanOptions,
+    snapshots: bool,
+    filter: Option<String>,
+    ledger: Option<PathBuf>,
+) -> SuiteOutcome {
     let snapshot_dir =
         snapshots.then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots/mock"));
     let log = std::env::temp_dir().join(format!("scimcheck-run-{}.log", uuid::Uuid::new_v4()));
     let config = SuiteConfig {
         base_url: mock.base_url().to_owned(),
         credentials: suite::mock_credentials(mock),
-        cases: CaseSource::Embedded,
+        cases,
         snapshot_dir,
         ledger,
         client: ClientOptions::default(),

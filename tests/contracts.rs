@@ -1,0 +1,134 @@
+//! Contracts end to end: the mock configured like a vendor's documented contract passes the
+//! catalogue with the contract (its departure from an RFC MUST acknowledged in every report)
+//! and fails predictably without it; a user's own cases run beside the catalogue.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use scimcheck::mock::{MockConfig, Variation};
+use scimcheck::plan::PlanOptions;
+use scimcheck::report::{self, CaseOutcome, FailOn, RunReport};
+use scimcheck::suite::CaseSource;
+
+/// The mock behaving as `contracts/lightstep.toml` documents: userName an email, emails
+/// required, read-only groups, `userName eq` the only filter, cursor paging only, no Bulk.
+fn lightstep_mock() -> MockConfig {
+    let mut config = MockConfig::default();
+    config.variations.extend([
+        Variation::UserNameEmail,
+        Variation::EmailsRequired,
+        Variation::ReadOnlyGroups,
+        Variation::FilterUserNameEqOnly,
+        Variation::CursorOnly,
+        Variation::NoBulk,
+    ]);
+    config
+}
+
+fn with_lightstep() -> PlanOptions {
+    let contract = common::contract("contracts/lightstep.toml");
+    PlanOptions {
+        capability_overrides: contract.capability_overrides(),
+        contract: Some(Arc::new(contract)),
+        ..PlanOptions::default()
+    }
+}
+
+fn outcome_of(id: &str, results: &[scimcheck::report::CaseResult]) -> CaseOutcome {
+    results
+        .iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("{id} ran"))
+        .outcome
+        .clone()
+}
+
+#[test]
+fn a_target_like_the_lightstep_contract_passes_with_it_and_fails_without_it() {
+    let runtime = common::runtime();
+    let mock = common::start_mock(&runtime, lightstep_mock());
+    let outcome = common::run_suite(&runtime, &mock, with_lightstep(), false);
+    let failed: Vec<&str> = common::failed(&outcome.results)
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(failed.is_empty(), "failed with the contract: {failed:?}");
+    let passed = outcome
+        .results
+        .iter()
+        .filter(|r| r.outcome == CaseOutcome::Passed)
+        .count();
+    assert!(passed > 50, "only {passed} cases ran and passed");
+    // Users were created with the emails the contract fills in.
+    assert_eq!(
+        outcome_of("users::create", &outcome.results),
+        CaseOutcome::Passed
+    );
+    let skipped_for = |needle: &str| {
+        outcome
+            .results
+            .iter()
+            .filter(|r| matches!(&r.outcome, CaseOutcome::Skipped(why) if why.contains(needle)))
+            .count()
+    };
+    assert!(skipped_for("the contract `lightstep` makes groups read-only") > 0);
+    assert!(
+        skipped_for(
+            "the contract `lightstep` rules out put (an acknowledged deviation from RFC 7644 §3.5.1"
+        ) > 0
+    );
+    assert!(skipped_for("the contract `lightstep` supports only the filters `userName eq`") > 0);
+
+    // The departure from PUT's MUST is shown, and is no failure.
+    let facts = outcome.facts(FailOn::Any);
+    let report = RunReport::new(&facts, &outcome.results);
+    assert_eq!(report.verdict.exit_code, 0, "{:#?}", report.verdict);
+    let console = report::render(&report::console::Console, &report);
+    assert!(
+        console.contains("acknowledged deviation: no put, which RFC 7644 §3.5.1 requires: the contract `lightstep` says users are updated with PATCH only"),
+        "{console}"
+    );
+    let json = report::render(&report::json::Json, &report);
+    assert!(json.contains("\"acknowledged\""), "{json}");
+
+    // Without the contract, the same target fails where the contract would have told.
+    let mock = common::start_mock(&runtime, lightstep_mock());
+    let outcome = common::run_suite(&runtime, &mock, PlanOptions::default(), false);
+    for (id, status) in [
+        ("config::advertised-etag-works", "400"),
+        ("groups::create", "501"),
+    ] {
+        match outcome_of(id, &outcome.results) {
+            CaseOutcome::Failed(message) => assert!(
+                message.contains(&format!("response: {status} ")),
+                "{id}: {message}"
+            ),
+            other => panic!("{id} did not fail without the contract: {other:?}"),
+        }
+    }
+    assert!(outcome.facts(FailOn::Any).acknowledged.is_empty());
+}
+
+#[test]
+fn a_vendor_case_runs_beside_the_catalogue_and_fails_on_a_target_that_breaks_the_rule() {
+    let cases = CaseSource::Dirs {
+        builtin: false,
+        dirs: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("contracts/cases")],
+    };
+    let id = "lightstep::username-not-email";
+    let runtime = common::runtime();
+    let mock = common::start_mock(&runtime, lightstep_mock());
+    let outcome = common::run_with_cases(&runtime, &mock, cases.clone(), with_lightstep());
+    assert_eq!(outcome_of(id, &outcome.results), CaseOutcome::Passed);
+    // A target that takes any userName fails it.
+    let mock = common::start_mock(&runtime, MockConfig::default());
+    let outcome = common::run_with_cases(&runtime, &mock, cases, with_lightstep());
+    match outcome_of(id, &outcome.results) {
+        CaseOutcome::Failed(message) => {
+            assert!(message.contains("expected 400, got 201"), "{message}")
+        }
+        other => panic!("{id} passed against a target taking any userName: {other:?}"),
+    }
+}
