@@ -588,3 +588,257 @@ fn unlisted_compare(
     };
     (!allowed.contains(&form)).then(|| format!("{attribute} {operator}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::case::load::{CaseSource, load};
+    use crate::case::template::Scoping;
+    use crate::check::schema::SchemaRegistry;
+    use crate::plan::needs::{Choices, needs};
+
+    fn load_text(text: &str) -> Result<Contract, ContractError> {
+        let path = std::env::temp_dir().join(format!("scimcheck-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, text).expect("written");
+        let loaded = Contract::load(&path);
+        std::fs::remove_file(path).ok();
+        loaded
+    }
+
+    const HEAD: &str = "name = \"acme\"\nsource = \"acme docs\"\n";
+
+    #[test]
+    fn the_shipped_contracts_load() {
+        for name in ["lightstep", "entra-gallery", "okta-oin"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("contracts/{name}.toml"));
+            let contract = Contract::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(contract.name, name);
+        }
+    }
+
+    #[test]
+    fn rejects_unknown_keys_with_their_line_and_bad_values() {
+        let message = |text: &str| load_text(text).expect_err("invalid").to_string();
+        let cases = [
+            (
+                format!("{HEAD}\n[users]\nuser-nam = \"email\"\n"),
+                ":5:1: unknown field `user-nam`",
+            ),
+            (
+                format!("{HEAD}[users]\nuser-name = \"phone\"\n"),
+                "unknown variant `phone`",
+            ),
+            (
+                format!("{HEAD}[capabilities]\nputt = false\n"),
+                "unknown capability `putt` in [capabilities]",
+            ),
+            (
+                format!("{HEAD}[capabilities]\nput = false\n"),
+                "`put = false` departs from RFC 7644 §3.5.1, which requires it: say why under [deviations]",
+            ),
+            (
+                format!("{HEAD}[capabilities]\nput = false\n[deviations]\nput = \"  \"\n"),
+                "say why under [deviations]",
+            ),
+            (
+                format!("{HEAD}[deviations]\nput = \"x\"\n"),
+                "[deviations] explains `put`, which [capabilities] does not set to false",
+            ),
+            (
+                format!("{HEAD}[capabilities]\nsort = false\n[deviations]\nsort = \"x\"\n"),
+                "which no RFC requires",
+            ),
+            (
+                format!("filters = [\"userName\"]\n{HEAD}"),
+                "`userName` is not a filter form",
+            ),
+            (
+                format!("filters = [\"userName like\"]\n{HEAD}"),
+                "`userName like` is not a filter form",
+            ),
+            (
+                format!("{HEAD}[users]\nemail-domains = [\"exa mple.com\"]\n"),
+                "`exa mple.com` in [users] email-domains is not a domain name",
+            ),
+            (
+                format!("{HEAD}[users.create]\nemails = [{{ value = \"${{mail}}\" }}]\n"),
+                "[users.create] emails: `${mail}` is not defined",
+            ),
+            (
+                format!("{HEAD}[groups.create]\nexternalId = \"${{name:x\"\n"),
+                "[groups.create] externalId: unclosed",
+            ),
+            ("source = \"x\"\n".to_owned(), "missing field `name`"),
+        ];
+        for (text, expected) in cases {
+            let error = message(&text);
+            assert!(error.contains(expected), "{text}\n→ {error}");
+        }
+    }
+
+    #[test]
+    fn a_must_it_rules_out_is_an_acknowledged_deviation_with_its_reason() {
+        let contract = load_text(&format!(
+            "{HEAD}[capabilities]\nput = false\nbulk = false\n[deviations]\nput = \"PATCH only\"\n"
+        ))
+        .expect("valid");
+        assert_eq!(
+            contract.deviations,
+            [Acknowledged {
+                contract: "acme".into(),
+                capability: "put".into(),
+                rfc: "RFC 7644 §3.5.1".into(),
+                reason: "PATCH only".into(),
+            }]
+        );
+        assert_eq!(
+            contract.rules_out(Capability::Put).as_deref(),
+            Some(
+                "the contract `acme` rules out put (an acknowledged deviation from RFC 7644 §3.5.1: PATCH only)"
+            )
+        );
+        assert_eq!(
+            contract.rules_out(Capability::Bulk).as_deref(),
+            Some("the contract `acme` rules out bulk")
+        );
+        assert_eq!(contract.rules_out(Capability::Patch), None);
+    }
+
+    struct Case1;
+    impl Scope for Case1 {
+        fn variable(&self, _: &str) -> Option<&Value> {
+            None
+        }
+        fn case_prefix(&self) -> &str {
+            "p"
+        }
+        fn email_domain(&self) -> Option<&str> {
+            Some("acme.test")
+        }
+    }
+
+    #[test]
+    fn completes_created_and_replaced_bodies_with_what_they_lack() {
+        let contract = load_text(&format!(
+            "{HEAD}[users.create]\nemails = [{{ value = \"${{userName}}\", primary = true }}]\n\"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\" = {{ employeeNumber = \"${{name:e}}\" }}\n[groups.create]\nexternalId = \"${{name:g}}\"\n"
+        ))
+        .expect("valid");
+        let complete = |method, path: &str, body: Value| {
+            let mut body = body;
+            contract.complete(method, path, &mut body, &Case1);
+            body
+        };
+        let enterprise = urn::ENTERPRISE_USER;
+        assert_eq!(
+            complete(
+                Method::Post,
+                "/Users",
+                json!({"schemas": [urn::USER], "userName": "a@acme.test"})
+            ),
+            json!({
+                "schemas": [urn::USER, enterprise],
+                "userName": "a@acme.test",
+                "emails": [{"value": "a@acme.test", "primary": true}],
+                enterprise: {"employeeNumber": "p-e"},
+            })
+        );
+        // What the body has is kept, whatever its spelling; a PUT is completed as a POST.
+        let own = json!({"userName": "a@acme.test", "EMAILS": [], enterprise: {}});
+        assert_eq!(complete(Method::Put, "/Users/1", own.clone()), own);
+        // Without a userName the fill that reads it is left out: the case tests what it sent.
+        assert_eq!(
+            complete(Method::Post, "/Users", json!({"schemas": [urn::USER]}))["emails"],
+            Value::Null
+        );
+        // Only creates and replaces of whole resources; Bulk operations one by one.
+        for (method, path) in [
+            (Method::Patch, "/Users/1"),
+            (Method::Post, "/Users/.search"),
+            (Method::Put, "/Users"),
+        ] {
+            assert_eq!(
+                complete(method, path, json!({"userName": "x"})),
+                json!({"userName": "x"}),
+                "{path}"
+            );
+        }
+        let bulk = complete(
+            Method::Post,
+            "/Bulk",
+            json!({"Operations": [
+                {"method": "POST", "path": "/Groups", "data": {"displayName": "g"}},
+                {"method": "DELETE", "path": "/Users/1"},
+            ]}),
+        );
+        assert_eq!(bulk["Operations"][0]["data"]["externalId"], "p-g");
+        assert_eq!(bulk["Operations"][1].get("data"), None);
+    }
+
+    fn case(yaml: &str) -> Case {
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let sources = [CaseSource {
+            relative: "vendor/x.yaml".into(),
+            display: "x.yaml".into(),
+            text: Arc::from(format!(
+                "name: x\ndescription: x\nrfc: [\"RFC 7644 §3.3\"]\nlevel: MUST\nsteps:\n{yaml}"
+            )),
+        }];
+        load(&sources, &crate::suite::known_names(&schemas))
+            .expect("case")
+            .remove(0)
+    }
+
+    fn reason(contract: &Contract, yaml: &str) -> Option<String> {
+        let case = case(yaml);
+        let choices = Choices {
+            marker: "title",
+            scoping: Scoping::UserNamePrefix,
+        };
+        contract.skip_reason(&case, &needs(&case, choices))
+    }
+
+    #[test]
+    fn skips_what_the_contract_rules_out_and_nothing_else() {
+        let contract = load_text(&format!(
+            "filters = [\"userName eq\", \"and\"]\n{HEAD}[users]\nuser-name = \"email\"\n[users.create]\nemails = []\n[groups]\nread-only = true\n"
+        ))
+        .expect("valid");
+        let post_user = |name: &str, status: u16| {
+            format!(
+                "  - name: s\n    request: {{ method: POST, path: /Users, body: {{ userName: \"{name}\" }} }}\n    expect: {{ status: {status} }}\n"
+            )
+        };
+        let list = |filter: &str| {
+            format!(
+                "  - name: s\n    request: {{ method: GET, path: /Users, query: {{ filter: '{filter}' }} }}\n    expect: {{ status: 200 }}\n"
+            )
+        };
+        let cases: [(String, Option<&str>); 10] = [
+            (post_user("${user:a}", 201), None),
+            (post_user("${name:a}", 201), Some("requires userName to be an email address, and the case writes `scimcheck-contract-a`")),
+            // A step that expects the refusal tests the rule itself.
+            (post_user("${name:a}", 400), None),
+            ("  - name: s\n    request: { method: PATCH, path: /Users/1, body: { Operations: [{ op: replace, path: userName, value: plain }] } }\n    expect: { status: 200 }\n".into(), Some("the case writes `plain`")),
+            (list("userName eq \"a\" and userName eq \"b\""), None),
+            (list("userName sw \"a\""), Some("supports only the filters `userName eq`, `and`, and the case filters with `userName sw` on /Users")),
+            (list("userName eq \"a\" or userName eq \"b\""), Some("filters with `or`")),
+            ("  - name: s\n    request: { method: DELETE, path: /Groups/1 }\n    expect: { status: 204 }\n".into(), Some("makes groups read-only, and the case writes one")),
+            ("  - name: s\n    request: { method: POST, path: \"/${casePrefix}\", body: { schemas: [\"urn:ietf:params:scim:schemas:core:2.0:Group\"] } }\n    expect: { status: 201 }\n".into(), Some("makes groups read-only")),
+            ("  - name: s\n    request: { method: GET, path: /Users/1 }\n    expect: { status: 200, json: { /emails: { absent: true } } }\n".into(), Some("has every created resource carry `emails`, and the case expects it absent")),
+        ];
+        for (yaml, expected) in cases {
+            let got = reason(&contract, &yaml);
+            match expected {
+                None => assert_eq!(got, None, "{yaml}"),
+                Some(part) => assert!(
+                    got.as_deref().is_some_and(|g| g.contains(part)),
+                    "{yaml}\n→ {got:?}"
+                ),
+            }
+        }
+    }
+}

@@ -621,6 +621,32 @@ steps:
     }
 
     #[test]
+    fn a_users_case_named_like_a_built_in_one_is_an_error_naming_both_files() {
+        let dir = std::env::temp_dir().join(format!("scimcheck-cases-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("users")).unwrap();
+        std::fs::write(dir.join("users/create.yml"), "name: x\n").unwrap();
+        let error = assemble(true, std::slice::from_ref(&dir)).expect_err("collision");
+        let ours = dir.join("users/create.yml").display().to_string();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "two cases are named `users::create`: cases/users/create.yaml and {ours} (rename one of them)"
+            )
+        );
+        // Alone, or under another name, it is added.
+        assert_eq!(
+            assemble(false, std::slice::from_ref(&dir))
+                .expect("alone")
+                .len(),
+            1
+        );
+        std::fs::rename(dir.join("users"), dir.join("acme")).unwrap();
+        let all = assemble(true, std::slice::from_ref(&dir)).expect("beside");
+        assert_eq!(all.len(), embedded().len() + 1);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
     fn loads_a_good_case_with_its_trial_name_and_area() {
         let cases = load(&[source(GOOD)], &known()).expect("good case loads");
         assert_eq!(cases[0].id, "users::sample");
