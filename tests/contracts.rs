@@ -132,3 +132,16 @@ fn a_vendor_case_runs_beside_the_catalogue_and_fails_on_a_target_that_breaks_the
         other => panic!("{id} passed against a target taking any userName: {other:?}"),
     }
 }
+
+#[test]
+fn the_readme_shows_the_vendor_case_as_it_is() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let case =
+        std::fs::read_to_string(root.join("contracts/cases/lightstep/username-not-email.yaml"))
+            .expect("case");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    assert!(
+        readme.contains(&format!("```yaml\n{case}```")),
+        "README's copy of the vendor case differs"
+    );
+}
