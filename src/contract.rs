@@ -51,6 +51,16 @@ struct ContractFile {
     users: UsersFile,
     #[serde(default)]
     groups: GroupsFile,
+    #[serde(default)]
+    limits: LimitsFile,
+}
+
+/// What the vendor documents of its limits, and what a run against it may do.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct LimitsFile {
+    /// The most resources a run may create (`--max-creates` overrides it).
+    max_creates: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -120,6 +130,8 @@ pub struct Contract {
     user_fill: Map<String, Value>,
     group_fill: Map<String, Value>,
     groups_read_only: bool,
+    /// The most resources a run may create.
+    pub max_creates: Option<u32>,
 }
 
 impl Contract {
@@ -218,6 +230,7 @@ impl Contract {
             user_fill: file.users.create,
             group_fill: file.groups.create,
             groups_read_only: file.groups.read_only,
+            max_creates: file.limits.max_creates,
         })
     }
 

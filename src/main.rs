@@ -210,6 +210,10 @@ struct RunArgs {
     /// [default: contract in scimcheck.toml].
     #[arg(long, value_name = "PATH")]
     contract: Option<PathBuf>,
+    /// Create at most N resources: cases that would create more are skipped, the most valuable
+    /// (MUST, then SHOULD, IDP, MAY) kept [default: max-creates in the contract].
+    #[arg(long, value_name = "N")]
+    max_creates: Option<u32>,
     /// Compare snapshots in this folder [default: snapshots/<target>, when it exists].
     #[arg(long, value_name = "DIR")]
     snapshot_dir: Option<PathBuf>,
@@ -507,6 +511,9 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
             read_only: args.read_only,
             capability_overrides,
             skip: file.skip.clone(),
+            max_creates: args
+                .max_creates
+                .or(contract.as_ref().and_then(|c| c.max_creates)),
             contract,
         },
         libtest: args.libtest.clone(),

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
@@ -76,6 +76,10 @@ pub struct SuiteOutcome {
     pub redactor: Redactor,
     /// What the target's contract acknowledges of RFC MUSTs it departs from.
     pub acknowledged: Vec<Acknowledged>,
+    /// Resources the cases created.
+    pub created: u32,
+    /// The run's create budget, if it had one.
+    pub max_creates: Option<u32>,
 }
 
 impl SuiteOutcome {
@@ -110,6 +114,8 @@ impl SuiteOutcome {
             interrupted: self.interrupted,
             unexplained_failures: self.conclusion.num_failed.saturating_sub(explained),
             acknowledged: self.acknowledged.clone(),
+            created: self.created,
+            max_creates: self.max_creates,
             redactor: self.redactor.clone(),
         }
     }
@@ -251,7 +257,7 @@ pub fn run(
         }
         None => schemas,
     };
-    let planned = plan::plan(
+    let mut planned = plan::plan(
         cases,
         &capabilities,
         &|auth| target.missing_credential(auth),
@@ -277,6 +283,7 @@ pub fn run(
         marker: capabilities.marker,
         scoping: capabilities.scoping,
         contract: config.plan.contract.clone(),
+        created: AtomicU32::new(0),
     });
     let collector = Arc::new(Collector::default());
     let mut libtest = config.libtest;
@@ -287,6 +294,11 @@ pub fn run(
         .map(|p| p.case.id.clone())
         .filter(|id| libtest.is_filtered_out(&Trial::test(id.clone(), || Ok(()))))
         .collect();
+    if let Some(max) = config.plan.max_creates {
+        plan::budget::apply(&mut planned, max, &|id| {
+            !not_selected.iter().any(|n| n == id)
+        });
+    }
     let selection = Selection {
         total: planned.len(),
         filter: libtest.filter.clone(),
@@ -332,6 +344,8 @@ pub fn run(
         selection,
         interrupted: context.interrupted.load(Ordering::Relaxed),
         redactor: context.target.redactor().clone(),
+        created: context.created.load(Ordering::Relaxed),
+        max_creates: config.plan.max_creates,
         acknowledged: context
             .contract
             .as_ref()

@@ -145,3 +145,43 @@ fn the_readme_shows_the_vendor_case_as_it_is() {
         "README's copy of the vendor case differs"
     );
 }
+
+#[test]
+fn a_create_budget_is_kept_and_spent_on_the_most_valuable_cases_first() {
+    let runtime = common::runtime();
+    let mock = common::start_mock(&runtime, MockConfig::default());
+    let plan = PlanOptions {
+        max_creates: Some(10),
+        ..PlanOptions::default()
+    };
+    let outcome = common::run_suite(&runtime, &mock, plan, false);
+    let created = mock.created_resources();
+    assert!(created <= 10, "the mock counted {created} creations");
+    assert!(created > 0, "nothing was created");
+    assert!(common::failed(&outcome.results).is_empty());
+    let facts = outcome.facts(FailOn::Any);
+    assert_eq!(u64::from(facts.created), created);
+    let over: Vec<&str> = outcome
+        .results
+        .iter()
+        .filter(
+            |r| matches!(&r.outcome, CaseOutcome::Skipped(why) if why.contains("(--max-creates)")),
+        )
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(
+        over.len() > 100,
+        "only {} cases over the budget",
+        over.len()
+    );
+    let console = report::render(
+        &report::console::Console,
+        &RunReport::new(&facts, &outcome.results),
+    );
+    assert!(
+        console.contains(&format!(
+            "{created} resource(s) created of at most 10 (--max-creates)"
+        )),
+        "{console}"
+    );
+}

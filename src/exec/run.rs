@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
@@ -45,6 +45,8 @@ pub struct RunContext {
     /// The target's contract: generated addresses use its domain, and bodies that create or
     /// replace a resource get the attributes it requires.
     pub contract: Option<Arc<Contract>>,
+    /// Resources the cases created, for the summary.
+    pub created: AtomicU32,
 }
 
 impl RunContext {
@@ -588,6 +590,8 @@ fn track_resources(
         }
         _ => {}
     }
+    let count = u32::try_from(created.len()).unwrap_or(u32::MAX);
+    context.created.fetch_add(count, Ordering::Relaxed);
     for resource in created {
         context.record(Event::Created, &resource, problems);
         ledger.push(resource);
@@ -912,6 +916,7 @@ steps:
             marker: "title",
             scoping: Scoping::default(),
             contract: None,
+            created: AtomicU32::new(0),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert_eq!(run.panic.as_deref(), Some("a step panicked on purpose"));
@@ -980,6 +985,7 @@ steps:
             marker: "title",
             scoping: Scoping::default(),
             contract: None,
+            created: AtomicU32::new(0),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert!(run.interrupted);

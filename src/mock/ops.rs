@@ -1,6 +1,8 @@
 //! Resource lifecycle on one tenant: create, read, replace, patch, delete (RFC 7644 §3.3–§3.6),
 //! with ETag preconditions (§3.14). Route handlers and bulk both call these.
 
+use std::sync::atomic::Ordering;
+
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -118,7 +120,9 @@ impl Tenant {
             .and_then(Value::as_str)
             .filter(|id| state.has(Fault::ClientIdHonored) && self.kind_of(id).is_none());
         let id = client_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-        self.commit(state, kind, &id, attrs)
+        let doc = self.commit(state, kind, &id, attrs)?;
+        state.created.fetch_add(1, Ordering::Relaxed);
+        Ok(doc)
     }
 
     pub fn replace(
@@ -134,7 +138,9 @@ impl Tenant {
             Ok(current) => current,
             Err(_) if state.has(Fault::PutCreatesMissing) => {
                 let attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
-                return self.commit(state, kind, id, attrs).map(Written::Created);
+                let doc = self.commit(state, kind, id, attrs)?;
+                state.created.fetch_add(1, Ordering::Relaxed);
+                return Ok(Written::Created(doc));
             }
             Err(e) => return Err(e),
         };

@@ -14,6 +14,7 @@ use crate::contract::Contract;
 use crate::exec::client::{ExecError, Target};
 use crate::scim::urn;
 
+pub mod budget;
 pub mod needs;
 pub mod probe;
 
@@ -292,6 +293,8 @@ pub struct PlanOptions {
     pub skip: BTreeMap<String, String>,
     /// The target's contract: what it rules out is skipped with its name in the reason.
     pub contract: Option<Arc<Contract>>,
+    /// The most resources the run may create (see [`budget`]).
+    pub max_creates: Option<u32>,
 }
 
 /// A case and what the plan decided for it.

@@ -121,6 +121,13 @@ impl Writer for Console {
             "; the target throttled the run {} time(s) (429/503), each waited out",
             facts.throttled
         );
+        let _ = write!(out, "  {} resource(s) created", facts.created);
+        match facts.max_creates {
+            Some(max) => {
+                let _ = writeln!(out, " of at most {max} (--max-creates)");
+            }
+            None => out.push('\n'),
+        }
         for deviation in &facts.acknowledged {
             let _ = writeln!(out, "  acknowledged deviation: {deviation}");
         }

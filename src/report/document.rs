@@ -89,6 +89,16 @@ fn facts(report: &RunReport<'_>) -> Vec<(&'static str, String)> {
                 facts.throttled
             ),
         ),
+        (
+            "Created",
+            match facts.max_creates {
+                Some(max) => format!(
+                    "{} resource(s), at most {max} (--max-creates)",
+                    facts.created
+                ),
+                None => format!("{} resource(s)", facts.created),
+            },
+        ),
     ];
     if !facts.selection.not_selected.is_empty() {
         out.push(("Not selected", facts.selection.not_selected.join(", ")));

@@ -120,6 +120,8 @@ fn document(report: &RunReport<'_>) -> Value {
             "harness_errors": report.count("harness error"),
             "findings": report.findings.len(),
             "requests": report.requests(),
+            "created": facts.created,
+            "max_creates": facts.max_creates,
         },
         "findings": findings,
         "acknowledged": facts.acknowledged.iter().map(|d| json!({ "contract": d.contract, "capability": d.capability, "rfc": d.rfc, "reason": d.reason })).collect::<Vec<_>>(),

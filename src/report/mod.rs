@@ -362,6 +362,9 @@ pub struct RunFacts {
     /// Departures from an RFC MUST that the target's contract documents: shown in every
     /// report, never counted as failures.
     pub acknowledged: Vec<Acknowledged>,
+    /// Resources the cases created, and the budget they had (`--max-creates`).
+    pub created: u32,
+    pub max_creates: Option<u32>,
     /// Knows the run's credentials: everything a writer quotes, and all it writes, goes
     /// through it.
     pub redactor: Redactor,
@@ -638,6 +641,8 @@ pub(crate) fn sample_facts() -> RunFacts {
         interrupted: false,
         unexplained_failures: 0,
         acknowledged: vec![],
+        created: 3,
+        max_creates: None,
         redactor: Redactor::default(),
     }
 }
