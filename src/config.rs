@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -88,6 +89,30 @@ pub(crate) fn capability_named(name: &str, table: &str) -> Result<Capability, St
             known.join(", ")
         )
     })
+}
+
+/// The longest settle window accepted: a read retried for longer says the target is broken,
+/// not slow.
+pub const MAX_SETTLE: Duration = Duration::from_secs(300);
+
+/// A settle window such as `"2s"` or `"500ms"`, at most [`MAX_SETTLE`].
+pub fn parse_settle(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((text, ""), |at| text.split_at(at));
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 2s or 500ms"))?;
+    let window = match unit {
+        "ms" => Duration::from_millis(value),
+        "s" => Duration::from_secs(value),
+        _ => return Err(format!("`{text}`: give a unit, ms or s")),
+    };
+    if window > MAX_SETTLE {
+        return Err(format!("`{text}` is longer than {}s", MAX_SETTLE.as_secs()));
+    }
+    Ok(window)
 }
 
 /// A size written as a string such as `"16MiB"` or `"1000000"` (see [`files::parse_bytes`]).
@@ -176,6 +201,15 @@ groups = false
             config.skip["users::enterprise"],
             "no enterprise extension on this plan"
         );
+    }
+
+    #[test]
+    fn settle_windows_need_a_unit_and_a_bound() {
+        assert_eq!(parse_settle("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_settle("500ms"), Ok(Duration::from_millis(500)));
+        for bad in ["2", "s", "2 m", "-1s", "301s", "2.5s"] {
+            assert!(parse_settle(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

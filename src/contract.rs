@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -17,7 +18,7 @@ use thiserror::Error;
 use crate::case::Case;
 use crate::case::model::{Capability, Method};
 use crate::case::template::{self, BUILTINS, Scope, Template};
-use crate::config::{capability_named, toml_error_at};
+use crate::config::{capability_named, parse_settle, toml_error_at};
 use crate::files::{self, CONFIG_LIMIT, FileError};
 use crate::plan::needs::{Needs, expects_refusal};
 use crate::report::Acknowledged;
@@ -61,6 +62,16 @@ struct ContractFile {
 struct LimitsFile {
     /// The most resources a run may create (`--max-creates` overrides it).
     max_creates: Option<u32>,
+    /// How long reads may be stale after a write, e.g. `"2s"` (`--settle` overrides it).
+    #[serde(default, deserialize_with = "settle")]
+    settle: Option<Duration>,
+}
+
+fn settle<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_settle(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,6 +143,8 @@ pub struct Contract {
     groups_read_only: bool,
     /// The most resources a run may create.
     pub max_creates: Option<u32>,
+    /// How long reads may be stale after a write.
+    pub settle: Option<Duration>,
 }
 
 impl Contract {
@@ -231,6 +244,7 @@ impl Contract {
             group_fill: file.groups.create,
             groups_read_only: file.groups.read_only,
             max_creates: file.limits.max_creates,
+            settle: file.limits.settle,
         })
     }
 
@@ -686,6 +700,14 @@ mod tests {
                 "[groups.create] externalId: unclosed",
             ),
             ("source = \"x\"\n".to_owned(), "missing field `name`"),
+            (
+                format!("{HEAD}[limits]\nsettle = \"2 minutes\"\n"),
+                "give a unit, ms or s",
+            ),
+            (
+                format!("{HEAD}[limits]\nmax-creates = -1\n"),
+                "invalid value",
+            ),
         ];
         for (text, expected) in cases {
             let error = message(&text);

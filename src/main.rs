@@ -214,6 +214,11 @@ struct RunArgs {
     /// (MUST, then SHOULD, IDP, MAY) kept [default: max-creates in the contract].
     #[arg(long, value_name = "N")]
     max_creates: Option<u32>,
+    /// Retry a read that fails for up to this long (e.g. 2s), for a target that serves reads
+    /// stale after a write; the summary says how long consistency took [default: settle in the
+    /// contract, else none: strict].
+    #[arg(long, value_name = "DURATION", value_parser = scimcheck::config::parse_settle)]
+    settle: Option<Duration>,
     /// Compare snapshots in this folder [default: snapshots/<target>, when it exists].
     #[arg(long, value_name = "DIR")]
     snapshot_dir: Option<PathBuf>,
@@ -514,6 +519,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
             max_creates: args
                 .max_creates
                 .or(contract.as_ref().and_then(|c| c.max_creates)),
+            settle: args.settle.or(contract.as_ref().and_then(|c| c.settle)),
             contract,
         },
         libtest: args.libtest.clone(),

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
@@ -80,6 +80,9 @@ pub struct SuiteOutcome {
     pub created: u32,
     /// The run's create budget, if it had one.
     pub max_creates: Option<u32>,
+    /// The settle window reads had, and the longest one took to become consistent.
+    pub settle: Option<Duration>,
+    pub settled: Duration,
 }
 
 impl SuiteOutcome {
@@ -116,6 +119,8 @@ impl SuiteOutcome {
             acknowledged: self.acknowledged.clone(),
             created: self.created,
             max_creates: self.max_creates,
+            settle: self.settle,
+            settled: self.settled,
             redactor: self.redactor.clone(),
         }
     }
@@ -284,6 +289,8 @@ pub fn run(
         scoping: capabilities.scoping,
         contract: config.plan.contract.clone(),
         created: AtomicU32::new(0),
+        settle: config.plan.settle,
+        settled_ms: AtomicU64::new(0),
     });
     let collector = Arc::new(Collector::default());
     let mut libtest = config.libtest;
@@ -346,6 +353,8 @@ pub fn run(
         redactor: context.target.redactor().clone(),
         created: context.created.load(Ordering::Relaxed),
         max_creates: config.plan.max_creates,
+        settle: config.plan.settle,
+        settled: Duration::from_millis(context.settled_ms.load(Ordering::Relaxed)),
         acknowledged: context
             .contract
             .as_ref()

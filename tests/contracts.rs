@@ -185,3 +185,49 @@ fn a_create_budget_is_kept_and_spent_on_the_most_valuable_cases_first() {
         "{console}"
     );
 }
+
+#[test]
+fn lists_served_a_second_stale_pass_with_a_settle_window_and_fail_without() {
+    let runtime = common::runtime();
+    let stale = || {
+        let mut config = MockConfig::default();
+        config.variations.insert(Variation::StaleLists);
+        common::start_mock(&runtime, config)
+    };
+    let mock = stale();
+    let outcome = common::run_suite(&runtime, &mock, PlanOptions::default(), false);
+    let failed = common::failed(&outcome.results);
+    assert!(
+        !failed.is_empty(),
+        "strict mode failed no case on stale lists"
+    );
+    let mock = stale();
+    let plan = PlanOptions {
+        settle: Some(std::time::Duration::from_secs(2)),
+        ..PlanOptions::default()
+    };
+    let outcome = common::run_suite(&runtime, &mock, plan, false);
+    let failed: Vec<&str> = common::failed(&outcome.results)
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "failed within the settle window: {failed:?}"
+    );
+    let facts = outcome.facts(FailOn::Any);
+    assert!(
+        facts.settled >= std::time::Duration::from_millis(500)
+            && facts.settled < std::time::Duration::from_secs(2),
+        "consistency took {:?}",
+        facts.settled
+    );
+    let console = report::render(
+        &report::console::Console,
+        &RunReport::new(&facts, &outcome.results),
+    );
+    assert!(
+        console.contains("settle window 2.0s: the slowest read became consistent after"),
+        "{console}"
+    );
+}

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
@@ -47,6 +47,11 @@ pub struct RunContext {
     pub contract: Option<Arc<Contract>>,
     /// Resources the cases created, for the summary.
     pub created: AtomicU32,
+    /// How long a read that fails its expectations is retried, for a target that serves reads
+    /// stale for a while after a write; `None` (strict) fails it at once.
+    pub settle: Option<Duration>,
+    /// The longest a read took to become consistent, in milliseconds.
+    pub settled_ms: AtomicU64,
 }
 
 impl RunContext {
@@ -339,9 +344,20 @@ async fn run_steps(
             }
             let snapshot_stem = case.id.rsplit("::").next().unwrap_or(&case.id);
             let prefixes = [scope.case_prefix.as_str(), context.run_prefix.as_str()];
+            let mut settling = Settling::new(context.settle);
             if let Some(walk) = &step.walk {
-                let outcome =
-                    walk::run(walk, step, &*scope, context, &case.spec.rfc, journal).await;
+                let outcome = loop {
+                    let outcome =
+                        walk::run(walk, step, &*scope, context, &case.spec.rfc, journal).await;
+                    let stale =
+                        matches!(&outcome, Err((_, mismatches, None)) if !mismatches.is_empty());
+                    if !(stale && settling.wait().await) {
+                        break outcome;
+                    }
+                    // A stale walk's pages are not the target's last word.
+                    journal.invariant_pages.clear();
+                };
+                settling.done(outcome.is_ok(), context);
                 for (exchange, mismatches) in journal.invariant_pages.drain(..) {
                     invariants.push(fail(Some(exchange), mismatches, None));
                 }
@@ -353,58 +369,113 @@ async fn run_steps(
             let Some(request) = &step.request else {
                 continue;
             };
-            let exchange = match send(request, step.auth, &*scope, context).await {
-                Ok(exchange) => exchange,
-                Err(Unsent::Error(error)) => return Ok(Some(fail(None, Vec::new(), Some(error)))),
-                Err(Unsent::Outside(finding)) => return Ok(Some(fail(None, vec![finding], None))),
-            };
-            journal.sent(&exchange);
-            let mut mismatches = track_resources(&exchange, context, ledger, ledger_problems);
-            mismatches.extend(capture(&step.capture, &exchange, &mut scope.variables));
-            let snapshot = context.snapshot_dir.as_ref().map(|dir| SnapshotContext {
-                dir: dir.clone(),
-                area: &case.area,
-                stem: snapshot_stem,
-                case_file: &case.file,
-                step: index,
-                step_name: &step.name,
-                base_url: context.target.base_url(),
-                prefixes: &prefixes,
-                redactor: context.target.redactor(),
-            });
-            let check_context = CheckContext {
-                schemas: &context.schemas,
-                profile: context.profile,
-                snapshot: snapshot.as_ref(),
-            };
-            match check::check(
-                &step.expect,
-                &exchange,
-                &*scope,
-                &check_context,
-                &mut journal.deviations,
-            ) {
-                Ok(found) => mismatches.extend(found),
-                Err(error) => {
-                    return Ok(Some(fail(
-                        Some(exchange),
-                        mismatches,
-                        Some(StepError::ours(error.to_string())),
-                    )));
+            let rereadable = request.method == Method::Get
+                || (request.method == Method::Post && request.path.ends_with("/.search"));
+            // Each attempt at a read; a stale one is sent again while the settle window lasts.
+            loop {
+                let exchange = match send(request, step.auth, &*scope, context).await {
+                    Ok(exchange) => exchange,
+                    Err(Unsent::Error(error)) => {
+                        return Ok(Some(fail(None, Vec::new(), Some(error))));
+                    }
+                    Err(Unsent::Outside(finding)) => {
+                        return Ok(Some(fail(None, vec![finding], None)));
+                    }
+                };
+                journal.sent(&exchange);
+                let mut mismatches = track_resources(&exchange, context, ledger, ledger_problems);
+                mismatches.extend(capture(&step.capture, &exchange, &mut scope.variables));
+                let snapshot = context.snapshot_dir.as_ref().map(|dir| SnapshotContext {
+                    dir: dir.clone(),
+                    area: &case.area,
+                    stem: snapshot_stem,
+                    case_file: &case.file,
+                    step: index,
+                    step_name: &step.name,
+                    base_url: context.target.base_url(),
+                    prefixes: &prefixes,
+                    redactor: context.target.redactor(),
+                });
+                let check_context = CheckContext {
+                    schemas: &context.schemas,
+                    profile: context.profile,
+                    snapshot: snapshot.as_ref(),
+                };
+                match check::check(
+                    &step.expect,
+                    &exchange,
+                    &*scope,
+                    &check_context,
+                    &mut journal.deviations,
+                ) {
+                    Ok(found) => mismatches.extend(found),
+                    Err(error) => {
+                        return Ok(Some(fail(
+                            Some(exchange),
+                            mismatches,
+                            Some(StepError::ours(error.to_string())),
+                        )));
+                    }
                 }
-            }
-            let (broken, mismatches): (Vec<_>, Vec<_>) = mismatches
-                .into_iter()
-                .partition(|m| m.is_invariant_for(&case.spec.rfc));
-            if !broken.is_empty() {
-                invariants.push(fail(Some(exchange.clone()), broken, None));
-            }
-            if !mismatches.is_empty() {
-                return Ok(Some(fail(Some(exchange), mismatches, None)));
+                let (broken, mismatches): (Vec<_>, Vec<_>) = mismatches
+                    .into_iter()
+                    .partition(|m| m.is_invariant_for(&case.spec.rfc));
+                if rereadable && !mismatches.is_empty() && settling.wait().await {
+                    continue;
+                }
+                settling.done(mismatches.is_empty(), context);
+                if !broken.is_empty() {
+                    invariants.push(fail(Some(exchange.clone()), broken, None));
+                }
+                if !mismatches.is_empty() {
+                    return Ok(Some(fail(Some(exchange), mismatches, None)));
+                }
+                break;
             }
         }
     }
     Ok(None)
+}
+
+/// A read being retried within the settle window.
+struct Settling {
+    window: Option<Duration>,
+    started: Instant,
+    retried: bool,
+    pause: Duration,
+}
+
+impl Settling {
+    fn new(window: Option<Duration>) -> Settling {
+        Settling {
+            window,
+            started: Instant::now(),
+            retried: false,
+            pause: Duration::from_millis(50),
+        }
+    }
+
+    /// Waits before the next attempt; `false` when the window (if any) is over.
+    async fn wait(&mut self) -> bool {
+        let Some(left) = self
+            .window
+            .and_then(|w| w.checked_sub(self.started.elapsed()))
+        else {
+            return false;
+        };
+        tokio::time::sleep(self.pause.min(left)).await;
+        self.pause = (self.pause * 2).min(Duration::from_millis(400));
+        self.retried = true;
+        true
+    }
+
+    /// Records how long a read that needed retries took to become consistent.
+    fn done(&self, consistent: bool, context: &RunContext) {
+        if self.retried && consistent {
+            let took = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            context.settled_ms.fetch_max(took, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Why a step's request has no response.
@@ -917,6 +988,8 @@ steps:
             scoping: Scoping::default(),
             contract: None,
             created: AtomicU32::new(0),
+            settle: None,
+            settled_ms: AtomicU64::new(0),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert_eq!(run.panic.as_deref(), Some("a step panicked on purpose"));
@@ -986,6 +1059,8 @@ steps:
             scoping: Scoping::default(),
             contract: None,
             created: AtomicU32::new(0),
+            settle: None,
+            settled_ms: AtomicU64::new(0),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert!(run.interrupted);

@@ -1,14 +1,17 @@
 //! Vendor rules a contract documents and the RFCs allow: checks the mock applies when a
 //! variation asks for them (see [`Variation::UserNameEmail`], [`Variation::EmailsRequired`],
-//! [`Variation::ReadOnlyGroups`]). Route handlers and Bulk both meet them through `ops`.
+//! [`Variation::ReadOnlyGroups`], [`Variation::StaleLists`]). Route handlers and Bulk both meet
+//! them through `ops` and the list matcher.
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::error::ApiError;
 use super::schema::Kind;
 use super::state::AppState;
-use super::variations::Variation;
+use super::variations::{LIST_LAG, Variation};
 use crate::scim::ScimType;
 use crate::scim::attr::looks_like_email;
 
@@ -60,4 +63,17 @@ pub(crate) fn check_user(
         }
     }
     Ok(())
+}
+
+/// Whether a resource is too new for the lagging list index of [`Variation::StaleLists`].
+pub(crate) fn not_yet_listed(state: &AppState, doc: &Value) -> bool {
+    if !state.varies(Variation::StaleLists) {
+        return false;
+    }
+    let created = doc
+        .get("meta")
+        .and_then(|m| m.get("created"))
+        .and_then(Value::as_str)
+        .and_then(|c| OffsetDateTime::parse(c, &Rfc3339).ok());
+    created.is_some_and(|c| OffsetDateTime::now_utc() - c < LIST_LAG)
 }

@@ -295,6 +295,9 @@ pub struct PlanOptions {
     pub contract: Option<Arc<Contract>>,
     /// The most resources the run may create (see [`budget`]).
     pub max_creates: Option<u32>,
+    /// How long reads that fail may be retried, for an eventually consistent target; `None`
+    /// fails them at once.
+    pub settle: Option<std::time::Duration>,
 }
 
 /// A case and what the plan decided for it.

@@ -128,6 +128,14 @@ impl Writer for Console {
             }
             None => out.push('\n'),
         }
+        if let Some(window) = facts.settle {
+            let _ = writeln!(
+                out,
+                "  settle window {:.1}s: the slowest read became consistent after {:.2}s",
+                window.as_secs_f64(),
+                facts.settled.as_secs_f64()
+            );
+        }
         for deviation in &facts.acknowledged {
             let _ = writeln!(out, "  acknowledged deviation: {deviation}");
         }

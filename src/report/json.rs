@@ -122,6 +122,8 @@ fn document(report: &RunReport<'_>) -> Value {
             "requests": report.requests(),
             "created": facts.created,
             "max_creates": facts.max_creates,
+            "settle_seconds": facts.settle.map(|w| w.as_secs_f64()),
+            "settled_seconds": facts.settled.as_secs_f64(),
         },
         "findings": findings,
         "acknowledged": facts.acknowledged.iter().map(|d| json!({ "contract": d.contract, "capability": d.capability, "rfc": d.rfc, "reason": d.reason })).collect::<Vec<_>>(),

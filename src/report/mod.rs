@@ -365,6 +365,10 @@ pub struct RunFacts {
     /// Resources the cases created, and the budget they had (`--max-creates`).
     pub created: u32,
     pub max_creates: Option<u32>,
+    /// The settle window for stale reads (`None`: strict), and the longest a read took to
+    /// become consistent.
+    pub settle: Option<Duration>,
+    pub settled: Duration,
     /// Knows the run's credentials: everything a writer quotes, and all it writes, goes
     /// through it.
     pub redactor: Redactor,
@@ -643,6 +647,8 @@ pub(crate) fn sample_facts() -> RunFacts {
         acknowledged: vec![],
         created: 3,
         max_creates: None,
+        settle: None,
+        settled: Duration::ZERO,
         redactor: Redactor::default(),
     }
 }
