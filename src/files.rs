@@ -18,11 +18,12 @@ pub(crate) const CASE_LIMIT: u64 = 1024 * 1024;
 
 #[derive(Debug, Error)]
 pub enum FileError {
-    #[error("failed to read {}: {source}", path.display())]
+    /// The I/O error is said in the message, so it is not a separate source as well: an
+    /// error chain would say it twice.
+    #[error("failed to read {}: {cause}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{} is not a regular file ({kind})", path.display())]
     NotAFile { path: PathBuf, kind: &'static str },
@@ -34,9 +35,9 @@ pub enum FileError {
 
 /// The contents of `path`, a regular file of at most `limit` bytes.
 pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
-    let io = |source| FileError::Io {
+    let io = |cause| FileError::Io {
         path: path.to_owned(),
-        source,
+        cause,
     };
     // The type is checked before opening: opening a FIFO blocks, so checking after would hang.
     let kind = std::fs::metadata(path).map_err(io)?.file_type();

@@ -19,6 +19,7 @@ use crate::exec::client::{ClientOptions, Credentials, ExecError, Target};
 use crate::exec::ledger::{self, Ledger, LedgerError};
 use crate::exec::run::{RunContext, panic_message, run_case};
 use crate::mock::MockServer;
+use crate::plan::select::{self, SelectError, Selector};
 use crate::plan::{self, Capabilities, PlanError, PlanOptions, Planned};
 use crate::redact::Redactor;
 use crate::report::progress::{Display, Progress, Tally};
@@ -140,6 +141,8 @@ pub enum SuiteError {
     Plan(#[from] PlanError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Select(#[from] SelectError),
     /// One request before any case proves the token; a rejected token would otherwise fail
     /// every case.
     #[error("the SCIM token was rejected: GET {url} answered {status}{body}; nothing was run")]
@@ -237,8 +240,12 @@ pub fn run(
     let started_at = time::OffsetDateTime::now_utc();
     let schemas = SchemaRegistry::builtin()?;
     let cases = load_cases(&config.cases, &schemas)?;
+    let mut libtest = config.libtest;
+    let selector = selector(&config.plan.select, &mut libtest);
+    selector.check(&cases)?;
+    select::check_skip_table(&config.plan.skip, &cases)?;
     let target = Target::new(&config.base_url, config.credentials, &config.client)?;
-    if !config.libtest.list {
+    if !libtest.list {
         runtime.block_on(prove_token(&target))?;
     }
     let mut capabilities = runtime.block_on(async {
@@ -262,7 +269,7 @@ pub fn run(
         }
         None => schemas,
     };
-    let mut planned = plan::plan(
+    let planned = plan::plan(
         cases,
         &capabilities,
         &|auth| target.missing_credential(auth),
@@ -293,28 +300,21 @@ pub fn run(
         settled_ms: AtomicU64::new(0),
     });
     let collector = Arc::new(Collector::default());
-    let mut libtest = config.libtest;
-    // libtest-mimic selects by a trial's name alone (ours have no kind), so a stand-in trial
-    // of the same name tells what the filter and `--skip` leave out before the real one runs.
-    let not_selected: Vec<String> = planned
-        .iter()
-        .map(|p| p.case.id.clone())
-        .filter(|id| libtest.is_filtered_out(&Trial::test(id.clone(), || Ok(()))))
-        .collect();
+    let total = planned.len();
+    // Cases left out never become trials: libtest-mimic's own filter knows names alone.
+    let (mut planned, left_out): (Vec<Planned>, Vec<Planned>) =
+        planned.into_iter().partition(|p| selector.matches(&p.case));
+    // Only what runs spends the budget.
     if let Some(max) = config.plan.max_creates {
-        plan::budget::apply(&mut planned, max, &|id| {
-            !not_selected.iter().any(|n| n == id)
-        });
+        plan::budget::apply(&mut planned, max);
     }
     let selection = Selection {
-        total: planned.len(),
-        filter: libtest.filter.clone(),
-        exact: libtest.exact,
-        skip: libtest.skip.clone(),
+        total,
+        selector,
         read_only: config.plan.read_only,
-        not_selected,
+        not_selected: left_out.into_iter().map(|p| p.case.id).collect(),
     };
-    let tally = Arc::new(Tally::new(selection.total - selection.not_selected.len()));
+    let tally = Arc::new(Tally::new(planned.len()));
     let trials: Vec<Trial> = planned
         .into_iter()
         .map(|planned| {
@@ -361,6 +361,16 @@ pub fn run(
             .map(|c| c.deviations.clone())
             .unwrap_or_default(),
     })
+}
+
+/// The plan's selector with libtest's filter, `--exact` and `--skip` (from a caller that still
+/// sets them) folded in, and taken out of `libtest`, which then runs every trial it is given.
+fn selector(select: &Selector, libtest: &mut Arguments) -> Selector {
+    let mut selector = select.clone();
+    selector.names.extend(libtest.filter.take());
+    selector.skip.append(&mut libtest.skip);
+    selector.exact |= std::mem::take(&mut libtest.exact);
+    selector
 }
 
 /// A live line on a terminal that libtest's stdout does not write to (their lines would mix),

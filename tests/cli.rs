@@ -113,13 +113,23 @@ fn a_bad_case_file_stops_the_run_before_anything_runs() {
 }
 
 #[test]
-fn list_shows_every_case_with_its_rfc_section() {
+fn list_shows_every_case_with_its_title_under_a_header() {
     let output = scimcheck().arg("list").output().expect("runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success());
+    let mut lines = stdout.lines();
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(header, ["ID", "LEVEL", "AREA", "TAGS", "TITLE"]);
+    let delete = lines
+        .find(|line| line.starts_with("users::delete "))
+        .unwrap_or_else(|| panic!("users::delete listed: {stdout}"));
     assert!(
-        stdout.contains("users::delete") && stdout.contains("RFC 7644 §3.6"),
-        "{stdout}"
+        delete.contains(" MUST ") && delete.ends_with("DELETE removes the user for good"),
+        "{delete}"
     );
 }
 
@@ -289,10 +299,10 @@ fn flags_out_of_range_are_refused_before_anything_runs() {
             &["--max-body", "2GiB"],
             "max-body 2 GiB is out of range (allowed: 1 KiB..=1 GiB)",
         ),
-        (&["--test-threads", "0"], "--test-threads 0 is out of range"),
+        (&["--jobs", "0"], "0 is not in 1..=1024"),
         (
             &["--test-threads", "100000000"],
-            "--test-threads 100000000 is out of range",
+            "100000000 is not in 1..=1024",
         ),
     ];
     for (flags, expected) in cases {
@@ -304,6 +314,10 @@ fn flags_out_of_range_are_refused_before_anything_runs() {
         "rate 0.00000000000000000001 is out of range",
     );
     assert_refused(&["serve", "--latency", "1000s"], "is longer than 60s");
+    assert_refused(
+        &["serve", "--latency", "1.5 parsecs"],
+        "`1.5 parsecs`: unknown unit `parsecs` (use ms, s or m)",
+    );
     assert_refused(
         &["serve", "--latency", "99999999999999999999s"],
         "is not a duration",
@@ -399,10 +413,6 @@ fn a_fifo_or_device_as_a_token_or_certificate_file_is_refused_without_hanging() 
         &["list", "--cases", cases.to_str().unwrap()],
         "pipe.yaml is not a regular file (a FIFO)",
     );
-    assert_refused(
-        &["run", "--logfile", fifo],
-        &format!("--logfile {fifo} is not a file to write to"),
-    );
     let big = dir.join("big-token");
     std::fs::write(&big, "x".repeat(65 * 1024)).unwrap();
     assert_refused(
@@ -428,4 +438,239 @@ fn a_token_pasted_as_a_variable_name_is_not_repeated() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no SCIM token"), "{stderr}");
     assert!(!stderr.contains("pasted-t0ken"), "{stderr}");
+}
+
+/// `--help` as a person reads it: headings, only flags that mean something here, examples.
+/// Rendered at a fixed width so that the snapshot does not depend on the terminal.
+#[test]
+fn help_has_headings_examples_and_no_libtest_flags() {
+    use clap::CommandFactory;
+    let mut command = scimcheck::cli::Cli::command().term_width(100);
+    command.build();
+    let mut help = |name: &str| {
+        command
+            .find_subcommand_mut(name)
+            .expect("subcommand")
+            .render_long_help()
+            .to_string()
+    };
+    let run = help("run");
+    for flag in [
+        "--bench",
+        "--test ",
+        "--nocapture",
+        "-Z",
+        "--ignored",
+        "--logfile",
+        "--list",
+    ] {
+        assert!(!run.contains(flag), "{flag} in\n{run}");
+    }
+    insta::assert_snapshot!("run_help", run);
+    insta::assert_snapshot!("list_help", help("list"));
+}
+
+/// The ids `list --format json` prints for these selectors.
+fn listed(selectors: &[&str]) -> Vec<serde_json::Value> {
+    let output = scimcheck()
+        .arg("list")
+        .args(selectors)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("list JSON");
+    value.as_array().expect("an array").clone()
+}
+
+fn ids(cases: &[serde_json::Value]) -> Vec<String> {
+    let mut ids: Vec<String> = cases
+        .iter()
+        .map(|c| c["id"].as_str().expect("an id").to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn selection_by_name_tag_level_and_area_runs_exactly_those_cases() {
+    let all = listed(&[]);
+    assert!(all.len() > 100, "{}", all.len());
+    let has = |case: &serde_json::Value, key: &str, value: &str| match &case[key] {
+        serde_json::Value::Array(values) => values.iter().any(|v| v == value),
+        other => other == value,
+    };
+    type Rule = fn(&serde_json::Value, &dyn Fn(&serde_json::Value, &str, &str) -> bool) -> bool;
+    // The selectors, the cases they must select, and how the reports state them.
+    let table: [(&[&str], Rule, &str); 5] = [
+        (
+            &["--tag", "soft-delete"],
+            |c, has| has(c, "tags", "soft-delete"),
+            "tag `soft-delete`",
+        ),
+        (
+            &["--level", "should", "--level", "may"],
+            |c, has| has(c, "level", "SHOULD") || has(c, "level", "MAY"),
+            "level `SHOULD` or `MAY`",
+        ),
+        (
+            &["--area", "paging", "--level", "MUST"],
+            |c, has| has(c, "area", "paging") && has(c, "level", "MUST"),
+            "level `MUST`; area `paging`",
+        ),
+        (
+            &["--area", "idp", "--tag", "okta", "--skip", "import"],
+            |c, has| {
+                has(c, "area", "idp")
+                    && has(c, "tags", "okta")
+                    && !c["id"].as_str().unwrap_or_default().contains("import")
+            },
+            "--skip names containing `import`; tag `okta`; area `idp`",
+        ),
+        (
+            &["users::create", "groups::create", "--exact"],
+            |c, _| c["id"] == "users::create" || c["id"] == "groups::create",
+            "names named `users::create` or `groups::create`",
+        ),
+    ];
+    let dir = std::env::temp_dir().join(format!("scimcheck-select-{}", uuid::Uuid::new_v4()));
+    for (selectors, rule, stated) in table {
+        let expected = ids(&all
+            .iter()
+            .filter(|c| rule(c, &has))
+            .cloned()
+            .collect::<Vec<_>>());
+        assert!(
+            !expected.is_empty() && expected.len() < all.len(),
+            "{selectors:?}: {expected:?}"
+        );
+        assert_eq!(ids(&listed(selectors)), expected, "list {selectors:?}");
+        let json = dir.join("results.json");
+        let output = scimcheck()
+            .arg("run")
+            .args(selectors)
+            .args(["--format", "terse", "--json"])
+            .arg(&json)
+            .output()
+            .expect("runs");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{selectors:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let results: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).expect("results")).unwrap();
+        let ran = ids(results["cases"].as_array().expect("cases"));
+        assert_eq!(ran, expected, "run {selectors:?}");
+        let selection = &results["selection"];
+        assert_eq!(selection["selected"], expected.len(), "{selection}");
+        assert_eq!(
+            selection["not_selected"].as_array().map(Vec::len),
+            Some(all.len() - expected.len())
+        );
+        let description = selection["description"].as_str().unwrap_or_default();
+        assert!(
+            description.starts_with(&format!(
+                "{} of {} cases selected; {stated}; ",
+                expected.len(),
+                all.len()
+            )),
+            "{description}"
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn unknown_case_ids_tags_levels_and_areas_are_errors_with_a_suggestion() {
+    assert_refused(
+        &["run", "users::creat", "--exact"],
+        "unknown case `users::creat` in the names given with --exact; did you mean `users::create`?",
+    );
+    assert_refused(
+        &["run", "--exact", "--skip", "users::creat"],
+        "did you mean `users::create`?",
+    );
+    assert_refused(
+        &["list", "--tag", "sof-delete"],
+        "unknown tag `sof-delete` for --tag; did you mean `soft-delete`?",
+    );
+    assert_refused(
+        &["run", "--area", "pagin"],
+        "unknown area `pagin` for --area; did you mean `paging`?",
+    );
+    assert_refused(
+        &["list", "--level", "must-not"],
+        "unknown level `must-not` (known: must, should, may, idp)",
+    );
+    let dir = std::env::temp_dir().join(format!("scimcheck-skip-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("scimcheck.toml");
+    std::fs::write(
+        &config,
+        "[skip]\n\"users::enterprise-extension\" = \"no plan\"\n\"users::crate\" = \"typo\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    assert_refused(
+        &["run", "--config", config],
+        "unknown case `users::crate` in [skip] in scimcheck.toml; did you mean `users::create`?",
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// An error and its cause, each said once: a cause written into its error's message is not
+/// chained after it again.
+#[test]
+fn error_chains_say_each_cause_once() {
+    let missing = std::env::temp_dir().join(format!("scimcheck-missing-{}", uuid::Uuid::new_v4()));
+    let missing = missing.to_str().unwrap();
+    let closed = ["--base-url", "http://127.0.0.1:9/scim/v2", "--retries", "0"];
+    let cases: [(Vec<&str>, &str); 4] = [
+        (
+            vec!["run", "--config", missing],
+            "No such file or directory",
+        ),
+        (
+            vec!["list", "--cases", missing],
+            "No such file or directory",
+        ),
+        (
+            [&["run", "--token-file", missing][..], &closed].concat(),
+            "No such file or directory",
+        ),
+        ([&["run"][..], &closed].concat(), "Connection refused"),
+    ];
+    for (args, cause) in cases {
+        let output = scimcheck()
+            .args(&args)
+            .env("SCIMCHECK_TOKEN", "chain-t0ken")
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.matches(cause).count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.matches("failed to read").count() <= 1, "{stderr}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn latency_takes_fractions_and_units() {
+    for latency in ["1.5s", "250ms", "0.5m", "20"] {
+        let output = scimcheck()
+            .args(["serve", "--latency", latency, "--list-faults"])
+            .output()
+            .expect("runs");
+        assert!(
+            output.status.success(),
+            "{latency}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }

@@ -134,7 +134,7 @@ fn a_vendor_case_runs_beside_the_catalogue_and_fails_on_a_target_that_breaks_the
 }
 
 #[test]
-fn the_readme_shows_the_vendor_case_as_it_is() {
+fn the_readme_shows_the_vendor_case_and_a_contract_as_they_are() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let case =
         std::fs::read_to_string(root.join("contracts/cases/lightstep/username-not-email.yaml"))
@@ -144,6 +144,19 @@ fn the_readme_shows_the_vendor_case_as_it_is() {
         readme.contains(&format!("```yaml\n{case}```")),
         "README's copy of the vendor case differs"
     );
+    // The contract the README shows is one.
+    let block = readme
+        .split("```toml contract\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("README shows a contract");
+    let path = std::env::temp_dir().join(format!("scimcheck-readme-{}.toml", std::process::id()));
+    std::fs::write(&path, block).expect("written");
+    let loaded = scimcheck::contract::Contract::load(&path);
+    std::fs::remove_file(&path).ok();
+    let contract = loaded.expect("README's contract loads");
+    assert_eq!(contract.name, "acme");
+    assert_eq!(contract.deviations.len(), 1);
 }
 
 #[test]

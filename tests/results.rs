@@ -153,7 +153,7 @@ fn a_filtered_run_states_its_selection_in_every_report_and_folders_are_created()
         serde_json::from_str(&std::fs::read_to_string(dir.join("out/results.json")).unwrap())
             .unwrap();
     let selection = &json["selection"];
-    assert_eq!(selection["filter"], "users::create");
+    assert_eq!(selection["names"][0], "users::create");
     assert_eq!(selection["skip"][0], "users::create-ignores-client-id");
     let total = selection["total"].as_u64().unwrap();
     let selected = selection["selected"].as_u64().unwrap();

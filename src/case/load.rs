@@ -69,11 +69,11 @@ impl CaseDiagnostic {
 
 #[derive(Debug, Error)]
 pub enum CaseError {
-    #[error("failed to read {}: {source}", path.display())]
+    /// The I/O error is said in the message, not chained as a source too.
+    #[error("failed to read {}: {cause}", path.display())]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(transparent)]
     File(#[from] FileError),
@@ -145,9 +145,9 @@ fn collect_yaml(
     if depth > MAX_DIR_DEPTH {
         return Err(CaseError::TooDeep(root.to_owned()));
     }
-    let read_err = |source| CaseError::Read {
+    let read_err = |cause| CaseError::Read {
         path: dir.to_owned(),
-        source,
+        cause,
     };
     for entry in std::fs::read_dir(dir).map_err(read_err)? {
         let path = entry.map_err(read_err)?.path();
@@ -526,7 +526,7 @@ fn check_expect(
     }
 }
 
-fn help_for(name: &str, known: &BTreeSet<String>, what: &str) -> String {
+pub(crate) fn help_for(name: &str, known: &BTreeSet<String>, what: &str) -> String {
     match suggest(name, known.iter().map(String::as_str)) {
         Some(close) => format!("did you mean `{close}`?"),
         None => format!(
@@ -537,7 +537,7 @@ fn help_for(name: &str, known: &BTreeSet<String>, what: &str) -> String {
 }
 
 /// The closest known name, when it is close enough to be a typo.
-fn suggest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     known
         .map(|candidate| (edit_distance(name, candidate), candidate))
         .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))

@@ -22,27 +22,26 @@ use thiserror::Error;
 use crate::check::assert::resolve;
 
 #[derive(Debug, Error)]
+/// Each I/O error is said in its message, so it is not a separate source as well: an error
+/// chain would say it twice.
 pub enum LedgerError {
-    #[error("failed to open the cleanup ledger {}: {source}", path.display())]
+    #[error("failed to open the cleanup ledger {}: {cause}", path.display())]
     Open {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("failed to write the cleanup ledger {}: {source}", path.display())]
+    #[error("failed to write the cleanup ledger {}: {cause}", path.display())]
     Write {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("failed to use the cleanup ledger's key {}: {reason}", path.display())]
     Key { path: PathBuf, reason: String },
-    #[error("failed to lock run {run} in {}: {source}", path.display())]
+    #[error("failed to lock run {run} in {}: {cause}", path.display())]
     Lock {
         path: PathBuf,
         run: String,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -111,9 +110,9 @@ pub struct Ledger {
 impl Ledger {
     /// Opens the ledger to record deletions (a sweep).
     pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
-        let open = |source| LedgerError::Open {
+        let open = |cause| LedgerError::Open {
             path: path.to_owned(),
-            source,
+            cause,
         };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(open)?;
@@ -140,10 +139,10 @@ impl Ledger {
     /// that no sweep touches what it is still using.
     pub fn open_for_run(path: &Path, run: &str) -> Result<Ledger, LedgerError> {
         let mut ledger = Ledger::open(path)?;
-        let lock_error = |source| LedgerError::Lock {
+        let lock_error = |cause| LedgerError::Lock {
             path: path.to_owned(),
             run: run.to_owned(),
-            source,
+            cause,
         };
         let lock_path = lock_path(path, run)
             .ok_or_else(|| lock_error(std::io::Error::other("not a generated run prefix")))?;
@@ -159,9 +158,9 @@ impl Ledger {
 
     /// Appends and flushes to the disk, so the entry survives the process.
     pub fn append(&self, entry: &Entry) -> Result<(), LedgerError> {
-        let write_error = |source| LedgerError::Write {
+        let write_error = |cause| LedgerError::Write {
             path: self.path.clone(),
-            source,
+            cause,
         };
         let json = serde_json::to_string(entry).map_err(|e| write_error(e.into()))?;
         let line = format!(
@@ -237,15 +236,15 @@ fn load_key(ledger: &Path, create: bool) -> Result<Option<hmac::Key>, LedgerErro
                 linked => linked,
             });
         let _ = std::fs::remove_file(&temporary);
-        written.map_err(|source| LedgerError::Open {
+        written.map_err(|cause| LedgerError::Open {
             path: path.clone(),
-            source,
+            cause,
         })?;
     }
     let file = match File::open(&path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => return Err(LedgerError::Open { path, source }),
+        Err(cause) => return Err(LedgerError::Open { path, cause }),
     };
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         return Err(key_error("it is not a regular file".into()));
@@ -290,10 +289,10 @@ pub fn leftovers(path: &Path, target: &str) -> Result<Leftovers, LedgerError> {
     let file = match File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Leftovers::default()),
-        Err(source) => {
+        Err(cause) => {
             return Err(LedgerError::Open {
                 path: path.to_owned(),
-                source,
+                cause,
             });
         }
     };

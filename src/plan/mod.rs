@@ -17,6 +17,7 @@ use crate::scim::urn;
 pub mod budget;
 pub mod needs;
 pub mod probe;
+pub mod select;
 
 use needs::{Choices, FilterUse, needs};
 use probe::Refusal;
@@ -66,7 +67,8 @@ impl Default for Capabilities {
 
 #[derive(Debug, Error)]
 pub enum PlanError {
-    #[error("the target is unreachable: {0}")]
+    /// The request's own error is its source, shown after this one in an error chain.
+    #[error("the target is unreachable")]
     Unreachable(#[from] ExecError),
 }
 
@@ -298,6 +300,8 @@ pub struct PlanOptions {
     /// How long reads that fail may be retried, for an eventually consistent target; `None`
     /// fails them at once.
     pub settle: Option<std::time::Duration>,
+    /// The cases to run; the others are left out of the run (not skipped).
+    pub select: select::Selector,
 }
 
 /// A case and what the plan decided for it.

@@ -211,7 +211,7 @@ mod tests {
         let text = Console.render(&RunReport::new(&facts, &results));
         for expected in [
             "profile strict · --fail-on any",
-            "9 of 10 cases selected; filter: names containing `users::`; 1 not selected",
+            "9 of 10 cases selected; names containing `users::`; 1 not selected",
             "skipped (1): no groups",
             "harness error in users::x: boom",
             "3 requests in 1.50s",

@@ -577,7 +577,7 @@ mod tests {
         for expected in [
             "<details><summary>Example: cases/users/delete.yaml:20:5 step 3 (GET after DELETE) of <code>users::delete</code></summary>",
             "FAILED: 1 finding(s) at or above --fail-on any",
-            "<dt>Selection</dt><dd>9 of 10 cases selected; filter: names containing `users::`; 1 not selected</dd>",
+            "<dt>Selection</dt><dd>9 of 10 cases selected; names containing `users::`; 1 not selected</dd>",
             "<dt>Not selected</dt><dd>groups::create</dd>",
             "<dt>Profile</dt><dd>strict</dd>",
             "<dt>Fail on</dt><dd>--fail-on any</dd>",

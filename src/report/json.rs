@@ -104,9 +104,12 @@ fn document(report: &RunReport<'_>) -> Value {
         "selection": {
             "total": selection.total,
             "selected": selection.total - selection.not_selected.len(),
-            "filter": selection.filter,
-            "exact": selection.exact,
-            "skip": selection.skip,
+            "names": selection.selector.names,
+            "exact": selection.selector.exact,
+            "skip": selection.selector.skip,
+            "tags": selection.selector.tags,
+            "levels": selection.selector.levels.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "areas": selection.selector.areas,
             "not_selected": selection.not_selected,
             "read_only": selection.read_only,
             "skipped": skipped,
@@ -212,7 +215,7 @@ mod tests {
         let text = Json.render(&RunReport::new(&facts, &results));
         let value: Value = serde_json::from_str(&text).expect("JSON");
         assert_eq!(value["selection"]["not_selected"][0], "groups::create");
-        assert_eq!(value["selection"]["filter"], "users::");
+        assert_eq!(value["selection"]["names"][0], "users::");
         assert_eq!(value["verdict"]["exit_code"], 1);
         assert_eq!(value["summary"]["harness_errors"], 1);
         assert_eq!(value["findings"][0]["cases"][0], "users::delete");

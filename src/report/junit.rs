@@ -238,7 +238,7 @@ mod tests {
             "<failure message=\"status: expected 404, got &lt;200&gt;\" type=\"MUST broken\">step 3 &lt;GET&gt; &amp; &quot;x&quot;"
         ), "{xml}");
         assert!(xml.contains("<skipped message=\"no groups\"/>"));
-        assert!(xml.contains("<property name=\"selection\" value=\"9 of 10 cases selected; filter: names containing `users::`; 1 not selected\"/>"), "{xml}");
+        assert!(xml.contains("<property name=\"selection\" value=\"9 of 10 cases selected; names containing `users::`; 1 not selected\"/>"), "{xml}");
         assert!(xml.contains("<property name=\"fail-on\" value=\"any\"/>"));
         assert!(xml.contains("<property name=\"exit-code\" value=\"1\"/>"));
         assert!(

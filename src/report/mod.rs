@@ -20,6 +20,7 @@ use crate::case::{Case, Level};
 use crate::check::Profile;
 use crate::exec::client::Exchange;
 use crate::exec::run::{CaseRun, Sent, StepFailure};
+use crate::plan::select::Selector;
 use crate::redact::Redactor;
 pub use findings::Finding;
 pub use verdict::Verdict;
@@ -306,11 +307,9 @@ impl Collector {
 pub struct Selection {
     /// Cases in the catalogue.
     pub total: usize,
-    /// libtest's filter, `--exact` and `--skip` patterns.
-    pub filter: Option<String>,
-    pub exact: bool,
-    pub skip: Vec<String>,
-    /// Cases the filter or `--skip` left out, by id.
+    /// Names, `--skip`, tags, levels and areas.
+    pub selector: Selector,
+    /// Cases the selectors left out, by id.
     pub not_selected: Vec<String>,
     pub read_only: bool,
 }
@@ -320,12 +319,8 @@ impl Selection {
     pub fn describe(&self) -> String {
         let selected = self.total - self.not_selected.len();
         let mut out = format!("{selected} of {} cases selected", self.total);
-        if let Some(filter) = &self.filter {
-            let how = if self.exact { "exactly" } else { "containing" };
-            let _ = write!(out, "; filter: names {how} `{filter}`");
-        }
-        if !self.skip.is_empty() {
-            let _ = write!(out, "; --skip {}", self.skip.join(", "));
+        for selector in self.selector.describe() {
+            let _ = write!(out, "; {selector}");
         }
         if !self.not_selected.is_empty() {
             let _ = write!(out, "; {} not selected", self.not_selected.len());
@@ -638,7 +633,10 @@ pub(crate) fn sample_facts() -> RunFacts {
         fail_on: FailOn::Any,
         selection: Selection {
             total: 10,
-            filter: Some("users::".into()),
+            selector: Selector {
+                names: vec!["users::".into()],
+                ..Selector::default()
+            },
             not_selected: vec!["groups::create".into()],
             ..Selection::default()
         },
