@@ -10,6 +10,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::case::Capability;
+use crate::compare::Acceptance;
 use crate::files::{self, CONFIG_LIMIT, FileError};
 
 /// The file, as written. Unknown keys are errors.
@@ -38,6 +39,9 @@ pub struct FileConfig {
     /// Cases to skip, by trial name, with the reason shown in every report.
     #[serde(default)]
     pub skip: BTreeMap<String, String>,
+    /// Known deviations that do not fail the run (`[[accept]]`), until they expire.
+    #[serde(default)]
+    pub accept: Vec<Acceptance>,
 }
 
 #[derive(Debug, Error)]
@@ -67,6 +71,14 @@ impl FileConfig {
             toml::from_str(&text).map_err(|e| syntax_error(path, &e, &text))?;
         for name in config.capabilities.keys() {
             capability_named(name, "capabilities").map_err(invalid)?;
+        }
+        if let Some((n, problem)) = config
+            .accept
+            .iter()
+            .enumerate()
+            .find_map(|(n, a)| a.problem().map(|p| (n, p)))
+        {
+            return Err(invalid(format!("[[accept]] number {}: {problem}", n + 1)));
         }
         Ok(config)
     }

@@ -281,13 +281,22 @@ impl Contract {
     /// Why the contract rules out `case`, whose requests need `needs`: a write to read-only
     /// groups, a filter form it does not list, a userName that is not an email address.
     pub fn skip_reason(&self, case: &Case, needs: &Needs) -> Option<String> {
-        let mut requests = case
-            .spec
-            .steps
-            .iter()
-            .filter_map(|s| s.value.request.as_ref());
+        let requests = || {
+            case.spec
+                .steps
+                .iter()
+                .filter_map(|s| s.value.request.as_ref())
+        };
+        // Even a PUT that expects a refusal: without the contract a refused PUT is the PUT
+        // finding, which the contract acknowledges instead.
+        if let Some(reason) = self
+            .rules_out(Capability::Put)
+            .filter(|_| requests().any(|r| r.method == Method::Put))
+        {
+            return Some(reason);
+        }
         if self.groups_read_only
-            && requests.any(|r| writes_groups(r.method, &r.path, r.body.as_ref()))
+            && requests().any(|r| writes_groups(r.method, &r.path, r.body.as_ref()))
         {
             return Some(format!(
                 "the contract `{}` makes groups read-only, and the case writes one",
@@ -741,6 +750,20 @@ mod tests {
             Some("the contract `acme` rules out bulk")
         );
         assert_eq!(contract.rules_out(Capability::Patch), None);
+        // Every case that sends a PUT skips, even one expecting it refused.
+        let put = |status: u16| {
+            format!(
+                "  - name: s\n    request: {{ method: PUT, path: /Users/1, body: {{ userName: x }} }}\n    expect: {{ status: {status} }}\n"
+            )
+        };
+        for status in [200, 400] {
+            assert!(
+                reason(&contract, &put(status)).is_some_and(|r| r.contains("rules out put")),
+                "{status}"
+            );
+        }
+        let patch = "  - name: s\n    request: { method: PATCH, path: /Users/1, body: { Operations: [] } }\n    expect: { status: 200 }\n";
+        assert_eq!(reason(&contract, patch), None);
     }
 
     struct Case1;

@@ -15,9 +15,10 @@ use clap::Parser;
 use scimcheck::case::{Case, CaseError};
 use scimcheck::check::schema::SchemaRegistry;
 use scimcheck::cli::{
-    self, Cli, Color, Command, ListArgs, ListFormat, LoadArgs, OutputFormat, RunArgs, ServeArgs,
-    SweepArgs, TargetArgs,
+    self, Cli, Color, Command, CompareArgs, ListArgs, ListFormat, LoadArgs, OutputFormat, RunArgs,
+    ServeArgs, SweepArgs, TargetArgs,
 };
+use scimcheck::compare::Gate;
 use scimcheck::config::FileConfig;
 use scimcheck::contract::Contract;
 use scimcheck::exec::client::{ClientOptions, Credentials, Target};
@@ -123,7 +124,9 @@ fn main() -> ExitCode {
     // A listing cut short by its reader is what the reader asked for; a run or a sweep cut short
     // lost its verdict, which must not read as success.
     let cut_short = match &cli.command {
-        Command::Run(_) | Command::Sweep(_) => ExitCode::from(EXIT_BROKEN_PIPE),
+        Command::Run(_) | Command::Sweep(_) | Command::Compare(_) => {
+            ExitCode::from(EXIT_BROKEN_PIPE)
+        }
         Command::List(_) | Command::Serve(_) | Command::CaseSchema => ExitCode::SUCCESS,
     };
     quiet_on_broken_pipe();
@@ -135,6 +138,7 @@ fn main() -> ExitCode {
         Command::List(args) => list(&args).map(|()| ExitCode::SUCCESS),
         Command::Serve(args) => serve(args).map(|()| ExitCode::SUCCESS),
         Command::Sweep(args) => sweep(args),
+        Command::Compare(args) => compare(*args),
         Command::CaseSchema => case_schema().map(|()| ExitCode::SUCCESS),
     }));
     match outcome {
@@ -225,46 +229,32 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         .or(file.contract.as_ref())
         .map(|path| Contract::load(path).map(Arc::new))
         .transpose()?;
-    // scimcheck.toml's overrides are about this very target, so they win over its contract's.
-    let mut capability_overrides = contract
-        .as_ref()
-        .map(|c| c.capability_overrides())
-        .unwrap_or_default();
-    capability_overrides.extend(file.capability_overrides());
+    // Read before the first request: a baseline that cannot be read is a configuration error.
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(scimcheck::compare::RunRecord::load)
+        .transpose()?;
     let runtime = runtime()?;
-    let mock;
-    let (base_url, credentials, default_target, ledger) = match &args.base_url {
-        Some(url) => {
-            let credentials = Credentials {
+    let Connected {
+        base_url,
+        credentials,
+        name: default_target,
+        ledger,
+        mock: _mock,
+    } = connect(
+        &runtime,
+        args.base_url.as_deref(),
+        || {
+            Ok(Credentials {
                 scim: scim_token(&args.target)?,
                 api_key: optional_env(args.api_key_env.as_deref())?,
                 other_tenant: optional_env(args.other_tenant_token_env.as_deref())?,
-            };
-            (
-                url.clone(),
-                credentials,
-                host_name(url),
-                Some(ledger_path(&args.target)),
-            )
-        }
-        None => {
-            let config = mock_config(&args.mock_fault, &args.mock_variation)?;
-            let server = runtime
-                .block_on(MockServer::start(
-                    config,
-                    SocketAddr::from(([127, 0, 0, 1], 0)),
-                ))
-                .context("failed to start the embedded mock server")?;
-            let credentials = suite::mock_credentials(&server);
-            let url = server.base_url().to_owned();
-            mock = server;
-            eprintln!(
-                "scimcheck: embedded mock SCIM server at {}",
-                mock.base_url()
-            );
-            (url, credentials, "mock".to_owned(), None)
-        }
-    };
+            })
+        },
+        (&args.mock_fault, &args.mock_variation),
+        ledger_path(&args.target),
+    )?;
     let target_name = args.target_name.clone().unwrap_or(default_target);
     let snapshot_dir = args
         .snapshot_dir
@@ -280,7 +270,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         client: client_options(&args.target, &args.load, args.verbose)?,
         plan: PlanOptions {
             read_only: args.read_only,
-            capability_overrides,
+            capability_overrides: file.capability_overrides(),
             skip: file.skip.clone(),
             select: args.select.selector(),
             max_creates: args
@@ -297,7 +287,12 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     for warning in &outcome.capabilities.warnings {
         eprintln!("warning: {warning}");
     }
-    let facts = outcome.facts(args.fail_on);
+    let mut facts = outcome.facts(args.fail_on);
+    facts.gate = Gate::new(
+        &file.accept,
+        baseline,
+        time::OffsetDateTime::now_utc().date(),
+    );
     let report = RunReport::new(&facts, &outcome.results);
     for (path, writer) in &outputs {
         let text = report::render(writer.as_ref(), &report);
@@ -338,6 +333,246 @@ fn libtest_arguments(args: &RunArgs) -> libtest_mimic::Arguments {
     }
 }
 
+/// A target ready to run against: a base URL with its credentials, or the embedded mock
+/// started with its faults and variations (kept alive as long as this is).
+struct Connected {
+    base_url: String,
+    credentials: Credentials,
+    /// The snapshot folder's default name: `mock`, or the base URL's host.
+    name: String,
+    /// A live target's cleanup ledger; the mock keeps none.
+    ledger: Option<PathBuf>,
+    mock: Option<MockServer>,
+}
+
+fn connect(
+    runtime: &tokio::runtime::Runtime,
+    base_url: Option<&str>,
+    credentials: impl FnOnce() -> Result<Credentials>,
+    (faults, variations): (&[String], &[String]),
+    ledger: PathBuf,
+) -> Result<Connected> {
+    if let Some(url) = base_url {
+        return Ok(Connected {
+            base_url: url.to_owned(),
+            credentials: credentials()?,
+            name: host_name(url),
+            ledger: Some(ledger),
+            mock: None,
+        });
+    }
+    let config = mock_config(faults, variations)?;
+    let server = runtime
+        .block_on(MockServer::start(
+            config,
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        ))
+        .context("failed to start the embedded mock server")?;
+    eprintln!(
+        "scimcheck: embedded mock SCIM server at {}",
+        server.base_url()
+    );
+    Ok(Connected {
+        base_url: server.base_url().to_owned(),
+        credentials: suite::mock_credentials(&server),
+        name: "mock".to_owned(),
+        ledger: None,
+        mock: Some(server),
+    })
+}
+
+/// `scimcheck compare`: both sides run one after the other (never at once, so that neither
+/// target's throttling shows in the other's results), then B is compared with A.
+fn compare(mut args: CompareArgs) -> Result<ExitCode> {
+    use scimcheck::compare::diff::Discovery;
+    use scimcheck::compare::{self, RunRecord};
+    use scimcheck::redact::Redactor;
+    use scimcheck::report::comparison::{self, Format};
+
+    for path in &args.report {
+        check_writable(path)?;
+    }
+    let (comparison, redactors) = if let [a, b] = &args.results[..] {
+        let (a, b) = (RunRecord::load(a)?, RunRecord::load(b)?);
+        (compare::compare(&a, &b, None), Vec::new())
+    } else {
+        let file = merge_file(&mut args.target, &mut args.load)?;
+        if args.base_url.is_none() && args.mock_fault.is_empty() && args.mock_variation.is_empty() {
+            args.base_url.clone_from(&file.base_url);
+        }
+        let runtime = runtime()?;
+        let interrupted = interrupt_on_signals(&runtime)?;
+        let client = client_options(&args.target, &args.load, args.verbose)?;
+        let ledger = ledger_path(&args.target);
+        let libtest = libtest_mimic::Arguments {
+            format: Some(libtest_mimic::FormatSetting::Terse),
+            ..Default::default()
+        };
+        let plan = PlanOptions {
+            read_only: args.read_only,
+            capability_overrides: file.capability_overrides(),
+            skip: file.skip.clone(),
+            select: args.select.selector(),
+            ..PlanOptions::default()
+        };
+        let side = |connected: Connected| -> Result<(RunRecord, Option<Discovery>, Redactor)> {
+            let config = SuiteConfig {
+                base_url: connected.base_url,
+                // Both sides with their SCIM token alone: an API key or another tenant's token
+                // on one side only would show as cases skipped on the other.
+                credentials: Credentials {
+                    api_key: None,
+                    other_tenant: None,
+                    ..connected.credentials
+                },
+                cases: args.cases.source(),
+                snapshot_dir: None,
+                ledger: connected.ledger,
+                client: client.clone(),
+                plan: plan.clone(),
+                libtest: libtest.clone(),
+                interrupted: Arc::clone(&interrupted),
+                profile: scimcheck::check::Profile::Strict,
+            };
+            let outcome = suite::run(config, &runtime)?;
+            if outcome.interrupted {
+                bail!("interrupted: nothing compared; what the runs created was cleaned up");
+            }
+            let facts = outcome.facts(report::FailOn::Any);
+            let record = RunRecord::of(&RunReport::new(&facts, &outcome.results));
+            Ok((
+                record,
+                outcome.capabilities.published_schemas,
+                outcome.redactor,
+            ))
+        };
+        let a = connect(
+            &runtime,
+            args.base_url.as_deref(),
+            || {
+                Ok(Credentials {
+                    scim: scim_token(&args.target)?,
+                    api_key: None,
+                    other_tenant: None,
+                })
+            },
+            (&args.mock_fault, &args.mock_variation),
+            ledger.clone(),
+        )?;
+        let b = connect(
+            &runtime,
+            args.against_url.as_deref(),
+            || {
+                let var = args
+                    .against_token_env
+                    .as_deref()
+                    .ok_or_else(|| anyhow!("--against-url needs --against-token-env VAR"))?;
+                Ok(Credentials {
+                    scim: optional_env(Some(var))?.unwrap_or_default(),
+                    api_key: None,
+                    other_tenant: None,
+                })
+            },
+            (&args.against_mock_fault, &args.against_mock_variation),
+            ledger,
+        )?;
+        if args.inventory {
+            return data(
+                &runtime,
+                (&a, &b),
+                &client,
+                args.sample,
+                args.map.as_deref(),
+            );
+        }
+        let (record_a, discovery_a, redactor_a) = side(a)?;
+        let (record_b, discovery_b, redactor_b) = side(b)?;
+        let discovery = discovery_a.as_ref().zip(discovery_b.as_ref());
+        (
+            compare::compare(&record_a, &record_b, discovery),
+            vec![redactor_a, redactor_b],
+        )
+    };
+    for path in &args.report {
+        let text = comparison::render(&comparison, Format::of(path), &redactors);
+        std::fs::write(path, text)
+            .with_context(|| format!("failed to write {}", path.display()))?;
+    }
+    print!(
+        "{}",
+        comparison::render(&comparison, Format::Console, &redactors)
+    );
+    Ok(if comparison.count(compare::Severity::Worse) == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_FAILURES)
+    })
+}
+
+/// `compare --inventory`: read-only sampling and matching of both tenants' Users and Groups.
+/// The console gets names and counts; values go only to the `--map` file.
+fn data(
+    runtime: &tokio::runtime::Runtime,
+    (a, b): (&Connected, &Connected),
+    client: &ClientOptions,
+    sample: u32,
+    map: Option<&Path>,
+) -> Result<ExitCode> {
+    use scimcheck::compare::{inventory, reconcile};
+    if let Some(path) = map {
+        check_writable(path)?;
+    }
+    let limit = sample as usize;
+    let target_a = Target::new(&a.base_url, a.credentials.clone(), client)?;
+    let target_b = Target::new(&b.base_url, b.credentials.clone(), client)?;
+    let (users_a, groups_a, users_b, groups_b, schemas_b) = runtime.block_on(async {
+        tokio::try_join!(
+            inventory::sample(&target_a, "/Users", limit),
+            inventory::sample(&target_a, "/Groups", limit),
+            inventory::sample(&target_b, "/Users", limit),
+            inventory::sample(&target_b, "/Groups", limit),
+            inventory::discovery(&target_b, "/Schemas"),
+        )
+    })?;
+    println!("scimcheck inventory (read-only; names and counts, never values)");
+    println!(
+        "  A: {}
+  B: {}",
+        target_a.base_url(),
+        target_b.base_url()
+    );
+    for (kind, core, sampled) in [("Users", "User", &users_a), ("Groups", "Group", &groups_a)] {
+        let total = sampled
+            .total
+            .map_or_else(String::new, |t| format!(" of {t}"));
+        println!("  {kind} on A: {} sampled{total}", sampled.resources.len());
+        for populated in inventory::populated(&sampled.resources, core, schemas_b.as_ref()) {
+            let flag = match populated.undeclared {
+                Some(true) => "  not declared on B",
+                Some(false) => "",
+                None => "  (B publishes no /Schemas)",
+            };
+            println!("    {:>7}  {}{flag}", populated.count, populated.path);
+        }
+    }
+    let reconciled = reconcile::reconcile(
+        (&users_a.resources, &users_b.resources),
+        (&groups_a.resources, &groups_b.resources),
+    );
+    print!("{}", reconciled.summary());
+    if let Some(path) = map {
+        let csv = path.extension().is_some_and(|e| e == "csv");
+        std::fs::write(path, reconciled.map(csv))
+            .with_context(|| format!("failed to write {}", path.display()))?;
+        println!(
+            "  id map: {} ({} pair(s))",
+            path.display(),
+            reconciled.matched.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Every report file with its writer, each path checked writable (its folder created) before
 /// the first request, so that a typo costs nothing and never loses a run's verdict.
 fn outputs(args: &RunArgs) -> Result<Vec<(PathBuf, Box<dyn report::Writer>)>> {
@@ -346,7 +581,7 @@ fn outputs(args: &RunArgs) -> Result<Vec<(PathBuf, Box<dyn report::Writer>)>> {
     if let Some(path) = &args.junit {
         outputs.push((path.clone(), Box::new(report::junit::Junit { hostname })));
     }
-    if let Some(path) = &args.json {
+    for path in args.json.iter().chain(&args.write_baseline) {
         outputs.push((path.clone(), Box::new(report::json::Json)));
     }
     for path in &args.report {

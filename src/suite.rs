@@ -123,6 +123,7 @@ impl SuiteOutcome {
             settle: self.settle,
             settled: self.settled,
             redactor: self.redactor.clone(),
+            gate: crate::compare::Gate::default(),
         }
     }
 }
@@ -250,10 +251,19 @@ pub fn run(
     }
     let mut capabilities = runtime.block_on(async {
         let mut capabilities = Capabilities::discover(&target).await?;
-        capabilities.probe_filters(&target, &cases).await;
+        capabilities
+            .probe(&target, &cases, config.plan.read_only)
+            .await;
         Ok::<_, PlanError>(capabilities)
     })?;
-    capabilities.override_with(&config.plan.capability_overrides);
+    // scimcheck.toml is about this very target, so it wins over the target's contract.
+    if let Some(contract) = &config.plan.contract {
+        capabilities.override_with(
+            &contract.capability_overrides(),
+            &format!("contract `{}`", contract.name),
+        );
+    }
+    capabilities.override_with(&config.plan.capability_overrides, "scimcheck.toml");
     // Custom attributes and extensions are checked against what the target itself publishes.
     let schemas = match &capabilities.published_schemas {
         Some((schemas_list, types_list)) => {

@@ -597,6 +597,10 @@ fn unknown_case_ids_tags_levels_and_areas_are_errors_with_a_suggestion() {
         "did you mean `users::create`?",
     );
     assert_refused(
+        &["run", "usres::"],
+        "no case name contains `usres::`; did you mean `users::`?",
+    );
+    assert_refused(
         &["list", "--tag", "sof-delete"],
         "unknown tag `sof-delete` for --tag; did you mean `soft-delete`?",
     );

@@ -7,15 +7,20 @@ mod common;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use scimcheck::mock::{MockConfig, Variation};
+use scimcheck::mock::{Fault, MockConfig, Variation};
 use scimcheck::plan::PlanOptions;
 use scimcheck::report::{self, CaseOutcome, FailOn, RunReport};
+
+/// The clause that makes PUT a MUST, which a refused PUT breaks.
+const PUT_CLAUSE: &str = "RFC 7644 §3.5.1";
 use scimcheck::suite::CaseSource;
 
 /// The mock behaving as `contracts/lightstep.toml` documents: userName an email, emails
-/// required, read-only groups, `userName eq` the only filter, cursor paging only, no Bulk.
+/// required, read-only groups, `userName eq` the only filter, cursor paging only, no Bulk, and
+/// PUT refused (the `no-put` fault: without the contract, that is a finding).
 fn lightstep_mock() -> MockConfig {
     let mut config = MockConfig::default();
+    config.faults.insert(Fault::NoPut);
     config.variations.extend([
         Variation::UserNameEmail,
         Variation::EmailsRequired,
@@ -30,7 +35,6 @@ fn lightstep_mock() -> MockConfig {
 fn with_lightstep() -> PlanOptions {
     let contract = common::contract("contracts/lightstep.toml");
     PlanOptions {
-        capability_overrides: contract.capability_overrides(),
         contract: Some(Arc::new(contract)),
         ..PlanOptions::default()
     }
@@ -81,10 +85,30 @@ fn a_target_like_the_lightstep_contract_passes_with_it_and_fails_without_it() {
     );
     assert!(skipped_for("the contract `lightstep` supports only the filters `userName eq`") > 0);
 
-    // The departure from PUT's MUST is shown, and is no failure.
+    // The contract overrides the probe, which PUT refused: the cases about PUT skip too.
+    assert!(
+        matches!(outcome_of("users::replace", &outcome.results),
+            CaseOutcome::Skipped(why) if why.starts_with("the contract `lightstep` rules out put")),
+        "{:?}",
+        outcome_of("users::replace", &outcome.results)
+    );
+    // The departure from PUT's MUST is shown, and is no failure: an acknowledged deviation,
+    // not the finding it is without the contract.
     let facts = outcome.facts(FailOn::Any);
+    assert!(
+        facts
+            .capability_matrix
+            .contains("put no (contract `lightstep`)"),
+        "{}",
+        facts.capability_matrix
+    );
     let report = RunReport::new(&facts, &outcome.results);
     assert_eq!(report.verdict.exit_code, 0, "{:#?}", report.verdict);
+    assert!(
+        report.findings.iter().all(|f| f.clause != PUT_CLAUSE),
+        "{:#?}",
+        report.findings
+    );
     let console = report::render(&report::console::Console, &report);
     assert!(
         console.contains("acknowledged deviation: no put, which RFC 7644 §3.5.1 requires: the contract `lightstep` says users are updated with PATCH only"),
@@ -108,7 +132,21 @@ fn a_target_like_the_lightstep_contract_passes_with_it_and_fails_without_it() {
             other => panic!("{id} did not fail without the contract: {other:?}"),
         }
     }
-    assert!(outcome.facts(FailOn::Any).acknowledged.is_empty());
+    let facts = outcome.facts(FailOn::Any);
+    assert!(facts.acknowledged.is_empty());
+    // The refused PUT is the one finding under its MUST.
+    let report = RunReport::new(&facts, &outcome.results);
+    let put: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.clause == PUT_CLAUSE)
+        .collect();
+    assert_eq!(put.len(), 1, "{:#?}", report.findings);
+    assert!(
+        put[0].statement().contains("refused with 405"),
+        "{}",
+        put[0].statement()
+    );
 }
 
 #[test]

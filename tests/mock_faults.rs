@@ -611,6 +611,21 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
                 json!("application/json"),
             )
         }
+        Fault::NoPut => {
+            let user = mock.user("x").await;
+            // Refused before the body is read: malformed JSON gets 405 too.
+            let resp = Mock::send(
+                mock.req(Method::PUT, &format!("/Users/{}", id(&user)))
+                    .header("content-type", "application/scim+json")
+                    .body("{"),
+            )
+            .await;
+            (
+                json!([resp.status, resp.header("allow"), resp.body["schemas"]]),
+                json!([400, null, [ERROR_URN]]),
+                json!([405, "GET, PATCH, DELETE", [ERROR_URN]]),
+            )
+        }
     }
 }
 

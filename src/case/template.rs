@@ -21,7 +21,7 @@ pub const MARKER_CANDIDATES: [&str; 4] = ["title", "nickName", "userType", "disp
 pub const SCOPE: &str = "scope";
 
 /// How `${scope}` selects a case's own Users. Cases using it also write their prefix into
-/// their marker attribute (`"${marker}": "${casePrefix}"`), so either works.
+/// their marker attribute (`"${marker}": "${casePrefix}"`), so any of them works.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Scoping {
     /// `userName sw "<casePrefix>-"`: every userName a case generates starts with its prefix.
@@ -30,13 +30,30 @@ pub enum Scoping {
     /// `<marker> eq "<casePrefix>"`, for a target whose filters lack `sw` (RFC 7644 §3.4.2.2
     /// lets it answer invalidFilter) but compare with `eq`.
     MarkerTag,
+    /// `(userName eq "…" or userName eq "…")`, one `eq` per User the case created so far, for
+    /// a target that compares only userName but joins comparisons with `or`. Grouped, so that
+    /// a case may go on with `${scope} and …`.
+    UserNames,
 }
 
 impl Scoping {
-    pub fn filter(self, case_prefix: &str, marker: &str) -> String {
+    /// The filter selecting the case's own Users; `user_names` are the userNames of the Users
+    /// it created so far, which only [`Scoping::UserNames`] reads.
+    pub fn filter(self, case_prefix: &str, marker: &str, user_names: &[String]) -> String {
         match self {
             Scoping::UserNamePrefix => format!("userName sw \"{case_prefix}-\""),
             Scoping::MarkerTag => format!("{marker} eq \"{case_prefix}\""),
+            // Before the case created anyone: a userName no one has, as no generator makes one.
+            Scoping::UserNames if user_names.is_empty() => {
+                format!("userName eq \"{case_prefix}-\"")
+            }
+            Scoping::UserNames => {
+                let each: Vec<String> = user_names
+                    .iter()
+                    .map(|name| format!("userName eq {}", Value::from(name.as_str())))
+                    .collect();
+                format!("({})", each.join(" or "))
+            }
         }
     }
 }
@@ -457,11 +474,19 @@ mod tests {
     }
 
     #[test]
-    fn scoping_selects_a_cases_users_by_prefix_or_by_tag() {
-        let prefix = Scoping::UserNamePrefix.filter("scimcheck-ab12-007", "title");
+    fn scoping_selects_a_cases_users_by_prefix_by_tag_or_by_name() {
+        let names = ["p-a@example.com".to_owned(), "p-\"b\"".to_owned()];
+        let prefix = Scoping::UserNamePrefix.filter("scimcheck-ab12-007", "title", &names);
         assert_eq!(prefix, "userName sw \"scimcheck-ab12-007-\"");
-        let tag = Scoping::MarkerTag.filter("scimcheck-ab12-007", "nickName");
+        let tag = Scoping::MarkerTag.filter("scimcheck-ab12-007", "nickName", &names);
         assert_eq!(tag, "nickName eq \"scimcheck-ab12-007\"");
+        let by_name = Scoping::UserNames.filter("scimcheck-ab12-007", "title", &names);
+        assert_eq!(
+            by_name,
+            "(userName eq \"p-a@example.com\" or userName eq \"p-\\\"b\\\"\")"
+        );
+        let none = Scoping::UserNames.filter("scimcheck-ab12-007", "title", &[]);
+        assert_eq!(none, "userName eq \"scimcheck-ab12-007-\"");
     }
 
     #[test]

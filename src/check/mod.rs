@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::case::model::Expect;
+use crate::case::model::{Expect, Method, StatusSet};
 use crate::case::template::{self, RenderError, Scope};
 use crate::exec::client::Exchange;
 use assert::RenderedJsonAssert;
@@ -49,15 +49,19 @@ impl Mismatch {
         let Some(rfc) = &self.rfc else {
             return false;
         };
-        !sections(rfc).any(|section| {
-            case_rfc.iter().any(|cited| {
-                cited == &section
-                    || cited
-                        .strip_prefix(section.as_str())
-                        .is_some_and(|rest| rest.starts_with(' '))
-            })
-        })
+        !sections(rfc).any(|section| cites(case_rfc, &section))
     }
+}
+
+/// Whether a case's `rfc:` list cites `section`, alone or qualified (`RFC 7644 §3.12 (as
+/// Entra ID reads it)` cites `RFC 7644 §3.12`).
+pub fn cites(case_rfc: &[String], section: &str) -> bool {
+    case_rfc.iter().any(|cited| {
+        cited == section
+            || cited
+                .strip_prefix(section)
+                .is_some_and(|rest| rest.starts_with(' '))
+    })
 }
 
 /// The sections of a clause list such as `RFC 7643 §2.3.5, §3.1, RFC 7644 §3.3`, each with
@@ -133,6 +137,10 @@ pub fn check(
     let response = &exchange.response;
     let mut out = Vec::new();
     if let Some(expected) = &expect.status {
+        // Whatever else the answer breaks follows from the missing method.
+        if let Some(unsupported) = put_unsupported(exchange, expected) {
+            return Ok(vec![unsupported]);
+        }
         out.extend(assert::status(expected, response));
     }
     for (name, assertion) in &expect.headers {
@@ -244,6 +252,30 @@ pub fn check(
     Ok(out)
 }
 
+/// The clause that makes PUT a MUST.
+pub const PUT_CLAUSE: &str = "RFC 7644 §3.5.1";
+
+/// Whether a status answering a PUT says the server has no PUT at all: 405 (the method is not
+/// allowed on the resource) or 501 (RFC 7644 §3.12, Table 8: the operation is not supported).
+pub fn put_refused(status: u16) -> bool {
+    matches!(status, 405 | 501)
+}
+
+/// A PUT refused as unsupported where the step expected another answer: one defect of the
+/// target, stated the same way in every case that meets it so that reports show it as one
+/// finding under [`PUT_CLAUSE`], not as a wrong status per case.
+fn put_unsupported(exchange: &Exchange, expected: &StatusSet) -> Option<Mismatch> {
+    let status = exchange.response.status;
+    (exchange.request.method == Method::Put && put_refused(status) && !expected.allows(status))
+        .then(|| Mismatch {
+            subject: "PUT".into(),
+            expected: "supported, as every SCIM service provider's".into(),
+            actual: format!("refused with {status}"),
+            rfc: Some(PUT_CLAUSE.to_owned()),
+            ..Mismatch::default()
+        })
+}
+
 fn render_json_assert(
     assertion: &crate::case::model::JsonAssert,
     scope: &dyn Scope,
@@ -307,6 +339,47 @@ mod tests {
             rfc: rfc.map(str::to_owned),
             ..Mismatch::default()
         }
+    }
+
+    #[test]
+    fn a_put_refused_as_unsupported_is_one_defect_whatever_the_step_expected() {
+        use crate::case::Auth;
+        use crate::exec::client::{Response, SentRequest};
+        let exchange = |method, status| Exchange {
+            request: SentRequest {
+                method,
+                url: "https://scim.example/Users/1".into(),
+                auth: Auth::Scim,
+                headers: Vec::new(),
+                body: None,
+            },
+            response: Response {
+                status,
+                headers: Vec::new(),
+                body: String::new(),
+                json: None,
+                elapsed: std::time::Duration::ZERO,
+            },
+        };
+        let ok = StatusSet(vec![200]);
+        let not_found = StatusSet(vec![404]);
+        for (method, status, expected, refused) in [
+            (Method::Put, 405, &ok, true),
+            (Method::Put, 501, &not_found, true),
+            (Method::Put, 200, &ok, false),
+            (Method::Put, 404, &ok, false),
+            (Method::Put, 405, &StatusSet(vec![405]), false),
+            (Method::Patch, 501, &ok, false),
+        ] {
+            let found = put_unsupported(&exchange(method, status), expected);
+            assert_eq!(found.is_some(), refused, "{method:?} {status} {expected}");
+        }
+        let (a, b) = (
+            put_unsupported(&exchange(Method::Put, 405), &ok),
+            put_unsupported(&exchange(Method::Put, 405), &not_found),
+        );
+        assert_eq!(a, b, "one statement whatever the step expected");
+        assert_eq!(a.and_then(|m| m.rfc).as_deref(), Some(PUT_CLAUSE));
     }
 
     #[test]

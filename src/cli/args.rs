@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use super::compare::CompareArgs;
 use super::duration::{DurationError, parse_duration};
 use crate::case::Level;
 use crate::check::Profile;
@@ -15,14 +16,14 @@ use crate::plan::select;
 use crate::report::FailOn;
 use crate::suite::CaseSource;
 
-const TARGET: &str = "Target";
-const CREDENTIALS: &str = "Credentials";
-const SELECTION: &str = "Selection";
-const LOAD: &str = "Load";
-const OUTPUT: &str = "Output";
+pub(super) const TARGET: &str = "Target";
+pub(super) const CREDENTIALS: &str = "Credentials";
+pub(super) const SELECTION: &str = "Selection";
+pub(super) const LOAD: &str = "Load";
+pub(super) const OUTPUT: &str = "Output";
 
 /// clap 4's template with the program's name and version on top, as clap 3 had it.
-const TEMPLATE: &str =
+pub(super) const TEMPLATE: &str =
     "{name} {version}\n{about-with-newline}\n{usage-heading} {usage}\n\n{all-args}{after-help}";
 
 const RUN_EXAMPLES: &str = "\
@@ -70,6 +71,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Find and delete what earlier runs left on a target (from the ledger and by prefix).
     Sweep(SweepArgs),
+    /// Run the cases against two targets (or read two saved JSON results) and show what B does
+    /// differently from A; or, with --inventory, compare their data read-only.
+    Compare(Box<CompareArgs>),
     /// Print the JSON Schema of the case file format (published as schemas/case.schema.json).
     CaseSchema,
 }
@@ -230,6 +234,13 @@ pub struct RunArgs {
     /// Write machine-readable JSON results here.
     #[arg(long, value_name = "PATH", help_heading = OUTPUT)]
     pub json: Option<PathBuf>,
+    /// Judge the run against an earlier JSON result: only a new finding, or a case that passed
+    /// there and fails now, fails the run; improvements are listed.
+    #[arg(long, value_name = "PATH", help_heading = OUTPUT)]
+    pub baseline: Option<PathBuf>,
+    /// Record this run's JSON result as a baseline for later runs (the document --json writes).
+    #[arg(long, value_name = "PATH", help_heading = OUTPUT)]
+    pub write_baseline: Option<PathBuf>,
     /// Write a conformance report here: HTML, or Markdown when the name ends in .md
     /// (repeatable, for both).
     #[arg(long, value_name = "PATH", help_heading = OUTPUT)]

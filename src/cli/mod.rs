@@ -2,6 +2,7 @@
 //! that check the README's commands against them. The binary (`src/main.rs`) acts on them.
 
 mod args;
+mod compare;
 mod duration;
 pub mod list;
 
@@ -9,4 +10,5 @@ pub use args::{
     CasesArg, Cli, Color, Command, ListArgs, ListFormat, LoadArgs, OutputFormat, RunArgs,
     SelectArgs, ServeArgs, SweepArgs, TargetArgs,
 };
+pub use compare::CompareArgs;
 pub use duration::{DurationError, parse_duration};

@@ -180,6 +180,9 @@ struct CaseScope {
     variables: HashMap<String, Value>,
     case_prefix: String,
     email_domain: Option<String>,
+    /// The userNames of the Users the case created, deleted ones included, which
+    /// [`Scoping::UserNames`] lists one by one.
+    user_names: Vec<String>,
 }
 
 impl Scope for CaseScope {
@@ -236,11 +239,14 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
             .as_ref()
             .and_then(|c| c.email_domain())
             .map(str::to_owned),
+        user_names: Vec::new(),
     };
     scope
         .variables
         .insert(template::MARKER.into(), Value::from(context.marker));
-    let own_users = context.scoping.filter(&scope.case_prefix, context.marker);
+    let own_users = context
+        .scoping
+        .filter(&scope.case_prefix, context.marker, &[]);
     scope
         .variables
         .insert(template::SCOPE.into(), Value::from(own_users));
@@ -384,6 +390,17 @@ async fn run_steps(
                 };
                 journal.sent(&exchange);
                 let mut mismatches = track_resources(&exchange, context, ledger, ledger_problems);
+                if let Some(name) = created_user_name(&exchange) {
+                    scope.user_names.push(name);
+                    let own_users = context.scoping.filter(
+                        &scope.case_prefix,
+                        context.marker,
+                        &scope.user_names,
+                    );
+                    scope
+                        .variables
+                        .insert(template::SCOPE.into(), Value::from(own_users));
+                }
                 mismatches.extend(capture(&step.capture, &exchange, &mut scope.variables));
                 let snapshot = context.snapshot_dir.as_ref().map(|dir| SnapshotContext {
                     dir: dir.clone(),
@@ -544,6 +561,22 @@ async fn send(
             }),
             error => Unsent::Error(error.into()),
         })
+}
+
+/// The userName of the User a POST created, for `${scope}` to name.
+fn created_user_name(exchange: &Exchange) -> Option<String> {
+    let request = &exchange.request;
+    let collection = Url::parse(&request.url).ok()?;
+    let to_users = collection.path_segments()?.next_back() == Some("Users");
+    if request.method != Method::Post || exchange.response.status != 201 || !to_users {
+        return None;
+    }
+    exchange
+        .response
+        .json
+        .as_ref()
+        .and_then(name_of)
+        .map(str::to_owned)
 }
 
 /// Records what a POST (or a Bulk request) created, and forgets what a DELETE by the same

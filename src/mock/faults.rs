@@ -132,6 +132,8 @@ named_behaviours! {
             "unknown resources and routes get an HTML 404 page instead of a SCIM error";
         ContentTypeJson => "content-type-json", "RFC 7644 §3.1",
             "responses are labelled application/json instead of application/scim+json";
+        NoPut => "no-put", "RFC 7644 §3.5.1",
+            "PUT answers 405 Method Not Allowed with a SCIM error: resources change only by PATCH";
     }
 }
 

@@ -271,6 +271,18 @@ fn unsupported(state: &AppState, kinds: &[Kind], filter: &Filter) -> Option<Stri
     {
         return Some("only userName eq \"…\" filters on Users are supported".to_owned());
     }
+    if state.varies(Variation::FilterUserNameEqOr) {
+        let lookups = match filter {
+            Filter::Or(lookups) => lookups.as_slice(),
+            lookup => std::slice::from_ref(lookup),
+        };
+        if kinds != [Kind::User] || lookups.iter().any(|l| indexed_user_name(l).is_none()) {
+            return Some(
+                "only userName eq \"…\" filters on Users, alone or joined by or, are supported"
+                    .to_owned(),
+            );
+        }
+    }
     if let Some((attr, _)) = filter.attributes().into_iter().find(|(attr, _)| {
         attr.urn.is_none() && kinds.iter().any(|&k| state.undeclared(k, &attr.name))
     }) {

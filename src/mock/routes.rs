@@ -214,8 +214,18 @@ async fn replace(
     Path((endpoint, id)): Path<(String, String)>,
     params: Params,
     headers: HeaderMap,
-    JsonBody(body): JsonBody,
+    body: Result<JsonBody, ApiError>,
 ) -> Result<Response, ApiError> {
+    // Refused before the body is read, as a router without the method does.
+    if state.has(Fault::NoPut) {
+        let mut refused = method_not_allowed(Method::PUT).await.into_response();
+        refused.headers_mut().insert(
+            header::ALLOW,
+            HeaderValue::from_static("GET, PATCH, DELETE"),
+        );
+        return Ok(refused);
+    }
+    let JsonBody(body) = body?;
     let kind = kind_for(&endpoint)?;
     let projection = params.projection()?;
     let mut data = state.write(tenant);

@@ -9,7 +9,7 @@ use super::config::{MockConfig, MockCredentials};
 use super::faults::Fault;
 use super::schema::Kind;
 use super::store::Tenant;
-use super::variations::{MINIMAL_USER_OMITS, SMALL_PAGE_CAP, Variation};
+use super::variations::{MINIMAL_GROUP_OMITS, MINIMAL_USER_OMITS, SMALL_PAGE_CAP, Variation};
 
 /// Which tenant a request acts on, as established by its bearer token.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,11 +63,12 @@ impl AppState {
 
     /// Whether the server leaves a core attribute of `kind` out of its schema.
     pub fn undeclared(&self, kind: Kind, name: &str) -> bool {
-        kind == Kind::User
-            && self.varies(Variation::MinimalUserSchema)
-            && MINIMAL_USER_OMITS
-                .iter()
-                .any(|omitted| omitted.eq_ignore_ascii_case(name))
+        let omitted: &[&str] = match kind {
+            Kind::User if self.varies(Variation::MinimalUserSchema) => &MINIMAL_USER_OMITS,
+            Kind::Group if self.varies(Variation::MinimalGroupSchema) => &MINIMAL_GROUP_OMITS,
+            _ => &[],
+        };
+        omitted.iter().any(|o| o.eq_ignore_ascii_case(name))
     }
 
     /// The largest page returned: `filter.maxResults`.

@@ -32,6 +32,10 @@ named_behaviours! {
             "the User schema declares only userName, name, displayName, emails, active, password and groups; other attributes are dropped on write and invalidFilter in filters";
         IndexOnly => "index-only", "RFC 9865 §4",
             "pagination.cursor is false: no cursor paging, the cursor parameter is ignored";
+        MinimalGroupSchema => "minimal-group-schema", "RFC 7643 §4.2",
+            "the Group schema declares only displayName: groups carry no members, which are dropped on write and invalidFilter in filters";
+        FilterUserNameEqOr => "filter-username-eq-or", "RFC 7644 §3.4.2.2",
+            "the only filters are `userName eq \"…\"` on Users, alone or joined by `or` (a lookup of several users at once); anything else is 400 invalidFilter";
         UserNameEmail => "username-email", "RFC 7643 §4.1.1",
             "userName must be an email address (as many vendors document); another is 400 invalidValue. Needs a contract saying so";
         EmailsRequired => "emails-required", "RFC 7643 §7",
@@ -42,6 +46,9 @@ named_behaviours! {
             "lists lag writes: a resource appears in lists and searches one second after it is created (an eventually consistent index). Needs a settle window";
     }
 }
+
+/// The optional core Group attributes [`Variation::MinimalGroupSchema`] does not declare.
+pub(crate) const MINIMAL_GROUP_OMITS: [&str; 1] = ["members"];
 
 /// The optional core User attributes [`Variation::MinimalUserSchema`] does not declare.
 pub(crate) const MINIMAL_USER_OMITS: [&str; 14] = [

@@ -10,6 +10,7 @@ use thiserror::Error;
 use crate::case::template::{MARKER_CANDIDATES, Scoping};
 use crate::case::{Auth, Capability, Case, Method};
 use crate::check::assert::resolve;
+use crate::check::{PUT_CLAUSE, cites};
 use crate::contract::Contract;
 use crate::exec::client::{ExecError, Target};
 use crate::scim::urn;
@@ -40,12 +41,21 @@ pub struct Capabilities {
     /// The attributes the target's core User schema declares, lower-cased; `None` when it
     /// published no User schema.
     pub user_attributes: Option<BTreeSet<String>>,
+    /// The same for the core Group schema.
+    pub group_attributes: Option<BTreeSet<String>>,
     /// What `${marker}` stands for: the first of [`MARKER_CANDIDATES`] the target declares
     /// (`title` when it declares none, so the cases that use it skip for want of it).
     pub marker: &'static str,
     /// How `${scope}` selects a case's own Users: by userName prefix, or by a tag in the
     /// marker attribute when the target refuses `sw`.
     pub scoping: Scoping,
+    /// The status with which the target refused the PUT probe, if it did.
+    pub put_refused: Option<u16>,
+    /// Whether the PUT probe was sent: a read-only run sends none.
+    pub put_probed: bool,
+    /// The capabilities configuration set, whatever discovery and probes said, each with
+    /// where it was set: `scimcheck.toml`, or the target's contract.
+    pub configured: BTreeMap<Capability, String>,
 }
 
 impl Default for Capabilities {
@@ -59,8 +69,12 @@ impl Default for Capabilities {
             refused_filters: BTreeMap::new(),
             max_results: None,
             user_attributes: None,
+            group_attributes: None,
             marker: MARKER_CANDIDATES[0],
             scoping: Scoping::default(),
+            put_refused: None,
+            put_probed: false,
+            configured: BTreeMap::new(),
         }
     }
 }
@@ -121,7 +135,7 @@ impl Capabilities {
         if index != Some(false) {
             capabilities.supported.insert(Capability::IndexPaging);
         }
-        // PUT is RFC 7644's MUST, which nothing advertises.
+        // A MUST (RFC 7644 §3.5.1): supported unless the probe is refused.
         capabilities.supported.insert(Capability::Put);
         let types = types_list
             .as_ref()
@@ -145,33 +159,63 @@ impl Capabilities {
                 capabilities.supported.insert(Capability::EnterpriseUser);
             }
         }
-        capabilities.user_attributes = schemas_list.as_ref().and_then(declared_user_attributes);
+        let declared = |urn| {
+            schemas_list
+                .as_ref()
+                .and_then(|list| declared_attributes(list, urn))
+        };
+        capabilities.user_attributes = declared(urn::USER);
+        capabilities.group_attributes = declared(urn::GROUP);
         capabilities.marker = choose_marker(capabilities.user_attributes.as_ref());
         capabilities.published_schemas = schemas_list.zip(types_list);
         Ok(capabilities)
     }
 
-    /// Chooses how cases scope their lists, then probes every filter the cases list with
-    /// (see [`needs`]), all at once; the marker attribute must be chosen first, since
-    /// filters may name it.
-    pub async fn probe_filters(&mut self, target: &Target, cases: &[Case]) {
-        let by_prefix = FilterUse {
-            endpoint: "/Users".to_owned(),
-            filter: Scoping::UserNamePrefix.filter(needs::PROBE_PREFIX, self.marker),
+    /// Probes PUT (unless `read_only`: the probe is a PUT, though it cannot write) and the ways
+    /// to scope a list to a case's own Users, at once, and scopes with the first the target
+    /// accepts; then probes every filter the cases list with (see [`needs`]), all at once. The
+    /// marker attribute must be chosen first, since filters may name it.
+    pub async fn probe(&mut self, target: &Target, cases: &[Case], read_only: bool) {
+        const SCOPINGS: [Scoping; 3] = [
+            Scoping::UserNamePrefix,
+            Scoping::MarkerTag,
+            Scoping::UserNames,
+        ];
+        let scope_probes: BTreeSet<FilterUse> =
+            SCOPINGS.iter().map(|s| self.scope_filter(*s)).collect();
+        let put = async {
+            if read_only {
+                None
+            } else {
+                Some(probe::put(target).await)
+            }
         };
-        let scoping = probe::filters(target, &BTreeSet::from([by_prefix.clone()])).await;
-        if scoping.refused.contains_key(&by_prefix) {
-            self.scoping = Scoping::MarkerTag;
+        let (put, scoping) = tokio::join!(put, probe::filters(target, &scope_probes));
+        self.put_probed = put.is_some();
+        match put {
+            Some(Ok(refused)) => self.put_refused = refused,
+            Some(Err(error)) => self.warnings.push(format!(
+                "the PUT probe got no answer to judge, so PUT is taken as supported: {error}"
+            )),
+            None => {}
         }
+        if self.put_refused.is_some() {
+            self.supported.remove(&Capability::Put);
+        }
+        // None accepted: the last, whose refusal skips the cases that list with it.
+        self.scoping = SCOPINGS
+            .into_iter()
+            .find(|s| !scoping.refused.contains_key(&self.scope_filter(*s)))
+            .unwrap_or(Scoping::UserNames);
         let filters: BTreeSet<FilterUse> = cases
             .iter()
             .flat_map(|case| needs(case, self.choices()).filters)
-            .filter(|f| *f != by_prefix)
+            .filter(|f| !scope_probes.contains(f))
             .collect();
         let probed = probe::filters(target, &filters).await;
         self.refused_filters = probed.refused;
         self.refused_filters.extend(scoping.refused);
-        self.probed_filters = filters.len() + 1;
+        self.probed_filters = filters.len() + scope_probes.len();
         if let Some(error) = scoping.unanswered.or(probed.unanswered) {
             self.warnings.push(format!(
                 "a filter probe got no answer to judge, so its filter is taken as supported: {error}"
@@ -187,9 +231,11 @@ impl Capabilities {
         }
     }
 
-    /// Applies what the configuration says the target has or lacks by design.
-    pub fn override_with(&mut self, overrides: &BTreeMap<Capability, bool>) {
+    /// Applies what the configuration says the target has or lacks by design; `origin` names
+    /// the configuration in the capability matrix.
+    pub fn override_with(&mut self, overrides: &BTreeMap<Capability, bool>, origin: &str) {
         for (capability, on) in overrides {
+            self.configured.insert(*capability, origin.to_owned());
             if *on {
                 self.supported.insert(*capability);
             } else {
@@ -213,7 +259,10 @@ impl Capabilities {
                 } else {
                     "no"
                 };
-                format!("{c} {mark}")
+                match self.origin(*c) {
+                    Some(origin) => format!("{c} {mark} ({origin})"),
+                    None => format!("{c} {mark}"),
+                }
             })
             .collect();
         if let Some(max) = self.max_results {
@@ -223,6 +272,7 @@ impl Capabilities {
         let scope = match self.scoping {
             Scoping::UserNamePrefix => "userName prefix",
             Scoping::MarkerTag => "marker tag",
+            Scoping::UserNames => "userName eq … or …",
         };
         cells.push(format!("list scope {scope}"));
         cells.push(format!(
@@ -231,6 +281,49 @@ impl Capabilities {
             self.probed_filters
         ));
         cells.join(", ")
+    }
+}
+
+impl Capabilities {
+    /// Where a capability's value came from, when not from discovery documents.
+    fn origin(&self, capability: Capability) -> Option<String> {
+        if let Some(origin) = self.configured.get(&capability) {
+            return Some(origin.clone());
+        }
+        (capability == Capability::Put).then(|| match (self.put_refused, self.put_probed) {
+            (Some(status), _) => format!("a PUT probe got {status}"),
+            (None, true) => "a PUT probe was not refused".to_owned(),
+            (None, false) => "not probed: a read-only run sends no PUT".to_owned(),
+        })
+    }
+
+    /// `${scope}` as the probes send it, scoped as `scoping` says.
+    fn scope_filter(&self, scoping: Scoping) -> FilterUse {
+        FilterUse {
+            endpoint: "/Users".to_owned(),
+            filter: scoping.filter(needs::PROBE_PREFIX, self.marker, &needs::probe_user_names()),
+        }
+    }
+
+    /// Why a case that lists several of its own users is skipped when no filter the target
+    /// supports selects them: one `userName eq` selects one user, and a list of the whole
+    /// tenant holds users the case did not create, whose number and order it cannot know.
+    fn unscoped(&self, refusal: &Refusal) -> String {
+        format!(
+            "the case lists several of its own users at once, and no filter the target supports selects them: it refuses `userName sw`, `{} eq` and `(userName eq … or userName eq …)` ({}; RFC 7644 §3.4.2.2 allows it)",
+            self.marker,
+            refusal.answer()
+        )
+    }
+
+    /// Why a case that needs PUT for something other than PUT itself is skipped.
+    fn without_put(&self) -> String {
+        let origin = self
+            .origin(Capability::Put)
+            .unwrap_or_else(|| "the target refuses it".to_owned());
+        format!(
+            "the target does not support PUT ({origin}); RFC 7644 §3.5.1 makes it a MUST, reported once as a finding by the cases about PUT"
+        )
     }
 }
 
@@ -243,17 +336,17 @@ fn choose_marker(declared: Option<&BTreeSet<String>>) -> &'static str {
         .unwrap_or(MARKER_CANDIDATES[0])
 }
 
-/// The attribute names of the core User schema in a `/Schemas` ListResponse.
-fn declared_user_attributes(schemas_list: &Value) -> Option<BTreeSet<String>> {
-    let user = resolve(schemas_list, "/Resources")?
+/// The attribute names, lower-cased, of the schema `urn` in a `/Schemas` ListResponse.
+fn declared_attributes(schemas_list: &Value, urn: &str) -> Option<BTreeSet<String>> {
+    let schema = resolve(schemas_list, "/Resources")?
         .as_array()?
         .iter()
         .find(|s| {
             resolve(s, "/id")
                 .and_then(Value::as_str)
-                .is_some_and(|id| id.eq_ignore_ascii_case(urn::USER))
+                .is_some_and(|id| id.eq_ignore_ascii_case(urn))
         })?;
-    let attributes = resolve(user, "/attributes")?.as_array()?;
+    let attributes = resolve(schema, "/attributes")?.as_array()?;
     Some(
         attributes
             .iter()
@@ -289,7 +382,8 @@ async fn fetch(target: &Target, path: &str) -> Result<Result<Value, String>, Pla
 pub struct PlanOptions {
     /// Run only cases that change nothing on the target.
     pub read_only: bool,
-    /// Capabilities taken as present or absent whatever the target advertises.
+    /// Capabilities taken as present or absent whatever the target advertises or probes say
+    /// (`scimcheck.toml`'s, which win over the contract's).
     pub capability_overrides: BTreeMap<Capability, bool>,
     /// Cases skipped by trial name, with the reason.
     pub skip: BTreeMap<String, String>,
@@ -375,13 +469,21 @@ pub fn skip_reason(
             others.join(", ")
         ));
     }
+    // A case about PUT runs where PUT is refused: it fails on that MUST, which the reports
+    // show as one finding however many such cases there are (unless a contract acknowledges
+    // that departure: then it skipped above).
+    let about_put = cites(&case.spec.rfc, PUT_CLAUSE);
     if let Some(lacking) = needs
         .capabilities
         .iter()
+        .filter(|c| !(about_put && **c == Capability::Put))
         .find(|c| !capabilities.supported.contains(c))
     {
         if let Some(reason) = ruled_out(lacking) {
             return Some(reason);
+        }
+        if *lacking == Capability::Put {
+            return Some(capabilities.without_put());
         }
         return Some(format!(
             "the case's requests need {lacking}, which the target lacks: {}",
@@ -397,21 +499,39 @@ pub fn skip_reason(
             needs.page
         ));
     }
-    if let Some(undeclared) = capabilities.user_attributes.as_ref().and_then(|declared| {
-        needs
-            .user_attributes
-            .iter()
-            .find(|name| !declared.contains(&name.to_ascii_lowercase()))
-    }) {
-        return Some(format!(
-            "the target's User schema does not declare `{undeclared}`, which the case writes or filters on (RFC 7643 §4.1 leaves it optional)"
-        ));
+    let schemas = [
+        (
+            "User",
+            "RFC 7643 §4.1",
+            &capabilities.user_attributes,
+            &needs.user_attributes,
+        ),
+        (
+            "Group",
+            "RFC 7643 §4.2",
+            &capabilities.group_attributes,
+            &needs.group_attributes,
+        ),
+    ];
+    for (schema, clause, declared, needed) in schemas {
+        if let Some(undeclared) = declared.as_ref().and_then(|declared| {
+            needed
+                .iter()
+                .find(|name| !declared.contains(&name.to_ascii_lowercase()))
+        }) {
+            return Some(format!(
+                "the target's {schema} schema does not declare `{undeclared}`, which the case writes or filters on ({clause} leaves it optional)"
+            ));
+        }
     }
     if let Some((used, refusal)) = needs
         .filters
         .iter()
         .find_map(|f| capabilities.refused_filters.get_key_value(f))
     {
+        if *used == capabilities.scope_filter(capabilities.scoping) {
+            return Some(capabilities.unscoped(refusal));
+        }
         return Some(refusal.reason(used));
     }
     if let Some(reason) = case
@@ -433,6 +553,79 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::check::schema::SchemaRegistry;
+    use crate::suite::{CaseSource, load_cases};
+
+    #[test]
+    fn without_put_cases_about_put_run_and_the_others_skip_and_undeclared_group_attributes_skip() {
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let cases = load_cases(&CaseSource::Embedded, &schemas).expect("cases");
+        let reason = |capabilities: &Capabilities, id: &str| {
+            let case = cases.iter().find(|c| c.id == id).expect(id);
+            skip_reason(case, capabilities, &|_| None, &PlanOptions::default())
+        };
+        let mut full = Capabilities::default();
+        full.supported.extend(Capability::ALL);
+        for id in [
+            "users::replace",
+            "etag::stale-if-match-put",
+            "groups::create-with-members",
+        ] {
+            assert_eq!(reason(&full, id), None, "{id}");
+        }
+
+        assert!(
+            full.matrix()
+                .contains("put yes (not probed: a read-only run sends no PUT)")
+        );
+        let mut without_put = full.clone();
+        without_put.supported.remove(&Capability::Put);
+        without_put.put_refused = Some(405);
+        without_put.put_probed = true;
+        // About PUT (it cites RFC 7644 §3.5.1): it runs, and fails on that MUST.
+        assert_eq!(reason(&without_put, "users::replace"), None);
+        let skipped = reason(&without_put, "etag::stale-if-match-put").unwrap_or_default();
+        assert!(
+            skipped.starts_with("the target does not support PUT (a PUT probe got 405)"),
+            "{skipped}"
+        );
+        assert!(
+            without_put
+                .matrix()
+                .contains("put no (a PUT probe got 405)")
+        );
+        // A contract that rules PUT out acknowledges the departure: the cases about PUT skip.
+        let lightstep =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/lightstep.toml");
+        let with_contract = PlanOptions {
+            contract: Some(Arc::new(Contract::load(&lightstep).expect("contract"))),
+            ..PlanOptions::default()
+        };
+        let replace = cases
+            .iter()
+            .find(|c| c.id == "users::replace")
+            .expect("case");
+        let skipped =
+            skip_reason(replace, &without_put, &|_| None, &with_contract).unwrap_or_default();
+        assert!(
+            skipped.starts_with("the contract `lightstep` rules out put (an acknowledged deviation from RFC 7644 §3.5.1"),
+            "{skipped}"
+        );
+        without_put.override_with(
+            &BTreeMap::from([(Capability::Put, false)]),
+            "scimcheck.toml",
+        );
+        assert!(without_put.matrix().contains("put no (scimcheck.toml)"));
+
+        let mut minimal_groups = full.clone();
+        minimal_groups.group_attributes = Some(BTreeSet::from(["displayname".to_owned()]));
+        let skipped = reason(&minimal_groups, "groups::create-with-members").unwrap_or_default();
+        assert!(
+            skipped.starts_with("the target's Group schema does not declare `members`"),
+            "{skipped}"
+        );
+        assert_eq!(reason(&minimal_groups, "groups::create"), None);
+    }
 
     #[test]
     fn the_marker_is_the_first_candidate_the_user_schema_declares() {
@@ -450,11 +643,14 @@ mod tests {
             (&["userName"], "title"),
         ];
         for (names, marker) in cases {
-            let declared = declared_user_attributes(&schemas(names));
+            let declared = declared_attributes(&schemas(names), urn::USER);
             assert!(declared.as_ref().is_some_and(|d| d.contains("username")));
             assert_eq!(choose_marker(declared.as_ref()), *marker, "{names:?}");
         }
-        assert_eq!(declared_user_attributes(&json!({"Resources": []})), None);
+        assert_eq!(
+            declared_attributes(&json!({"Resources": []}), urn::USER),
+            None
+        );
         assert_eq!(choose_marker(None), "title");
     }
 }

@@ -1,6 +1,6 @@
 //! What a case needs of the target beyond the capabilities it declares, read from the requests
 //! it sends: the paging style and sorting its queries use, the filters it lists with, how much
-//! of one page it reads, and the User attributes it writes. A case author cannot forget one of
+//! of one page it reads, and the User and Group attributes it writes. A case author cannot forget one of
 //! these, and a target that lacks one skips the case instead of failing it.
 
 use std::collections::BTreeSet;
@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use crate::case::model::{JsonAssert, Method, StatusSet, WalkMode};
-use crate::case::template::{MARKER, SCOPE, Scope, Scoping, render_str};
+use crate::case::template::{Generator, MARKER, SCOPE, Scope, Scoping, render_str};
 use crate::case::{Capability, Case};
 use crate::scim::filter;
 
@@ -32,46 +32,81 @@ pub struct Needs {
     /// Core User attributes the case writes or filters on, as it spells them: a target whose User
     /// schema does not declare one lacks it (RFC 7643 §4.1 makes most of them optional).
     pub user_attributes: BTreeSet<String>,
+    /// The same for the Group schema (RFC 7643 §4.2 requires only `displayName`).
+    pub group_attributes: BTreeSet<String>,
     /// The marker attribute, when the case also names it itself: `${marker}` would then
     /// overwrite what the case means by it.
     pub marker_clash: Option<String>,
 }
 
-/// Members of a resource body that are not attributes of the User schema itself.
-const NOT_USER_ATTRIBUTES: [&str; 4] = ["schemas", "id", "meta", "externalid"];
+/// Members of a resource body that are not attributes of its resource's schema itself.
+const NOT_SCHEMA_ATTRIBUTES: [&str; 4] = ["schemas", "id", "meta", "externalid"];
 
 /// The attribute a body key, PATCH path or filter path names, if it is a core one.
 fn core_attribute(text: &str) -> Option<String> {
     let name = text.split(['.', '[', ' ']).next()?;
-    let excluded = NOT_USER_ATTRIBUTES.contains(&name.to_ascii_lowercase().as_str());
+    let excluded = NOT_SCHEMA_ATTRIBUTES.contains(&name.to_ascii_lowercase().as_str());
     (!name.is_empty() && !name.contains(':') && !excluded).then(|| name.to_owned())
 }
 
-/// The core User attributes a request to `/Users…` writes, with their templates rendered.
-fn written_user_attributes(method: Method, body: &Value, scope: &Placeholders, needs: &mut Needs) {
-    let keys = |value: &Value, needs: &mut Needs| {
+/// The core attributes a request to a resource endpoint writes, with their templates rendered.
+fn written_attributes(
+    method: Method,
+    body: &Value,
+    scope: &Placeholders,
+    attributes: &mut BTreeSet<String>,
+) {
+    let keys = |value: &Value, attributes: &mut BTreeSet<String>| {
         for key in value.as_object().into_iter().flat_map(|o| o.keys()) {
-            needs
-                .user_attributes
-                .extend(render_str(key, scope).ok().and_then(|k| core_attribute(&k)));
+            attributes.extend(render_str(key, scope).ok().and_then(|k| core_attribute(&k)));
         }
     };
     match method {
-        Method::Post | Method::Put => keys(body, needs),
+        Method::Post | Method::Put => keys(body, attributes),
         Method::Patch => {
             let operations = body.get("Operations").and_then(Value::as_array);
             for operation in operations.into_iter().flatten() {
                 match operation.get("path").and_then(Value::as_str) {
-                    Some(path) => needs.user_attributes.extend(
+                    Some(path) => attributes.extend(
                         render_str(path, scope)
                             .ok()
                             .and_then(|p| core_attribute(&p)),
                     ),
-                    None => keys(operation.get("value").unwrap_or(&Value::Null), needs),
+                    None => keys(operation.get("value").unwrap_or(&Value::Null), attributes),
                 }
             }
         }
         Method::Get | Method::Delete => {}
+    }
+}
+
+/// The attributes the operations of a BulkRequest write (RFC 7644 §3.7), each by its own
+/// method and path.
+fn bulk_attributes(body: &Value, scope: &Placeholders, needs: &mut Needs) {
+    let operations = body.get("Operations").and_then(Value::as_array);
+    for operation in operations.into_iter().flatten() {
+        let method = operation
+            .get("method")
+            .and_then(Value::as_str)
+            .and_then(|m| serde_json::from_value(Value::from(m.to_ascii_uppercase())).ok());
+        let path = operation.get("path").and_then(Value::as_str);
+        if let (Some(method), Some(path), Some(data)) = (method, path, operation.get("data"))
+            && let Some(attributes) = attributes_of(needs, path)
+        {
+            written_attributes(method, data, scope, attributes);
+        }
+    }
+}
+
+/// The attributes of `needs` a request to `path` writes or filters on: the User schema's
+/// for `/Users…`, the Group schema's for `/Groups…`.
+fn attributes_of<'n>(needs: &'n mut Needs, path: &str) -> Option<&'n mut BTreeSet<String>> {
+    if path.starts_with("/Users") {
+        Some(&mut needs.user_attributes)
+    } else if path.starts_with("/Groups") {
+        Some(&mut needs.group_attributes)
+    } else {
+        None
     }
 }
 
@@ -102,8 +137,17 @@ impl Scope for Placeholders {
 
 /// The prefix of every placeholder value in a probed filter.
 pub const PROBE_PREFIX: &str = "scimcheck-probe";
-/// What a captured value (an id, a version) stands as in a probed filter.
-const PROBE_ID: &str = "00000000-0000-4000-8000-00005c1c0000";
+/// The userNames `${scope}` names in a probe when it selects a case's Users one by one: two,
+/// so that the probe tries `or`.
+pub fn probe_user_names() -> Vec<String> {
+    ["a", "b"]
+        .map(|name| Generator::User.generate(PROBE_PREFIX, name, None))
+        .to_vec()
+}
+
+/// What a captured value (an id, a version) stands as in a probed filter; the id no one issued
+/// that the PUT probe writes to.
+pub const PROBE_ID: &str = "00000000-0000-4000-8000-00005c1c0000";
 
 /// A step that expects a `400` is testing the refusal itself, so what it sends is not a need.
 pub(crate) fn expects_refusal(status: Option<&StatusSet>) -> bool {
@@ -166,7 +210,11 @@ fn read(case: &Case, choices: Choices<'_>) -> Needs {
         prefix: Value::from(PROBE_PREFIX),
         captured: Value::from(PROBE_ID),
         marker: Value::from(choices.marker),
-        own_users: Value::from(choices.scoping.filter(PROBE_PREFIX, choices.marker)),
+        own_users: Value::from(choices.scoping.filter(
+            PROBE_PREFIX,
+            choices.marker,
+            &probe_user_names(),
+        )),
     };
     let mut needs = Needs::default();
     for step in case.spec.steps.iter().map(|s| &s.value) {
@@ -178,10 +226,12 @@ fn read(case: &Case, choices: Choices<'_>) -> Needs {
                 if request.method == Method::Put {
                     needs.capabilities.insert(Capability::Put);
                 }
-                if let Some(body) = request.body.as_ref().filter(|_| {
-                    request.path.starts_with("/Users") && !request.path.ends_with(".search")
-                }) {
-                    written_user_attributes(request.method, body, &placeholders, &mut needs);
+                if let (Some(body), false) = (&request.body, request.path.ends_with(".search")) {
+                    if request.path == "/Bulk" {
+                        bulk_attributes(body, &placeholders, &mut needs);
+                    } else if let Some(attributes) = attributes_of(&mut needs, &request.path) {
+                        written_attributes(request.method, body, &placeholders, attributes);
+                    }
                 }
                 let search = (request.method == Method::Post && request.path.ends_with(".search"))
                     .then_some(request.body.as_ref())
@@ -229,12 +279,12 @@ fn read(case: &Case, choices: Choices<'_>) -> Needs {
                     render_str(filter, &placeholders),
                 )
             {
-                if endpoint == "/Users"
-                    && let Ok(parsed) = filter::parse(&filter)
+                if let Ok(parsed) = filter::parse(&filter)
+                    && let Some(attributes) = attributes_of(&mut needs, &endpoint)
                 {
                     for (attr, _) in parsed.attributes() {
                         if attr.urn.is_none() {
-                            needs.user_attributes.extend(core_attribute(&attr.name));
+                            attributes.extend(core_attribute(&attr.name));
                         }
                     }
                 }
@@ -308,6 +358,28 @@ mod tests {
         };
         assert!(walk(Scoping::MarkerTag).filters.contains(&by_tag));
         assert!(walk(Scoping::UserNamePrefix).filters.contains(&sw));
+        let by_name = FilterUse {
+            endpoint: "/Users".into(),
+            filter: format!(
+                "(userName eq \"{PROBE_PREFIX}-a@example.com\" or userName eq \"{PROBE_PREFIX}-b@example.com\")"
+            ),
+        };
+        assert!(walk(Scoping::UserNames).filters.contains(&by_name));
+        // Group attributes are the Group schema's, not the User schema's.
+        let members = of("groups::create-with-members");
+        assert!(members.group_attributes.contains("members"));
+        assert!(!members.user_attributes.contains("members"));
+        assert!(
+            of("groups::create")
+                .group_attributes
+                .contains("displayName")
+        );
+        let bulk = of("bulk::bulkid-reference");
+        assert!(bulk.group_attributes.contains("members"), "{bulk:?}");
+        assert!(bulk.user_attributes.contains("userName"), "{bulk:?}");
+        // PUT is a need wherever a step sends it, except to see it refused.
+        assert!(of("users::replace").capabilities.contains(&Capability::Put));
+        assert!(!of("users::create").capabilities.contains(&Capability::Put));
         // A case that writes displayName itself cannot use it as its marker as well.
         let atomic = find("users::patch-atomic", "displayName");
         assert_eq!(atomic.marker_clash.as_deref(), Some("displayName"));

@@ -1,17 +1,20 @@
 //! Capability probes: what discovery documents cannot say. Every filter the catalogue lists with
 //! is sent once per run, all at once, as a GET that matches nothing; a target that refuses one
 //! with `400 invalidFilter` (RFC 7644 §3.4.2.2, Table 9) or `501` does not support it, and the
-//! cases that need it are skipped with that reason instead of failing.
+//! cases that need it are skipped with that reason instead of failing. One PUT that cannot
+//! write anything tells whether the target has PUT at all.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::future::join_all;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use super::needs::FilterUse;
+use super::needs::{FilterUse, PROBE_ID};
 use crate::case::{Auth, Method};
 use crate::check::assert::resolve;
+use crate::check::put_refused;
 use crate::exec::client::{ExecError, Target};
+use crate::scim::urn;
 
 /// Why the target refused a filter: its status and `scimType`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,14 +26,20 @@ pub struct Refusal {
 impl Refusal {
     /// What a skipped case says about the filter it needed.
     pub fn reason(&self, filter: &FilterUse) -> String {
-        let answer = match &self.scim_type {
-            Some(scim_type) => format!("{} {scim_type}", self.status),
-            None => self.status.to_string(),
-        };
         format!(
-            "the target does not support the filter `{}` on {} (a probe got {answer}; RFC 7644 §3.4.2.2 allows it)",
-            filter.filter, filter.endpoint
+            "the target does not support the filter `{}` on {} ({}; RFC 7644 §3.4.2.2 allows it)",
+            filter.filter,
+            filter.endpoint,
+            self.answer()
         )
+    }
+
+    /// What the probe got: `a probe got 400 invalidFilter`.
+    pub fn answer(&self) -> String {
+        match &self.scim_type {
+            Some(scim_type) => format!("a probe got {} {scim_type}", self.status),
+            None => format!("a probe got {}", self.status),
+        }
     }
 }
 
@@ -95,6 +104,28 @@ pub async fn filters(target: &Target, uses: &BTreeSet<FilterUse>) -> Probed {
         }
     }
     probed
+}
+
+/// Sends one PUT that cannot write anything — to an id no one issued, with a body that lacks
+/// the required `userName` — and answers the status when the target refused the method itself
+/// (see [`put_refused`]); a target with PUT answers 404 or 400. One request beside the filter
+/// probes, and nothing to clean up: cheaper and safer on a live tenant than a PUT on a user
+/// the run creates for it.
+pub async fn put(target: &Target) -> Result<Option<u16>, ExecError> {
+    let path = format!("/Users/{PROBE_ID}");
+    let body = json!({ "schemas": [urn::USER] }).to_string();
+    let exchange = target
+        .send(
+            Method::Put,
+            &target.url(&path),
+            &[],
+            &[],
+            Some(body),
+            Auth::Scim,
+        )
+        .await?;
+    let status = exchange.response.status;
+    Ok(put_refused(status).then_some(status))
 }
 
 #[cfg(test)]

@@ -39,6 +39,8 @@ pub enum SelectError {
         value: String,
         hint: String,
     },
+    #[error("no case name contains `{part}`; {hint}")]
+    NoMatch { part: String, hint: String },
     #[error("unknown level `{0}` (known: must, should, may, idp)")]
     UnknownLevel(String),
 }
@@ -60,7 +62,7 @@ impl Selector {
     }
 
     /// Fails on a value that names nothing in `cases`: a whole name (`exact`) that is no case,
-    /// a tag or an area no case has.
+    /// a part of a name that no case's contains, a tag or an area no case has.
     pub fn check(&self, cases: &[Case]) -> Result<(), SelectError> {
         if self.exact {
             for id in &self.names {
@@ -68,6 +70,10 @@ impl Selector {
             }
             for id in &self.skip {
                 known_case(id, "--skip (with --exact)", cases)?;
+            }
+        } else {
+            for part in self.names.iter().chain(&self.skip) {
+                known_part(part, cases)?;
             }
         }
         let tags: BTreeSet<String> = cases
@@ -141,6 +147,32 @@ fn known_case(id: &str, origin: &str, cases: &[Case]) -> Result<(), SelectError>
     Err(SelectError::UnknownCase {
         origin: origin.to_owned(),
         id: id.to_owned(),
+        hint,
+    })
+}
+
+fn known_part(part: &str, cases: &[Case]) -> Result<(), SelectError> {
+    if cases.iter().any(|c| c.id.contains(part)) {
+        return Ok(());
+    }
+    // A part is most often an area (`users::`) or a case's last name (`create`): suggest from
+    // those, and from whole names.
+    let candidates: BTreeSet<&str> = cases
+        .iter()
+        .flat_map(|c| {
+            let id = c.id.as_str();
+            id.match_indices("::")
+                .map(move |(at, _)| &id[..at + 2])
+                .chain(id.split("::"))
+                .chain([id])
+        })
+        .collect();
+    let hint = match suggest(part, candidates.into_iter()) {
+        Some(close) => format!("did you mean `{close}`?"),
+        None => "`scimcheck list` shows every case".to_owned(),
+    };
+    Err(SelectError::NoMatch {
+        part: part.to_owned(),
         hint,
     })
 }
@@ -307,15 +339,28 @@ mod tests {
             }),
             "unknown area `zzz` for --area; known areas: groups, idp, paging, users"
         );
-        // Parts of names (without --exact) may match nothing: they are patterns, not ids.
-        let patterns = Selector {
-            names: strings(&["nothing"]),
-            skip: strings(&["else"]),
+        assert_eq!(
+            error(Selector {
+                names: strings(&["usres::"]),
+                ..Selector::default()
+            }),
+            "no case name contains `usres::`; did you mean `users::`?"
+        );
+        assert_eq!(
+            error(Selector {
+                skip: strings(&["craete"]),
+                ..Selector::default()
+            }),
+            "no case name contains `craete`; did you mean `create`?"
+        );
+        let known = Selector {
+            names: strings(&["users::", "okta::imp"]),
+            skip: strings(&["get"]),
             tags: strings(&["read"]),
             areas: strings(&["paging"]),
             ..Selector::default()
         };
-        assert_eq!(patterns.check(&cases), Ok(()));
+        assert_eq!(known.check(&cases), Ok(()));
     }
 
     #[test]

@@ -38,10 +38,11 @@ impl Writer for Console {
             let cases = finding.cases();
             let _ = writeln!(
                 out,
-                "  {}. [{}] {}",
+                "  {}. [{}] {} ({})",
                 number + 1,
                 finding.grade.name(),
-                finding.statement()
+                finding.statement(),
+                finding.id
             );
             let _ = writeln!(
                 out,

@@ -277,8 +277,9 @@ impl Writer for Html {
             let _ = write!(
                 out,
                 "<section class=\"finding{invariant}\" id=\"finding-{n}\"><h3><span class=\"level\">{grade}</span> {statement}</h3>\
-                 <p class=\"rfc\">Breaks {clause}{note}</p><p>Seen in {count} case(s): ",
+                 <p class=\"rfc\">Finding <code>{id}</code>. Breaks {clause}{note}</p><p>Seen in {count} case(s): ",
                 n = number + 1,
+                id = escape(&finding.id),
                 grade = finding.grade.name(),
                 statement = escape(&finding.statement()),
                 clause = rfc_links(&finding.clause),
@@ -418,10 +419,11 @@ impl Writer for Markdown {
             let example = finding.example();
             let _ = writeln!(
                 out,
-                "### {}. {} — {}\n\nBreaks {}{}. Seen in {} case(s): {}.\n\nExample: {} step {} ({}) of `{}`\n",
+                "### {}. {} — {}\n\nFinding `{}`. Breaks {}{}. Seen in {} case(s): {}.\n\nExample: {} step {} ({}) of `{}`\n",
                 number + 1,
                 finding.grade.name(),
                 finding.statement(),
+                finding.id,
                 finding.clause,
                 if finding.invariant {
                     " (checked on the way; no case failed for it)"
@@ -514,14 +516,14 @@ fn cell(counts: Counts) -> String {
     parts.join(" · ")
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
 
-const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#1d2430}\
+pub(crate) const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#1d2430}\
 h1{font-size:1.6rem}h2{margin-top:2rem;border-bottom:1px solid #d8dde6}\
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dt{font-weight:600}dd{margin:0}\
 .totals span{display:inline-block;padding:.2rem .6rem;border-radius:.3rem;margin-right:.4rem;font-weight:600}\

@@ -15,6 +15,9 @@ const STATEMENT_CHARS: usize = 160;
 /// One defect of the target and everywhere it showed.
 #[derive(Debug)]
 pub struct Finding<'a> {
+    /// Stable across runs and targets (a digest of what makes it this defect, never of the
+    /// data a case sent): baselines and `[[accept]]` in scimcheck.toml name findings by it.
+    pub id: String,
     /// The most serious grade among the cases it showed in.
     pub grade: Grade,
     /// The clause it breaks: the check's own (a rule, a schema's basis) or the case's.
@@ -78,6 +81,25 @@ struct Key {
     /// cases cite.
     clause: String,
     expected: String,
+}
+
+impl Key {
+    /// `f-` and the first 6 bytes of the SHA-256 of the key's parts, hex: short enough to
+    /// write into scimcheck.toml, long enough that two defects of one run never share one.
+    fn id(&self) -> String {
+        let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+        for part in [&self.check, &self.pointer, &self.clause, &self.expected] {
+            // Length-prefixed, so that ("ab", "c") and ("a", "bc") differ.
+            context.update(&(part.len() as u64).to_be_bytes());
+            context.update(part.as_bytes());
+        }
+        let digest = context.finish();
+        let hex: String = digest.as_ref()[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("f-{hex}")
+    }
 }
 
 fn key(mismatch: &Mismatch) -> Key {
@@ -175,6 +197,7 @@ pub fn group(results: &[CaseResult]) -> Vec<Finding<'_>> {
             for mismatch in causes {
                 let key = key(mismatch);
                 let finding = grouped.entry(key.clone()).or_insert_with(|| Finding {
+                    id: key.id(),
                     grade: Grade::Passed,
                     clause: key.clause,
                     invariant: true,
@@ -275,6 +298,36 @@ mod tests {
         assert!(
             findings[0].statement().contains("expected 404")
                 || findings[1].statement().contains("expected 404")
+        );
+    }
+
+    #[test]
+    fn a_finding_id_is_stable_across_runs_and_cases_and_distinct_between_defects() {
+        let in_case = |id: &str, mismatch: Mismatch, invariant: bool| {
+            let mut result = sample_result(id, Level::Must, CaseOutcome::Failed("x".into()));
+            if invariant {
+                result.invariants = vec![step(vec![mismatch])];
+            } else {
+                result.failure = Some(step(vec![mismatch]));
+            }
+            group(&[result])[0].id.clone()
+        };
+        let at = |pointer: &str| Mismatch {
+            pointer: pointer.into(),
+            ..items_per_page()
+        };
+        let id = in_case("paging::count", at("/Resources/0/itemsPerPage"), false);
+        // Pinned: a baseline recorded by an earlier version must still match.
+        assert_eq!(id, "f-d6cdd619338c");
+        assert_eq!(
+            id,
+            in_case("filter::eq", at("/Resources/3/itemsPerPage"), true),
+            "the same defect in another case, at another index"
+        );
+        assert_ne!(id, in_case("paging::count", at("/itemsPerPage"), false));
+        assert_ne!(
+            in_case("users::delete", status("404"), false),
+            in_case("users::delete", status("201"), false)
         );
     }
 

@@ -68,6 +68,7 @@ fn document(report: &RunReport<'_>) -> Value {
         .iter()
         .map(|f| {
             json!({
+                "id": f.id,
                 "grade": f.grade.name(),
                 "statement": f.statement(),
                 "clause": f.clause,
@@ -219,6 +220,12 @@ mod tests {
         assert_eq!(value["verdict"]["exit_code"], 1);
         assert_eq!(value["summary"]["harness_errors"], 1);
         assert_eq!(value["findings"][0]["cases"][0], "users::delete");
+        assert!(
+            value["findings"][0]["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("f-")),
+            "{value:#}"
+        );
         let case = &value["cases"][0];
         assert_eq!(case["failure"]["location"], "cases/users/delete.yaml:20:5");
         assert_eq!(case["failure"]["mismatches"][0]["expected"], "404");

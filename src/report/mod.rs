@@ -3,6 +3,7 @@
 //! [`RunReport`] into a console summary, JUnit XML, JSON, HTML or Markdown; failures are grouped
 //! into [`findings`], and the [`verdict`] says why the exit code is what it is.
 
+pub mod comparison;
 pub mod console;
 pub mod document;
 pub mod findings;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use crate::case::{Case, Level};
 use crate::check::Profile;
+use crate::compare::Gate;
 use crate::exec::client::Exchange;
 use crate::exec::run::{CaseRun, Sent, StepFailure};
 use crate::plan::select::Selector;
@@ -367,6 +369,8 @@ pub struct RunFacts {
     /// Knows the run's credentials: everything a writer quotes, and all it writes, goes
     /// through it.
     pub redactor: Redactor,
+    /// Accepted deviations and the baseline, when the run is judged against them.
+    pub gate: Gate,
 }
 
 /// A capability an RFC requires that the target's contract rules out, with the contract's
@@ -648,6 +652,7 @@ pub(crate) fn sample_facts() -> RunFacts {
         settle: None,
         settled: Duration::ZERO,
         redactor: Redactor::default(),
+        gate: Gate::default(),
     }
 }
 

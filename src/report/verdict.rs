@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::{CaseOutcome, CaseResult, Finding, Grade, RunFacts};
+use crate::compare::{Acceptance, Gate};
 
 /// Every case that ran conforms (or fails only below the threshold).
 pub const EXIT_PASSED: u8 = 0;
@@ -26,20 +27,88 @@ pub struct Verdict {
 impl Verdict {
     pub fn judge(facts: &RunFacts, results: &[CaseResult], findings: &[Finding<'_>]) -> Verdict {
         let threshold = facts.fail_on;
+        let gate = &facts.gate;
+        let baseline = gate.baseline.as_ref();
         let mut failing = Vec::new();
         let mut notes = Vec::new();
+        if let Some(baseline) = baseline {
+            notes.push(format!(
+                "judged against the baseline {} ({}, {}): only what got worse fails",
+                baseline.source, baseline.target, baseline.started
+            ));
+        }
 
         let at_or_above: Vec<&Finding<'_>> = findings
             .iter()
             .filter(|f| threshold.fails(f.grade))
             .collect();
-        if !at_or_above.is_empty() {
-            failing.push(format!(
-                "{} finding(s) at or above --fail-on {} ({})",
-                at_or_above.len(),
+        let mut fresh = Vec::new();
+        let mut known = Vec::new();
+        for finding in &at_or_above {
+            if let Some(acceptance) = covering(&gate.accepted, finding) {
+                let expires = acceptance
+                    .expires
+                    .map(|day| format!("; expires {day}"))
+                    .unwrap_or_default();
+                notes.push(format!(
+                    "{} accepted in scimcheck.toml ({}{expires}): {}",
+                    finding.id,
+                    acceptance.reason,
+                    finding.statement()
+                ));
+            } else if let Some(acceptance) = covering(&gate.expired, finding) {
+                let day = acceptance
+                    .expires
+                    .map(|d| d.to_string())
+                    .unwrap_or_default();
+                failing.push(format!(
+                    "{} was accepted until {day} ({}); the acceptance has expired: {}",
+                    finding.id,
+                    acceptance.reason,
+                    finding.statement()
+                ));
+            } else if baseline.is_some_and(|b| b.findings.contains_key(&finding.id)) {
+                known.push(finding.grade);
+            } else {
+                fresh.push(*finding);
+            }
+        }
+        if !fresh.is_empty() {
+            let grades = by_grade(fresh.iter().map(|f| f.grade));
+            failing.push(match baseline {
+                Some(_) => format!(
+                    "{} new finding(s) since the baseline at or above --fail-on {} ({grades}): {}",
+                    fresh.len(),
+                    threshold.name(),
+                    fresh
+                        .iter()
+                        .map(|f| f.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                None => format!(
+                    "{} finding(s) at or above --fail-on {} ({grades})",
+                    fresh.len(),
+                    threshold.name()
+                ),
+            });
+        }
+        if !known.is_empty() {
+            notes.push(format!(
+                "{} finding(s) at or above --fail-on {} ({}) are in the baseline too: not regressions",
+                known.len(),
                 threshold.name(),
-                by_grade(at_or_above.iter().map(|f| f.grade))
+                by_grade(known.into_iter())
             ));
+        }
+        for acceptance in gate.accepted.iter().chain(&gate.expired) {
+            let matched = findings.iter().any(|f| covers(acceptance, f));
+            if !matched {
+                notes.push(format!(
+                    "[[accept]] {} matched no finding: remove it once the fix has shipped",
+                    acceptance.label()
+                ));
+            }
         }
         let below: Vec<Grade> = findings
             .iter()
@@ -61,6 +130,21 @@ impl Verdict {
                 .map(|r| r.id.as_str())
                 .collect()
         };
+        // A case that passed in the baseline and fails now regressed, unless every finding it
+        // shows is accepted.
+        let regressed = ids(&|r| {
+            baseline.is_some_and(|b| b.passed(&r.id))
+                && matches!(r.outcome, CaseOutcome::Failed(_))
+                && threshold.fails(r.grade())
+                && !all_accepted(gate, findings, &r.id)
+        });
+        if !regressed.is_empty() {
+            failing.push(format!(
+                "{} case(s) passed in the baseline and fail now: {}",
+                regressed.len(),
+                regressed.join(", ")
+            ));
+        }
         let harness = ids(&|r| matches!(r.outcome, CaseOutcome::HarnessError(_)));
         if !harness.is_empty() {
             failing.push(format!(
@@ -70,11 +154,13 @@ impl Verdict {
             ));
         }
         // A failure with no mismatch (no answer, a capture that left a variable undefined) is no
-        // finding; the case itself fails the threshold.
+        // finding; the case itself fails the threshold — unless it failed in the baseline too.
         let unjudged = ids(&|r| {
             matches!(r.outcome, CaseOutcome::Failed(_))
                 && r.failure.as_ref().is_none_or(|f| f.mismatches.is_empty())
                 && threshold.fails(r.grade())
+                && !regressed.contains(&r.id.as_str())
+                && !baseline.is_some_and(|b| b.failed(&r.id))
         });
         if !unjudged.is_empty() {
             failing.push(format!(
@@ -82,6 +168,33 @@ impl Verdict {
                 unjudged.len(),
                 unjudged.join(", ")
             ));
+        }
+        if let Some(baseline) = baseline {
+            let now_pass = ids(&|r| r.outcome == CaseOutcome::Passed && baseline.failed(&r.id));
+            let gone: Vec<&str> = baseline
+                .findings
+                .keys()
+                .filter(|id| !findings.iter().any(|f| &f.id == *id))
+                .map(String::as_str)
+                .collect();
+            if !now_pass.is_empty() || !gone.is_empty() {
+                notes.push(format!(
+                    "improved since the baseline: {} case(s) pass now{}; {} finding(s) gone{}",
+                    now_pass.len(),
+                    listed(&now_pass),
+                    gone.len(),
+                    listed(&gone)
+                ));
+            }
+            let not_run =
+                ids(&|r| matches!(r.outcome, CaseOutcome::Skipped(_)) && baseline.passed(&r.id));
+            if !not_run.is_empty() {
+                notes.push(format!(
+                    "{} case(s) that passed in the baseline were skipped this time: {}",
+                    not_run.len(),
+                    not_run.join(", ")
+                ));
+            }
         }
         let unclean = ids(&|r| !r.cleanup_problems.is_empty());
         if !unclean.is_empty() {
@@ -114,18 +227,27 @@ impl Verdict {
                 .iter()
                 .filter(|r| !matches!(r.outcome, CaseOutcome::Skipped(_)))
                 .count();
-            let mut reasons = vec![format!(
-                "no finding at or above --fail-on {} in the {ran} case(s) that ran",
-                threshold.name()
-            )];
+            let mut reasons = vec![match baseline {
+                Some(_) => format!(
+                    "no new finding and no case that passed in the baseline fails at --fail-on {} in the {ran} case(s) that ran",
+                    threshold.name()
+                ),
+                None => format!(
+                    "no finding at or above --fail-on {} in the {ran} case(s) that ran",
+                    threshold.name()
+                ),
+            }];
             reasons.extend(notes);
+            let headline = if baseline.is_some() {
+                "PASSED: no regression since the baseline".to_owned()
+            } else if findings.is_empty() {
+                "PASSED: conformant in every case that ran".to_owned()
+            } else {
+                format!("PASSED at --fail-on {}", threshold.name())
+            };
             return Verdict {
                 exit_code: EXIT_PASSED,
-                headline: if findings.is_empty() {
-                    "PASSED: conformant in every case that ran".to_owned()
-                } else {
-                    format!("PASSED at --fail-on {}", threshold.name())
-                },
+                headline,
                 reasons,
             };
         }
@@ -134,6 +256,39 @@ impl Verdict {
             headline: format!("FAILED: {}", failing[0]),
             reasons: failing.into_iter().chain(notes).collect(),
         }
+    }
+}
+
+fn covers(acceptance: &Acceptance, finding: &Finding<'_>) -> bool {
+    acceptance.covers(
+        &finding.id,
+        finding
+            .occurrences
+            .iter()
+            .map(|o| o.mismatch.subject.as_str()),
+    )
+}
+
+/// The first of `acceptances` that covers `finding`.
+fn covering<'g>(acceptances: &'g [Acceptance], finding: &Finding<'_>) -> Option<&'g Acceptance> {
+    acceptances.iter().find(|a| covers(a, finding))
+}
+
+/// Every finding the case shows is accepted (and it shows one).
+fn all_accepted(gate: &Gate, findings: &[Finding<'_>], case: &str) -> bool {
+    let mut shown = findings
+        .iter()
+        .filter(|f| f.cases().contains(&case))
+        .peekable();
+    shown.peek().is_some() && shown.all(|f| covering(&gate.accepted, f).is_some())
+}
+
+/// ` (a, b)`, or nothing for none.
+fn listed(ids: &[&str]) -> String {
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", ids.join(", "))
     }
 }
 
@@ -155,8 +310,11 @@ mod tests {
     use super::*;
     use crate::case::Level;
     use crate::check::Mismatch;
+    use crate::compare::RunRecord;
+    use crate::compare::record::{CaseRecord, FindingRecord};
     use crate::exec::run::StepFailure;
     use crate::report::{FailOn, RunReport, sample_facts, sample_result};
+    use time::macros::date;
 
     fn failed(id: &str, level: Level) -> CaseResult {
         let mut result = sample_result(id, level, CaseOutcome::Failed("x".into()));
@@ -246,5 +404,159 @@ mod tests {
             "{verdict:#?}"
         );
         assert!(verdict.reasons.iter().any(|r| r.contains("at or above")));
+    }
+
+    fn gated(gate: Gate, results: &[CaseResult]) -> Verdict {
+        let facts = RunFacts {
+            gate,
+            ..sample_facts()
+        };
+        RunReport::new(&facts, results).verdict
+    }
+
+    fn finding_id(results: &[CaseResult]) -> String {
+        crate::report::findings::group(results)[0].id.clone()
+    }
+
+    fn baseline(cases: &[(&str, &str)], findings: &[&str]) -> RunRecord {
+        RunRecord {
+            source: "base.json".into(),
+            cases: cases
+                .iter()
+                .map(|(id, status)| {
+                    let record = CaseRecord {
+                        status: (*status).to_owned(),
+                        ..CaseRecord::default()
+                    };
+                    ((*id).to_owned(), record)
+                })
+                .collect(),
+            findings: findings
+                .iter()
+                .map(|id| ((*id).to_owned(), FindingRecord::default()))
+                .collect(),
+            ..RunRecord::default()
+        }
+    }
+
+    fn accept(finding: &str, expires: Option<time::Date>) -> Acceptance {
+        Acceptance {
+            finding: Some(finding.into()),
+            rule: None,
+            reason: "fixed in v5".into(),
+            expires,
+        }
+    }
+
+    #[test]
+    fn against_a_baseline_only_new_findings_and_newly_failing_cases_fail() {
+        let results = [
+            failed("users::x", Level::Must),
+            sample_result("users::y", Level::Must, CaseOutcome::Passed),
+        ];
+        let id = finding_id(&results);
+        // The same failure in the baseline: no regression, and the verdict says why.
+        let same = baseline(&[("users::x", "failed"), ("users::y", "passed")], &[&id]);
+        let verdict = gated(Gate::new(&[], Some(same), date!(2026 - 12 - 01)), &results);
+        assert_eq!(verdict.exit_code, EXIT_PASSED, "{verdict:#?}");
+        assert_eq!(verdict.headline, "PASSED: no regression since the baseline");
+        assert!(
+            verdict
+                .reasons
+                .iter()
+                .any(|r| r.contains("in the baseline too")),
+            "{verdict:#?}"
+        );
+        // A finding the baseline did not have, in a case that passed there: both are named.
+        let clean = baseline(&[("users::x", "passed"), ("users::y", "passed")], &[]);
+        let verdict = gated(Gate::new(&[], Some(clean), date!(2026 - 12 - 01)), &results);
+        assert_eq!(verdict.exit_code, EXIT_FAILED);
+        assert!(
+            verdict.headline.contains(&format!(
+                "1 new finding(s) since the baseline at or above --fail-on any (1 MUST broken): {id}"
+            )),
+            "{verdict:#?}"
+        );
+        assert!(
+            verdict
+                .reasons
+                .contains(&"1 case(s) passed in the baseline and fail now: users::x".to_owned()),
+            "{verdict:#?}"
+        );
+    }
+
+    #[test]
+    fn improvements_since_the_baseline_are_listed_and_pass() {
+        let results = [sample_result("users::x", Level::Must, CaseOutcome::Passed)];
+        let before = baseline(&[("users::x", "failed")], &["f-000000000000"]);
+        let verdict = gated(
+            Gate::new(&[], Some(before), date!(2026 - 12 - 01)),
+            &results,
+        );
+        assert_eq!(verdict.exit_code, EXIT_PASSED);
+        assert!(
+            verdict.reasons.contains(
+                &"improved since the baseline: 1 case(s) pass now (users::x); 1 finding(s) gone (f-000000000000)"
+                    .to_owned()
+            ),
+            "{verdict:#?}"
+        );
+    }
+
+    #[test]
+    fn an_accepted_finding_passes_until_its_acceptance_expires() {
+        let results = [failed("users::x", Level::Must)];
+        let id = finding_id(&results);
+        let acceptances = [accept(&id, Some(date!(2027 - 03 - 01)))];
+        let verdict = gated(
+            Gate::new(&acceptances, None, date!(2027 - 02 - 28)),
+            &results,
+        );
+        assert_eq!(verdict.exit_code, EXIT_PASSED, "{verdict:#?}");
+        assert!(
+            verdict.reasons.iter().any(|r| r.starts_with(&format!(
+                "{id} accepted in scimcheck.toml (fixed in v5; expires 2027-03-01)"
+            ))),
+            "{verdict:#?}"
+        );
+        let verdict = gated(
+            Gate::new(&acceptances, None, date!(2027 - 03 - 01)),
+            &results,
+        );
+        assert_eq!(verdict.exit_code, EXIT_FAILED, "{verdict:#?}");
+        assert!(
+            verdict.headline.starts_with(&format!(
+                "FAILED: {id} was accepted until 2027-03-01 (fixed in v5); the acceptance has expired"
+            )),
+            "{verdict:#?}"
+        );
+        // Accepted, it is no regression against a baseline either, though the case passed there.
+        let clean = baseline(&[("users::x", "passed")], &[]);
+        let verdict = gated(
+            Gate::new(&acceptances, Some(clean), date!(2027 - 01 - 01)),
+            &results,
+        );
+        assert_eq!(verdict.exit_code, EXIT_PASSED, "{verdict:#?}");
+    }
+
+    #[test]
+    fn an_acceptance_matching_nothing_is_pointed_out() {
+        let results = [failed("users::x", Level::Must)];
+        let acceptances = [accept("f-ffffffffffff", None)];
+        let verdict = gated(
+            Gate::new(&acceptances, None, date!(2027 - 01 - 01)),
+            &results,
+        );
+        assert_eq!(
+            verdict.exit_code, EXIT_FAILED,
+            "another finding is not accepted"
+        );
+        assert!(
+            verdict.reasons.contains(
+                &"[[accept]] finding f-ffffffffffff matched no finding: remove it once the fix has shipped"
+                    .to_owned()
+            ),
+            "{verdict:#?}"
+        );
     }
 }
