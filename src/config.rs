@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -22,6 +23,8 @@ pub struct FileConfig {
     pub token_file: Option<PathBuf>,
     pub api_key_env: Option<String>,
     pub other_tenant_token_env: Option<String>,
+    /// The target's contract (see [`crate::contract`]), relative to the current folder.
+    pub contract: Option<PathBuf>,
     pub timeout: Option<u64>,
     pub concurrency: Option<usize>,
     pub rate: Option<f64>,
@@ -66,16 +69,8 @@ impl FileConfig {
         };
         let config: FileConfig =
             toml::from_str(&text).map_err(|e| syntax_error(path, &e, &text))?;
-        if let Some(unknown) = config
-            .capabilities
-            .keys()
-            .find(|name| Capability::from_name(name).is_none())
-        {
-            let known: Vec<&str> = Capability::ALL.iter().map(|c| c.name()).collect();
-            return Err(invalid(format!(
-                "unknown capability `{unknown}` in [capabilities] (known: {})",
-                known.join(", ")
-            )));
+        for name in config.capabilities.keys() {
+            capability_named(name, "capabilities").map_err(invalid)?;
         }
         if let Some((n, problem)) = config
             .accept
@@ -97,6 +92,41 @@ impl FileConfig {
     }
 }
 
+/// The capability `name` in a file's `[table]`, or why there is none.
+pub(crate) fn capability_named(name: &str, table: &str) -> Result<Capability, String> {
+    Capability::from_name(name).ok_or_else(|| {
+        let known: Vec<&str> = Capability::ALL.iter().map(|c| c.name()).collect();
+        format!(
+            "unknown capability `{name}` in [{table}] (known: {})",
+            known.join(", ")
+        )
+    })
+}
+
+/// The longest settle window accepted: a read retried for longer says the target is broken,
+/// not slow.
+pub const MAX_SETTLE: Duration = Duration::from_secs(300);
+
+/// A settle window such as `"2s"` or `"500ms"`, at most [`MAX_SETTLE`].
+pub fn parse_settle(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((text, ""), |at| text.split_at(at));
+    let value: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 2s or 500ms"))?;
+    let window = match unit {
+        "ms" => Duration::from_millis(value),
+        "s" => Duration::from_secs(value),
+        _ => return Err(format!("`{text}`: give a unit, ms or s")),
+    };
+    if window > MAX_SETTLE {
+        return Err(format!("`{text}` is longer than {}s", MAX_SETTLE.as_secs()));
+    }
+    Ok(window)
+}
+
 /// A size written as a string such as `"16MiB"` or `"1000000"` (see [`files::parse_bytes`]).
 fn size<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
     let text = String::deserialize(deserializer)?;
@@ -108,6 +138,17 @@ fn size<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>
 /// A TOML error without toml's snippet of the offending line (it may hold a token pasted where
 /// a variable name belongs) and without the values serde quotes (`invalid type: string "…"`).
 fn syntax_error(path: &Path, error: &toml::de::Error, text: &str) -> ConfigError {
+    let (line, column, message) = toml_error_at(error, text);
+    ConfigError::Syntax {
+        path: path.to_owned(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// A TOML error's line, column and message, values elided (see [`syntax_error`]).
+pub(crate) fn toml_error_at(error: &toml::de::Error, text: &str) -> (usize, usize, String) {
     let quoted = regex::Regex::new(r#""(?:[^"\\]|\\.)*""#).expect("valid pattern");
     let message = quoted
         .replace_all(error.message().trim(), "\"…\"")
@@ -116,18 +157,15 @@ fn syntax_error(path: &Path, error: &toml::de::Error, text: &str) -> ConfigError
         .span()
         .and_then(|span| text.get(..span.start))
         .unwrap_or_default();
-    ConfigError::Syntax {
-        path: path.to_owned(),
-        line: before.matches('\n').count() + 1,
-        column: before
-            .rsplit('\n')
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .count()
-            + 1,
-        message,
-    }
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .count()
+        + 1;
+    (line, column, message)
 }
 
 #[cfg(test)]
@@ -175,6 +213,15 @@ groups = false
             config.skip["users::enterprise"],
             "no enterprise extension on this plan"
         );
+    }
+
+    #[test]
+    fn settle_windows_need_a_unit_and_a_bound() {
+        assert_eq!(parse_settle("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_settle("500ms"), Ok(Duration::from_millis(500)));
+        for bad in ["2", "s", "2 m", "-1s", "301s", "2.5s"] {
+            assert!(parse_settle(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

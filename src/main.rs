@@ -20,6 +20,7 @@ use scimcheck::cli::{
 };
 use scimcheck::compare::Gate;
 use scimcheck::config::FileConfig;
+use scimcheck::contract::Contract;
 use scimcheck::exec::client::{ClientOptions, Credentials, Target};
 use scimcheck::exec::ledger::{Entry, Event, Ledger};
 use scimcheck::exec::sweep;
@@ -207,6 +208,12 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         .other_tenant_token_env
         .or(file.other_tenant_token_env.clone());
     let outputs = outputs(&args)?;
+    let contract = args
+        .contract
+        .as_ref()
+        .or(file.contract.as_ref())
+        .map(|path| Contract::load(path).map(Arc::new))
+        .transpose()?;
     // Read before the first request: a baseline that cannot be read is a configuration error.
     let baseline = args
         .baseline
@@ -263,6 +270,16 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     }
     for (id, reason) in &file.skip {
         config = config.skip_case(id, reason);
+    }
+    // Flags win over the contract's own limits, which `contract` applies otherwise.
+    if let Some(max) = args.max_creates {
+        config = config.max_creates(max);
+    }
+    if let Some(window) = args.settle {
+        config = config.settle(window);
+    }
+    if let Some(contract) = contract {
+        config = config.contract(contract);
     }
     if let Some(jobs) = args.jobs {
         config = config.test_threads(usize::from(jobs));

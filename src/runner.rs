@@ -4,12 +4,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use libtest_mimic::{Arguments, ColorSetting, FormatSetting};
 use thiserror::Error;
 
 use crate::case::Capability;
 use crate::check::Profile;
+use crate::contract::Contract;
 use crate::exec::client::{ClientOptions, Credentials, ExecError};
 use crate::mock::MockServer;
 use crate::plan::select::Selector;
@@ -149,6 +151,28 @@ impl RunBuilder {
             .plan
             .capability_overrides
             .insert(capability, present);
+        self
+    }
+
+    /// The target's contract: what it rules out is skipped with its name, generated bodies
+    /// satisfy it, and its `max-creates` and `settle` apply unless set here.
+    pub fn contract(mut self, contract: Arc<Contract>) -> Self {
+        self.suite.plan.max_creates = self.suite.plan.max_creates.or(contract.max_creates);
+        self.suite.plan.settle = self.suite.plan.settle.or(contract.settle);
+        self.suite.plan.contract = Some(contract);
+        self
+    }
+
+    /// Creates at most `max` resources; the cases that would exceed it are skipped.
+    pub fn max_creates(mut self, max: u32) -> Self {
+        self.suite.plan.max_creates = Some(max);
+        self
+    }
+
+    /// Retries a stale read for up to `window` (an eventually consistent target) [default:
+    /// strict, no retry].
+    pub fn settle(mut self, window: Duration) -> Self {
+        self.suite.plan.settle = Some(window);
         self
     }
 

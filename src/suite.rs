@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
@@ -25,7 +25,9 @@ use crate::plan::select::{self, SelectError, Selector};
 use crate::plan::{self, Capabilities, PlanError, PlanOptions, Planned};
 use crate::redact::Redactor;
 use crate::report::progress::{Display, Progress, Tally};
-use crate::report::{CaseOutcome, CaseResult, Collector, FailOn, RunFacts, Selection};
+use crate::report::{
+    Acknowledged, CaseOutcome, CaseResult, Collector, FailOn, RunFacts, Selection,
+};
 
 /// Where the cases come from.
 #[derive(Debug, Clone, Default)]
@@ -33,8 +35,9 @@ pub enum CaseSource {
     /// The catalogue compiled into the binary.
     #[default]
     Embedded,
-    /// Every `*.yaml` below a folder.
-    Dir(PathBuf),
+    /// Every `*.yaml` below each folder, beside the built-in catalogue unless `builtin` is
+    /// false. A case named like another is an error naming both files.
+    Dirs { builtin: bool, dirs: Vec<PathBuf> },
 }
 
 /// A run, fully configured; built by [`crate::RunConfig::builder`].
@@ -76,6 +79,15 @@ pub(crate) struct SuiteOutcome {
     pub interrupted: bool,
     /// Knows the run's credentials: every report is redacted with it.
     pub redactor: Redactor,
+    /// What the target's contract acknowledges of RFC MUSTs it departs from.
+    pub acknowledged: Vec<Acknowledged>,
+    /// Resources the cases created.
+    pub created: u32,
+    /// The run's create budget, if it had one.
+    pub max_creates: Option<u32>,
+    /// The settle window reads had, and the longest one took to become consistent.
+    pub settle: Option<Duration>,
+    pub settled: Duration,
 }
 
 impl SuiteOutcome {
@@ -110,6 +122,11 @@ impl SuiteOutcome {
             selection: self.selection.clone(),
             interrupted: self.interrupted,
             unexplained_failures: self.conclusion.num_failed.saturating_sub(explained),
+            acknowledged: self.acknowledged.clone(),
+            created: self.created,
+            max_creates: self.max_creates,
+            settle: self.settle,
+            settled: self.settled,
             redactor: self.redactor.clone(),
             gate: crate::compare::Gate::default(),
         }
@@ -183,7 +200,7 @@ pub fn load_cases(
 ) -> Result<Vec<case::Case>, SuiteError> {
     let sources = match source {
         CaseSource::Embedded => case::load::embedded(),
-        CaseSource::Dir(dir) => case::load::read_dir(dir)?,
+        CaseSource::Dirs { builtin, dirs } => case::load::assemble(*builtin, dirs)?,
     };
     Ok(case::load::load(&sources, &known_names(schemas))?)
 }
@@ -248,7 +265,14 @@ pub(crate) fn run(
         first,
         config.plan.read_only,
     ))?;
-    capabilities.override_with(&config.plan.capability_overrides);
+    // scimcheck.toml is about this very target, so it wins over the target's contract.
+    if let Some(contract) = &config.plan.contract {
+        capabilities.override_with(
+            &contract.capability_overrides(),
+            &format!("contract `{}`", contract.name),
+        );
+    }
+    capabilities.override_with(&config.plan.capability_overrides, "scimcheck.toml");
     // Custom attributes and extensions are checked against what the target itself publishes.
     let schemas = match &capabilities.published_schemas {
         Some((schemas_list, types_list)) => {
@@ -290,12 +314,20 @@ pub(crate) fn run(
         marker: capabilities.marker,
         scoping: capabilities.scoping,
         capabilities: capabilities.supported.clone(),
+        contract: config.plan.contract.clone(),
+        created: AtomicU32::new(0),
+        settle: config.plan.settle,
+        settled_ms: AtomicU64::new(0),
     });
     let collector = Arc::new(Collector::default());
     let total = planned.len();
     // Cases left out never become trials: libtest-mimic's own filter knows names alone.
-    let (planned, left_out): (Vec<Planned>, Vec<Planned>) =
+    let (mut planned, left_out): (Vec<Planned>, Vec<Planned>) =
         planned.into_iter().partition(|p| selector.matches(&p.case));
+    // Only what runs spends the budget.
+    if let Some(max) = config.plan.max_creates {
+        plan::budget::apply(&mut planned, max);
+    }
     let selection = Selection {
         total,
         selector,
@@ -340,6 +372,15 @@ pub(crate) fn run(
         selection,
         interrupted: context.interrupted.load(Ordering::Relaxed),
         redactor: context.target.redactor().clone(),
+        created: context.created.load(Ordering::Relaxed),
+        max_creates: config.plan.max_creates,
+        settle: config.plan.settle,
+        settled: Duration::from_millis(context.settled_ms.load(Ordering::Relaxed)),
+        acknowledged: context
+            .contract
+            .as_ref()
+            .map(|c| c.deviations.clone())
+            .unwrap_or_default(),
     })
 }
 

@@ -197,7 +197,7 @@ fn hostile_paging_numbers_fail_the_walk_with_a_reason() {
         .args(["run", "--base-url", &format!("http://{address}/scim/v2")])
         .arg("--cases")
         .arg(&dir)
-        .args(["--retries", "0", "--ledger"])
+        .args(["--no-builtin", "--retries", "0", "--ledger"])
         .arg(dir.join("ledger.jsonl"))
         .env("SCIMCHECK_TOKEN", "bad-target-t0ken")
         .output()

@@ -120,7 +120,7 @@ fn run_copies(base_url: &str, copies: usize, extra: &[&str]) -> (Output, u64) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
         .args(["run", "--base-url", base_url, "--cases"])
         .arg(&dir)
-        .args(["--retries", "0", "--ledger"])
+        .args(["--no-builtin", "--retries", "0", "--ledger"])
         .arg(dir.join("ledger.jsonl"))
         .args(extra)
         .env("SCIMCHECK_TOKEN", "bounded-t0ken")

@@ -96,6 +96,7 @@ fn everything_written(base_url: &str, cases: &[(String, String)], extra: &[&str]
                 base_url,
                 "--cases",
                 "cases",
+                "--no-builtin",
                 "--snapshots",
             ])
             .args(["--api-key-env", "SCIMCHECK_TEST_API_KEY", "--retries", "0"])
@@ -261,7 +262,14 @@ fn a_password_in_the_base_url_is_never_printed_or_written() {
     std::fs::write(dir.join("cases/echo/echo.yaml"), CASE).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
         .current_dir(&dir)
-        .args(["run", "--base-url", &base_url, "--cases", "cases"])
+        .args([
+            "run",
+            "--base-url",
+            &base_url,
+            "--cases",
+            "cases",
+            "--no-builtin",
+        ])
         .args(["--retries", "0", "--verbose", "--ledger", "ledger.jsonl"])
         .args(["--json", "results.json", "--report", "report.md"])
         .args(["--api-key-env", "SCIMCHECK_TEST_API_KEY"])
@@ -362,7 +370,14 @@ steps:
     std::fs::write(dir.join("cases/users/create.yaml"), case).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
         .current_dir(&dir)
-        .args(["run", "--base-url", &base_url, "--cases", "cases"])
+        .args([
+            "run",
+            "--base-url",
+            &base_url,
+            "--cases",
+            "cases",
+            "--no-builtin",
+        ])
         .args(["--retries", "0", "--ledger", "ledger.jsonl"])
         .args(["--json", "results.json", "--report", "report.md"])
         .env("SCIMCHECK_TOKEN", TOKEN)

@@ -6,6 +6,8 @@ mod common;
 mod support;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::Method;
 use scimcheck::mock::{Fault, MockConfig, Variation};
@@ -22,7 +24,12 @@ fn no_case_fails_against_a_conformant_variation() {
         let mut config = MockConfig::default();
         config.variations.insert(variation);
         let mock = common::start_mock(&runtime, config);
-        let outcome = common::run_suite(&runtime, &mock, PlanOptions::default(), false);
+        let plan = PlanOptions {
+            contract: contract_for(variation).map(|path| Arc::new(common::contract(path))),
+            settle: (variation == Variation::StaleLists).then_some(Duration::from_secs(2)),
+            ..PlanOptions::default()
+        };
+        let outcome = common::run_suite(&runtime, &mock, plan, false);
         let mut run = 0;
         let mut reasons: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for result in &outcome.results {
@@ -52,6 +59,33 @@ fn no_case_fails_against_a_conformant_variation() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
+
+/// The contract that states a variation no discovery document or probe can reveal: the
+/// catalogue must pass with it. Exhaustive, so a new variation says whether it needs one.
+fn contract_for(variation: Variation) -> Option<&'static str> {
+    match variation {
+        Variation::UserNameEmail | Variation::EmailsRequired | Variation::ReadOnlyGroups => {
+            Some("contracts/lightstep.toml")
+        }
+        Variation::FilterEqAndOnly
+        | Variation::FilterUserNameEqOnly
+        | Variation::ApiKeyForbidden
+        | Variation::PatchNoContent
+        | Variation::NoPatch
+        | Variation::NoEtag
+        | Variation::NoSort
+        | Variation::NoBulk
+        | Variation::SmallPageCap
+        | Variation::CursorOnly
+        | Variation::NoGroups
+        | Variation::MinimalUserSchema
+        | Variation::IndexOnly
+        | Variation::MinimalGroupSchema
+        | Variation::FilterUserNameEqOr
+        // Eventual consistency breaks no MUST; what it needs is a settle window, not a contract.
+        | Variation::StaleLists => None,
+    }
 }
 
 /// What `variation` changes, observed on `mock`: the observation, what the default server shows
@@ -199,6 +233,35 @@ async fn observe(variation: Variation, mock: &Mock) -> (Value, Value, Value) {
                 json!([user["title"], declares_title]),
                 json!(["t", true]),
                 json!([null, false]),
+            )
+        }
+        Variation::UserNameEmail => {
+            let resp = mock
+                .post("/Users", &json!({"schemas": [USER_URN], "userName": "x"}))
+                .await;
+            (status(&resp), json!(201), json!(400))
+        }
+        Variation::EmailsRequired => {
+            let body = json!({"schemas": [USER_URN], "userName": "x@example.com"});
+            (
+                status(&mock.post("/Users", &body).await),
+                json!(201),
+                json!(400),
+            )
+        }
+        Variation::StaleLists => {
+            mock.user("a").await;
+            let fresh = mock.get("/Users").await.body["totalResults"].clone();
+            tokio::time::sleep(Duration::from_millis(1100)).await;
+            let later = mock.get("/Users").await.body["totalResults"].clone();
+            (json!([fresh, later]), json!([1, 1]), json!([0, 1]))
+        }
+        Variation::ReadOnlyGroups => {
+            let body = json!({"schemas": [GROUP_URN], "displayName": "g"});
+            (
+                status(&mock.post("/Groups", &body).await),
+                json!(201),
+                json!(501),
             )
         }
         Variation::FilterUserNameEqOr => {

@@ -1,7 +1,7 @@
 //! Loading case files: YAML → typed cases, every problem reported with `file:line:column`
 //! before anything runs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -83,6 +83,12 @@ pub enum CaseError {
     Empty(PathBuf),
     #[error("{} case file problem(s):\n{}", .0.len(), render_all(.0))]
     Invalid(Vec<CaseDiagnostic>),
+    #[error("two cases are named `{id}`: {first} and {second} (rename one of them)")]
+    Collision {
+        id: String,
+        first: String,
+        second: String,
+    },
 }
 
 fn render_all(diagnostics: &[CaseDiagnostic]) -> String {
@@ -179,6 +185,36 @@ pub fn embedded() -> Vec<CaseSource> {
         .collect()
 }
 
+/// The built-in catalogue (when `builtin`) and the cases below each of `dirs`, in that order.
+/// Every trial name must be unique: a user's case cannot silently replace a built-in one.
+pub fn assemble(builtin: bool, dirs: &[PathBuf]) -> Result<Vec<CaseSource>, CaseError> {
+    let mut sources = if builtin { embedded() } else { Vec::new() };
+    for dir in dirs {
+        sources.extend(read_dir(dir)?);
+    }
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for source in &sources {
+        let id = trial_name(&source.relative);
+        if let Some(first) = seen.insert(id.clone(), &source.display) {
+            return Err(CaseError::Collision {
+                id,
+                first: first.to_owned(),
+                second: source.display.clone(),
+            });
+        }
+    }
+    Ok(sources)
+}
+
+/// `users/create.yaml` → `users::create`.
+fn trial_name(relative: &str) -> String {
+    relative
+        .strip_suffix(".yaml")
+        .or_else(|| relative.strip_suffix(".yml"))
+        .unwrap_or(relative)
+        .replace('/', "::")
+}
+
 /// Parses and validates every source; all problems of all files are reported together.
 pub fn load(sources: &[CaseSource], known: &KnownNames) -> Result<Vec<Case>, CaseError> {
     let mut cases = Vec::new();
@@ -213,14 +249,10 @@ fn load_one(source: &CaseSource, known: &KnownNames) -> Result<Case, Vec<CaseDia
     if !problems.is_empty() {
         return Err(problems);
     }
-    let stem = source
-        .relative
-        .strip_suffix(".yaml")
-        .or_else(|| source.relative.strip_suffix(".yml"))
-        .unwrap_or(&source.relative);
+    let id = trial_name(&source.relative);
     Ok(Case {
-        id: stem.replace('/', "::"),
-        area: stem.split('/').next().unwrap_or(stem).to_owned(),
+        area: id.split("::").next().unwrap_or(&id).to_owned(),
+        id,
         file: source.display.clone(),
         spec,
     })
@@ -591,6 +623,32 @@ steps:
             found.iter().any(|p| p.contains(expected)),
             "expected a problem containing {expected:?}, got {found:#?}"
         );
+    }
+
+    #[test]
+    fn a_users_case_named_like_a_built_in_one_is_an_error_naming_both_files() {
+        let dir = std::env::temp_dir().join(format!("scimcheck-cases-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("users")).unwrap();
+        std::fs::write(dir.join("users/create.yml"), "name: x\n").unwrap();
+        let error = assemble(true, std::slice::from_ref(&dir)).expect_err("collision");
+        let ours = dir.join("users/create.yml").display().to_string();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "two cases are named `users::create`: cases/users/create.yaml and {ours} (rename one of them)"
+            )
+        );
+        // Alone, or under another name, it is added.
+        assert_eq!(
+            assemble(false, std::slice::from_ref(&dir))
+                .expect("alone")
+                .len(),
+            1
+        );
+        std::fs::rename(dir.join("users"), dir.join("acme")).unwrap();
+        let all = assemble(true, std::slice::from_ref(&dir)).expect("beside");
+        assert_eq!(all.len(), embedded().len() + 1);
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

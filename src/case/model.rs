@@ -107,7 +107,7 @@ capabilities! {
     EnterpriseUser => "enterprise-user", "the enterprise User extension (RFC 7643 §4.3) in the User resource type";
     CursorPaging => "cursor-paging", "`pagination.cursor` (RFC 9865 §4)";
     IndexPaging => "index-paging", "`pagination.index`, true unless published false (RFC 9865 §4)";
-    Put => "put", "a PUT probe: RFC 7644 §3.5.1 makes PUT a MUST, so it is assumed unless refused with 405 or 501";
+    Put => "put", "a PUT probe: RFC 7644 §3.5.1 makes PUT a MUST, so it is assumed unless refused with 405 or 501, or ruled out by configuration or a contract";
 }
 
 impl Capability {

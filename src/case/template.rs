@@ -92,13 +92,18 @@ impl Generator {
         }
     }
 
-    pub fn generate(self, case_prefix: &str, arg: &str) -> String {
-        match self {
-            Generator::User => format!("{case_prefix}-{arg}@example.com"),
-            Generator::Email => format!("{case_prefix}-{arg}@mail.example.com"),
-            Generator::Name => format!("{case_prefix}-{arg}"),
-            Generator::Upper => arg.to_uppercase(),
-            Generator::Lower => arg.to_lowercase(),
+    /// `domain` is the one a target's contract requires addresses to use; without one, user
+    /// names and emails get distinct domains of example.com.
+    pub fn generate(self, case_prefix: &str, arg: &str, domain: Option<&str>) -> String {
+        match (self, domain) {
+            (Generator::User, None) => format!("{case_prefix}-{arg}@example.com"),
+            (Generator::Email, None) => format!("{case_prefix}-{arg}@mail.example.com"),
+            (Generator::User, Some(domain)) => format!("{case_prefix}-{arg}@{domain}"),
+            // Still distinct from the userName generated from the same argument.
+            (Generator::Email, Some(domain)) => format!("{case_prefix}-{arg}.mail@{domain}"),
+            (Generator::Name, _) => format!("{case_prefix}-{arg}"),
+            (Generator::Upper, _) => arg.to_uppercase(),
+            (Generator::Lower, _) => arg.to_lowercase(),
         }
     }
 }
@@ -136,6 +141,10 @@ pub trait Scope {
     fn variable(&self, name: &str) -> Option<&Value>;
     /// The prefix generators build on.
     fn case_prefix(&self) -> &str;
+    /// The domain generated addresses must use (a contract's), if any.
+    fn email_domain(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// A variable the scope did not define at render time.
@@ -185,7 +194,11 @@ impl Template {
                 }
                 Part::Generate(generator, arg) => {
                     let arg = arg.render(scope)?;
-                    out.push_str(&generator.generate(scope.case_prefix(), &arg));
+                    out.push_str(&generator.generate(
+                        scope.case_prefix(),
+                        &arg,
+                        scope.email_domain(),
+                    ));
                 }
             }
         }

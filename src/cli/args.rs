@@ -181,6 +181,10 @@ pub struct RunArgs {
     pub mock_variation: Vec<String>,
     #[command(flatten)]
     pub target: TargetArgs,
+    /// The target's contract (a TOML file): what its vendor documents beyond the RFCs
+    /// [default: contract in scimcheck.toml].
+    #[arg(long, value_name = "PATH", help_heading = TARGET)]
+    pub contract: Option<PathBuf>,
     /// Environment variable holding the vendor's non-SCIM API key (enables token-confusion cases).
     #[arg(long, value_name = "VAR", help_heading = CREDENTIALS)]
     pub api_key_env: Option<String>,
@@ -196,6 +200,14 @@ pub struct RunArgs {
     pub read_only: bool,
     #[command(flatten)]
     pub load: LoadArgs,
+    /// Create at most N resources: cases that would create more are skipped, the most valuable
+    /// (MUST, then SHOULD, IDP, MAY) kept [default: max-creates in the contract].
+    #[arg(long, value_name = "N", help_heading = LOAD)]
+    pub max_creates: Option<u32>,
+    /// Retry a read that fails for up to this long (e.g. 2s), for a target that serves reads
+    /// stale after a write [default: settle in the contract, else none: strict].
+    #[arg(long, value_name = "DURATION", value_parser = crate::config::parse_settle, help_heading = LOAD)]
+    pub settle: Option<Duration>,
     /// Cases run at once [default: every case, at most 256]; requests are bounded by
     /// --concurrency.
     #[arg(
@@ -291,16 +303,24 @@ pub struct SweepArgs {
 
 #[derive(Args)]
 pub struct CasesArg {
-    /// Read cases from this folder instead of the catalogue built into the binary.
+    /// Add the cases in this folder to the catalogue built into the binary (repeatable); a case
+    /// named like another is an error.
     #[arg(long = "cases", value_name = "DIR", help_heading = SELECTION)]
-    pub dir: Option<PathBuf>,
+    pub dirs: Vec<PathBuf>,
+    /// Run only the cases of the --cases folders, not the built-in catalogue.
+    #[arg(long, requires = "dirs", help_heading = SELECTION)]
+    pub no_builtin: bool,
 }
 
 impl CasesArg {
     pub fn source(&self) -> CaseSource {
-        self.dir
-            .clone()
-            .map_or(CaseSource::Embedded, CaseSource::Dir)
+        if self.dirs.is_empty() {
+            return CaseSource::Embedded;
+        }
+        CaseSource::Dirs {
+            builtin: !self.no_builtin,
+            dirs: self.dirs.clone(),
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
@@ -22,6 +22,7 @@ use crate::check::assert::resolve;
 use crate::check::schema::SchemaRegistry;
 use crate::check::snapshot::SnapshotContext;
 use crate::check::{self, CheckContext, Mismatch, Profile};
+use crate::contract::Contract;
 
 /// What every case of a run shares.
 pub struct RunContext {
@@ -43,6 +44,16 @@ pub struct RunContext {
     pub scoping: Scoping,
     /// What the target supports: a step whose `requires` names anything else is left out.
     pub capabilities: BTreeSet<Capability>,
+    /// The target's contract: generated addresses use its domain, and bodies that create or
+    /// replace a resource get the attributes it requires.
+    pub contract: Option<Arc<Contract>>,
+    /// Resources the cases created, for the summary.
+    pub created: AtomicU32,
+    /// How long a read that fails its expectations is retried, for a target that serves reads
+    /// stale for a while after a write; `None` (strict) fails it at once.
+    pub settle: Option<Duration>,
+    /// The longest a read took to become consistent, in milliseconds.
+    pub settled_ms: AtomicU64,
 }
 
 impl RunContext {
@@ -173,6 +184,7 @@ impl From<ExecError> for StepError {
 struct CaseScope {
     variables: HashMap<String, Value>,
     case_prefix: String,
+    email_domain: Option<String>,
     /// The userNames of the Users the case created, deleted ones included, which
     /// [`Scoping::UserNames`] lists one by one.
     user_names: Vec<String>,
@@ -185,6 +197,10 @@ impl Scope for CaseScope {
 
     fn case_prefix(&self) -> &str {
         &self.case_prefix
+    }
+
+    fn email_domain(&self) -> Option<&str> {
+        self.email_domain.as_deref()
     }
 }
 
@@ -223,6 +239,11 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
             ),
         ]),
         case_prefix,
+        email_domain: context
+            .contract
+            .as_ref()
+            .and_then(|c| c.email_domain())
+            .map(str::to_owned),
         user_names: Vec::new(),
     };
     scope
@@ -372,9 +393,20 @@ async fn run_steps(
             }
             let snapshot_stem = case.id.rsplit("::").next().unwrap_or(&case.id);
             let prefixes = [scope.case_prefix.as_str(), context.run_prefix.as_str()];
+            let mut settling = Settling::new(context.settle);
             if let Some(walk) = &step.walk {
-                let outcome =
-                    walk::run(walk, step, &*scope, context, &case.spec.rfc, journal).await;
+                let outcome = loop {
+                    let outcome =
+                        walk::run(walk, step, &*scope, context, &case.spec.rfc, journal).await;
+                    let stale =
+                        matches!(&outcome, Err((_, mismatches, None)) if !mismatches.is_empty());
+                    if !(stale && settling.wait().await) {
+                        break outcome;
+                    }
+                    // A stale walk's pages are not the target's last word.
+                    journal.invariant_pages.clear();
+                };
+                settling.done(outcome.is_ok(), context);
                 for (exchange, mismatches) in journal.invariant_pages.drain(..) {
                     invariants.push(fail(Some(exchange), mismatches, None));
                 }
@@ -386,74 +418,132 @@ async fn run_steps(
             let Some(request) = &step.request else {
                 continue;
             };
-            let (sent, tracked) = match sent_ahead.next() {
-                Some(ahead) => ahead,
-                None => (send(request, step.auth, &*scope, context).await, None),
-            };
-            let exchange = match sent {
-                Ok(exchange) => exchange,
-                Err(Unsent::Error(error)) => return Ok(Some(fail(None, Vec::new(), Some(error)))),
-                Err(Unsent::Outside(finding)) => return Ok(Some(fail(None, vec![finding], None))),
-            };
-            let mut mismatches = tracked.unwrap_or_else(|| {
-                journal.sent(&exchange);
-                track_resources(&exchange, context, ledger, ledger_problems)
-            });
-            if let Some(name) = created_user_name(&exchange) {
-                scope.user_names.push(name);
-                let own_users =
-                    context
-                        .scoping
-                        .filter(&scope.case_prefix, context.marker, &scope.user_names);
-                scope
-                    .variables
-                    .insert(template::SCOPE.into(), Value::from(own_users));
-            }
-            mismatches.extend(capture(&step.capture, &exchange, &mut scope.variables));
-            let snapshot = context.snapshot_dir.as_ref().map(|dir| SnapshotContext {
-                dir: dir.clone(),
-                area: &case.area,
-                stem: snapshot_stem,
-                case_file: &case.file,
-                step: index,
-                step_name: &step.name,
-                base_url: context.target.base_url(),
-                prefixes: &prefixes,
-                redactor: context.target.redactor(),
-            });
-            let check_context = CheckContext {
-                schemas: &context.schemas,
-                profile: context.profile,
-                snapshot: snapshot.as_ref(),
-            };
-            match check::check(
-                &step.expect,
-                &exchange,
-                &*scope,
-                &check_context,
-                &mut journal.deviations,
-            ) {
-                Ok(found) => mismatches.extend(found),
-                Err(error) => {
-                    return Ok(Some(fail(
-                        Some(exchange),
-                        mismatches,
-                        Some(StepError::ours(error.to_string())),
-                    )));
+            let rereadable = request.method == Method::Get
+                || (request.method == Method::Post && request.path.ends_with("/.search"));
+            // The first attempt may have been sent already (a `concurrent` repeat).
+            let mut ahead = sent_ahead.next();
+            // Each attempt at a read; a stale one is sent again while the settle window lasts.
+            loop {
+                let (sent, tracked) = match ahead.take() {
+                    Some(ahead) => ahead,
+                    None => (send(request, step.auth, &*scope, context).await, None),
+                };
+                let exchange = match sent {
+                    Ok(exchange) => exchange,
+                    Err(Unsent::Error(error)) => {
+                        return Ok(Some(fail(None, Vec::new(), Some(error))));
+                    }
+                    Err(Unsent::Outside(finding)) => {
+                        return Ok(Some(fail(None, vec![finding], None)));
+                    }
+                };
+                let mut mismatches = tracked.unwrap_or_else(|| {
+                    journal.sent(&exchange);
+                    track_resources(&exchange, context, ledger, ledger_problems)
+                });
+                if let Some(name) = created_user_name(&exchange) {
+                    scope.user_names.push(name);
+                    let own_users = context.scoping.filter(
+                        &scope.case_prefix,
+                        context.marker,
+                        &scope.user_names,
+                    );
+                    scope
+                        .variables
+                        .insert(template::SCOPE.into(), Value::from(own_users));
                 }
-            }
-            let (broken, mismatches): (Vec<_>, Vec<_>) = mismatches
-                .into_iter()
-                .partition(|m| m.is_invariant_for(&case.spec.rfc));
-            if !broken.is_empty() {
-                invariants.push(fail(Some(exchange.clone()), broken, None));
-            }
-            if !mismatches.is_empty() {
-                return Ok(Some(fail(Some(exchange), mismatches, None)));
+                mismatches.extend(capture(&step.capture, &exchange, &mut scope.variables));
+                let snapshot = context.snapshot_dir.as_ref().map(|dir| SnapshotContext {
+                    dir: dir.clone(),
+                    area: &case.area,
+                    stem: snapshot_stem,
+                    case_file: &case.file,
+                    step: index,
+                    step_name: &step.name,
+                    base_url: context.target.base_url(),
+                    prefixes: &prefixes,
+                    redactor: context.target.redactor(),
+                });
+                let check_context = CheckContext {
+                    schemas: &context.schemas,
+                    profile: context.profile,
+                    snapshot: snapshot.as_ref(),
+                };
+                match check::check(
+                    &step.expect,
+                    &exchange,
+                    &*scope,
+                    &check_context,
+                    &mut journal.deviations,
+                ) {
+                    Ok(found) => mismatches.extend(found),
+                    Err(error) => {
+                        return Ok(Some(fail(
+                            Some(exchange),
+                            mismatches,
+                            Some(StepError::ours(error.to_string())),
+                        )));
+                    }
+                }
+                let (broken, mismatches): (Vec<_>, Vec<_>) = mismatches
+                    .into_iter()
+                    .partition(|m| m.is_invariant_for(&case.spec.rfc));
+                if rereadable && !mismatches.is_empty() && settling.wait().await {
+                    continue;
+                }
+                settling.done(mismatches.is_empty(), context);
+                if !broken.is_empty() {
+                    invariants.push(fail(Some(exchange.clone()), broken, None));
+                }
+                if !mismatches.is_empty() {
+                    return Ok(Some(fail(Some(exchange), mismatches, None)));
+                }
+                break;
             }
         }
     }
     Ok(None)
+}
+
+/// A read being retried within the settle window.
+struct Settling {
+    window: Option<Duration>,
+    started: Instant,
+    retried: bool,
+    pause: Duration,
+}
+
+impl Settling {
+    fn new(window: Option<Duration>) -> Settling {
+        Settling {
+            window,
+            started: Instant::now(),
+            retried: false,
+            pause: Duration::from_millis(50),
+        }
+    }
+
+    /// Waits before the next attempt; `false` when the window (if any) is over.
+    async fn wait(&mut self) -> bool {
+        let Some(left) = self
+            .window
+            .and_then(|w| w.checked_sub(self.started.elapsed()))
+        else {
+            return false;
+        };
+        tokio::time::sleep(self.pause.min(left)).await;
+        self.pause = (self.pause * 2).min(Duration::from_millis(400));
+        self.retried = true;
+        true
+    }
+
+    /// Records how long a read that needed retries took to become consistent.
+    fn done(&self, consistent: bool, context: &RunContext) {
+        if self.retried && consistent {
+            let took = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            context.settled_ms.fetch_max(took, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Why a step's request has no response.
@@ -484,7 +574,13 @@ async fn send(
             .map(|(k, v)| Ok((k.clone(), render(v)?)))
             .collect::<Result<Vec<_>, RenderError>>()?;
         let body = match (&request.body, &request.raw_body) {
-            (Some(body), _) => Some(template::render_value(body, scope)?.to_string()),
+            (Some(body), _) => {
+                let mut body = template::render_value(body, scope)?;
+                if let Some(contract) = &context.contract {
+                    contract.complete(request.method, &path, &mut body, scope);
+                }
+                Some(body.to_string())
+            }
             (None, Some(raw)) => Some(render(raw)?),
             (None, None) => None,
         };
@@ -649,6 +745,8 @@ fn track_resources(
         }
         _ => {}
     }
+    let count = u32::try_from(created.len()).unwrap_or(u32::MAX);
+    context.created.fetch_add(count, Ordering::Relaxed);
     for resource in created {
         context.record(Event::Created, &resource, problems);
         ledger.push(resource);
@@ -1003,6 +1101,10 @@ steps:
             marker: "title",
             capabilities: BTreeSet::new(),
             scoping: Scoping::default(),
+            contract: None,
+            created: AtomicU32::new(0),
+            settle: None,
+            settled_ms: AtomicU64::new(0),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert_eq!(run.panic.as_deref(), Some("a step panicked on purpose"));
@@ -1071,6 +1173,10 @@ steps:
             marker: "title",
             capabilities: BTreeSet::new(),
             scoping: Scoping::default(),
+            contract: None,
+            created: AtomicU32::new(0),
+            settle: None,
+            settled_ms: AtomicU64::new(0),
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert!(run.interrupted);
@@ -1158,6 +1264,10 @@ steps:
                 marker: "title",
                 capabilities,
                 scoping: Scoping::default(),
+                contract: None,
+                created: AtomicU32::new(0),
+                settle: None,
+                settled_ms: AtomicU64::new(0),
             };
             let failure = runtime.block_on(run_case(&case, 0, &context)).failure;
             // The teardown deleted every user, those created at once included.

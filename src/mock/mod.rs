@@ -69,6 +69,7 @@ mod state;
 mod store;
 mod tls;
 mod variations;
+mod vendor;
 
 pub use config::{MockConfig, MockCredentials, UnknownName};
 pub use faults::Fault;

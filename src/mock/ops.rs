@@ -1,6 +1,8 @@
 //! Resource lifecycle on one tenant: create, read, replace, patch, delete (RFC 7644 §3.3–§3.6),
 //! with ETag preconditions (§3.14). Route handlers and bulk both call these.
 
+use std::sync::atomic::Ordering;
+
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
@@ -12,6 +14,7 @@ use super::patch;
 use super::schema::Kind;
 use super::state::AppState;
 use super::store::{Stored, Tenant, etag};
+use super::vendor::{check_user, check_writable};
 use crate::scim::filter::get_ci;
 use crate::scim::{ScimType, urn};
 
@@ -156,6 +159,7 @@ impl Tenant {
         kind: Kind,
         body: &Value,
     ) -> Result<Value, ApiError> {
+        check_writable(state, kind)?;
         if state.has(Fault::NullRejected)
             && body
                 .as_object()
@@ -180,7 +184,9 @@ impl Tenant {
             .and_then(Value::as_str)
             .filter(|id| state.has(Fault::ClientIdHonored) && self.kind_of(id).is_none());
         let id = client_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-        self.commit(state, kind, &id, attrs)
+        let doc = self.commit(state, kind, &id, attrs)?;
+        state.created.fetch_add(1, Ordering::Relaxed);
+        Ok(doc)
     }
 
     pub fn replace(
@@ -191,11 +197,14 @@ impl Tenant {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Written, ApiError> {
+        check_writable(state, kind)?;
         let current = match self.live(state, kind, id) {
             Ok(current) => current,
             Err(_) if state.has(Fault::PutCreatesMissing) => {
                 let attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
-                return self.commit(state, kind, id, attrs).map(Written::Created);
+                let doc = self.commit(state, kind, id, attrs)?;
+                state.created.fetch_add(1, Ordering::Relaxed);
+                return Ok(Written::Created(doc));
             }
             Err(e) => return Err(e),
         };
@@ -226,6 +235,7 @@ impl Tenant {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Value, ApiError> {
+        check_writable(state, kind)?;
         let current = self.live(state, kind, id)?;
         check_if_match(state, current, if_match)?;
         if state.has(Fault::EmptyPatchAccepted)
@@ -308,6 +318,7 @@ impl Tenant {
         id: &str,
         if_match: Option<&str>,
     ) -> Result<(), ApiError> {
+        check_writable(state, kind)?;
         let current = self.live(state, kind, id)?;
         check_if_match(state, current, if_match)?;
         if kind == Kind::User && state.has(Fault::DeleteOnlyDeactivates) {
@@ -372,6 +383,7 @@ impl Tenant {
     ) -> Result<Value, ApiError> {
         // Attributes the schema does not declare are ignored on write.
         attrs.retain(|name, _| !state.undeclared(kind, name));
+        check_user(state, kind, &attrs)?;
         if kind == Kind::User && state.has(Fault::SubAttributeDropped) {
             for value in attrs.values_mut() {
                 if let Value::Array(items) = value {

@@ -17,6 +17,7 @@ use super::schema::{Kind, Returned, Type};
 use super::state::{AppState, TenantId};
 use super::store::{Collection, Stored, Tenant};
 use super::variations::Variation;
+use super::vendor::not_yet_listed;
 use crate::scim::filter::{self, get_ci};
 use crate::scim::operators::features;
 use crate::scim::{AttrPath, CompValue, CompareOp, Filter, FilterFeature, ScimType, urn};
@@ -195,7 +196,7 @@ impl<'a> Matcher<'a> {
     }
 
     fn matches(&self, kind: Kind, stored: &Stored) -> bool {
-        if hidden(self.state, kind, &stored.doc) {
+        if hidden(self.state, kind, &stored.doc) || not_yet_listed(self.state, &stored.doc) {
             return false;
         }
         let Some(filter) = &self.filter else {

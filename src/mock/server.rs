@@ -151,6 +151,11 @@ impl MockServer {
         self.state.writes.load(Ordering::Relaxed)
     }
 
+    /// Resources created (all tenants, by POST, Bulk or a PUT that creates).
+    pub fn created_resources(&self) -> u64 {
+        self.state.created.load(Ordering::Relaxed)
+    }
+
     /// All requests received.
     pub fn request_count(&self) -> u64 {
         self.state.requests.load(Ordering::Relaxed)

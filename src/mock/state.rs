@@ -38,6 +38,8 @@ pub(crate) struct AppState {
     tenants: [RwLock<Tenant>; 2],
     pub requests: AtomicU64,
     pub writes: AtomicU64,
+    /// Resources created (all tenants, Bulk included).
+    pub created: AtomicU64,
     /// Start of the current one-second rate-limit window and the requests seen in it.
     pub rate_window: Mutex<(Instant, u32)>,
     /// Per-run secret key that authenticates cursors (SipHash is a keyed PRF).
@@ -64,6 +66,7 @@ impl AppState {
             tenants: Default::default(),
             requests: AtomicU64::new(0),
             writes: AtomicU64::new(0),
+            created: AtomicU64::new(0),
             rate_window: Mutex::new((Instant::now(), 0)),
             cursor_key: RandomState::new(),
         }

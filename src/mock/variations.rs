@@ -36,6 +36,14 @@ named_behaviours! {
             "the Group schema declares only displayName: groups carry no members, which are dropped on write and invalidFilter in filters";
         FilterUserNameEqOr => "filter-username-eq-or", "RFC 7644 §3.4.2.2",
             "the only filters are `userName eq \"…\"` on Users, alone or joined by `or` (a lookup of several users at once); anything else is 400 invalidFilter";
+        UserNameEmail => "username-email", "RFC 7643 §4.1.1",
+            "userName must be an email address (as many vendors document); another is 400 invalidValue. Needs a contract saying so";
+        EmailsRequired => "emails-required", "RFC 7643 §7",
+            "a User without emails is 400 invalidValue on create, replace or patch. Needs a contract saying how to fill them";
+        ReadOnlyGroups => "read-only-groups", "RFC 7644 §3.12",
+            "groups are read-only (an identity provider assigns them): writes answer 501 Not Implemented. Needs a contract saying so";
+        StaleLists => "stale-lists", "RFC 7644 §3.4.2",
+            "lists lag writes: a resource appears in lists and searches one second after it is created (an eventually consistent index). Needs a settle window";
     }
 }
 
@@ -59,6 +67,9 @@ pub(crate) const MINIMAL_USER_OMITS: [&str; 14] = [
     "roles",
     "x509Certificates",
 ];
+
+/// How far behind writes the lists of [`Variation::StaleLists`] are.
+pub(crate) const LIST_LAG: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The page cap of [`Variation::SmallPageCap`].
 pub(crate) const SMALL_PAGE_CAP: usize = 2;

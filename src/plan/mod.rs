@@ -2,6 +2,7 @@
 //! credentials at hand — which cases run and why the others are skipped.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde_json::Value;
 use thiserror::Error;
@@ -10,9 +11,11 @@ use crate::case::template::{MARKER_CANDIDATES, Scoping};
 use crate::case::{Auth, Capability, Case, Method};
 use crate::check::assert::resolve;
 use crate::check::{PUT_CLAUSE, cites};
+use crate::contract::Contract;
 use crate::exec::client::{ExecError, Target};
 use crate::scim::urn;
 
+pub mod budget;
 pub mod needs;
 pub mod probe;
 pub mod select;
@@ -50,8 +53,9 @@ pub struct Capabilities {
     pub put_refused: Option<u16>,
     /// Whether the PUT probe was sent: a read-only run sends none.
     pub put_probed: bool,
-    /// The capabilities `scimcheck.toml` set, whatever discovery and probes said.
-    pub configured: BTreeSet<Capability>,
+    /// The capabilities configuration set, whatever discovery and probes said, each with
+    /// where it was set: `scimcheck.toml`, or the target's contract.
+    pub configured: BTreeMap<Capability, String>,
 }
 
 impl Default for Capabilities {
@@ -70,7 +74,7 @@ impl Default for Capabilities {
             scoping: Scoping::default(),
             put_refused: None,
             put_probed: false,
-            configured: BTreeSet::new(),
+            configured: BTreeMap::new(),
         }
     }
 }
@@ -303,10 +307,11 @@ impl Capabilities {
         }
     }
 
-    /// Applies what the configuration says the target has or lacks by design.
-    pub fn override_with(&mut self, overrides: &BTreeMap<Capability, bool>) {
+    /// Applies what the configuration says the target has or lacks by design; `origin` names
+    /// the configuration in the capability matrix.
+    pub fn override_with(&mut self, overrides: &BTreeMap<Capability, bool>, origin: &str) {
         for (capability, on) in overrides {
-            self.configured.insert(*capability);
+            self.configured.insert(*capability, origin.to_owned());
             if *on {
                 self.supported.insert(*capability);
             } else {
@@ -358,8 +363,8 @@ impl Capabilities {
 impl Capabilities {
     /// Where a capability's value came from, when not from discovery documents.
     fn origin(&self, capability: Capability) -> Option<String> {
-        if self.configured.contains(&capability) {
-            return Some("scimcheck.toml".to_owned());
+        if let Some(origin) = self.configured.get(&capability) {
+            return Some(origin.clone());
         }
         (capability == Capability::Put).then(|| match (self.put_refused, self.put_probed) {
             (Some(status), _) => format!("a PUT probe got {status}"),
@@ -483,10 +488,18 @@ async fn fetch(target: &Target, path: &str) -> Result<Result<Value, String>, Pla
 pub struct PlanOptions {
     /// Run only cases that change nothing on the target.
     pub read_only: bool,
-    /// Capabilities taken as present or absent whatever the target advertises.
+    /// Capabilities taken as present or absent whatever the target advertises or probes say
+    /// (`scimcheck.toml`'s, which win over the contract's).
     pub capability_overrides: BTreeMap<Capability, bool>,
     /// Cases skipped by trial name, with the reason.
     pub skip: BTreeMap<String, String>,
+    /// The target's contract: what it rules out is skipped with its name in the reason.
+    pub contract: Option<Arc<Contract>>,
+    /// The most resources the run may create (see [`budget`]).
+    pub max_creates: Option<u32>,
+    /// How long reads that fail may be retried, for an eventually consistent target; `None`
+    /// fails them at once.
+    pub settle: Option<std::time::Duration>,
     /// The cases to run; the others are left out of the run (not skipped).
     pub select: select::Selector,
 }
@@ -530,20 +543,28 @@ pub fn skip_reason(
     if let Some(reason) = options.skip.get(&case.id) {
         return Some(format!("skipped by configuration: {reason}"));
     }
-    let missing: Vec<&str> = case
+    let contract = options.contract.as_deref();
+    let ruled_out = |capability: &Capability| contract.and_then(|c| c.rules_out(*capability));
+    let missing: Vec<&Capability> = case
         .spec
         .requires
         .iter()
         .filter(|c| !capabilities.supported.contains(c))
-        .map(|c| c.name())
         .collect();
+    if let Some(reason) = missing.iter().find_map(|c| ruled_out(c)) {
+        return Some(reason);
+    }
     if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|c| c.name()).collect();
         return Some(format!(
             "the target does not advertise {}",
-            missing.join(", ")
+            names.join(", ")
         ));
     }
     let needs = needs(case, capabilities.choices());
+    if let Some(reason) = contract.and_then(|c| c.skip_reason(case, &needs)) {
+        return Some(reason);
+    }
     if let Some(clash) = &needs.marker_clash {
         let others: Vec<&str> = MARKER_CANDIDATES
             .into_iter()
@@ -555,7 +576,8 @@ pub fn skip_reason(
         ));
     }
     // A case about PUT runs where PUT is refused: it fails on that MUST, which the reports
-    // show as one finding however many such cases there are.
+    // show as one finding however many such cases there are (unless a contract acknowledges
+    // that departure: then it skipped above).
     let about_put = cites(&case.spec.rfc, PUT_CLAUSE);
     if let Some(lacking) = needs
         .capabilities
@@ -563,6 +585,9 @@ pub fn skip_reason(
         .filter(|c| !(about_put && **c == Capability::Put))
         .find(|c| !capabilities.supported.contains(c))
     {
+        if let Some(reason) = ruled_out(lacking) {
+            return Some(reason);
+        }
         if *lacking == Capability::Put {
             return Some(capabilities.without_put());
         }
@@ -718,7 +743,27 @@ mod tests {
                 .matrix()
                 .contains("put no (a PUT probe got 405)")
         );
-        without_put.override_with(&BTreeMap::from([(Capability::Put, false)]));
+        // A contract that rules PUT out acknowledges the departure: the cases about PUT skip.
+        let lightstep =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/lightstep.toml");
+        let with_contract = PlanOptions {
+            contract: Some(Arc::new(Contract::load(&lightstep).expect("contract"))),
+            ..PlanOptions::default()
+        };
+        let replace = cases
+            .iter()
+            .find(|c| c.id == "users::replace")
+            .expect("case");
+        let skipped =
+            skip_reason(replace, &without_put, &|_| None, &with_contract).unwrap_or_default();
+        assert!(
+            skipped.starts_with("the contract `lightstep` rules out put (an acknowledged deviation from RFC 7644 §3.5.1"),
+            "{skipped}"
+        );
+        without_put.override_with(
+            &BTreeMap::from([(Capability::Put, false)]),
+            "scimcheck.toml",
+        );
         assert!(without_put.matrix().contains("put no (scimcheck.toml)"));
 
         let mut minimal_groups = full.clone();

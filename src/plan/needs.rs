@@ -141,7 +141,7 @@ pub const PROBE_PREFIX: &str = "scimcheck-probe";
 /// so that the probe tries `or`.
 pub fn probe_user_names() -> Vec<String> {
     ["a", "b"]
-        .map(|name| Generator::User.generate(PROBE_PREFIX, name))
+        .map(|name| Generator::User.generate(PROBE_PREFIX, name, None))
         .to_vec()
 }
 
@@ -150,7 +150,7 @@ pub fn probe_user_names() -> Vec<String> {
 pub const PROBE_ID: &str = "00000000-0000-4000-8000-00005c1c0000";
 
 /// A step that expects a `400` is testing the refusal itself, so what it sends is not a need.
-fn expects_refusal(status: Option<&StatusSet>) -> bool {
+pub(crate) fn expects_refusal(status: Option<&StatusSet>) -> bool {
     status.is_some_and(|s| s.allows(400))
 }
 

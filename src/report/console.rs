@@ -123,6 +123,24 @@ impl Writer for Console {
             facts.throttled
         );
         let _ = writeln!(out, "  {}", facts.concurrency);
+        let _ = write!(out, "  {} resource(s) created", facts.created);
+        match facts.max_creates {
+            Some(max) => {
+                let _ = writeln!(out, " of at most {max} (--max-creates)");
+            }
+            None => out.push('\n'),
+        }
+        if let Some(window) = facts.settle {
+            let _ = writeln!(
+                out,
+                "  settle window {:.1}s: the slowest read became consistent after {:.2}s",
+                window.as_secs_f64(),
+                facts.settled.as_secs_f64()
+            );
+        }
+        for deviation in &facts.acknowledged {
+            let _ = writeln!(out, "  acknowledged deviation: {deviation}");
+        }
         for (deviation, ids) in report.tolerated() {
             let _ = writeln!(
                 out,

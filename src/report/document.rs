@@ -89,12 +89,25 @@ fn facts(report: &RunReport<'_>) -> Vec<(&'static str, String)> {
                 facts.throttled
             ),
         ),
+        (
+            "Created",
+            match facts.max_creates {
+                Some(max) => format!(
+                    "{} resource(s), at most {max} (--max-creates)",
+                    facts.created
+                ),
+                None => format!("{} resource(s)", facts.created),
+            },
+        ),
     ];
     if !facts.selection.not_selected.is_empty() {
         out.push(("Not selected", facts.selection.not_selected.join(", ")));
     }
     for (reason, ids) in report.skips() {
         out.push(("Skipped", format!("{reason}: {}", ids.join(", "))));
+    }
+    for deviation in &facts.acknowledged {
+        out.push(("Acknowledged deviation", deviation.to_string()));
     }
     for (deviation, ids) in report.tolerated() {
         out.push((

@@ -125,8 +125,13 @@ fn document(report: &RunReport<'_>) -> Value {
             "harness_errors": report.count("harness error"),
             "findings": report.findings.len(),
             "requests": report.requests(),
+            "created": facts.created,
+            "max_creates": facts.max_creates,
+            "settle_seconds": facts.settle.map(|w| w.as_secs_f64()),
+            "settled_seconds": facts.settled.as_secs_f64(),
         },
         "findings": findings,
+        "acknowledged": facts.acknowledged.iter().map(|d| json!({ "contract": d.contract, "capability": d.capability, "rfc": d.rfc, "reason": d.reason })).collect::<Vec<_>>(),
         "tolerated": report.tolerated().into_iter().map(|(deviation, cases)| json!({ "deviation": deviation, "cases": cases })).collect::<Vec<_>>(),
         "cases": cases,
     })

@@ -128,9 +128,16 @@ fn properties(report: &RunReport<'_>) -> String {
         ("findings", report.findings.len().to_string()),
         ("requests", report.requests().to_string()),
         ("throttled", facts.throttled.to_string()),
+        ("created", facts.created.to_string()),
         ("wall-seconds", format!("{:.3}", facts.wall.as_secs_f64())),
     ];
     pairs.extend(report.verdict.reasons.iter().map(|r| ("reason", r.clone())));
+    pairs.extend(
+        facts
+            .acknowledged
+            .iter()
+            .map(|d| ("acknowledged-deviation", d.to_string())),
+    );
     pairs.extend(
         report
             .tolerated()

@@ -358,11 +358,43 @@ pub struct RunFacts {
     pub interrupted: bool,
     /// Trials libtest counted as failed that no result explains (a panic outside the guard).
     pub unexplained_failures: u64,
+    /// Departures from an RFC MUST that the target's contract documents: shown in every
+    /// report, never counted as failures.
+    pub acknowledged: Vec<Acknowledged>,
+    /// Resources the cases created, and the budget they had (`--max-creates`).
+    pub created: u32,
+    pub max_creates: Option<u32>,
+    /// The settle window for stale reads (`None`: strict), and the longest a read took to
+    /// become consistent.
+    pub settle: Option<Duration>,
+    pub settled: Duration,
     /// Knows the run's credentials: everything a writer quotes, and all it writes, goes
     /// through it.
     pub redactor: Redactor,
     /// Accepted deviations and the baseline, when the run is judged against them.
     pub gate: Gate,
+}
+
+/// A capability an RFC requires that the target's contract rules out, with the contract's
+/// reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acknowledged {
+    /// The contract's name.
+    pub contract: String,
+    pub capability: String,
+    /// The clause that requires it, e.g. `RFC 7644 §3.5.1`.
+    pub rfc: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Acknowledged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no {}, which {} requires: the contract `{}` says {}",
+            self.capability, self.rfc, self.contract, self.reason
+        )
+    }
 }
 
 impl RunFacts {
@@ -617,6 +649,11 @@ pub(crate) fn sample_facts() -> RunFacts {
         },
         interrupted: false,
         unexplained_failures: 0,
+        acknowledged: vec![],
+        created: 3,
+        max_creates: None,
+        settle: None,
+        settled: Duration::ZERO,
         redactor: Redactor::default(),
         gate: Gate::default(),
     }

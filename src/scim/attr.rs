@@ -49,6 +49,18 @@ impl AttrPath {
     }
 }
 
+/// `local@domain.tld`, loosely: what a service provider that wants an email address as a
+/// userName accepts.
+pub fn looks_like_email(text: &str) -> bool {
+    text.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+    })
+}
+
 impl fmt::Display for AttrPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(urn) = &self.urn {

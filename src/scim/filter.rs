@@ -66,21 +66,37 @@ pub enum CompareOp {
 }
 
 impl CompareOp {
+    const ALL: [CompareOp; 9] = [
+        CompareOp::Eq,
+        CompareOp::Ne,
+        CompareOp::Co,
+        CompareOp::Sw,
+        CompareOp::Ew,
+        CompareOp::Gt,
+        CompareOp::Ge,
+        CompareOp::Lt,
+        CompareOp::Le,
+    ];
+
     fn parse(word: &str) -> Option<CompareOp> {
-        const OPS: [(&str, CompareOp); 9] = [
-            ("eq", CompareOp::Eq),
-            ("ne", CompareOp::Ne),
-            ("co", CompareOp::Co),
-            ("sw", CompareOp::Sw),
-            ("ew", CompareOp::Ew),
-            ("gt", CompareOp::Gt),
-            ("ge", CompareOp::Ge),
-            ("lt", CompareOp::Lt),
-            ("le", CompareOp::Le),
-        ];
-        OPS.iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(word))
-            .map(|&(_, op)| op)
+        CompareOp::ALL
+            .into_iter()
+            .find(|op| op.name().eq_ignore_ascii_case(word))
+    }
+
+    /// The operator as RFC 7644 Table 3 spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "eq",
+            CompareOp::Ne => "ne",
+            CompareOp::Co => "co",
+            CompareOp::Sw => "sw",
+            CompareOp::Ew => "ew",
+            CompareOp::Gt => "gt",
+            CompareOp::Ge => "ge",
+            CompareOp::Lt => "lt",
+            CompareOp::Le => "le",
+        }
     }
 
     /// `gt`, `ge`, `lt`, `le`: undefined on booleans and binary (RFC 7644 §3.4.2.2).

@@ -5,10 +5,17 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use scimcheck::contract::Contract;
 use scimcheck::mock::{Fault, MockConfig, MockServer};
 use scimcheck::plan::PlanOptions;
 use scimcheck::report::{CaseOutcome, CaseResult};
+use scimcheck::suite::CaseSource;
 use scimcheck::{RunConfig, RunOutcome};
+
+/// A contract shipped in `contracts/`, by its path in the repository.
+pub fn contract(path: &str) -> Contract {
+    Contract::load(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)).expect("contract loads")
+}
 
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -95,9 +102,39 @@ fn run_with_ledger(
     filter: Option<String>,
     ledger: Option<PathBuf>,
 ) -> RunOutcome {
+    run_cases(
+        runtime,
+        mock,
+        CaseSource::Embedded,
+        plan,
+        snapshots,
+        filter,
+        ledger,
+    )
+}
+
+/// Runs the cases of `cases` (a user's folders beside the catalogue, say) without snapshots.
+pub fn run_with_cases(
+    runtime: &tokio::runtime::Runtime,
+    mock: &MockServer,
+    cases: CaseSource,
+    plan: PlanOptions,
+) -> RunOutcome {
+    run_cases(runtime, mock, cases, plan, false, None, None)
+}
+
+fn run_cases(
+    runtime: &tokio::runtime::Runtime,
+    mock: &MockServer,
+    cases: CaseSource,
+    plan: PlanOptions,
+    snapshots: bool,
+    filter: Option<String>,
+    ledger: Option<PathBuf>,
+) -> RunOutcome {
     let snapshot_dir =
         snapshots.then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("snapshots/mock"));
-    let mut config = RunConfig::for_mock(mock).plan(plan);
+    let mut config = RunConfig::for_mock(mock).cases(cases).plan(plan);
     if let Some(dir) = snapshot_dir {
         config = config.snapshots(dir);
     }

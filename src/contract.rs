@@ -1,0 +1,902 @@
+//! Contracts: what a target's vendor documents about its SCIM API beyond the RFCs — the
+//! attributes a create must carry and how to fill them, the email domains its users must use,
+//! the capabilities it lacks by design, read-only groups, the filter forms it supports.
+//!
+//! A contract feeds the same capability overrides as `scimcheck.toml` (so discovery, probes and
+//! overrides decide skips in one place), makes generated request bodies satisfy it, skips what it
+//! rules out with its name in the reason, and turns each departure from an RFC MUST into an
+//! *acknowledged deviation* that every report shows.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+use crate::case::Case;
+use crate::case::model::{Capability, Method};
+use crate::case::template::{self, BUILTINS, Scope, Template};
+use crate::config::{capability_named, parse_settle, toml_error_at};
+use crate::files::{self, CONFIG_LIMIT, FileError};
+use crate::plan::needs::{Needs, expects_refusal};
+use crate::report::Acknowledged;
+use crate::scim::attr::looks_like_email;
+use crate::scim::filter::{self, Filter};
+use crate::scim::urn;
+
+/// Capabilities an RFC requires: a contract that rules one out must say why, and every report
+/// shows it as an acknowledged deviation.
+const REQUIRED_BY_RFC: [(Capability, &str); 1] = [(Capability::Put, "RFC 7644 §3.5.1")];
+
+/// The variable a create's fill reads: the userName of the body it completes.
+const USER_NAME: &str = "userName";
+
+/// The file, as written. Unknown keys are errors.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct ContractFile {
+    name: String,
+    /// Where the contract's statements come from (the vendor's documentation, public notes…).
+    source: String,
+    /// The filter forms the target supports, e.g. `["userName eq"]`; `and`, `or` and `not`
+    /// must be listed to be used. Absent: any filter (the probes still decide).
+    filters: Option<Vec<String>>,
+    #[serde(default)]
+    capabilities: BTreeMap<String, bool>,
+    /// Why the target departs from an RFC MUST, by capability.
+    #[serde(default)]
+    deviations: BTreeMap<String, String>,
+    #[serde(default)]
+    users: UsersFile,
+    #[serde(default)]
+    groups: GroupsFile,
+    #[serde(default)]
+    limits: LimitsFile,
+}
+
+/// What the vendor documents of its limits, and what a run against it may do.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct LimitsFile {
+    /// The most resources a run may create (`--max-creates` overrides it).
+    max_creates: Option<u32>,
+    /// How long reads may be stale after a write, e.g. `"2s"` (`--settle` overrides it).
+    #[serde(default, deserialize_with = "settle")]
+    settle: Option<Duration>,
+}
+
+fn settle<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_settle(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct UsersFile {
+    /// `"email"`: every userName must be an email address.
+    user_name: Option<UserNameForm>,
+    /// Domains generated users' addresses must use; the first is used.
+    #[serde(default)]
+    email_domains: Vec<String>,
+    /// Attributes every created or replaced User must carry, added where a body lacks them.
+    #[serde(default)]
+    create: Map<String, Value>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct GroupsFile {
+    /// Groups are read (provisioned by an identity provider), never written.
+    #[serde(default)]
+    read_only: bool,
+    #[serde(default)]
+    create: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum UserNameForm {
+    Email,
+}
+
+/// A filter form a contract allows: `userName eq`, `emails.value pr`, or a logical operator.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum FilterForm {
+    Compare { attribute: String, operator: String },
+    Logical(String),
+}
+
+#[derive(Debug, Error)]
+pub enum ContractError {
+    #[error(transparent)]
+    Read(#[from] FileError),
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+/// A checked contract.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contract {
+    pub name: String,
+    pub source: String,
+    capabilities: BTreeMap<Capability, bool>,
+    /// The RFC MUSTs the contract rules out, with its reasons.
+    pub deviations: Vec<Acknowledged>,
+    filters: Option<BTreeSet<FilterForm>>,
+    /// The filter forms as the contract spells them, for messages.
+    listed_filters: String,
+    user_name_email: bool,
+    email_domain: Option<String>,
+    user_fill: Map<String, Value>,
+    group_fill: Map<String, Value>,
+    groups_read_only: bool,
+    /// The most resources a run may create.
+    pub max_creates: Option<u32>,
+    /// How long reads may be stale after a write.
+    pub settle: Option<Duration>,
+}
+
+impl Contract {
+    pub fn load(path: &Path) -> Result<Contract, ContractError> {
+        let text = files::read_text(path, CONFIG_LIMIT)?;
+        let file: ContractFile = toml::from_str(&text).map_err(|e| {
+            let (line, column, message) = toml_error_at(&e, &text);
+            ContractError::Syntax {
+                path: path.to_owned(),
+                line,
+                column,
+                message,
+            }
+        })?;
+        Contract::check(file).map_err(|message| ContractError::Invalid {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    fn check(file: ContractFile) -> Result<Contract, String> {
+        let capability = capability_named;
+        let capabilities = file
+            .capabilities
+            .iter()
+            .map(|(name, on)| Ok((capability(name, "capabilities")?, *on)))
+            .collect::<Result<BTreeMap<_, _>, String>>()?;
+        let mut reasons = BTreeMap::new();
+        for (name, reason) in &file.deviations {
+            let ruled_out = capability(name, "deviations")?;
+            if capabilities.get(&ruled_out) != Some(&false) {
+                return Err(format!(
+                    "[deviations] explains `{name}`, which [capabilities] does not set to false"
+                ));
+            }
+            reasons.insert(ruled_out, reason.trim().to_owned());
+        }
+        let mut deviations = Vec::new();
+        for (required, rfc) in REQUIRED_BY_RFC {
+            if capabilities.get(&required) != Some(&false) {
+                continue;
+            }
+            let reason = reasons
+                .remove(&required)
+                .filter(|r| !r.is_empty())
+                .ok_or_else(|| {
+                    format!(
+                        "`{required} = false` departs from {rfc}, which requires it: say why under [deviations] ({required} = \"…\")"
+                    )
+                })?;
+            deviations.push(Acknowledged {
+                contract: file.name.clone(),
+                capability: required.name().to_owned(),
+                rfc: rfc.to_owned(),
+                reason,
+            });
+        }
+        if let Some(name) = reasons.keys().next() {
+            return Err(format!(
+                "[deviations] explains `{name}`, which no RFC requires: ruling it out is no deviation"
+            ));
+        }
+        let listed_filters = file
+            .filters
+            .iter()
+            .flatten()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let filters = file
+            .filters
+            .map(|forms| forms.iter().map(|f| parse_form(f)).collect())
+            .transpose()?;
+        for domain in &file.users.email_domains {
+            let valid = !domain.is_empty()
+                && domain.split('.').all(|l| {
+                    !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                });
+            if !valid {
+                return Err(format!(
+                    "`{domain}` in [users] email-domains is not a domain name"
+                ));
+            }
+        }
+        check_fill(&file.users.create, "users")?;
+        check_fill(&file.groups.create, "groups")?;
+        Ok(Contract {
+            name: file.name,
+            source: file.source,
+            capabilities,
+            deviations,
+            filters,
+            listed_filters,
+            user_name_email: file.users.user_name == Some(UserNameForm::Email),
+            email_domain: file.users.email_domains.into_iter().next(),
+            user_fill: file.users.create,
+            group_fill: file.groups.create,
+            groups_read_only: file.groups.read_only,
+            max_creates: file.limits.max_creates,
+            settle: file.limits.settle,
+        })
+    }
+
+    /// What the contract says the target has or lacks, for the plan's capability overrides.
+    pub fn capability_overrides(&self) -> BTreeMap<Capability, bool> {
+        self.capabilities.clone()
+    }
+
+    /// The domain generated email addresses use, if the contract names one.
+    pub fn email_domain(&self) -> Option<&str> {
+        self.email_domain.as_deref()
+    }
+
+    /// Why the contract rules out `capability`, if it sets it to false.
+    pub fn rules_out(&self, capability: Capability) -> Option<String> {
+        if self.capabilities.get(&capability) != Some(&false) {
+            return None;
+        }
+        Some(
+            match self
+                .deviations
+                .iter()
+                .find(|d| d.capability == capability.name())
+            {
+                Some(deviation) => format!(
+                    "the contract `{}` rules out {capability} (an acknowledged deviation from {}: {})",
+                    self.name, deviation.rfc, deviation.reason
+                ),
+                None => format!("the contract `{}` rules out {capability}", self.name),
+            },
+        )
+    }
+
+    /// Why the contract rules out `case`, whose requests need `needs`: a write to read-only
+    /// groups, a filter form it does not list, a userName that is not an email address.
+    pub fn skip_reason(&self, case: &Case, needs: &Needs) -> Option<String> {
+        let requests = || {
+            case.spec
+                .steps
+                .iter()
+                .filter_map(|s| s.value.request.as_ref())
+        };
+        // Even a PUT that expects a refusal: without the contract a refused PUT is the PUT
+        // finding, which the contract acknowledges instead.
+        if let Some(reason) = self
+            .rules_out(Capability::Put)
+            .filter(|_| requests().any(|r| r.method == Method::Put))
+        {
+            return Some(reason);
+        }
+        if self.groups_read_only
+            && requests().any(|r| writes_groups(r.method, &r.path, r.body.as_ref()))
+        {
+            return Some(format!(
+                "the contract `{}` makes groups read-only, and the case writes one",
+                self.name
+            ));
+        }
+        if let Some(allowed) = &self.filters {
+            for used in &needs.filters {
+                let unsupported = match filter::parse(&used.filter) {
+                    Ok(parsed) => first_unlisted(&parsed, allowed),
+                    Err(_) => Some(used.filter.clone()),
+                };
+                if let Some(form) = unsupported {
+                    return Some(format!(
+                        "the contract `{}` supports only the filters {}, and the case filters with `{form}` on {}",
+                        self.name, self.listed_filters, used.endpoint
+                    ));
+                }
+            }
+        }
+        let filled = self.user_fill.keys().chain(self.group_fill.keys());
+        if let Some(name) = filled.into_iter().find(|name| expects_absent(case, name)) {
+            return Some(format!(
+                "the contract `{}` has every created resource carry `{name}`, and the case expects it absent",
+                self.name
+            ));
+        }
+        // A step that expects a refusal tests the rule itself.
+        let accepted = case
+            .spec
+            .steps
+            .iter()
+            .filter(|s| !expects_refusal(s.value.expect.status.as_ref()))
+            .filter_map(|s| s.value.request.as_ref());
+        if self.user_name_email
+            && let Some(name) = accepted
+                .filter_map(|r| written_user_name(r.method, &r.path, r.body.as_ref()))
+                .find(|name| !looks_like_email(name))
+        {
+            return Some(format!(
+                "the contract `{}` requires userName to be an email address, and the case writes `{name}`",
+                self.name
+            ));
+        }
+        None
+    }
+
+    /// Adds what the contract requires to a request body that creates or replaces a resource:
+    /// each attribute of the fill the body lacks (an extension's also into `schemas`). A fill
+    /// that cannot be rendered (a body without userName) is left out: the case then tests what
+    /// it sent. Bulk operations are completed one by one.
+    pub fn complete(&self, method: Method, path: &str, body: &mut Value, scope: &dyn Scope) {
+        if method == Method::Post && path.trim_end_matches('/') == "/Bulk" {
+            let operations = body.get_mut("Operations").and_then(Value::as_array_mut);
+            for operation in operations.into_iter().flatten() {
+                let method = match operation.get("method").and_then(Value::as_str) {
+                    Some(m) if m.eq_ignore_ascii_case("POST") => Method::Post,
+                    Some(m) if m.eq_ignore_ascii_case("PUT") => Method::Put,
+                    _ => continue,
+                };
+                let path = operation
+                    .get("path")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                if let Some(data) = operation.get_mut("data") {
+                    self.complete(method, &path, data, scope);
+                }
+            }
+            return;
+        }
+        let fill = match resource_written(method, path) {
+            Some(Resource::Users) => &self.user_fill,
+            Some(Resource::Groups) => &self.group_fill,
+            None => return,
+        };
+        let Some(object) = body.as_object_mut() else {
+            return;
+        };
+        let filled = Filled {
+            user_name: object
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(USER_NAME))
+                .map(|(_, v)| v.clone()),
+            inner: scope,
+        };
+        for (name, value) in fill {
+            if object.keys().any(|k| k.eq_ignore_ascii_case(name)) {
+                continue;
+            }
+            let Ok(value) = template::render_value(value, &filled) else {
+                continue;
+            };
+            if name.contains(':') {
+                let schemas = object
+                    .entry("schemas")
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Some(schemas) = schemas.as_array_mut()
+                    && !schemas
+                        .iter()
+                        .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(name)))
+                {
+                    schemas.push(Value::from(name.as_str()));
+                }
+            }
+            object.insert(name.clone(), value);
+        }
+    }
+}
+
+/// The collection a request creates in or replaces a member of.
+enum Resource {
+    Users,
+    Groups,
+}
+
+fn resource_written(method: Method, path: &str) -> Option<Resource> {
+    let mut segments = path.trim_start_matches('/').split('/');
+    let collection = segments.next()?;
+    let member = segments.next();
+    let whole = match (method, member) {
+        (Method::Post, None) => true,
+        (Method::Put, Some(id)) => !id.is_empty() && segments.next().is_none(),
+        _ => false,
+    };
+    match collection {
+        "Users" if whole => Some(Resource::Users),
+        "Groups" if whole => Some(Resource::Groups),
+        _ => None,
+    }
+}
+
+/// Whether a request writes a Group: to `/Groups…`, or a Bulk operation that does.
+fn writes_groups(method: Method, path: &str, body: Option<&Value>) -> bool {
+    if path.starts_with("/Groups") {
+        return method != Method::Get && !path.ends_with("/.search");
+    }
+    // A path read from the target (a ResourceType's endpoint) is known by what it sends.
+    let group_body = body
+        .and_then(|b| b.get("schemas"))
+        .and_then(Value::as_array)
+        .is_some_and(|s| {
+            s.iter().any(|s| {
+                s.as_str()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(urn::GROUP))
+            })
+        });
+    if group_body && method != Method::Get {
+        return true;
+    }
+    let operations = body
+        .filter(|_| path.trim_end_matches('/') == "/Bulk")
+        .and_then(|b| b.get("Operations"))
+        .and_then(Value::as_array);
+    operations.into_iter().flatten().any(|operation| {
+        operation
+            .get("path")
+            .and_then(Value::as_str)
+            .is_some_and(|p| p.starts_with("/Groups"))
+    })
+}
+
+/// Whether a step of `case` asserts that the attribute `name` is absent from a response.
+fn expects_absent(case: &Case, name: &str) -> bool {
+    case.spec.steps.iter().any(|step| {
+        step.value.expect.json.iter().any(|(pointer, assert)| {
+            let absent = assert.absent == Some(true) || assert.present == Some(false);
+            absent
+                && pointer.strip_prefix('/').is_some_and(|p| {
+                    p.split('/')
+                        .next()
+                        .is_some_and(|first| first.eq_ignore_ascii_case(name))
+                })
+        })
+    })
+}
+
+/// The userName a request writes, rendered with stand-ins: a generator as the run would, any
+/// other variable (a userName captured from an earlier answer, mostly) as an address.
+fn written_user_name(method: Method, path: &str, body: Option<&Value>) -> Option<String> {
+    if !path.starts_with("/Users") {
+        return None;
+    }
+    let body = body?.as_object()?;
+    let value = match method {
+        Method::Post | Method::Put => body.get(USER_NAME)?,
+        Method::Patch => body
+            .get("Operations")?
+            .as_array()?
+            .iter()
+            .find_map(
+                |operation| match operation.get("path").and_then(Value::as_str) {
+                    Some(path) if path.eq_ignore_ascii_case(USER_NAME) => operation.get("value"),
+                    Some(_) => None,
+                    None => operation.get("value")?.get(USER_NAME),
+                },
+            )?,
+        Method::Get | Method::Delete => return None,
+    };
+    let text = value.as_str()?;
+    template::render_str(text, &StandIns).ok()
+}
+
+struct StandIns;
+
+const STAND_IN: &str = "someone@example.com";
+
+impl Scope for StandIns {
+    fn variable(&self, _name: &str) -> Option<&Value> {
+        static ADDRESS: std::sync::LazyLock<Value> =
+            std::sync::LazyLock::new(|| Value::from(STAND_IN));
+        Some(&ADDRESS)
+    }
+
+    fn case_prefix(&self) -> &str {
+        "scimcheck-contract"
+    }
+}
+
+/// A fill's scope: `${userName}` is the completed body's, everything else the case's.
+struct Filled<'a> {
+    user_name: Option<Value>,
+    inner: &'a dyn Scope,
+}
+
+impl Scope for Filled<'_> {
+    fn variable(&self, name: &str) -> Option<&Value> {
+        if name == USER_NAME {
+            return self.user_name.as_ref();
+        }
+        self.inner.variable(name)
+    }
+
+    fn case_prefix(&self) -> &str {
+        self.inner.case_prefix()
+    }
+
+    fn email_domain(&self) -> Option<&str> {
+        self.inner.email_domain()
+    }
+}
+
+/// Every template in a fill parses and reads only `${userName}` or a built-in.
+fn check_fill(fill: &Map<String, Value>, table: &str) -> Result<(), String> {
+    fn strings<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+        match value {
+            Value::String(s) => out.push(s),
+            Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+            Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    for (name, value) in fill {
+        let mut texts = Vec::new();
+        strings(value, &mut texts);
+        for text in texts {
+            let parsed =
+                Template::parse(text).map_err(|e| format!("[{table}.create] {name}: {e}"))?;
+            if let Some(unknown) = parsed
+                .variables()
+                .into_iter()
+                .find(|v| *v != USER_NAME && !BUILTINS.contains(v))
+            {
+                return Err(format!(
+                    "[{table}.create] {name}: `${{{unknown}}}` is not defined (a fill reads ${{userName}} and the built-ins)"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_form(text: &str) -> Result<FilterForm, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let known_operator = |op: &str| {
+        ["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "pr"]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(op))
+    };
+    match words.as_slice() {
+        [word]
+            if ["and", "or", "not"]
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(word)) =>
+        {
+            Ok(FilterForm::Logical(word.to_ascii_lowercase()))
+        }
+        [attribute, operator] if known_operator(operator) => Ok(FilterForm::Compare {
+            attribute: attribute.to_ascii_lowercase(),
+            operator: operator.to_ascii_lowercase(),
+        }),
+        _ => Err(format!(
+            "filters: `{text}` is not a filter form such as `userName eq`, `emails.value pr` or `and`"
+        )),
+    }
+}
+
+/// The first part of `parsed` the allowed forms do not list, as text.
+fn first_unlisted(parsed: &Filter, allowed: &BTreeSet<FilterForm>) -> Option<String> {
+    let logical = |word: &str| {
+        (!allowed.contains(&FilterForm::Logical(word.to_owned()))).then(|| word.to_owned())
+    };
+    match parsed {
+        Filter::And(terms) => {
+            logical("and").or_else(|| terms.iter().find_map(|t| first_unlisted(t, allowed)))
+        }
+        Filter::Or(terms) => {
+            logical("or").or_else(|| terms.iter().find_map(|t| first_unlisted(t, allowed)))
+        }
+        Filter::Not(inner) => logical("not").or_else(|| first_unlisted(inner, allowed)),
+        Filter::Compare { attr, op, .. } => unlisted_compare(&attr.to_string(), op.name(), allowed),
+        Filter::Present(attr) => unlisted_compare(&attr.to_string(), "pr", allowed),
+        Filter::ValuePath { attr, .. } => Some(format!("{attr}[…]")),
+    }
+}
+
+fn unlisted_compare(
+    attribute: &str,
+    operator: &str,
+    allowed: &BTreeSet<FilterForm>,
+) -> Option<String> {
+    let form = FilterForm::Compare {
+        attribute: attribute.to_ascii_lowercase(),
+        operator: operator.to_owned(),
+    };
+    (!allowed.contains(&form)).then(|| format!("{attribute} {operator}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::case::load::{CaseSource, load};
+    use crate::case::template::Scoping;
+    use crate::check::schema::SchemaRegistry;
+    use crate::plan::needs::{Choices, needs};
+
+    fn load_text(text: &str) -> Result<Contract, ContractError> {
+        let path = std::env::temp_dir().join(format!("scimcheck-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, text).expect("written");
+        let loaded = Contract::load(&path);
+        std::fs::remove_file(path).ok();
+        loaded
+    }
+
+    const HEAD: &str = "name = \"acme\"\nsource = \"acme docs\"\n";
+
+    #[test]
+    fn the_shipped_contracts_load() {
+        for name in ["lightstep", "entra-gallery", "okta-oin"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("contracts/{name}.toml"));
+            let contract = Contract::load(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(contract.name, name);
+        }
+    }
+
+    #[test]
+    fn rejects_unknown_keys_with_their_line_and_bad_values() {
+        let message = |text: &str| load_text(text).expect_err("invalid").to_string();
+        let cases = [
+            (
+                format!("{HEAD}\n[users]\nuser-nam = \"email\"\n"),
+                ":5:1: unknown field `user-nam`",
+            ),
+            (
+                format!("{HEAD}[users]\nuser-name = \"phone\"\n"),
+                "unknown variant `phone`",
+            ),
+            (
+                format!("{HEAD}[capabilities]\nputt = false\n"),
+                "unknown capability `putt` in [capabilities]",
+            ),
+            (
+                format!("{HEAD}[capabilities]\nput = false\n"),
+                "`put = false` departs from RFC 7644 §3.5.1, which requires it: say why under [deviations]",
+            ),
+            (
+                format!("{HEAD}[capabilities]\nput = false\n[deviations]\nput = \"  \"\n"),
+                "say why under [deviations]",
+            ),
+            (
+                format!("{HEAD}[deviations]\nput = \"x\"\n"),
+                "[deviations] explains `put`, which [capabilities] does not set to false",
+            ),
+            (
+                format!("{HEAD}[capabilities]\nsort = false\n[deviations]\nsort = \"x\"\n"),
+                "which no RFC requires",
+            ),
+            (
+                format!("filters = [\"userName\"]\n{HEAD}"),
+                "`userName` is not a filter form",
+            ),
+            (
+                format!("filters = [\"userName like\"]\n{HEAD}"),
+                "`userName like` is not a filter form",
+            ),
+            (
+                format!("{HEAD}[users]\nemail-domains = [\"exa mple.com\"]\n"),
+                "`exa mple.com` in [users] email-domains is not a domain name",
+            ),
+            (
+                format!("{HEAD}[users.create]\nemails = [{{ value = \"${{mail}}\" }}]\n"),
+                "[users.create] emails: `${mail}` is not defined",
+            ),
+            (
+                format!("{HEAD}[groups.create]\nexternalId = \"${{name:x\"\n"),
+                "[groups.create] externalId: unclosed",
+            ),
+            ("source = \"x\"\n".to_owned(), "missing field `name`"),
+            (
+                format!("{HEAD}[limits]\nsettle = \"2 minutes\"\n"),
+                "give a unit, ms or s",
+            ),
+            (
+                format!("{HEAD}[limits]\nmax-creates = -1\n"),
+                "invalid value",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = message(&text);
+            assert!(error.contains(expected), "{text}\n→ {error}");
+        }
+    }
+
+    #[test]
+    fn a_must_it_rules_out_is_an_acknowledged_deviation_with_its_reason() {
+        let contract = load_text(&format!(
+            "{HEAD}[capabilities]\nput = false\nbulk = false\n[deviations]\nput = \"PATCH only\"\n"
+        ))
+        .expect("valid");
+        assert_eq!(
+            contract.deviations,
+            [Acknowledged {
+                contract: "acme".into(),
+                capability: "put".into(),
+                rfc: "RFC 7644 §3.5.1".into(),
+                reason: "PATCH only".into(),
+            }]
+        );
+        assert_eq!(
+            contract.rules_out(Capability::Put).as_deref(),
+            Some(
+                "the contract `acme` rules out put (an acknowledged deviation from RFC 7644 §3.5.1: PATCH only)"
+            )
+        );
+        assert_eq!(
+            contract.rules_out(Capability::Bulk).as_deref(),
+            Some("the contract `acme` rules out bulk")
+        );
+        assert_eq!(contract.rules_out(Capability::Patch), None);
+        // Every case that sends a PUT skips, even one expecting it refused.
+        let put = |status: u16| {
+            format!(
+                "  - name: s\n    request: {{ method: PUT, path: /Users/1, body: {{ userName: x }} }}\n    expect: {{ status: {status} }}\n"
+            )
+        };
+        for status in [200, 400] {
+            assert!(
+                reason(&contract, &put(status)).is_some_and(|r| r.contains("rules out put")),
+                "{status}"
+            );
+        }
+        let patch = "  - name: s\n    request: { method: PATCH, path: /Users/1, body: { Operations: [] } }\n    expect: { status: 200 }\n";
+        assert_eq!(reason(&contract, patch), None);
+    }
+
+    struct Case1;
+    impl Scope for Case1 {
+        fn variable(&self, _: &str) -> Option<&Value> {
+            None
+        }
+        fn case_prefix(&self) -> &str {
+            "p"
+        }
+        fn email_domain(&self) -> Option<&str> {
+            Some("acme.test")
+        }
+    }
+
+    #[test]
+    fn completes_created_and_replaced_bodies_with_what_they_lack() {
+        let contract = load_text(&format!(
+            "{HEAD}[users.create]\nemails = [{{ value = \"${{userName}}\", primary = true }}]\n\"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\" = {{ employeeNumber = \"${{name:e}}\" }}\n[groups.create]\nexternalId = \"${{name:g}}\"\n"
+        ))
+        .expect("valid");
+        let complete = |method, path: &str, body: Value| {
+            let mut body = body;
+            contract.complete(method, path, &mut body, &Case1);
+            body
+        };
+        let enterprise = urn::ENTERPRISE_USER;
+        assert_eq!(
+            complete(
+                Method::Post,
+                "/Users",
+                json!({"schemas": [urn::USER], "userName": "a@acme.test"})
+            ),
+            json!({
+                "schemas": [urn::USER, enterprise],
+                "userName": "a@acme.test",
+                "emails": [{"value": "a@acme.test", "primary": true}],
+                enterprise: {"employeeNumber": "p-e"},
+            })
+        );
+        // What the body has is kept, whatever its spelling; a PUT is completed as a POST.
+        let own = json!({"userName": "a@acme.test", "EMAILS": [], enterprise: {}});
+        assert_eq!(complete(Method::Put, "/Users/1", own.clone()), own);
+        // Without a userName the fill that reads it is left out: the case tests what it sent.
+        assert_eq!(
+            complete(Method::Post, "/Users", json!({"schemas": [urn::USER]}))["emails"],
+            Value::Null
+        );
+        // Only creates and replaces of whole resources; Bulk operations one by one.
+        for (method, path) in [
+            (Method::Patch, "/Users/1"),
+            (Method::Post, "/Users/.search"),
+            (Method::Put, "/Users"),
+        ] {
+            assert_eq!(
+                complete(method, path, json!({"userName": "x"})),
+                json!({"userName": "x"}),
+                "{path}"
+            );
+        }
+        let bulk = complete(
+            Method::Post,
+            "/Bulk",
+            json!({"Operations": [
+                {"method": "POST", "path": "/Groups", "data": {"displayName": "g"}},
+                {"method": "DELETE", "path": "/Users/1"},
+            ]}),
+        );
+        assert_eq!(bulk["Operations"][0]["data"]["externalId"], "p-g");
+        assert_eq!(bulk["Operations"][1].get("data"), None);
+    }
+
+    fn case(yaml: &str) -> Case {
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let sources = [CaseSource {
+            relative: "vendor/x.yaml".into(),
+            display: "x.yaml".into(),
+            text: Arc::from(format!(
+                "name: x\ndescription: x\nrfc: [\"RFC 7644 §3.3\"]\nlevel: MUST\nsteps:\n{yaml}"
+            )),
+        }];
+        load(&sources, &crate::suite::known_names(&schemas))
+            .expect("case")
+            .remove(0)
+    }
+
+    fn reason(contract: &Contract, yaml: &str) -> Option<String> {
+        let case = case(yaml);
+        let choices = Choices {
+            marker: "title",
+            scoping: Scoping::UserNamePrefix,
+        };
+        contract.skip_reason(&case, &needs(&case, choices))
+    }
+
+    #[test]
+    fn skips_what_the_contract_rules_out_and_nothing_else() {
+        let contract = load_text(&format!(
+            "filters = [\"userName eq\", \"and\"]\n{HEAD}[users]\nuser-name = \"email\"\n[users.create]\nemails = []\n[groups]\nread-only = true\n"
+        ))
+        .expect("valid");
+        let post_user = |name: &str, status: u16| {
+            format!(
+                "  - name: s\n    request: {{ method: POST, path: /Users, body: {{ userName: \"{name}\" }} }}\n    expect: {{ status: {status} }}\n"
+            )
+        };
+        let list = |filter: &str| {
+            format!(
+                "  - name: s\n    request: {{ method: GET, path: /Users, query: {{ filter: '{filter}' }} }}\n    expect: {{ status: 200 }}\n"
+            )
+        };
+        let cases: [(String, Option<&str>); 10] = [
+            (post_user("${user:a}", 201), None),
+            (post_user("${name:a}", 201), Some("requires userName to be an email address, and the case writes `scimcheck-contract-a`")),
+            // A step that expects the refusal tests the rule itself.
+            (post_user("${name:a}", 400), None),
+            ("  - name: s\n    request: { method: PATCH, path: /Users/1, body: { Operations: [{ op: replace, path: userName, value: plain }] } }\n    expect: { status: 200 }\n".into(), Some("the case writes `plain`")),
+            (list("userName eq \"a\" and userName eq \"b\""), None),
+            (list("userName sw \"a\""), Some("supports only the filters `userName eq`, `and`, and the case filters with `userName sw` on /Users")),
+            (list("userName eq \"a\" or userName eq \"b\""), Some("filters with `or`")),
+            ("  - name: s\n    request: { method: DELETE, path: /Groups/1 }\n    expect: { status: 204 }\n".into(), Some("makes groups read-only, and the case writes one")),
+            ("  - name: s\n    request: { method: POST, path: \"/${casePrefix}\", body: { schemas: [\"urn:ietf:params:scim:schemas:core:2.0:Group\"] } }\n    expect: { status: 201 }\n".into(), Some("makes groups read-only")),
+            ("  - name: s\n    request: { method: GET, path: /Users/1 }\n    expect: { status: 200, json: { /emails: { absent: true } } }\n".into(), Some("has every created resource carry `emails`, and the case expects it absent")),
+        ];
+        for (yaml, expected) in cases {
+            let got = reason(&contract, &yaml);
+            match expected {
+                None => assert_eq!(got, None, "{yaml}"),
+                Some(part) => assert!(
+                    got.as_deref().is_some_and(|g| g.contains(part)),
+                    "{yaml}\n→ {got:?}"
+                ),
+            }
+        }
+    }
+}
