@@ -1,31 +1,15 @@
 //! `run --baseline` and `[[accept]]` as CI meets them: a new finding fails the build, one
 //! already in the baseline or accepted does not, and an acceptance past its date fails again.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::Scratch;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
 /// The cases `error-status-number` breaks: a handful, so each run is quick.
 const CASES: &str = "auth::api-key";
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        let dir = std::env::temp_dir().join(format!("scimcheck-baseline-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("scratch folder");
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// `scimcheck run` against the mock (with `fault`, if any) in `dir`, where no scimcheck.toml or
 /// snapshot folder is picked up unasked.
@@ -65,7 +49,7 @@ fn finding_ids(path: &Path) -> Vec<String> {
 
 #[test]
 fn a_new_finding_fails_against_the_baseline_an_accepted_one_passes_until_it_expires() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("baseline");
     let clean = scratch.path("clean.json");
     let (code, out) = run(&scratch.0, None, &["--write-baseline", path(&clean)]);
     assert_eq!(code, Some(0), "{out}");
@@ -145,7 +129,7 @@ fn a_new_finding_fails_against_the_baseline_an_accepted_one_passes_until_it_expi
 
 #[test]
 fn a_baseline_that_cannot_be_read_is_a_configuration_error_before_any_request() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("baseline");
     let bad = scratch.path("bad.json");
     std::fs::write(&bad, "{\"tool\": \"scimcheck\"}").expect("write");
     for baseline in [bad, scratch.path("missing.json")] {

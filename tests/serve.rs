@@ -2,6 +2,10 @@
 //! file, the suite run from a shell that sourced it, seeds, the request record, the admin
 //! route, and HTTPS with the CA it writes.
 
+mod common;
+
+use common::Scratch;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -26,27 +30,6 @@ fn scimcheck() -> Command {
     }
     command.env("NO_COLOR", "1");
     command
-}
-
-/// A temporary folder, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!("scimcheck-serve-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).expect("scratch folder");
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
 }
 
 /// A `scimcheck serve` on a free port, stopped with SIGTERM when dropped.
@@ -195,7 +178,7 @@ impl Http {
 
 #[test]
 fn a_shell_that_sources_the_env_file_runs_the_suite_against_serve() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("serve");
     let served = Served::start(&scratch, &[]);
     for variable in &VARIABLES[..6] {
         assert!(!served.var(variable).is_empty(), "{variable}");
@@ -217,7 +200,7 @@ fn a_shell_that_sources_the_env_file_runs_the_suite_against_serve() {
 
 #[test]
 fn the_record_shows_what_a_client_sent_with_tokens_redacted_and_a_seed_is_loaded() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("serve");
     let seed = scratch.path("seed.json");
     std::fs::write(
         &seed,
@@ -301,7 +284,7 @@ fn the_record_shows_what_a_client_sent_with_tokens_redacted_and_a_seed_is_loaded
 
 #[test]
 fn a_bad_seed_is_refused_with_its_position_before_anything_is_served() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("serve");
     let seed = scratch.path("seed.json");
     std::fs::write(&seed, "{\n  \"users\": [],\n  \"people\": []\n}").expect("written");
     let output = scimcheck()
@@ -332,7 +315,7 @@ fn a_bad_seed_is_refused_with_its_position_before_anything_is_served() {
 
 #[test]
 fn the_admin_route_switches_a_fault_the_next_run_catches_and_refuses_the_scim_token() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("serve");
     let served = Served::start(&scratch, &[]);
     let admin = served.var("SCIMCHECK_ADMIN_URL").to_owned();
     assert!(
@@ -380,7 +363,7 @@ fn the_admin_route_switches_a_fault_the_next_run_catches_and_refuses_the_scim_to
 
 #[test]
 fn run_over_https_trusts_serves_ca_only_when_told() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("serve");
     let ca = scratch.path("ca.pem");
     let served = Served::start(
         &scratch,

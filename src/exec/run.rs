@@ -1050,6 +1050,26 @@ pub(crate) mod tests {
     /// A step by this name panics: the only way to reach a panic in a step without a bug.
     pub(crate) const PANIC_STEP: &str = "panic on purpose (test only)";
 
+    /// A context against `target` with every option at its default.
+    fn test_context(target: Target, schemas: SchemaRegistry, run_prefix: &str) -> RunContext {
+        RunContext {
+            target,
+            schemas,
+            run_prefix: run_prefix.into(),
+            snapshot_dir: None,
+            ledger: None,
+            interrupted: Arc::default(),
+            profile: Profile::default(),
+            marker: "title",
+            capabilities: BTreeSet::new(),
+            scoping: Scoping::default(),
+            contract: None,
+            created: AtomicU32::new(0),
+            settle: None,
+            settled_ms: AtomicU64::new(0),
+        }
+    }
+
     const CASE: &str = r#"
 name: creates a user, then a step panics
 description: The teardown must still delete the user.
@@ -1090,22 +1110,7 @@ steps:
             .remove(0);
         let target =
             Target::new(mock.base_url(), credentials, &ClientOptions::default()).expect("target");
-        let context = RunContext {
-            target,
-            schemas,
-            run_prefix: "scimcheck-panictest".into(),
-            snapshot_dir: None,
-            ledger: None,
-            interrupted: Arc::default(),
-            profile: Profile::default(),
-            marker: "title",
-            capabilities: BTreeSet::new(),
-            scoping: Scoping::default(),
-            contract: None,
-            created: AtomicU32::new(0),
-            settle: None,
-            settled_ms: AtomicU64::new(0),
-        };
+        let context = test_context(target, schemas, "scimcheck-panictest");
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert_eq!(run.panic.as_deref(), Some("a step panicked on purpose"));
         assert_eq!(run.requests, 1);
@@ -1163,20 +1168,8 @@ steps:
         )
         .expect("target");
         let context = RunContext {
-            target,
-            schemas,
-            run_prefix: "scimcheck-interrupted".into(),
-            snapshot_dir: None,
-            ledger: None,
             interrupted: Arc::new(AtomicBool::new(true)),
-            profile: Profile::default(),
-            marker: "title",
-            capabilities: BTreeSet::new(),
-            scoping: Scoping::default(),
-            contract: None,
-            created: AtomicU32::new(0),
-            settle: None,
-            settled_ms: AtomicU64::new(0),
+            ..test_context(target, schemas, "scimcheck-interrupted")
         };
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert!(run.interrupted);
@@ -1254,20 +1247,8 @@ steps:
             )
             .expect("target");
             let context = RunContext {
-                target,
-                schemas: schemas.clone(),
-                run_prefix: "scimcheck-steps".into(),
-                snapshot_dir: None,
-                ledger: None,
-                interrupted: Arc::default(),
-                profile: Profile::default(),
-                marker: "title",
                 capabilities,
-                scoping: Scoping::default(),
-                contract: None,
-                created: AtomicU32::new(0),
-                settle: None,
-                settled_ms: AtomicU64::new(0),
+                ..test_context(target, schemas.clone(), "scimcheck-steps")
             };
             let failure = runtime.block_on(run_case(&case, 0, &context)).failure;
             // The teardown deleted every user, those created at once included.
