@@ -39,10 +39,12 @@ fn user(name: &str) -> Value {
 fn sweep_tenant(config: MockConfig) -> (sweep::Plan, u64) {
     let runtime = common::runtime();
     let mock = common::start_mock(&runtime, config);
-    let mut seed = Seed::default();
-    seed.users = (0..OTHERS)
-        .map(|i| user(&format!("employee-{i:05}@customer.example")))
-        .collect();
+    let mut seed = Seed {
+        users: (0..OTHERS)
+            .map(|i| user(&format!("employee-{i:05}@customer.example")))
+            .collect(),
+        groups: Vec::new(),
+    };
     for (collection, name) in LEFTOVERS {
         if collection == "/Groups" {
             seed.groups.push(json!({
