@@ -416,7 +416,7 @@ fn candidates(kind: Kind, collection: &Collection, filter: &Filter) -> Option<BT
 enum Source<'a> {
     /// One type in creation order, filtered while walking; cursors hold positions.
     Ordered(Kind, Rows<'a>),
-    /// Matches already selected (sorted, index lookups, several types); cursors hold offsets.
+    /// Matches already selected (sorted, or of several types); cursors hold offsets.
     Listed(Vec<(Kind, &'a Stored)>),
 }
 
