@@ -30,6 +30,10 @@ pub struct CaseFile {
     /// Capabilities the target must advertise; otherwise the case is skipped.
     #[serde(default)]
     pub requires: Vec<Capability>,
+    /// Capabilities the target must lack: a case about what a server without one does (e.g.
+    /// `unless: [bulk]` for the answer to a BulkRequest) is skipped where it is advertised.
+    #[serde(default)]
+    pub unless: Vec<Capability>,
     /// True when the case sends no POST/PUT/PATCH/DELETE (safe on a read-only run).
     #[serde(default)]
     pub read_only: bool,
@@ -142,6 +146,11 @@ pub struct Step {
     /// hundred creates cost one round trip of latency, not a hundred.
     #[serde(default)]
     pub concurrent: bool,
+    /// Values built before the request is rendered, each a variable of the step's request:
+    /// e.g. one Bulk operation more than a discovered `maxOperations`, or a string longer than
+    /// `maxPayloadSize`.
+    #[serde(default)]
+    pub generate: IndexMap<String, Generate>,
     /// A single HTTP request.
     pub request: Option<Request>,
     /// Page through a list until done, asserting the paging invariants on every page.
@@ -153,6 +162,27 @@ pub struct Step {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, Capture>")]
     pub capture: IndexMap<String, Capture>,
+}
+
+/// A value a step builds from a size it learnt (a capture) before it sends its request.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Generate {
+    /// An array of `count` + `plus` copies of `item`, each rendered with `${i}` = 1, 2, ….
+    Repeat {
+        /// A template rendering to a whole number, e.g. `"${maxOperations}"`.
+        count: String,
+        #[serde(default)]
+        plus: u32,
+        item: Value,
+    },
+    /// A string of `length` + `plus` characters (`x`), e.g. to exceed a payload limit.
+    Pad {
+        /// A template rendering to a whole number, e.g. `"${maxPayloadSize}"`.
+        length: String,
+        #[serde(default)]
+        plus: u32,
+    },
 }
 
 /// The credential a step sends in `Authorization`.

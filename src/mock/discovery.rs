@@ -34,7 +34,7 @@ pub(crate) async fn service_provider_config(
         "documentationUri": "https://datatracker.ietf.org/doc/html/rfc7644",
         "patch": {"supported": has(Variation::NoPatch)},
         "bulk": {
-            "supported": has(Variation::NoBulk),
+            "supported": has(Variation::NoBulk) && !state.has(Fault::BulkUnsupported500),
             "maxOperations": config.bulk_max_operations,
             "maxPayloadSize": config.max_payload_bytes,
         },

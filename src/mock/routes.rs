@@ -301,6 +301,13 @@ async fn bulk_handler(
     Extension(tenant): Extension<TenantId>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
+    if state.has(Fault::BulkUnsupported500) {
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "internal server error",
+        ));
+    }
     if state.varies(Variation::NoBulk) {
         return Err(not_implemented("Bulk"));
     }

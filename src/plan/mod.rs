@@ -561,6 +561,17 @@ pub fn skip_reason(
             names.join(", ")
         ));
     }
+    if let Some(present) = case
+        .spec
+        .unless
+        .iter()
+        .find(|c| capabilities.supported.contains(c))
+    {
+        return Some(format!(
+            "the case is about a target without {present}, and this one has it: {}",
+            present.source()
+        ));
+    }
     let needs = needs(case, capabilities.choices());
     if let Some(reason) = contract.and_then(|c| c.skip_reason(case, &needs)) {
         return Some(reason);
