@@ -68,6 +68,7 @@ fn contract_for(variation: Variation) -> Option<&'static str> {
         Variation::UserNameEmail | Variation::EmailsRequired | Variation::ReadOnlyGroups => {
             Some("contracts/lightstep.toml")
         }
+        Variation::EntraValuePathAdd => Some("contracts/entra-gallery.toml"),
         Variation::FilterEqAndOnly
         | Variation::FilterUserNameEqOnly
         | Variation::ApiKeyForbidden
@@ -247,6 +248,27 @@ async fn observe(variation: Variation, mock: &Mock) -> (Value, Value, Value) {
                 status(&mock.post("/Users", &body).await),
                 json!(201),
                 json!(400),
+            )
+        }
+        Variation::EntraValuePathAdd => {
+            let user = id(&mock.user("a").await);
+            let resp = mock
+                .patch(
+                    &format!("/Users/{user}"),
+                    json!([{"op": "replace", "path": "emails[type eq \"work\"].value",
+                        "value": "a@work.example.com"}]),
+                )
+                .await;
+            let read = mock.get(&format!("/Users/{user}")).await;
+            let work = read.body["emails"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|e| e["type"] == "work");
+            (
+                json!([resp.status, work]),
+                json!([400, false]),
+                json!([200, true]),
             )
         }
         Variation::StaleLists => {
