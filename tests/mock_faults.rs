@@ -815,6 +815,26 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
             let seen = json!([config.body["bulk"]["supported"], resp.status]);
             (seen, json!([true, 200]), json!([false, 500]))
         }
+        Fault::ReturnedRequestByDefault => {
+            const MOCK_URN: &str = "urn:scimcheck:params:scim:schemas:extension:mock:2.0:User";
+            let user = mock
+                .user_with(json!({"schemas": [USER_URN, MOCK_URN], "userName": "x",
+                    MOCK_URN: {"internalNote": "n"}}))
+                .await;
+            let path = format!("/Users/{}", id(&user));
+            let plain = mock.get(&path).await;
+            let named = mock
+                .query(
+                    &path,
+                    &[("attributes", &format!("{MOCK_URN}:internalNote"))],
+                )
+                .await;
+            let seen = json!([
+                plain.body[MOCK_URN]["internalNote"],
+                named.body[MOCK_URN]["internalNote"]
+            ]);
+            (seen, json!([null, "n"]), json!(["n", "n"]))
+        }
         Fault::EntraManagerFormsRejected => {
             let boss = id(&mock.user("boss").await);
             let resp = mock

@@ -113,6 +113,7 @@ capabilities! {
     IndexPaging => "index-paging", "`pagination.index`, true unless published false (RFC 9865 §4)";
     Put => "put", "a PUT probe: RFC 7644 §3.5.1 makes PUT a MUST, so it is assumed unless refused with 405 or 501, or ruled out by configuration or a contract";
     ValuePathAdd => "value-path-add", "configuration or a contract only (e.g. `contracts/entra-gallery.toml`): a PATCH replace through an `X eq \"v\"` value filter that matches nothing adds the value, as Entra ID expects, where RFC 7644 §3.5.2.3 answers noTarget";
+    ReturnedRequest => "returned-request", "a User attribute the target's `/Schemas` declares `returned: request` (RFC 7643 §7), named by `${requestOnly}`";
 }
 
 impl Capability {

@@ -24,6 +24,7 @@ use crate::check::schema::SchemaRegistry;
 use crate::check::snapshot::SnapshotContext;
 use crate::check::{self, CheckContext, Mismatch, Profile};
 use crate::contract::Contract;
+use crate::plan::RequestOnly;
 
 /// What every case of a run shares.
 pub struct RunContext {
@@ -43,6 +44,8 @@ pub struct RunContext {
     pub marker: &'static str,
     /// How `${scope}` selects a case's own Users.
     pub scoping: Scoping,
+    /// What `${requestOnly}` stands for, when the target declares such an attribute.
+    pub request_only: Option<RequestOnly>,
     /// What the target supports: a step whose `requires` names anything else is left out.
     pub capabilities: BTreeSet<Capability>,
     /// The target's contract: generated addresses use its domain, and bodies that create or
@@ -254,6 +257,16 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
     scope
         .variables
         .insert(template::MARKER.into(), Value::from(context.marker));
+    if let Some(request_only) = &context.request_only {
+        scope.variables.insert(
+            template::REQUEST_ONLY.into(),
+            Value::from(request_only.path.as_str()),
+        );
+        scope.variables.insert(
+            template::REQUEST_ONLY_POINTER.into(),
+            Value::from(request_only.pointer.as_str()),
+        );
+    }
     let own_users = context
         .scoping
         .filter(&scope.case_prefix, context.marker, &[]);
@@ -1201,6 +1214,7 @@ pub(crate) mod tests {
             marker: "title",
             capabilities: BTreeSet::new(),
             scoping: Scoping::default(),
+            request_only: None,
             contract: None,
             created: AtomicU32::new(0),
             settle: None,

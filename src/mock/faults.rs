@@ -172,6 +172,8 @@ named_behaviours! {
             "a request body over the advertised maxPayloadSize is accepted instead of refused with 413";
         BulkUnsupported500 => "bulk-unsupported-500", "RFC 7644 §3.12",
             "bulk.supported is false, but a BulkRequest crashes the server with 500 instead of 501 Not Implemented";
+        ReturnedRequestByDefault => "returned-request-by-default", "RFC 7643 §7",
+            "an attribute declared returned: request is returned whether or not the request names it";
     }
 }
 

@@ -56,6 +56,18 @@ pub struct Capabilities {
     /// The capabilities configuration set, whatever discovery and probes said, each with
     /// where it was set: `scimcheck.toml`, or the target's contract.
     pub configured: BTreeMap<Capability, String>,
+    /// What `${requestOnly}` stands for, when the target declares such an attribute.
+    pub request_only: Option<RequestOnly>,
+}
+
+/// A User attribute the target returns only when a request names it (RFC 7643 §7
+/// `returned: request`): a writable single string, for a case to set and read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestOnly {
+    /// As `attributes=` and PATCH paths name it: URN-qualified for an extension's.
+    pub path: String,
+    /// As a JSON pointer into a User after its leading `/`, e.g. `urn:…:User/note`.
+    pub pointer: String,
 }
 
 impl Default for Capabilities {
@@ -75,6 +87,7 @@ impl Default for Capabilities {
             put_refused: None,
             put_probed: false,
             configured: BTreeMap::new(),
+            request_only: None,
         }
     }
 }
@@ -167,6 +180,13 @@ impl Capabilities {
         capabilities.user_attributes = declared(urn::USER);
         capabilities.group_attributes = declared(urn::GROUP);
         capabilities.marker = choose_marker(capabilities.user_attributes.as_ref());
+        capabilities.request_only = schemas_list
+            .as_ref()
+            .zip(types_list.as_ref())
+            .and_then(|(schemas, types)| request_only_attribute(schemas, types));
+        if capabilities.request_only.is_some() {
+            capabilities.supported.insert(Capability::ReturnedRequest);
+        }
         capabilities.published_schemas = schemas_list.zip(types_list);
         Ok(capabilities)
     }
@@ -440,6 +460,55 @@ fn choose_marker(declared: Option<&BTreeSet<String>>) -> &'static str {
         .into_iter()
         .find(|name| declared.is_none_or(|d| d.contains(&name.to_ascii_lowercase())))
         .unwrap_or(MARKER_CANDIDATES[0])
+}
+
+/// The first writable single string attribute the User resource type's schemas (core, then
+/// extensions) declare `returned: request`.
+fn request_only_attribute(schemas_list: &Value, types_list: &Value) -> Option<RequestOnly> {
+    fn text<'v>(value: &'v Value, pointer: &str) -> Option<&'v str> {
+        resolve(value, pointer).and_then(Value::as_str)
+    }
+    let user = resolve(types_list, "/Resources")?
+        .as_array()?
+        .iter()
+        .find(|t| text(t, "/name").is_some_and(|n| n.eq_ignore_ascii_case("User")))?;
+    let extensions = resolve(user, "/schemaExtensions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| text(e, "/schema"));
+    let schemas = resolve(schemas_list, "/Resources")?.as_array()?;
+    // Absent characteristics take their RFC 7643 §2.2 defaults.
+    let is = |attribute: &Value, key: &str, value: &str, default: bool| {
+        text(attribute, key).map_or(default, |found| found.eq_ignore_ascii_case(value))
+    };
+    let fits = |attribute: &Value| {
+        is(attribute, "/returned", "request", false)
+            && is(attribute, "/type", "string", true)
+            && is(attribute, "/mutability", "readWrite", true)
+            && resolve(attribute, "/multiValued").and_then(Value::as_bool) != Some(true)
+    };
+    let core = text(user, "/schema").map(|urn| (urn, true));
+    core.into_iter()
+        .chain(extensions.map(|urn| (urn, false)))
+        .find_map(|(urn, is_core)| {
+            let schema = schemas
+                .iter()
+                .find(|s| text(s, "/id").is_some_and(|id| id.eq_ignore_ascii_case(urn)))?;
+            let attributes = resolve(schema, "/attributes")?.as_array()?;
+            let name = text(attributes.iter().find(|a| fits(a))?, "/name")?;
+            Some(if is_core {
+                RequestOnly {
+                    path: name.to_owned(),
+                    pointer: name.to_owned(),
+                }
+            } else {
+                RequestOnly {
+                    path: format!("{urn}:{name}"),
+                    pointer: format!("{urn}/{name}"),
+                }
+            })
+        })
 }
 
 /// The attribute names, lower-cased, of the schema `urn` in a `/Schemas` ListResponse.
@@ -785,6 +854,49 @@ mod tests {
             "{skipped}"
         );
         assert_eq!(reason(&minimal_groups, "groups::create"), None);
+    }
+
+    #[test]
+    fn the_request_only_attribute_is_a_writable_string_of_the_user_type_returned_on_request() {
+        const EXT: &str = "urn:example:ext:2.0:User";
+        let types = json!({"Resources": [
+            {"name": "Group", "schema": urn::GROUP},
+            {"name": "User", "schema": urn::USER, "schemaExtensions": [{"schema": EXT}]},
+        ]});
+        let found = |core: Value, ext: Value| {
+            let schemas = json!({"Resources": [
+                {"id": urn::GROUP, "attributes": [{"name": "secret", "returned": "request"}]},
+                {"id": urn::USER, "attributes": core},
+                {"id": EXT, "attributes": ext},
+            ]});
+            request_only_attribute(&schemas, &types)
+        };
+        let plain = json!([{"name": "userName"}]);
+        assert_eq!(found(plain.clone(), plain.clone()), None);
+        let note = json!([{"name": "note", "returned": "REQUEST"}]);
+        assert_eq!(
+            found(plain.clone(), note.clone()),
+            Some(RequestOnly {
+                path: format!("{EXT}:note"),
+                pointer: format!("{EXT}/note"),
+            })
+        );
+        // The core schema's comes first, and is named without its URN.
+        assert_eq!(
+            found(note.clone(), plain.clone()),
+            Some(RequestOnly {
+                path: "note".into(),
+                pointer: "note".into(),
+            })
+        );
+        // One a case cannot set to a string and read back is no use.
+        for unfit in [
+            json!({"name": "n", "returned": "request", "multiValued": true}),
+            json!({"name": "n", "returned": "request", "type": "complex"}),
+            json!({"name": "n", "returned": "request", "mutability": "readOnly"}),
+        ] {
+            assert_eq!(found(json!([unfit]), plain.clone()), None, "{unfit}");
+        }
     }
 
     #[test]

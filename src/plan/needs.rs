@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use crate::case::model::{Generate, JsonAssert, Method, StatusSet, WalkMode};
-use crate::case::template::{Generator, MARKER, SCOPE, Scope, Scoping, render_str};
+use crate::case::template::{Generator, MARKER, REQUEST_ONLY, SCOPE, Scope, Scoping, render_str};
 use crate::case::{Capability, Case};
 use crate::scim::filter;
 
@@ -142,6 +142,7 @@ struct Placeholders {
     captured: Value,
     marker: Value,
     own_users: Value,
+    request_only: Value,
 }
 
 impl Scope for Placeholders {
@@ -149,6 +150,8 @@ impl Scope for Placeholders {
         Some(match name {
             MARKER => &self.marker,
             SCOPE => &self.own_users,
+            // Declared by the target whenever a case that names it runs: never a need.
+            REQUEST_ONLY => &self.request_only,
             "casePrefix" | "runPrefix" => &self.prefix,
             _ => &self.captured,
         })
@@ -239,6 +242,7 @@ fn read(case: &Case, choices: Choices<'_>) -> Needs {
             choices.marker,
             &probe_user_names(),
         )),
+        request_only: Value::from(format!("urn:{PROBE_PREFIX}:{REQUEST_ONLY}")),
     };
     let mut needs = Needs::default();
     for step in case.spec.steps.iter().map(|s| &s.value) {
@@ -402,6 +406,12 @@ mod tests {
         let bulk = of("bulk::bulkid-reference");
         assert!(bulk.group_attributes.contains("members"), "{bulk:?}");
         assert!(bulk.user_attributes.contains("userName"), "{bulk:?}");
+        // `${requestOnly}` is the target's own attribute: never an undeclared one.
+        let asked = of("projection::returned-request");
+        assert!(
+            asked.user_attributes.iter().all(|a| a == "userName"),
+            "{asked:?}"
+        );
         // What each generated copy of a Bulk operation writes is read from its item.
         let over = of("bulk::max-operations");
         assert!(over.user_attributes.contains("userName"), "{over:?}");
