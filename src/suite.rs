@@ -313,7 +313,7 @@ pub(crate) fn run(
         profile: config.profile,
         marker: capabilities.marker,
         scoping: capabilities.scoping,
-        request_only: capabilities.request_only.clone(),
+        discovered: capabilities.variables(),
         capabilities: capabilities.supported.clone(),
         contract: config.plan.contract.clone(),
         created: AtomicU32::new(0),

@@ -835,6 +835,15 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
             ]);
             (seen, json!([null, "n"]), json!(["n", "n"]))
         }
+        Fault::CustomResourceSchemaViolated => {
+            let resp = mock.get("/Devices").await;
+            let serial = &resp.body["Resources"][0]["serialNumber"];
+            (
+                json!([resp.status, serial.is_number()]),
+                json!([404, false]),
+                json!([200, true]),
+            )
+        }
         Fault::EntraManagerFormsRejected => {
             let boss = id(&mock.user("boss").await);
             let resp = mock

@@ -84,6 +84,7 @@ fn contract_for(variation: Variation) -> Option<&'static str> {
         | Variation::IndexOnly
         | Variation::MinimalGroupSchema
         | Variation::FilterUserNameEqOr
+        | Variation::CustomResourceType
         // Eventual consistency breaks no MUST; what it needs is a settle window, not a contract.
         | Variation::StaleLists => None,
     }
@@ -269,6 +270,21 @@ async fn observe(variation: Variation, mock: &Mock) -> (Value, Value, Value) {
                 json!([resp.status, work]),
                 json!([400, false]),
                 json!([200, true]),
+            )
+        }
+        Variation::CustomResourceType => {
+            let types = mock.get("/ResourceTypes").await;
+            let names: Vec<Value> = types.body["Resources"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| t["name"].clone())
+                .collect();
+            let devices = mock.get("/Devices").await;
+            (
+                json!([names, devices.status]),
+                json!([["User", "Group"], 404]),
+                json!([["User", "Group", "Device"], 200]),
             )
         }
         Variation::StaleLists => {

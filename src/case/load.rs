@@ -429,6 +429,8 @@ fn generate_templates(step: &Step) -> Vec<(&'static str, String)> {
 
 fn expect_templates(expect: &Expect) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
+    let schemas = expect.schema.iter().chain(&expect.resources_schema);
+    out.extend(schemas.map(|name| ("expect.schema", name.value.clone())));
     for assertion in expect.headers.values() {
         out.extend(
             assertion
@@ -511,17 +513,20 @@ fn check_expect(
     step_name: &str,
 ) {
     let label = |message: String| format!("step {} ({step_name}): {message}", index + 1);
-    if let Some(Spanned {
+    for Spanned {
         value, referenced, ..
-    }) = &expect.schema
-        && !known.schemas.contains(value)
-        && (known.target_schema_prefix.is_empty() || !value.starts_with(known.target_schema_prefix))
+    } in expect.schema.iter().chain(&expect.resources_schema)
     {
-        problems.push((
-            *referenced,
-            label(format!("unknown schema `{value}`")),
-            Some(help_for(value, &known.schemas, "schemas")),
-        ));
+        if !known.schemas.contains(value)
+            && (known.target_schema_prefix.is_empty()
+                || !value.starts_with(known.target_schema_prefix))
+        {
+            problems.push((
+                *referenced,
+                label(format!("unknown schema `{value}`")),
+                Some(help_for(value, &known.schemas, "schemas")),
+            ));
+        }
     }
     for rule in &expect.rules {
         if !known.rules.contains(&rule.value) {
@@ -746,6 +751,18 @@ steps:
         assert_problem(
             &GOOD.replace("rules: [single-primary]", "rules: [one-primary]"),
             "unknown rule `one-primary`",
+        );
+        assert_problem(
+            &GOOD.replace("schema: user", "resources_schema: usr"),
+            "unknown schema `usr`",
+        );
+        // A schema name's variables must be defined like any other.
+        assert_problem(
+            &GOOD.replace("schema: user", "schema: \"target:${kind}\""),
+            "in `expect.schema`: variable `${kind}` is not defined",
+        );
+        assert!(
+            problems(&GOOD.replace("schema: user", "schema: \"target:${customType}\"")).is_empty()
         );
         // Schemas derived from the target's /Schemas exist only at run time.
         assert!(problems(&GOOD.replace("schema: user", "schema: target:User")).is_empty());

@@ -114,6 +114,7 @@ capabilities! {
     Put => "put", "a PUT probe: RFC 7644 §3.5.1 makes PUT a MUST, so it is assumed unless refused with 405 or 501, or ruled out by configuration or a contract";
     ValuePathAdd => "value-path-add", "configuration or a contract only (e.g. `contracts/entra-gallery.toml`): a PATCH replace through an `X eq \"v\"` value filter that matches nothing adds the value, as Entra ID expects, where RFC 7644 §3.5.2.3 answers noTarget";
     ReturnedRequest => "returned-request", "a User attribute the target's `/Schemas` declares `returned: request` (RFC 7643 §7), named by `${requestOnly}`";
+    CustomResourceType => "custom-resource-type", "a resource type beyond User and Group in `/ResourceTypes` (RFC 7643 §6), named by `${customType}` at `${customEndpoint}`";
 }
 
 impl Capability {
@@ -306,9 +307,13 @@ pub struct Expect {
     /// Header assertions by (case-insensitive) header name.
     #[serde(default)]
     pub headers: IndexMap<String, HeaderAssert>,
-    /// A schema name from `schemas/` the body must validate against.
+    /// A schema name from `schemas/` the body must validate against (`target:${customType}`
+    /// names one the target publishes).
     #[schemars(with = "Option<String>")]
     pub schema: Option<Spanned<String>>,
+    /// A schema every resource of a ListResponse's `Resources` must validate against.
+    #[schemars(with = "Option<String>")]
+    pub resources_schema: Option<Spanned<String>>,
     /// Assertions on the body by JSON pointer (`""` is the whole body).
     #[serde(default)]
     pub json: IndexMap<String, JsonAssert>,

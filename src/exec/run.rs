@@ -24,7 +24,6 @@ use crate::check::schema::SchemaRegistry;
 use crate::check::snapshot::SnapshotContext;
 use crate::check::{self, CheckContext, Mismatch, Profile};
 use crate::contract::Contract;
-use crate::plan::RequestOnly;
 
 /// What every case of a run shares.
 pub struct RunContext {
@@ -44,8 +43,8 @@ pub struct RunContext {
     pub marker: &'static str,
     /// How `${scope}` selects a case's own Users.
     pub scoping: Scoping,
-    /// What `${requestOnly}` stands for, when the target declares such an attribute.
-    pub request_only: Option<RequestOnly>,
+    /// The built-in variables discovery defined (see `Capabilities::variables`).
+    pub discovered: Vec<(&'static str, String)>,
     /// What the target supports: a step whose `requires` names anything else is left out.
     pub capabilities: BTreeSet<Capability>,
     /// The target's contract: generated addresses use its domain, and bodies that create or
@@ -257,15 +256,10 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
     scope
         .variables
         .insert(template::MARKER.into(), Value::from(context.marker));
-    if let Some(request_only) = &context.request_only {
-        scope.variables.insert(
-            template::REQUEST_ONLY.into(),
-            Value::from(request_only.path.as_str()),
-        );
-        scope.variables.insert(
-            template::REQUEST_ONLY_POINTER.into(),
-            Value::from(request_only.pointer.as_str()),
-        );
+    for (name, value) in &context.discovered {
+        scope
+            .variables
+            .insert((*name).to_owned(), Value::from(value.as_str()));
     }
     let own_users = context
         .scoping
@@ -1214,7 +1208,7 @@ pub(crate) mod tests {
             marker: "title",
             capabilities: BTreeSet::new(),
             scoping: Scoping::default(),
-            request_only: None,
+            discovered: Vec::new(),
             contract: None,
             created: AtomicU32::new(0),
             settle: None,

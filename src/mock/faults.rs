@@ -174,6 +174,8 @@ named_behaviours! {
             "bulk.supported is false, but a BulkRequest crashes the server with 500 instead of 501 Not Implemented";
         ReturnedRequestByDefault => "returned-request-by-default", "RFC 7643 §7",
             "an attribute declared returned: request is returned whether or not the request names it";
+        CustomResourceSchemaViolated => "custom-resource-schema-violated", "RFC 7643 §6",
+            "a custom resource type (Device at /Devices) is advertised, but its resources break the schema it names: serialNumber is a number";
     }
 }
 

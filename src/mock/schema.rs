@@ -377,6 +377,17 @@ pub(crate) const MOCK_USER: Schema = Schema {
     )
     .returned(Returned::Request)],
 };
+/// The schema of the custom resource type [`super::device`] serves.
+pub(crate) const DEVICE: Schema = Schema {
+    id: "urn:scimcheck:params:scim:schemas:core:2.0:Device",
+    name: "Device",
+    description: "A device issued to a user",
+    attributes: &[
+        string("displayName", "The device's name.").required(),
+        string("serialNumber", "The manufacturer's serial number.").case_exact(),
+        attr("active", Type::Boolean, "Whether the device is in service."),
+    ],
+};
 pub(crate) const GROUP: Schema = Schema {
     id: urn::GROUP,
     name: "Group",

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::case::template::{MARKER_CANDIDATES, Scoping};
+use crate::case::template::{
+    CUSTOM_ENDPOINT, CUSTOM_TYPE, MARKER_CANDIDATES, REQUEST_ONLY, REQUEST_ONLY_POINTER, Scoping,
+};
 use crate::case::{Auth, Capability, Case, Method};
 use crate::check::assert::resolve;
 use crate::check::{PUT_CLAUSE, cites};
@@ -58,6 +60,17 @@ pub struct Capabilities {
     pub configured: BTreeMap<Capability, String>,
     /// What `${requestOnly}` stands for, when the target declares such an attribute.
     pub request_only: Option<RequestOnly>,
+    /// What `${customType}` and `${customEndpoint}` stand for, when the target publishes a
+    /// resource type beyond User and Group.
+    pub custom_type: Option<CustomType>,
+}
+
+/// A resource type beyond User and Group (RFC 7643 §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomType {
+    pub name: String,
+    /// Relative to the base URL, e.g. `/Devices`.
+    pub endpoint: String,
 }
 
 /// A User attribute the target returns only when a request names it (RFC 7643 §7
@@ -88,6 +101,7 @@ impl Default for Capabilities {
             put_probed: false,
             configured: BTreeMap::new(),
             request_only: None,
+            custom_type: None,
         }
     }
 }
@@ -186,6 +200,23 @@ impl Capabilities {
             .and_then(|(schemas, types)| request_only_attribute(schemas, types));
         if capabilities.request_only.is_some() {
             capabilities.supported.insert(Capability::ReturnedRequest);
+        }
+        capabilities.custom_type = types.into_iter().flatten().find_map(|resource_type| {
+            let text = |pointer| resolve(resource_type, pointer).and_then(Value::as_str);
+            let name = text("/name")?;
+            let endpoint = text("/endpoint").filter(|e| e.starts_with('/'))?;
+            let core = ["User", "Group"]
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(name));
+            (!core).then(|| CustomType {
+                name: name.to_owned(),
+                endpoint: endpoint.to_owned(),
+            })
+        });
+        if capabilities.custom_type.is_some() {
+            capabilities
+                .supported
+                .insert(Capability::CustomResourceType);
         }
         capabilities.published_schemas = schemas_list.zip(types_list);
         Ok(capabilities)
@@ -317,6 +348,20 @@ impl Capabilities {
             ));
         }
         Ok(capabilities)
+    }
+
+    /// The built-in variables discovery defined (`${requestOnly}`, `${customType}`, …).
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(request_only) = &self.request_only {
+            out.push((REQUEST_ONLY, request_only.path.clone()));
+            out.push((REQUEST_ONLY_POINTER, request_only.pointer.clone()));
+        }
+        if let Some(custom) = &self.custom_type {
+            out.push((CUSTOM_TYPE, custom.name.clone()));
+            out.push((CUSTOM_ENDPOINT, custom.endpoint.clone()));
+        }
+        out
     }
 
     /// What the run's `${marker}` and `${scope}` stand for.
