@@ -717,18 +717,23 @@ async fn adopt_unconfirmed(
         .filter(&scope.case_prefix, context.marker, &scope.user_names);
     let query = [
         ("filter".to_owned(), filter),
-        ("count".to_owned(), scope.unconfirmed.len().to_string()),
+        ("count".to_owned(), scope.user_names.len().to_string()),
     ];
-    let url = context.target.url("/Users");
-    let (Ok(collection), answer) = (
-        Url::parse(&url),
-        context
-            .target
-            .send(Method::Get, &url, &query, &[], None, Auth::Scim)
-            .await,
-    ) else {
-        return 1;
+    // The base URL's own collection: it parses, being under the base URL.
+    let Ok(collection) = context.target.confined("/Users") else {
+        return 0;
     };
+    let answer = context
+        .target
+        .send(
+            Method::Get,
+            collection.as_str(),
+            &query,
+            &[],
+            None,
+            Auth::Scim,
+        )
+        .await;
     let listed = match answer {
         Ok(exchange) if exchange.response.status == 200 => exchange.response.json,
         Ok(exchange) => {
