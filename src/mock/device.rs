@@ -21,13 +21,10 @@ use crate::scim::{ScimType, urn};
 /// The endpoint, as `/ResourceTypes` names it.
 pub(crate) const ENDPOINT: &str = "/Devices";
 
-const DEVICES: [(&str, &str, &str); 2] = [
-    (
-        "5c1c0de0-0000-4000-8000-000000000001",
-        "Laptop 1",
-        "SN-0001",
-    ),
-    ("5c1c0de0-0000-4000-8000-000000000002", "Phone 2", "SN-0002"),
+/// Id, displayName and the number in the serial number.
+const DEVICES: [(&str, &str, u32); 2] = [
+    ("5c1c0de0-0000-4000-8000-000000000001", "Laptop 1", 1),
+    ("5c1c0de0-0000-4000-8000-000000000002", "Phone 2", 2),
 ];
 
 /// Whether the server offers Devices.
@@ -51,16 +48,11 @@ pub(crate) fn resource_type_json(base_url: &str) -> Value {
     })
 }
 
-fn device(state: &AppState, (id, name, serial): (&str, &str, &str)) -> Value {
+fn device(state: &AppState, (id, name, serial): (&str, &str, u32)) -> Value {
     let serial = if state.has(Fault::CustomResourceSchemaViolated) {
-        Value::from(
-            serial
-                .trim_start_matches(|c: char| !c.is_ascii_digit())
-                .parse::<u64>()
-                .unwrap_or(0),
-        )
-    } else {
         Value::from(serial)
+    } else {
+        Value::from(format!("SN-{serial:04}"))
     };
     json!({
         "schemas": [DEVICE.id],
