@@ -36,6 +36,12 @@ pub struct MockConfig {
     /// listen backlog, like a single-threaded development server; `None` for no limit. Plain
     /// HTTP only: [`MockServer::start_tls`](super::MockServer::start_tls) ignores it.
     pub workers: Option<usize>,
+    /// Most connections open at once; more wait in the listen backlog. A client opening
+    /// thousands of idle connections then costs the server no more than this many.
+    pub max_connections: usize,
+    /// A connection is closed when it gets no answer for this long: an idle keep-alive, or a
+    /// client that sends its request a byte at a time and never finishes (slowloris).
+    pub answer_timeout: Duration,
     /// A fixed API key (the vendor's non-SCIM credential) instead of a random one.
     pub api_key: Option<String>,
     /// A fixed token of the other tenant instead of a random one.
@@ -61,6 +67,10 @@ impl Default for MockConfig {
             scim_token: None,
             listen_backlog: None,
             workers: None,
+            // Far above what a run opens (its limiter tops out at 256), well below the usual
+            // file-descriptor limit.
+            max_connections: 1024,
+            answer_timeout: Duration::from_secs(30),
             api_key: None,
             other_tenant_token: None,
             admin_token: None,
