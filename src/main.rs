@@ -187,7 +187,11 @@ fn report_error(error: &anyhow::Error) {
             diagnostics.len()
         );
     } else {
-        eprintln!("error: {error:#}");
+        // The message may quote what a target sent.
+        eprintln!(
+            "error: {}",
+            scimcheck::redact::printable(&format!("{error:#}"))
+        );
     }
 }
 
@@ -716,7 +720,10 @@ fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
         &client_options(&args.target, &args.load, args.verbose)?,
     )?;
     // Everything printed names what a target returned, which may echo a secret.
-    let say = |text: String| println!("{}", target.redactor().redact(&text));
+    let say = |text: String| {
+        let text = target.redactor().redact(&text);
+        println!("{}", scimcheck::redact::printable(&text));
+    };
     let ledger_path = ledger_path(&args.target);
     let runtime = runtime()?;
     let plan = runtime.block_on(sweep::find(&target, Some(&ledger_path), &args.prefix))?;

@@ -530,7 +530,8 @@ fn render_failure(case: &Case, run: &CaseRun, redactor: &Redactor) -> Option<Str
     for problem in &run.cleanup_problems {
         let _ = writeln!(out, "  cleanup:  {problem}");
     }
-    Some(redactor.redact(out.trim_end()).into_owned())
+    let out = redactor.redact(out.trim_end());
+    Some(crate::redact::printable(&out).into_owned())
 }
 
 pub(crate) fn write_exchange(out: &mut String, exchange: &Exchange, redactor: &Redactor) {
