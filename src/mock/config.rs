@@ -81,11 +81,16 @@ impl Default for MockConfig {
 
 /// A fault or variation name that is not in the registry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} `{name}` (see `scimcheck serve --list-{kind}s`)")]
+#[error(
+    "unknown {kind} `{name}`{} (see `scimcheck serve --list-{kind}s`)",
+    close.map(|close| format!("; did you mean `{close}`?")).unwrap_or_default()
+)]
 pub struct UnknownName {
     /// `fault` or `variation`.
     pub kind: &'static str,
     pub name: String,
+    /// The known name closest to `name`, when it looks like a typo of it.
+    pub close: Option<&'static str>,
 }
 
 impl MockConfig {
@@ -95,19 +100,33 @@ impl MockConfig {
         faults: &[impl AsRef<str>],
         variations: &[impl AsRef<str>],
     ) -> Result<Self, UnknownName> {
-        let unknown = |kind, name: &str| UnknownName {
-            kind,
-            name: name.to_owned(),
-        };
+        // The same "did you mean" as the case selection flags give.
+        let unknown =
+            |kind, name: &str, known: &mut dyn Iterator<Item = &'static str>| UnknownName {
+                kind,
+                name: name.to_owned(),
+                close: crate::case::load::suggest(name, known),
+            };
         Ok(MockConfig {
             faults: faults
                 .iter()
-                .map(|n| Fault::from_name(n.as_ref()).ok_or_else(|| unknown("fault", n.as_ref())))
+                .map(|n| {
+                    Fault::from_name(n.as_ref()).ok_or_else(|| {
+                        unknown(
+                            "fault",
+                            n.as_ref(),
+                            &mut Fault::ALL.iter().map(|f| f.name()),
+                        )
+                    })
+                })
                 .collect::<Result<_, _>>()?,
             variations: variations
                 .iter()
                 .map(|n| {
-                    Variation::from_name(n.as_ref()).ok_or_else(|| unknown("variation", n.as_ref()))
+                    Variation::from_name(n.as_ref()).ok_or_else(|| {
+                        let known = &mut Variation::ALL.iter().map(|v| v.name());
+                        unknown("variation", n.as_ref(), known)
+                    })
                 })
                 .collect::<Result<_, _>>()?,
             ..MockConfig::default()
@@ -161,5 +180,35 @@ impl MockCredentials {
         redactor.add(&self.other_tenant_token, "other tenant token");
         redactor.add(&self.admin_token, "admin token");
         redactor
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mistyped_fault_or_variation_gets_a_did_you_mean() {
+        let none: [&str; 0] = [];
+        let table = [
+            (
+                MockConfig::named(&["accept-any-tokn"], &none),
+                "unknown fault `accept-any-tokn`; did you mean `accept-any-token`? \
+                 (see `scimcheck serve --list-faults`)",
+            ),
+            (
+                MockConfig::named(&none, &["emails-requird"]),
+                "unknown variation `emails-requird`; did you mean `emails-required`? \
+                 (see `scimcheck serve --list-variations`)",
+            ),
+            (
+                MockConfig::named(&["nothing-like-it"], &none),
+                "unknown fault `nothing-like-it` (see `scimcheck serve --list-faults`)",
+            ),
+        ];
+        for (named, message) in table {
+            assert_eq!(named.expect_err(message).to_string(), message);
+        }
+        assert!(MockConfig::named(&["accept-any-token"], &["emails-required"]).is_ok());
     }
 }
