@@ -275,6 +275,9 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     for (id, reason) in &file.skip {
         config = config.skip_case(id, reason);
     }
+    if let Some(path) = &file.path {
+        config = config.skip_origin(format!("[skip] in {}", path.display()));
+    }
     // Flags win over the contract's own limits, which `contract` applies otherwise.
     if let Some(max) = args.max_creates {
         config = config.max_creates(max);
@@ -419,6 +422,9 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
             }
             for (id, reason) in &file.skip {
                 config = config.skip_case(id, reason);
+            }
+            if let Some(path) = &file.path {
+                config = config.skip_origin(format!("[skip] in {}", path.display()));
             }
             let outcome = runtime.block_on(scimcheck::run(config.build()?))?;
             if outcome.facts.interrupted {
