@@ -807,7 +807,7 @@ mod tests {
         assert_eq!(
             put_works.warnings,
             [
-                "the contract `acme` says the target has no PUT, yet the PUT probe was not refused: \
+                "contract `acme` says the target has no PUT, yet the PUT probe was not refused: \
               PUT seems to work, so contract `acme` may be stale"
             ]
         );
