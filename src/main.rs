@@ -244,6 +244,12 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         (&args.mock_fault, &args.mock_variation),
         ledger_path(&args.target),
     )?;
+    // A contract changes what the run sends (its fills, its skips), so its snapshots are its
+    // own: `snapshots/mock+lightstep`, never the plain target's.
+    let default_target = match &contract {
+        Some(contract) => format!("{default_target}+{}", folder_name(&contract.name)),
+        None => default_target,
+    };
     let target_name = args.target_name.clone().unwrap_or(default_target);
     let snapshot_dir = args
         .snapshot_dir
@@ -677,7 +683,12 @@ fn host_name(url: &str) -> String {
                 .map(|h| u.port().map_or(h.to_owned(), |p| format!("{h}-{p}")))
         })
         .unwrap_or_else(|| "target".to_owned());
-    host.chars()
+    folder_name(&host)
+}
+
+/// `name` safe as a folder name on any file system.
+fn folder_name(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
                 c
