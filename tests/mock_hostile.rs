@@ -563,7 +563,7 @@ async fn idle_and_dripping_connections_are_capped_and_closed() {
         .expect("a port");
     // Half say nothing; half start a request and never finish it (slowloris).
     let mut hostile = Vec::new();
-    for i in 0..64 {
+    for i in 0..32 {
         let mut stream = tokio::net::TcpStream::connect(&authority)
             .await
             .expect("connects");
@@ -592,4 +592,54 @@ async fn idle_and_dripping_connections_are_capped_and_closed() {
         assert!(read.is_ok(), "a hostile connection is still open");
         assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_small_patch_operations_are_refused_before_any_is_applied() {
+    let (mock, id) = mock_with_user().await;
+    let user = format!("/Users/{id}");
+    // Each operation on emails walks every value already there: 14,500 of them in 1 MiB kept a
+    // worker busy for over a minute.
+    let adds = |n: usize| -> Value {
+        (0..n)
+            .map(|i| json!({"op": "add", "path": "emails", "value": [{"value": format!("{i}@x")}]}))
+            .collect()
+    };
+    let refused = mock.patch(&user, adds(1001)).await;
+    refused.assert_error(413, None);
+    assert!(
+        refused.text.contains("at most 1000 operations"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        mock.get(&user).await.body["emails"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let applied = mock.patch(&user, adds(1000)).await;
+    assert_eq!(applied.status, 200, "{}", applied.text);
+    assert_eq!(applied.body["emails"].as_array().map(Vec::len), Some(1002));
+    // Fewer operations, each filtering a long list: refused by the values they would walk.
+    let many: Vec<Value> = (0..14_000)
+        .map(|i| json!({"value": format!("m{i}@x")}))
+        .collect();
+    let mut operations = vec![json!({"op": "add", "path": "emails", "value": many})];
+    operations.extend((0..999).map(|i| {
+        json!({"op": "add", "path": format!("emails[value eq \"m{i}@x\"].display"), "value": "d"})
+    }));
+    let refused = mock.patch(&user, Value::Array(operations)).await;
+    refused.assert_error(413, None);
+    assert!(
+        refused.text.contains("attribute values in all"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        mock.get(&user).await.body["emails"]
+            .as_array()
+            .map(Vec::len),
+        Some(1002)
+    );
 }
