@@ -119,7 +119,15 @@ impl Ledger {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(open)?;
         }
-        crate::files::regular_if_present(path)?;
+        // Opening a FIFO to append blocks until someone reads it. A device is let be: the
+        // errors of writing to /dev/full are cleanup problems like any other.
+        if std::fs::metadata(path).is_ok_and(|m| crate::files::is_fifo(m.file_type())) {
+            return Err(crate::files::FileError::NotAFile {
+                path: path.to_owned(),
+                kind: "a FIFO",
+            }
+            .into());
+        }
         let key = load_key(path, true)?.ok_or_else(|| LedgerError::Key {
             path: sibling(path, ".key"),
             reason: "it was removed as it was made".into(),
