@@ -272,3 +272,34 @@ fn escape_sequences_a_target_sends_are_printed_inert() {
     assert_eq!(output.status.code(), Some(1), "{:?}", text(&output));
     assert_neutralised(&output);
 }
+
+#[test]
+fn a_200_kb_etag_is_shown_cut_short() {
+    let address = serve(|s| {
+        let etag = "e".repeat(200_000);
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nETag: W/\"{etag}\"\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno"
+        );
+        answer(s, &response)
+    });
+    let url = format!("http://{address}/scim/v2");
+    let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+        .args([
+            "run",
+            "--base-url",
+            &url,
+            "--timeout",
+            "1",
+            "--retries",
+            "0",
+        ])
+        .args(["users::get-unknown", "--exact"])
+        .env("SCIMCHECK_TOKEN", "bad-target-t0ken")
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stdout.contains("etag: W/\"eeee"), "{stdout}");
+    assert!(stdout.contains("bytes in all)"), "{stdout}");
+    assert!(stdout.len() < 50_000, "{} bytes printed", stdout.len());
+}
