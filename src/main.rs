@@ -403,7 +403,18 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
         let interrupted = interrupt_on_signals(&runtime)?;
         let client = client_options(&args.target, &args.load, args.verbose)?;
         let ledger = ledger_path(&args.target);
-        let side = |connected: Connected| -> Result<(RunRecord, Option<Discovery>, Redactor)> {
+        // Each side follows its own contract, as `run` would: B's is A's unless given.
+        let load = |path: Option<&PathBuf>| -> Result<Option<Arc<Contract>>> {
+            Ok(path.map(|p| Contract::load(p)).transpose()?.map(Arc::new))
+        };
+        let contract_a = load(args.contract.as_ref().or(file.contract.as_ref()))?;
+        let contract_b = match &args.against_contract {
+            Some(path) => load(Some(path))?,
+            None => contract_a.clone(),
+        };
+        let side = |connected: Connected,
+                    contract: Option<Arc<Contract>>|
+         -> Result<(RunRecord, Option<Discovery>, Redactor)> {
             // Both sides with their SCIM token alone: an API key or another tenant's token on
             // one side only would show as cases skipped on the other.
             let credentials = Credentials {
@@ -422,6 +433,9 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
                 .output(Output::Terse);
             if let Some(ledger) = connected.ledger {
                 config = config.ledger(ledger);
+            }
+            if let Some(contract) = contract {
+                config = config.contract(contract);
             }
             for (capability, present) in file.capability_overrides() {
                 config = config.capability(capability, present);
@@ -482,8 +496,8 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
                 args.map.as_deref(),
             );
         }
-        let (record_a, discovery_a, redactor_a) = side(a)?;
-        let (record_b, discovery_b, redactor_b) = side(b)?;
+        let (record_a, discovery_a, redactor_a) = side(a, contract_a)?;
+        let (record_b, discovery_b, redactor_b) = side(b, contract_b)?;
         let discovery = discovery_a.as_ref().zip(discovery_b.as_ref());
         (
             compare::compare(&record_a, &record_b, discovery),
