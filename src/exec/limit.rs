@@ -11,6 +11,9 @@
 //! latency growth counts only beyond an absolute floor, and it never caps the limit the way a
 //! refused connect, a timeout, a 429 or a 503 does.
 
+use std::cell::Cell;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -19,15 +22,15 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::oneshot;
 
 use super::client::{Exchange, ExecError};
 
 /// Where an adaptive limit starts: polite to a small server, and slow start reaches 256 within
 /// five round trips of a target that keeps up.
 pub(crate) const START: usize = 8;
-/// The adaptive limit's ceiling: one request for every case that may run at once
-/// (`suite::MAX_TEST_THREADS`). Below it, a target that answers in 50 ms would keep the cases'
+/// The adaptive limit's ceiling: about one request for every case of the catalogue, which all
+/// run at once. Below it, a target that answers in 50 ms would keep the cases'
 /// requests queueing here, each step of a long case waiting its turn again; a target that cannot
 /// take that many says so long before.
 pub(crate) const ADAPTIVE_MAX: usize = 256;
@@ -313,27 +316,92 @@ impl fmt::Display for ConcurrencyReport {
     }
 }
 
-/// The limit applied to requests: a semaphore whose size follows [`Aimd`].
+tokio::task_local! {
+    /// Round trips the case sending from this task still has ahead of it, its teardown
+    /// included (see `exec::schedule`).
+    pub(crate) static CHAIN_LEFT: Cell<u32>;
+}
+
+/// The limit applied to requests: room for [`Aimd::limit`] of them in flight. A request that
+/// waits for room goes before those of cases with fewer round trips left ([`CHAIN_LEFT`]),
+/// in order of arrival among equals: against a distant target the case with the longest chain
+/// bounds the run's wall time, and a first-come queue would make each of its steps wait behind
+/// every other case's.
 pub(crate) struct Limiter {
-    permits: Semaphore,
     state: Mutex<State>,
 }
 
 struct State {
     aimd: Aimd,
+    /// Room no request holds.
+    available: usize,
+    waiting: BinaryHeap<Waiting>,
+    next_ticket: u64,
     /// When each request in flight started, and in which generation.
     started: Vec<(u64, Instant, u64)>,
     next_id: u64,
-    /// Permits to retire as they come back: the limit fell below what is in flight.
+    /// Room to retire as it comes back: the limit fell below what is in flight.
     debt: usize,
+}
+
+/// A request waiting for room.
+struct Waiting {
+    chain_left: u32,
+    ticket: u64,
+    grant: oneshot::Sender<()>,
+}
+
+impl Waiting {
+    fn rank(&self) -> (u32, Reverse<u64>) {
+        (self.chain_left, Reverse(self.ticket))
+    }
+}
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank() == other.rank()
+    }
+}
+
+impl Eq for Waiting {}
+
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Waiting {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
+impl State {
+    /// One unit of room comes back: retired if the limit has fallen, else handed to the first
+    /// request waiting that is still there.
+    fn give_back(&mut self) {
+        if self.debt > 0 {
+            self.debt -= 1;
+            return;
+        }
+        while let Some(waiting) = self.waiting.pop() {
+            if waiting.grant.send(()).is_ok() {
+                return;
+            }
+        }
+        self.available += 1;
+    }
 }
 
 impl Limiter {
     pub(crate) fn new(aimd: Aimd) -> Limiter {
         Limiter {
-            permits: Semaphore::new(aimd.limit()),
             state: Mutex::new(State {
+                available: aimd.limit(),
                 aimd,
+                waiting: BinaryHeap::new(),
+                next_ticket: 0,
                 started: Vec::new(),
                 next_id: 0,
                 debt: 0,
@@ -349,15 +417,38 @@ impl Limiter {
     /// Waits for room under the limit; dropping the permit without [`Permit::finish`] records
     /// nothing.
     pub(crate) async fn acquire(&self) -> Permit<'_> {
-        // The semaphore is never closed, so acquiring fails only if that changes.
-        let permit = self.permits.acquire().await.ok();
+        let waiting = {
+            let mut state = self.state();
+            if state.available > 0 && state.waiting.is_empty() {
+                state.available -= 1;
+                None
+            } else {
+                let (grant, granted) = oneshot::channel();
+                let ticket = state.next_ticket;
+                state.next_ticket += 1;
+                state.waiting.push(Waiting {
+                    chain_left: CHAIN_LEFT.try_with(Cell::get).unwrap_or(0),
+                    ticket,
+                    grant,
+                });
+                Some(Wait {
+                    limiter: self,
+                    granted,
+                    done: false,
+                })
+            }
+        };
+        if let Some(mut wait) = waiting {
+            // The sender lives in the queue until it grants, and the queue as long as `self`.
+            let _ = (&mut wait.granted).await;
+            wait.done = true;
+        }
         let mut state = self.state();
         let (id, started, generation) = (state.next_id, Instant::now(), state.aimd.generation());
         state.next_id += 1;
         state.started.push((id, started, generation));
         Permit {
             limiter: self,
-            permit,
             id,
             started,
             in_flight: state.started.len(),
@@ -370,7 +461,7 @@ impl Limiter {
         self.state().aimd.report()
     }
 
-    fn release(&self, id: u64, permit: Option<SemaphorePermit<'_>>, sample: Option<Sample>) {
+    fn release(&self, id: u64, sample: Option<Sample>) {
         let mut state = self.state();
         state.started.retain(|&(other, ..)| other != id);
         if let Some(mut sample) = sample {
@@ -385,21 +476,36 @@ impl Limiter {
             let before = state.aimd.limit();
             state.aimd.record(sample);
             let after = state.aimd.limit();
-            if after > before {
-                let grown = after - before;
-                let repaid = grown.min(state.debt);
-                state.debt -= repaid;
-                self.permits.add_permits(grown - repaid);
-            } else if after < before {
+            for _ in before..after {
+                state.give_back();
+            }
+            if after < before {
                 let shrunk = before - after;
-                state.debt += shrunk - self.permits.forget_permits(shrunk);
+                let taken = shrunk.min(state.available);
+                state.available -= taken;
+                state.debt += shrunk - taken;
             }
         }
-        if let Some(permit) = permit
-            && state.debt > 0
-        {
-            state.debt -= 1;
-            permit.forget();
+        state.give_back();
+    }
+}
+
+/// A request waiting in the queue: if it is dropped (its case was cancelled) after room was
+/// granted to it, the room goes to the next.
+struct Wait<'a> {
+    limiter: &'a Limiter,
+    granted: oneshot::Receiver<()>,
+    done: bool,
+}
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        self.granted.close();
+        if self.granted.try_recv().is_ok() {
+            self.limiter.state().give_back();
         }
     }
 }
@@ -407,7 +513,6 @@ impl Limiter {
 /// Room for one request under the limit.
 pub(crate) struct Permit<'a> {
     limiter: &'a Limiter,
-    permit: Option<SemaphorePermit<'a>>,
     id: u64,
     started: Instant,
     in_flight: usize,
@@ -440,7 +545,7 @@ impl Drop for Permit<'_> {
             stalled: Duration::ZERO,
             generation: self.generation,
         });
-        self.limiter.release(self.id, self.permit.take(), sample);
+        self.limiter.release(self.id, sample);
     }
 }
 
@@ -809,5 +914,51 @@ mod tests {
                 .await
                 .is_ok()
         );
+    }
+
+    #[tokio::test]
+    async fn room_goes_to_the_longest_chain_left_then_to_the_first_come() {
+        let limiter = Limiter::new(Aimd::fixed(1));
+        let held = limiter.acquire().await;
+        let admitted = &Mutex::new(Vec::new());
+        let limiter = &limiter;
+        let waiter = |name: &'static str, chain_left: u32| {
+            CHAIN_LEFT.scope(Cell::new(chain_left), async move {
+                let permit = limiter.acquire().await;
+                admitted.lock().expect("not poisoned").push(name);
+                tokio::task::yield_now().await;
+                drop(permit);
+            })
+        };
+        // join! polls in order: every waiter queues before the held room comes back.
+        tokio::join!(
+            async {
+                tokio::task::yield_now().await;
+                drop(held);
+            },
+            waiter("short", 1),
+            waiter("long", 9),
+            waiter("medium", 4),
+            waiter("long, later", 9),
+            waiter("outside a case", 0),
+        );
+        assert_eq!(
+            *admitted.lock().expect("not poisoned"),
+            ["long", "long, later", "medium", "short", "outside a case"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_waiter_that_gives_up_leaves_its_room_to_the_next() {
+        let limiter = Limiter::new(Aimd::fixed(1));
+        let held = limiter.acquire().await;
+        assert!(
+            tokio::time::timeout(MS * 5, limiter.acquire())
+                .await
+                .is_err()
+        );
+        drop(held);
+        let next = tokio::time::timeout(MS * 20, limiter.acquire()).await;
+        assert!(next.is_ok(), "the room went to a waiter that had given up");
     }
 }
