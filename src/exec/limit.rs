@@ -47,7 +47,7 @@ const STALL_TOLERANCE: u32 = 4;
 const STALL_FLOOR: Duration = Duration::from_millis(150);
 /// Good answers at the limit where the target last pushed back before it is tried again: each
 /// try may cost a stall. Doubled each time the try is pushed back again.
-const PROBE_AFTER: usize = 100;
+const PROBE_AFTER: usize = 200;
 
 /// A sign that the target has more than it can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -196,7 +196,7 @@ impl Aimd {
             Observed::Nothing => {}
             Observed::Pushback(why) => {
                 if current {
-                    self.decrease(why);
+                    self.decrease(why, Some(sample.in_flight));
                 }
             }
             Observed::Answered(latency) => {
@@ -210,9 +210,9 @@ impl Aimd {
                 let smoothed = self.smoothed.map_or(latency, |s| (s * 7 + latency) / 8);
                 self.smoothed = Some(smoothed);
                 if sample.stalled > min * STALL_TOLERANCE + STALL_FLOOR {
-                    self.decrease(Pushback::Stalled);
+                    self.decrease(Pushback::Stalled, None);
                 } else if smoothed > min * LATENCY_TOLERANCE + LATENCY_FLOOR {
-                    self.decrease(Pushback::Latency);
+                    self.decrease(Pushback::Latency, None);
                 } else if sample.in_flight * 2 >= self.limit {
                     // Only a limit in use has been shown to be enough.
                     self.increase();
@@ -245,16 +245,28 @@ impl Aimd {
         self.peak = self.peak.max(self.limit);
     }
 
-    fn decrease(&mut self, why: Pushback) {
+    /// Halves the limit. `in_flight` is what was in flight when the request that pushed back
+    /// started, when the pushback is that request's own.
+    fn decrease(&mut self, why: Pushback, in_flight: Option<usize>) {
+        let before = self.limit;
+        self.limit = (before / 2).max(1);
         if why.is_hard() {
             // Pushed back at or above the last ceiling: the target's capacity is known, so
             // trying it costs more than it finds.
-            if self.ceiling.is_some_and(|ceiling| self.limit >= ceiling) {
+            if self.ceiling.is_some_and(|ceiling| before >= ceiling) {
                 self.probe_after = self.probe_after.saturating_mul(2);
             }
-            self.ceiling = Some(self.limit.saturating_sub(1).max(1));
+            // A connect dropped by a full backlog is noticed only at its deadline, by which
+            // time slow start has run the limit far past what the target takes: the overflow
+            // began at what was in flight when that request started.
+            let overflowed = match (why, in_flight) {
+                (Pushback::Connect | Pushback::Dropped, Some(in_flight)) => in_flight.min(before),
+                _ => before,
+            };
+            let ceiling = overflowed.saturating_sub(1).max(1);
+            self.ceiling = Some(ceiling);
+            self.limit = self.limit.min(ceiling);
         }
-        self.limit = (self.limit / 2).max(1);
         self.slow_start = false;
         self.credit = 0;
         self.generation += 1;
@@ -551,9 +563,11 @@ impl Drop for Permit<'_> {
 
 /// A connect that takes this many times the fastest one seen, plus [`CONNECT_FLOOR`], has
 /// stalled: its SYN was most likely dropped by a full listen backlog, and the kernel would
-/// resend it only after a second. Generous, since a TLS handshake varies with the network.
+/// resend it only after a second. Generous, since a TLS handshake varies with the network;
+/// the floor matters only for a target a few milliseconds away, where each stall holds up a
+/// case that long.
 const CONNECT_TOLERANCE: u32 = 8;
-const CONNECT_FLOOR: Duration = Duration::from_millis(200);
+const CONNECT_FLOOR: Duration = Duration::from_millis(50);
 
 /// The connector's deadline: a connect that stalls is abandoned (it sent nothing) and retried
 /// by `Target::send` under a limit that has meanwhile come down, rather than waiting out the
@@ -807,6 +821,40 @@ mod tests {
         assert_eq!(aimd.limit(), 7);
         feed(&mut aimd, &vec![answered(1); PROBE_AFTER]);
         assert_eq!(aimd.limit(), 8);
+    }
+
+    #[test]
+    fn a_dropped_connect_caps_the_limit_below_what_was_in_flight_when_it_started() {
+        // (pushback, in flight when the pushed-back request started, limit after)
+        let table = [
+            // Slow start ran to 24 while the connect started at 7 waited for its deadline.
+            (Pushback::Connect, 7, 6),
+            (Pushback::Dropped, 7, 6),
+            (Pushback::Connect, 24, 12),
+            (Pushback::Connect, 1, 1),
+            // A 429 or a 503 is about the rate or the target's state, not connections: halved.
+            (Pushback::TooManyRequests, 2, 12),
+            (Pushback::Unavailable, 2, 12),
+        ];
+        for (why, in_flight, expected) in table {
+            let mut aimd = Aimd::adaptive(8, 64);
+            feed(&mut aimd, &vec![answered(1); 16]);
+            assert_eq!(aimd.limit(), 24);
+            aimd.record(Sample {
+                observed: Observed::Pushback(why),
+                in_flight,
+                stalled: Duration::ZERO,
+                generation: aimd.generation(),
+            });
+            assert_eq!(aimd.limit(), expected, "{why:?} at {in_flight} in flight");
+            // The level that overflowed is not tried again soon.
+            feed(&mut aimd, &vec![answered(1); 50]);
+            if matches!(why, Pushback::Connect | Pushback::Dropped) && in_flight < 24 {
+                assert_eq!(aimd.limit(), expected, "{why:?} at {in_flight} in flight");
+            } else {
+                assert!(aimd.limit() < 24, "{why:?}: {}", aimd.limit());
+            }
+        }
     }
 
     #[test]
