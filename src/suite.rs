@@ -251,14 +251,33 @@ pub(crate) fn run(
     runtime: &tokio::runtime::Handle,
 ) -> Result<SuiteOutcome, SuiteError> {
     let started_at = time::OffsetDateTime::now_utc();
-    let schemas = SchemaRegistry::builtin()?;
-    let cases = load_cases(&config.cases, &schemas)?;
     let mut libtest = config.libtest;
     let selector = selector(&config.plan.select, &mut libtest);
+    // Parsing the catalogue takes about as long as a round trip to a distant target: the
+    // first request goes out meanwhile. Either's error ends the run without waiting for the
+    // other.
+    let source = config.cases.clone();
+    let loading = runtime.spawn_blocking(move || {
+        let schemas = SchemaRegistry::builtin()?;
+        let cases = load_cases(&source, &schemas)?;
+        Ok::<_, SuiteError>((schemas, cases))
+    });
+    let reaching = async {
+        let target = Target::new(&config.base_url, config.credentials, &config.client)?;
+        let first = first_request(&target, !libtest.list).await?;
+        Ok::<_, SuiteError>((target, first))
+    };
+    let loaded = async {
+        match loading.await {
+            Ok(loaded) => loaded,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => Err(SuiteError::Cancelled),
+        }
+    };
+    let ((schemas, cases), (target, first)) =
+        runtime.block_on(async { tokio::try_join!(loaded, reaching) })?;
     selector.check(&cases)?;
     select::check_skip_table(&config.plan.skip, &cases)?;
-    let target = Target::new(&config.base_url, config.credentials, &config.client)?;
-    let first = runtime.block_on(first_request(&target, !libtest.list))?;
     let mut capabilities = runtime.block_on(Capabilities::discover_and_probe(
         &target,
         &cases,
