@@ -45,6 +45,10 @@ const LATENCY_FLOOR: Duration = Duration::from_millis(25);
 /// after a second).
 const STALL_TOLERANCE: u32 = 4;
 const STALL_FLOOR: Duration = Duration::from_millis(150);
+/// A request in flight [`STALL_TOLERANCE`] times the fastest answer plus this long holds the
+/// limit where it is until it is answered. Against the embedded mock, more than about 16 in
+/// flight only adds connections for the two cores to serve.
+const HOLD_FLOOR: Duration = Duration::from_millis(2);
 /// Good answers at the limit where the target last pushed back before it is tried again: each
 /// try may cost a stall. Doubled each time the try is pushed back again.
 const PROBE_AFTER: usize = 200;
@@ -213,6 +217,11 @@ impl Aimd {
                     self.decrease(Pushback::Stalled, None);
                 } else if smoothed > min * LATENCY_TOLERANCE + LATENCY_FLOOR {
                     self.decrease(Pushback::Latency, None);
+                } else if sample.stalled > min * STALL_TOLERANCE + HOLD_FLOOR {
+                    // Held: something in flight takes far longer than answers do (a connect
+                    // a full backlog dropped, or a queue building). On a fast target slow
+                    // start would otherwise double the limit many times over before the
+                    // stall is certain.
                 } else if sample.in_flight * 2 >= self.limit {
                     // Only a limit in use has been shown to be enough.
                     self.increase();
@@ -786,7 +795,7 @@ mod tests {
     }
 
     #[test]
-    fn a_request_stalled_in_flight_halves_the_limit_before_it_is_answered() {
+    fn a_request_stalled_in_flight_holds_then_halves_the_limit_before_it_is_answered() {
         let mut aimd = Aimd::adaptive(8, 64);
         let sample = |aimd: &Aimd, stalled_ms: u32| Sample {
             observed: answered(1),
@@ -794,7 +803,10 @@ mod tests {
             stalled: MS * stalled_ms,
             generation: aimd.generation(),
         };
-        // min 1 ms: waiting 100 ms is a busy client, 300 ms a dropped connect.
+        // min 1 ms: waiting 5 ms is nothing, 100 ms holds the limit where it is (a busy
+        // client, or the start of a stall), 300 ms is a dropped connect.
+        aimd.record(sample(&aimd, 5));
+        assert_eq!(aimd.limit(), 9);
         aimd.record(sample(&aimd, 100));
         assert_eq!(aimd.limit(), 9);
         aimd.record(sample(&aimd, 300));
