@@ -4,7 +4,9 @@
 //! A default of 64 overflowed the listen backlog of small servers (connects dropped and retried
 //! for seconds) and is a rude burst for a rate-limited tenant; a default of 4 wastes a target
 //! that answers in 50 ms. So the limit starts at `START` (8), grows while responses come back
-//! as fast as ever, and halves when the target pushes back.
+//! as fast as ever, holds while a request takes far longer than the fastest answer, and halves
+//! when the target pushes back. A connect a full backlog dropped caps it below what was in
+//! flight when that connect started.
 //!
 //! Only what the target does counts as pushback. On loopback, a response that takes 10 ms instead
 //! of 0.1 ms is our own process (client and mock share two cores) and not a queue at the target:
