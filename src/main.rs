@@ -262,6 +262,9 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     if let Some(dir) = snapshot_dir {
         config = config.snapshots(dir);
     }
+    if args.snapshots {
+        config = config.record_steps();
+    }
     if let Some(ledger) = ledger {
         config = config.ledger(ledger);
     }
@@ -293,6 +296,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     for warning in &outcome.facts.warnings {
         eprintln!("warning: {warning}");
     }
+    outcome.facts.fail_on_drift = args.fail_on_drift;
     outcome.facts.gate = Gate::new(
         &file.accept,
         baseline,
@@ -658,13 +662,21 @@ fn non_empty(token: &str, origin: &str) -> Result<String> {
     Ok(token.to_owned())
 }
 
-/// A folder name for a target's snapshots: its host (and port), safe for any file system.
+/// A folder name for a target's snapshots: its host, port and path (two tenants of one host
+/// differ by path), safe for any file system.
 fn host_name(url: &str) -> String {
     let host = reqwest::Url::parse(url)
         .ok()
         .and_then(|u| {
-            u.host_str()
-                .map(|h| u.port().map_or(h.to_owned(), |p| format!("{h}-{p}")))
+            let host = u
+                .host_str()
+                .map(|h| u.port().map_or(h.to_owned(), |p| format!("{h}-{p}")))?;
+            let path = u.path().trim_matches('/').replace('/', "-");
+            Some(if path.is_empty() {
+                host
+            } else {
+                format!("{host}-{path}")
+            })
         })
         .unwrap_or_else(|| "target".to_owned());
     host.chars()
