@@ -377,7 +377,6 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
     use scimcheck::compare::diff::Discovery;
     use scimcheck::compare::{self, RunRecord};
     use scimcheck::redact::Redactor;
-    use scimcheck::report::comparison::{self, Format};
 
     for path in &args.report {
         check_writable(path)?;
@@ -410,7 +409,8 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
                 .profile(scimcheck::check::Profile::Strict)
                 .fail_on(report::FailOn::Any)
                 .interrupt_flag(Arc::clone(&interrupted))
-                .output(Output::Terse);
+                .output(Output::Terse)
+                .record_steps();
             if let Some(ledger) = connected.ledger {
                 config = config.ledger(ledger);
             }
@@ -431,19 +431,28 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
                 outcome.facts.redactor,
             ))
         };
-        let a = connect(
-            &runtime,
-            args.base_url.as_deref(),
-            || {
-                Ok(Credentials {
-                    scim: scim_token(&args.target)?,
-                    api_key: None,
-                    other_tenant: None,
-                })
-            },
-            (&args.mock_fault, &args.mock_variation),
-            ledger.clone(),
-        )?;
+        // A's snapshot folder stands in for A: it is not called.
+        let from_snapshots = args
+            .snapshots_of
+            .as_deref()
+            .map(RunRecord::from_snapshots)
+            .transpose()?;
+        let a = match from_snapshots {
+            Some(_) => None,
+            None => Some(connect(
+                &runtime,
+                args.base_url.as_deref(),
+                || {
+                    Ok(Credentials {
+                        scim: scim_token(&args.target)?,
+                        api_key: None,
+                        other_tenant: None,
+                    })
+                },
+                (&args.mock_fault, &args.mock_variation),
+                ledger.clone(),
+            )?),
+        };
         let b = connect(
             &runtime,
             args.against_url.as_deref(),
@@ -461,6 +470,15 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
             (&args.against_mock_fault, &args.against_mock_variation),
             ledger,
         )?;
+        let Some(a) = a else {
+            let record_a = from_snapshots.unwrap_or_default();
+            let (record_b, _, redactor_b) = side(b)?;
+            return finish(
+                &compare::compare(&record_a, &record_b, None),
+                &[redactor_b],
+                &args.report,
+            );
+        };
         if args.inventory {
             return data(
                 &runtime,
@@ -478,20 +496,32 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
             vec![redactor_a, redactor_b],
         )
     };
-    for path in &args.report {
-        let text = comparison::render(&comparison, Format::of(path), &redactors);
+    finish(&comparison, &redactors, &args.report)
+}
+
+/// Writes a comparison's reports and prints it; exit 1 when B is somewhere worse.
+fn finish(
+    comparison: &scimcheck::compare::Comparison,
+    redactors: &[scimcheck::redact::Redactor],
+    reports: &[PathBuf],
+) -> Result<ExitCode> {
+    use scimcheck::report::comparison::{self, Format};
+    for path in reports {
+        let text = comparison::render(comparison, Format::of(path), redactors);
         std::fs::write(path, text)
             .with_context(|| format!("failed to write {}", path.display()))?;
     }
     print!(
         "{}",
-        comparison::render(&comparison, Format::Console, &redactors)
+        comparison::render(comparison, Format::Console, redactors)
     );
-    Ok(if comparison.count(compare::Severity::Worse) == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_FAILURES)
-    })
+    Ok(
+        if comparison.count(scimcheck::compare::Severity::Worse) == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(EXIT_FAILURES)
+        },
+    )
 }
 
 /// `compare --inventory`: read-only sampling and matching of both tenants' Users and Groups.

@@ -158,7 +158,7 @@ pub fn shape(value: &Value) -> Value {
 
 /// One shape covering two: the union of their attributes; `string|integer` where the types
 /// differ.
-pub fn merge(a: Value, b: Value) -> Value {
+fn merge(a: Value, b: Value) -> Value {
     match (a, b) {
         (Value::Object(mut a), Value::Object(b)) => {
             for (key, shape_b) in b {
