@@ -173,8 +173,9 @@ fn attribute(pointer: &str) -> String {
 /// Differences alike (same severity, area and sides) as one, naming the steps they were seen
 /// in.
 pub fn group(differences: Vec<StepDifference>) -> Vec<Difference> {
-    let mut groups: BTreeMap<(Severity, Area, String, String), Vec<(String, String)>> =
-        BTreeMap::new();
+    // (severity, area, A, B) → the steps and their cases.
+    type Alike = (Severity, Area, String, String);
+    let mut groups: BTreeMap<Alike, Vec<(String, String)>> = BTreeMap::new();
     for d in differences {
         groups
             .entry((d.severity, d.area, d.a, d.b))
