@@ -58,9 +58,32 @@ pub struct Recorder {
     ids: HashMap<String, usize>,
     /// `(id, placeholder)`, longest id first, so an id that contains another is replaced whole.
     replacements: Vec<(String, String)>,
-    /// Every exchange recorded: its 0-based step, its place in the step (1-based) and the
-    /// record; `true` once the step's own `snapshot: true` compared it.
-    pub records: Vec<(usize, usize, Record, bool)>,
+    /// Every exchange recorded, in order.
+    pub records: Vec<Recorded>,
+}
+
+/// One exchange a case recorded.
+#[derive(Debug)]
+pub struct Recorded {
+    /// 0-based.
+    pub step: usize,
+    /// Its place among the step's requests, 1-based.
+    pub nth: usize,
+    pub record: Record,
+    /// What the step's own `snapshot: true` made of it.
+    pub asserted: Asserted,
+}
+
+/// What a `snapshot: true` step made of its record, so that the end of the case neither
+/// counts nor reports it twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asserted {
+    /// Not asserted, or its body matched: filed with the others.
+    No,
+    /// No snapshot was stored: this one is now.
+    New,
+    /// Its body differed (or the file failed): a mismatch of the step, not drift.
+    Failed,
 }
 
 impl Recorder {
@@ -122,8 +145,13 @@ impl Recorder {
             None => {}
         }
         let record = Arc::new(Value::Object(record));
-        let nth = 1 + self.records.iter().filter(|r| r.0 == step).count();
-        self.records.push((step, nth, record.clone(), false));
+        let nth = 1 + self.records.iter().filter(|r| r.step == step).count();
+        self.records.push(Recorded {
+            step,
+            nth,
+            record: record.clone(),
+            asserted: Asserted::No,
+        });
         record
     }
 
@@ -573,18 +601,30 @@ pub struct CaseSnapshots {
 }
 
 impl CaseSnapshots {
-    /// Files every record not already compared by a `snapshot: true` step.
+    /// Files every record a `snapshot: true` step did not already store or fail.
     pub fn settle(
-        records: &[(usize, usize, Record, bool)],
+        records: &[Recorded],
         dir: &Path,
         case_id: &str,
         case_file: &str,
         step_name: impl Fn(usize) -> String,
     ) -> CaseSnapshots {
         let mut out = CaseSnapshots::default();
-        for (step, nth, record, compared) in records {
-            if *compared || record.get("body").is_none() {
-                continue;
+        for recorded in records {
+            let Recorded {
+                step,
+                nth,
+                record,
+                asserted,
+            } = recorded;
+            match asserted {
+                Asserted::Failed => continue,
+                Asserted::New => {
+                    out.new += 1;
+                    continue;
+                }
+                Asserted::No if record.get("body").is_none() => continue,
+                Asserted::No => {}
             }
             let stem = file_stem(case_id, *step, *nth);
             let name = step_name(*step);
@@ -809,7 +849,8 @@ mod tests {
             json!("[id-1]"),
             "the user of step 1"
         );
-        let places: Vec<(usize, usize)> = recorder.records.iter().map(|r| (r.0, r.1)).collect();
+        let places: Vec<(usize, usize)> =
+            recorder.records.iter().map(|r| (r.step, r.nth)).collect();
         assert_eq!(places, [(0, 1), (1, 1), (1, 2)]);
 
         let own = |name: &str| json!({"schemas": [USER], "id": format!("id-{name}"), "userName": format!("scimcheck-ab12cd-007-{name}")});

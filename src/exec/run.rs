@@ -19,7 +19,9 @@ use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope, Scoping};
 use crate::case::{Auth, Capability, Case};
 use crate::check::assert::resolve;
 use crate::check::schema::SchemaRegistry;
-use crate::check::snapshot::{self, CaseSnapshots, Record, Recorder, SnapshotOptions, Stored};
+use crate::check::snapshot::{
+    self, Asserted, CaseSnapshots, Part, Record, Recorder, SnapshotOptions, Stored,
+};
 use crate::check::{self, CheckContext, Mismatch, Profile};
 use crate::contract::Contract;
 
@@ -1073,8 +1075,8 @@ fn assert_snapshot(
     journal: &mut Journal,
 ) -> Option<Mismatch> {
     let dir = context.snapshots.dir.as_ref()?;
-    let (step_index, nth, record, compared) = journal.recorder.as_mut()?.records.last_mut()?;
-    let stem = snapshot::file_stem(&case.id, *step_index, *nth);
+    let recorded = journal.recorder.as_mut()?.records.last_mut()?;
+    let stem = snapshot::file_stem(&case.id, recorded.step, recorded.nth);
     let header = snapshot::Header {
         case_file: &case.file,
         step: index,
@@ -1084,8 +1086,12 @@ fn assert_snapshot(
         "the stored snapshot {}",
         dir.join(&stem).with_extension(snapshot::SNAP).display()
     );
-    let actual = match snapshot::store(dir, &stem, &header, record, snapshot::Part::Body) {
-        Ok(Stored::Same | Stored::New) => return None,
+    let actual = match snapshot::store(dir, &stem, &header, &recorded.record, Part::Body) {
+        Ok(Stored::Same) => return None,
+        Ok(Stored::New) => {
+            recorded.asserted = Asserted::New;
+            return None;
+        }
         Ok(Stored::Drift(changes)) => format!(
             "a different response ({}); review with `scimcheck snapshots review` or `cargo insta review`",
             changes
@@ -1097,7 +1103,7 @@ fn assert_snapshot(
         Err(error) => error.to_string(),
     };
     // Reported here as a failure, so not again as drift.
-    *compared = true;
+    recorded.asserted = Asserted::Failed;
     Some(Mismatch {
         subject: "snapshot".into(),
         expected: stored,
