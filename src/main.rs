@@ -128,7 +128,9 @@ fn main() -> ExitCode {
         Command::Run(_) | Command::Sweep(_) | Command::Compare(_) => {
             ExitCode::from(EXIT_BROKEN_PIPE)
         }
-        Command::List(_) | Command::Serve(_) | Command::CaseSchema => ExitCode::SUCCESS,
+        Command::List(_) | Command::Serve(_) | Command::CaseSchema | Command::Snapshots(_) => {
+            ExitCode::SUCCESS
+        }
     };
     quiet_on_broken_pipe();
     // A reader that stops reading (`scimcheck list | head -1`) is not an error. Printing then
@@ -143,6 +145,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep(args),
         Command::Compare(args) => compare(*args),
         Command::CaseSchema => case_schema().map(|()| ExitCode::SUCCESS),
+        Command::Snapshots(args) => snapshots(args.action).map(|()| ExitCode::SUCCESS),
     }));
     match outcome {
         Ok(outcome) => outcome.unwrap_or_else(|error| {
@@ -497,6 +500,81 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
         )
     };
     finish(&comparison, &redactors, &args.report)
+}
+
+/// `scimcheck snapshots review|accept|reject`.
+fn snapshots(action: cli::SnapshotAction) -> Result<()> {
+    use scimcheck::check::snapshot::Pending;
+    let (selection, review) = match &action {
+        cli::SnapshotAction::Review(p) => (p, true),
+        cli::SnapshotAction::Accept(p) | cli::SnapshotAction::Reject(p) => (p, false),
+    };
+    let dir = &selection.dir;
+    let pending = Pending::find(dir, &selection.cases)?;
+    if pending.is_empty() {
+        println!("no pending snapshot below {}", dir.display());
+        return Ok(());
+    }
+    let ask = review && std::io::stdin().is_terminal();
+    let (mut accepted, mut rejected) = (0, 0);
+    for snapshot in &pending {
+        let shown = |value: &Option<serde_json::Value>| {
+            value
+                .as_ref()
+                .map_or_else(|| "absent".to_owned(), ToString::to_string)
+        };
+        // Accepted, rejected, or left pending.
+        let decision = match &action {
+            cli::SnapshotAction::Accept(_) => Some(true),
+            cli::SnapshotAction::Reject(_) => Some(false),
+            cli::SnapshotAction::Review(_) => {
+                println!(
+                    "{} step {} ({})",
+                    snapshot.case,
+                    snapshot.step,
+                    snapshot.stem.display()
+                );
+                for (change, old, new) in snapshot.changes(dir)? {
+                    println!("  {change}: {} → {}", shown(&old), shown(&new));
+                }
+                if ask {
+                    print!("  [a]ccept, [r]eject or [s]kip? ");
+                    std::io::Write::flush(&mut std::io::stdout())?;
+                    let mut answer = String::new();
+                    std::io::stdin().read_line(&mut answer)?;
+                    match answer.trim() {
+                        "a" => Some(true),
+                        "r" => Some(false),
+                        _ => None,
+                    }
+                } else {
+                    None
+                }
+            }
+        };
+        match decision {
+            Some(true) => {
+                snapshot.accept(dir)?;
+                accepted += 1;
+            }
+            Some(false) => {
+                snapshot.reject(dir)?;
+                rejected += 1;
+            }
+            None => {}
+        }
+    }
+    match action {
+        cli::SnapshotAction::Review(_) if !ask => println!(
+            "{} pending snapshot(s); keep them with `scimcheck snapshots accept`, drop them with `scimcheck snapshots reject`",
+            pending.len()
+        ),
+        _ => println!(
+            "{accepted} accepted, {rejected} rejected, {} left pending",
+            pending.len() - accepted - rejected
+        ),
+    }
+    Ok(())
 }
 
 /// Writes a comparison's reports and prints it; exit 1 when B is somewhere worse.

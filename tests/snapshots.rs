@@ -186,4 +186,30 @@ fn drift_exits_zero_unless_fail_on_drift() {
         "{}",
         String::from_utf8_lossy(&failed.stdout)
     );
+
+    let snapshots = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+            .current_dir(&scratch.0)
+            .arg("snapshots")
+            .args(args)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let review = snapshots(&["review", "no-token"]);
+    assert!(
+        review.contains("mock::auth::no-token::get step ")
+            && review.contains("/body/meta/resourceType removed: \"User\" → absent")
+            && review.contains("1 pending snapshot(s)"),
+        "{review}"
+    );
+    assert!(snapshots(&["review", "groups::"]).contains("no pending snapshot"));
+    assert!(snapshots(&["accept"]).contains("1 accepted, 0 rejected"));
+    let accepted = run(&fault);
+    let stdout = String::from_utf8_lossy(&accepted.stdout);
+    assert!(
+        stdout.contains("0 drifted"),
+        "the accepted version is the snapshot now: {stdout}"
+    );
 }

@@ -670,6 +670,91 @@ pub fn list(dir: &Path, pending: bool) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// A change with the value before and after it (`None`: absent on that side).
+pub type ChangedValue = (Change, Option<Value>, Option<Value>);
+
+/// A new version of a snapshot waiting beside the stored one (`.snap.new`) for review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// Relative to the folder reviewed, without extension: `mock/users/create--step-2`.
+    pub stem: PathBuf,
+    /// The case id its path spells (`mock::users::create` below `snapshots/`).
+    pub case: String,
+    pub step: usize,
+}
+
+impl Pending {
+    /// Every `.snap.new` below `dir` whose case id contains one of `filters` (all without).
+    pub fn find(dir: &Path, filters: &[String]) -> Result<Vec<Pending>, SnapshotError> {
+        let listed = list(dir, true).map_err(|source| SnapshotError {
+            action: "list",
+            path: dir.to_owned(),
+            source,
+        })?;
+        Ok(listed
+            .into_iter()
+            .filter_map(|relative| {
+                let (case, step, _) = parse_stem(&relative)?;
+                let name = relative.to_string_lossy();
+                let stem = PathBuf::from(name.strip_suffix(&format!(".{SNAP_NEW}"))?);
+                Some(Pending { stem, case, step })
+            })
+            .filter(|p| filters.is_empty() || filters.iter().any(|f| p.case.contains(f.as_str())))
+            .collect())
+    }
+
+    fn path(&self, dir: &Path, extension: &str) -> PathBuf {
+        dir.join(&self.stem).with_extension(extension)
+    }
+
+    /// What changed from the stored snapshot (none stored: everything is new), each change
+    /// with the old and the new value at its pointer.
+    pub fn changes(&self, dir: &Path) -> Result<Vec<ChangedValue>, SnapshotError> {
+        let read = |path: PathBuf| match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(content(&text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(SnapshotError {
+                action: "read",
+                path,
+                source,
+            }),
+        };
+        let old = read(self.path(dir, SNAP))?.unwrap_or(Value::Null);
+        let new = read(self.path(dir, SNAP_NEW))?.unwrap_or(Value::Null);
+        let at = |value: &Value, pointer: &str| match pointer {
+            "/" => Some(value.clone()),
+            pointer => value.pointer(pointer).cloned(),
+        };
+        Ok(drift::diff(&old, &new)
+            .into_iter()
+            .map(|change| {
+                let (before, after) = (at(&old, &change.pointer), at(&new, &change.pointer));
+                (change, before, after)
+            })
+            .collect())
+    }
+
+    /// The new version becomes the stored snapshot.
+    pub fn accept(&self, dir: &Path) -> Result<(), SnapshotError> {
+        let to = self.path(dir, SNAP);
+        std::fs::rename(self.path(dir, SNAP_NEW), &to).map_err(|source| SnapshotError {
+            action: "accept",
+            path: to,
+            source,
+        })
+    }
+
+    /// The new version is dropped; the stored snapshot stays.
+    pub fn reject(&self, dir: &Path) -> Result<(), SnapshotError> {
+        let path = self.path(dir, SNAP_NEW);
+        std::fs::remove_file(&path).map_err(|source| SnapshotError {
+            action: "reject",
+            path,
+            source,
+        })
+    }
+}
+
 /// The snapshots of a folder as steps: case id → (step, place in the step) → record.
 pub type Folder = BTreeMap<String, BTreeMap<(usize, usize), Value>>;
 
@@ -981,6 +1066,57 @@ mod tests {
         );
         let folder = read_folder(&dir).unwrap();
         assert_eq!(folder["users::create"][&(2, 1)], json!({"active": true}));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn pending_snapshots_are_found_by_case_shown_accepted_and_rejected() {
+        let dir = std::env::temp_dir().join(format!("scimcheck-pending-{}", uuid::Uuid::new_v4()));
+        let header = |step| Header {
+            case_file: "cases/users/create.yaml",
+            step,
+            step_name: "x",
+        };
+        for (case, old, new) in [
+            (
+                "users::create",
+                json!({"body": {"a": 1}}),
+                json!({"body": {"a": 2}}),
+            ),
+            (
+                "groups::create",
+                json!({"body": {"b": 1}}),
+                json!({"body": {}}),
+            ),
+        ] {
+            let stem = file_stem(case, 0, 1);
+            store(&dir, &stem, &header(0), &old, Part::Whole).unwrap();
+            store(&dir, &stem, &header(0), &new, Part::Whole).unwrap();
+        }
+        let all = Pending::find(&dir, &[]).unwrap();
+        let cases: Vec<&str> = all.iter().map(|p| p.case.as_str()).collect();
+        assert_eq!(cases, ["groups::create", "users::create"]);
+        let users = Pending::find(&dir, &["users::".to_owned()]).unwrap();
+        assert_eq!(users.len(), 1);
+        let changes = users[0].changes(&dir).unwrap();
+        assert_eq!(changes[0].0.to_string(), "/body/a value changed");
+        assert_eq!(
+            (changes[0].1.clone(), changes[0].2.clone()),
+            (Some(json!(1)), Some(json!(2)))
+        );
+        users[0].accept(&dir).unwrap();
+        assert_eq!(
+            content(&std::fs::read_to_string(dir.join("users/create--step-1.snap")).unwrap()),
+            Some(json!({"body": {"a": 2}}))
+        );
+        let groups = Pending::find(&dir, &["groups::".to_owned()]).unwrap();
+        groups[0].reject(&dir).unwrap();
+        assert_eq!(Pending::find(&dir, &[]).unwrap(), []);
+        assert_eq!(
+            content(&std::fs::read_to_string(dir.join("groups/create--step-1.snap")).unwrap()),
+            Some(json!({"body": {"b": 1}})),
+            "a rejected version leaves the stored one"
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 

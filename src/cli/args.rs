@@ -76,6 +76,8 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// Print the JSON Schema of the case file format (published as schemas/case.schema.json).
     CaseSchema,
+    /// Review the snapshots `run --snapshots` found changed: show, accept or reject them.
+    Snapshots(super::SnapshotsArgs),
 }
 
 /// Where the target is, what to trust, and how to authenticate to it.
