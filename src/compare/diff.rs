@@ -93,7 +93,7 @@ pub struct Comparison {
     pub b: String,
     /// Most severe first.
     pub differences: Vec<Difference>,
-    /// Cases with the same outcome and the same status codes on both sides.
+    /// Cases with the same outcome, status codes and recorded steps on both sides.
     pub same_cases: usize,
     /// Findings both sides show.
     pub same_findings: usize,

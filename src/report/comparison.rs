@@ -70,7 +70,7 @@ fn same(comparison: &Comparison) -> String {
         None => "schemas not compared (a saved result does not hold /Schemas)".to_owned(),
     };
     format!(
-        "same on both: {} case(s) (outcome and status codes), {} finding(s), {attributes}",
+        "same on both: {} case(s) (outcome, status codes and recorded steps), {} finding(s), {attributes}",
         comparison.same_cases, comparison.same_findings
     )
 }
