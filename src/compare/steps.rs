@@ -71,7 +71,7 @@ pub fn compare(
                 headers_a.keys().chain(headers_b.keys()).collect();
             for name in names {
                 let shown = |value: Option<&String>| match value {
-                    Some(value) => format!("{name}: {value}"),
+                    Some(value) => format!("{name}: {}", any_id(value)),
                     None => format!("no {name}"),
                 };
                 let (va, vb) = (headers_a.get(name), headers_b.get(name));
@@ -98,6 +98,27 @@ pub fn compare(
             }
         }
     }
+    out
+}
+
+/// `[id-7]` as `[id]`: which of the case's resources a Location names is the same on both
+/// sides, and a difference in the rest of it (a path) is then one line for every step.
+fn any_id(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("[id-") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 4..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(']') {
+            out.push_str("[id]");
+            rest = &after[digits + 1..];
+        } else {
+            out.push_str("[id-");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -295,7 +316,7 @@ mod tests {
                 expect(
                     Severity::Worse,
                     Area::Header,
-                    "location: [base]/Users/[id-1]",
+                    "location: [base]/Users/[id]",
                     "no location"
                 ),
                 expect(
@@ -326,6 +347,15 @@ mod tests {
                 .iter()
                 .any(|d| d.area == Area::Status && d.a == "GET → 200" && d.b == "GET → 404")
         );
+    }
+
+    #[test]
+    fn any_id_stands_for_every_numbered_id() {
+        assert_eq!(
+            any_id("[base]/Users/[id-12]/x[id-3]"),
+            "[base]/Users/[id]/x[id]"
+        );
+        assert_eq!(any_id("[id-] [id-x] [id-4"), "[id-] [id-x] [id-4");
     }
 
     #[test]
