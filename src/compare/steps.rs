@@ -77,7 +77,8 @@ pub fn compare(
                 let (va, vb) = (headers_a.get(name), headers_b.get(name));
                 let severity = match (va, vb) {
                     (Some(_), None) => Severity::Worse,
-                    (None, Some(_)) => Severity::Better,
+                    // A header only B sends is no improvement in itself (a Location on a list).
+                    (None, Some(_)) => Severity::Changed,
                     _ if va != vb => Severity::Changed,
                     _ => continue,
                 };
@@ -123,7 +124,7 @@ fn any_id(text: &str) -> String {
 }
 
 /// What differs between two shapes, as `(severity, A, B)`: B lacking or retyping what A has is
-/// worse, B adding to it better.
+/// worse; what B adds is a change (it may be a projection B ignores), not an improvement.
 fn shapes(a: &Value, b: &Value) -> Vec<(Severity, String, String)> {
     drift::diff(a, b)
         .into_iter()
@@ -144,7 +145,7 @@ fn shapes(a: &Value, b: &Value) -> Vec<(Severity, String, String)> {
                     format!("no {path}"),
                 ),
                 ChangeKind::Added => (
-                    Severity::Better,
+                    Severity::Changed,
                     format!("no {path}"),
                     format!("{path}: {}", type_at(b)),
                 ),
@@ -302,7 +303,7 @@ mod tests {
                     "active: string"
                 ),
                 expect(
-                    Severity::Better,
+                    Severity::Changed,
                     Area::Shape,
                     "no nickName",
                     "nickName: string"
@@ -320,7 +321,7 @@ mod tests {
                     "no location"
                 ),
                 expect(
-                    Severity::Better,
+                    Severity::Changed,
                     Area::Header,
                     "no www-authenticate",
                     "www-authenticate: Bearer"
