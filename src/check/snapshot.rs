@@ -277,10 +277,25 @@ impl Recorder {
         }
         for prefix in &self.prefixes {
             // A case may send its prefix upper-cased (a uniqueness check that ignores case).
-            out = replace_ignoring_case(&out, prefix, "[prefix]");
+            if prefix.len() <= out.len() {
+                out = replace_ignoring_case(&out, prefix, "[prefix]");
+            }
         }
-        for (id, placeholder) in &self.replacements {
-            out = out.replace(id.as_str(), placeholder);
+        // Most ids stand alone (`id`, `value`); only a longer text (a URL, a message) can hold
+        // one inside, and a case that made a hundred users has a hundred to look for.
+        if let Some(n) = self.ids.get(&out) {
+            return format!("[id-{n}]");
+        }
+        let shortest = self
+            .replacements
+            .last()
+            .map_or(usize::MAX, |(id, _)| id.len());
+        if out.len() > shortest {
+            for (id, placeholder) in &self.replacements {
+                if out.contains(id.as_str()) {
+                    out = out.replace(id.as_str(), placeholder);
+                }
+            }
         }
         replace_uuids(&out)
     }
