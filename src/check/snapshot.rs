@@ -1136,6 +1136,32 @@ mod tests {
     }
 
     #[test]
+    fn insta_reads_the_files_as_its_own() {
+        let dir = std::env::temp_dir().join(format!("scimcheck-insta-{}", uuid::Uuid::new_v4()));
+        let stem = file_stem("users::create", 1, 1);
+        let header = Header {
+            case_file: "cases/users/create.yaml",
+            step: 1,
+            step_name: "read \"it\": back # now",
+        };
+        let record = json!({"status": 200, "body": {"userName": "[prefix]-a", "emails": []}});
+        store(&dir, &stem, &header, &record, Part::Whole).unwrap();
+        let path = dir.join(&stem).with_extension(SNAP);
+        let snapshot = insta::Snapshot::from_file(&path).expect("insta reads it");
+        assert_eq!(
+            snapshot.metadata().description(),
+            Some("cases/users/create.yaml step 2 (read \"it\": back # now)")
+        );
+        assert_eq!(
+            snapshot.metadata().input_file(),
+            Some("cases/users/create.yaml")
+        );
+        let text = snapshot.contents().as_text().expect("text").to_string();
+        assert_eq!(serde_json::from_str::<Value>(&text).ok(), Some(record));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
     fn file_names_hold_the_case_id_the_step_and_the_place_in_the_step() {
         for (id, step, nth, file) in [
             ("users::create", 0, 1, "users/create--step-1"),
