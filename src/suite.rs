@@ -258,7 +258,11 @@ pub(crate) fn run(
     let mut libtest = config.libtest;
     let selector = selector(&config.plan.select, &mut libtest);
     selector.check(&cases)?;
-    select::check_skip_table(&config.plan.skip, &cases)?;
+    select::check_skip_table(
+        &config.plan.skip,
+        config.plan.skip_origin.as_deref(),
+        &cases,
+    )?;
     let target = Target::new(&config.base_url, config.credentials, &config.client)?;
     let first = runtime.block_on(first_request(&target, !libtest.list))?;
     let mut capabilities = runtime.block_on(Capabilities::discover_and_probe(

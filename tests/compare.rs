@@ -274,3 +274,33 @@ fn a_snapshot_folder_stands_in_for_a_without_calling_it() {
         "{stdout}"
     );
 }
+
+#[test]
+fn each_side_follows_its_contract() {
+    // B requires emails; the Entra gallery contract fills them into every user created, so
+    // under it the cases behave alike on both sides (only /Schemas still differs).
+    let compare = |extra: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+            .args(["compare", "--against-mock-variation", "emails-required"])
+            .args(extra)
+            .args(["users::create", "users::replace"])
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let without = compare(&[]);
+    assert!(
+        without.contains("worse  outcome  users::replace "),
+        "{without}"
+    );
+    let with = compare(&["--contract", "contracts/entra-gallery.toml"]);
+    assert!(!with.contains("outcome  users::"), "{with}");
+    assert!(with.contains("User:emails required"), "{with}");
+    // B's own contract, given apart, is followed on B alone.
+    let apart = compare(&["--against-contract", "contracts/entra-gallery.toml"]);
+    assert!(!apart.contains("outcome  users::"), "{apart}");
+    assert!(
+        apart.contains("changed  capability  patch yes (contract `entra-gallery`)"),
+        "{apart}"
+    );
+}
