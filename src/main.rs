@@ -565,7 +565,9 @@ fn snapshots(action: cli::SnapshotAction) -> Result<()> {
                     snapshot.stem.display()
                 );
                 for (change, old, new) in snapshot.changes(dir)? {
-                    println!("  {change}: {} → {}", shown(&old), shown(&new));
+                    // What a target sent, so shown, never obeyed by the terminal.
+                    let line = format!("  {change}: {} → {}", shown(&old), shown(&new));
+                    println!("{}", scimcheck::redact::printable(&line));
                 }
                 if ask {
                     print!("  [a]ccept, [r]eject or [s]kip? ");

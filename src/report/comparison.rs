@@ -42,9 +42,14 @@ pub fn render(comparison: &Comparison, format: Format, redactors: &[Redactor]) -
         Format::Markdown => markdown(comparison),
         Format::Html => html(comparison),
     };
-    redactors
+    let text = redactors
         .iter()
-        .fold(text, |text, redactor| redactor.redact(&text).into_owned())
+        .fold(text, |text, redactor| redactor.redact(&text).into_owned());
+    // Attribute names and header values are what a target sent: shown, never obeyed.
+    match format {
+        Format::Console => crate::redact::printable(&text).into_owned(),
+        _ => text,
+    }
 }
 
 /// `3 worse, 1 changed, 2 better` (or `no difference`).
