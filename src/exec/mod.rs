@@ -5,5 +5,6 @@ pub mod client;
 pub mod ledger;
 pub mod limit;
 pub mod run;
+pub(crate) mod schedule;
 pub mod sweep;
 pub mod walk;
