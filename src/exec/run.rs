@@ -336,16 +336,25 @@ async fn run_case_ranked(case: &Case, case_index: usize, context: &RunContext) -
         Ok(failure) => (failure, false),
         Err(Interrupted) => (None, true),
     };
-    let snapshots = match (&journal.recorder, &context.snapshots.dir) {
+    let snapshots = match (journal.recorder.take(), &context.snapshots.dir) {
         (Some(recorder), Some(dir)) if context.snapshots.every_step && !interrupted => {
-            let step_name = |step: usize| {
-                case.spec
-                    .steps
-                    .get(step)
-                    .map(|s| s.value.name.clone())
-                    .unwrap_or_default()
-            };
-            CaseSnapshots::settle(&recorder.records, dir, &case.id, &case.file, step_name)
+            let names: Vec<String> = case
+                .spec
+                .steps
+                .iter()
+                .map(|s| s.value.name.clone())
+                .collect();
+            let (dir, id, file) = (dir.clone(), case.id.clone(), case.file.clone());
+            // Cases run as tasks: their snapshot files are read and written off the runtime.
+            let settled = tokio::task::spawn_blocking(move || {
+                let step_name = |step: usize| names.get(step).cloned().unwrap_or_default();
+                CaseSnapshots::settle(&recorder.records, &dir, &id, &file, step_name)
+            })
+            .await;
+            settled.unwrap_or_else(|error| CaseSnapshots {
+                errors: vec![format!("failed to store the snapshots: {error}")],
+                ..CaseSnapshots::default()
+            })
         }
         _ => CaseSnapshots::default(),
     };
