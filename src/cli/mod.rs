@@ -7,6 +7,7 @@ mod args;
 mod compare;
 mod duration;
 pub mod list;
+mod snapshots;
 
 pub use args::{
     CasesArg, Cli, Color, Command, ListArgs, ListFormat, LoadArgs, OutputFormat, Print, RunArgs,
@@ -14,3 +15,4 @@ pub use args::{
 };
 pub use compare::CompareArgs;
 pub use duration::{DurationError, parse_duration};
+pub use snapshots::{SnapshotAction, SnapshotsArgs};
