@@ -530,11 +530,7 @@ pub fn store(
             source,
         }
     }
-    let stored = match std::fs::read_to_string(&path) {
-        Ok(text) => Some(content(&text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(error("read", &path)(e)),
-    };
+    let stored = read_stored(&path)?;
     let write = |to: &Path| {
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(error("create", parent))?;
@@ -565,13 +561,29 @@ pub fn store(
     }
 }
 
-/// A `.snap` file's content, parsed: what follows the header. `None` when it is not JSON.
-pub fn content(text: &str) -> Option<Value> {
-    let body = text
-        .strip_prefix("---\n")
-        .and_then(|rest| rest.split_once("\n---\n"))
-        .map_or(text, |(_, body)| body);
-    serde_json::from_str(body).ok()
+/// A stored `.snap` file's content, read with insta's own parser so that what is compared is what
+/// `cargo insta review` shows: `None` when there is no such file, `Some(None)` when its content is
+/// not JSON (edited by hand, or written by an older scimcheck with the body alone).
+pub fn read_stored(path: &Path) -> Result<Option<Option<Value>>, SnapshotError> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(SnapshotError {
+                action: "read",
+                path: path.to_owned(),
+                source,
+            });
+        }
+        Ok(_) => {}
+    }
+    let snapshot = insta::Snapshot::from_file(path).map_err(|error| SnapshotError {
+        action: "read",
+        path: path.to_owned(),
+        source: std::io::Error::other(error.to_string()),
+    })?;
+    Ok(Some(snapshot.contents().as_text().and_then(|text| {
+        serde_json::from_str(&text.to_string()).ok()
+    })))
 }
 
 /// A snapshot file in insta's format. Header values are JSON strings, which YAML reads as
@@ -725,15 +737,7 @@ impl Pending {
     /// What changed from the stored snapshot (none stored: everything is new), each change
     /// with the old and the new value at its pointer.
     pub fn changes(&self, dir: &Path) -> Result<Vec<ChangedValue>, SnapshotError> {
-        let read = |path: PathBuf| match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(content(&text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(SnapshotError {
-                action: "read",
-                path,
-                source,
-            }),
-        };
+        let read = |path: PathBuf| read_stored(&path).map(|stored| stored.flatten());
         let old = read(self.path(dir, SNAP))?.unwrap_or(Value::Null);
         let new = read(self.path(dir, SNAP_NEW))?.unwrap_or(Value::Null);
         let at = |value: &Value, pointer: &str| match pointer {
@@ -783,12 +787,9 @@ pub fn read_folder(dir: &Path) -> Result<Folder, SnapshotError> {
     let mut out = Folder::new();
     for relative in listed {
         let path = dir.join(&relative);
-        let text = std::fs::read_to_string(&path).map_err(|source| SnapshotError {
-            action: "read",
-            path: path.clone(),
-            source,
-        })?;
-        if let (Some((case, step, nth)), Some(record)) = (parse_stem(&relative), content(&text)) {
+        if let (Some((case, step, nth)), Some(Some(record))) =
+            (parse_stem(&relative), read_stored(&path)?)
+        {
             out.entry(case).or_default().insert((step, nth), record);
         }
     }
@@ -1047,10 +1048,7 @@ mod tests {
             ["/body/active type changed"]
         );
         let pending = dir.join("users/create--step-2.snap.new");
-        assert_eq!(
-            content(&std::fs::read_to_string(&pending).unwrap()),
-            Some(changed)
-        );
+        assert_eq!(read_stored(&pending).unwrap().flatten(), Some(changed));
         assert_eq!(
             store(&dir, &stem, &header, &first, Part::Whole).unwrap(),
             Stored::Same
@@ -1121,14 +1119,18 @@ mod tests {
         );
         users[0].accept(&dir).unwrap();
         assert_eq!(
-            content(&std::fs::read_to_string(dir.join("users/create--step-1.snap")).unwrap()),
+            read_stored(&dir.join("users/create--step-1.snap"))
+                .unwrap()
+                .flatten(),
             Some(json!({"body": {"a": 2}}))
         );
         let groups = Pending::find(&dir, &["groups::".to_owned()]).unwrap();
         groups[0].reject(&dir).unwrap();
         assert_eq!(Pending::find(&dir, &[]).unwrap(), []);
         assert_eq!(
-            content(&std::fs::read_to_string(dir.join("groups/create--step-1.snap")).unwrap()),
+            read_stored(&dir.join("groups/create--step-1.snap"))
+                .unwrap()
+                .flatten(),
             Some(json!({"body": {"b": 1}})),
             "a rejected version leaves the stored one"
         );
