@@ -18,6 +18,7 @@ use crate::check::schema::{SchemaError, SchemaRegistry};
 use crate::exec::client::{ClientOptions, Credentials, ExecError, Target};
 use crate::exec::ledger::{self, Ledger, LedgerError};
 use crate::exec::limit::ConcurrencyReport;
+use crate::exec::oauth::OAuthSettings;
 use crate::exec::run::{RunContext, panic_message, run_case};
 use crate::mock::MockServer;
 use crate::plan::probe::{self, Probed};
@@ -45,6 +46,10 @@ pub enum CaseSource {
 pub(crate) struct SuiteConfig {
     pub base_url: String,
     pub credentials: Credentials,
+    /// The SCIM token comes from this OAuth token endpoint instead of `credentials.scim`.
+    pub oauth: Option<OAuthSettings>,
+    /// A token the target revoked, for `auth::token-rotation`.
+    pub revoked_token: Option<String>,
     pub cases: CaseSource,
     /// `snapshots/<target>` to compare snapshots against; `None` turns snapshots off.
     pub snapshot_dir: Option<PathBuf>,
@@ -257,7 +262,16 @@ pub(crate) fn run(
     let selector = selector(&config.plan.select, &mut libtest);
     selector.check(&cases)?;
     select::check_skip_table(&config.plan.skip, &cases)?;
-    let target = Target::new(&config.base_url, config.credentials, &config.client)?;
+    let mut target = Target::new(&config.base_url, config.credentials, &config.client)?;
+    if let Some(oauth) = config.oauth {
+        target = target.with_oauth(oauth, config.client.insecure)?;
+    }
+    if let Some(revoked) = config.revoked_token {
+        target = target.with_revoked_token(revoked);
+    }
+    if !libtest.list {
+        runtime.block_on(target.authenticate())?;
+    }
     let first = runtime.block_on(first_request(&target, !libtest.list))?;
     let mut capabilities = runtime.block_on(Capabilities::discover_and_probe(
         &target,

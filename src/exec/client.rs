@@ -14,6 +14,7 @@ use crate::redact::{self, Redactor};
 use crate::scim::urn;
 
 use super::limit::{self, Aimd, ConcurrencyReport, ConnectDeadline, Limiter};
+use super::oauth::{OAuthError, OAuthSettings, TokenSource};
 
 /// The credentials a run may send.
 #[derive(Debug, Clone)]
@@ -32,6 +33,10 @@ pub struct Target {
     /// `base_url` parsed: every request must fall under it (see [`confine`]).
     base: Url,
     credentials: Credentials,
+    /// Where the SCIM token comes from when it is an OAuth access token, not `credentials.scim`.
+    oauth: Option<TokenSource>,
+    /// A SCIM token the target revoked, for the token-rotation case.
+    revoked: Option<String>,
     wrong_token: String,
     client: reqwest::Client,
     redactor: Redactor,
@@ -109,6 +114,8 @@ pub enum ExecError {
         /// from a full listen backlog, retried without counting against `--retries`.
         stalled: bool,
     },
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
 }
 
 /// A request as sent (the `Authorization` value is kept only as the credential's name).
@@ -315,6 +322,8 @@ impl Target {
             base_url: base_url.to_owned(),
             base,
             credentials,
+            oauth: None,
+            revoked: None,
             wrong_token: format!("scimcheck-not-a-token-{}", uuid::Uuid::new_v4().simple()),
             client,
             redactor,
@@ -333,6 +342,34 @@ impl Target {
             resume_at: std::sync::Mutex::new(None),
             verbose: options.verbose,
         })
+    }
+
+    /// Takes the SCIM token from an OAuth token endpoint instead of `credentials.scim`;
+    /// `insecure` allows a plain-http token URL off loopback. Nothing is fetched yet (see
+    /// [`Target::authenticate`]).
+    pub fn with_oauth(mut self, settings: OAuthSettings, insecure: bool) -> Result<Self, ExecError> {
+        self.oauth = Some(TokenSource::new(
+            settings,
+            self.client.clone(),
+            self.redactor.clone(),
+            insecure,
+        )?);
+        Ok(self)
+    }
+
+    /// A SCIM token the target has revoked (`auth: revoked` in a case).
+    pub fn with_revoked_token(mut self, token: String) -> Self {
+        self.redactor.add(&token, "revoked token");
+        self.revoked = Some(token);
+        self
+    }
+
+    /// Fetches the OAuth access token, when there is one to fetch: a refusal stops the run.
+    pub async fn authenticate(&self) -> Result<(), ExecError> {
+        if let Some(source) = &self.oauth {
+            source.fetch_first().await?;
+        }
+        Ok(())
     }
 
     /// How many times the target answered 429 or 503 (each one was waited out).
@@ -382,20 +419,30 @@ impl Target {
             Auth::OtherTenant if self.credentials.other_tenant.is_none() => {
                 Some("no other tenant's token configured (--other-tenant-token-env)")
             }
+            Auth::Revoked if self.revoked.is_none() => {
+                Some("no revoked token configured (--revoked-token-env)")
+            }
             _ => None,
         }
     }
 
-    fn authorization(&self, auth: Auth) -> Option<String> {
+    /// The `Authorization` value for `auth`, and the OAuth token's generation when it is one.
+    async fn authorization(&self, auth: Auth) -> Result<(Option<String>, Option<u64>), ExecError> {
         let bearer = |token: &str| format!("Bearer {token}");
-        match auth {
+        if let (Auth::Scim, Some(source)) = (auth, &self.oauth) {
+            let (token, generation) = source.current().await?;
+            return Ok((Some(bearer(&token)), Some(generation)));
+        }
+        let value = match auth {
             Auth::Scim => Some(bearer(&self.credentials.scim)),
             Auth::None => None,
             Auth::Wrong => Some(bearer(&self.wrong_token)),
             Auth::Malformed => Some("Bearer".to_owned()),
             Auth::ApiKey => self.credentials.api_key.as_deref().map(bearer),
             Auth::OtherTenant => self.credentials.other_tenant.as_deref().map(bearer),
-        }
+            Auth::Revoked => self.revoked.as_deref().map(bearer),
+        };
+        Ok((value, None))
     }
 
     /// The absolute URL of a path relative to the base URL. An absolute URL (one a target
@@ -435,8 +482,10 @@ impl Target {
         let idempotent = matches!(method, Method::Get | Method::Put | Method::Delete);
         let mut attempt = 0;
         let mut throttled_for = Duration::ZERO;
+        let mut reauthenticated = false;
         let started = Instant::now();
         loop {
+            let (authorization, generation) = self.authorization(auth).await?;
             let outcome = {
                 let mut permit = self.in_flight.acquire().await;
                 let resume_at = *self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
@@ -448,13 +497,32 @@ impl Target {
                 }
                 permit.sending();
                 let outcome = self
-                    .send_once(method, url.clone(), query, headers, body.clone(), auth)
+                    .send_once(
+                        method,
+                        url.clone(),
+                        query,
+                        headers,
+                        body.clone(),
+                        (auth, authorization),
+                    )
                     .await;
                 permit.finish(&outcome);
                 outcome
             };
             if self.verbose {
                 self.trace(&outcome);
+            }
+            // A 401 to an OAuth token may mean it expired early or was revoked: a new one is
+            // fetched and the request sent again, once (a 401 was not processed).
+            if let (Ok(exchange), Some(generation), Some(source)) =
+                (&outcome, generation, &self.oauth)
+                && exchange.response.status == 401
+                && !reauthenticated
+            {
+                reauthenticated = true;
+                if source.rejected(generation).await? {
+                    continue;
+                }
             }
             let wait = match &outcome {
                 // Refused unprocessed: always safe to send again, for as long as the budget lasts.
@@ -544,7 +612,7 @@ impl Target {
         query: &[(String, String)],
         headers: &[(String, String)],
         body: Option<String>,
-        auth: Auth,
+        (auth, authorization): (Auth, Option<String>),
     ) -> Result<Exchange, ExecError> {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
@@ -570,7 +638,7 @@ impl Target {
         for (name, value) in &all_headers {
             builder = builder.header(name, value);
         }
-        if let Some(authorization) = self.authorization(auth) {
+        if let Some(authorization) = authorization {
             builder = builder.header(reqwest::header::AUTHORIZATION, authorization);
         }
         if let Some(body) = &body {

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod ledger;
 pub mod limit;
+pub mod oauth;
 pub mod run;
 pub mod sweep;
 pub mod walk;

@@ -164,6 +164,8 @@ named_behaviours! {
             "a count changed between cursor pages is used instead of refused with invalidCount";
         CursorNotTenantBound => "cursor-not-tenant-bound", "RFC 9865 §2.1",
             "cursors are not bound to the tenant they were issued to: another tenant's token can present them";
+        RevokedTokenAccepted => "revoked-token-accepted", "RFC 7644 §2",
+            "a rotated-out (revoked) SCIM token still reads: GET accepts it, writes refuse it";
     }
 }
 

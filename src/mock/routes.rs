@@ -27,6 +27,7 @@ use super::query::{self, ListQuery};
 use super::record::{self, Incoming};
 use super::schema::Kind;
 use super::state::{AppState, TenantId};
+use super::token;
 use super::variations::Variation;
 use crate::scim::urn;
 
@@ -61,6 +62,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .nest(SCIM_PREFIX, scim)
         .route("/api/v1/account", get(auth::account))
+        .route(token::TOKEN_PATH, post(token::token))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(contain_panics))

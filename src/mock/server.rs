@@ -18,6 +18,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::JoinHandle;
 
 use super::admin::FAULTS_PATH;
+use super::token::TOKEN_PATH;
 use super::config::{MockConfig, MockCredentials};
 use super::faults::Fault;
 use super::record::{RecordedRequest, Recorder};
@@ -165,12 +166,31 @@ impl MockServer {
     /// on, `PUT {"faults": [...], "variations": [...]}` switches them; both need
     /// [`MockCredentials::admin_token`].
     pub fn admin_url(&self) -> String {
-        let root = self
-            .state
+        format!("{}{FAULTS_PATH}", self.root())
+    }
+
+    /// The OAuth 2.0 token endpoint's URL (client credentials, for
+    /// [`MockCredentials::oauth_client_id`]), outside the SCIM base path.
+    pub fn oauth_token_url(&self) -> String {
+        format!("{}{TOKEN_PATH}", self.root())
+    }
+
+    /// OAuth access tokens issued so far.
+    pub fn oauth_tokens_issued(&self) -> u64 {
+        self.state.oauth.issued()
+    }
+
+    /// Revokes every OAuth access token issued so far: the next request with one gets 401.
+    pub fn revoke_oauth_tokens(&self) {
+        self.state.oauth.revoke_all();
+    }
+
+    /// `http://host:port`, the base URL without the SCIM path.
+    fn root(&self) -> &str {
+        self.state
             .base_url
             .strip_suffix(SCIM_PREFIX)
-            .unwrap_or(&self.state.base_url);
-        format!("{root}{FAULTS_PATH}")
+            .unwrap_or(&self.state.base_url)
     }
 
     /// Switches the faults on for every request from now on (the others off).

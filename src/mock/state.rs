@@ -11,6 +11,7 @@ use super::faults::Fault;
 use super::record::Recorder;
 use super::schema::Kind;
 use super::store::Tenant;
+use super::token::Issuer;
 use super::variations::{MINIMAL_GROUP_OMITS, MINIMAL_USER_OMITS, SMALL_PAGE_CAP, Variation};
 
 /// Which tenant a request acts on, as established by its bearer token.
@@ -46,20 +47,24 @@ pub(crate) struct AppState {
     pub cursor_key: RandomState,
     /// The request log, when the configuration asks for one.
     pub recorder: Option<Recorder>,
+    /// The OAuth access tokens issued by `POST /oauth/token`.
+    pub oauth: Issuer,
 }
 
 impl AppState {
     pub fn new(config: MockConfig, base_url: String) -> Self {
         let credentials = MockCredentials::issue(&config);
+        let redactor = credentials.redactor();
         let recorder = config
             .record_requests
-            .then(|| Recorder::new(credentials.redactor()));
+            .then(|| Recorder::new(redactor.clone()));
         AppState {
             behaviour: RwLock::new(Behaviour {
                 faults: config.faults.clone(),
                 variations: config.variations.clone(),
             }),
             recorder,
+            oauth: Issuer::new(redactor),
             config,
             credentials,
             base_url,
