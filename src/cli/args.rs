@@ -179,6 +179,10 @@ pub struct RunArgs {
     /// Switch on a conformant variation of the embedded mock (repeatable): no case may fail.
     #[arg(long, value_name = "NAME", conflicts_with = "base_url", help_heading = TARGET)]
     pub mock_variation: Vec<String>,
+    /// Authenticate to the embedded mock through its OAuth token endpoint (client credentials)
+    /// instead of its static token.
+    #[arg(long, conflicts_with = "base_url", help_heading = TARGET)]
+    pub mock_oauth: bool,
     #[command(flatten)]
     pub target: TargetArgs,
     /// The target's contract (a TOML file): what its vendor documents beyond the RFCs
@@ -191,6 +195,8 @@ pub struct RunArgs {
     /// Environment variable holding another tenant's SCIM token (enables isolation cases).
     #[arg(long, value_name = "VAR", help_heading = CREDENTIALS)]
     pub other_tenant_token_env: Option<String>,
+    #[command(flatten)]
+    pub credentials: super::CredentialArgs,
     #[command(flatten)]
     pub select: SelectArgs,
     #[command(flatten)]

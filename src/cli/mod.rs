@@ -5,6 +5,7 @@
 #[allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 mod args;
 mod compare;
+mod credentials;
 mod duration;
 pub mod list;
 
@@ -13,4 +14,5 @@ pub use args::{
     SelectArgs, ServeArgs, SweepArgs, TargetArgs,
 };
 pub use compare::CompareArgs;
+pub use credentials::CredentialArgs;
 pub use duration::{DurationError, parse_duration};

@@ -27,7 +27,8 @@ const MAX_MARGIN: Duration = Duration::from_secs(30);
 const DESCRIPTION_LIMIT: usize = 300;
 
 /// How the client authenticates to the token endpoint (RFC 6749 §2.3.1).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
 pub enum ClientAuth {
     /// HTTP Basic with the form-encoded id and secret: what RFC 6749 says every server supports.
     #[default]
