@@ -409,6 +409,10 @@ pub struct ServeArgs {
         value_name = "TOKEN"
     )]
     pub admin_token: Option<String>,
+    /// How long the access tokens of the OAuth token endpoint (/oauth/token) live, e.g. 30s
+    /// [default: 1h]; an expired one gets 401.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub oauth_token_lifetime: Option<Duration>,
     /// Once the server accepts connections, write the base URL and every token here as
     /// `export NAME='value'` lines a shell can source (mode 0600, replaced atomically).
     #[arg(long, value_name = "PATH")]
