@@ -92,6 +92,18 @@ fn the_whole_catalogue_passes_through_the_token_endpoint() {
         .count();
     assert_eq!(rotation, 2, "both rotation cases ran and passed");
     assert_eq!(mock.oauth_tokens_issued(), 1, "one token serves a short run");
+    assert_secrets_redacted_in_the_record(&mock);
+}
+
+/// The mock's request record names the client secret and access tokens, never shows them.
+fn assert_secrets_redacted_in_the_record(mock: &MockServer) {
+    let record = serde_json::to_string(&mock.requests()).expect("serializable");
+    let secret = &mock.credentials().oauth_client_secret;
+    assert!(record.contains("/oauth/token"), "no token request recorded");
+    assert!(record.contains("[REDACTED oauth client secret]"), "{record}");
+    assert!(record.contains("Bearer [REDACTED oauth access token]"));
+    assert!(!record.contains(secret.as_str()));
+    assert!(!record.contains("oauth-at-"), "an access token in the record");
 }
 
 #[test]
@@ -124,6 +136,7 @@ fn a_token_is_fetched_again_before_it_expires() {
         .map(|r| format!("{} {}", r.method, r.path))
         .collect();
     assert_eq!(refused, Vec::<String>::new());
+    assert_secrets_redacted_in_the_record(&mock);
 }
 
 #[test]

@@ -827,7 +827,7 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// reqwest's top-level message hides the cause ("error sending request"); walk the chain.
-fn describe_reqwest_error(err: &reqwest::Error) -> String {
+pub(crate) fn describe_reqwest_error(err: &reqwest::Error) -> String {
     let kind = if err.is_timeout() {
         "timed out"
     } else if untrusted_certificate(err) {

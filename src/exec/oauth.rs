@@ -154,7 +154,10 @@ impl TokenSource {
             _ => return Err(bad("only https (or http to loopback) is supported")),
         }
         redactor.learn(&settings.client_secret, "oauth client secret");
-        redactor.learn(&basic(&settings), "oauth client secret");
+        redactor.learn(
+            &client_secret_basic(&settings.client_id, &settings.client_secret),
+            "oauth client secret",
+        );
         Ok(TokenSource {
             settings,
             url,
@@ -236,7 +239,10 @@ impl TokenSource {
             );
         match settings.client_auth {
             ClientAuth::Basic => {
-                request = request.header(reqwest::header::AUTHORIZATION, basic(settings));
+                request = request.header(
+                    reqwest::header::AUTHORIZATION,
+                    client_secret_basic(&settings.client_id, &settings.client_secret),
+                );
             }
             ClientAuth::Post => {
                 form.push(("client_id", &settings.client_id));
@@ -249,7 +255,10 @@ impl TokenSource {
         })?;
         let transport = |e: reqwest::Error| OAuthError::Transport {
             url: shown.clone(),
-            message: self.redactor.redact(&e.to_string()).into_owned(),
+            message: self
+                .redactor
+                .redact(&super::client::describe_reqwest_error(&e))
+                .into_owned(),
         };
         let sent_at = Instant::now();
         let mut response = request.body(body).send().await.map_err(transport)?;
@@ -336,18 +345,15 @@ fn margin(lifetime: Duration) -> Duration {
     (lifetime / 5).min(MAX_MARGIN)
 }
 
-/// The `client_secret_basic` header: id and secret form-encoded, then Base64 (RFC 6749 §2.3.1).
-fn basic(settings: &OAuthSettings) -> String {
+/// The `Authorization` value of `client_secret_basic`: id and secret form-encoded, then Base64
+/// (RFC 6749 §2.3.1).
+pub fn client_secret_basic(client_id: &str, client_secret: &str) -> String {
     let encode = |s: &str| {
         serde_urlencoded::to_string([("", s)])
             .map(|pair| pair[1..].to_owned())
             .unwrap_or_default()
     };
-    let pair = format!(
-        "{}:{}",
-        encode(&settings.client_id),
-        encode(&settings.client_secret)
-    );
+    let pair = format!("{}:{}", encode(client_id), encode(client_secret));
     format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(pair)
@@ -381,6 +387,8 @@ mod tests {
     }
 
     fn source(url: &str, insecure: bool) -> Result<TokenSource, OAuthError> {
+        // As `Target::new` does: reqwest is built without a default TLS provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         TokenSource::new(
             settings(url),
             reqwest::Client::new(),
@@ -417,7 +425,7 @@ mod tests {
 
     #[test]
     fn basic_credentials_are_form_encoded_before_base64() {
-        let header = basic(&settings("https://x"));
+        let header = client_secret_basic("id with space", "s3cret:+/");
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(header.trim_start_matches("Basic "))
             .expect("base64");

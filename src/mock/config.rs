@@ -192,6 +192,13 @@ impl MockCredentials {
         redactor.add(&self.admin_token, "admin token");
         redactor.add(&self.revoked_token, "revoked token");
         redactor.add(&self.oauth_client_secret, "oauth client secret");
+        redactor.add(
+            &crate::exec::oauth::client_secret_basic(
+                &self.oauth_client_id,
+                &self.oauth_client_secret,
+            ),
+            "oauth client secret",
+        );
         redactor
     }
 }
