@@ -22,7 +22,7 @@ use crate::config::{capability_named, parse_settle, toml_error_at};
 use crate::files::{self, CONFIG_LIMIT, FileError};
 use crate::plan::needs::{Needs, expects_refusal};
 use crate::report::Acknowledged;
-use crate::scim::attr::looks_like_email;
+use crate::scim::attr::{AttrPath, looks_like_email};
 use crate::scim::filter::{self, Filter};
 use crate::scim::urn;
 
@@ -40,8 +40,8 @@ struct ContractFile {
     name: String,
     /// Where the contract's statements come from (the vendor's documentation, public notes…).
     source: String,
-    /// The filter forms the target supports, e.g. `["userName eq"]`; `and`, `or` and `not`
-    /// must be listed to be used. Absent: any filter (the probes still decide).
+    /// The filter forms the target supports, e.g. `["userName eq", "emails[type eq]"]`; `and`,
+    /// `or` and `not` must be listed to be used. Absent: any filter (the probes still decide).
     filters: Option<Vec<String>>,
     #[serde(default)]
     capabilities: BTreeMap<String, bool>,
@@ -103,7 +103,8 @@ enum UserNameForm {
     Email,
 }
 
-/// A filter form a contract allows: `userName eq`, `emails.value pr`, or a logical operator.
+/// A filter form a contract allows: `userName eq`, `emails.value pr`, `emails[type eq]` (a
+/// value filter, its attribute kept as `emails[type]`), or a logical operator.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum FilterForm {
     Compare { attribute: String, operator: String },
@@ -570,7 +571,21 @@ fn check_fill(fill: &Map<String, Value>, table: &str) -> Result<(), String> {
 }
 
 fn parse_form(text: &str) -> Result<FilterForm, String> {
-    let words: Vec<&str> = text.split_whitespace().collect();
+    // `emails[type eq]`: the comparison inside a value filter, named `emails[type]`.
+    let value_path = text.trim().split_once('[').and_then(|(attribute, inner)| {
+        let inner = inner.strip_suffix(']')?;
+        let [sub, operator] = inner.split_whitespace().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let attribute = attribute.trim();
+        let plain = |s: &str| !s.is_empty() && !s.contains(['[', ']', ' ']);
+        (plain(attribute) && plain(sub)).then(|| (format!("{attribute}[{sub}]"), operator))
+    });
+    let words: Vec<&str> = match &value_path {
+        Some((attribute, operator)) => vec![attribute, operator],
+        None if text.contains('[') => Vec::new(),
+        None => text.split_whitespace().collect(),
+    };
     let known_operator = |op: &str| {
         ["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "pr"]
             .iter()
@@ -589,27 +604,47 @@ fn parse_form(text: &str) -> Result<FilterForm, String> {
             operator: operator.to_ascii_lowercase(),
         }),
         _ => Err(format!(
-            "filters: `{text}` is not a filter form such as `userName eq`, `emails.value pr` or `and`"
+            "filters: `{text}` is not a filter form such as `userName eq`, `emails.value pr`, `emails[type eq]` or `and`"
         )),
     }
 }
 
 /// The first part of `parsed` the allowed forms do not list, as text.
 fn first_unlisted(parsed: &Filter, allowed: &BTreeSet<FilterForm>) -> Option<String> {
+    unlisted_within(parsed, None, allowed)
+}
+
+/// [`first_unlisted`] inside the value filter of `within` (`emails` of `emails[…]`), if any:
+/// there an attribute is named `emails[type]`, as the contract writes `emails[type eq]`.
+fn unlisted_within(
+    parsed: &Filter,
+    within: Option<&str>,
+    allowed: &BTreeSet<FilterForm>,
+) -> Option<String> {
     let logical = |word: &str| {
         (!allowed.contains(&FilterForm::Logical(word.to_owned()))).then(|| word.to_owned())
     };
+    // The parser qualifies an attribute inside `emails[…]` as `emails.type`.
+    let named = |attr: &AttrPath| match within {
+        Some(outer) => format!("{outer}[{}]", attr.sub.as_deref().unwrap_or(&attr.name)),
+        None => attr.to_string(),
+    };
+    let terms = |terms: &[Filter]| {
+        terms
+            .iter()
+            .find_map(|t| unlisted_within(t, within, allowed))
+    };
     match parsed {
-        Filter::And(terms) => {
-            logical("and").or_else(|| terms.iter().find_map(|t| first_unlisted(t, allowed)))
+        Filter::And(inner) => logical("and").or_else(|| terms(inner)),
+        Filter::Or(inner) => logical("or").or_else(|| terms(inner)),
+        Filter::Not(inner) => {
+            logical("not").or_else(|| unlisted_within(inner, within, allowed))
         }
-        Filter::Or(terms) => {
-            logical("or").or_else(|| terms.iter().find_map(|t| first_unlisted(t, allowed)))
+        Filter::Compare { attr, op, .. } => unlisted_compare(&named(attr), op.name(), allowed),
+        Filter::Present(attr) => unlisted_compare(&named(attr), "pr", allowed),
+        Filter::ValuePath { attr, filter } => {
+            unlisted_within(filter, Some(&attr.to_string()), allowed)
         }
-        Filter::Not(inner) => logical("not").or_else(|| first_unlisted(inner, allowed)),
-        Filter::Compare { attr, op, .. } => unlisted_compare(&attr.to_string(), op.name(), allowed),
-        Filter::Present(attr) => unlisted_compare(&attr.to_string(), "pr", allowed),
-        Filter::ValuePath { attr, .. } => Some(format!("{attr}[…]")),
     }
 }
 
@@ -857,6 +892,48 @@ mod tests {
             scoping: Scoping::UserNamePrefix,
         };
         contract.skip_reason(&case, &needs(&case, choices))
+    }
+
+    #[test]
+    fn filter_forms_cover_value_filters_presence_and_ordering_as_the_probes_send_them() {
+        let contract = load_text(&format!(
+            "filters = [\"userName eq\", \"emails[type eq]\", \"emails[value co]\", \"emails.value pr\", \"meta.lastModified gt\", \"and\"]\n{HEAD}"
+        ))
+        .expect("valid");
+        let list = |filter: &str| {
+            format!(
+                "  - name: s\n    request: {{ method: GET, path: /Users, query: {{ filter: '{filter}' }} }}\n    expect: {{ status: 200 }}\n"
+            )
+        };
+        let cases: [(&str, Option<&str>); 11] = [
+            (r#"emails[type eq "work"]"#, None),
+            (r#"EMAILS[Type eq "work"]"#, None),
+            (r#"emails[type eq "work" and value co "@"]"#, None),
+            (r#"userName eq "a" and emails[type eq "work"]"#, None),
+            ("emails.value pr", None),
+            (r#"meta.lastModified gt "2020-01-01T00:00:00Z""#, None),
+            (r#"emails[type ne "work"]"#, Some("filters with `emails[type] ne`")),
+            (r#"emails[type eq "work" or value co "@"]"#, Some("filters with `or`")),
+            (r#"addresses[type eq "work"]"#, Some("filters with `addresses[type] eq`")),
+            (r#"emails.type eq "work""#, Some("filters with `emails.type eq`")),
+            (r#"meta.lastModified ge "2020-01-01T00:00:00Z""#, Some("filters with `meta.lastModified ge`")),
+        ];
+        for (filter, expected) in cases {
+            let got = reason(&contract, &list(filter));
+            match expected {
+                None => assert_eq!(got, None, "{filter}"),
+                Some(part) => assert!(
+                    got.as_deref().is_some_and(|g| g.contains(part)),
+                    "{filter}\n→ {got:?}"
+                ),
+            }
+        }
+        for bad in ["emails[type]", "emails[type eq", "[type eq]", "emails[type like]", "emails[a[b] eq]"] {
+            let error = load_text(&format!("filters = [\"{bad}\"]\n{HEAD}"))
+                .expect_err(bad)
+                .to_string();
+            assert!(error.contains("is not a filter form"), "{bad}: {error}");
+        }
     }
 
     #[test]
