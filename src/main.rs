@@ -127,7 +127,9 @@ fn oauth_settings(args: &cli::CredentialArgs) -> Result<Option<OAuthSettings>> {
     } else if let Some(var) = &args.oauth_client_secret_env {
         optional_env(Some(var))?.unwrap_or_default()
     } else {
-        bail!("--oauth-token-url needs --oauth-client-secret-env VAR or --oauth-client-secret-file PATH");
+        bail!(
+            "--oauth-token-url needs --oauth-client-secret-env VAR or --oauth-client-secret-file PATH"
+        );
     };
     Ok(Some(OAuthSettings {
         token_url: token_url.clone(),

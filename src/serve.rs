@@ -215,7 +215,10 @@ fn env_lines(server: &MockServer, ca_file: Option<&Path>) -> String {
         ("SCIMCHECK_ADMIN_TOKEN", credentials.admin_token.clone()),
         ("SCIMCHECK_REVOKED_TOKEN", credentials.revoked_token.clone()),
         ("SCIMCHECK_OAUTH_TOKEN_URL", server.oauth_token_url()),
-        ("SCIMCHECK_OAUTH_CLIENT_ID", credentials.oauth_client_id.clone()),
+        (
+            "SCIMCHECK_OAUTH_CLIENT_ID",
+            credentials.oauth_client_id.clone(),
+        ),
         (
             "SCIMCHECK_OAUTH_CLIENT_SECRET",
             credentials.oauth_client_secret.clone(),

@@ -269,6 +269,9 @@ pub(crate) fn run(
     if let Some(revoked) = config.revoked_token {
         target = target.with_revoked_token(revoked);
     }
+    if let Some(contract) = &config.plan.contract {
+        target = target.with_contract_headers(contract);
+    }
     if !libtest.list {
         runtime.block_on(target.authenticate())?;
     }

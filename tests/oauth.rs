@@ -35,7 +35,10 @@ fn oauth_only(mock: &MockServer) -> Credentials {
     }
 }
 
-fn mock_with(lifetime: Duration, latency: Option<Duration>) -> (tokio::runtime::Runtime, MockServer) {
+fn mock_with(
+    lifetime: Duration,
+    latency: Option<Duration>,
+) -> (tokio::runtime::Runtime, MockServer) {
     let runtime = common::runtime();
     let mock = common::start_mock(
         &runtime,
@@ -91,7 +94,11 @@ fn the_whole_catalogue_passes_through_the_token_endpoint() {
         .filter(|r| matches!(r.outcome, CaseOutcome::Passed))
         .count();
     assert_eq!(rotation, 2, "both rotation cases ran and passed");
-    assert_eq!(mock.oauth_tokens_issued(), 1, "one token serves a short run");
+    assert_eq!(
+        mock.oauth_tokens_issued(),
+        1,
+        "one token serves a short run"
+    );
     assert_secrets_redacted_in_the_record(&mock);
 }
 
@@ -100,10 +107,16 @@ fn assert_secrets_redacted_in_the_record(mock: &MockServer) {
     let record = serde_json::to_string(&mock.requests()).expect("serializable");
     let secret = &mock.credentials().oauth_client_secret;
     assert!(record.contains("/oauth/token"), "no token request recorded");
-    assert!(record.contains("[REDACTED oauth client secret]"), "{record}");
+    assert!(
+        record.contains("[REDACTED oauth client secret]"),
+        "{record}"
+    );
     assert!(record.contains("Bearer [REDACTED oauth access token]"));
     assert!(!record.contains(secret.as_str()));
-    assert!(!record.contains("oauth-at-"), "an access token in the record");
+    assert!(
+        !record.contains("oauth-at-"),
+        "an access token in the record"
+    );
 }
 
 #[test]
@@ -142,10 +155,14 @@ fn a_token_is_fetched_again_before_it_expires() {
 #[test]
 fn a_401_fetches_one_new_token_and_never_loops() {
     let (runtime, mock) = mock_with(Duration::from_secs(3600), None);
-    let target = Target::new(mock.base_url(), oauth_only(&mock), &ClientOptions::default())
-        .expect("target")
-        .with_oauth(settings(&mock, ClientAuth::Basic), false)
-        .expect("loopback token URL");
+    let target = Target::new(
+        mock.base_url(),
+        oauth_only(&mock),
+        &ClientOptions::default(),
+    )
+    .expect("target")
+    .with_oauth(settings(&mock, ClientAuth::Basic), false)
+    .expect("loopback token URL");
     let list = || {
         runtime.block_on(target.send(
             scimcheck::case::Method::Get,
@@ -206,7 +223,9 @@ fn a_plain_http_token_url_off_loopback_is_refused_before_any_request() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("refusing to send the OAuth client secret over plain http to idp.example.com"),
+        stderr.contains(
+            "refusing to send the OAuth client secret over plain http to idp.example.com"
+        ),
         "{stderr}"
     );
 }
@@ -215,7 +234,10 @@ fn a_plain_http_token_url_off_loopback_is_refused_before_any_request() {
 fn run_mock_oauth_runs_the_catalogue_through_the_token_endpoint() {
     let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
         .args(["run", "--mock-oauth", "--exact", "users::create"])
-        .args(["auth::token-rotation::users", "auth::token-rotation::groups"])
+        .args([
+            "auth::token-rotation::users",
+            "auth::token-rotation::groups",
+        ])
         .env("NO_COLOR", "1")
         .output()
         .expect("runs");
@@ -227,7 +249,9 @@ fn run_mock_oauth_runs_the_catalogue_through_the_token_endpoint() {
         "auth::token-rotation::groups",
     ] {
         assert!(
-            stdout.lines().any(|l| l.starts_with(&format!("test {case} ")) && l.ends_with(" ok")),
+            stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("test {case} ")) && l.ends_with(" ok")),
             "{case}: {stdout}"
         );
     }
@@ -247,7 +271,10 @@ fn the_rotation_cases_catch_a_revoked_token_that_still_reads() {
         .collect();
     assert_eq!(
         failed,
-        ["auth::token-rotation::groups", "auth::token-rotation::users"]
+        [
+            "auth::token-rotation::groups",
+            "auth::token-rotation::users"
+        ]
     );
 
     // Without a revoked token the cases are skipped, saying which flag would run them.

@@ -448,8 +448,14 @@ fn oauth_access_tokens_and_the_client_secret_never_show() {
         everything.contains("[REDACTED oauth access token]"),
         "the echoed access token was not shown at all:\n{everything}"
     );
-    assert!(!everything.contains(ACCESS_TOKEN), "the access token leaked");
-    assert!(!everything.contains(OAUTH_SECRET), "the client secret leaked");
+    assert!(
+        !everything.contains(ACCESS_TOKEN),
+        "the access token leaked"
+    );
+    assert!(
+        !everything.contains(OAUTH_SECRET),
+        "the client secret leaked"
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::case::{Auth, Method};
+use crate::contract::Contract;
 use crate::files::show_bytes;
 use crate::redact::{self, Redactor};
 use crate::scim::urn;
@@ -37,6 +38,10 @@ pub struct Target {
     oauth: Option<TokenSource>,
     /// A SCIM token the target revoked, for the token-rotation case.
     revoked: Option<String>,
+    /// Headers every request carries unless a step sets its own (a contract's tenant header).
+    extra_headers: Vec<(String, String)>,
+    /// Sent in Content-Type and Accept unless a step says otherwise.
+    media_type: String,
     wrong_token: String,
     client: reqwest::Client,
     redactor: Redactor,
@@ -324,6 +329,8 @@ impl Target {
             credentials,
             oauth: None,
             revoked: None,
+            extra_headers: Vec::new(),
+            media_type: urn::MEDIA_TYPE.to_owned(),
             wrong_token: format!("scimcheck-not-a-token-{}", uuid::Uuid::new_v4().simple()),
             client,
             redactor,
@@ -347,7 +354,11 @@ impl Target {
     /// Takes the SCIM token from an OAuth token endpoint instead of `credentials.scim`;
     /// `insecure` allows a plain-http token URL off loopback. Nothing is fetched yet (see
     /// [`Target::authenticate`]).
-    pub fn with_oauth(mut self, settings: OAuthSettings, insecure: bool) -> Result<Self, ExecError> {
+    pub fn with_oauth(
+        mut self,
+        settings: OAuthSettings,
+        insecure: bool,
+    ) -> Result<Self, ExecError> {
         self.oauth = Some(TokenSource::new(
             settings,
             self.client.clone(),
@@ -361,6 +372,22 @@ impl Target {
     pub fn with_revoked_token(mut self, token: String) -> Self {
         self.redactor.add(&token, "revoked token");
         self.revoked = Some(token);
+        self
+    }
+
+    /// What a contract has every request carry: its headers (a secret one learned by the
+    /// redactor) and the media type its target accepts instead of application/scim+json.
+    pub fn with_contract_headers(mut self, contract: &Contract) -> Self {
+        for header in &contract.request_headers {
+            if header.secret {
+                self.redactor.add(&header.value, "contract header");
+            }
+            self.extra_headers
+                .push((header.name.clone(), header.value.clone()));
+        }
+        if let Some(media_type) = &contract.media_type {
+            self.media_type.clone_from(media_type);
+        }
         self
     }
 
@@ -620,11 +647,17 @@ impl Target {
         let mut all_headers: Vec<(String, String)> = Vec::new();
         let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
         if !has("accept") {
-            all_headers.push(("Accept".into(), urn::MEDIA_TYPE.into()));
+            all_headers.push(("Accept".into(), self.media_type.clone()));
         }
         if body.is_some() && !has("content-type") {
-            all_headers.push(("Content-Type".into(), urn::MEDIA_TYPE.into()));
+            all_headers.push(("Content-Type".into(), self.media_type.clone()));
         }
+        all_headers.extend(
+            self.extra_headers
+                .iter()
+                .filter(|(name, _)| !has(name))
+                .cloned(),
+        );
         all_headers.extend(headers.iter().cloned());
 
         let http_method = match method {

@@ -30,7 +30,9 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 fn tenant_for(state: &AppState, token: &str, method: &Method) -> Option<TenantId> {
     let credentials = &state.credentials;
     if token == credentials.scim_token
-        || state.oauth.honours(token, state.config.oauth.reject_expired)
+        || state
+            .oauth
+            .honours(token, state.config.oauth.reject_expired)
     {
         Some(TENANT_A)
     } else if token == credentials.revoked_token {

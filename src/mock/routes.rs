@@ -501,7 +501,8 @@ async fn apply_response_faults(state: &AppState, response: Response) -> Response
     } else {
         body
     };
-    if is_scim && state.has(Fault::ContentTypeJson) {
+    // The fault and the variation are one behaviour: a bug unless a contract documents it.
+    if is_scim && (state.has(Fault::ContentTypeJson) || state.varies(Variation::JsonContentType)) {
         parts.headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),

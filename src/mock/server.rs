@@ -18,7 +18,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::JoinHandle;
 
 use super::admin::FAULTS_PATH;
-use super::token::TOKEN_PATH;
 use super::config::{MockConfig, MockCredentials};
 use super::faults::Fault;
 use super::record::{RecordedRequest, Recorder};
@@ -26,6 +25,7 @@ use super::routes::{SCIM_PREFIX, router};
 use super::seed::{self, Resources, Seed, SeedError};
 use super::state::AppState;
 use super::tls::{MockTls, TlsListener};
+use super::token::TOKEN_PATH;
 use super::variations::Variation;
 
 /// Resolves when the server is to stop.

@@ -44,6 +44,8 @@ named_behaviours! {
             "groups are read-only (an identity provider assigns them): writes answer 501 Not Implemented. Needs a contract saying so";
         StaleLists => "stale-lists", "RFC 7644 §3.4.2",
             "lists lag writes: a resource appears in lists and searches one second after it is created (an eventually consistent index). Needs a settle window";
+        JsonContentType => "json-content-type", "RFC 7644 §8.1",
+            "responses are labelled application/json, as many vendors document, not application/scim+json. Needs a contract acknowledging it";
     }
 }
 
