@@ -294,3 +294,55 @@ fn the_rotation_cases_catch_a_revoked_token_that_still_reads() {
         }
     }
 }
+
+#[test]
+fn a_token_rotated_through_the_admin_route_is_refused_and_the_rotation_cases_pass() {
+    let runtime = common::runtime();
+    let mock = common::start_mock(&runtime, MockConfig::default());
+    let old = mock.credentials().scim_token.clone();
+    // reqwest is built without a default TLS provider.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::new();
+    let rotate_url = mock.admin_url().replace("/faults", "/rotate-token");
+    let (status, body) = runtime.block_on(async {
+        let rotated = client
+            .post(&rotate_url)
+            .bearer_auth(&mock.credentials().admin_token)
+            .send()
+            .await
+            .expect("answer");
+        (
+            rotated.status(),
+            rotated.json::<serde_json::Value>().await.expect("JSON"),
+        )
+    });
+    assert_eq!(status, 200, "{body}");
+    let new = body["scimToken"]
+        .as_str()
+        .expect("the new token")
+        .to_owned();
+    assert_ne!(new, old);
+    // Only the admin token rotates.
+    let refused = runtime.block_on(client.post(&rotate_url).bearer_auth(&new).send());
+    assert_eq!(refused.expect("answer").status(), 401);
+
+    let config = RunConfig::builder(
+        mock.base_url(),
+        Credentials {
+            scim: new,
+            ..scimcheck::suite::mock_credentials(&mock)
+        },
+    )
+    .revoked_token(old)
+    .filter("auth::")
+    .build()
+    .expect("valid");
+    let outcome = runtime.block_on(scimcheck::run(config)).expect("runs");
+    assert_eq!(not_passed(&outcome), Vec::<String>::new());
+    assert!(
+        outcome
+            .results
+            .iter()
+            .any(|r| r.id == "auth::token-rotation::users" && r.outcome == CaseOutcome::Passed)
+    );
+}

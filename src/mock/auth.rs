@@ -29,13 +29,23 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// Which tenant a SCIM token opens for a request with `method`, if any.
 fn tenant_for(state: &AppState, token: &str, method: &Method) -> Option<TenantId> {
     let credentials = &state.credentials;
-    if token == credentials.scim_token
+    let (current, revoked) = {
+        let tokens = state
+            .scim_tokens
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (
+            tokens.current == token,
+            tokens.revoked.iter().any(|r| r == token),
+        )
+    };
+    if current
         || state
             .oauth
             .honours(token, state.config.oauth.reject_expired)
     {
         Some(TENANT_A)
-    } else if token == credentials.revoked_token {
+    } else if revoked {
         // A vendor that checks revocation on writes only (reads served from a token cache).
         (state.has(Fault::RevokedTokenAccepted) && method == Method::GET).then_some(TENANT_A)
     } else if token == credentials.other_tenant_token {

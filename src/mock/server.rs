@@ -180,6 +180,13 @@ impl MockServer {
         self.state.oauth.issued()
     }
 
+    /// Rotates tenant A's SCIM token: a new one is issued and returned, and the one in use
+    /// (at first [`MockCredentials::scim_token`]) is revoked, as
+    /// [`MockCredentials::revoked_token`] is.
+    pub fn rotate_scim_token(&self) -> String {
+        self.state.rotate_scim_token()
+    }
+
     /// Revokes every OAuth access token issued so far: the next request with one gets 401.
     pub fn revoke_oauth_tokens(&self) {
         self.state.oauth.revoke_all();

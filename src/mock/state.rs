@@ -49,6 +49,16 @@ pub(crate) struct AppState {
     pub recorder: Option<Recorder>,
     /// The OAuth access tokens issued by `POST /oauth/token`.
     pub oauth: Issuer,
+    /// Tenant A's SCIM token now, and the ones rotated out.
+    pub scim_tokens: RwLock<ScimTokens>,
+    /// Shared with the request log: a token issued while serving is redacted there too.
+    pub redactor: crate::redact::Redactor,
+}
+
+/// Tenant A's SCIM token after every rotation (see [`AppState::rotate_scim_token`]).
+pub(crate) struct ScimTokens {
+    pub current: String,
+    pub revoked: Vec<String>,
 }
 
 impl AppState {
@@ -64,7 +74,12 @@ impl AppState {
                 variations: config.variations.clone(),
             }),
             recorder,
-            oauth: Issuer::new(redactor),
+            oauth: Issuer::new(redactor.clone()),
+            scim_tokens: RwLock::new(ScimTokens {
+                current: credentials.scim_token.clone(),
+                revoked: vec![credentials.revoked_token.clone()],
+            }),
+            redactor,
             config,
             credentials,
             base_url,
@@ -75,6 +90,20 @@ impl AppState {
             rate_window: Mutex::new((Instant::now(), 0)),
             cursor_key: RandomState::new(),
         }
+    }
+
+    /// Issues tenant A a new SCIM token and revokes the current one, as a vendor's token
+    /// rotation does; returns the new token.
+    pub fn rotate_scim_token(&self) -> String {
+        let fresh = format!("scim-{}", uuid::Uuid::new_v4().simple());
+        self.redactor.learn(&fresh, "scim token");
+        let mut tokens = self
+            .scim_tokens
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let old = std::mem::replace(&mut tokens.current, fresh.clone());
+        tokens.revoked.push(old);
+        fresh
     }
 
     pub fn has(&self, fault: Fault) -> bool {
