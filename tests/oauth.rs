@@ -346,3 +346,68 @@ fn a_token_rotated_through_the_admin_route_is_refused_and_the_rotation_cases_pas
             .any(|r| r.id == "auth::token-rotation::users" && r.outcome == CaseOutcome::Passed)
     );
 }
+
+/// A loopback token endpoint that answers every request with `response`, as written.
+fn token_endpoint(response: String) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    format!("http://{address}/oauth2/token")
+}
+
+/// A whole response with `status` and a JSON `body`.
+fn answer(status: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+#[test]
+fn a_token_response_that_is_no_token_is_one_clear_error() {
+    let runtime = common::runtime();
+    let mock = common::start_mock(&runtime, MockConfig::default());
+    let cases = [
+        (
+            answer("200 OK", "<html>hi</html>"),
+            "answered 200 with a body that is not a JSON object (RFC 6749 §5.1)",
+        ),
+        (
+            answer("200 OK", r#"{"token_type":"Bearer"}"#),
+            "answered 200 with no access_token",
+        ),
+        (
+            answer("200 OK", r#"{"access_token":"x","token_type":"mac"}"#),
+            "answered 200 with a token_type other than Bearer",
+        ),
+        (
+            answer("500 Internal Server Error", "{}"),
+            "answered 500 with no OAuth `error` member",
+        ),
+        (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\nConnection: close\r\n\r\n{".to_owned(),
+            "answer exceeds 64 KiB",
+        ),
+    ];
+    for (response, expected) in cases {
+        let mut settings = settings(&mock, ClientAuth::Basic);
+        settings.token_url = token_endpoint(response);
+        let config = RunConfig::builder(mock.base_url(), oauth_only(&mock))
+            .oauth(settings)
+            .build()
+            .expect("valid");
+        let error = runtime
+            .block_on(scimcheck::run(config))
+            .expect_err("no token, no run")
+            .to_string();
+        assert!(error.contains(expected), "{expected}: {error}");
+    }
+    assert_eq!(mock.request_count(), 0, "no SCIM request without a token");
+}

@@ -401,11 +401,12 @@ steps:
 const OAUTH_SECRET: &str = "s3cret-oauth-client-9c1e";
 const ACCESS_TOKEN: &str = "oauth-access-t0ken-3d7a";
 
-/// The client secret in a file outside the run's folder, and the flags that use it.
-fn oauth_flags(token_url: &str) -> Vec<String> {
+/// The client secret in a file outside the run's folder (the caller removes it), and the flags
+/// that use it.
+fn oauth_flags(token_url: &str) -> (Vec<String>, std::path::PathBuf) {
     let secret = std::env::temp_dir().join(format!("scimcheck-secret-{}", uuid::Uuid::new_v4()));
     std::fs::write(&secret, format!("{OAUTH_SECRET}\n")).unwrap();
-    [
+    let flags = [
         "--oauth-token-url",
         token_url,
         "--oauth-client-id",
@@ -414,7 +415,8 @@ fn oauth_flags(token_url: &str) -> Vec<String> {
         &secret.display().to_string(),
     ]
     .map(str::to_owned)
-    .to_vec()
+    .to_vec();
+    (flags, secret)
 }
 
 #[test]
@@ -441,9 +443,10 @@ fn oauth_access_tokens_and_the_client_secret_never_show() {
             body.len()
         )
     });
-    let flags = oauth_flags(&base_url.replace("/scim/v2", "/oauth/token"));
+    let (flags, secret) = oauth_flags(&base_url.replace("/scim/v2", "/oauth/token"));
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let everything = everything_written(&base_url, &[("echo.yaml".into(), CASE.into())], &flags);
+    std::fs::remove_file(secret).ok();
     assert!(
         everything.contains("[REDACTED oauth access token]"),
         "the echoed access token was not shown at all:\n{everything}"
@@ -471,11 +474,13 @@ fn a_token_endpoint_quoting_the_client_secret_back_is_redacted() {
             body.len()
         )
     });
+    let (flags, secret) = oauth_flags(&base_url.replace("/scim/v2", "/oauth/token"));
     let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
         .args(["run", "--base-url", &base_url, "--verbose"])
-        .args(oauth_flags(&base_url.replace("/scim/v2", "/oauth/token")))
+        .args(flags)
         .output()
         .expect("runs");
+    std::fs::remove_file(secret).ok();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
