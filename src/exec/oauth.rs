@@ -23,6 +23,8 @@ const TOKEN_RESPONSE_LIMIT: u64 = 64 * 1024;
 /// A token is fetched again this long before it expires, at most, so that a request under way
 /// does not arrive with a token that expired on the way.
 const MAX_MARGIN: Duration = Duration::from_secs(30);
+/// The shortest time a token is used before the next is fetched on schedule.
+const MIN_REUSE: Duration = Duration::from_millis(500);
 /// Characters of an `error_description` shown: it is the endpoint's text, not ours.
 const DESCRIPTION_LIMIT: usize = 300;
 
@@ -113,16 +115,6 @@ pub(crate) struct TokenSource {
     issued: RwLock<Issued>,
     /// One fetch at a time: the requests waiting on an expired token share the next one.
     fetching: tokio::sync::Mutex<()>,
-}
-
-/// The token endpoint's answer, success or error (RFC 6749 §5.1, §5.2); extra members ignored.
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: Option<String>,
-    token_type: Option<String>,
-    expires_in: Option<serde_json::Value>,
-    error: Option<String>,
-    error_description: Option<String>,
 }
 
 impl TokenSource {
@@ -280,7 +272,10 @@ impl TokenSource {
             }
             bytes.extend_from_slice(&chunk);
         }
-        let answer: Option<TokenAnswer> = serde_json::from_slice(&bytes).ok();
+        // Success or error (RFC 6749 §5.1, §5.2), read member by member: a member of another
+        // type is as good as absent, and extra members are ignored.
+        let answer: Option<serde_json::Map<String, serde_json::Value>> =
+            serde_json::from_slice(&bytes).ok();
         let not_a_token = |what: &str| OAuthError::NotAToken {
             url: shown.clone(),
             status,
@@ -289,12 +284,12 @@ impl TokenSource {
         let Some(answer) = answer else {
             return Err(not_a_token("a body that is not a JSON object"));
         };
-        if !(200..300).contains(&status) || answer.error.is_some() {
-            let Some(error) = answer.error else {
+        let text = |name: &str| answer.get(name).and_then(serde_json::Value::as_str);
+        if !(200..300).contains(&status) || text("error").is_some() {
+            let Some(error) = text("error") else {
                 return Err(not_a_token("no OAuth `error` member"));
             };
-            let description = answer
-                .error_description
+            let description = text("error_description")
                 .map(|d| {
                     let d: String = d
                         .chars()
@@ -307,24 +302,20 @@ impl TokenSource {
             return Err(OAuthError::Refused {
                 url: shown,
                 status,
-                error: self.redactor.redact(&error).into_owned(),
+                error: self.redactor.redact(error).into_owned(),
                 description: self.redactor.redact(&description).into_owned(),
             });
         }
-        let token = match answer.access_token {
+        let token = match text("access_token") {
             Some(token) if !token.trim().is_empty() => token.trim().to_owned(),
             _ => return Err(not_a_token("no access_token")),
         };
-        if answer
-            .token_type
-            .as_deref()
-            .is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
-        {
+        if text("token_type").is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) {
             return Err(not_a_token("a token_type other than Bearer"));
         }
         self.redactor.learn(&token, "oauth access token");
         // Some providers send expires_in as a string; without it the token is kept until a 401.
-        let lifetime = match answer.expires_in {
+        let lifetime = match answer.get("expires_in") {
             Some(serde_json::Value::Number(n)) => n.as_u64(),
             Some(serde_json::Value::String(s)) => s.trim().parse().ok(),
             _ => None,
@@ -334,7 +325,10 @@ impl TokenSource {
         issued.token = token;
         issued.generation += 1;
         issued.after_401 = after_401;
-        issued.refresh_at = lifetime.map(|lifetime| sent_at + lifetime - margin(lifetime));
+        // Never sooner than MIN_REUSE: an endpoint answering `expires_in: 0` gets one token
+        // request each half second, not one per SCIM request (a 401 still fetches one at once).
+        issued.refresh_at =
+            lifetime.map(|lifetime| sent_at + (lifetime - margin(lifetime)).max(MIN_REUSE));
         Ok((issued.token.clone(), issued.generation))
     }
 }
