@@ -108,7 +108,7 @@ fn scim_token(target: &TargetArgs) -> Result<String> {
 
 /// The OAuth client the flags and the file describe, its secret read from its variable or
 /// file; `None` without a token URL.
-fn oauth_settings(args: &cli::CredentialArgs) -> Result<Option<OAuthSettings>> {
+fn oauth_settings(args: &cli::OAuthArgs) -> Result<Option<OAuthSettings>> {
     let Some(token_url) = &args.oauth_token_url else {
         if args.oauth_client_id.is_some()
             || args.oauth_client_secret_env.is_some()
@@ -256,7 +256,8 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     {
         args.base_url.clone_from(&file.base_url);
     }
-    args.credentials.or_file(&file);
+    args.oauth.or_file(&file);
+    args.revoked_token_env = args.revoked_token_env.or(file.revoked_token_env.clone());
     args.api_key_env = args.api_key_env.or(file.api_key_env.clone());
     args.other_tenant_token_env = args
         .other_tenant_token_env
@@ -275,7 +276,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         .map(scimcheck::compare::RunRecord::load)
         .transpose()?;
     let runtime = runtime()?;
-    let oauth = oauth_settings(&args.credentials)?;
+    let oauth = oauth_settings(&args.oauth)?;
     let Connected {
         base_url,
         credentials,
@@ -304,10 +305,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
             args.mock_oauth.then(|| mock_oauth_settings(mock)),
             Some(mock.credentials().revoked_token.clone()),
         ),
-        None => (
-            oauth,
-            optional_env(args.credentials.revoked_token_env.as_deref())?,
-        ),
+        None => (oauth, optional_env(args.revoked_token_env.as_deref())?),
     };
     let target_name = args.target_name.clone().unwrap_or(default_target);
     let snapshot_dir = args
@@ -776,24 +774,30 @@ fn list(args: &ListArgs) -> Result<()> {
 
 fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
     let file = merge_file(&mut args.target, &mut args.load)?;
+    args.oauth.or_file(&file);
     let base_url = args
         .base_url
         .or(file.base_url)
         .ok_or_else(|| anyhow!("sweep needs --base-url (or base-url in scimcheck.toml)"))?;
+    let oauth = oauth_settings(&args.oauth)?;
     let credentials = Credentials {
-        scim: scim_token(&args.target)?,
+        scim: match oauth {
+            Some(_) => String::new(),
+            None => scim_token(&args.target)?,
+        },
         api_key: None,
         other_tenant: None,
     };
-    let target = Target::new(
-        &base_url,
-        credentials,
-        &client_options(&args.target, &args.load, args.verbose)?,
-    )?;
+    let options = client_options(&args.target, &args.load, args.verbose)?;
+    let mut target = Target::new(&base_url, credentials, &options)?;
+    if let Some(oauth) = oauth {
+        target = target.with_oauth(oauth, options.insecure)?;
+    }
     // Everything printed names what a target returned, which may echo a secret.
     let say = |text: String| println!("{}", target.redactor().redact(&text));
     let ledger_path = ledger_path(&args.target);
     let runtime = runtime()?;
+    runtime.block_on(target.authenticate())?;
     let plan = runtime.block_on(sweep::find(&target, Some(&ledger_path), &args.prefix))?;
     if !plan.skipped.is_empty() {
         say(format!("left alone {} candidate(s):", plan.skipped.len()));

@@ -411,3 +411,45 @@ fn a_token_response_that_is_no_token_is_one_clear_error() {
     }
     assert_eq!(mock.request_count(), 0, "no SCIM request without a token");
 }
+
+#[test]
+fn sweep_authenticates_through_the_token_endpoint_too() {
+    let runtime = common::runtime();
+    let mock = common::start_mock(&runtime, MockConfig::default());
+    let leftover = "scimcheck-deadbeef-001-left@example.com";
+    mock.seed(&scimcheck::mock::Seed {
+        users: vec![serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": leftover,
+        })],
+        groups: Vec::new(),
+    })
+    .expect("seeded");
+    let ledger = std::env::temp_dir().join(format!("scimcheck-ledger-{}", uuid::Uuid::new_v4()));
+    let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+        .args(["sweep", "--base-url", mock.base_url(), "--ledger"])
+        .arg(&ledger)
+        .args(["--oauth-token-url", &mock.oauth_token_url()])
+        .args(["--oauth-client-id", &mock.credentials().oauth_client_id])
+        .args(["--oauth-client-secret-env", "SCIMCHECK_TEST_OAUTH_SECRET"])
+        .env(
+            "SCIMCHECK_TEST_OAUTH_SECRET",
+            &mock.credentials().oauth_client_secret,
+        )
+        .env_remove("SCIMCHECK_TOKEN")
+        .output()
+        .expect("sweep runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{text}");
+    assert_eq!(mock.oauth_tokens_issued(), 1);
+    assert!(mock.resources().users.is_empty(), "{text}");
+    for suffix in ["", ".key"] {
+        let mut path = ledger.clone().into_os_string();
+        path.push(suffix);
+        std::fs::remove_file(path).ok();
+    }
+}

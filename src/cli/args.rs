@@ -181,7 +181,7 @@ pub struct RunArgs {
     pub mock_variation: Vec<String>,
     /// Authenticate to the embedded mock through its OAuth token endpoint (client credentials)
     /// instead of its static token.
-    #[arg(long, conflicts_with = "base_url", help_heading = TARGET)]
+    #[arg(long, conflicts_with_all = ["base_url", "oauth_token_url"], help_heading = TARGET)]
     pub mock_oauth: bool,
     #[command(flatten)]
     pub target: TargetArgs,
@@ -196,7 +196,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "VAR", help_heading = CREDENTIALS)]
     pub other_tenant_token_env: Option<String>,
     #[command(flatten)]
-    pub credentials: super::CredentialArgs,
+    pub oauth: super::OAuthArgs,
+    /// Environment variable holding a SCIM token the target has revoked (the one before the
+    /// last rotation): enables auth::token-rotation.
+    #[arg(long, value_name = "VAR", help_heading = CREDENTIALS)]
+    pub revoked_token_env: Option<String>,
     #[command(flatten)]
     pub select: SelectArgs,
     #[command(flatten)]
@@ -293,6 +297,8 @@ pub struct SweepArgs {
     pub base_url: Option<String>,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub oauth: super::OAuthArgs,
     #[command(flatten)]
     pub load: LoadArgs,
     /// Trace every request and response on stderr (tokens redacted).

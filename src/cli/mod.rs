@@ -5,14 +5,14 @@
 #[allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
 mod args;
 mod compare;
-mod credentials;
 mod duration;
 pub mod list;
+mod oauth;
 
 pub use args::{
     CasesArg, Cli, Color, Command, ListArgs, ListFormat, LoadArgs, OutputFormat, Print, RunArgs,
     SelectArgs, ServeArgs, SweepArgs, TargetArgs,
 };
 pub use compare::CompareArgs;
-pub use credentials::CredentialArgs;
 pub use duration::{DurationError, parse_duration};
+pub use oauth::OAuthArgs;

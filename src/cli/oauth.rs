@@ -1,6 +1,5 @@
-//! The credential flags beyond the SCIM token: an OAuth 2.0 client (RFC 6749 §4.4) that fetches
-//! it, and a revoked token for the rotation check. Secrets are named by variable or file, never
-//! given as values.
+//! The OAuth 2.0 client (RFC 6749 §4.4) that fetches the SCIM token, for `run` and `sweep`.
+//! Secrets are named by variable or file, never given as values.
 
 use std::path::PathBuf;
 
@@ -11,11 +10,11 @@ use crate::config::FileConfig;
 use crate::exec::oauth::ClientAuth;
 
 #[derive(Args, Default)]
-pub struct CredentialArgs {
+pub struct OAuthArgs {
     /// An OAuth 2.0 token endpoint: the SCIM token is fetched there with the client-credentials
     /// grant, and fetched again before it expires, instead of read from --token-env. https
     /// unless loopback [default: oauth-token-url in scimcheck.toml].
-    #[arg(long, value_name = "URL", conflicts_with = "mock_oauth", help_heading = CREDENTIALS)]
+    #[arg(long, value_name = "URL", help_heading = CREDENTIALS)]
     pub oauth_token_url: Option<String>,
     /// The OAuth client id [default: oauth-client-id in scimcheck.toml].
     #[arg(long, value_name = "ID", help_heading = CREDENTIALS)]
@@ -41,13 +40,9 @@ pub struct CredentialArgs {
     /// (client_secret_post) [default: basic].
     #[arg(long, value_enum, value_name = "METHOD", help_heading = CREDENTIALS)]
     pub oauth_client_auth: Option<ClientAuth>,
-    /// Environment variable holding a SCIM token the target has revoked (the one before the
-    /// last rotation): enables auth::token-rotation.
-    #[arg(long, value_name = "VAR", help_heading = CREDENTIALS)]
-    pub revoked_token_env: Option<String>,
 }
 
-impl CredentialArgs {
+impl OAuthArgs {
     /// Fills what the flags leave open from `scimcheck.toml`; a flag wins.
     pub fn or_file(&mut self, file: &FileConfig) {
         let or = |flag: &mut Option<String>, value: &Option<String>| {
@@ -59,7 +54,6 @@ impl CredentialArgs {
         or(&mut self.oauth_client_id, &file.oauth_client_id);
         or(&mut self.oauth_scope, &file.oauth_scope);
         or(&mut self.oauth_audience, &file.oauth_audience);
-        or(&mut self.revoked_token_env, &file.revoked_token_env);
         if self.oauth_client_secret_env.is_none() && self.oauth_client_secret_file.is_none() {
             self.oauth_client_secret_env
                 .clone_from(&file.oauth_client_secret_env);
