@@ -396,3 +396,53 @@ fn a_secret_contract_header_is_redacted_in_every_report() {
         assert!(!written.contains(TENANT_KEY));
     }
 }
+
+#[test]
+fn a_json_only_contract_sends_application_json_and_skips_what_insists_on_scim_json() {
+    let runtime = common::runtime();
+    let mock = common::start_mock(
+        &runtime,
+        MockConfig {
+            record_requests: true,
+            ..MockConfig::default()
+        },
+    );
+    let path = std::env::temp_dir().join(format!("scimcheck-{}.toml", uuid::Uuid::new_v4()));
+    std::fs::write(
+        &path,
+        "name = \"json-only\"\nsource = \"tests\"\n[headers]\nmedia-type = \"application/json\"\n[deviations]\nmedia-type = \"the API takes application/json only\"\n",
+    )
+    .expect("written");
+    let contract = scimcheck::contract::Contract::load(&path).expect("contract loads");
+    std::fs::remove_file(path).ok();
+    let plan = PlanOptions {
+        contract: Some(Arc::new(contract)),
+        ..PlanOptions::default()
+    };
+    let outcome = common::run_suite(&runtime, &mock, plan, false);
+    let failed: Vec<&str> = common::failed(&outcome.results)
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(failed.is_empty(), "failed with the contract: {failed:?}");
+    assert!(
+        matches!(outcome_of("content-type::request-charset", &outcome.results),
+            CaseOutcome::Skipped(why) if why.starts_with("the contract `json-only` accepts only application/json (an acknowledged deviation from RFC 7644 §3.8")),
+        "{:?}",
+        outcome_of("content-type::request-charset", &outcome.results)
+    );
+    let scim_json: Vec<String> = mock
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/scim/v2/"))
+        .flat_map(|r| {
+            r.request_headers
+                .iter()
+                .filter(|(n, v)| {
+                    (n == "content-type" || n == "accept") && v.contains("application/scim+json")
+                })
+                .map(move |(n, v)| format!("{} {}: {n}: {v}", r.method, r.path))
+        })
+        .collect();
+    assert!(scim_json.is_empty(), "{scim_json:#?}");
+}
