@@ -330,6 +330,7 @@ pub(crate) fn run(
         profile: config.profile,
         marker: capabilities.marker,
         scoping: capabilities.scoping,
+        discovered: capabilities.variables(),
         capabilities: capabilities.supported.clone(),
         contract: config.plan.contract.clone(),
         created: AtomicU32::new(0),

@@ -8,9 +8,10 @@ mod common;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::Arc;
 
 use scimcheck::check::schema::SchemaRegistry;
-use scimcheck::mock::Fault;
+use scimcheck::mock::{Fault, MockConfig, Variation};
 use scimcheck::plan::PlanOptions;
 use scimcheck::report::{CaseOutcome, Grade};
 use scimcheck::suite::{self, CaseSource};
@@ -82,7 +83,37 @@ fn every_fault_is_caught_by_a_named_case() {
         );
     }
     assert!(uncaught.is_empty(), "faults no case catches: {uncaught:?}");
+    failing_cases.extend(failed_under_contracts());
     every_case_can_fail(&failing_cases);
+}
+
+/// Cases that run only where a contract states a behaviour RFC 7644 forbids (an identity
+/// provider's reading), failed by a fault on a mock varied to that behaviour under that contract.
+fn failed_under_contracts() -> Vec<String> {
+    let runs = [(
+        Variation::EntraValuePathAdd,
+        "contracts/entra-gallery.toml",
+        Fault::PatchNotApplied,
+    )];
+    let mut failed = Vec::new();
+    for (variation, contract, fault) in runs {
+        let runtime = common::runtime();
+        let mut config = MockConfig::default();
+        config.variations.insert(variation);
+        config.faults.insert(fault);
+        let mock = common::start_mock(&runtime, config);
+        let plan = PlanOptions {
+            contract: Some(Arc::new(common::contract(contract))),
+            ..PlanOptions::default()
+        };
+        let outcome = common::run_suite(&runtime, &mock, plan, false);
+        failed.extend(
+            common::failed(&outcome.results)
+                .iter()
+                .map(|r| r.id.clone()),
+        );
+    }
+    failed
 }
 
 /// Every case is failed by some fault, or says in `unfailable:` why no fault can express it;

@@ -785,6 +785,76 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
             .await;
             (status(&resp), json!(400), json!(200))
         }
+        Fault::BulkMaxOperationsIgnored | Fault::BulkAppliedBefore413 => {
+            let max = MockConfig::default().bulk_max_operations;
+            let operations: Vec<Value> = (0..=max)
+                .map(|i| {
+                    json!({"method": "POST", "path": "/Users", "bulkId": format!("b{i}"),
+                    "data": {"schemas": [USER_URN], "userName": format!("bulk-{i}")}})
+                })
+                .collect();
+            let body = json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                "Operations": operations,
+            });
+            let resp = mock.post("/Bulk", &body).await;
+            let found = mock
+                .query("/Users", &[("filter", "userName sw \"bulk-\"")])
+                .await;
+            let seen = json!([resp.status, found.body["totalResults"]]);
+            let faulty = if fault == Fault::BulkMaxOperationsIgnored {
+                json!([200, max + 1])
+            } else {
+                json!([413, max])
+            };
+            (seen, json!([413, 0]), faulty)
+        }
+        Fault::MaxPayloadSizeIgnored => {
+            let size = MockConfig::default().max_payload_bytes;
+            let body =
+                json!({"schemas": [USER_URN], "userName": "big", "displayName": "x".repeat(size)});
+            let resp = mock.post("/Users", &body).await;
+            (status(&resp), json!(413), json!(201))
+        }
+        Fault::BulkUnsupported500 => {
+            let config = mock.get("/ServiceProviderConfig").await;
+            let body = json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                "Operations": [],
+            });
+            let resp = mock.post("/Bulk", &body).await;
+            let seen = json!([config.body["bulk"]["supported"], resp.status]);
+            (seen, json!([true, 200]), json!([false, 500]))
+        }
+        Fault::ReturnedRequestByDefault => {
+            const MOCK_URN: &str = "urn:scimcheck:params:scim:schemas:extension:mock:2.0:User";
+            let user = mock
+                .user_with(json!({"schemas": [USER_URN, MOCK_URN], "userName": "x",
+                    MOCK_URN: {"internalNote": "n"}}))
+                .await;
+            let path = format!("/Users/{}", id(&user));
+            let plain = mock.get(&path).await;
+            let named = mock
+                .query(
+                    &path,
+                    &[("attributes", &format!("{MOCK_URN}:internalNote"))],
+                )
+                .await;
+            let seen = json!([
+                plain.body[MOCK_URN]["internalNote"],
+                named.body[MOCK_URN]["internalNote"]
+            ]);
+            (seen, json!([null, "n"]), json!(["n", "n"]))
+        }
+        Fault::CustomResourceSchemaViolated => {
+            let resp = mock.get("/Devices").await;
+            let serial = &resp.body["Resources"][0]["serialNumber"];
+            (
+                json!([resp.status, serial.is_number()]),
+                json!([404, false]),
+                json!([200, true]),
+            )
+        }
         Fault::EntraManagerFormsRejected => {
             let boss = id(&mock.user("boss").await);
             let resp = mock

@@ -695,7 +695,10 @@ async fn discovery() {
     assert_eq!(user_type.body["endpoint"], "/Users");
     assert_eq!(
         user_type.body["schemaExtensions"],
-        json!([{"schema": ENTERPRISE_URN, "required": false}])
+        json!([
+            {"schema": ENTERPRISE_URN, "required": false},
+            {"schema": MOCK_URN, "required": false},
+        ])
     );
     mock.get("/ResourceTypes/Widget")
         .await
@@ -708,11 +711,17 @@ async fn discovery() {
         .flatten()
         .map(|r| r["id"].clone())
         .collect();
+    const MOCK_URN: &str = "urn:scimcheck:params:scim:schemas:extension:mock:2.0:User";
     assert_eq!(
         ids,
-        [json!(USER_URN), json!(ENTERPRISE_URN), json!(GROUP_URN)]
+        [
+            json!(USER_URN),
+            json!(ENTERPRISE_URN),
+            json!(MOCK_URN),
+            json!(GROUP_URN)
+        ]
     );
-    for schema_id in [USER_URN, ENTERPRISE_URN, GROUP_URN] {
+    for schema_id in [USER_URN, ENTERPRISE_URN, MOCK_URN, GROUP_URN] {
         let schema = mock.get(&format!("/Schemas/{schema_id}")).await;
         assert_eq!(schema.status, 200);
         assert_eq!(schema.body["id"], schema_id);

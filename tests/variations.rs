@@ -68,6 +68,7 @@ fn contract_for(variation: Variation) -> Option<&'static str> {
         Variation::UserNameEmail | Variation::EmailsRequired | Variation::ReadOnlyGroups => {
             Some("contracts/lightstep.toml")
         }
+        Variation::EntraValuePathAdd => Some("contracts/entra-gallery.toml"),
         Variation::JsonContentType => Some("tests/contract_fixtures/json-responses.toml"),
         Variation::FilterEqAndOnly
         | Variation::FilterUserNameEqOnly
@@ -84,6 +85,7 @@ fn contract_for(variation: Variation) -> Option<&'static str> {
         | Variation::IndexOnly
         | Variation::MinimalGroupSchema
         | Variation::FilterUserNameEqOr
+        | Variation::CustomResourceType
         // Eventual consistency breaks no MUST; what it needs is a settle window, not a contract.
         | Variation::StaleLists => None,
     }
@@ -248,6 +250,42 @@ async fn observe(variation: Variation, mock: &Mock) -> (Value, Value, Value) {
                 status(&mock.post("/Users", &body).await),
                 json!(201),
                 json!(400),
+            )
+        }
+        Variation::EntraValuePathAdd => {
+            let user = id(&mock.user("a").await);
+            let resp = mock
+                .patch(
+                    &format!("/Users/{user}"),
+                    json!([{"op": "replace", "path": "emails[type eq \"work\"].value",
+                        "value": "a@work.example.com"}]),
+                )
+                .await;
+            let read = mock.get(&format!("/Users/{user}")).await;
+            let work = read.body["emails"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|e| e["type"] == "work");
+            (
+                json!([resp.status, work]),
+                json!([400, false]),
+                json!([200, true]),
+            )
+        }
+        Variation::CustomResourceType => {
+            let types = mock.get("/ResourceTypes").await;
+            let names: Vec<Value> = types.body["Resources"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| t["name"].clone())
+                .collect();
+            let devices = mock.get("/Devices").await;
+            (
+                json!([names, devices.status]),
+                json!([["User", "Group"], 404]),
+                json!([["User", "Group", "Device"], 200]),
             )
         }
         Variation::StaleLists => {

@@ -9,7 +9,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde_saphyr::{Location, Spanned};
 use thiserror::Error;
 
-use super::model::{CaseFile, Expect, Request, Step};
+use super::model::{CaseFile, Expect, Generate, Request, Step};
 use super::template::{self, BUILTINS, REPEAT_INDEX, Template};
 use crate::files::{self, CASE_LIMIT, FileError};
 
@@ -338,6 +338,22 @@ fn validate(spec: &CaseFile, known: &KnownNames) -> Vec<Problem> {
         if value.repeat.is_some() {
             in_request.insert(REPEAT_INDEX.to_owned());
         }
+        // Generated values are built from what earlier steps captured, `${i}` numbering the
+        // copies of a `repeat`; the request then reads them.
+        let mut in_item = in_request.clone();
+        in_item.insert(REPEAT_INDEX.to_owned());
+        for (field, text) in generate_templates(value) {
+            let defined = if field == "generate.item" {
+                &in_item
+            } else {
+                &in_request
+            };
+            check_template(field, &text, defined, &mut problem);
+        }
+        if !value.generate.is_empty() && value.request.is_none() {
+            problem("`generate` needs a `request` to use it".into(), None);
+        }
+        in_request.extend(value.generate.keys().cloned());
         for (field, text) in request_templates(value) {
             check_template(field, &text, &in_request, &mut problem);
         }
@@ -393,8 +409,28 @@ fn request_templates(step: &Step) -> Vec<(&'static str, String)> {
     out
 }
 
+fn generate_templates(step: &Step) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for spec in step.generate.values() {
+        match spec {
+            Generate::Repeat { count, item, .. } => {
+                out.push(("generate.count", count.clone()));
+                out.extend(
+                    template::strings_in(item)
+                        .into_iter()
+                        .map(|s| ("generate.item", s.to_owned())),
+                );
+            }
+            Generate::Pad { length, .. } => out.push(("generate.length", length.clone())),
+        }
+    }
+    out
+}
+
 fn expect_templates(expect: &Expect) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
+    let schemas = expect.schema.iter().chain(&expect.resources_schema);
+    out.extend(schemas.map(|name| ("expect.schema", name.value.clone())));
     for assertion in expect.headers.values() {
         out.extend(
             assertion
@@ -477,17 +513,20 @@ fn check_expect(
     step_name: &str,
 ) {
     let label = |message: String| format!("step {} ({step_name}): {message}", index + 1);
-    if let Some(Spanned {
+    for Spanned {
         value, referenced, ..
-    }) = &expect.schema
-        && !known.schemas.contains(value)
-        && (known.target_schema_prefix.is_empty() || !value.starts_with(known.target_schema_prefix))
+    } in expect.schema.iter().chain(&expect.resources_schema)
     {
-        problems.push((
-            *referenced,
-            label(format!("unknown schema `{value}`")),
-            Some(help_for(value, &known.schemas, "schemas")),
-        ));
+        if !known.schemas.contains(value)
+            && (known.target_schema_prefix.is_empty()
+                || !value.starts_with(known.target_schema_prefix))
+        {
+            problems.push((
+                *referenced,
+                label(format!("unknown schema `{value}`")),
+                Some(help_for(value, &known.schemas, "schemas")),
+            ));
+        }
     }
     for rule in &expect.rules {
         if !known.rules.contains(&rule.value) {
@@ -713,6 +752,18 @@ steps:
             &GOOD.replace("rules: [single-primary]", "rules: [one-primary]"),
             "unknown rule `one-primary`",
         );
+        assert_problem(
+            &GOOD.replace("schema: user", "resources_schema: usr"),
+            "unknown schema `usr`",
+        );
+        // A schema name's variables must be defined like any other.
+        assert_problem(
+            &GOOD.replace("schema: user", "schema: \"target:${kind}\""),
+            "in `expect.schema`: variable `${kind}` is not defined",
+        );
+        assert!(
+            problems(&GOOD.replace("schema: user", "schema: \"target:${customType}\"")).is_empty()
+        );
         // Schemas derived from the target's /Schemas exist only at run time.
         assert!(problems(&GOOD.replace("schema: user", "schema: target:User")).is_empty());
     }
@@ -748,6 +799,33 @@ steps:
         );
         let repeated = "  - name: read\n    concurrent: true\n    repeat: 2\n";
         assert!(problems(&GOOD.replace("  - name: read\n", repeated)).is_empty());
+    }
+
+    #[test]
+    fn generated_values_are_variables_of_their_steps_request() {
+        let generate = "  - name: read\n    generate:\n      ops: { repeat: { count: \"${id}\", plus: 1, item: { n: \"${i}\" } } }\n";
+        let text = GOOD.replace("  - name: read\n", generate).replace(
+            "path: \"/Users/${id}\" }",
+            "path: \"/Users/${id}\", body: { a: \"${ops}\" } }",
+        );
+        assert!(problems(&text).is_empty(), "{:?}", problems(&text));
+        // `${i}` numbers the copies: it is not defined in `count`.
+        assert_problem(
+            &text.replace("count: \"${id}\"", "count: \"${i}\""),
+            "in `generate.count`: variable `${i}` is not defined",
+        );
+        // Nor is a generated value visible in a later step.
+        let later = format!(
+            "{text}  - name: again\n    request: {{ method: GET, path: \"/Users/${{ops}}\" }}\n"
+        );
+        assert_problem(
+            &later,
+            "step 3 (again): in `request.path`: variable `${ops}` is not defined",
+        );
+        assert_problem(
+            &text.replace("repeat: {", "copies: {"),
+            "unknown variant `copies`",
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Stage 1: case files (YAML) → typed, validated cases.
 
+pub mod generate;
 pub mod load;
 pub mod model;
 pub mod template;

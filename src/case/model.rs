@@ -30,6 +30,10 @@ pub struct CaseFile {
     /// Capabilities the target must advertise; otherwise the case is skipped.
     #[serde(default)]
     pub requires: Vec<Capability>,
+    /// Capabilities the target must lack: a case about what a server without one does (e.g.
+    /// `unless: [bulk]` for the answer to a BulkRequest) is skipped where it is advertised.
+    #[serde(default)]
+    pub unless: Vec<Capability>,
     /// True when the case sends no POST/PUT/PATCH/DELETE (safe on a read-only run).
     #[serde(default)]
     pub read_only: bool,
@@ -108,6 +112,9 @@ capabilities! {
     CursorPaging => "cursor-paging", "`pagination.cursor` (RFC 9865 §4)";
     IndexPaging => "index-paging", "`pagination.index`, true unless published false (RFC 9865 §4)";
     Put => "put", "a PUT probe: RFC 7644 §3.5.1 makes PUT a MUST, so it is assumed unless refused with 405 or 501, or ruled out by configuration or a contract";
+    ValuePathAdd => "value-path-add", "configuration or a contract only (e.g. `contracts/entra-gallery.toml`): a PATCH replace through an `X eq \"v\"` value filter that matches nothing adds the value, as Entra ID expects, where RFC 7644 §3.5.2.3 answers noTarget";
+    ReturnedRequest => "returned-request", "a User attribute the target's `/Schemas` declares `returned: request` (RFC 7643 §7), named by `${requestOnly}`";
+    CustomResourceType => "custom-resource-type", "a resource type beyond User and Group in `/ResourceTypes` (RFC 7643 §6), named by `${customType}` at `${customEndpoint}`";
 }
 
 impl Capability {
@@ -142,6 +149,11 @@ pub struct Step {
     /// hundred creates cost one round trip of latency, not a hundred.
     #[serde(default)]
     pub concurrent: bool,
+    /// Values built before the request is rendered, each a variable of the step's request:
+    /// e.g. one Bulk operation more than a discovered `maxOperations`, or a string longer than
+    /// `maxPayloadSize`.
+    #[serde(default)]
+    pub generate: IndexMap<String, Generate>,
     /// A single HTTP request.
     pub request: Option<Request>,
     /// Page through a list until done, asserting the paging invariants on every page.
@@ -153,6 +165,27 @@ pub struct Step {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, Capture>")]
     pub capture: IndexMap<String, Capture>,
+}
+
+/// A value a step builds from a size it learnt (a capture) before it sends its request.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Generate {
+    /// An array of `count` + `plus` copies of `item`, each rendered with `${i}` = 1, 2, ….
+    Repeat {
+        /// A template rendering to a whole number, e.g. `"${maxOperations}"`.
+        count: String,
+        #[serde(default)]
+        plus: u32,
+        item: Value,
+    },
+    /// A string of `length` + `plus` characters (`x`), e.g. to exceed a payload limit.
+    Pad {
+        /// A template rendering to a whole number, e.g. `"${maxPayloadSize}"`.
+        length: String,
+        #[serde(default)]
+        plus: u32,
+    },
 }
 
 /// The credential a step sends in `Authorization`.
@@ -277,9 +310,13 @@ pub struct Expect {
     /// Header assertions by (case-insensitive) header name.
     #[serde(default)]
     pub headers: IndexMap<String, HeaderAssert>,
-    /// A schema name from `schemas/` the body must validate against.
+    /// A schema name from `schemas/` the body must validate against (`target:${customType}`
+    /// names one the target publishes).
     #[schemars(with = "Option<String>")]
     pub schema: Option<Spanned<String>>,
+    /// A schema every resource of a ListResponse's `Resources` must validate against.
+    #[schemars(with = "Option<String>")]
+    pub resources_schema: Option<Spanned<String>>,
     /// Assertions on the body by JSON pointer (`""` is the whole body).
     #[serde(default)]
     pub json: IndexMap<String, JsonAssert>,

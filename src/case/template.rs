@@ -12,12 +12,35 @@ use serde_json::Value;
 use thiserror::Error;
 
 /// Variables every case can read without capturing them.
-pub const BUILTINS: &[&str] = &["runPrefix", "casePrefix", "baseUrl", "uuid", MARKER, SCOPE];
+pub const BUILTINS: &[&str] = &[
+    "runPrefix",
+    "casePrefix",
+    "baseUrl",
+    "uuid",
+    MARKER,
+    SCOPE,
+    REQUEST_ONLY,
+    REQUEST_ONLY_POINTER,
+    CUSTOM_TYPE,
+    CUSTOM_ENDPOINT,
+];
 /// The built-in naming an optional User string attribute the target declares, for cases that
 /// need one to write and read back (chosen from [`MARKER_CANDIDATES`]).
 pub const MARKER: &str = "marker";
 /// Marker attributes in order of preference: free-form strings of RFC 7643 §4.1.
 pub const MARKER_CANDIDATES: [&str; 4] = ["title", "nickName", "userType", "displayName"];
+/// The built-in naming a User attribute the target declares `returned: request` (RFC 7643 §7),
+/// as `attributes=` and PATCH paths name it (URN-qualified for an extension's); defined where
+/// the target declares one (the `returned-request` capability).
+pub const REQUEST_ONLY: &str = "requestOnly";
+/// The same attribute as a JSON pointer into a User after its `/`: `"/${requestOnlyPointer}"`
+/// is e.g. `/urn:…:User/note`.
+pub const REQUEST_ONLY_POINTER: &str = "requestOnlyPointer";
+/// The built-in naming the first resource type beyond User and Group the target publishes
+/// (RFC 7643 §6); defined where it publishes one (the `custom-resource-type` capability).
+pub const CUSTOM_TYPE: &str = "customType";
+/// That resource type's endpoint, relative to the base URL, e.g. `/Devices`.
+pub const CUSTOM_ENDPOINT: &str = "customEndpoint";
 /// The built-in holding a filter that selects exactly the Users the case created (see
 /// [`Scoping`]).
 pub const SCOPE: &str = "scope";

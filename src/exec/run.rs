@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::client::{self, Exchange, ExecError, Target};
 use super::ledger::{Entry, Event, Ledger, name_of};
 use super::walk;
+use crate::case::generate::generate;
 use crate::case::model::{Capture, Method, Request, StatusSet};
 use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope, Scoping};
 use crate::case::{Auth, Capability, Case};
@@ -42,6 +43,8 @@ pub struct RunContext {
     pub marker: &'static str,
     /// How `${scope}` selects a case's own Users.
     pub scoping: Scoping,
+    /// The built-in variables discovery defined (see `Capabilities::variables`).
+    pub discovered: Vec<(&'static str, String)>,
     /// What the target supports: a step whose `requires` names anything else is left out.
     pub capabilities: BTreeSet<Capability>,
     /// The target's contract: generated addresses use its domain, and bodies that create or
@@ -188,6 +191,9 @@ struct CaseScope {
     /// The userNames of the Users the case created, deleted ones included, which
     /// [`Scoping::UserNames`] lists one by one.
     user_names: Vec<String>,
+    /// The userNames of Users a refused Bulk request asked to create: the target said no, but
+    /// if it created some anyway the teardown must find them by name to delete them.
+    unconfirmed: Vec<String>,
 }
 
 impl Scope for CaseScope {
@@ -245,10 +251,16 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
             .and_then(|c| c.email_domain())
             .map(str::to_owned),
         user_names: Vec::new(),
+        unconfirmed: Vec::new(),
     };
     scope
         .variables
         .insert(template::MARKER.into(), Value::from(context.marker));
+    for (name, value) in &context.discovered {
+        scope
+            .variables
+            .insert((*name).to_owned(), Value::from(value.as_str()));
+    }
     let own_users = context
         .scoping
         .filter(&scope.case_prefix, context.marker, &[]);
@@ -273,7 +285,9 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
         Ok(outcome) => (outcome, None),
         Err(payload) => (Ok(None), Some(panic_message(&*payload))),
     };
+    let adopted = adopt_unconfirmed(&scope, context, &mut ledger, &mut ledger_problems).await;
     let (cleanup_round_trips, mut cleanup_problems) = teardown(ledger, context).await;
+    let cleanup_round_trips = cleanup_round_trips + adopted;
     cleanup_problems.append(&mut ledger_problems);
     // They quote URLs the target chose, and are written to the summary and every report as is.
     let redactor = context.target.redactor();
@@ -346,6 +360,17 @@ async fn run_steps(
             .any(|c| !context.capabilities.contains(c))
         {
             continue;
+        }
+        for (name, spec) in &step.generate {
+            match generate(spec, &*scope) {
+                Ok(value) => {
+                    scope.variables.insert(name.clone(), value);
+                }
+                Err(error) => {
+                    let message = format!("failed to generate `{name}`: {error}");
+                    return Ok(Some(fail(None, Vec::new(), Some(StepError::ours(message)))));
+                }
+            }
         }
         let mut sent_ahead = match (&step.request, step.concurrent) {
             (Some(request), true) => {
@@ -443,6 +468,19 @@ async fn run_steps(
                 });
                 if let Some(name) = created_user_name(&exchange) {
                     scope.user_names.push(name);
+                    let own_users = context.scoping.filter(
+                        &scope.case_prefix,
+                        context.marker,
+                        &scope.user_names,
+                    );
+                    scope
+                        .variables
+                        .insert(template::SCOPE.into(), Value::from(own_users));
+                }
+                let unconfirmed = refused_bulk_user_names(&exchange);
+                if !unconfirmed.is_empty() {
+                    scope.user_names.extend(unconfirmed.iter().cloned());
+                    scope.unconfirmed.extend(unconfirmed);
                     let own_users = context.scoping.filter(
                         &scope.case_prefix,
                         context.marker,
@@ -628,6 +666,118 @@ fn created_user_name(exchange: &Exchange) -> Option<String> {
         .as_ref()
         .and_then(name_of)
         .map(str::to_owned)
+}
+
+/// The userNames of the Users a Bulk request asked to create, when the target refused the
+/// request as a whole (a 413 over its limits, any answer but 200): nothing says which, if any,
+/// it created anyway.
+fn refused_bulk_user_names(exchange: &Exchange) -> Vec<String> {
+    let request = &exchange.request;
+    let to_bulk = Url::parse(&request.url)
+        .ok()
+        .and_then(|url| Some(url.path_segments()?.next_back()? == "Bulk"))
+        .unwrap_or(false);
+    if request.method != Method::Post || exchange.response.status == 200 || !to_bulk {
+        return Vec::new();
+    }
+    let sent = request
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str::<Value>(b).ok());
+    let operations = sent
+        .as_ref()
+        .and_then(|b| resolve(b, "/Operations"))
+        .and_then(Value::as_array);
+    operations
+        .into_iter()
+        .flatten()
+        .filter(|op| {
+            let text = |pointer| resolve(op, pointer).and_then(Value::as_str);
+            text("/method").is_some_and(|m| m.eq_ignore_ascii_case("POST"))
+                && text("/path").is_some_and(|p| p.trim_end_matches('/').ends_with("/Users"))
+        })
+        .filter_map(|op| resolve(op, "/data").and_then(name_of).map(str::to_owned))
+        .collect()
+}
+
+/// Finds, by the case's `${scope}` filter, the Users a refused Bulk request named and puts
+/// those the target created anyway in the ledger; the round trips it took (none when no Bulk
+/// was refused).
+async fn adopt_unconfirmed(
+    scope: &CaseScope,
+    context: &RunContext,
+    ledger: &mut Vec<Created>,
+    problems: &mut Vec<String>,
+) -> u32 {
+    if scope.unconfirmed.is_empty() {
+        return 0;
+    }
+    let filter = context
+        .scoping
+        .filter(&scope.case_prefix, context.marker, &scope.user_names);
+    let query = [
+        ("filter".to_owned(), filter),
+        ("count".to_owned(), scope.user_names.len().to_string()),
+    ];
+    // The base URL's own collection: it parses, being under the base URL.
+    let Ok(collection) = context.target.confined("/Users") else {
+        return 0;
+    };
+    let answer = context
+        .target
+        .send(
+            Method::Get,
+            collection.as_str(),
+            &query,
+            &[],
+            None,
+            Auth::Scim,
+        )
+        .await;
+    let listed = match answer {
+        Ok(exchange) if exchange.response.status == 200 => exchange.response.json,
+        Ok(exchange) => {
+            problems.push(format!(
+                "listing the users a refused Bulk request named answered {}: any it created were left in place",
+                exchange.response.status
+            ));
+            return 1;
+        }
+        Err(error) => {
+            problems.push(format!(
+                "listing the users a refused Bulk request named failed: {error}"
+            ));
+            return 1;
+        }
+    };
+    let resources = listed
+        .as_ref()
+        .and_then(|l| resolve(l, "/Resources"))
+        .and_then(Value::as_array);
+    for resource in resources.into_iter().flatten() {
+        let name = name_of(resource).filter(|n| scope.unconfirmed.iter().any(|u| u == n));
+        let id = resolve(resource, "/id").and_then(Value::as_str);
+        let (Some(name), Some(id)) = (name, id) else {
+            continue;
+        };
+        let Some(url) = client::member(&collection, id) else {
+            continue;
+        };
+        if ledger.iter().any(|c| c.url == url) {
+            continue;
+        }
+        let created = Created {
+            id: id.to_owned(),
+            url,
+            name: Some(name.to_owned()),
+            id_from_body: true,
+            auth: Auth::Scim,
+        };
+        context.created.fetch_add(1, Ordering::Relaxed);
+        context.record(Event::Created, &created, problems);
+        ledger.push(created);
+    }
+    1
 }
 
 /// Records what a POST (or a Bulk request) created, and forgets what a DELETE by the same
@@ -1063,6 +1213,7 @@ pub(crate) mod tests {
             marker: "title",
             capabilities: BTreeSet::new(),
             scoping: Scoping::default(),
+            discovered: Vec::new(),
             contract: None,
             created: AtomicU32::new(0),
             settle: None,

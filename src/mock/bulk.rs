@@ -91,16 +91,24 @@ pub(crate) fn run(state: &AppState, tenant: &mut Tenant, body: &Value) -> Result
         .and_then(Value::as_array)
         .ok_or_else(|| syntax("a bulk body needs an \"Operations\" array"))?;
     let max = state.config.bulk_max_operations;
-    if raw.len() > max {
-        return Err(ApiError::new(
+    let count = raw.len();
+    let too_many = || {
+        ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             None,
-            format!(
-                "the request has {} operations; maxOperations is {max}",
-                raw.len()
-            ),
-        ));
-    }
+            format!("the request has {count} operations; maxOperations is {max}"),
+        )
+    };
+    // Faults: the limit not enforced, or counted only after the first operations ran (as a
+    // server that streams its operations might).
+    let late = count > max && state.has(Fault::BulkAppliedBefore413);
+    let raw = if count <= max || state.has(Fault::BulkMaxOperationsIgnored) {
+        raw.as_slice()
+    } else if late {
+        &raw[..max]
+    } else {
+        return Err(too_many());
+    };
     let fail_on_errors = match get_ci(body, "failOnErrors") {
         None | Some(Value::Null) => None,
         Some(v) => Some(v.as_u64().filter(|n| *n > 0).ok_or_else(|| {
@@ -195,6 +203,9 @@ pub(crate) fn run(state: &AppState, tenant: &mut Tenant, body: &Value) -> Result
                 results[waiter] = Some(failure(&operations[waiter], &e));
             }
         }
+    }
+    if late && !state.has(Fault::BulkMaxOperationsIgnored) {
+        return Err(too_many());
     }
     Ok(json!({
         "schemas": [urn::BULK_RESPONSE],

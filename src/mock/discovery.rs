@@ -8,11 +8,12 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::device;
 use super::error::ApiError;
 use super::extract::{Params, Path};
 use super::faults::Fault;
 use super::routes::scim_response;
-use super::schema::{Kind, SCHEMAS, Schema};
+use super::schema::{DEVICE, Kind, SCHEMAS, Schema};
 use super::state::AppState;
 use super::variations::Variation;
 use crate::scim::urn;
@@ -34,7 +35,7 @@ pub(crate) async fn service_provider_config(
         "documentationUri": "https://datatracker.ietf.org/doc/html/rfc7644",
         "patch": {"supported": has(Variation::NoPatch)},
         "bulk": {
-            "supported": has(Variation::NoBulk),
+            "supported": has(Variation::NoBulk) && !state.has(Fault::BulkUnsupported500),
             "maxOperations": config.bulk_max_operations,
             "maxPayloadSize": config.max_payload_bytes,
         },
@@ -115,6 +116,9 @@ fn served(state: &AppState) -> impl Iterator<Item = Kind> + '_ {
 
 /// Whether the server publishes a schema: the one of a type it does not offer it does not.
 fn published(state: &AppState, schema: &Schema) -> bool {
+    if schema.id == DEVICE.id {
+        return device::served(state);
+    }
     schema.id != Kind::Group.schema().id || !state.varies(Variation::NoGroups)
 }
 
@@ -145,9 +149,12 @@ pub(crate) async fn resource_types(
     params: Params,
 ) -> Result<Response, ApiError> {
     discovery_missing(&state)?;
-    let all = served(&state)
+    let mut all: Vec<Value> = served(&state)
         .map(|k| resource_type_json(&state, k))
         .collect();
+    if device::served(&state) {
+        all.push(device::resource_type_json(&state.base_url));
+    }
     discovery_list(&params, all)
 }
 
@@ -157,6 +164,12 @@ pub(crate) async fn resource_type(
 ) -> Result<Response, ApiError> {
     discovery_missing(&state)?;
     by_id_missing(&state)?;
+    if device::served(&state) && name == DEVICE.name {
+        return Ok(scim_response(
+            StatusCode::OK,
+            &device::resource_type_json(&state.base_url),
+        ));
+    }
     let kind = served(&state)
         .find(|k| k.name() == name)
         .ok_or_else(|| ApiError::not_found(format!("no resource type {name:?}")))?;
@@ -173,6 +186,7 @@ pub(crate) async fn schemas(
     discovery_missing(&state)?;
     let all = SCHEMAS
         .iter()
+        .chain([&&DEVICE])
         .filter(|s| published(&state, s))
         .map(|s| schema_json(&state, s))
         .collect();
@@ -187,6 +201,7 @@ pub(crate) async fn schema(
     by_id_missing(&state)?;
     let schema = SCHEMAS
         .iter()
+        .chain([&&DEVICE])
         .filter(|s| published(&state, s))
         .find(|s| s.id.eq_ignore_ascii_case(&id))
         .ok_or_else(|| ApiError::not_found(format!("no schema {id:?}")))?;

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::ApiError;
+use super::faults::Fault;
 use super::resource::Projection;
 use super::state::AppState;
 use crate::scim::ScimType;
@@ -22,7 +23,12 @@ use crate::scim::ScimType;
 /// oversized body is read on and discarded, up to [`DRAIN_FACTOR`] times the limit, before the
 /// 413; a body declared larger than that is refused unread.
 pub(crate) async fn read_body(state: &AppState, request: Request) -> Result<Request, ApiError> {
-    let limit = state.config.max_payload_bytes;
+    let advertised = state.config.max_payload_bytes;
+    let limit = if state.has(Fault::MaxPayloadSizeIgnored) {
+        advertised.saturating_mul(DRAIN_FACTOR)
+    } else {
+        advertised
+    };
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

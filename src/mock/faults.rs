@@ -164,6 +164,18 @@ named_behaviours! {
             "a count changed between cursor pages is used instead of refused with invalidCount";
         CursorNotTenantBound => "cursor-not-tenant-bound", "RFC 9865 §2.1",
             "cursors are not bound to the tenant they were issued to: another tenant's token can present them";
+        BulkMaxOperationsIgnored => "bulk-max-operations-ignored", "RFC 7644 §3.7.4",
+            "a BulkRequest with more operations than maxOperations is run in full instead of refused with 413";
+        BulkAppliedBefore413 => "bulk-applied-before-413", "RFC 7644 §3.7.4",
+            "a BulkRequest over maxOperations gets 413, but only after its first maxOperations operations were applied";
+        MaxPayloadSizeIgnored => "max-payload-size-ignored", "RFC 7644 §3.7.4",
+            "a request body over the advertised maxPayloadSize is accepted instead of refused with 413";
+        BulkUnsupported500 => "bulk-unsupported-500", "RFC 7644 §3.12",
+            "bulk.supported is false, but a BulkRequest crashes the server with 500 instead of 501 Not Implemented";
+        ReturnedRequestByDefault => "returned-request-by-default", "RFC 7643 §7",
+            "an attribute declared returned: request is returned whether or not the request names it";
+        CustomResourceSchemaViolated => "custom-resource-schema-violated", "RFC 7643 §6",
+            "a custom resource type (Device at /Devices) is advertised, but its resources break the schema it names: serialNumber is a number";
         RevokedTokenAccepted => "revoked-token-accepted", "RFC 7644 §2",
             "a rotated-out (revoked) SCIM token still reads: GET accepts it, writes refuse it";
     }

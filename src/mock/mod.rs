@@ -44,13 +44,15 @@
 //!   at `maxPayloadSize` (413), JSON nests at most 128 levels (`invalidSyntax`), a path that is
 //!   not UTF-8 is a 404, and a handler that panics answers 500 without closing the connection.
 //!
-//! [`MockConfig::variations`] makes some of these choices differently, as the RFCs allow.
+//! [`MockConfig::variations`] makes some of these choices differently, as the RFCs allow (one
+//! adds a read-only custom resource type, `Device` at `/Devices`).
 
 mod admin;
 mod auth;
 mod bulk;
 mod config;
 mod cursor;
+mod device;
 mod discovery;
 mod error;
 mod extract;

@@ -14,6 +14,7 @@ use super::patch;
 use super::schema::Kind;
 use super::state::AppState;
 use super::store::{Stored, Tenant, etag};
+use super::variations::Variation;
 use super::vendor::{check_user, check_writable};
 use crate::scim::filter::get_ci;
 use crate::scim::{ScimType, urn};
@@ -253,6 +254,7 @@ impl Tenant {
         let options = patch::Options {
             exact_op_names: state.has(Fault::PatchCapitalizedOpsRejected),
             remove_all_listed: state.has(Fault::MemberRemoveRemovesAll),
+            add_unmatched: state.varies(Variation::EntraValuePathAdd),
         };
         let first_only;
         let body = if state.has(Fault::PatchFirstOperationOnly) {

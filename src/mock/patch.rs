@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::error::ApiError;
 use super::schema::{Attr, Kind, Mutability, Resolved, Type};
-use crate::scim::filter::get_ci;
+use crate::scim::filter::{CompValue, CompareOp, Filter, get_ci};
 use crate::scim::path::{self, PatchPath};
 use crate::scim::{AttrPath, ScimType, urn};
 
@@ -22,6 +22,9 @@ pub(crate) struct Options {
     pub exact_op_names: bool,
     /// `remove` on a multi-valued attribute with a value list removes every value.
     pub remove_all_listed: bool,
+    /// `replace` through an `X eq "v"` value filter that matches nothing adds `{X: v, sub:
+    /// value}` (as Entra ID expects) instead of failing with noTarget.
+    pub add_unmatched: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -241,6 +244,27 @@ fn apply_path(
         (None, Some(sub)) => sub_attribute(container, attr, sub, op, value),
         (Some(filter), _) => {
             let case_exact = |p: &AttrPath| kind.case_exact(p);
+            if options.add_unmatched && op == Op::Replace {
+                let matched = match container.get(attr.name) {
+                    Some(Value::Array(items)) => {
+                        items.iter().any(|e| filter.matches_element(e, &case_exact))
+                    }
+                    _ => false,
+                };
+                if let (false, Some(element)) = (
+                    matched,
+                    unmatched_element(filter, path.filter_sub.as_deref(), value.as_ref()),
+                ) {
+                    let entry = container
+                        .entry(attr.name)
+                        .or_insert_with(|| Value::Array(Vec::new()));
+                    match entry {
+                        Value::Array(items) => items.push(element),
+                        other => *other = Value::Array(vec![element]),
+                    }
+                    return Ok(());
+                }
+            }
             let elements = match container.get_mut(attr.name) {
                 Some(Value::Array(items)) => items,
                 _ => return Err(no_target(format!("{path} matches no value"))),
@@ -294,6 +318,23 @@ fn apply_path(
             Ok(())
         }
     }
+}
+
+/// The value Entra ID means by a replace of `attr[key eq "v"].sub` that matches nothing:
+/// `{key: "v", sub: value}`; `None` for any other filter.
+fn unmatched_element(filter: &Filter, sub: Option<&str>, value: Option<&Value>) -> Option<Value> {
+    let Filter::Compare {
+        attr: key,
+        op: CompareOp::Eq,
+        value: CompValue::String(text),
+    } = filter
+    else {
+        return None;
+    };
+    let mut element = Map::new();
+    element.insert(key.sub.clone()?, Value::from(text.as_str()));
+    element.insert(sub?.to_owned(), value?.clone());
+    Some(Value::Object(element))
 }
 
 /// The current value at a resolved path, for read-only echo checks.
@@ -553,6 +594,7 @@ mod tests {
         let options = Options {
             exact_op_names: false,
             remove_all_listed: false,
+            add_unmatched: false,
         };
         apply(kind, &mut working, &body, &options).map_err(|e| e.scim_type)?;
         kind.normalize(&Value::Object(working), true)
@@ -904,6 +946,7 @@ mod tests {
         let strict = Options {
             exact_op_names: true,
             remove_all_listed: true,
+            add_unmatched: false,
         };
         let err = apply(Kind::User, &mut working, &body, &strict)
             .err()

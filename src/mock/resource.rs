@@ -92,6 +92,39 @@ impl Projection {
             .collect()
     }
 
+    /// Removes the attributes returned only on request (RFC 7643 §7 `returned: request`) that
+    /// `attributes` does not name, itself or as its whole extension.
+    fn drop_unrequested(&self, kind: Kind, doc: &mut Map<String, Value>) {
+        let selected = Projection::resolve(kind, &self.attributes);
+        let named = |extension: Option<&str>, name: &str| {
+            selected.iter().any(|s| {
+                s.extension == extension
+                    && (s.attr == Some(name) || (s.attr.is_none() && extension.is_some()))
+            })
+        };
+        doc.retain(|key, _| {
+            kind.core_attr(key)
+                .is_none_or(|a| a.returned != Returned::Request || named(None, a.name))
+        });
+        for schema in kind.extensions() {
+            let Some(Value::Object(fields)) = doc.get_mut(schema.id) else {
+                continue;
+            };
+            fields.retain(|key, _| {
+                schema
+                    .attributes
+                    .iter()
+                    .find(|a| a.name.eq_ignore_ascii_case(key))
+                    .is_none_or(|a| {
+                        a.returned != Returned::Request || named(Some(schema.id), a.name)
+                    })
+            });
+            if fields.is_empty() {
+                doc.remove(schema.id);
+            }
+        }
+    }
+
     fn apply(&self, kind: Kind, doc: &mut Map<String, Value>, honor_excluded: bool) {
         if !self.attributes.is_empty() {
             let selected = Projection::resolve(kind, &self.attributes);
@@ -211,6 +244,9 @@ impl Tenant {
             if !never {
                 out.insert(key.clone(), value.clone());
             }
+        }
+        if !state.has(Fault::ReturnedRequestByDefault) {
+            projection.drop_unrequested(kind, &mut out);
         }
         if !state.has(Fault::AttributesIgnored) {
             projection.apply(kind, &mut out, !state.has(Fault::ExcludedAttributesIgnored));

@@ -18,6 +18,7 @@ use serde_json::Value;
 use super::admin;
 use super::auth;
 use super::bulk;
+use super::device;
 use super::discovery;
 use super::error::ApiError;
 use super::extract::{JsonBody, Params, Path, read_body};
@@ -42,6 +43,8 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/Schemas/{id}", get(discovery::schema))
         .route("/.search", post(search_root))
         .route("/Bulk", post(bulk_handler))
+        .route(device::ENDPOINT, get(device::list))
+        .route("/Devices/{id}", get(device::get))
         .route("/Me", get(me).post(me).put(me).patch(me).delete(me))
         .route("/{endpoint}", get(list).post(create))
         .route("/{endpoint}/.search", post(search))
@@ -303,6 +306,13 @@ async fn bulk_handler(
     Extension(tenant): Extension<TenantId>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
+    if state.has(Fault::BulkUnsupported500) {
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            None,
+            "internal server error",
+        ));
+    }
     if state.varies(Variation::NoBulk) {
         return Err(not_implemented("Bulk"));
     }

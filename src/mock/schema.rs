@@ -33,6 +33,7 @@ pub(crate) enum Returned {
     Always,
     Never,
     Default,
+    Request,
 }
 
 /// One attribute definition (RFC 7643 §7 "attributes").
@@ -364,6 +365,29 @@ pub(crate) const ENTERPRISE_USER: Schema = Schema {
     description: "Enterprise User",
     attributes: ENTERPRISE_ATTRS,
 };
+/// The mock's own User extension, as vendors add theirs: an attribute returned only when a
+/// request names it (RFC 7643 §7 `returned: request`).
+pub(crate) const MOCK_USER: Schema = Schema {
+    id: "urn:scimcheck:params:scim:schemas:extension:mock:2.0:User",
+    name: "MockUser",
+    description: "Attributes of the scimcheck mock",
+    attributes: &[string(
+        "internalNote",
+        "An administrator's note on the user; returned only when a request names it.",
+    )
+    .returned(Returned::Request)],
+};
+/// The schema of the custom resource type [`super::device`] serves.
+pub(crate) const DEVICE: Schema = Schema {
+    id: "urn:scimcheck:params:scim:schemas:core:2.0:Device",
+    name: "Device",
+    description: "A device issued to a user",
+    attributes: &[
+        string("displayName", "The device's name.").required(),
+        string("serialNumber", "The manufacturer's serial number.").case_exact(),
+        attr("active", Type::Boolean, "Whether the device is in service."),
+    ],
+};
 pub(crate) const GROUP: Schema = Schema {
     id: urn::GROUP,
     name: "Group",
@@ -372,7 +396,7 @@ pub(crate) const GROUP: Schema = Schema {
 };
 
 /// Every resource schema the mock serves, in `/Schemas` order.
-pub(crate) const SCHEMAS: [&Schema; 3] = [&USER, &ENTERPRISE_USER, &GROUP];
+pub(crate) const SCHEMAS: [&Schema; 4] = [&USER, &ENTERPRISE_USER, &MOCK_USER, &GROUP];
 
 impl Schema {
     fn attr(&self, name: &str) -> Option<&'static Attr> {
@@ -445,7 +469,7 @@ impl Kind {
 
     pub fn extensions(self) -> &'static [&'static Schema] {
         match self {
-            Kind::User => &[&ENTERPRISE_USER],
+            Kind::User => &[&ENTERPRISE_USER, &MOCK_USER],
             Kind::Group => &[],
         }
     }

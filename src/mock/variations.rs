@@ -44,6 +44,10 @@ named_behaviours! {
             "groups are read-only (an identity provider assigns them): writes answer 501 Not Implemented. Needs a contract saying so";
         StaleLists => "stale-lists", "RFC 7644 §3.4.2",
             "lists lag writes: a resource appears in lists and searches one second after it is created (an eventually consistent index). Needs a settle window";
+        EntraValuePathAdd => "entra-value-path-add", "RFC 7644 §3.5.2.3 (as Entra ID reads it)",
+            "a PATCH replace of `emails[type eq \"work\"].value` on a user without a work email adds one, as Entra ID expects, instead of noTarget. Needs a contract saying so";
+        CustomResourceType => "custom-resource-type", "RFC 7643 §6",
+            "a third, read-only resource type beside User and Group: Device at /Devices, with its own schema";
         JsonContentType => "json-content-type", "RFC 7644 §8.1",
             "responses are labelled application/json, as many vendors document, not application/scim+json. Needs a contract acknowledging it";
     }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::case::template::{MARKER_CANDIDATES, Scoping};
+use crate::case::template::{
+    CUSTOM_ENDPOINT, CUSTOM_TYPE, MARKER_CANDIDATES, REQUEST_ONLY, REQUEST_ONLY_POINTER, Scoping,
+};
 use crate::case::{Auth, Capability, Case, Method};
 use crate::check::assert::resolve;
 use crate::check::{PUT_CLAUSE, cites};
@@ -56,6 +58,29 @@ pub struct Capabilities {
     /// The capabilities configuration set, whatever discovery and probes said, each with
     /// where it was set: `scimcheck.toml`, or the target's contract.
     pub configured: BTreeMap<Capability, String>,
+    /// What `${requestOnly}` stands for, when the target declares such an attribute.
+    pub request_only: Option<RequestOnly>,
+    /// What `${customType}` and `${customEndpoint}` stand for, when the target publishes a
+    /// resource type beyond User and Group.
+    pub custom_type: Option<CustomType>,
+}
+
+/// A resource type beyond User and Group (RFC 7643 §6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomType {
+    pub name: String,
+    /// Relative to the base URL, e.g. `/Devices`.
+    pub endpoint: String,
+}
+
+/// A User attribute the target returns only when a request names it (RFC 7643 §7
+/// `returned: request`): a writable single string, for a case to set and read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestOnly {
+    /// As `attributes=` and PATCH paths name it: URN-qualified for an extension's.
+    pub path: String,
+    /// As a JSON pointer into a User after its leading `/`, e.g. `urn:…:User/note`.
+    pub pointer: String,
 }
 
 impl Default for Capabilities {
@@ -75,6 +100,8 @@ impl Default for Capabilities {
             put_refused: None,
             put_probed: false,
             configured: BTreeMap::new(),
+            request_only: None,
+            custom_type: None,
         }
     }
 }
@@ -167,6 +194,30 @@ impl Capabilities {
         capabilities.user_attributes = declared(urn::USER);
         capabilities.group_attributes = declared(urn::GROUP);
         capabilities.marker = choose_marker(capabilities.user_attributes.as_ref());
+        capabilities.request_only = schemas_list
+            .as_ref()
+            .zip(types_list.as_ref())
+            .and_then(|(schemas, types)| request_only_attribute(schemas, types));
+        if capabilities.request_only.is_some() {
+            capabilities.supported.insert(Capability::ReturnedRequest);
+        }
+        capabilities.custom_type = types.into_iter().flatten().find_map(|resource_type| {
+            let text = |pointer| resolve(resource_type, pointer).and_then(Value::as_str);
+            let name = text("/name")?;
+            let endpoint = text("/endpoint").filter(|e| e.starts_with('/'))?;
+            let core = ["User", "Group"]
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(name));
+            (!core).then(|| CustomType {
+                name: name.to_owned(),
+                endpoint: endpoint.to_owned(),
+            })
+        });
+        if capabilities.custom_type.is_some() {
+            capabilities
+                .supported
+                .insert(Capability::CustomResourceType);
+        }
         capabilities.published_schemas = schemas_list.zip(types_list);
         Ok(capabilities)
     }
@@ -297,6 +348,20 @@ impl Capabilities {
             ));
         }
         Ok(capabilities)
+    }
+
+    /// The built-in variables discovery defined (`${requestOnly}`, `${customType}`, …).
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if let Some(request_only) = &self.request_only {
+            out.push((REQUEST_ONLY, request_only.path.clone()));
+            out.push((REQUEST_ONLY_POINTER, request_only.pointer.clone()));
+        }
+        if let Some(custom) = &self.custom_type {
+            out.push((CUSTOM_TYPE, custom.name.clone()));
+            out.push((CUSTOM_ENDPOINT, custom.endpoint.clone()));
+        }
+        out
     }
 
     /// What the run's `${marker}` and `${scope}` stand for.
@@ -442,6 +507,55 @@ fn choose_marker(declared: Option<&BTreeSet<String>>) -> &'static str {
         .unwrap_or(MARKER_CANDIDATES[0])
 }
 
+/// The first writable single string attribute the User resource type's schemas (core, then
+/// extensions) declare `returned: request`.
+fn request_only_attribute(schemas_list: &Value, types_list: &Value) -> Option<RequestOnly> {
+    fn text<'v>(value: &'v Value, pointer: &str) -> Option<&'v str> {
+        resolve(value, pointer).and_then(Value::as_str)
+    }
+    let user = resolve(types_list, "/Resources")?
+        .as_array()?
+        .iter()
+        .find(|t| text(t, "/name").is_some_and(|n| n.eq_ignore_ascii_case("User")))?;
+    let extensions = resolve(user, "/schemaExtensions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| text(e, "/schema"));
+    let schemas = resolve(schemas_list, "/Resources")?.as_array()?;
+    // Absent characteristics take their RFC 7643 §2.2 defaults.
+    let is = |attribute: &Value, key: &str, value: &str, default: bool| {
+        text(attribute, key).map_or(default, |found| found.eq_ignore_ascii_case(value))
+    };
+    let fits = |attribute: &Value| {
+        is(attribute, "/returned", "request", false)
+            && is(attribute, "/type", "string", true)
+            && is(attribute, "/mutability", "readWrite", true)
+            && resolve(attribute, "/multiValued").and_then(Value::as_bool) != Some(true)
+    };
+    let core = text(user, "/schema").map(|urn| (urn, true));
+    core.into_iter()
+        .chain(extensions.map(|urn| (urn, false)))
+        .find_map(|(urn, is_core)| {
+            let schema = schemas
+                .iter()
+                .find(|s| text(s, "/id").is_some_and(|id| id.eq_ignore_ascii_case(urn)))?;
+            let attributes = resolve(schema, "/attributes")?.as_array()?;
+            let name = text(attributes.iter().find(|a| fits(a))?, "/name")?;
+            Some(if is_core {
+                RequestOnly {
+                    path: name.to_owned(),
+                    pointer: name.to_owned(),
+                }
+            } else {
+                RequestOnly {
+                    path: format!("{urn}:{name}"),
+                    pointer: format!("{urn}/{name}"),
+                }
+            })
+        })
+}
+
 /// The attribute names, lower-cased, of the schema `urn` in a `/Schemas` ListResponse.
 fn declared_attributes(schemas_list: &Value, urn: &str) -> Option<BTreeSet<String>> {
     let schema = resolve(schemas_list, "/Resources")?
@@ -559,6 +673,17 @@ pub fn skip_reason(
         return Some(format!(
             "the target does not advertise {}",
             names.join(", ")
+        ));
+    }
+    if let Some(present) = case
+        .spec
+        .unless
+        .iter()
+        .find(|c| capabilities.supported.contains(c))
+    {
+        return Some(format!(
+            "the case is about a target without {present}, and this one has it: {}",
+            present.source()
         ));
     }
     let needs = needs(case, capabilities.choices());
@@ -774,6 +899,49 @@ mod tests {
             "{skipped}"
         );
         assert_eq!(reason(&minimal_groups, "groups::create"), None);
+    }
+
+    #[test]
+    fn the_request_only_attribute_is_a_writable_string_of_the_user_type_returned_on_request() {
+        const EXT: &str = "urn:example:ext:2.0:User";
+        let types = json!({"Resources": [
+            {"name": "Group", "schema": urn::GROUP},
+            {"name": "User", "schema": urn::USER, "schemaExtensions": [{"schema": EXT}]},
+        ]});
+        let found = |core: Value, ext: Value| {
+            let schemas = json!({"Resources": [
+                {"id": urn::GROUP, "attributes": [{"name": "secret", "returned": "request"}]},
+                {"id": urn::USER, "attributes": core},
+                {"id": EXT, "attributes": ext},
+            ]});
+            request_only_attribute(&schemas, &types)
+        };
+        let plain = json!([{"name": "userName"}]);
+        assert_eq!(found(plain.clone(), plain.clone()), None);
+        let note = json!([{"name": "note", "returned": "REQUEST"}]);
+        assert_eq!(
+            found(plain.clone(), note.clone()),
+            Some(RequestOnly {
+                path: format!("{EXT}:note"),
+                pointer: format!("{EXT}/note"),
+            })
+        );
+        // The core schema's comes first, and is named without its URN.
+        assert_eq!(
+            found(note.clone(), plain.clone()),
+            Some(RequestOnly {
+                path: "note".into(),
+                pointer: "note".into(),
+            })
+        );
+        // One a case cannot set to a string and read back is no use.
+        for unfit in [
+            json!({"name": "n", "returned": "request", "multiValued": true}),
+            json!({"name": "n", "returned": "request", "type": "complex"}),
+            json!({"name": "n", "returned": "request", "mutability": "readOnly"}),
+        ] {
+            assert_eq!(found(json!([unfit]), plain.clone()), None, "{unfit}");
+        }
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::case::model::{JsonAssert, Method, StatusSet, WalkMode};
-use crate::case::template::{Generator, MARKER, SCOPE, Scope, Scoping, render_str};
+use crate::case::model::{Generate, JsonAssert, Method, StatusSet, WalkMode};
+use crate::case::template::{Generator, MARKER, REQUEST_ONLY, SCOPE, Scope, Scoping, render_str};
 use crate::case::{Capability, Case};
 use crate::scim::filter;
 
@@ -98,6 +98,30 @@ fn bulk_attributes(body: &Value, scope: &Placeholders, needs: &mut Needs) {
     }
 }
 
+/// `body` with each `"${name}"` a step generates by `repeat` replaced by one copy of its item:
+/// what every copy writes, for the needs to read.
+fn with_one_copy(body: &Value, generated: &IndexMap<String, Generate>) -> Value {
+    match body {
+        Value::String(text) => {
+            let name = text.strip_prefix("${").and_then(|t| t.strip_suffix('}'));
+            match name.and_then(|n| generated.get(n)) {
+                Some(Generate::Repeat { item, .. }) => Value::Array(vec![item.clone()]),
+                _ => body.clone(),
+            }
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| with_one_copy(v, generated)).collect())
+        }
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), with_one_copy(v, generated)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// The attributes of `needs` a request to `path` writes or filters on: the User schema's
 /// for `/Users…`, the Group schema's for `/Groups…`.
 fn attributes_of<'n>(needs: &'n mut Needs, path: &str) -> Option<&'n mut BTreeSet<String>> {
@@ -118,6 +142,7 @@ struct Placeholders {
     captured: Value,
     marker: Value,
     own_users: Value,
+    request_only: Value,
 }
 
 impl Scope for Placeholders {
@@ -125,6 +150,8 @@ impl Scope for Placeholders {
         Some(match name {
             MARKER => &self.marker,
             SCOPE => &self.own_users,
+            // Declared by the target whenever a case that names it runs: never a need.
+            REQUEST_ONLY => &self.request_only,
             "casePrefix" | "runPrefix" => &self.prefix,
             _ => &self.captured,
         })
@@ -215,6 +242,7 @@ fn read(case: &Case, choices: Choices<'_>) -> Needs {
             choices.marker,
             &probe_user_names(),
         )),
+        request_only: Value::from(format!("urn:{PROBE_PREFIX}:{REQUEST_ONLY}")),
     };
     let mut needs = Needs::default();
     for step in case.spec.steps.iter().map(|s| &s.value) {
@@ -228,7 +256,8 @@ fn read(case: &Case, choices: Choices<'_>) -> Needs {
                 }
                 if let (Some(body), false) = (&request.body, request.path.ends_with(".search")) {
                     if request.path == "/Bulk" {
-                        bulk_attributes(body, &placeholders, &mut needs);
+                        let body = with_one_copy(body, &step.generate);
+                        bulk_attributes(&body, &placeholders, &mut needs);
                     } else if let Some(attributes) = attributes_of(&mut needs, &request.path) {
                         written_attributes(request.method, body, &placeholders, attributes);
                     }
@@ -377,6 +406,16 @@ mod tests {
         let bulk = of("bulk::bulkid-reference");
         assert!(bulk.group_attributes.contains("members"), "{bulk:?}");
         assert!(bulk.user_attributes.contains("userName"), "{bulk:?}");
+        // `${requestOnly}` is the target's own attribute: never an undeclared one.
+        let asked = of("projection::returned-request");
+        assert!(
+            asked.user_attributes.iter().all(|a| a == "userName"),
+            "{asked:?}"
+        );
+        // What each generated copy of a Bulk operation writes is read from its item.
+        let over = of("bulk::max-operations");
+        assert!(over.user_attributes.contains("userName"), "{over:?}");
+        assert!(over.user_attributes.contains("title"), "{over:?}");
         // PUT is a need wherever a step sends it, except to see it refused.
         assert!(of("users::replace").capabilities.contains(&Capability::Put));
         assert!(!of("users::create").capabilities.contains(&Capability::Put));
