@@ -54,6 +54,9 @@ pub struct FileConfig {
     /// Known deviations that do not fail the run (`[[accept]]`), until they expire.
     #[serde(default)]
     pub accept: Vec<Acceptance>,
+    /// The file this was read from, which errors about its contents name.
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
 }
 
 #[derive(Debug, Error)]
@@ -79,8 +82,9 @@ impl FileConfig {
             path: path.to_owned(),
             message,
         };
-        let config: FileConfig =
+        let mut config: FileConfig =
             toml::from_str(&text).map_err(|e| syntax_error(path, &e, &text))?;
+        config.path = Some(path.to_owned());
         for name in config.capabilities.keys() {
             capability_named(name, "capabilities").map_err(invalid)?;
         }

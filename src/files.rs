@@ -70,6 +70,23 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, FileError> {
     })
 }
 
+/// Whether `path` exists; anything there but a regular file (a FIFO, whose opening blocks; a
+/// device such as `/dev/zero`, which never ends) is an error.
+pub(crate) fn regular_if_present(path: &Path) -> Result<bool, FileError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(true),
+        Ok(meta) => Err(FileError::NotAFile {
+            path: path.to_owned(),
+            kind: describe(meta.file_type()),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(cause) => Err(FileError::Io {
+            path: path.to_owned(),
+            cause,
+        }),
+    }
+}
+
 /// Whether `kind` is a FIFO (named pipe): opening one blocks until the other end is opened.
 pub fn is_fifo(kind: std::fs::FileType) -> bool {
     #[cfg(unix)]

@@ -236,7 +236,11 @@ fn report_error(error: &anyhow::Error) {
             diagnostics.len()
         );
     } else {
-        eprintln!("error: {error:#}");
+        // The message may quote what a target sent.
+        eprintln!(
+            "error: {}",
+            scimcheck::redact::printable(&format!("{error:#}"))
+        );
     }
 }
 
@@ -307,6 +311,12 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         ),
         None => (oauth, optional_env(args.revoked_token_env.as_deref())?),
     };
+    // A contract changes what the run sends (its fills, its skips), so its snapshots are its
+    // own: `snapshots/mock+lightstep`, never the plain target's.
+    let default_target = match &contract {
+        Some(contract) => format!("{default_target}+{}", folder_name(&contract.name)),
+        None => default_target,
+    };
     let target_name = args.target_name.clone().unwrap_or(default_target);
     let snapshot_dir = args
         .snapshot_dir
@@ -343,6 +353,9 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     }
     for (id, reason) in &file.skip {
         config = config.skip_case(id, reason);
+    }
+    if let Some(path) = &file.path {
+        config = config.skip_origin(format!("[skip] in {}", path.display()));
     }
     // Flags win over the contract's own limits, which `contract` applies otherwise.
     if let Some(max) = args.max_creates {
@@ -463,7 +476,18 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
         let interrupted = interrupt_on_signals(&runtime)?;
         let client = client_options(&args.target, &args.load, args.verbose)?;
         let ledger = ledger_path(&args.target);
-        let side = |connected: Connected| -> Result<(RunRecord, Option<Discovery>, Redactor)> {
+        // Each side follows its own contract, as `run` would: B's is A's unless given.
+        let load = |path: Option<&PathBuf>| -> Result<Option<Arc<Contract>>> {
+            Ok(path.map(|p| Contract::load(p)).transpose()?.map(Arc::new))
+        };
+        let contract_a = load(args.contract.as_ref().or(file.contract.as_ref()))?;
+        let contract_b = match &args.against_contract {
+            Some(path) => load(Some(path))?,
+            None => contract_a.clone(),
+        };
+        let side = |connected: Connected,
+                    contract: Option<Arc<Contract>>|
+         -> Result<(RunRecord, Option<Discovery>, Redactor)> {
             // Both sides with their SCIM token alone: an API key or another tenant's token on
             // one side only would show as cases skipped on the other.
             let credentials = Credentials {
@@ -483,11 +507,17 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
             if let Some(ledger) = connected.ledger {
                 config = config.ledger(ledger);
             }
+            if let Some(contract) = contract {
+                config = config.contract(contract);
+            }
             for (capability, present) in file.capability_overrides() {
                 config = config.capability(capability, present);
             }
             for (id, reason) in &file.skip {
                 config = config.skip_case(id, reason);
+            }
+            if let Some(path) = &file.path {
+                config = config.skip_origin(format!("[skip] in {}", path.display()));
             }
             let outcome = runtime.block_on(scimcheck::run(config.build()?))?;
             if outcome.facts.interrupted {
@@ -539,8 +569,8 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
                 args.map.as_deref(),
             );
         }
-        let (record_a, discovery_a, redactor_a) = side(a)?;
-        let (record_b, discovery_b, redactor_b) = side(b)?;
+        let (record_a, discovery_a, redactor_a) = side(a, contract_a)?;
+        let (record_b, discovery_b, redactor_b) = side(b, contract_b)?;
         let discovery = discovery_a.as_ref().zip(discovery_b.as_ref());
         (
             compare::compare(&record_a, &record_b, discovery),
@@ -740,7 +770,12 @@ fn host_name(url: &str) -> String {
                 .map(|h| u.port().map_or(h.to_owned(), |p| format!("{h}-{p}")))
         })
         .unwrap_or_else(|| "target".to_owned());
-    host.chars()
+    folder_name(&host)
+}
+
+/// `name` safe as a folder name on any file system.
+fn folder_name(name: &str) -> String {
+    name.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
                 c
@@ -794,7 +829,10 @@ fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
         target = target.with_oauth(oauth, options.insecure)?;
     }
     // Everything printed names what a target returned, which may echo a secret.
-    let say = |text: String| println!("{}", target.redactor().redact(&text));
+    let say = |text: String| {
+        let text = target.redactor().redact(&text);
+        println!("{}", scimcheck::redact::printable(&text));
+    };
     let ledger_path = ledger_path(&args.target);
     let runtime = runtime()?;
     runtime.block_on(target.authenticate())?;

@@ -173,9 +173,49 @@ pub fn hide_url_password(url: &str) -> Cow<'_, str> {
     }
 }
 
+/// `text` safe to print on a terminal: what a target sent may hold an escape sequence that
+/// recolours, retitles or rewrites the screen (ESC, CSI, OSC: C0 and C1 controls) or reorders
+/// what is shown (the bidirectional overrides and isolates). Each is shown as `\u{1b}`; newlines
+/// and tabs stay.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    let hostile = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.contains(hostile) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if hostile(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escape_sequences_and_bidi_overrides_are_shown_not_obeyed() {
+        let table = [
+            ("plain\ttext\nlines", "plain\ttext\nlines"),
+            ("\u{1b}[31mred\u{1b}[0m", "\\u{1b}[31mred\\u{1b}[0m"),
+            ("\u{1b}]0;title\u{7}", "\\u{1b}]0;title\\u{7}"),
+            ("csi\u{9b}2J", "csi\\u{9b}2J"),
+            ("back\rspace\u{8}\u{7f}", "back\\u{d}space\\u{8}\\u{7f}"),
+            ("a\u{202e}b\u{2066}c", "a\\u{202e}b\\u{2066}c"),
+            ("é → ✓", "é → ✓"),
+        ];
+        for (text, shown) in table {
+            assert_eq!(printable(text), shown, "{text:?}");
+        }
+        assert!(matches!(printable("nothing to do"), Cow::Borrowed(_)));
+    }
 
     #[test]
     fn replaces_every_secret_everywhere() {

@@ -152,6 +152,13 @@ impl RunBuilder {
         self
     }
 
+    /// Names where the cases given to [`skip_case`](Self::skip_case) came from, for the error
+    /// a case id that names no case gets: `[skip] in ci/scimcheck.toml`.
+    pub fn skip_origin(mut self, origin: impl Into<String>) -> Self {
+        self.suite.plan.skip_origin = Some(origin.into());
+        self
+    }
+
     /// How cases are planned, whole: read-only, capability overrides, skips by id.
     pub fn plan(mut self, plan: PlanOptions) -> Self {
         self.suite.plan = plan;

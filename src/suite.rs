@@ -261,7 +261,11 @@ pub(crate) fn run(
     let mut libtest = config.libtest;
     let selector = selector(&config.plan.select, &mut libtest);
     selector.check(&cases)?;
-    select::check_skip_table(&config.plan.skip, &cases)?;
+    select::check_skip_table(
+        &config.plan.skip,
+        config.plan.skip_origin.as_deref(),
+        &cases,
+    )?;
     let mut target = Target::new(&config.base_url, config.credentials, &config.client)?;
     if let Some(oauth) = config.oauth {
         target = target.with_oauth(oauth, config.client.insecure)?;

@@ -225,3 +225,81 @@ fn hostile_paging_numbers_fail_the_walk_with_a_reason() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// A body and a header that would recolour, retitle and clear a terminal, and reverse text.
+const TERMINAL_ATTACK: &str =
+    "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mall passed\u{9b}0m \u{202e}txt.exe";
+
+fn assert_neutralised(output: &Output) {
+    let (stdout, stderr) = text(output);
+    for shown in [&stdout, &stderr] {
+        for control in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}'] {
+            assert!(
+                !shown.contains(control),
+                "{control:?} printed raw:\n{shown}"
+            );
+        }
+    }
+    assert!(stdout.contains("\\u{1b}]0;pwned") || stderr.contains("\\u{1b}]0;pwned"));
+}
+
+#[test]
+fn escape_sequences_a_target_sends_are_printed_inert() {
+    // `WWW-Authenticate` carries C1 controls as UTF-8 (HTTP rejects raw ESC in headers).
+    let address = serve(|s| {
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nWWW-Authenticate: Bearer \u{9b}2J\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{TERMINAL_ATTACK}",
+            TERMINAL_ATTACK.len()
+        );
+        answer(s, &response)
+    });
+    let url = format!("http://{address}/scim/v2");
+    let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+        .args([
+            "run",
+            "--base-url",
+            &url,
+            "--timeout",
+            "1",
+            "--retries",
+            "0",
+            "--verbose",
+        ])
+        .args(["users::create"])
+        .env("SCIMCHECK_TOKEN", "bad-target-t0ken")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{:?}", text(&output));
+    assert_neutralised(&output);
+}
+
+#[test]
+fn a_200_kb_etag_is_shown_cut_short() {
+    let address = serve(|s| {
+        let etag = "e".repeat(200_000);
+        let response = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nETag: W/\"{etag}\"\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno"
+        );
+        answer(s, &response)
+    });
+    let url = format!("http://{address}/scim/v2");
+    let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+        .args([
+            "run",
+            "--base-url",
+            &url,
+            "--timeout",
+            "1",
+            "--retries",
+            "0",
+        ])
+        .args(["users::get-unknown", "--exact"])
+        .env("SCIMCHECK_TOKEN", "bad-target-t0ken")
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stdout.contains("etag: W/\"eeee"), "{stdout}");
+    assert!(stdout.contains("bytes in all)"), "{stdout}");
+    assert!(stdout.len() < 50_000, "{} bytes printed", stdout.len());
+}

@@ -614,7 +614,8 @@ fn unknown_case_ids_tags_levels_and_areas_are_errors_with_a_suggestion() {
     );
     let dir = std::env::temp_dir().join(format!("scimcheck-skip-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("scimcheck.toml");
+    // Named by the file it is in, which need not be scimcheck.toml.
+    let config = dir.join("ci-acme.toml");
     std::fs::write(
         &config,
         "[skip]\n\"users::enterprise-extension\" = \"no plan\"\n\"users::crate\" = \"typo\"\n",
@@ -623,7 +624,9 @@ fn unknown_case_ids_tags_levels_and_areas_are_errors_with_a_suggestion() {
     let config = config.to_str().unwrap();
     assert_refused(
         &["run", "--config", config],
-        "unknown case `users::crate` in [skip] in scimcheck.toml; did you mean `users::create`?",
+        &format!(
+            "unknown case `users::crate` in [skip] in {config}; did you mean `users::create`?"
+        ),
     );
     std::fs::remove_dir_all(dir).ok();
 }

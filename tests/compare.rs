@@ -154,3 +154,33 @@ fn two_saved_results_compare_from_the_command_line_and_exit_1_when_b_is_worse() 
     assert!(stdout.contains("no difference"), "{stdout}");
     let _ = std::fs::remove_dir_all(Path::new(&dir));
 }
+
+#[test]
+fn each_side_follows_its_contract() {
+    // B requires emails; the Entra gallery contract fills them into every user created, so
+    // under it the cases behave alike on both sides (only /Schemas still differs).
+    let compare = |extra: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+            .args(["compare", "--against-mock-variation", "emails-required"])
+            .args(extra)
+            .args(["users::create", "users::replace"])
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let without = compare(&[]);
+    assert!(
+        without.contains("worse  outcome  users::replace "),
+        "{without}"
+    );
+    let with = compare(&["--contract", "contracts/entra-gallery.toml"]);
+    assert!(!with.contains("outcome  users::"), "{with}");
+    assert!(with.contains("User:emails required"), "{with}");
+    // B's own contract, given apart, is followed on B alone.
+    let apart = compare(&["--against-contract", "contracts/entra-gallery.toml"]);
+    assert!(!apart.contains("outcome  users::"), "{apart}");
+    assert!(
+        apart.contains("changed  capability  patch yes (contract `entra-gallery`)"),
+        "{apart}"
+    );
+}

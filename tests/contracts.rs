@@ -446,3 +446,25 @@ fn a_json_only_contract_sends_application_json_and_skips_what_insists_on_scim_js
         .collect();
     assert!(scim_json.is_empty(), "{scim_json:#?}");
 }
+
+#[test]
+fn a_contract_run_is_not_compared_with_the_plain_targets_snapshots() {
+    // From the crate's root, where `snapshots/mock` is committed: the contract fills emails into
+    // every created user, which the stored `users::create` snapshot does not hold.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run",
+            "--contract",
+            "contracts/lightstep.toml",
+            "users::create",
+            "--exact",
+        ])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let new = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("snapshots/mock/users/create--step-2.snap.new");
+    assert!(!new.exists(), "a snapshot was written for the plain mock");
+}

@@ -413,3 +413,32 @@ async fn list_filter_and_index_paging() {
     assert_eq!(past.body["Resources"], json!([]));
     assert_eq!(past.body["itemsPerPage"], 0);
 }
+
+#[tokio::test]
+async fn emails_required_is_declared_where_it_is_enforced() {
+    let required = |schema: &Value| {
+        schema["attributes"]
+            .as_array()
+            .and_then(|a| a.iter().find(|a| a["name"] == "emails"))
+            .map(|emails| emails["required"].clone())
+    };
+    let urn = "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User";
+    let mock = Mock::start().await;
+    assert_eq!(required(&mock.get(urn).await.body), Some(json!(false)));
+    let mock = Mock::with(scimcheck::mock::MockConfig {
+        variations: [scimcheck::mock::Variation::EmailsRequired].into(),
+        ..Default::default()
+    })
+    .await;
+    let refused = mock
+        .post("/Users", &json!({"schemas": [USER_URN], "userName": "e"}))
+        .await;
+    refused.assert_error(400, Some("invalidValue"));
+    assert_eq!(required(&mock.get(urn).await.body), Some(json!(true)));
+    let listed = mock.get("/Schemas").await;
+    let user = listed.body["Resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|s| s["name"] == "User"))
+        .expect("the User schema is listed");
+    assert_eq!(required(user), Some(json!(true)));
+}

@@ -10,6 +10,7 @@ mod support;
 
 use reqwest::Method;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use scimcheck::mock::MockConfig;
 use scimcheck::scim::filter::{MAX_DEPTH, MAX_TERMS};
 use serde_json::{Value, json};
 use support::*;
@@ -515,4 +516,130 @@ async fn long_value_lists_in_patch() {
         .map(|e| e.iter().filter_map(|e| e["value"].as_str()).collect())
         .unwrap_or_default();
     assert_eq!(left, ["b@example.com", "b@home.example"]);
+}
+
+/// The mock's own open connections on its port: the sockets this process holds (a connection
+/// still in the kernel's listen backlog holds none) whose local port is the mock's, less the
+/// listening one.
+fn server_side_connections(port: u16) -> usize {
+    let inodes: std::collections::HashSet<String> = std::fs::read_dir("/proc/self/fd")
+        .expect("/proc/self/fd")
+        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .filter_map(|link| {
+            let link = link.to_string_lossy();
+            Some(link.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned())
+        })
+        .collect();
+    let tcp = std::fs::read_to_string("/proc/self/net/tcp").expect("/proc/self/net/tcp");
+    let local = format!(":{port:04X}");
+    tcp.lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .filter(|fields| fields.len() > 9 && fields[1].ends_with(&local))
+        .filter(|fields| fields[3] != "0A" && inodes.contains(fields[9]))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_dripping_connections_are_capped_and_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mock = Mock::with(MockConfig {
+        max_connections: 8,
+        answer_timeout: std::time::Duration::from_millis(500),
+        ..MockConfig::default()
+    })
+    .await;
+    let authority = mock
+        .url("")
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("authority")
+        .to_owned();
+    let port: u16 = authority
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("a port");
+    // Half say nothing; half start a request and never finish it (slowloris).
+    let mut hostile = Vec::new();
+    for i in 0..32 {
+        let mut stream = tokio::net::TcpStream::connect(&authority)
+            .await
+            .expect("connects");
+        if i % 2 == 1 {
+            stream
+                .write_all(b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                .await
+                .expect("writes");
+        }
+        hostile.push(stream);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let open = server_side_connections(port);
+    assert!((1..=8).contains(&open), "the mock holds {open} connections");
+    // Each is closed unanswered in turn, so an ordinary client gets through.
+    tokio::time::timeout(std::time::Duration::from_secs(30), assert_alive(&mock))
+        .await
+        .expect("an ordinary request is answered while hostile connections wait");
+    for mut stream in hostile {
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            stream.read_to_end(&mut rest),
+        )
+        .await;
+        assert!(read.is_ok(), "a hostile connection is still open");
+        assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_small_patch_operations_are_refused_before_any_is_applied() {
+    let (mock, id) = mock_with_user().await;
+    let user = format!("/Users/{id}");
+    // Each operation on emails walks every value already there: 14,500 of them in 1 MiB kept a
+    // worker busy for over a minute.
+    let adds = |n: usize| -> Value {
+        (0..n)
+            .map(|i| json!({"op": "add", "path": "emails", "value": [{"value": format!("{i}@x")}]}))
+            .collect()
+    };
+    let refused = mock.patch(&user, adds(1001)).await;
+    refused.assert_error(413, None);
+    assert!(
+        refused.text.contains("at most 1000 operations"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        mock.get(&user).await.body["emails"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let applied = mock.patch(&user, adds(1000)).await;
+    assert_eq!(applied.status, 200, "{}", applied.text);
+    assert_eq!(applied.body["emails"].as_array().map(Vec::len), Some(1002));
+    // Fewer operations, each filtering a long list: refused by the values they would walk.
+    let many: Vec<Value> = (0..14_000)
+        .map(|i| json!({"value": format!("m{i}@x")}))
+        .collect();
+    let mut operations = vec![json!({"op": "add", "path": "emails", "value": many})];
+    operations.extend((0..999).map(|i| {
+        json!({"op": "add", "path": format!("emails[value eq \"m{i}@x\"].display"), "value": "d"})
+    }));
+    let refused = mock.patch(&user, Value::Array(operations)).await;
+    refused.assert_error(413, None);
+    assert!(
+        refused.text.contains("attribute values in all"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        mock.get(&user).await.body["emails"]
+            .as_array()
+            .map(Vec::len),
+        Some(1002)
+    );
 }

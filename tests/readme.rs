@@ -158,7 +158,7 @@ fn every_toml_block_is_a_valid_scimcheck_toml_naming_real_cases() {
         let path = dir.join("scimcheck.toml");
         std::fs::write(&path, &text).expect("written");
         let config = FileConfig::load(&path).unwrap_or_else(|e| panic!("README.md:{at}: {e}"));
-        select::check_skip_table(&config.skip, &cases)
+        select::check_skip_table(&config.skip, Some("[skip] in README.md"), &cases)
             .unwrap_or_else(|e| panic!("README.md:{at}: {e}"));
         std::fs::remove_dir_all(dir).ok();
     }

@@ -352,7 +352,15 @@ pub fn describe_non_json(response: &crate::exec::client::Response) -> String {
         if excerpt.len() < response.body.len() {
             excerpt.push('…');
         }
-        format!("a non-JSON body ({content_type}): {excerpt:?}")
+        // A body that looks like JSON says why it is not: nested too deep, a number out of
+        // range, cut short.
+        let looks_like_json = response.body.trim_start().starts_with(['{', '[']);
+        let why = looks_like_json
+            .then(|| serde_json::from_str::<Value>(&response.body).err())
+            .flatten()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
+        format!("a non-JSON body ({content_type}): {excerpt:?}{why}")
     }
 }
 
@@ -469,5 +477,37 @@ mod tests {
         let got: Vec<String> = sections("RFC 7643 §2.3.5, §3.1, RFC 7644 §3.3").collect();
         assert_eq!(got, ["RFC 7643 §2.3.5", "RFC 7643 §3.1", "RFC 7644 §3.3"]);
         assert_eq!(sections("no section").count(), 0);
+    }
+
+    #[test]
+    fn a_body_that_looks_like_json_but_is_not_says_why() {
+        let describe = |body: String| {
+            describe_non_json(&crate::exec::client::Response {
+                status: 200,
+                headers: vec![("content-type".into(), "application/scim+json".into())],
+                body,
+                json: None,
+                elapsed: std::time::Duration::ZERO,
+            })
+        };
+        let deep = describe(format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)));
+        assert!(
+            deep.ends_with("(recursion limit exceeded at line 1 column 128)"),
+            "{deep}"
+        );
+        let huge = describe(r#"{"totalResults": 1e400}"#.into());
+        assert!(
+            huge.contains("(number out of range at line 1 column"),
+            "{huge}"
+        );
+        let cut = describe(r#"{"id": "#.into());
+        assert!(
+            cut.contains("(EOF while parsing a value at line 1 column 7)"),
+            "{cut}"
+        );
+        assert_eq!(
+            describe("<html>login</html>".into()),
+            r#"a non-JSON body (application/scim+json): "<html>login</html>""#
+        );
     }
 }

@@ -269,7 +269,8 @@ pub struct RunArgs {
     /// Compare snapshots even when the folder does not exist yet (the first run records them).
     #[arg(long, help_heading = OUTPUT)]
     pub snapshots: bool,
-    /// Name of the target's snapshot folder [default: mock, or the base URL's host].
+    /// Name of the target's snapshot folder [default: mock, or the base URL's host, and
+    /// `+<contract>` under a contract, which changes what the run sends].
     #[arg(long, help_heading = OUTPUT)]
     pub target_name: Option<String>,
 }

@@ -43,6 +43,12 @@ pub struct CompareArgs {
     /// A conformant variation of the embedded mock standing in for B (repeatable).
     #[arg(long, value_name = "NAME", conflicts_with = "against_url", help_heading = TARGET)]
     pub against_mock_variation: Vec<String>,
+    /// Target A's contract (a TOML file) [default: contract in scimcheck.toml].
+    #[arg(long, value_name = "PATH", help_heading = TARGET)]
+    pub contract: Option<PathBuf>,
+    /// Target B's contract [default: A's].
+    #[arg(long, value_name = "PATH", help_heading = TARGET)]
+    pub against_contract: Option<PathBuf>,
     #[command(flatten)]
     pub target: TargetArgs,
     /// Environment variable holding target B's SCIM token.

@@ -628,7 +628,7 @@ impl Target {
             }
             Err(error) => format!("! {error}\n"),
         };
-        eprint!("{}", self.redactor.redact(&text));
+        eprint!("{}", redact::printable(&self.redactor.redact(&text)));
     }
 
     /// `url` has been through [`confine`].

@@ -37,6 +37,8 @@ pub enum LedgerError {
     },
     #[error("failed to use the cleanup ledger's key {}: {reason}", path.display())]
     Key { path: PathBuf, reason: String },
+    #[error("failed to use the cleanup ledger: {0}")]
+    NotAFile(#[from] crate::files::FileError),
     #[error("failed to lock run {run} in {}: {cause}", path.display())]
     Lock {
         path: PathBuf,
@@ -116,6 +118,15 @@ impl Ledger {
         };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(open)?;
+        }
+        // Opening a FIFO to append blocks until someone reads it. A device is let be: the
+        // errors of writing to /dev/full are cleanup problems like any other.
+        if std::fs::metadata(path).is_ok_and(|m| crate::files::is_fifo(m.file_type())) {
+            return Err(crate::files::FileError::NotAFile {
+                path: path.to_owned(),
+                kind: "a FIFO",
+            }
+            .into());
         }
         let key = load_key(path, true)?.ok_or_else(|| LedgerError::Key {
             path: sibling(path, ".key"),
@@ -241,14 +252,13 @@ fn load_key(ledger: &Path, create: bool) -> Result<Option<hmac::Key>, LedgerErro
             cause,
         })?;
     }
-    let file = match File::open(&path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(cause) => return Err(LedgerError::Open { path, cause }),
-    };
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(key_error("it is not a regular file".into()));
+    if !crate::files::regular_if_present(&path)? {
+        return Ok(None);
     }
+    let file = File::open(&path).map_err(|cause| LedgerError::Open {
+        path: path.clone(),
+        cause,
+    })?;
     let mut text = String::new();
     file.take(2 * KEY_BYTES as u64 + 1)
         .read_to_string(&mut text)
@@ -286,29 +296,38 @@ pub struct Leftovers {
 /// leftovers; a line that does not verify under the key is refused (a crash may cut the last
 /// line; a hand or another tool may have edited any).
 pub fn leftovers(path: &Path, target: &str) -> Result<Leftovers, LedgerError> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Leftovers::default()),
-        Err(cause) => {
-            return Err(LedgerError::Open {
-                path: path.to_owned(),
-                cause,
-            });
-        }
+    if !crate::files::regular_if_present(path)? {
+        return Ok(Leftovers::default());
+    }
+    let open_error = |cause| LedgerError::Open {
+        path: path.to_owned(),
+        cause,
     };
+    let mut file = BufReader::new(File::open(path).map_err(open_error)?);
     let key = load_key(path, false)?;
     let mut refused = Vec::new();
     let mut open: BTreeMap<String, (usize, Entry)> = BTreeMap::new();
-    for (index, line) in BufReader::new(file).lines().enumerate() {
-        let line_number = index + 1;
-        let verified = line
-            .map_err(|e| e.to_string())
-            .and_then(|line| verify(key.as_ref(), &line));
+    let mut line = Vec::new();
+    let mut line_number = 0;
+    let mut more_refused = 0;
+    while let Some(whole) = next_line(&mut file, &mut line).map_err(open_error)? {
+        line_number += 1;
+        let verified = if whole {
+            std::str::from_utf8(&line)
+                .map_err(|_| "not UTF-8 text".to_owned())
+                .and_then(|line| verify(key.as_ref(), line.trim_end_matches(['\n', '\r'])))
+        } else {
+            Err(format!("longer than {MAX_LINE} bytes; not read"))
+        };
         let entry = match verified {
             Ok(Some(entry)) => entry,
             Ok(None) => continue,
             Err(reason) => {
-                refused.push(format!("line {line_number}: {reason}"));
+                if refused.len() < MAX_REFUSED {
+                    refused.push(format!("line {line_number}: {reason}"));
+                } else {
+                    more_refused += 1;
+                }
                 continue;
             }
         };
@@ -324,12 +343,54 @@ pub fn leftovers(path: &Path, target: &str) -> Result<Leftovers, LedgerError> {
             }
         }
     }
+    if more_refused > 0 {
+        refused.push(format!("{more_refused} more lines refused after these"));
+    }
     let mut entries: Vec<(usize, Entry)> = open.into_values().collect();
     entries.sort_by_key(|(line, _)| *line);
     Ok(Leftovers {
         entries: entries.into_iter().map(|(_, entry)| entry).collect(),
         refused,
     })
+}
+
+/// The longest ledger line read: an entry is a few hundred bytes, so a longer line is corrupt,
+/// and reading it whole could take all memory (a ledger pointed at `/dev/urandom` output).
+const MAX_LINE: usize = 64 * 1024;
+/// Refused lines listed one by one; a corrupt ledger of millions is summed up after these.
+const MAX_REFUSED: usize = 100;
+
+/// Reads the next line of `reader` into `line` (its newline kept): `None` at the end,
+/// `Some(false)` for a line over [`MAX_LINE`], skipped unread to its end.
+fn next_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+    line.clear();
+    let read = reader
+        .by_ref()
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', line)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if line.len() <= MAX_LINE || line.ends_with(b"\n") {
+        return Ok(Some(true));
+    }
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            break;
+        }
+        match buffer.iter().position(|&b| b == b'\n') {
+            Some(end) => {
+                reader.consume(end + 1);
+                break;
+            }
+            None => {
+                let len = buffer.len();
+                reader.consume(len);
+            }
+        }
+    }
+    Ok(Some(false))
 }
 
 /// The entry on `line` if its MAC verifies; `None` for a blank line.
@@ -449,6 +510,77 @@ mod tests {
             "{:?}",
             left.refused
         );
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn corrupt_lines_are_refused_bounded_and_the_rest_still_read() {
+        let dir = temp_dir();
+        let path = dir.join("ledger.jsonl");
+        let a = "http://a/scim";
+        let ledger = Ledger::open(&path).expect("open");
+        ledger
+            .append(&entry(Event::Created, a, "http://a/scim/Users/1"))
+            .expect("append");
+        // A line of 1 MiB, one that is not UTF-8, then a genuine line again.
+        append_raw(&path, &format!("{}\n", "f".repeat(1 << 20)));
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| file.write_all(b"\xff\xfe\n"))
+            .expect("append bytes");
+        ledger
+            .append(&entry(Event::Created, a, "http://a/scim/Users/2"))
+            .expect("append");
+        let left = leftovers(&path, a).expect("read");
+        assert_eq!(left.entries.len(), 2, "{:?}", left.entries);
+        assert_eq!(
+            left.refused,
+            [
+                format!("line 2: longer than {MAX_LINE} bytes; not read"),
+                "line 3: not UTF-8 text".to_owned()
+            ]
+        );
+        // A ledger of garbage lists the first refusals and counts the rest.
+        append_raw(&path, &"garbage\n".repeat(MAX_REFUSED + 50));
+        let left = leftovers(&path, a).expect("read");
+        assert_eq!(left.refused.len(), MAX_REFUSED + 1);
+        assert_eq!(
+            left.refused.last().map(String::as_str),
+            Some("52 more lines refused after these")
+        );
+        drop(ledger);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_ledger_that_is_not_a_regular_file_is_refused_without_blocking() {
+        let dir = temp_dir();
+        std::fs::create_dir_all(&dir).expect("dir");
+        let fifo = dir.join("ledger.jsonl");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        // Opening a FIFO for reading or appending would block until its other end opened.
+        let ledger = dir.join("other.jsonl");
+        std::fs::write(&ledger, "").expect("ledger");
+        std::fs::rename(&fifo, sibling(&ledger, ".key")).expect("a FIFO for its key");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo runs");
+        assert!(made.success());
+        for error in [
+            leftovers(&ledger, "http://a/scim").err(),
+            leftovers(&fifo, "http://a/scim").err(),
+            Ledger::open(&fifo).err(),
+        ] {
+            let error = error.expect("refused").to_string();
+            assert!(error.contains("is not a regular file (a FIFO)"), "{error}");
+        }
         std::fs::remove_dir_all(dir).ok();
     }
 

@@ -36,6 +36,12 @@ pub struct MockConfig {
     /// listen backlog, like a single-threaded development server; `None` for no limit. Plain
     /// HTTP only: [`MockServer::start_tls`](super::MockServer::start_tls) ignores it.
     pub workers: Option<usize>,
+    /// Most connections open at once; more wait in the listen backlog. A client opening
+    /// thousands of idle connections then costs the server no more than this many.
+    pub max_connections: usize,
+    /// A connection is closed when it gets no answer for this long: an idle keep-alive, or a
+    /// client that sends its request a byte at a time and never finishes (slowloris).
+    pub answer_timeout: Duration,
     /// A fixed API key (the vendor's non-SCIM credential) instead of a random one.
     pub api_key: Option<String>,
     /// A fixed token of the other tenant instead of a random one.
@@ -91,6 +97,10 @@ impl Default for MockConfig {
             scim_token: None,
             listen_backlog: None,
             workers: None,
+            // Far above what a run opens (its limiter tops out at 256), well below the usual
+            // file-descriptor limit.
+            max_connections: 1024,
+            answer_timeout: Duration::from_secs(30),
             api_key: None,
             other_tenant_token: None,
             admin_token: None,
@@ -103,11 +113,16 @@ impl Default for MockConfig {
 
 /// A fault or variation name that is not in the registry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} `{name}` (see `scimcheck serve --list-{kind}s`)")]
+#[error(
+    "unknown {kind} `{name}`{} (see `scimcheck serve --list-{kind}s`)",
+    close.map(|close| format!("; did you mean `{close}`?")).unwrap_or_default()
+)]
 pub struct UnknownName {
     /// `fault` or `variation`.
     pub kind: &'static str,
     pub name: String,
+    /// The known name closest to `name`, when it looks like a typo of it.
+    pub close: Option<&'static str>,
 }
 
 impl MockConfig {
@@ -117,19 +132,33 @@ impl MockConfig {
         faults: &[impl AsRef<str>],
         variations: &[impl AsRef<str>],
     ) -> Result<Self, UnknownName> {
-        let unknown = |kind, name: &str| UnknownName {
-            kind,
-            name: name.to_owned(),
-        };
+        // The same "did you mean" as the case selection flags give.
+        let unknown =
+            |kind, name: &str, known: &mut dyn Iterator<Item = &'static str>| UnknownName {
+                kind,
+                name: name.to_owned(),
+                close: crate::case::load::suggest(name, known),
+            };
         Ok(MockConfig {
             faults: faults
                 .iter()
-                .map(|n| Fault::from_name(n.as_ref()).ok_or_else(|| unknown("fault", n.as_ref())))
+                .map(|n| {
+                    Fault::from_name(n.as_ref()).ok_or_else(|| {
+                        unknown(
+                            "fault",
+                            n.as_ref(),
+                            &mut Fault::ALL.iter().map(|f| f.name()),
+                        )
+                    })
+                })
                 .collect::<Result<_, _>>()?,
             variations: variations
                 .iter()
                 .map(|n| {
-                    Variation::from_name(n.as_ref()).ok_or_else(|| unknown("variation", n.as_ref()))
+                    Variation::from_name(n.as_ref()).ok_or_else(|| {
+                        let known = &mut Variation::ALL.iter().map(|v| v.name());
+                        unknown("variation", n.as_ref(), known)
+                    })
                 })
                 .collect::<Result<_, _>>()?,
             ..MockConfig::default()
@@ -200,5 +229,35 @@ impl MockCredentials {
             "oauth client secret",
         );
         redactor
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mistyped_fault_or_variation_gets_a_did_you_mean() {
+        let none: [&str; 0] = [];
+        let table = [
+            (
+                MockConfig::named(&["accept-any-tokn"], &none),
+                "unknown fault `accept-any-tokn`; did you mean `accept-any-token`? \
+                 (see `scimcheck serve --list-faults`)",
+            ),
+            (
+                MockConfig::named(&none, &["emails-requird"]),
+                "unknown variation `emails-requird`; did you mean `emails-required`? \
+                 (see `scimcheck serve --list-variations`)",
+            ),
+            (
+                MockConfig::named(&["nothing-like-it"], &none),
+                "unknown fault `nothing-like-it` (see `scimcheck serve --list-faults`)",
+            ),
+        ];
+        for (named, message) in table {
+            assert_eq!(named.expect_err(message).to_string(), message);
+        }
+        assert!(MockConfig::named(&["accept-any-token"], &["emails-required"]).is_ok());
     }
 }

@@ -131,6 +131,17 @@ fn schema_json(state: &AppState, schema: &Schema) -> Value {
             let name = a.get("name").and_then(Value::as_str).unwrap_or_default();
             !state.undeclared(kind, name)
         });
+        // Discovery says what the writes enforce.
+        if kind == Kind::User && state.varies(Variation::EmailsRequired) {
+            let emails = attributes.iter_mut().find(|a| {
+                a.get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|name| name.eq_ignore_ascii_case("emails"))
+            });
+            if let Some(emails) = emails {
+                emails["required"] = Value::Bool(true);
+            }
+        }
     }
     json
 }

@@ -13,9 +13,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::serve::Listener;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 use tokio::task::JoinHandle;
+use tokio::time::{Instant, Sleep};
 
 use super::admin::FAULTS_PATH;
 use super::config::{MockConfig, MockCredentials};
@@ -46,12 +47,7 @@ async fn bind(addr: SocketAddr, backlog: Option<u32>) -> io::Result<TcpListener>
 }
 
 /// The state of a server about to serve on `listener`; `scheme` is `http` or `https`.
-fn prepare(
-    config: MockConfig,
-    listener: &TcpListener,
-    scheme: &str,
-) -> std::io::Result<Arc<AppState>> {
-    let local = listener.local_addr()?;
+fn prepare(config: MockConfig, local: SocketAddr, scheme: &str) -> std::io::Result<Arc<AppState>> {
     // A wildcard address is where the server listens, not where a client can reach it.
     let host = match local.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -77,16 +73,13 @@ impl MockServer {
     pub async fn start(config: MockConfig, addr: SocketAddr) -> std::io::Result<MockServer> {
         let workers = config.workers;
         let listener = bind(addr, config.listen_backlog).await?;
-        let state = prepare(config, &listener, "http")?;
+        let listener = Limited::new(listener, workers.unwrap_or(config.max_connections), &config);
+        let state = prepare(config, listener.inner.local_addr()?, "http")?;
         let app = router(state.clone());
         Ok(MockServer::serve(state, move |shutdown| async move {
             // Serving only ends on shutdown; an accept error then has nobody to report to.
             let _ = match workers {
-                Some(workers) => {
-                    let listener = Workers {
-                        listener,
-                        free: Arc::new(Semaphore::new(workers.max(1))),
-                    };
+                Some(_) => {
                     let app = app.layer(axum::middleware::map_response(close_after));
                     axum::serve(listener, app)
                         .with_graceful_shutdown(shutdown)
@@ -109,8 +102,13 @@ impl MockServer {
         tls: &MockTls,
     ) -> std::io::Result<MockServer> {
         let listener = bind(addr, config.listen_backlog).await?;
-        let state = prepare(config, &listener, "https")?;
-        let listener = TlsListener::new(listener, tls)?;
+        let local = listener.local_addr()?;
+        let listener = Limited::new(
+            TlsListener::new(listener, tls)?,
+            config.max_connections,
+            &config,
+        );
+        let state = prepare(config, local, "https")?;
         let app = router(state.clone());
         Ok(MockServer::serve(state, move |shutdown| async move {
             let _ = axum::serve(listener, app)
@@ -282,58 +280,99 @@ impl Drop for MockServer {
     }
 }
 
-/// Accepts a connection only when a worker is free, so the others wait in the listen backlog
-/// (and, once it is full, are dropped by the kernel) as with a single-threaded server.
-struct Workers {
-    listener: TcpListener,
+/// Accepts a connection only while fewer than `free`'s permits are taken, so the others wait in
+/// the listen backlog (and, once it is full, are dropped by the kernel), as with a
+/// single-threaded server when the limit is its workers.
+struct Limited<L> {
+    inner: L,
     free: Arc<Semaphore>,
+    answer_timeout: Duration,
 }
 
-impl Listener for Workers {
-    type Io = Busy;
-    type Addr = SocketAddr;
+impl<L> Limited<L> {
+    fn new(inner: L, connections: usize, config: &MockConfig) -> Self {
+        Limited {
+            inner,
+            free: Arc::new(Semaphore::new(connections.max(1))),
+            answer_timeout: config.answer_timeout,
+        }
+    }
+}
 
-    async fn accept(&mut self) -> (Busy, SocketAddr) {
+impl<L: Listener> Listener for Limited<L> {
+    type Io = Guarded<L::Io>;
+    type Addr = L::Addr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         // The semaphore is never closed; were it, the limit would merely be lifted.
-        let worker = Arc::clone(&self.free).acquire_owned().await.ok();
-        let (stream, addr) = Listener::accept(&mut self.listener).await;
+        let permit = Arc::clone(&self.free).acquire_owned().await.ok();
+        let (stream, addr) = self.inner.accept().await;
         (
-            Busy {
+            Guarded {
                 stream,
-                _worker: worker,
+                _permit: permit,
+                answer_timeout: self.answer_timeout,
+                deadline: Box::pin(tokio::time::sleep(self.answer_timeout)),
             },
             addr,
         )
     }
 
-    fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.inner.local_addr()
     }
 }
 
-/// A connection and the worker it occupies until it closes.
-struct Busy {
-    stream: TcpStream,
-    _worker: Option<OwnedSemaphorePermit>,
+/// A connection, the permit it holds until it closes, and the time by which it must have been
+/// answered: only writing an answer moves that on, so neither idling nor dripping a request
+/// keeps a connection open.
+struct Guarded<S> {
+    stream: S,
+    _permit: Option<OwnedSemaphorePermit>,
+    answer_timeout: Duration,
+    deadline: Pin<Box<Sleep>>,
 }
 
-impl AsyncRead for Busy {
+impl<S> Guarded<S> {
+    /// Stalled I/O fails once the deadline passes, which makes hyper close the connection.
+    fn expired(&mut self, cx: &mut Context<'_>) -> Poll<io::Error> {
+        self.deadline.as_mut().poll(cx).map(|()| {
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the connection was not answered in time",
+            )
+        })
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Guarded<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        match Pin::new(&mut self.stream).poll_read(cx, buf) {
+            Poll::Pending => self.expired(cx).map(Err),
+            ready => ready,
+        }
     }
 }
 
-impl AsyncWrite for Busy {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Guarded<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        match Pin::new(&mut self.stream).poll_write(cx, buf) {
+            Poll::Ready(Ok(written)) if written > 0 => {
+                let next = Instant::now() + self.answer_timeout;
+                self.deadline.as_mut().reset(next);
+                Poll::Ready(Ok(written))
+            }
+            Poll::Pending => self.expired(cx).map(Err),
+            ready => ready,
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -377,6 +377,12 @@ impl Capabilities {
     pub fn override_with(&mut self, overrides: &BTreeMap<Capability, bool>, origin: &str) {
         for (capability, on) in overrides {
             self.configured.insert(*capability, origin.to_owned());
+            if *capability == Capability::Put && !on && self.put_works() {
+                self.warnings.push(format!(
+                    "{origin} says the target has no PUT, yet the PUT probe was not refused: \
+                     PUT seems to work, so {origin} may be stale"
+                ));
+            }
             if *on {
                 self.supported.insert(*capability);
             } else {
@@ -429,6 +435,12 @@ impl Capabilities {
     /// Where a capability's value came from, when not from discovery documents.
     fn origin(&self, capability: Capability) -> Option<String> {
         if let Some(origin) = self.configured.get(&capability) {
+            if capability == Capability::Put
+                && !self.supported.contains(&capability)
+                && self.put_works()
+            {
+                return Some(format!("{origin}; stale? a PUT probe was not refused"));
+            }
             return Some(origin.clone());
         }
         (capability == Capability::Put).then(|| match (self.put_refused, self.put_probed) {
@@ -436,6 +448,11 @@ impl Capabilities {
             (None, true) => "a PUT probe was not refused".to_owned(),
             (None, false) => "not probed: a read-only run sends no PUT".to_owned(),
         })
+    }
+
+    /// Whether the PUT probe ran and PUT was not refused.
+    fn put_works(&self) -> bool {
+        self.put_probed && self.put_refused.is_none()
     }
 
     /// Why a case that lists several of its own users is skipped when no filter the target
@@ -607,6 +624,9 @@ pub struct PlanOptions {
     pub capability_overrides: BTreeMap<Capability, bool>,
     /// Cases skipped by trial name, with the reason.
     pub skip: BTreeMap<String, String>,
+    /// Where `skip` came from, for an error naming an unknown case in it (`[skip] in ci.toml`);
+    /// `None` for [`RunConfig::skip_case`](crate::RunConfig::skip_case).
+    pub skip_origin: Option<String>,
     /// The target's contract: what it rules out is skipped with its name in the reason.
     pub contract: Option<Arc<Contract>>,
     /// The most resources the run may create (see [`budget`]).
@@ -890,6 +910,32 @@ mod tests {
             "scimcheck.toml",
         );
         assert!(without_put.matrix().contains("put no (scimcheck.toml)"));
+        assert!(
+            without_put.warnings.is_empty(),
+            "{:?}",
+            without_put.warnings
+        );
+        // A contract ruling PUT out on a target whose PUT works is stale: said, not hidden.
+        let mut put_works = full.clone();
+        put_works.put_probed = true;
+        put_works.override_with(
+            &BTreeMap::from([(Capability::Put, false)]),
+            "contract `acme`",
+        );
+        assert!(
+            put_works
+                .matrix()
+                .contains("put no (contract `acme`; stale? a PUT probe was not refused)"),
+            "{}",
+            put_works.matrix()
+        );
+        assert_eq!(
+            put_works.warnings,
+            [
+                "contract `acme` says the target has no PUT, yet the PUT probe was not refused: \
+              PUT seems to work, so contract `acme` may be stale"
+            ]
+        );
 
         let mut minimal_groups = full.clone();
         minimal_groups.group_attributes = Some(BTreeSet::from(["displayname".to_owned()]));

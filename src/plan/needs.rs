@@ -42,6 +42,16 @@ pub struct Needs {
 /// Members of a resource body that are not attributes of its resource's schema itself.
 const NOT_SCHEMA_ATTRIBUTES: [&str; 4] = ["schemas", "id", "meta", "externalid"];
 
+/// The enterprise User extension's attributes (RFC 7643 §4.3).
+const ENTERPRISE_ATTRIBUTES: [&str; 6] = [
+    "employeeNumber",
+    "costCenter",
+    "organization",
+    "division",
+    "department",
+    "manager",
+];
+
 /// The attribute a body key, PATCH path or filter path names, if it is a core one.
 fn core_attribute(text: &str) -> Option<String> {
     let name = text.split(['.', '[', ' ']).next()?;
@@ -321,6 +331,18 @@ fn read(case: &Case, choices: Choices<'_>) -> Needs {
             }
         }
     }
+    // Identity providers write the enterprise extension's attributes bare (Entra's `manager`;
+    // RFC 7644 §3.10 only asks clients to qualify them): that needs the extension, not a core
+    // User attribute no User schema declares.
+    let written = needs.user_attributes.len();
+    needs.user_attributes.retain(|name| {
+        !ENTERPRISE_ATTRIBUTES
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(name))
+    });
+    if needs.user_attributes.len() < written {
+        needs.capabilities.insert(Capability::EnterpriseUser);
+    }
     needs
 }
 
@@ -423,5 +445,48 @@ mod tests {
         let atomic = find("users::patch-atomic", "displayName");
         assert_eq!(atomic.marker_clash.as_deref(), Some("displayName"));
         assert_eq!(find("users::patch-atomic", "title").marker_clash, None);
+    }
+
+    #[test]
+    fn a_bare_enterprise_attribute_needs_the_extension_not_a_core_attribute() {
+        let dir = std::env::temp_dir().join(format!("scimcheck-needs-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir.join("entra")).expect("dir");
+        std::fs::write(
+            dir.join("entra/bare-manager.yaml"),
+            r#"
+name: Entra's bare manager path
+description: Entra writes the manager without the extension's URN.
+rfc: ["RFC 7644 §3.5.2"]
+level: IDP
+tags: [entra]
+steps:
+  - name: set the manager
+    request:
+      method: PATCH
+      path: /Users/${uuid}
+      body:
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]
+        Operations:
+          - { op: Add, path: manager, value: "${uuid}" }
+          - { op: Replace, path: "Department", value: R&D }
+          - { op: Replace, path: title, value: Boss }
+    expect: { status: 200 }
+"#,
+        )
+        .expect("case");
+        let source = CaseSource::Dirs {
+            builtin: false,
+            dirs: vec![dir.clone()],
+        };
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let cases = load_cases(&source, &schemas).expect("cases");
+        let choices = Choices {
+            marker: "nickName",
+            scoping: Scoping::UserNamePrefix,
+        };
+        let needs = needs(&cases[0], choices);
+        assert_eq!(needs.user_attributes, BTreeSet::from(["title".to_owned()]));
+        assert!(needs.capabilities.contains(&Capability::EnterpriseUser));
+        std::fs::remove_dir_all(dir).ok();
     }
 }

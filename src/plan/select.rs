@@ -27,7 +27,7 @@ pub struct Selector {
 pub enum SelectError {
     #[error("unknown case `{id}` in {origin}; {hint}")]
     UnknownCase {
-        /// Where the id was written: `--exact`, `--skip`, `[skip] in scimcheck.toml`.
+        /// Where the id was written: `--exact`, `--skip`, `[skip] in ci/scimcheck.toml`.
         origin: String,
         id: String,
         hint: String,
@@ -116,13 +116,15 @@ impl Selector {
     }
 }
 
-/// Fails on a case id under `[skip]` in a configuration file that names no case.
+/// Fails on a case id in the skip table that names no case; `origin` says where the table came
+/// from (`[skip] in ci.toml`).
 pub fn check_skip_table(
     skip: &BTreeMap<String, String>,
+    origin: Option<&str>,
     cases: &[Case],
 ) -> Result<(), SelectError> {
-    skip.keys()
-        .try_for_each(|id| known_case(id, "[skip] in scimcheck.toml", cases))
+    let origin = origin.unwrap_or("the cases given to RunConfig::skip_case");
+    skip.keys().try_for_each(|id| known_case(id, origin, cases))
 }
 
 /// A requirement level as written on the command line, in any case: `must`, `SHOULD`, `idp`.
@@ -367,13 +369,20 @@ mod tests {
     fn skip_table_ids_must_be_cases() {
         let cases = catalogue();
         let table = BTreeMap::from([("users::get".to_owned(), "why".to_owned())]);
-        assert_eq!(check_skip_table(&table, &cases), Ok(()));
+        assert_eq!(check_skip_table(&table, None, &cases), Ok(()));
         let table = BTreeMap::from([("user::get".to_owned(), "why".to_owned())]);
         assert_eq!(
-            check_skip_table(&table, &cases)
+            check_skip_table(&table, Some("[skip] in ci/acme.toml"), &cases)
                 .expect_err("unknown")
                 .to_string(),
-            "unknown case `user::get` in [skip] in scimcheck.toml; did you mean `users::get`?"
+            "unknown case `user::get` in [skip] in ci/acme.toml; did you mean `users::get`?"
+        );
+        assert_eq!(
+            check_skip_table(&table, None, &cases)
+                .expect_err("unknown")
+                .to_string(),
+            "unknown case `user::get` in the cases given to RunConfig::skip_case; \
+             did you mean `users::get`?"
         );
     }
 

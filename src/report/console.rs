@@ -162,7 +162,7 @@ impl Writer for Console {
         for reason in &report.verdict.reasons {
             let _ = writeln!(out, "    - {reason}");
         }
-        out
+        crate::redact::printable(&out).into_owned()
     }
 }
 

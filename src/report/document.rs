@@ -422,7 +422,8 @@ impl Writer for Markdown {
                 "### {}. {} — {}\n\nFinding `{}`. Breaks {}{}. Seen in {} case(s): {}.\n\nExample: {} step {} ({}) of `{}`\n",
                 number + 1,
                 finding.grade.name(),
-                finding.statement(),
+                // What a target sent is text here, never Markdown's raw HTML.
+                escape(&finding.statement()),
                 finding.id,
                 finding.clause,
                 if finding.invariant {
@@ -439,11 +440,14 @@ impl Writer for Markdown {
                     .join(", "),
                 example.step.location,
                 example.step.step + 1,
-                example.step.step_name,
+                escape(&example.step.step_name),
                 example.case.id
             );
             if let Some(text) = exchange_text(finding, &report.facts.redactor) {
-                let _ = writeln!(out, "```text\n{}\n```\n", text.trim_end());
+                // A fence longer than any run of backticks in the text, which cannot close it.
+                let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+                let fence = "`".repeat(longest.max(2) + 1);
+                let _ = writeln!(out, "{fence}text\n{}\n{fence}\n", text.trim_end());
             }
         }
         out.push_str(
@@ -457,7 +461,7 @@ impl Writer for Markdown {
         for result in report.results {
             let detail = match &result.outcome {
                 CaseOutcome::Skipped(detail) | CaseOutcome::HarnessError(detail) => {
-                    format!(": {detail}")
+                    format!(": {}", escape(detail))
                 }
                 _ => String::new(),
             };
@@ -617,6 +621,39 @@ mod tests {
         ] {
             assert!(md.contains(expected), "{expected:?} missing from\n{md}");
         }
+    }
+
+    #[test]
+    fn what_a_target_sent_stays_text_in_the_markdown_report() {
+        use crate::exec::client::{Exchange, Response, SentRequest};
+        let facts = sample_facts();
+        let mut results = results();
+        let failure = results[1].failure.as_mut().expect("a failure");
+        failure.mismatches[0].actual = "200 <img src=x onerror=alert(1)>".into();
+        failure.exchange = Some(Exchange {
+            request: SentRequest {
+                method: crate::case::model::Method::Get,
+                url: "https://example.com/scim/v2/Users/1".into(),
+                auth: crate::case::Auth::Scim,
+                headers: Vec::new(),
+                body: None,
+            },
+            response: Response {
+                status: 200,
+                headers: Vec::new(),
+                body: "````\n# Injected heading\n[click](https://evil.example)\n````".into(),
+                json: None,
+                elapsed: std::time::Duration::ZERO,
+            },
+        });
+        let md = Markdown.render(&RunReport::new(&facts, &results));
+        assert!(md.contains("got 200 &lt;img src=x"), "{md}");
+        assert!(!md.contains("<img"), "{md}");
+        // The body's own four backticks sit inside a fence of five.
+        let fence = md.find("`````text\n").expect("a longer fence");
+        let body = md.find("# Injected heading").expect("the body");
+        let close = md[body..].find("\n`````\n").map(|at| body + at);
+        assert!(fence < body && close.is_some(), "{md}");
     }
 
     #[test]

@@ -530,7 +530,8 @@ fn render_failure(case: &Case, run: &CaseRun, redactor: &Redactor) -> Option<Str
     for problem in &run.cleanup_problems {
         let _ = writeln!(out, "  cleanup:  {problem}");
     }
-    Some(redactor.redact(out.trim_end()).into_owned())
+    let out = redactor.redact(out.trim_end());
+    Some(crate::redact::printable(&out).into_owned())
 }
 
 pub(crate) fn write_exchange(out: &mut String, exchange: &Exchange, redactor: &Redactor) {
@@ -552,8 +553,9 @@ pub(crate) fn write_exchange(out: &mut String, exchange: &Exchange, redactor: &R
         response.elapsed.as_millis()
     );
     for name in ["location", "etag", "www-authenticate"] {
+        // A header may be as long as a body (hyper takes heads up to ~400 KB): cut it alike.
         if let Some(value) = response.header(name) {
-            let _ = writeln!(out, "            {name}: {value}");
+            let _ = writeln!(out, "            {name}: {}", cut(value, redactor));
         }
     }
     if !response.body.trim().is_empty() {
