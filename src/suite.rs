@@ -1,6 +1,7 @@
 //! The whole pipeline behind [`run`](crate::run): load cases, discover the target, plan
 //! trials, run them with libtest-mimic, and hand back every result.
 
+use std::future::Future;
 use std::io::IsTerminal;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -8,8 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use futures_util::FutureExt;
 use libtest_mimic::{Arguments, Completion, Conclusion, Failed, Trial};
 use thiserror::Error;
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
 
 use crate::case::{self, Case, CaseError, KnownNames};
 use crate::check::Profile;
@@ -20,6 +24,7 @@ use crate::exec::ledger::{self, Ledger, LedgerError};
 use crate::exec::limit::ConcurrencyReport;
 use crate::exec::oauth::OAuthSettings;
 use crate::exec::run::{RunContext, panic_message, run_case};
+use crate::exec::schedule;
 use crate::mock::MockServer;
 use crate::plan::probe::{self, Probed};
 use crate::plan::select::{self, SelectError, Selector};
@@ -174,11 +179,6 @@ pub enum SuiteError {
 /// Bytes of a rejecting response's body shown in the one-line error.
 const REJECTION_EXCERPT: usize = 160;
 
-/// Trials wait on the network, not the CPU: every case may be under way at once (up to this
-/// many) unless `--test-threads` says otherwise. The load on the target is bounded separately,
-/// by the client's in-flight limit.
-pub const MAX_TEST_THREADS: usize = 256;
-
 /// Every credential the embedded mock issues, so that no case is skipped for want of one.
 pub fn mock_credentials(mock: &MockServer) -> Credentials {
     let issued = mock.credentials();
@@ -256,30 +256,49 @@ pub(crate) fn run(
     runtime: &tokio::runtime::Handle,
 ) -> Result<SuiteOutcome, SuiteError> {
     let started_at = time::OffsetDateTime::now_utc();
-    let schemas = SchemaRegistry::builtin()?;
-    let cases = load_cases(&config.cases, &schemas)?;
     let mut libtest = config.libtest;
     let selector = selector(&config.plan.select, &mut libtest);
+    // Parsing the catalogue takes about as long as a round trip to a distant target: the
+    // first request goes out meanwhile. Either's error ends the run without waiting for the
+    // other.
+    let source = config.cases.clone();
+    let loading = runtime.spawn_blocking(move || {
+        let schemas = SchemaRegistry::builtin()?;
+        let cases = load_cases(&source, &schemas)?;
+        Ok::<_, SuiteError>((schemas, cases))
+    });
+    let reaching = async {
+        let mut target = Target::new(&config.base_url, config.credentials, &config.client)?;
+        if let Some(oauth) = config.oauth {
+            target = target.with_oauth(oauth, config.client.insecure)?;
+        }
+        if let Some(revoked) = config.revoked_token {
+            target = target.with_revoked_token(revoked);
+        }
+        if let Some(contract) = &config.plan.contract {
+            target = target.with_contract_headers(contract);
+        }
+        if !libtest.list {
+            target.authenticate().await?;
+        }
+        let first = first_request(&target, !libtest.list).await?;
+        Ok::<_, SuiteError>((target, first))
+    };
+    let loaded = async {
+        match loading.await {
+            Ok(loaded) => loaded,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            Err(_) => Err(SuiteError::Cancelled),
+        }
+    };
+    let ((schemas, cases), (target, first)) =
+        runtime.block_on(async { tokio::try_join!(loaded, reaching) })?;
     selector.check(&cases)?;
     select::check_skip_table(
         &config.plan.skip,
         config.plan.skip_origin.as_deref(),
         &cases,
     )?;
-    let mut target = Target::new(&config.base_url, config.credentials, &config.client)?;
-    if let Some(oauth) = config.oauth {
-        target = target.with_oauth(oauth, config.client.insecure)?;
-    }
-    if let Some(revoked) = config.revoked_token {
-        target = target.with_revoked_token(revoked);
-    }
-    if let Some(contract) = &config.plan.contract {
-        target = target.with_contract_headers(contract);
-    }
-    if !libtest.list {
-        runtime.block_on(target.authenticate())?;
-    }
-    let first = runtime.block_on(first_request(&target, !libtest.list))?;
     let mut capabilities = runtime.block_on(Capabilities::discover_and_probe(
         &target,
         &cases,
@@ -357,24 +376,25 @@ pub(crate) fn run(
         not_selected: left_out.into_iter().map(|p| p.case.id).collect(),
     };
     let tally = Arc::new(Tally::new(planned.len()));
-    let trials: Vec<Trial> = planned
-        .into_iter()
-        .map(|planned| {
-            trial(
-                planned,
-                Arc::clone(&context),
-                runtime.clone(),
-                Arc::clone(&collector),
-                Arc::clone(&tally),
-            )
-        })
-        .collect();
-    libtest
-        .test_threads
-        .get_or_insert(trials.len().clamp(1, MAX_TEST_THREADS));
     let started = Instant::now();
     let progress = (!libtest.quiet && !libtest.list)
         .then(|| Progress::show(Arc::clone(&tally), progress_display()));
+    let trials = if libtest.list {
+        planned
+            .into_iter()
+            .map(|p| Trial::test(p.case.id, || Ok(())))
+            .collect()
+    } else {
+        // The cases are tasks on the runtime, started here; libtest's trials, run one after
+        // another, each wait for their case's result.
+        let jobs = libtest.test_threads.unwrap_or(usize::MAX);
+        libtest.test_threads = Some(1);
+        let results = start_cases(planned, jobs, &context, runtime, &collector, &tally);
+        results
+            .into_iter()
+            .map(|(id, result)| trial(id, result, runtime.clone()))
+            .collect()
+    };
     let conclusion = libtest_mimic::run(&libtest, trials);
     drop(progress);
     Ok(SuiteOutcome {
@@ -426,49 +446,88 @@ fn progress_display() -> Display {
     }
 }
 
-/// One case as a libtest trial. The trial blocks on the shared runtime and records its result
-/// whatever happens: a panic anywhere in it is caught and recorded as a harness error.
-fn trial(
-    planned: Planned,
-    context: Arc<RunContext>,
-    runtime: tokio::runtime::Handle,
-    collector: Arc<Collector>,
-    tally: Arc<Tally>,
-) -> Trial {
-    let name = planned.case.id.clone();
-    Trial::ignorable_test(name, move || {
-        let Planned { case, index, skip } = &planned;
-        tally.begin(&case.id);
-        let result = guard(case, || {
-            if let Some(reason) = skip {
-                return CaseResult::new(case, CaseOutcome::Skipped(reason.clone()));
-            }
-            if context.interrupted.load(Ordering::Relaxed) {
-                return CaseResult::new(case, CaseOutcome::Interrupted);
-            }
-            let run = runtime.block_on(run_case(case, *index, &context));
-            CaseResult::from_run(case, run, context.target.redactor())
+/// Starts every case as a task on `runtime`, those with the longest chains of round trips
+/// first, at most `jobs` at once; each case's id and its result to come, in catalogue order.
+/// A case records its result whatever happens: a panic anywhere in it is caught and recorded
+/// as a harness error.
+fn start_cases(
+    planned: Vec<Planned>,
+    jobs: usize,
+    context: &Arc<RunContext>,
+    runtime: &tokio::runtime::Handle,
+    collector: &Arc<Collector>,
+    tally: &Arc<Tally>,
+) -> Vec<(String, JoinHandle<CaseOutcome>)> {
+    let order = schedule::longest_first(planned.iter().map(|p| &p.case));
+    let jobs = Arc::new(Semaphore::new(jobs.min(Semaphore::MAX_PERMITS)));
+    let mut planned: Vec<Option<Planned>> = planned.into_iter().map(Some).collect();
+    let mut started: Vec<Option<(String, JoinHandle<CaseOutcome>)>> =
+        planned.iter().map(|_| None).collect();
+    for index in order {
+        let Some(planned) = planned[index].take() else {
+            continue;
+        };
+        let id = planned.case.id.clone();
+        let (context, collector, tally, jobs) = (
+            Arc::clone(context),
+            Arc::clone(collector),
+            Arc::clone(tally),
+            Arc::clone(&jobs),
+        );
+        let task = runtime.spawn(async move {
+            // The semaphore is never closed.
+            let _job = jobs.acquire_owned().await.ok();
+            let Planned { case, index, skip } = &planned;
+            tally.begin(&case.id);
+            let result = guard(case, async {
+                if let Some(reason) = skip {
+                    return CaseResult::new(case, CaseOutcome::Skipped(reason.clone()));
+                }
+                if context.interrupted.load(Ordering::Relaxed) {
+                    return CaseResult::new(case, CaseOutcome::Interrupted);
+                }
+                let run = run_case(case, *index, &context).await;
+                CaseResult::from_run(case, run, context.target.redactor())
+            })
+            .await;
+            let outcome = result.outcome.clone();
+            collector.record(result);
+            tally.end(&case.id);
+            outcome
         });
-        let conclusion = match &result.outcome {
+        started[index] = Some((id, task));
+    }
+    started.into_iter().flatten().collect()
+}
+
+/// One case as a libtest trial: waits for the case's task and passes its outcome on.
+fn trial(id: String, outcome: JoinHandle<CaseOutcome>, runtime: tokio::runtime::Handle) -> Trial {
+    Trial::ignorable_test(id, move || {
+        let outcome = match runtime.block_on(outcome) {
+            Ok(outcome) => outcome,
+            // The task caught its own panics: this is the runtime shutting down under it.
+            Err(_) => CaseOutcome::Interrupted,
+        };
+        match outcome {
             CaseOutcome::Passed => Ok(Completion::Completed),
-            CaseOutcome::Skipped(reason) => Ok(Completion::ignored_with(reason.clone())),
+            CaseOutcome::Skipped(reason) => Ok(Completion::ignored_with(reason)),
             CaseOutcome::Interrupted => Ok(Completion::ignored_with("interrupted")),
-            CaseOutcome::Failed(message) => Err(Failed::from(message.clone())),
+            CaseOutcome::Failed(message) => Err(Failed::from(message)),
             CaseOutcome::HarnessError(panic) => Err(Failed::from(format!(
                 "scimcheck panicked (a bug in scimcheck, not in the target): {panic}"
             ))),
-        };
-        collector.record(result);
-        tally.end(&case.id);
-        conclusion
+        }
     })
 }
 
 /// `body`'s result, or a harness error carrying the panic's message if it panicked.
-fn guard(case: &Case, body: impl FnOnce() -> CaseResult) -> CaseResult {
-    std::panic::catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
-        CaseResult::new(case, CaseOutcome::HarnessError(panic_message(&*payload)))
-    })
+async fn guard(case: &Case, body: impl Future<Output = CaseResult>) -> CaseResult {
+    AssertUnwindSafe(body)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|payload| {
+            CaseResult::new(case, CaseOutcome::HarnessError(panic_message(&*payload)))
+        })
 }
 
 #[cfg(test)]
@@ -478,8 +537,8 @@ mod tests {
     use super::*;
     use crate::case::load::{CaseSource, load};
 
-    #[test]
-    fn a_trial_that_panics_is_recorded_as_a_harness_error_with_the_message() {
+    #[tokio::test]
+    async fn a_case_that_panics_is_recorded_as_a_harness_error_with_the_message() {
         let schemas = SchemaRegistry::builtin().expect("schemas");
         let sources = [CaseSource {
             relative: "users/x.yaml".into(),
@@ -491,13 +550,13 @@ mod tests {
         let case = load(&sources, &known_names(&schemas))
             .expect("case")
             .remove(0);
-        let result = guard(&case, || panic!("totalResults overflowed"));
+        let result = guard(&case, async { panic!("totalResults overflowed") }).await;
         assert_eq!(
             result.outcome,
             CaseOutcome::HarnessError("totalResults overflowed".into())
         );
         assert_eq!(result.id, "users::x");
-        let fine = guard(&case, || CaseResult::new(&case, CaseOutcome::Passed));
+        let fine = guard(&case, async { CaseResult::new(&case, CaseOutcome::Passed) }).await;
         assert_eq!(fine.outcome, CaseOutcome::Passed);
     }
 }

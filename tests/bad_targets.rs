@@ -169,7 +169,10 @@ fn hostile_pages(stream: TcpStream) {
             r#"{{{list},"totalResults":3,"itemsPerPage":-1,"startIndex":1.5,"Resources":[{{"id":"g"}}]}}"#
         )
     } else {
-        let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        // It closes the connection: saying so keeps the client from reusing it for a page
+        // (a race the test is not about).
+        let _ = stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         return;
     };
     let _ = write!(

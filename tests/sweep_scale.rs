@@ -3,14 +3,14 @@
 
 mod common;
 
-use futures_util::future::join_all;
-use scimcheck::case::{Auth, Method};
 use scimcheck::exec::client::{ClientOptions, Target};
 use scimcheck::exec::sweep;
-use scimcheck::mock::{Fault, MockConfig, MockServer};
+use scimcheck::mock::{Fault, MockConfig, MockServer, Seed};
+use serde_json::{Value, json};
 
-/// Users no run created: three pages' worth at the sweep's page size of 100.
-const OTHERS: usize = 250;
+/// Users no run created: a hundred pages at the sweep's page size of 100, which a sweep that
+/// walked the tenant would have to read.
+const OTHERS: usize = 10_000;
 const LEFTOVERS: [(&str, &str); 3] = [
     ("/Users", "scimcheck-deadbeef-001-left@example.com"),
     ("/Users", "scimcheck-deadbeef-002-right@example.com"),
@@ -30,48 +30,38 @@ fn target(mock: &MockServer) -> Target {
     .expect("target")
 }
 
-async fn create(target: &Target, collection: &str, name: &str) {
-    let body = if collection == "/Groups" {
-        format!(
-            r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"{name}"}}"#
-        )
-    } else {
-        format!(
-            r#"{{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"{name}"}}"#
-        )
-    };
-    let exchange = target
-        .send(
-            Method::Post,
-            &target.url(collection),
-            &[],
-            &[],
-            Some(body),
-            Auth::Scim,
-        )
-        .await
-        .expect("create");
-    assert_eq!(exchange.response.status, 201, "{}", exchange.response.body);
+fn user(name: &str) -> Value {
+    json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name})
 }
 
-/// A tenant of [`OTHERS`] users and then the leftovers; the sweep plan and the requests it took.
+/// A tenant of [`OTHERS`] users and then the leftovers, loaded through the seed API as their
+/// `POST`s would create them; the sweep plan and the requests it took.
 fn sweep_tenant(config: MockConfig) -> (sweep::Plan, u64) {
     let runtime = common::runtime();
     let mock = common::start_mock(&runtime, config);
-    let target = target(&mock);
-    runtime.block_on(async {
-        let others = (0..OTHERS).map(|i| format!("employee-{i:04}@customer.example"));
-        let target = &target;
-        join_all(others.map(|name| async move { create(target, "/Users", &name).await })).await;
-        for (collection, name) in LEFTOVERS {
-            create(target, collection, name).await;
+    let mut seed = Seed {
+        users: (0..OTHERS)
+            .map(|i| user(&format!("employee-{i:05}@customer.example")))
+            .collect(),
+        groups: Vec::new(),
+    };
+    for (collection, name) in LEFTOVERS {
+        if collection == "/Groups" {
+            seed.groups.push(json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": name,
+            }));
+        } else {
+            seed.users.push(user(name));
         }
-        let before = mock.request_count();
-        let plan = sweep::find(target, None, sweep::DEFAULT_PREFIX)
-            .await
-            .expect("sweep plan");
-        (plan, mock.request_count() - before)
-    })
+    }
+    mock.seed(&seed).expect("the seed loads");
+    let target = target(&mock);
+    let before = mock.request_count();
+    let plan = runtime
+        .block_on(sweep::find(&target, None, sweep::DEFAULT_PREFIX))
+        .expect("sweep plan");
+    (plan, mock.request_count() - before)
 }
 
 #[test]
@@ -90,8 +80,8 @@ fn sweep_finds_leftovers_with_one_filtered_page_per_collection() {
 #[test]
 fn sweep_does_not_walk_a_tenant_whose_server_ignores_the_filter() {
     let (plan, requests) = sweep_tenant(MockConfig::with_faults([Fault::FilterIgnored]));
-    // The first page of each collection and no further (walking the Users would take three),
-    // then the one Group found there read.
+    // The first page of each collection and no further (walking the Users would take a
+    // hundred), then the one Group found there read.
     assert_eq!(requests, 2 + 1, "{:?}", plan.skipped);
     assert!(
         plan.skipped

@@ -4,13 +4,18 @@
 //! A default of 64 overflowed the listen backlog of small servers (connects dropped and retried
 //! for seconds) and is a rude burst for a rate-limited tenant; a default of 4 wastes a target
 //! that answers in 50 ms. So the limit starts at `START` (8), grows while responses come back
-//! as fast as ever, and halves when the target pushes back.
+//! as fast as ever, holds while a request takes far longer than the fastest answer, and halves
+//! when the target pushes back. A connect a full backlog dropped caps it below what was in
+//! flight when that connect started.
 //!
 //! Only what the target does counts as pushback. On loopback, a response that takes 10 ms instead
 //! of 0.1 ms is our own process (client and mock share two cores) and not a queue at the target:
 //! latency growth counts only beyond an absolute floor, and it never caps the limit the way a
 //! refused connect, a timeout, a 429 or a 503 does.
 
+use std::cell::Cell;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -19,15 +24,15 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::oneshot;
 
 use super::client::{Exchange, ExecError};
 
 /// Where an adaptive limit starts: polite to a small server, and slow start reaches 256 within
 /// five round trips of a target that keeps up.
 pub(crate) const START: usize = 8;
-/// The adaptive limit's ceiling: one request for every case that may run at once
-/// (`suite::MAX_TEST_THREADS`). Below it, a target that answers in 50 ms would keep the cases'
+/// The adaptive limit's ceiling: about one request for every case of the catalogue, which all
+/// run at once. Below it, a target that answers in 50 ms would keep the cases'
 /// requests queueing here, each step of a long case waiting its turn again; a target that cannot
 /// take that many says so long before.
 pub(crate) const ADAPTIVE_MAX: usize = 256;
@@ -42,9 +47,13 @@ const LATENCY_FLOOR: Duration = Duration::from_millis(25);
 /// after a second).
 const STALL_TOLERANCE: u32 = 4;
 const STALL_FLOOR: Duration = Duration::from_millis(150);
+/// A request in flight [`STALL_TOLERANCE`] times the fastest answer plus this long holds the
+/// limit where it is until it is answered. Against the embedded mock, more than about 16 in
+/// flight only adds connections for the two cores to serve.
+const HOLD_FLOOR: Duration = Duration::from_millis(2);
 /// Good answers at the limit where the target last pushed back before it is tried again: each
 /// try may cost a stall. Doubled each time the try is pushed back again.
-const PROBE_AFTER: usize = 100;
+const PROBE_AFTER: usize = 200;
 
 /// A sign that the target has more than it can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -193,7 +202,7 @@ impl Aimd {
             Observed::Nothing => {}
             Observed::Pushback(why) => {
                 if current {
-                    self.decrease(why);
+                    self.decrease(why, Some(sample.in_flight));
                 }
             }
             Observed::Answered(latency) => {
@@ -207,9 +216,14 @@ impl Aimd {
                 let smoothed = self.smoothed.map_or(latency, |s| (s * 7 + latency) / 8);
                 self.smoothed = Some(smoothed);
                 if sample.stalled > min * STALL_TOLERANCE + STALL_FLOOR {
-                    self.decrease(Pushback::Stalled);
+                    self.decrease(Pushback::Stalled, None);
                 } else if smoothed > min * LATENCY_TOLERANCE + LATENCY_FLOOR {
-                    self.decrease(Pushback::Latency);
+                    self.decrease(Pushback::Latency, None);
+                } else if sample.stalled > min * STALL_TOLERANCE + HOLD_FLOOR {
+                    // Held: something in flight takes far longer than answers do (a connect
+                    // a full backlog dropped, or a queue building). On a fast target slow
+                    // start would otherwise double the limit many times over before the
+                    // stall is certain.
                 } else if sample.in_flight * 2 >= self.limit {
                     // Only a limit in use has been shown to be enough.
                     self.increase();
@@ -242,16 +256,28 @@ impl Aimd {
         self.peak = self.peak.max(self.limit);
     }
 
-    fn decrease(&mut self, why: Pushback) {
+    /// Halves the limit. `in_flight` is what was in flight when the request that pushed back
+    /// started, when the pushback is that request's own.
+    fn decrease(&mut self, why: Pushback, in_flight: Option<usize>) {
+        let before = self.limit;
+        self.limit = (before / 2).max(1);
         if why.is_hard() {
             // Pushed back at or above the last ceiling: the target's capacity is known, so
             // trying it costs more than it finds.
-            if self.ceiling.is_some_and(|ceiling| self.limit >= ceiling) {
+            if self.ceiling.is_some_and(|ceiling| before >= ceiling) {
                 self.probe_after = self.probe_after.saturating_mul(2);
             }
-            self.ceiling = Some(self.limit.saturating_sub(1).max(1));
+            // A connect dropped by a full backlog is noticed only at its deadline, by which
+            // time slow start has run the limit far past what the target takes: the overflow
+            // began at what was in flight when that request started.
+            let overflowed = match (why, in_flight) {
+                (Pushback::Connect | Pushback::Dropped, Some(in_flight)) => in_flight.min(before),
+                _ => before,
+            };
+            let ceiling = overflowed.saturating_sub(1).max(1);
+            self.ceiling = Some(ceiling);
+            self.limit = self.limit.min(ceiling);
         }
-        self.limit = (self.limit / 2).max(1);
         self.slow_start = false;
         self.credit = 0;
         self.generation += 1;
@@ -313,27 +339,92 @@ impl fmt::Display for ConcurrencyReport {
     }
 }
 
-/// The limit applied to requests: a semaphore whose size follows [`Aimd`].
+tokio::task_local! {
+    /// Round trips the case sending from this task still has ahead of it, its teardown
+    /// included (see `exec::schedule`).
+    pub(crate) static CHAIN_LEFT: Cell<u32>;
+}
+
+/// The limit applied to requests: room for [`Aimd::limit`] of them in flight. A request that
+/// waits for room goes before those of cases with fewer round trips left ([`CHAIN_LEFT`]),
+/// in order of arrival among equals: against a distant target the case with the longest chain
+/// bounds the run's wall time, and a first-come queue would make each of its steps wait behind
+/// every other case's.
 pub(crate) struct Limiter {
-    permits: Semaphore,
     state: Mutex<State>,
 }
 
 struct State {
     aimd: Aimd,
+    /// Room no request holds.
+    available: usize,
+    waiting: BinaryHeap<Waiting>,
+    next_ticket: u64,
     /// When each request in flight started, and in which generation.
     started: Vec<(u64, Instant, u64)>,
     next_id: u64,
-    /// Permits to retire as they come back: the limit fell below what is in flight.
+    /// Room to retire as it comes back: the limit fell below what is in flight.
     debt: usize,
+}
+
+/// A request waiting for room.
+struct Waiting {
+    chain_left: u32,
+    ticket: u64,
+    grant: oneshot::Sender<()>,
+}
+
+impl Waiting {
+    fn rank(&self) -> (u32, Reverse<u64>) {
+        (self.chain_left, Reverse(self.ticket))
+    }
+}
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank() == other.rank()
+    }
+}
+
+impl Eq for Waiting {}
+
+impl PartialOrd for Waiting {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Waiting {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
+impl State {
+    /// One unit of room comes back: retired if the limit has fallen, else handed to the first
+    /// request waiting that is still there.
+    fn give_back(&mut self) {
+        if self.debt > 0 {
+            self.debt -= 1;
+            return;
+        }
+        while let Some(waiting) = self.waiting.pop() {
+            if waiting.grant.send(()).is_ok() {
+                return;
+            }
+        }
+        self.available += 1;
+    }
 }
 
 impl Limiter {
     pub(crate) fn new(aimd: Aimd) -> Limiter {
         Limiter {
-            permits: Semaphore::new(aimd.limit()),
             state: Mutex::new(State {
+                available: aimd.limit(),
                 aimd,
+                waiting: BinaryHeap::new(),
+                next_ticket: 0,
                 started: Vec::new(),
                 next_id: 0,
                 debt: 0,
@@ -349,15 +440,38 @@ impl Limiter {
     /// Waits for room under the limit; dropping the permit without [`Permit::finish`] records
     /// nothing.
     pub(crate) async fn acquire(&self) -> Permit<'_> {
-        // The semaphore is never closed, so acquiring fails only if that changes.
-        let permit = self.permits.acquire().await.ok();
+        let waiting = {
+            let mut state = self.state();
+            if state.available > 0 && state.waiting.is_empty() {
+                state.available -= 1;
+                None
+            } else {
+                let (grant, granted) = oneshot::channel();
+                let ticket = state.next_ticket;
+                state.next_ticket += 1;
+                state.waiting.push(Waiting {
+                    chain_left: CHAIN_LEFT.try_with(Cell::get).unwrap_or(0),
+                    ticket,
+                    grant,
+                });
+                Some(Wait {
+                    limiter: self,
+                    granted,
+                    done: false,
+                })
+            }
+        };
+        if let Some(mut wait) = waiting {
+            // The sender lives in the queue until it grants, and the queue as long as `self`.
+            let _ = (&mut wait.granted).await;
+            wait.done = true;
+        }
         let mut state = self.state();
         let (id, started, generation) = (state.next_id, Instant::now(), state.aimd.generation());
         state.next_id += 1;
         state.started.push((id, started, generation));
         Permit {
             limiter: self,
-            permit,
             id,
             started,
             in_flight: state.started.len(),
@@ -370,7 +484,7 @@ impl Limiter {
         self.state().aimd.report()
     }
 
-    fn release(&self, id: u64, permit: Option<SemaphorePermit<'_>>, sample: Option<Sample>) {
+    fn release(&self, id: u64, sample: Option<Sample>) {
         let mut state = self.state();
         state.started.retain(|&(other, ..)| other != id);
         if let Some(mut sample) = sample {
@@ -385,21 +499,36 @@ impl Limiter {
             let before = state.aimd.limit();
             state.aimd.record(sample);
             let after = state.aimd.limit();
-            if after > before {
-                let grown = after - before;
-                let repaid = grown.min(state.debt);
-                state.debt -= repaid;
-                self.permits.add_permits(grown - repaid);
-            } else if after < before {
+            for _ in before..after {
+                state.give_back();
+            }
+            if after < before {
                 let shrunk = before - after;
-                state.debt += shrunk - self.permits.forget_permits(shrunk);
+                let taken = shrunk.min(state.available);
+                state.available -= taken;
+                state.debt += shrunk - taken;
             }
         }
-        if let Some(permit) = permit
-            && state.debt > 0
-        {
-            state.debt -= 1;
-            permit.forget();
+        state.give_back();
+    }
+}
+
+/// A request waiting in the queue: if it is dropped (its case was cancelled) after room was
+/// granted to it, the room goes to the next.
+struct Wait<'a> {
+    limiter: &'a Limiter,
+    granted: oneshot::Receiver<()>,
+    done: bool,
+}
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        self.granted.close();
+        if self.granted.try_recv().is_ok() {
+            self.limiter.state().give_back();
         }
     }
 }
@@ -407,7 +536,6 @@ impl Limiter {
 /// Room for one request under the limit.
 pub(crate) struct Permit<'a> {
     limiter: &'a Limiter,
-    permit: Option<SemaphorePermit<'a>>,
     id: u64,
     started: Instant,
     in_flight: usize,
@@ -440,15 +568,17 @@ impl Drop for Permit<'_> {
             stalled: Duration::ZERO,
             generation: self.generation,
         });
-        self.limiter.release(self.id, self.permit.take(), sample);
+        self.limiter.release(self.id, sample);
     }
 }
 
 /// A connect that takes this many times the fastest one seen, plus [`CONNECT_FLOOR`], has
 /// stalled: its SYN was most likely dropped by a full listen backlog, and the kernel would
-/// resend it only after a second. Generous, since a TLS handshake varies with the network.
+/// resend it only after a second. Generous, since a TLS handshake varies with the network;
+/// the floor matters only for a target a few milliseconds away, where each stall holds up a
+/// case that long.
 const CONNECT_TOLERANCE: u32 = 8;
-const CONNECT_FLOOR: Duration = Duration::from_millis(200);
+const CONNECT_FLOOR: Duration = Duration::from_millis(50);
 
 /// The connector's deadline: a connect that stalls is abandoned (it sent nothing) and retried
 /// by `Target::send` under a limit that has meanwhile come down, rather than waiting out the
@@ -667,7 +797,7 @@ mod tests {
     }
 
     #[test]
-    fn a_request_stalled_in_flight_halves_the_limit_before_it_is_answered() {
+    fn a_request_stalled_in_flight_holds_then_halves_the_limit_before_it_is_answered() {
         let mut aimd = Aimd::adaptive(8, 64);
         let sample = |aimd: &Aimd, stalled_ms: u32| Sample {
             observed: answered(1),
@@ -675,7 +805,10 @@ mod tests {
             stalled: MS * stalled_ms,
             generation: aimd.generation(),
         };
-        // min 1 ms: waiting 100 ms is a busy client, 300 ms a dropped connect.
+        // min 1 ms: waiting 5 ms is nothing, 100 ms holds the limit where it is (a busy
+        // client, or the start of a stall), 300 ms is a dropped connect.
+        aimd.record(sample(&aimd, 5));
+        assert_eq!(aimd.limit(), 9);
         aimd.record(sample(&aimd, 100));
         assert_eq!(aimd.limit(), 9);
         aimd.record(sample(&aimd, 300));
@@ -702,6 +835,40 @@ mod tests {
         assert_eq!(aimd.limit(), 7);
         feed(&mut aimd, &vec![answered(1); PROBE_AFTER]);
         assert_eq!(aimd.limit(), 8);
+    }
+
+    #[test]
+    fn a_dropped_connect_caps_the_limit_below_what_was_in_flight_when_it_started() {
+        // (pushback, in flight when the pushed-back request started, limit after)
+        let table = [
+            // Slow start ran to 24 while the connect started at 7 waited for its deadline.
+            (Pushback::Connect, 7, 6),
+            (Pushback::Dropped, 7, 6),
+            (Pushback::Connect, 24, 12),
+            (Pushback::Connect, 1, 1),
+            // A 429 or a 503 is about the rate or the target's state, not connections: halved.
+            (Pushback::TooManyRequests, 2, 12),
+            (Pushback::Unavailable, 2, 12),
+        ];
+        for (why, in_flight, expected) in table {
+            let mut aimd = Aimd::adaptive(8, 64);
+            feed(&mut aimd, &vec![answered(1); 16]);
+            assert_eq!(aimd.limit(), 24);
+            aimd.record(Sample {
+                observed: Observed::Pushback(why),
+                in_flight,
+                stalled: Duration::ZERO,
+                generation: aimd.generation(),
+            });
+            assert_eq!(aimd.limit(), expected, "{why:?} at {in_flight} in flight");
+            // The level that overflowed is not tried again soon.
+            feed(&mut aimd, &vec![answered(1); 50]);
+            if matches!(why, Pushback::Connect | Pushback::Dropped) && in_flight < 24 {
+                assert_eq!(aimd.limit(), expected, "{why:?} at {in_flight} in flight");
+            } else {
+                assert!(aimd.limit() < 24, "{why:?}: {}", aimd.limit());
+            }
+        }
     }
 
     #[test]
@@ -809,5 +976,51 @@ mod tests {
                 .await
                 .is_ok()
         );
+    }
+
+    #[tokio::test]
+    async fn room_goes_to_the_longest_chain_left_then_to_the_first_come() {
+        let limiter = Limiter::new(Aimd::fixed(1));
+        let held = limiter.acquire().await;
+        let admitted = &Mutex::new(Vec::new());
+        let limiter = &limiter;
+        let waiter = |name: &'static str, chain_left: u32| {
+            CHAIN_LEFT.scope(Cell::new(chain_left), async move {
+                let permit = limiter.acquire().await;
+                admitted.lock().expect("not poisoned").push(name);
+                tokio::task::yield_now().await;
+                drop(permit);
+            })
+        };
+        // join! polls in order: every waiter queues before the held room comes back.
+        tokio::join!(
+            async {
+                tokio::task::yield_now().await;
+                drop(held);
+            },
+            waiter("short", 1),
+            waiter("long", 9),
+            waiter("medium", 4),
+            waiter("long, later", 9),
+            waiter("outside a case", 0),
+        );
+        assert_eq!(
+            *admitted.lock().expect("not poisoned"),
+            ["long", "long, later", "medium", "short", "outside a case"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_waiter_that_gives_up_leaves_its_room_to_the_next() {
+        let limiter = Limiter::new(Aimd::fixed(1));
+        let held = limiter.acquire().await;
+        assert!(
+            tokio::time::timeout(MS * 5, limiter.acquire())
+                .await
+                .is_err()
+        );
+        drop(held);
+        let next = tokio::time::timeout(MS * 20, limiter.acquire()).await;
+        assert!(next.is_ok(), "the room went to a waiter that had given up");
     }
 }

@@ -6,5 +6,6 @@ pub mod ledger;
 pub mod limit;
 pub mod oauth;
 pub mod run;
+pub(crate) mod schedule;
 pub mod sweep;
 pub mod walk;

@@ -1,6 +1,7 @@
 //! Running one case: steps in order, captures into variables, created resources into a ledger
 //! that the teardown empties whatever happened.
 
+use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -14,6 +15,8 @@ use serde_json::Value;
 
 use super::client::{self, Exchange, ExecError, Target};
 use super::ledger::{Entry, Event, Ledger, name_of};
+use super::limit;
+use super::schedule;
 use super::walk;
 use crate::case::generate::generate;
 use crate::case::model::{Capture, Method, Request, StatusSet};
@@ -226,6 +229,14 @@ struct Created {
 }
 
 pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> CaseRun {
+    // The steps set it as they go.
+    limit::CHAIN_LEFT
+        .scope(Cell::new(0), run_case_ranked(case, case_index, context))
+        .await
+}
+
+/// [`run_case`], whose requests are ranked by the round trips the case has left.
+async fn run_case_ranked(case: &Case, case_index: usize, context: &RunContext) -> CaseRun {
     let started = Instant::now();
     let case_prefix = format!("{}-{case_index:03}", context.run_prefix);
     let mut scope = CaseScope {
@@ -285,6 +296,7 @@ pub async fn run_case(case: &Case, case_index: usize, context: &RunContext) -> C
         Ok(outcome) => (outcome, None),
         Err(payload) => (Ok(None), Some(panic_message(&*payload))),
     };
+    schedule::now_left(schedule::teardown_round_trips(case));
     let adopted = adopt_unconfirmed(&scope, context, &mut ledger, &mut ledger_problems).await;
     let (cleanup_round_trips, mut cleanup_problems) = teardown(ledger, context).await;
     let cleanup_round_trips = cleanup_round_trips + adopted;
@@ -340,9 +352,11 @@ async fn run_steps(
     journal: &mut Journal,
     invariants: &mut Vec<StepFailure>,
 ) -> Result<Option<StepFailure>, Interrupted> {
+    let chain_left = schedule::chain_left(case);
     for (index, spanned) in case.spec.steps.iter().enumerate() {
         let step = &spanned.value;
         journal.step = index;
+        schedule::now_left(chain_left[index]);
         let fail =
             |exchange: Option<Exchange>, mismatches: Vec<Mismatch>, error: Option<StepError>| {
                 StepFailure {

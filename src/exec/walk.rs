@@ -27,7 +27,7 @@ const MAX_PAGES: u64 = 10_000;
 pub async fn run(
     walk: &Walk,
     step: &Step,
-    scope: &dyn Scope,
+    scope: &(dyn Scope + Sync),
     context: &RunContext,
     case_rfc: &[String],
     journal: &mut Journal,

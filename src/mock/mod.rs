@@ -32,6 +32,10 @@
 //!   `invalidPath`; a value filter matching nothing is `noTarget` (also for `remove`).
 //! - Filters on attributes the schemas do not define are `invalidFilter`, as are ordering
 //!   operators on booleans and filters on `password`.
+//! - A big tenant is queried as a real server would: `eq` and `sw` on `userName`,
+//!   `displayName`, `externalId` and `emails.value` (case-insensitively) and `eq` on `id`, alone
+//!   or joined by `and` / `or`, are answered from indexes; other filters scan; only the filtered
+//!   set is sorted, and only the returned page is rendered.
 //! - Index paging defaults to [`MockConfig::default_page_size`] and caps `count` at
 //!   [`MockConfig::max_page_size`]; cursor paging (`cursor=`) refuses a larger `count` with
 //!   `invalidCount`. Cursors hold the position key, so changes between pages neither skip

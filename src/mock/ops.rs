@@ -16,7 +16,7 @@ use super::state::AppState;
 use super::store::{Stored, Tenant, etag};
 use super::variations::Variation;
 use super::vendor::{check_user, check_writable};
-use crate::scim::filter::get_ci;
+use crate::scim::filter::{fold_case, get_ci};
 use crate::scim::{ScimType, urn};
 
 /// The result of a write that may create.
@@ -430,16 +430,24 @@ impl Tenant {
                 if exact {
                     other == name
                 } else {
-                    other.to_lowercase() == name.to_lowercase()
+                    fold_case(other) == fold_case(name)
                 }
             };
-            let taken = self.groups.iter().any(|g| {
-                g.id() != id
-                    && g.doc
-                        .get("displayName")
-                        .and_then(Value::as_str)
-                        .is_some_and(same)
-            });
+            // Only groups whose name folds to this one can hold it: the index has them all,
+            // so a tenant of many groups is not scanned per write.
+            let taken = self
+                .groups
+                .lookup(("displayName", None), name, false)
+                .into_iter()
+                .flatten()
+                .filter_map(|seq| self.groups.at(seq))
+                .any(|g| {
+                    g.id() != id
+                        && g.doc
+                            .get("displayName")
+                            .and_then(Value::as_str)
+                            .is_some_and(same)
+                });
             if taken {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,

@@ -2,7 +2,9 @@
 //! paging. Resources are visited by reference; only the returned page is copied.
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 use std::hash::BuildHasher;
+use std::ops::Bound;
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -158,6 +160,9 @@ struct Matcher<'a> {
     needs_groups: bool,
     /// `caseExact` of every attribute the filter compares, per resource type.
     case_exact: Vec<(Kind, AttrPath, bool)>,
+    /// A fault or variation keeps some stored resources out of lists; worked out once, as
+    /// every resource of a big tenant may be asked.
+    may_hide: bool,
 }
 
 impl<'a> Matcher<'a> {
@@ -192,11 +197,19 @@ impl<'a> Matcher<'a> {
             filter,
             needs_groups,
             case_exact,
+            may_hide: state.has(Fault::DeactivateHidesUser) || state.varies(Variation::StaleLists),
         }
     }
 
+    /// Every stored resource matches: a count needs no walk.
+    fn selects_all(&self) -> bool {
+        self.filter.is_none() && !self.may_hide
+    }
+
     fn matches(&self, kind: Kind, stored: &Stored) -> bool {
-        if hidden(self.state, kind, &stored.doc) || not_yet_listed(self.state, &stored.doc) {
+        if self.may_hide
+            && (hidden(self.state, kind, &stored.doc) || not_yet_listed(self.state, &stored.doc))
+        {
             return false;
         }
         let Some(filter) = &self.filter else {
@@ -300,7 +313,7 @@ fn unsupported(state: &AppState, kinds: &[Kind], filter: &Filter) -> Option<Stri
     None
 }
 
-/// `userName eq "…"`: answered from the userName index instead of a scan.
+/// `userName eq "…"`, the one lookup a server of [`Variation::FilterUserNameEqOnly`] answers.
 fn indexed_user_name(filter: &Filter) -> Option<&str> {
     match filter {
         Filter::Compare {
@@ -317,11 +330,93 @@ fn indexed_user_name(filter: &Filter) -> Option<&str> {
     }
 }
 
+/// The resources of one type a query may match, in creation order: the whole collection, or
+/// the candidates its filter's indexed terms select (a superset of the matches).
+struct Rows<'a> {
+    collection: &'a Collection,
+    only: Option<BTreeSet<u64>>,
+}
+
+type Walked<'a> = Box<dyn DoubleEndedIterator<Item = &'a Stored> + 'a>;
+
+impl<'a> Rows<'a> {
+    fn new(kind: Kind, collection: &'a Collection, filter: Option<&Filter>) -> Self {
+        Rows {
+            collection,
+            only: filter.and_then(|f| candidates(kind, collection, f)),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.only
+            .as_ref()
+            .map_or(self.collection.len(), BTreeSet::len)
+    }
+
+    fn iter(&self) -> Walked<'a> {
+        self.within((Bound::Unbounded, Bound::Unbounded))
+    }
+
+    /// The rows created at or after `seq`.
+    fn starting_at(&self, seq: u64) -> Walked<'a> {
+        self.within((Bound::Included(seq), Bound::Unbounded))
+    }
+
+    /// The rows created before `seq`, newest first.
+    fn before_seq(&self, seq: u64) -> impl Iterator<Item = &'a Stored> + 'a {
+        self.within((Bound::Unbounded, Bound::Excluded(seq))).rev()
+    }
+
+    fn within(&self, range: (Bound<u64>, Bound<u64>)) -> Walked<'a> {
+        let collection = self.collection;
+        match &self.only {
+            None => Box::new(collection.range(range)),
+            Some(seqs) => {
+                let seqs: Vec<u64> = seqs.range(range).copied().collect();
+                Box::new(seqs.into_iter().filter_map(move |seq| collection.at(seq)))
+            }
+        }
+    }
+}
+
+/// The creation sequence numbers of every resource of `kind` that can match `filter`, read
+/// from the collection's indexes; `None` when no indexed term bounds the filter and only a
+/// scan can tell.
+fn candidates(kind: Kind, collection: &Collection, filter: &Filter) -> Option<BTreeSet<u64>> {
+    match filter {
+        Filter::Compare {
+            attr,
+            op: op @ (CompareOp::Eq | CompareOp::Sw),
+            value: CompValue::String(value),
+        } if !filter::is_date_time(value) => {
+            let resolved = kind.resolve(attr).filter(|r| r.extension.is_none())?;
+            let (name, sub) = (resolved.attr.name, resolved.sub.map(|s| s.name));
+            if name == "id" && sub.is_none() {
+                // Ids are caseExact: only the resource with this very id can match.
+                return (*op == CompareOp::Eq && resolved.attr.case_exact)
+                    .then(|| collection.seq_of(value).into_iter().collect());
+            }
+            collection.lookup((name, sub), value, *op == CompareOp::Sw)
+        }
+        // Only what every term matches: the smallest bound any term gives.
+        Filter::And(terms) => terms
+            .iter()
+            .filter_map(|t| candidates(kind, collection, t))
+            .min_by_key(BTreeSet::len),
+        // What any term matches: bounded only if every term is.
+        Filter::Or(terms) => terms
+            .iter()
+            .map(|t| candidates(kind, collection, t))
+            .reduce(|a, b| Some(a?.union(&b?).copied().collect()))?,
+        _ => None,
+    }
+}
+
 /// The resources a query walks.
 enum Source<'a> {
-    /// One collection in creation order, filtered while walking; cursors hold positions.
-    Ordered(Kind, &'a Collection),
-    /// Matches already selected (sorted, index lookups, several types); cursors hold offsets.
+    /// One type in creation order, filtered while walking; cursors hold positions.
+    Ordered(Kind, Rows<'a>),
+    /// Matches already selected (sorted, or of several types); cursors hold offsets.
     Listed(Vec<(Kind, &'a Stored)>),
 }
 
@@ -353,30 +448,17 @@ pub(crate) fn list(
             })?),
             _ => None,
         };
-    let indexed = filter
-        .as_ref()
-        .and_then(indexed_user_name)
-        .filter(|_| kinds == [Kind::User])
-        .map(str::to_owned);
     let matcher = Matcher::new(state, tenant, kinds, filter);
-    let source = match (kinds, &indexed, &sort_by) {
-        ([kind], None, None) if !newest_first => Source::Ordered(*kind, tenant.collection(*kind)),
+    let rows = |kind: Kind| Rows::new(kind, tenant.collection(kind), matcher.filter.as_ref());
+    let source = match (kinds, &sort_by) {
+        ([kind], None) if !newest_first => Source::Ordered(*kind, rows(*kind)),
         _ => {
-            let mut found: Vec<(Kind, &Stored)> = match indexed {
-                Some(name) => tenant
-                    .users
-                    .id_for_name(&name)
-                    .and_then(|id| tenant.users.get(id))
-                    .map(|s| (Kind::User, s))
-                    .into_iter()
-                    .filter(|(k, s)| matcher.matches(*k, s))
-                    .collect(),
-                None => kinds
-                    .iter()
-                    .flat_map(|&k| tenant.collection(k).iter().map(move |s| (k, s)))
-                    .filter(|(k, s)| matcher.matches(*k, s))
-                    .collect(),
-            };
+            // Only the filtered set is sorted.
+            let mut found: Vec<(Kind, &Stored)> = kinds
+                .iter()
+                .flat_map(|&k| rows(k).iter().map(move |s| (k, s)))
+                .filter(|(k, s)| matcher.matches(*k, s))
+                .collect();
             found.sort_by_key(|(_, s)| s.seq);
             if newest_first {
                 found.reverse();
@@ -546,7 +628,11 @@ fn index_page<'a>(
         total += 1;
     };
     match source {
-        Source::Ordered(kind, collection) => collection
+        Source::Ordered(kind, rows) if matcher.selects_all() => {
+            let page = rows.iter().skip(offset).take(size);
+            return (rows.len(), page.map(|s| (*kind, s)).collect());
+        }
+        Source::Ordered(kind, rows) => rows
             .iter()
             .filter(|s| matcher.matches(*kind, s))
             .for_each(|s| visit(*kind, s)),
@@ -574,12 +660,12 @@ fn cursor_page<'a>(
     let skip = usize::from(state.has(Fault::CursorSkipsItem));
     let endless = state.has(Fault::CursorNeverEnds);
     match source {
-        Source::Ordered(kind, collection) => {
+        Source::Ordered(kind, rows) => {
             let start = match from {
                 Some(Position::Seq(seq)) => seq,
                 _ => 0,
             };
-            let mut walked: Vec<&Stored> = collection
+            let mut walked: Vec<&Stored> = rows
                 .starting_at(start)
                 .filter(|s| matcher.matches(*kind, s))
                 .take(size.saturating_add(1 + skip))
@@ -592,20 +678,16 @@ fn cursor_page<'a>(
                 next = Some(Position::Seq(walked.last().map_or(start, |s| s.seq + 1)));
             }
             let previous = from.and_then(|_| {
-                collection
-                    .before_seq(start)
+                rows.before_seq(start)
                     .filter(|s| matcher.matches(*kind, s))
                     .take(size.max(1))
                     .last()
                     .map(|s| Position::Seq(s.seq))
             });
-            let total = if matcher.filter.is_none() && !state.has(Fault::DeactivateHidesUser) {
-                collection.len()
+            let total = if matcher.selects_all() {
+                rows.len()
             } else {
-                collection
-                    .iter()
-                    .filter(|s| matcher.matches(*kind, s))
-                    .count()
+                rows.iter().filter(|s| matcher.matches(*kind, s)).count()
             };
             CursorPage {
                 total,
@@ -696,4 +778,116 @@ fn sort(found: &mut Vec<(Kind, &Stored)>, path: &AttrPath, descending: bool) {
         }
     });
     found.extend(keyed.into_iter().map(|(_, r)| r));
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// Users whose names test case folding, look-alikes, dates and emails.
+    fn users() -> Collection {
+        let docs = [
+            json!({"id": "u1", "userName": "Alice@Example.com", "emails": [{"value": "a@x.test"}]}),
+            json!({"id": "u2", "userName": "alice@example.com.evil", "externalId": "EXT-1"}),
+            json!({"id": "u3", "userName": "bob@example.com", "externalId": "ext-1"}),
+            // The Kelvin sign folds to an ASCII `k`.
+            json!({"id": "u4", "userName": "\u{212A}elvin", "emails": [{"value": "A@X.TEST"}, {"value": "k@x.test"}]}),
+            json!({"id": "u5", "userName": "2024-01-01T00:00:00Z"}),
+            json!({"id": "u6", "displayName": "no userName"}),
+        ];
+        let mut users = Collection::default();
+        for (seq, doc) in (1..).zip(docs) {
+            users.insert(Stored {
+                seq,
+                doc,
+                version: 1,
+            });
+        }
+        users
+    }
+
+    /// What a scan matches, with the schema's `caseExact`, or (`all_exact`, as
+    /// [`Fault::UsernameFilterCaseSensitive`] makes userName) every comparison case-exact.
+    fn scan(users: &Collection, filter: &Filter, all_exact: bool) -> BTreeSet<u64> {
+        let case_exact = |p: &AttrPath| all_exact || Kind::User.case_exact(p);
+        users
+            .iter()
+            .filter(|s| filter.matches(&s.doc, &case_exact))
+            .map(|s| s.seq)
+            .collect()
+    }
+
+    #[test]
+    fn indexed_terms_bound_a_query_to_a_superset_of_its_matches() {
+        let users = users();
+        // (filter, the candidates the indexes give; None: a scan is needed)
+        let cases: &[(&str, Option<&[u64]>)] = &[
+            (r#"userName eq "ALICE@example.COM""#, Some(&[1])),
+            (r#"userName sw "alice@""#, Some(&[1, 2])),
+            (r#"userName sw "kel""#, Some(&[4])),
+            (
+                r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bob@example.com""#,
+                Some(&[3]),
+            ),
+            (r#"externalId eq "ext-1""#, Some(&[2, 3])),
+            (r#"emails.value eq "a@x.test""#, Some(&[1, 4])),
+            (r#"id eq "u3""#, Some(&[3])),
+            (r#"id eq "U3""#, Some(&[])),
+            (r#"userName eq "nobody""#, Some(&[])),
+            (r#"userName sw "alice" and active eq true"#, Some(&[1, 2])),
+            (
+                r#"active eq true and userName eq "bob@example.com""#,
+                Some(&[3]),
+            ),
+            (
+                r#"userName eq "bob@example.com" or externalId eq "EXT-1""#,
+                Some(&[2, 3]),
+            ),
+            (r#"userName eq "bob@example.com" or title eq "x""#, None),
+            (r#"userName ew ".com""#, None),
+            (r#"not (userName eq "bob@example.com")"#, None),
+            (r#"emails[value eq "a@x.test"]"#, None),
+            (r#"title eq "x""#, None),
+            // A dateTime compares chronologically, which no string index can answer.
+            (r#"userName eq "2024-01-01T00:00:00.000Z""#, None),
+        ];
+        for (text, expected) in cases {
+            let filter = filter::parse(text).expect(text);
+            let found = candidates(Kind::User, &users, &filter);
+            let want = expected.map(|e| e.iter().copied().collect::<BTreeSet<u64>>());
+            assert_eq!(found, want, "{text}");
+            if let Some(found) = found {
+                for all_exact in [false, true] {
+                    let matched = scan(&users, &filter, all_exact);
+                    assert!(matched.is_subset(&found), "{text}: {matched:?} ⊄ {found:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_indexes_follow_replacements_and_removals() {
+        let mut users = users();
+        let bob = |users: &Collection| users.lookup(("userName", None), "BOB@", true);
+        assert_eq!(bob(&users), Some(BTreeSet::from([3])));
+        users.insert(Stored {
+            seq: 3,
+            doc: json!({"id": "u3", "userName": "robert@example.com"}),
+            version: 2,
+        });
+        assert_eq!(bob(&users), Some(BTreeSet::new()));
+        assert_eq!(
+            users.lookup(("externalId", None), "ext-1", false),
+            Some(BTreeSet::from([2]))
+        );
+        assert!(users.remove("u1").is_some());
+        assert_eq!(
+            users.lookup(("emails", Some("value")), "a@x.test", false),
+            Some(BTreeSet::from([4]))
+        );
+        assert_eq!(users.lookup(("title", None), "x", false), None);
+        assert_eq!(users.len(), 5);
+    }
 }

@@ -3,10 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
 use super::schema::Kind;
+use crate::scim::AttrPath;
+use crate::scim::filter::{compared_values, fold_case};
 
 /// A stored resource: its full representation (`id`, `meta` and the write-only `password`
 /// included; the derived `groups` of a user excluded) and its version counter.
@@ -35,11 +38,34 @@ pub(crate) fn etag(version: u64) -> String {
     format!("W/\"{version}\"")
 }
 
-/// The resources of one type, in creation order, with an id index and a unique-name index.
+/// Attributes (and sub-attributes) every collection indexes: the ones filters select by
+/// (`${scope}` is `userName sw`) and identity providers look resources up by, so that a query
+/// on a tenant of 100,000 users reads the few that can match instead of scanning them all.
+const INDEXED: [(&str, Option<&str>); 4] = [
+    ("userName", None),
+    ("displayName", None),
+    ("externalId", None),
+    ("emails", Some("value")),
+];
+
+static INDEXED_PATHS: LazyLock<[AttrPath; INDEXED.len()]> = LazyLock::new(|| {
+    INDEXED.map(|(name, sub)| AttrPath {
+        urn: None,
+        name: name.to_owned(),
+        sub: sub.map(str::to_owned),
+    })
+});
+
+/// The resources of one type, in creation order, with an id index, a unique-name index and
+/// ordered indexes of [`INDEXED`].
 #[derive(Debug, Default)]
 pub(crate) struct Collection {
     by_seq: BTreeMap<u64, Stored>,
     seq_of: HashMap<String, u64>,
+    /// Per attribute of [`INDEXED`]: its value case-folded (see [`fold_case`]) → the creation
+    /// sequence numbers of the resources holding it. Ordered, so `sw` is a range; folded, so
+    /// it finds a superset of the matches whatever `caseExact` (the filter still decides).
+    index: [BTreeMap<String, BTreeSet<u64>>; INDEXED.len()],
     /// Lower-cased unique name (`userName`) → id; caseExact=false makes uniqueness
     /// case-insensitive (RFC 7643 §4.1.1).
     names: HashMap<String, String>,
@@ -61,27 +87,85 @@ impl Collection {
         self.by_seq.values()
     }
 
-    /// Resources created at or after `seq`, in creation order.
-    pub fn starting_at(&self, seq: u64) -> impl Iterator<Item = &Stored> {
-        self.by_seq.range(seq..).map(|(_, s)| s)
+    /// Resources whose creation sequence number is in `range`, in creation order.
+    pub fn range(
+        &self,
+        range: (Bound<u64>, Bound<u64>),
+    ) -> impl DoubleEndedIterator<Item = &Stored> {
+        self.by_seq.range(range).map(|(_, s)| s)
     }
 
-    /// Resources created before `seq`, newest first.
-    pub fn before_seq(&self, seq: u64) -> impl Iterator<Item = &Stored> {
-        self.by_seq
-            .range((Bound::Unbounded, Bound::Excluded(seq)))
-            .rev()
-            .map(|(_, s)| s)
+    /// The resource created as `seq`, if it still exists.
+    pub fn at(&self, seq: u64) -> Option<&Stored> {
+        self.by_seq.get(&seq)
     }
 
+    /// The creation sequence number of the resource with this id.
+    pub fn seq_of(&self, id: &str) -> Option<u64> {
+        self.seq_of.get(id).copied()
+    }
+
+    /// Stores `stored`, replacing the resource with its id if there is one.
     pub fn insert(&mut self, stored: Stored) {
+        self.remove(stored.id());
+        self.reindex(&stored, true);
         self.seq_of.insert(stored.id().to_owned(), stored.seq);
         self.by_seq.insert(stored.seq, stored);
     }
 
     pub fn remove(&mut self, id: &str) -> Option<Stored> {
         let seq = self.seq_of.remove(id)?;
-        self.by_seq.remove(&seq)
+        let removed = self.by_seq.remove(&seq)?;
+        self.reindex(&removed, false);
+        Some(removed)
+    }
+
+    /// The resources where a value of the core attribute `name` (`sub`) folds to `value` (or,
+    /// with `prefix`, starts with it folded): a superset of what `eq` (`sw`) matches. `None`
+    /// when that attribute is not indexed.
+    pub fn lookup(
+        &self,
+        (name, sub): (&str, Option<&str>),
+        value: &str,
+        prefix: bool,
+    ) -> Option<BTreeSet<u64>> {
+        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        let at = INDEXED.iter().position(|(n, s)| {
+            same(n, name)
+                && match (s, sub) {
+                    (Some(s), Some(sub)) => same(s, sub),
+                    (s, sub) => s.is_none() && sub.is_none(),
+                }
+        })?;
+        let key = fold_case(value);
+        let index = &self.index[at];
+        if !prefix {
+            return Some(index.get(&key).cloned().unwrap_or_default());
+        }
+        Some(
+            index
+                .range::<str, _>((Bound::Included(key.as_str()), Bound::Unbounded))
+                .take_while(|(k, _)| k.starts_with(&key))
+                .flat_map(|(_, seqs)| seqs.iter().copied())
+                .collect(),
+        )
+    }
+
+    /// Adds `stored` to the attribute indexes, or takes it out.
+    fn reindex(&mut self, stored: &Stored, add: bool) {
+        for (index, path) in self.index.iter_mut().zip(INDEXED_PATHS.iter()) {
+            for value in compared_values(&stored.doc, path).filter_map(Value::as_str) {
+                let key = fold_case(value);
+                if add {
+                    index.entry(key).or_default().insert(stored.seq);
+                } else if let Some(seqs) = index.get_mut(&key) {
+                    seqs.remove(&stored.seq);
+                    if seqs.is_empty() {
+                        index.remove(&key);
+                    }
+                }
+            }
+        }
     }
 
     pub fn id_for_name(&self, name: &str) -> Option<&str> {

@@ -400,6 +400,27 @@ fn folded(s: &str) -> impl DoubleEndedIterator<Item = char> + '_ {
     s.chars().flat_map(char::to_lowercase)
 }
 
+/// The values a comparison on `attr` looks at in `resource`, for an index to hold exactly what
+/// [`Filter::matches`] can see.
+pub(crate) fn compared_values<'a>(
+    resource: &'a Value,
+    attr: &AttrPath,
+) -> impl Iterator<Item = &'a Value> {
+    values(resource, attr, false)
+}
+
+/// `s` case-folded as case-insensitive comparisons fold it: an index keyed by folded values
+/// finds every value `eq` or `sw` could match, whatever the attribute's `caseExact`.
+pub(crate) fn fold_case(s: &str) -> String {
+    folded(s).collect()
+}
+
+/// Whether `text` compares as a dateTime rather than as a string: an index of strings cannot
+/// answer a comparison with it (`…T00:00:00Z` equals `…T00:00:00.000Z`).
+pub(crate) fn is_date_time(text: &str) -> bool {
+    date_time(text).is_some()
+}
+
 /// dateTime values (RFC 7643 §2.3.5) compare chronologically, whatever their fraction digits.
 fn date_time(text: &str) -> Option<OffsetDateTime> {
     // Cheap pre-check: most strings are not timestamps and parsing would only fail.
