@@ -177,7 +177,9 @@ fn main() -> ExitCode {
         Command::Run(_) | Command::Sweep(_) | Command::Compare(_) => {
             ExitCode::from(EXIT_BROKEN_PIPE)
         }
-        Command::List(_) | Command::Serve(_) | Command::CaseSchema => ExitCode::SUCCESS,
+        Command::List(_) | Command::Serve(_) | Command::CaseSchema | Command::Snapshots(_) => {
+            ExitCode::SUCCESS
+        }
     };
     quiet_on_broken_pipe();
     // A reader that stops reading (`scimcheck list | head -1`) is not an error. Printing then
@@ -192,6 +194,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep(args),
         Command::Compare(args) => compare(*args),
         Command::CaseSchema => case_schema().map(|()| ExitCode::SUCCESS),
+        Command::Snapshots(args) => snapshots(args.action).map(|()| ExitCode::SUCCESS),
     }));
     match outcome {
         Ok(outcome) => outcome.unwrap_or_else(|error| {
@@ -339,6 +342,9 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     if let Some(dir) = snapshot_dir {
         config = config.snapshots(dir);
     }
+    if args.snapshots {
+        config = config.record_steps();
+    }
     if let Some(ledger) = ledger {
         config = config.ledger(ledger);
     }
@@ -379,6 +385,7 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     for warning in &outcome.facts.warnings {
         eprintln!("warning: {warning}");
     }
+    outcome.facts.fail_on_drift = args.fail_on_drift;
     outcome.facts.gate = Gate::new(
         &file.accept,
         baseline,
@@ -459,7 +466,6 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
     use scimcheck::compare::diff::Discovery;
     use scimcheck::compare::{self, RunRecord};
     use scimcheck::redact::Redactor;
-    use scimcheck::report::comparison::{self, Format};
 
     for path in &args.report {
         check_writable(path)?;
@@ -503,7 +509,8 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
                 .profile(scimcheck::check::Profile::Strict)
                 .fail_on(report::FailOn::Any)
                 .interrupt_flag(Arc::clone(&interrupted))
-                .output(Output::Terse);
+                .output(Output::Terse)
+                .record_steps();
             if let Some(ledger) = connected.ledger {
                 config = config.ledger(ledger);
             }
@@ -530,19 +537,28 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
                 outcome.facts.redactor,
             ))
         };
-        let a = connect(
-            &runtime,
-            args.base_url.as_deref(),
-            || {
-                Ok(Credentials {
-                    scim: scim_token(&args.target)?,
-                    api_key: None,
-                    other_tenant: None,
-                })
-            },
-            (&args.mock_fault, &args.mock_variation),
-            ledger.clone(),
-        )?;
+        // A's snapshot folder stands in for A: it is not called.
+        let from_snapshots = args
+            .snapshots_of
+            .as_deref()
+            .map(RunRecord::from_snapshots)
+            .transpose()?;
+        let a = match from_snapshots {
+            Some(_) => None,
+            None => Some(connect(
+                &runtime,
+                args.base_url.as_deref(),
+                || {
+                    Ok(Credentials {
+                        scim: scim_token(&args.target)?,
+                        api_key: None,
+                        other_tenant: None,
+                    })
+                },
+                (&args.mock_fault, &args.mock_variation),
+                ledger.clone(),
+            )?),
+        };
         let b = connect(
             &runtime,
             args.against_url.as_deref(),
@@ -560,6 +576,15 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
             (&args.against_mock_fault, &args.against_mock_variation),
             ledger,
         )?;
+        let Some(a) = a else {
+            let record_a = from_snapshots.unwrap_or_default();
+            let (record_b, _, redactor_b) = side(b, contract_b)?;
+            return finish(
+                &compare::compare(&record_a, &record_b, None),
+                &[redactor_b],
+                &args.report,
+            );
+        };
         if args.inventory {
             return data(
                 &runtime,
@@ -577,20 +602,109 @@ fn compare(mut args: CompareArgs) -> Result<ExitCode> {
             vec![redactor_a, redactor_b],
         )
     };
-    for path in &args.report {
-        let text = comparison::render(&comparison, Format::of(path), &redactors);
+    finish(&comparison, &redactors, &args.report)
+}
+
+/// `scimcheck snapshots review|accept|reject`.
+fn snapshots(action: cli::SnapshotAction) -> Result<()> {
+    use scimcheck::check::snapshot::Pending;
+    let (selection, review) = match &action {
+        cli::SnapshotAction::Review(p) => (p, true),
+        cli::SnapshotAction::Accept(p) | cli::SnapshotAction::Reject(p) => (p, false),
+    };
+    let dir = &selection.dir;
+    let pending = Pending::find(dir, &selection.cases)?;
+    if pending.is_empty() {
+        println!("no pending snapshot below {}", dir.display());
+        return Ok(());
+    }
+    let ask = review && std::io::stdin().is_terminal();
+    let (mut accepted, mut rejected) = (0, 0);
+    for snapshot in &pending {
+        let shown = |value: &Option<serde_json::Value>| {
+            value
+                .as_ref()
+                .map_or_else(|| "absent".to_owned(), ToString::to_string)
+        };
+        // Accepted, rejected, or left pending.
+        let decision = match &action {
+            cli::SnapshotAction::Accept(_) => Some(true),
+            cli::SnapshotAction::Reject(_) => Some(false),
+            cli::SnapshotAction::Review(_) => {
+                println!(
+                    "{} step {} ({})",
+                    snapshot.case,
+                    snapshot.step,
+                    snapshot.stem.display()
+                );
+                for (change, old, new) in snapshot.changes(dir)? {
+                    // What a target sent, so shown, never obeyed by the terminal.
+                    let line = format!("  {change}: {} → {}", shown(&old), shown(&new));
+                    println!("{}", scimcheck::redact::printable(&line));
+                }
+                if ask {
+                    print!("  [a]ccept, [r]eject or [s]kip? ");
+                    std::io::Write::flush(&mut std::io::stdout())?;
+                    let mut answer = String::new();
+                    std::io::stdin().read_line(&mut answer)?;
+                    match answer.trim() {
+                        "a" => Some(true),
+                        "r" => Some(false),
+                        _ => None,
+                    }
+                } else {
+                    None
+                }
+            }
+        };
+        match decision {
+            Some(true) => {
+                snapshot.accept(dir)?;
+                accepted += 1;
+            }
+            Some(false) => {
+                snapshot.reject(dir)?;
+                rejected += 1;
+            }
+            None => {}
+        }
+    }
+    match action {
+        cli::SnapshotAction::Review(_) if !ask => println!(
+            "{} pending snapshot(s); keep them with `scimcheck snapshots accept`, drop them with `scimcheck snapshots reject`",
+            pending.len()
+        ),
+        _ => println!(
+            "{accepted} accepted, {rejected} rejected, {} left pending",
+            pending.len() - accepted - rejected
+        ),
+    }
+    Ok(())
+}
+
+/// Writes a comparison's reports and prints it; exit 1 when B is somewhere worse.
+fn finish(
+    comparison: &scimcheck::compare::Comparison,
+    redactors: &[scimcheck::redact::Redactor],
+    reports: &[PathBuf],
+) -> Result<ExitCode> {
+    use scimcheck::report::comparison::{self, Format};
+    for path in reports {
+        let text = comparison::render(comparison, Format::of(path), redactors);
         std::fs::write(path, text)
             .with_context(|| format!("failed to write {}", path.display()))?;
     }
     print!(
         "{}",
-        comparison::render(&comparison, Format::Console, &redactors)
+        comparison::render(comparison, Format::Console, redactors)
     );
-    Ok(if comparison.count(compare::Severity::Worse) == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(EXIT_FAILURES)
-    })
+    Ok(
+        if comparison.count(scimcheck::compare::Severity::Worse) == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(EXIT_FAILURES)
+        },
+    )
 }
 
 /// `compare --inventory`: read-only sampling and matching of both tenants' Users and Groups.
@@ -761,13 +875,21 @@ fn non_empty(token: &str, origin: &str) -> Result<String> {
     Ok(token.to_owned())
 }
 
-/// A folder name for a target's snapshots: its host (and port), safe for any file system.
+/// A folder name for a target's snapshots: its host, port and path (two tenants of one host
+/// differ by path), safe for any file system.
 fn host_name(url: &str) -> String {
     let host = reqwest::Url::parse(url)
         .ok()
         .and_then(|u| {
-            u.host_str()
-                .map(|h| u.port().map_or(h.to_owned(), |p| format!("{h}-{p}")))
+            let host = u
+                .host_str()
+                .map(|h| u.port().map_or(h.to_owned(), |p| format!("{h}-{p}")))?;
+            let path = u.path().trim_matches('/').replace('/', "-");
+            Some(if path.is_empty() {
+                host
+            } else {
+                format!("{host}-{path}")
+            })
         })
         .unwrap_or_else(|| "target".to_owned());
     folder_name(&host)

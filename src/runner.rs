@@ -11,6 +11,7 @@ use thiserror::Error;
 
 use crate::case::Capability;
 use crate::check::Profile;
+use crate::check::snapshot::SnapshotOptions;
 use crate::contract::Contract;
 use crate::exec::client::{ClientOptions, Credentials, ExecError};
 use crate::exec::oauth::OAuthSettings;
@@ -75,7 +76,7 @@ impl RunConfig {
                 oauth: None,
                 revoked_token: None,
                 cases: CaseSource::Embedded,
-                snapshot_dir: None,
+                snapshots: SnapshotOptions::default(),
                 ledger: None,
                 client: ClientOptions::default(),
                 plan: PlanOptions::default(),
@@ -202,9 +203,18 @@ impl RunBuilder {
         self
     }
 
-    /// Compares snapshots against this folder (`snapshots/<target>`) [default: none].
+    /// Compares the steps of cases that say `snapshot: true` with the snapshots in this folder
+    /// (`snapshots/<target>`) [default: none].
     pub fn snapshots(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.suite.snapshot_dir = Some(dir.into());
+        self.suite.snapshots.dir = Some(dir.into());
+        self
+    }
+
+    /// Records every exchange, normalized, in the results (each trace entry's `record`), and,
+    /// with [`RunBuilder::snapshots`], compares each with its stored snapshot: a difference is
+    /// drift, reported beside the results [default: only `snapshot: true` steps].
+    pub fn record_steps(mut self) -> Self {
+        self.suite.snapshots.every_step = true;
         self
     }
 

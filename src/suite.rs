@@ -19,6 +19,7 @@ use crate::case::{self, Case, CaseError, KnownNames};
 use crate::check::Profile;
 use crate::check::rules::Rule;
 use crate::check::schema::{SchemaError, SchemaRegistry};
+use crate::check::snapshot::SnapshotOptions;
 use crate::exec::client::{ClientOptions, Credentials, ExecError, Target};
 use crate::exec::ledger::{self, Ledger, LedgerError};
 use crate::exec::limit::ConcurrencyReport;
@@ -56,8 +57,8 @@ pub(crate) struct SuiteConfig {
     /// A token the target revoked, for `auth::token-rotation`.
     pub revoked_token: Option<String>,
     pub cases: CaseSource,
-    /// `snapshots/<target>` to compare snapshots against; `None` turns snapshots off.
-    pub snapshot_dir: Option<PathBuf>,
+    /// Which exchanges are recorded, and where their snapshots are stored.
+    pub snapshots: SnapshotOptions,
     /// The cleanup ledger file; `None` to keep none (the embedded mock).
     pub ledger: Option<PathBuf>,
     pub client: ClientOptions,
@@ -139,6 +140,7 @@ impl SuiteOutcome {
             settled: self.settled,
             redactor: self.redactor.clone(),
             gate: crate::compare::Gate::default(),
+            fail_on_drift: false,
         }
     }
 }
@@ -344,10 +346,7 @@ pub(crate) fn run(
         target,
         schemas,
         run_prefix,
-        // insta resolves a relative snapshot path against the source file that asserts.
-        snapshot_dir: config
-            .snapshot_dir
-            .map(|dir| std::path::absolute(&dir).unwrap_or(dir)),
+        snapshots: config.snapshots,
         ledger,
         interrupted: config.interrupted,
         profile: config.profile,

@@ -155,6 +155,126 @@ fn two_saved_results_compare_from_the_command_line_and_exit_1_when_b_is_worse() 
     let _ = std::fs::remove_dir_all(Path::new(&dir));
 }
 
+/// The whole catalogue against a fresh mock, every step recorded (as `compare` runs it).
+fn recorded(config: MockConfig) -> RunRecord {
+    let runtime = common::runtime();
+    let mock = common::start_mock(&runtime, config);
+    let config = scimcheck::RunConfig::for_mock(&mock)
+        .record_steps()
+        .build()
+        .expect("a valid configuration");
+    let outcome = runtime
+        .block_on(scimcheck::run(config))
+        .expect("suite runs");
+    RunRecord::of(&outcome.report())
+}
+
+fn with_fault(fault: Fault) -> MockConfig {
+    let mut config = MockConfig::default();
+    config.faults.insert(fault);
+    config
+}
+
+#[test]
+fn step_by_step_a_fault_shows_as_the_shape_or_header_it_changes_and_two_clean_mocks_as_nothing() {
+    let clean = recorded(MockConfig::default());
+    assert!(
+        clean.cases["users::create"].trace[0].shape.is_some(),
+        "each step carries its shape"
+    );
+    let comparison = compare(&clean, &recorded(MockConfig::default()), None);
+    assert_eq!(comparison.differences, [], "{comparison:#?}");
+
+    let no_etag = compare(
+        &clean,
+        &recorded(with_fault(Fault::EtagHeaderMissing)),
+        None,
+    );
+    let headers: Vec<_> = no_etag
+        .differences
+        .iter()
+        .filter(|d| d.area == Area::Header)
+        .collect();
+    assert_eq!(headers.len(), 1, "one line for every step: {headers:#?}");
+    assert_eq!(
+        (
+            headers[0].severity,
+            headers[0].a.as_str(),
+            headers[0].b.as_str()
+        ),
+        (Severity::Worse, "etag: W/[version]", "no etag")
+    );
+    assert!(
+        headers[0].subject.contains("more step(s) in"),
+        "{headers:#?}"
+    );
+    assert_eq!(
+        subjects(&no_etag, Area::Shape),
+        BTreeSet::new(),
+        "bodies are alike"
+    );
+
+    let dropped = compare(
+        &clean,
+        &recorded(with_fault(Fault::SubAttributeDropped)),
+        None,
+    );
+    let shapes: BTreeSet<(&str, &str)> = dropped
+        .differences
+        .iter()
+        .filter(|d| d.area == Area::Shape)
+        .map(|d| (d.a.as_str(), d.b.as_str()))
+        .collect();
+    assert!(
+        shapes.contains(&("emails[].display: string", "no emails[].display")),
+        "{shapes:#?}"
+    );
+    assert!(
+        dropped
+            .differences
+            .iter()
+            .filter(|d| matches!(d.area, Area::Shape | Area::Header | Area::Paging))
+            .all(|d| d.severity == Severity::Worse && d.subject.starts_with("reread::")),
+        "only the attribute the fault drops, where it is read back: {dropped:#?}"
+    );
+}
+
+#[test]
+fn a_snapshot_folder_stands_in_for_a_without_calling_it() {
+    let scratch = common::Scratch::new("compare-snapshots");
+    let scimcheck = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_scimcheck"));
+        command.current_dir(&scratch.0).env("NO_COLOR", "1");
+        command
+    };
+    let recorded = scimcheck()
+        .args(["run", "users::", "--snapshots", "--snapshot-dir", "a"])
+        .output()
+        .expect("runs");
+    assert_eq!(recorded.status.code(), Some(0), "{recorded:?}");
+    let compare = |fault: &[&str]| {
+        let output = scimcheck()
+            .args(["compare", "--snapshots-of", "a", "users::"])
+            .args(fault)
+            .output()
+            .expect("runs");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (code, stdout) = compare(&[]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("A: snapshots in a"), "{stdout}");
+    assert!(stdout.contains("no difference"), "{stdout}");
+    let (code, stdout) = compare(&["--against-mock-fault", "etag-header-missing"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("worse  header") && stdout.contains("no etag"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn each_side_follows_its_contract() {
     // B requires emails; the Entra gallery contract fills them into every user created, so

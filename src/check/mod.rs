@@ -2,6 +2,7 @@
 //! JSON assertions, named rules and snapshots.
 
 pub mod assert;
+pub mod drift;
 pub mod rules;
 pub mod schema;
 pub mod snapshot;
@@ -16,7 +17,6 @@ use crate::exec::client::Exchange;
 use assert::RenderedJsonAssert;
 use rules::{Rule, RuleInput};
 use schema::SchemaRegistry;
-use snapshot::SnapshotContext;
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -117,8 +117,6 @@ pub enum Profile {
 pub struct CheckContext<'a> {
     pub schemas: &'a SchemaRegistry,
     pub profile: Profile,
-    /// `None` when snapshots are off for this run.
-    pub snapshot: Option<&'a SnapshotContext<'a>>,
 }
 
 /// The suffix of a schema's lenient variant (`error` → `error-compat`).
@@ -269,9 +267,6 @@ pub fn check(
                 });
             }
         }
-    }
-    if let (true, Some(snapshot), Some(body)) = (expect.snapshot, context.snapshot, body) {
-        out.extend(snapshot::compare(body, snapshot));
     }
     Ok(out)
 }

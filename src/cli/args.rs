@@ -76,6 +76,8 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// Print the JSON Schema of the case file format (published as schemas/case.schema.json).
     CaseSchema,
+    /// Review the snapshots `run --snapshots` found changed: show, accept or reject them.
+    Snapshots(super::SnapshotsArgs),
 }
 
 /// Where the target is, what to trust, and how to authenticate to it.
@@ -263,14 +265,19 @@ pub struct RunArgs {
     /// Which failures make the exit code non-zero.
     #[arg(long, value_enum, default_value_t = FailOn::Any, help_heading = OUTPUT)]
     pub fail_on: FailOn,
-    /// Compare snapshots in this folder [default: snapshots/<target>, when it exists].
+    /// The target's snapshot folder [default: snapshots/<target>]. Without --snapshots, only
+    /// steps whose case says `snapshot: true` are compared, and only when it exists.
     #[arg(long, value_name = "DIR", help_heading = OUTPUT)]
     pub snapshot_dir: Option<PathBuf>,
-    /// Compare snapshots even when the folder does not exist yet (the first run records them).
+    /// Snapshot every response, normalized: a new one is stored, a different one is reported
+    /// as drift (case, step, attributes) and waits as .snap.new for `scimcheck snapshots review`.
     #[arg(long, help_heading = OUTPUT)]
     pub snapshots: bool,
-    /// Name of the target's snapshot folder [default: mock, or the base URL's host, and
-    /// `+<contract>` under a contract, which changes what the run sends].
+    /// Exit 1 when a response drifted from its snapshot [default: drift is only reported].
+    #[arg(long, requires = "snapshots", help_heading = OUTPUT)]
+    pub fail_on_drift: bool,
+    /// Name of the target's snapshot folder [default: mock, or the base URL's host, port and
+    /// path, and `+<contract>` under a contract, which changes what the run sends].
     #[arg(long, help_heading = OUTPUT)]
     pub target_name: Option<String>,
 }

@@ -13,6 +13,8 @@ Examples:
       --against-url https://new.example.com/scim/v2 --against-token-env NEW_TOKEN --read-only
   scimcheck compare --results before.json after.json      two saved `run --json` results
   scimcheck compare --against-mock-variation minimal-user-schema
+  scimcheck compare --snapshots-of snapshots/old.example.com-scim-v2 \\
+      --against-url https://new.example.com/scim/v2 --against-token-env NEW_TOKEN
   scimcheck compare --inventory --base-url … --against-url … --map ids.csv
 
 Exit codes: 0 B is nowhere worse than A, 1 it is somewhere, 2 configuration error.";
@@ -24,6 +26,10 @@ pub struct CompareArgs {
     /// A, then B. They hold no discovery documents, so schemas are not compared.
     #[arg(long, num_args = 2, value_names = ["A", "B"], conflicts_with_all = ["base_url", "against_url"], help_heading = TARGET)]
     pub results: Vec<PathBuf>,
+    /// Take A from a snapshot folder recorded by `run --snapshots` (`snapshots/<target>`)
+    /// instead of calling it: B's steps are compared with it, status, shape, headers, paging.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["results", "base_url", "mock_fault", "mock_variation", "inventory"], help_heading = TARGET)]
+    pub snapshots_of: Option<PathBuf>,
     /// Target A's SCIM base URL [default: the embedded mock]; its token from --token-env,
     /// --token-file or $SCIMCHECK_TOKEN.
     #[arg(long, help_heading = TARGET)]

@@ -8,6 +8,7 @@ mod compare;
 mod duration;
 pub mod list;
 mod oauth;
+mod snapshots;
 
 pub use args::{
     CasesArg, Cli, Color, Command, ListArgs, ListFormat, LoadArgs, OutputFormat, Print, RunArgs,
@@ -16,3 +17,4 @@ pub use args::{
 pub use compare::CompareArgs;
 pub use duration::{DurationError, parse_duration};
 pub use oauth::OAuthArgs;
+pub use snapshots::{SnapshotAction, SnapshotsArgs};

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::RunRecord;
 use super::record::CaseRecord;
-use super::schema;
+use super::{schema, steps};
 
 /// How much a difference matters to whoever moves from A to B, most severe first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -42,6 +42,13 @@ pub enum Area {
     Outcome,
     /// The status codes a case's requests got.
     Status,
+    /// A step's response body after normalization: attributes on one side only, their types,
+    /// their casing, multi-valued shapes.
+    Shape,
+    /// A step's Location, ETag, Content-Type or WWW-Authenticate.
+    Header,
+    /// A list's itemsPerPage, startIndex, totalResults, or its cursor.
+    Paging,
     Finding,
     /// ServiceProviderConfig capabilities and limits, as the runs were planned with them.
     Capability,
@@ -55,6 +62,9 @@ impl Area {
         match self {
             Area::Outcome => "outcome",
             Area::Status => "status",
+            Area::Shape => "shape",
+            Area::Header => "header",
+            Area::Paging => "paging",
             Area::Finding => "finding",
             Area::Capability => "capability",
             Area::ResourceType => "resource type",
@@ -83,7 +93,7 @@ pub struct Comparison {
     pub b: String,
     /// Most severe first.
     pub differences: Vec<Difference>,
-    /// Cases with the same outcome and the same status codes on both sides.
+    /// Cases with the same outcome, status codes and recorded steps on both sides.
     pub same_cases: usize,
     /// Findings both sides show.
     pub same_findings: usize,
@@ -114,18 +124,45 @@ pub fn compare(
 ) -> Comparison {
     let mut differences = Vec::new();
     let mut same_cases = 0;
+    // A snapshot folder knows neither outcomes nor the cases whose steps returned no body.
+    let steps_only = a.steps_only || b.steps_only;
     let ids: BTreeSet<&String> = a.cases.keys().chain(b.cases.keys()).collect();
+    let mut by_step = Vec::new();
     for id in ids {
         let missing = CaseRecord {
             status: "not in the run".to_owned(),
             ..CaseRecord::default()
         };
-        let case_a = a.cases.get(id).unwrap_or(&missing);
-        let case_b = b.cases.get(id).unwrap_or(&missing);
-        match case(id, case_a, case_b) {
-            Some(difference) => differences.push(difference),
-            None => same_cases += 1,
+        let (case_a, case_b) = match (a.cases.get(id), b.cases.get(id)) {
+            (Some(x), Some(y)) => (x, y),
+            _ if steps_only => continue,
+            (x, y) => (x.unwrap_or(&missing), y.unwrap_or(&missing)),
+        };
+        let outcome = if steps_only {
+            None
+        } else {
+            case(id, case_a, case_b)
+        };
+        let steps = steps::compare(id, &case_a.trace, &case_b.trace, steps_only);
+        if outcome.is_none() && steps.is_empty() {
+            same_cases += 1;
         }
+        differences.extend(outcome);
+        by_step.extend(steps);
+    }
+    differences.extend(steps::group(by_step));
+    if steps_only {
+        differences.sort_by(|x, y| {
+            (x.severity, x.area, &x.subject).cmp(&(y.severity, y.area, &y.subject))
+        });
+        return Comparison {
+            a: side(a),
+            b: side(b),
+            differences,
+            same_cases,
+            same_findings: 0,
+            same_attributes: None,
+        };
     }
     let mut same_findings = 0;
     let finding_ids: BTreeSet<&String> = a.findings.keys().chain(b.findings.keys()).collect();
@@ -172,7 +209,9 @@ pub fn compare(
 }
 
 fn side(record: &RunRecord) -> String {
-    if record.source == record.target || record.source.is_empty() {
+    if record.steps_only {
+        record.target.clone()
+    } else if record.source == record.target || record.source.is_empty() {
         format!("{} ({})", record.target, record.started)
     } else {
         format!("{} ({}, {})", record.source, record.target, record.started)
@@ -331,6 +370,7 @@ mod tests {
                     step: n as u32 + 1,
                     method: "GET".into(),
                     status: *status,
+                    ..SentRecord::default()
                 })
                 .collect(),
         }

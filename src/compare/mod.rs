@@ -9,6 +9,7 @@ pub mod inventory;
 pub mod reconcile;
 pub mod record;
 pub mod schema;
+pub mod steps;
 
 pub use accept::{Acceptance, Gate};
 pub use diff::{Comparison, Difference, Severity, compare};

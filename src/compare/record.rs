@@ -1,13 +1,16 @@
 //! A run as recorded in its JSON result (`--json`, `--write-baseline`), read back: each case's
-//! outcome and the status of every request it sent, each finding by id, the capabilities.
-//! A baseline is one; `compare` reads both sides as one.
+//! outcome and the status of every request it sent (with, when the run recorded its steps, the
+//! response's shape, headers and paging numbers), each finding by id, the capabilities.
+//! A baseline is one; `compare` reads both sides as one, or one side from a snapshot folder.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde_json::Value;
 use thiserror::Error;
 
+use crate::check::{drift, snapshot};
 use crate::files::{self, FileError};
 
 /// A whole run's JSON result with every exchange can reach several MiB on a large catalogue.
@@ -19,6 +22,10 @@ pub enum BaselineError {
     Read(#[from] FileError),
     #[error("{}: not a scimcheck JSON result ({message}); record one with --write-baseline", path.display())]
     Invalid { path: PathBuf, message: String },
+    #[error(transparent)]
+    Snapshots(#[from] snapshot::SnapshotError),
+    #[error("{}: no snapshots; record them with `scimcheck run --snapshots`", .0.display())]
+    NoSnapshots(PathBuf),
 }
 
 /// What a recorded run says about each case and each finding.
@@ -37,6 +44,9 @@ pub struct RunRecord {
     pub capabilities: Vec<String>,
     /// Every capability, limit and scoping choice the run was planned with.
     pub capability_matrix: String,
+    /// Read from a snapshot folder: it knows what each step answered, not the outcomes,
+    /// findings or capabilities, nor the steps that returned no body.
+    pub steps_only: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -49,11 +59,66 @@ pub struct CaseRecord {
     pub trace: Vec<SentRecord>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct SentRecord {
     pub step: u32,
+    /// Its place among the requests of its step (1-based); numbered on reading when absent.
+    #[serde(default)]
+    pub nth: u32,
     pub method: String,
     pub status: u16,
+    /// When the run recorded its steps: the response headers that matter, normalized.
+    #[serde(default)]
+    pub headers: Option<BTreeMap<String, String>>,
+    /// The body's attribute names and types (no values).
+    #[serde(default)]
+    pub shape: Option<Value>,
+    /// A list's `totalResults`, `itemsPerPage`, `startIndex` and whether it offers a cursor.
+    #[serde(default)]
+    pub paging: Option<Value>,
+}
+
+impl SentRecord {
+    /// What the snapshot of one exchange says about it.
+    fn of_snapshot(step: usize, nth: usize, record: &Value) -> SentRecord {
+        let number = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        SentRecord {
+            step: number(step),
+            nth: number(nth),
+            method: record
+                .get("request")
+                .and_then(Value::as_str)
+                .and_then(|r| r.split(' ').next())
+                .unwrap_or_default()
+                .to_owned(),
+            status: record
+                .get("status")
+                .and_then(Value::as_u64)
+                .and_then(|s| u16::try_from(s).ok())
+                .unwrap_or_default(),
+            headers: record.get("headers").and_then(|h| {
+                h.as_object().map(|h| {
+                    h.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                        .collect()
+                })
+            }),
+            shape: record.get("body").map(drift::shape),
+            paging: snapshot::paging(record),
+        }
+    }
+}
+
+/// Numbers each request within its step, where the record did not.
+fn number_within_steps(trace: &mut [SentRecord]) {
+    let mut seen: BTreeMap<u32, u32> = BTreeMap::new();
+    for sent in trace {
+        let count = seen.entry(sent.step).or_default();
+        *count += 1;
+        if sent.nth == 0 {
+            sent.nth = *count;
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -152,10 +217,12 @@ impl RunRecord {
                 .cases
                 .into_iter()
                 .map(|c| {
+                    let mut trace = c.trace;
+                    number_within_steps(&mut trace);
                     let record = CaseRecord {
                         status: c.status,
                         detail: c.detail,
-                        trace: c.trace,
+                        trace,
                     };
                     (c.id, record)
                 })
@@ -163,6 +230,39 @@ impl RunRecord {
             findings,
             capabilities: document.capabilities,
             capability_matrix: document.capability_matrix,
+            steps_only: false,
+        })
+    }
+
+    /// What a snapshot folder (`snapshots/<target>`, recorded with `run --snapshots`) says
+    /// each step answered: a baseline for `compare` without calling its target again.
+    pub fn from_snapshots(dir: &Path) -> Result<RunRecord, BaselineError> {
+        let folder = snapshot::read_folder(dir)?;
+        if folder.is_empty() {
+            return Err(BaselineError::NoSnapshots(dir.to_owned()));
+        }
+        let cases = folder
+            .into_iter()
+            .map(|(id, steps)| {
+                let trace = steps
+                    .iter()
+                    .map(|((step, nth), record)| SentRecord::of_snapshot(*step, *nth, record))
+                    .collect();
+                let record = CaseRecord {
+                    status: String::new(),
+                    detail: None,
+                    trace,
+                };
+                (id, record)
+            })
+            .collect();
+        let source = dir.display().to_string();
+        Ok(RunRecord {
+            target: format!("snapshots in {source}"),
+            source,
+            cases,
+            steps_only: true,
+            ..RunRecord::default()
         })
     }
 
@@ -215,8 +315,10 @@ mod tests {
             baseline.cases["users::get"].trace,
             [SentRecord {
                 step: 1,
+                nth: 1,
                 method: "GET".into(),
-                status: 200
+                status: 200,
+                ..SentRecord::default()
             }]
         );
     }

@@ -4,7 +4,6 @@
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -24,7 +23,9 @@ use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope, Scoping};
 use crate::case::{Auth, Capability, Case};
 use crate::check::assert::resolve;
 use crate::check::schema::SchemaRegistry;
-use crate::check::snapshot::SnapshotContext;
+use crate::check::snapshot::{
+    self, Asserted, CaseSnapshots, Part, Record, Recorder, SnapshotOptions, Stored,
+};
 use crate::check::{self, CheckContext, Mismatch, Profile};
 use crate::contract::Contract;
 
@@ -34,8 +35,8 @@ pub struct RunContext {
     pub schemas: SchemaRegistry,
     /// Unique to this run; every resource a case creates carries it.
     pub run_prefix: String,
-    /// `snapshots/<target>` when snapshots are compared, `None` when they are off.
-    pub snapshot_dir: Option<PathBuf>,
+    /// Which exchanges are recorded, and where their snapshots are stored.
+    pub snapshots: SnapshotOptions,
     /// Where created resources are recorded for `scimcheck sweep`; `None` for the embedded
     /// mock, whose data dies with the run.
     pub ledger: Option<Ledger>,
@@ -107,6 +108,8 @@ pub struct CaseRun {
     pub interrupted: bool,
     /// A step panicked: a bug in scimcheck, not in the target. The message of the panic.
     pub panic: Option<String>,
+    /// How its responses compared with their stored snapshots (`--snapshots`).
+    pub snapshots: CaseSnapshots,
 }
 
 /// What the steps of a case gather besides their verdict.
@@ -121,17 +124,24 @@ pub struct Journal {
     pub deviations: Vec<String>,
     /// Pages of a walk whose invariants broke, for the step to record.
     pub invariant_pages: Vec<(Exchange, Vec<Mismatch>)>,
+    /// Normalizes every exchange, when the run records them.
+    pub recorder: Option<Recorder>,
 }
 
 impl Journal {
     /// Notes a request the step under way sent.
     pub fn sent(&mut self, exchange: &Exchange) {
+        let record = self
+            .recorder
+            .as_mut()
+            .map(|recorder| recorder.record(self.step, exchange));
         self.trace.push(Sent {
             step: self.step,
             method: exchange.request.method,
             url: exchange.request.url.clone(),
             status: exchange.response.status,
             elapsed: exchange.response.elapsed,
+            record,
         });
     }
 }
@@ -144,6 +154,8 @@ pub struct Sent {
     pub url: String,
     pub status: u16,
     pub elapsed: Duration,
+    /// The exchange normalized, when the run records them (`--snapshots`, `compare`).
+    pub record: Option<Record>,
 }
 
 /// Why a step failed: the exchange (if one happened) and what did not hold, or an error.
@@ -280,7 +292,20 @@ async fn run_case_ranked(case: &Case, case_index: usize, context: &RunContext) -
         .insert(template::SCOPE.into(), Value::from(own_users));
     let mut ledger: Vec<Created> = Vec::new();
     let mut ledger_problems = Vec::new();
-    let mut journal = Journal::default();
+    // Only what is compared or recorded pays for normalization.
+    let records = context.snapshots.every_step
+        || (context.snapshots.dir.is_some()
+            && case.spec.steps.iter().any(|s| s.value.expect.snapshot));
+    let mut journal = Journal {
+        recorder: records.then(|| {
+            Recorder::new(
+                context.target.base_url(),
+                &[&scope.case_prefix, &context.run_prefix],
+                context.target.redactor(),
+            )
+        }),
+        ..Journal::default()
+    };
     let mut invariants = Vec::new();
     // A panicking step must not skip the teardown: what the case created is still deleted.
     let steps = run_steps(
@@ -311,7 +336,30 @@ async fn run_case_ranked(case: &Case, case_index: usize, context: &RunContext) -
         Ok(failure) => (failure, false),
         Err(Interrupted) => (None, true),
     };
+    let snapshots = match (journal.recorder.take(), &context.snapshots.dir) {
+        (Some(recorder), Some(dir)) if context.snapshots.every_step && !interrupted => {
+            let names: Vec<String> = case
+                .spec
+                .steps
+                .iter()
+                .map(|s| s.value.name.clone())
+                .collect();
+            let (dir, id, file) = (dir.clone(), case.id.clone(), case.file.clone());
+            // Cases run as tasks: their snapshot files are read and written off the runtime.
+            let settled = tokio::task::spawn_blocking(move || {
+                let step_name = |step: usize| names.get(step).cloned().unwrap_or_default();
+                CaseSnapshots::settle(&recorder.records, &dir, &id, &file, step_name)
+            })
+            .await;
+            settled.unwrap_or_else(|error| CaseSnapshots {
+                errors: vec![format!("failed to store the snapshots: {error}")],
+                ..CaseSnapshots::default()
+            })
+        }
+        _ => CaseSnapshots::default(),
+    };
     CaseRun {
+        snapshots,
         requests: requests(&journal.trace),
         chain: requests(&journal.trace).saturating_sub(journal.overlapped) + cleanup_round_trips,
         trace: journal.trace,
@@ -430,8 +478,6 @@ async fn run_steps(
                     .variables
                     .insert(REPEAT_INDEX.into(), Value::from(iteration));
             }
-            let snapshot_stem = case.id.rsplit("::").next().unwrap_or(&case.id);
-            let prefixes = [scope.case_prefix.as_str(), context.run_prefix.as_str()];
             let mut settling = Settling::new(context.settle);
             if let Some(walk) = &step.walk {
                 let outcome = loop {
@@ -505,21 +551,9 @@ async fn run_steps(
                         .insert(template::SCOPE.into(), Value::from(own_users));
                 }
                 mismatches.extend(capture(&step.capture, &exchange, &mut scope.variables));
-                let snapshot = context.snapshot_dir.as_ref().map(|dir| SnapshotContext {
-                    dir: dir.clone(),
-                    area: &case.area,
-                    stem: snapshot_stem,
-                    case_file: &case.file,
-                    step: index,
-                    step_name: &step.name,
-                    base_url: context.target.base_url(),
-                    prefixes: &prefixes,
-                    redactor: context.target.redactor(),
-                });
                 let check_context = CheckContext {
                     schemas: &context.schemas,
                     profile: context.profile,
-                    snapshot: snapshot.as_ref(),
                 };
                 match check::check(
                     &step.expect,
@@ -536,6 +570,9 @@ async fn run_steps(
                             Some(StepError::ours(error.to_string())),
                         )));
                     }
+                }
+                if step.expect.snapshot && exchange.response.json.is_some() {
+                    mismatches.extend(assert_snapshot(case, step, index, context, journal));
                 }
                 let (broken, mismatches): (Vec<_>, Vec<_>) = mismatches
                     .into_iter()
@@ -1201,6 +1238,53 @@ async fn still_ours(created: &Created, context: &RunContext) -> Result<bool, Str
     }
 }
 
+/// A `snapshot: true` step: its response must be the stored snapshot. The difference is a
+/// mismatch (not drift), and the new version waits beside the old for review.
+fn assert_snapshot(
+    case: &Case,
+    step: &crate::case::model::Step,
+    index: usize,
+    context: &RunContext,
+    journal: &mut Journal,
+) -> Option<Mismatch> {
+    let dir = context.snapshots.dir.as_ref()?;
+    let recorded = journal.recorder.as_mut()?.records.last_mut()?;
+    let stem = snapshot::file_stem(&case.id, recorded.step, recorded.nth);
+    let header = snapshot::Header {
+        case_file: &case.file,
+        step: index,
+        step_name: &step.name,
+    };
+    let stored = format!(
+        "the stored snapshot {}",
+        dir.join(&stem).with_extension(snapshot::SNAP).display()
+    );
+    let actual = match snapshot::store(dir, &stem, &header, &recorded.record, Part::Body) {
+        Ok(Stored::Same) => return None,
+        Ok(Stored::New) => {
+            recorded.asserted = Asserted::New;
+            return None;
+        }
+        Ok(Stored::Drift(changes)) => format!(
+            "a different response ({}); review with `scimcheck snapshots review` or `cargo insta review`",
+            changes
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Err(error) => error.to_string(),
+    };
+    // Reported here as a failure, so not again as drift.
+    recorded.asserted = Asserted::Failed;
+    Some(Mismatch {
+        subject: "snapshot".into(),
+        expected: stored,
+        actual,
+        ..Mismatch::default()
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use std::net::SocketAddr;
@@ -1220,7 +1304,7 @@ pub(crate) mod tests {
             target,
             schemas,
             run_prefix: run_prefix.into(),
-            snapshot_dir: None,
+            snapshots: SnapshotOptions::default(),
             ledger: None,
             interrupted: Arc::default(),
             profile: Profile::default(),

@@ -92,7 +92,6 @@ pub async fn run(
         let check_context = CheckContext {
             schemas: &context.schemas,
             profile: context.profile,
-            snapshot: None,
         };
         let checked = check::check(
             &expect,

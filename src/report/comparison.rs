@@ -42,9 +42,14 @@ pub fn render(comparison: &Comparison, format: Format, redactors: &[Redactor]) -
         Format::Markdown => markdown(comparison),
         Format::Html => html(comparison),
     };
-    redactors
+    let text = redactors
         .iter()
-        .fold(text, |text, redactor| redactor.redact(&text).into_owned())
+        .fold(text, |text, redactor| redactor.redact(&text).into_owned());
+    // Attribute names and header values are what a target sent: shown, never obeyed.
+    match format {
+        Format::Console => crate::redact::printable(&text).into_owned(),
+        _ => text,
+    }
 }
 
 /// `3 worse, 1 changed, 2 better` (or `no difference`).
@@ -70,7 +75,7 @@ fn same(comparison: &Comparison) -> String {
         None => "schemas not compared (a saved result does not hold /Schemas)".to_owned(),
     };
     format!(
-        "same on both: {} case(s) (outcome and status codes), {} finding(s), {attributes}",
+        "same on both: {} case(s) (outcome, status codes and recorded steps), {} finding(s), {attributes}",
         comparison.same_cases, comparison.same_findings
     )
 }

@@ -153,6 +153,23 @@ impl Writer for Console {
             for problem in &result.cleanup_problems {
                 let _ = writeln!(out, "  cleanup problem in {}: {problem}", result.id);
             }
+            for problem in &result.snapshots.errors {
+                let _ = writeln!(out, "  snapshot problem in {}: {problem}", result.id);
+            }
+        }
+        if let Some((same, new, drifted)) = super::drift::tally(report.results) {
+            let _ = writeln!(
+                out,
+                "  snapshots: {same} unchanged, {new} new, {drifted} drifted{}",
+                if drifted > 0 {
+                    " (review with `scimcheck snapshots review`):"
+                } else {
+                    ""
+                }
+            );
+            for (case, line) in super::drift::lines(report.results) {
+                let _ = writeln!(out, "    {case} {line}");
+            }
         }
         let _ = writeln!(
             out,

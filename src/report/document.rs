@@ -122,6 +122,18 @@ fn facts(report: &RunReport<'_>) -> Vec<(&'static str, String)> {
         for problem in &result.cleanup_problems {
             out.push(("Cleanup problem", format!("{}: {problem}", result.id)));
         }
+        for problem in &result.snapshots.errors {
+            out.push(("Snapshot problem", format!("{}: {problem}", result.id)));
+        }
+    }
+    if let Some((same, new, drifted)) = super::drift::tally(report.results) {
+        out.push((
+            "Snapshots",
+            format!("{same} unchanged, {new} new, {drifted} drifted"),
+        ));
+    }
+    for (case, line) in super::drift::lines(report.results) {
+        out.push(("Snapshot drift", format!("{case} {line}")));
     }
     out
 }

@@ -8,7 +8,7 @@ use super::findings::Occurrence;
 use super::{RunReport, Writer};
 use crate::check::Mismatch;
 use crate::exec::client::Exchange;
-use crate::exec::run::StepFailure;
+use crate::exec::run::{Sent, StepFailure};
 use crate::redact::Redactor;
 
 pub struct Json;
@@ -19,6 +19,32 @@ impl Writer for Json {
         // A `Value` always serializes.
         serde_json::to_string_pretty(&value).unwrap_or_default()
     }
+}
+
+/// One request of a case's trace; a recorded one (`--snapshots`, `compare`) also carries its
+/// response's shape (attribute names and types, no values), the headers that matter and the
+/// paging numbers, normalized, for `compare` to diff step by step.
+fn sent(sent: &Sent) -> Value {
+    let mut out = json!({
+        "step": sent.step + 1,
+        "method": sent.method.as_str(),
+        "url": sent.url,
+        "status": sent.status,
+        "elapsed_ms": sent.elapsed.as_secs_f64() * 1000.0,
+    });
+    if let (Some(record), Some(map)) = (&sent.record, out.as_object_mut()) {
+        map.insert(
+            "headers".into(),
+            record.get("headers").cloned().unwrap_or(Value::Null),
+        );
+        if let Some(body) = record.get("body") {
+            map.insert("shape".into(), crate::check::drift::shape(body));
+        }
+        if let Some(paging) = crate::check::snapshot::paging(record) {
+            map.insert("paging".into(), paging);
+        }
+    }
+    out
 }
 
 fn document(report: &RunReport<'_>) -> Value {
@@ -50,13 +76,9 @@ fn document(report: &RunReport<'_>) -> Value {
                 "invariants": r.invariants.iter().map(|f| step(f, redactor)).collect::<Vec<_>>(),
                 "duration_ms": r.duration.as_secs_f64() * 1000.0,
                 "requests": r.requests,
-                "trace": r.trace.iter().map(|sent| json!({
-                    "step": sent.step + 1,
-                    "method": sent.method.as_str(),
-                    "url": sent.url,
-                    "status": sent.status,
-                    "elapsed_ms": sent.elapsed.as_secs_f64() * 1000.0,
-                })).collect::<Vec<_>>(),
+                "trace": r.trace.iter().map(sent).collect::<Vec<_>>(),
+                "drift": r.snapshots.drift,
+                "snapshot_errors": r.snapshots.errors,
                 "chain": r.chain,
                 "deviations": r.deviations,
                 "cleanup_problems": r.cleanup_problems,
@@ -129,6 +151,12 @@ fn document(report: &RunReport<'_>) -> Value {
             "max_creates": facts.max_creates,
             "settle_seconds": facts.settle.map(|w| w.as_secs_f64()),
             "settled_seconds": facts.settled.as_secs_f64(),
+            "snapshots": super::drift::tally(report.results).map(|(unchanged, new, drifted)| json!({
+                "unchanged": unchanged,
+                "new": new,
+                "drifted": drifted,
+                "fail_on_drift": facts.fail_on_drift,
+            })),
         },
         "findings": findings,
         "acknowledged": facts.acknowledged.iter().map(|d| json!({ "contract": d.contract, "capability": d.capability, "rfc": d.rfc, "reason": d.reason })).collect::<Vec<_>>(),

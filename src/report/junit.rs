@@ -144,6 +144,11 @@ fn properties(report: &RunReport<'_>) -> String {
             .into_iter()
             .map(|(deviation, ids)| ("tolerated", format!("{deviation} — in {}", ids.join(", ")))),
     );
+    pairs.extend(
+        super::drift::lines(report.results)
+            .into_iter()
+            .map(|(case, line)| ("drift", format!("{case} {line}"))),
+    );
     let mut out = String::from("    <properties>\n");
     for (name, value) in pairs {
         let _ = writeln!(

@@ -6,6 +6,7 @@
 pub mod comparison;
 pub mod console;
 pub mod document;
+pub mod drift;
 pub mod findings;
 pub mod json;
 pub mod junit;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use crate::case::{Case, Level};
 use crate::check::Profile;
+use crate::check::snapshot::CaseSnapshots;
 use crate::compare::Gate;
 use crate::exec::client::Exchange;
 use crate::exec::run::{CaseRun, Sent, StepFailure};
@@ -146,6 +148,8 @@ pub struct CaseResult {
     pub cleanup_problems: Vec<String>,
     /// The failure was the target not answering, not a wrong answer.
     pub unanswered: bool,
+    /// How its responses compared with their stored snapshots (`--snapshots`).
+    pub snapshots: CaseSnapshots,
 }
 
 impl CaseResult {
@@ -168,6 +172,7 @@ impl CaseResult {
             deviations: Vec::new(),
             cleanup_problems: Vec::new(),
             unanswered: false,
+            snapshots: CaseSnapshots::default(),
         }
     }
 
@@ -204,6 +209,7 @@ impl CaseResult {
                 .collect(),
             cleanup_problems: run.cleanup_problems,
             deviations: run.deviations,
+            snapshots: run.snapshots,
             ..CaseResult::new(case, outcome)
         }
     }
@@ -373,6 +379,8 @@ pub struct RunFacts {
     pub redactor: Redactor,
     /// Accepted deviations and the baseline, when the run is judged against them.
     pub gate: Gate,
+    /// Snapshot drift fails the run (`--fail-on-drift`); otherwise it is only reported.
+    pub fail_on_drift: bool,
 }
 
 /// A capability an RFC requires that the target's contract rules out, with the contract's
@@ -598,6 +606,7 @@ pub(crate) fn sample_result(id: &str, level: Level, outcome: CaseOutcome) -> Cas
         deviations: vec![],
         cleanup_problems: vec![],
         unanswered: false,
+        snapshots: CaseSnapshots::default(),
     }
 }
 
@@ -658,6 +667,7 @@ pub(crate) fn sample_facts() -> RunFacts {
         settled: Duration::ZERO,
         redactor: Redactor::default(),
         gate: Gate::default(),
+        fail_on_drift: false,
     }
 }
 

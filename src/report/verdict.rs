@@ -204,6 +204,30 @@ impl Verdict {
                 unclean.join(", ")
             ));
         }
+        let drifted = ids(&|r| !r.snapshots.drift.is_empty());
+        if !drifted.is_empty() {
+            let steps: usize = results.iter().map(|r| r.snapshots.drift.len()).sum();
+            let drift = format!(
+                "snapshot drift: {steps} step(s) in {} case(s) answer differently from their stored snapshots ({})",
+                drifted.len(),
+                drifted.join(", ")
+            );
+            if facts.fail_on_drift {
+                failing.push(drift);
+            } else {
+                notes.push(format!(
+                    "{drift}: reported, not failed (--fail-on-drift fails it)"
+                ));
+            }
+        }
+        let unreadable = ids(&|r| !r.snapshots.errors.is_empty());
+        if !unreadable.is_empty() {
+            failing.push(format!(
+                "snapshots could not be read or written in {} case(s): {}",
+                unreadable.len(),
+                unreadable.join(", ")
+            ));
+        }
         if facts.unexplained_failures > 0 {
             failing.push(format!(
                 "{} trial(s) failed outside any case's result (a scimcheck bug)",
@@ -404,6 +428,44 @@ mod tests {
             "{verdict:#?}"
         );
         assert!(verdict.reasons.iter().any(|r| r.contains("at or above")));
+    }
+
+    #[test]
+    fn drift_is_a_note_unless_fail_on_drift_and_an_unwritable_snapshot_fails() {
+        let mut drifted = sample_result("users::get", Level::Must, CaseOutcome::Passed);
+        drifted.snapshots.drift = vec![crate::check::snapshot::Drift {
+            step: 2,
+            step_name: "read it back".into(),
+            snapshot: "users/get--step-2".into(),
+            changes: vec![],
+        }];
+        let results = [drifted];
+        let verdict = judge(FailOn::Any, false, &results);
+        assert_eq!(verdict.exit_code, EXIT_PASSED, "{verdict:#?}");
+        assert!(
+            verdict
+                .reasons
+                .iter()
+                .any(|r| r.contains("snapshot drift: 1 step(s) in 1 case(s)")
+                    && r.contains("users::get")
+                    && r.contains("not failed")),
+            "{verdict:#?}"
+        );
+        let facts = RunFacts {
+            fail_on_drift: true,
+            ..sample_facts()
+        };
+        let verdict = RunReport::new(&facts, &results).verdict;
+        assert_eq!(verdict.exit_code, EXIT_FAILED);
+        assert!(verdict.headline.contains("snapshot drift"), "{verdict:#?}");
+        let mut unwritable = sample_result("users::get", Level::Must, CaseOutcome::Passed);
+        unwritable.snapshots.errors = vec!["failed to write x.snap: denied".into()];
+        let verdict = judge(FailOn::Any, false, &[unwritable]);
+        assert_eq!(verdict.exit_code, EXIT_FAILED);
+        assert!(
+            verdict.headline.contains("snapshots could not be"),
+            "{verdict:#?}"
+        );
     }
 
     fn gated(gate: Gate, results: &[CaseResult]) -> Verdict {
