@@ -11,6 +11,7 @@ use thiserror::Error;
 
 use crate::case::Capability;
 use crate::compare::Acceptance;
+use crate::exec::oauth::ClientAuth;
 use crate::files::{self, CONFIG_LIMIT, FileError};
 
 /// The file, as written. Unknown keys are errors.
@@ -23,6 +24,17 @@ pub struct FileConfig {
     pub token_file: Option<PathBuf>,
     pub api_key_env: Option<String>,
     pub other_tenant_token_env: Option<String>,
+    /// The OAuth 2.0 token endpoint the SCIM token is fetched from (client credentials).
+    pub oauth_token_url: Option<String>,
+    pub oauth_client_id: Option<String>,
+    /// Environment variable holding the OAuth client secret (never the secret itself).
+    pub oauth_client_secret_env: Option<String>,
+    pub oauth_client_secret_file: Option<PathBuf>,
+    pub oauth_scope: Option<String>,
+    pub oauth_audience: Option<String>,
+    pub oauth_client_auth: Option<ClientAuth>,
+    /// Environment variable holding a revoked SCIM token, for `auth::token-rotation`.
+    pub revoked_token_env: Option<String>,
     /// The target's contract (see [`crate::contract`]), relative to the current folder.
     pub contract: Option<PathBuf>,
     pub timeout: Option<u64>,

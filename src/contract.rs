@@ -18,11 +18,13 @@ use thiserror::Error;
 use crate::case::Case;
 use crate::case::model::{Capability, Method};
 use crate::case::template::{self, BUILTINS, Scope, Template};
+use crate::check::assert;
 use crate::config::{capability_named, parse_settle, toml_error_at};
+use crate::exec::client::Response;
 use crate::files::{self, CONFIG_LIMIT, FileError};
 use crate::plan::needs::{Needs, expects_refusal};
 use crate::report::Acknowledged;
-use crate::scim::attr::looks_like_email;
+use crate::scim::attr::{AttrPath, looks_like_email};
 use crate::scim::filter::{self, Filter};
 use crate::scim::urn;
 
@@ -40,8 +42,8 @@ struct ContractFile {
     name: String,
     /// Where the contract's statements come from (the vendor's documentation, public notes…).
     source: String,
-    /// The filter forms the target supports, e.g. `["userName eq"]`; `and`, `or` and `not`
-    /// must be listed to be used. Absent: any filter (the probes still decide).
+    /// The filter forms the target supports, e.g. `["userName eq", "emails[type eq]"]`; `and`,
+    /// `or` and `not` must be listed to be used. Absent: any filter (the probes still decide).
     filters: Option<Vec<String>>,
     #[serde(default)]
     capabilities: BTreeMap<String, bool>,
@@ -54,6 +56,62 @@ struct ContractFile {
     groups: GroupsFile,
     #[serde(default)]
     limits: LimitsFile,
+    #[serde(default)]
+    headers: HeadersFile,
+}
+
+/// The vendor's header quirks: what it requires on requests, and how it labels responses.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct HeadersFile {
+    /// Headers sent with every request, e.g. a tenant header.
+    #[serde(default)]
+    request: BTreeMap<String, String>,
+    /// Headers sent with every request whose values are secrets, by the environment variable
+    /// that holds each; redacted everywhere.
+    #[serde(default)]
+    request_env: BTreeMap<String, String>,
+    /// The one media type the target accepts in Content-Type and Accept, when it is not
+    /// application/scim+json (e.g. `application/json`).
+    media_type: Option<String>,
+    /// The media type the target labels its responses with, when it is not
+    /// application/scim+json.
+    response_media_type: Option<String>,
+}
+
+/// The deviations a header quirk departs from, by the key `[deviations]` explains it under:
+/// what the RFC requires (as an [`Acknowledged`] names it) and where.
+const MEDIA_TYPE_DEVIATIONS: [(&str, &str, &str); 2] = [
+    (
+        "media-type",
+        "application/scim+json requests",
+        "RFC 7644 §3.8",
+    ),
+    (
+        "response-media-type",
+        "application/scim+json responses",
+        "RFC 7644 §3.1, §8.1",
+    ),
+];
+
+/// A header the contract has every request carry.
+#[derive(Clone, PartialEq)]
+pub struct RequestHeader {
+    pub name: String,
+    pub value: String,
+    /// Read from the environment: redacted in every output.
+    pub secret: bool,
+}
+
+impl std::fmt::Debug for RequestHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if self.secret {
+            "[REDACTED]"
+        } else {
+            &self.value
+        };
+        write!(f, "{}: {value}", self.name)
+    }
 }
 
 /// What the vendor documents of its limits, and what a run against it may do.
@@ -103,7 +161,8 @@ enum UserNameForm {
     Email,
 }
 
-/// A filter form a contract allows: `userName eq`, `emails.value pr`, or a logical operator.
+/// A filter form a contract allows: `userName eq`, `emails.value pr`, `emails[type eq]` (a
+/// value filter, its attribute kept as `emails[type]`), or a logical operator.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum FilterForm {
     Compare { attribute: String, operator: String },
@@ -145,10 +204,26 @@ pub struct Contract {
     pub max_creates: Option<u32>,
     /// How long reads may be stale after a write.
     pub settle: Option<Duration>,
+    /// Headers every request carries.
+    pub request_headers: Vec<RequestHeader>,
+    /// The media type sent in Content-Type and Accept instead of application/scim+json.
+    pub media_type: Option<String>,
+    /// The media type responses are labelled with instead of application/scim+json.
+    response_media_type: Option<String>,
 }
 
 impl Contract {
+    /// Reads and checks the contract at `path`; `[headers] request-env` values are read from
+    /// the environment now, so a missing variable stops the run before any request.
     pub fn load(path: &Path) -> Result<Contract, ContractError> {
+        Contract::load_with_env(path, &|var| std::env::var(var).ok())
+    }
+
+    /// [`Contract::load`] with the environment given as a lookup.
+    pub fn load_with_env(
+        path: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Contract, ContractError> {
         let text = files::read_text(path, CONFIG_LIMIT)?;
         let file: ContractFile = toml::from_str(&text).map_err(|e| {
             let (line, column, message) = toml_error_at(&e, &text);
@@ -159,19 +234,56 @@ impl Contract {
                 message,
             }
         })?;
-        Contract::check(file).map_err(|message| ContractError::Invalid {
+        Contract::check(file, env).map_err(|message| ContractError::Invalid {
             path: path.to_owned(),
             message,
         })
     }
 
-    fn check(file: ContractFile) -> Result<Contract, String> {
+    fn check(
+        mut file: ContractFile,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Contract, String> {
         let capability = capability_named;
         let capabilities = file
             .capabilities
             .iter()
             .map(|(name, on)| Ok((capability(name, "capabilities")?, *on)))
             .collect::<Result<BTreeMap<_, _>, String>>()?;
+        let mut deviations = Vec::new();
+        let declared = [
+            file.headers.media_type.as_deref(),
+            file.headers.response_media_type.as_deref(),
+        ];
+        for ((key, required, rfc), media_type) in MEDIA_TYPE_DEVIATIONS.into_iter().zip(declared) {
+            let reason = file.deviations.remove(key);
+            let Some(media_type) = media_type.filter(|m| !is_scim_media_type(m)) else {
+                if reason.is_some() {
+                    return Err(format!(
+                        "[deviations] explains `{key}`, which [headers] does not set to another media type than {}",
+                        urn::MEDIA_TYPE
+                    ));
+                }
+                continue;
+            };
+            check_media_type(key, media_type)?;
+            let reason = reason
+                .map(|r| r.trim().to_owned())
+                .filter(|r| !r.is_empty())
+                .ok_or_else(|| {
+                    format!(
+                        "`{key} = \"{media_type}\"` departs from {rfc}, which requires {}: say why under [deviations] ({key} = \"…\")",
+                        urn::MEDIA_TYPE
+                    )
+                })?;
+            deviations.push(Acknowledged {
+                contract: file.name.clone(),
+                capability: required.to_owned(),
+                rfc: rfc.to_owned(),
+                reason,
+            });
+        }
+        let request_headers = request_headers(&file.headers, env)?;
         let mut reasons = BTreeMap::new();
         for (name, reason) in &file.deviations {
             let ruled_out = capability(name, "deviations")?;
@@ -182,7 +294,6 @@ impl Contract {
             }
             reasons.insert(ruled_out, reason.trim().to_owned());
         }
-        let mut deviations = Vec::new();
         for (required, rfc) in REQUIRED_BY_RFC {
             if capabilities.get(&required) != Some(&false) {
                 continue;
@@ -245,6 +356,12 @@ impl Contract {
             groups_read_only: file.groups.read_only,
             max_creates: file.limits.max_creates,
             settle: file.limits.settle,
+            request_headers,
+            media_type: file.headers.media_type.filter(|m| !is_scim_media_type(m)),
+            response_media_type: file
+                .headers
+                .response_media_type
+                .filter(|m| !is_scim_media_type(m)),
         })
     }
 
@@ -295,6 +412,9 @@ impl Contract {
         {
             return Some(reason);
         }
+        if let Some(reason) = self.media_type_skip(case) {
+            return Some(reason);
+        }
         if self.groups_read_only
             && requests().any(|r| writes_groups(r.method, &r.path, r.body.as_ref()))
         {
@@ -342,6 +462,79 @@ impl Contract {
             ));
         }
         None
+    }
+
+    /// Why the contract's media types rule out `case`: a request labelled with or accepting only
+    /// another media type than the target accepts, or a Content-Type the target's documented
+    /// responses do not have. Either is an acknowledged deviation, named in the reason.
+    fn media_type_skip(&self, case: &Case) -> Option<String> {
+        let acknowledged = |required: &str| {
+            self.deviations
+                .iter()
+                .find(|d| d.capability == required)
+                .map(|d| format!(" (an acknowledged deviation from {}: {})", d.rfc, d.reason))
+                .unwrap_or_default()
+        };
+        let steps = || case.spec.steps.iter().map(|s| &s.value);
+        if let Some(accepted) = &self.media_type {
+            // A step that expects a 4xx tests the refusal itself (text/plain answered 415).
+            let refused = steps()
+                .filter(|s| {
+                    !s.expect
+                        .status
+                        .as_ref()
+                        .is_some_and(|set| (400..500).any(|code| set.allows(code)))
+                })
+                .filter_map(|s| s.request.as_ref())
+                .flat_map(|r| &r.headers)
+                .find(|(name, value)| {
+                    if name.eq_ignore_ascii_case("content-type") {
+                        !essence(value).eq_ignore_ascii_case(essence(accepted))
+                    } else if name.eq_ignore_ascii_case("accept") {
+                        !value
+                            .split(',')
+                            .map(essence)
+                            .any(|v| v == "*/*" || v.eq_ignore_ascii_case(essence(accepted)))
+                    } else {
+                        false
+                    }
+                });
+            if let Some((name, value)) = refused {
+                return Some(format!(
+                    "the contract `{}` accepts only {accepted}{}, and the case sends {name}: {value}",
+                    self.name,
+                    acknowledged(MEDIA_TYPE_DEVIATIONS[0].1)
+                ));
+            }
+        }
+        let labelled = self.response_media_type.as_ref()?;
+        let documented = Response {
+            status: 200,
+            headers: vec![("content-type".to_owned(), labelled.clone())],
+            body: String::new(),
+            json: None,
+            elapsed: Duration::ZERO,
+        };
+        let missed = steps()
+            .flat_map(|s| &s.expect.headers)
+            .any(|(name, assertion)| {
+                name.eq_ignore_ascii_case("content-type")
+                    && !assert::header(
+                        name,
+                        assertion,
+                        assertion.equals.as_deref(),
+                        assertion.not_equals.as_deref(),
+                        &documented,
+                    )
+                    .is_empty()
+            });
+        missed.then(|| {
+            format!(
+                "the contract `{}` documents responses labelled {labelled}{}, and the case expects another Content-Type",
+                self.name,
+                acknowledged(MEDIA_TYPE_DEVIATIONS[1].1)
+            )
+        })
     }
 
     /// Adds what the contract requires to a request body that creates or replaces a resource:
@@ -569,8 +762,110 @@ fn check_fill(fill: &Map<String, Value>, table: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `media_type` is SCIM's own, parameters (a charset) aside.
+fn is_scim_media_type(media_type: &str) -> bool {
+    essence(media_type).eq_ignore_ascii_case(urn::MEDIA_TYPE)
+}
+
+/// A media type without its parameters: `application/json` of `application/json; charset=utf-8`.
+fn essence(media_type: &str) -> &str {
+    media_type.split(';').next().unwrap_or_default().trim()
+}
+
+fn check_media_type(key: &str, media_type: &str) -> Result<(), String> {
+    let valid = essence(media_type)
+        .split_once('/')
+        .is_some_and(|(kind, sub)| is_token(kind) && is_token(sub));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "[headers] {key}: `{media_type}` is not a media type such as application/json"
+        ))
+    }
+}
+
+/// An HTTP token (RFC 9110 §5.6.2): a header name, or a media type's halves.
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The headers of `[headers] request` and `request-env`, each name a token scimcheck does not
+/// set itself, each value visible ASCII; a secret's variable must be set.
+fn request_headers(
+    headers: &HeadersFile,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<RequestHeader>, String> {
+    const OWN: [&str; 5] = [
+        "authorization",
+        "content-type",
+        "accept",
+        "host",
+        "content-length",
+    ];
+    let literal = headers
+        .request
+        .iter()
+        .map(|(n, v)| (n, Ok(v.clone()), false));
+    let secret = headers.request_env.iter().map(|(n, var)| {
+        let value = env(var)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("[headers.request-env] {n}: the variable {var} is not set"));
+        (n, value, true)
+    });
+    let mut out: Vec<RequestHeader> = Vec::new();
+    for (name, value, secret) in literal.chain(secret) {
+        let table = if secret { "request-env" } else { "request" };
+        if !is_token(name) {
+            return Err(format!("[headers.{table}] `{name}` is not a header name"));
+        }
+        if OWN.iter().any(|o| o.eq_ignore_ascii_case(name)) {
+            return Err(format!(
+                "[headers.{table}] {name}: scimcheck sets this header itself (media-type sets Content-Type and Accept)"
+            ));
+        }
+        if out.iter().any(|h| h.name.eq_ignore_ascii_case(name)) {
+            return Err(format!("[headers] {name} is given twice"));
+        }
+        let value = value?;
+        // The value is never quoted back: it may be a secret.
+        if !value
+            .bytes()
+            .all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
+        {
+            return Err(format!(
+                "[headers.{table}] {name}: the value must be visible ASCII"
+            ));
+        }
+        out.push(RequestHeader {
+            name: name.clone(),
+            value,
+            secret,
+        });
+    }
+    Ok(out)
+}
+
 fn parse_form(text: &str) -> Result<FilterForm, String> {
-    let words: Vec<&str> = text.split_whitespace().collect();
+    // `emails[type eq]`: the comparison inside a value filter, named `emails[type]`.
+    let value_path = text.trim().split_once('[').and_then(|(attribute, inner)| {
+        let inner = inner.strip_suffix(']')?;
+        let [sub, operator] = inner.split_whitespace().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let attribute = attribute.trim();
+        let plain = |s: &str| !s.is_empty() && !s.contains(['[', ']', ' ']);
+        (plain(attribute) && plain(sub)).then(|| (format!("{attribute}[{sub}]"), operator))
+    });
+    let words: Vec<&str> = match &value_path {
+        Some((attribute, operator)) => vec![attribute, operator],
+        None if text.contains('[') => Vec::new(),
+        None => text.split_whitespace().collect(),
+    };
     let known_operator = |op: &str| {
         ["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "pr"]
             .iter()
@@ -589,27 +884,45 @@ fn parse_form(text: &str) -> Result<FilterForm, String> {
             operator: operator.to_ascii_lowercase(),
         }),
         _ => Err(format!(
-            "filters: `{text}` is not a filter form such as `userName eq`, `emails.value pr` or `and`"
+            "filters: `{text}` is not a filter form such as `userName eq`, `emails.value pr`, `emails[type eq]` or `and`"
         )),
     }
 }
 
 /// The first part of `parsed` the allowed forms do not list, as text.
 fn first_unlisted(parsed: &Filter, allowed: &BTreeSet<FilterForm>) -> Option<String> {
+    unlisted_within(parsed, None, allowed)
+}
+
+/// [`first_unlisted`] inside the value filter of `within` (`emails` of `emails[…]`), if any:
+/// there an attribute is named `emails[type]`, as the contract writes `emails[type eq]`.
+fn unlisted_within(
+    parsed: &Filter,
+    within: Option<&str>,
+    allowed: &BTreeSet<FilterForm>,
+) -> Option<String> {
     let logical = |word: &str| {
         (!allowed.contains(&FilterForm::Logical(word.to_owned()))).then(|| word.to_owned())
     };
+    // The parser qualifies an attribute inside `emails[…]` as `emails.type`.
+    let named = |attr: &AttrPath| match within {
+        Some(outer) => format!("{outer}[{}]", attr.sub.as_deref().unwrap_or(&attr.name)),
+        None => attr.to_string(),
+    };
+    let terms = |terms: &[Filter]| {
+        terms
+            .iter()
+            .find_map(|t| unlisted_within(t, within, allowed))
+    };
     match parsed {
-        Filter::And(terms) => {
-            logical("and").or_else(|| terms.iter().find_map(|t| first_unlisted(t, allowed)))
+        Filter::And(inner) => logical("and").or_else(|| terms(inner)),
+        Filter::Or(inner) => logical("or").or_else(|| terms(inner)),
+        Filter::Not(inner) => logical("not").or_else(|| unlisted_within(inner, within, allowed)),
+        Filter::Compare { attr, op, .. } => unlisted_compare(&named(attr), op.name(), allowed),
+        Filter::Present(attr) => unlisted_compare(&named(attr), "pr", allowed),
+        Filter::ValuePath { attr, filter } => {
+            unlisted_within(filter, Some(&attr.to_string()), allowed)
         }
-        Filter::Or(terms) => {
-            logical("or").or_else(|| terms.iter().find_map(|t| first_unlisted(t, allowed)))
-        }
-        Filter::Not(inner) => logical("not").or_else(|| first_unlisted(inner, allowed)),
-        Filter::Compare { attr, op, .. } => unlisted_compare(&attr.to_string(), op.name(), allowed),
-        Filter::Present(attr) => unlisted_compare(&attr.to_string(), "pr", allowed),
-        Filter::ValuePath { attr, .. } => Some(format!("{attr}[…]")),
     }
 }
 
@@ -857,6 +1170,189 @@ mod tests {
             scoping: Scoping::UserNamePrefix,
         };
         contract.skip_reason(&case, &needs(&case, choices))
+    }
+
+    #[test]
+    fn filter_forms_cover_value_filters_presence_and_ordering_as_the_probes_send_them() {
+        let contract = load_text(&format!(
+            "filters = [\"userName eq\", \"emails[type eq]\", \"emails[value co]\", \"emails.value pr\", \"meta.lastModified gt\", \"and\"]\n{HEAD}"
+        ))
+        .expect("valid");
+        let list = |filter: &str| {
+            format!(
+                "  - name: s\n    request: {{ method: GET, path: /Users, query: {{ filter: '{filter}' }} }}\n    expect: {{ status: 200 }}\n"
+            )
+        };
+        let cases: [(&str, Option<&str>); 11] = [
+            (r#"emails[type eq "work"]"#, None),
+            (r#"EMAILS[Type eq "work"]"#, None),
+            (r#"emails[type eq "work" and value co "@"]"#, None),
+            (r#"userName eq "a" and emails[type eq "work"]"#, None),
+            ("emails.value pr", None),
+            (r#"meta.lastModified gt "2020-01-01T00:00:00Z""#, None),
+            (
+                r#"emails[type ne "work"]"#,
+                Some("filters with `emails[type] ne`"),
+            ),
+            (
+                r#"emails[type eq "work" or value co "@"]"#,
+                Some("filters with `or`"),
+            ),
+            (
+                r#"addresses[type eq "work"]"#,
+                Some("filters with `addresses[type] eq`"),
+            ),
+            (
+                r#"emails.type eq "work""#,
+                Some("filters with `emails.type eq`"),
+            ),
+            (
+                r#"meta.lastModified ge "2020-01-01T00:00:00Z""#,
+                Some("filters with `meta.lastModified ge`"),
+            ),
+        ];
+        for (filter, expected) in cases {
+            let got = reason(&contract, &list(filter));
+            match expected {
+                None => assert_eq!(got, None, "{filter}"),
+                Some(part) => assert!(
+                    got.as_deref().is_some_and(|g| g.contains(part)),
+                    "{filter}\n→ {got:?}"
+                ),
+            }
+        }
+        for bad in [
+            "emails[type]",
+            "emails[type eq",
+            "[type eq]",
+            "emails[type like]",
+            "emails[a[b] eq]",
+        ] {
+            let error = load_text(&format!("filters = [\"{bad}\"]\n{HEAD}"))
+                .expect_err(bad)
+                .to_string();
+            assert!(error.contains("is not a filter form"), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn header_quirks_are_checked_and_read_their_secrets_from_the_environment() {
+        let load_env = |text: &str| {
+            let path =
+                std::env::temp_dir().join(format!("scimcheck-{}.toml", uuid::Uuid::new_v4()));
+            std::fs::write(&path, format!("{HEAD}{text}")).expect("written");
+            let env = |var: &str| (var == "TENANT_KEY").then(|| "k3y-s3cret".to_owned());
+            let loaded = Contract::load_with_env(&path, &env);
+            std::fs::remove_file(path).ok();
+            loaded.map_err(|e| e.to_string())
+        };
+        let contract = load_env(
+            "[headers]\nmedia-type = \"application/json\"\n[headers.request]\nX-Tenant = \"acme\"\n[headers.request-env]\nX-Tenant-Key = \"TENANT_KEY\"\n[deviations]\nmedia-type = \"json only\"\n",
+        )
+        .expect("valid");
+        assert_eq!(contract.media_type.as_deref(), Some("application/json"));
+        assert_eq!(
+            format!("{:?}", contract.request_headers),
+            "[X-Tenant: acme, X-Tenant-Key: [REDACTED]]"
+        );
+        assert_eq!(contract.request_headers[1].value, "k3y-s3cret");
+        assert_eq!(
+            contract.deviations[0].to_string(),
+            "no application/scim+json requests, which RFC 7644 §3.8 requires: the contract `acme` says json only"
+        );
+        // SCIM's own media type is no quirk and needs no reason.
+        let scim =
+            load_env("[headers]\nresponse-media-type = \"application/scim+json; charset=utf-8\"\n")
+                .expect("valid");
+        assert!(scim.deviations.is_empty());
+        let cases = [
+            (
+                "[headers]\nresponse-media-type = \"application/json\"\n",
+                "departs from RFC 7644 §3.1, §8.1, which requires application/scim+json: say why under [deviations] (response-media-type = \"…\")",
+            ),
+            (
+                "[deviations]\nmedia-type = \"x\"\n",
+                "[deviations] explains `media-type`, which [headers] does not set",
+            ),
+            (
+                "[headers]\nmedia-type = \"json\"\n[deviations]\nmedia-type = \"x\"\n",
+                "`json` is not a media type",
+            ),
+            (
+                "[headers.request]\nAuthorization = \"Basic x\"\n",
+                "Authorization: scimcheck sets this header itself",
+            ),
+            (
+                "[headers.request]\n\"X Tenant\" = \"a\"\n",
+                "`X Tenant` is not a header name",
+            ),
+            (
+                "[headers.request]\nX-Tenant = \"a\\nb\"\n",
+                "X-Tenant: the value must be visible ASCII",
+            ),
+            (
+                "[headers.request-env]\nX-Key = \"UNSET_VARIABLE\"\n",
+                "X-Key: the variable UNSET_VARIABLE is not set",
+            ),
+            (
+                "[headers.request]\nX-Key = \"a\"\n[headers.request-env]\nx-key = \"TENANT_KEY\"\n",
+                "x-key is given twice",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = load_env(text).expect_err(text);
+            assert!(error.contains(expected), "{text}\n→ {error}");
+            assert!(!error.contains("k3y-s3cret"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_json_only_target_skips_the_cases_that_send_scim_json_explicitly() {
+        let contract = load_text(&format!(
+            "{HEAD}[headers]\nmedia-type = \"application/json\"\n[deviations]\nmedia-type = \"json only\"\n"
+        ))
+        .expect("valid");
+        let step = |headers: &str, status: u16| {
+            format!(
+                "  - name: s\n    request: {{ method: POST, path: /Users, headers: {{ {headers} }}, body: {{ userName: a }} }}\n    expect: {{ status: {status} }}\n"
+            )
+        };
+        let cases = [
+            (
+                step("Content-Type: application/scim+json", 201),
+                Some(
+                    "the contract `acme` accepts only application/json (an acknowledged deviation from RFC 7644 §3.8: json only), and the case sends Content-Type: application/scim+json",
+                ),
+            ),
+            (
+                step("Accept: application/scim+json", 201),
+                Some("sends Accept: application/scim+json"),
+            ),
+            (
+                step("Content-Type: application/json; charset=utf-8", 201),
+                None,
+            ),
+            (
+                step(
+                    "\"Accept\": \"application/scim+json, application/json\"",
+                    201,
+                ),
+                None,
+            ),
+            (step("Accept: \"*/*\"", 201), None),
+            // A step that expects the refusal tests it.
+            (step("Content-Type: text/plain", 415), None),
+        ];
+        for (yaml, expected) in cases {
+            let got = reason(&contract, &yaml);
+            match expected {
+                None => assert_eq!(got, None, "{yaml}"),
+                Some(part) => assert!(
+                    got.as_deref().is_some_and(|g| g.contains(part)),
+                    "{yaml}\n→ {got:?}"
+                ),
+            }
+        }
     }
 
     #[test]

@@ -11,6 +11,8 @@
 //! [`RunConfig::builder`] takes a base URL and [`Credentials`](exec::client::Credentials);
 //! [`RunConfig::for_mock`] takes a running [`MockServer`](mock::MockServer) and every token it
 //! issued. Each setting has `scimcheck run`'s default; [`RunBuilder::build`] checks them all.
+//! [`RunBuilder::oauth`] fetches the SCIM token from an OAuth 2.0 token endpoint instead
+//! ([`exec::oauth`]), and [`RunBuilder::revoked_token`] runs the token-rotation cases.
 //! [`run`] is async and runs on the caller's tokio runtime (a `#[tokio::test]`, of either
 //! flavour, is fine): the cases block on threads of their own, never on the caller's.
 //!

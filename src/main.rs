@@ -23,6 +23,7 @@ use scimcheck::config::FileConfig;
 use scimcheck::contract::Contract;
 use scimcheck::exec::client::{ClientOptions, Credentials, Target};
 use scimcheck::exec::ledger::{Entry, Event, Ledger};
+use scimcheck::exec::oauth::OAuthSettings;
 use scimcheck::exec::sweep;
 use scimcheck::files::{self, CA_LIMIT, TOKEN_LIMIT};
 use scimcheck::mock::{MockConfig, MockServer};
@@ -103,6 +104,54 @@ fn scim_token(target: &TargetArgs) -> Result<String> {
         )
     })?;
     non_empty(token.trim(), &variable_name(var))
+}
+
+/// The OAuth client the flags and the file describe, its secret read from its variable or
+/// file; `None` without a token URL.
+fn oauth_settings(args: &cli::OAuthArgs) -> Result<Option<OAuthSettings>> {
+    let Some(token_url) = &args.oauth_token_url else {
+        if args.oauth_client_id.is_some()
+            || args.oauth_client_secret_env.is_some()
+            || args.oauth_client_secret_file.is_some()
+        {
+            bail!("an OAuth client id or secret was given without --oauth-token-url");
+        }
+        return Ok(None);
+    };
+    let Some(client_id) = &args.oauth_client_id else {
+        bail!("--oauth-token-url needs --oauth-client-id (or oauth-client-id in scimcheck.toml)");
+    };
+    let client_secret = if let Some(path) = &args.oauth_client_secret_file {
+        let secret = files::read_text(path, TOKEN_LIMIT)?;
+        non_empty(secret.trim(), &path.display().to_string())?
+    } else if let Some(var) = &args.oauth_client_secret_env {
+        optional_env(Some(var))?.unwrap_or_default()
+    } else {
+        bail!(
+            "--oauth-token-url needs --oauth-client-secret-env VAR or --oauth-client-secret-file PATH"
+        );
+    };
+    Ok(Some(OAuthSettings {
+        token_url: token_url.clone(),
+        client_id: client_id.clone(),
+        client_secret,
+        scope: args.oauth_scope.clone(),
+        audience: args.oauth_audience.clone(),
+        client_auth: args.oauth_client_auth.unwrap_or_default(),
+    }))
+}
+
+/// The embedded mock's own OAuth client (`--mock-oauth`).
+fn mock_oauth_settings(mock: &MockServer) -> OAuthSettings {
+    let issued = mock.credentials();
+    OAuthSettings {
+        token_url: mock.oauth_token_url(),
+        client_id: issued.oauth_client_id.clone(),
+        client_secret: issued.oauth_client_secret.clone(),
+        scope: None,
+        audience: None,
+        client_auth: Default::default(),
+    }
 }
 
 /// Every environment variable scimcheck reads is read here or in `scim_token`.
@@ -207,9 +256,15 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 fn run(mut args: RunArgs) -> Result<ExitCode> {
     let file = merge_file(&mut args.target, &mut args.load)?;
-    if args.base_url.is_none() && args.mock_fault.is_empty() && args.mock_variation.is_empty() {
+    if args.base_url.is_none()
+        && args.mock_fault.is_empty()
+        && args.mock_variation.is_empty()
+        && !args.mock_oauth
+    {
         args.base_url.clone_from(&file.base_url);
     }
+    args.oauth.or_file(&file);
+    args.revoked_token_env = args.revoked_token_env.or(file.revoked_token_env.clone());
     args.api_key_env = args.api_key_env.or(file.api_key_env.clone());
     args.other_tenant_token_env = args
         .other_tenant_token_env
@@ -228,18 +283,23 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         .map(scimcheck::compare::RunRecord::load)
         .transpose()?;
     let runtime = runtime()?;
+    let oauth = oauth_settings(&args.oauth)?;
     let Connected {
         base_url,
         credentials,
         name: default_target,
         ledger,
-        mock: _mock,
+        mock,
     } = connect(
         &runtime,
         args.base_url.as_deref(),
         || {
             Ok(Credentials {
-                scim: scim_token(&args.target)?,
+                // An OAuth client fetches the SCIM token instead (see `oauth_settings`).
+                scim: match oauth {
+                    Some(_) => String::new(),
+                    None => scim_token(&args.target)?,
+                },
                 api_key: optional_env(args.api_key_env.as_deref())?,
                 other_tenant: optional_env(args.other_tenant_token_env.as_deref())?,
             })
@@ -247,6 +307,13 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
         (&args.mock_fault, &args.mock_variation),
         ledger_path(&args.target),
     )?;
+    let (oauth, revoked) = match &mock {
+        Some(mock) => (
+            args.mock_oauth.then(|| mock_oauth_settings(mock)),
+            Some(mock.credentials().revoked_token.clone()),
+        ),
+        None => (oauth, optional_env(args.revoked_token_env.as_deref())?),
+    };
     // A contract changes what the run sends (its fills, its skips), so its snapshots are its
     // own: `snapshots/mock+lightstep`, never the plain target's.
     let default_target = match &contract {
@@ -280,6 +347,12 @@ fn run(mut args: RunArgs) -> Result<ExitCode> {
     }
     if let Some(ledger) = ledger {
         config = config.ledger(ledger);
+    }
+    if let Some(oauth) = oauth {
+        config = config.oauth(oauth);
+    }
+    if let Some(revoked) = revoked {
+        config = config.revoked_token(revoked);
     }
     for (capability, present) in file.capability_overrides() {
         config = config.capability(capability, present);
@@ -858,20 +931,25 @@ fn list(args: &ListArgs) -> Result<()> {
 
 fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
     let file = merge_file(&mut args.target, &mut args.load)?;
+    args.oauth.or_file(&file);
     let base_url = args
         .base_url
         .or(file.base_url)
         .ok_or_else(|| anyhow!("sweep needs --base-url (or base-url in scimcheck.toml)"))?;
+    let oauth = oauth_settings(&args.oauth)?;
     let credentials = Credentials {
-        scim: scim_token(&args.target)?,
+        scim: match oauth {
+            Some(_) => String::new(),
+            None => scim_token(&args.target)?,
+        },
         api_key: None,
         other_tenant: None,
     };
-    let target = Target::new(
-        &base_url,
-        credentials,
-        &client_options(&args.target, &args.load, args.verbose)?,
-    )?;
+    let options = client_options(&args.target, &args.load, args.verbose)?;
+    let mut target = Target::new(&base_url, credentials, &options)?;
+    if let Some(oauth) = oauth {
+        target = target.with_oauth(oauth, options.insecure)?;
+    }
     // Everything printed names what a target returned, which may echo a secret.
     let say = |text: String| {
         let text = target.redactor().redact(&text);
@@ -879,6 +957,7 @@ fn sweep(mut args: SweepArgs) -> Result<ExitCode> {
     };
     let ledger_path = ledger_path(&args.target);
     let runtime = runtime()?;
+    runtime.block_on(target.authenticate())?;
     let plan = runtime.block_on(sweep::find(&target, Some(&ledger_path), &args.prefix))?;
     if !plan.skipped.is_empty() {
         say(format!("left alone {} candidate(s):", plan.skipped.len()));

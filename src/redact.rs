@@ -6,6 +6,7 @@
 //! search for the whole token finds. (A cut ending in `…` is caught here as a last resort.)
 
 use std::borrow::Cow;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use regex::Regex;
 
@@ -29,25 +30,33 @@ struct Secret {
 }
 
 /// Replaces every configured secret with a label naming which credential it was.
+///
+/// Clones share their secrets: a secret learned while the run goes on (an OAuth access token
+/// fetched mid-run) is redacted by every clone, including the ones reports were handed.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    secrets: Vec<Secret>,
+    secrets: Arc<RwLock<Vec<Secret>>>,
 }
 
 impl Redactor {
     /// Adds a secret; empty strings are ignored (they would match everywhere).
     pub fn add(&mut self, secret: &str, label: &'static str) {
-        if secret.is_empty() || self.secrets.iter().any(|s| s.text == secret) {
+        self.learn(secret, label);
+    }
+
+    /// [`add`](Self::add) through a shared reference, for secrets issued while the run goes on.
+    pub fn learn(&self, secret: &str, label: &'static str) {
+        let mut secrets = self.secrets.write().unwrap_or_else(PoisonError::into_inner);
+        if secret.is_empty() || secrets.iter().any(|s| s.text == secret) {
             return;
         }
-        self.secrets.push(Secret {
+        secrets.push(Secret {
             text: secret.to_owned(),
             label,
             pattern: encoded_forms(secret),
         });
         // Longest first, so a secret that contains another is replaced whole.
-        self.secrets
-            .sort_by_key(|s| std::cmp::Reverse(s.text.len()));
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.text.len()));
     }
 
     /// Adds the password of a URL's userinfo (`https://admin:pw@host`), as written and decoded.
@@ -60,8 +69,9 @@ impl Redactor {
     }
 
     pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let secrets = self.secrets.read().unwrap_or_else(PoisonError::into_inner);
         let mut out = Cow::Borrowed(text);
-        for secret in &self.secrets {
+        for secret in secrets.iter() {
             if let Cow::Owned(replaced) = secret
                 .pattern
                 .replace_all(&out, label_text(secret.label).as_str())
@@ -70,7 +80,7 @@ impl Redactor {
             }
         }
         if out.contains(CUT_MARKER) {
-            for secret in &self.secrets {
+            for secret in secrets.iter() {
                 if let Some(hidden) = hide_cut_heads(&out, secret) {
                     out = Cow::Owned(hidden);
                 }
@@ -262,6 +272,17 @@ mod tests {
         assert_eq!(
             redactor.redact("s3c… and s3cret…"),
             "s3c… and [REDACTED scim token]…"
+        );
+    }
+
+    #[test]
+    fn a_secret_learned_later_is_redacted_by_every_clone() {
+        let redactor = Redactor::default();
+        let handed_out = redactor.clone();
+        redactor.learn("at-0123456789", "oauth access token");
+        assert_eq!(
+            handed_out.redact("Bearer at-0123456789"),
+            "Bearer [REDACTED oauth access token]"
         );
     }
 

@@ -14,6 +14,7 @@ use crate::check::Profile;
 use crate::check::snapshot::SnapshotOptions;
 use crate::contract::Contract;
 use crate::exec::client::{ClientOptions, Credentials, ExecError};
+use crate::exec::oauth::OAuthSettings;
 use crate::mock::MockServer;
 use crate::plan::select::Selector;
 use crate::plan::{Capabilities, PlanOptions};
@@ -72,6 +73,8 @@ impl RunConfig {
             suite: SuiteConfig {
                 base_url: base_url.into(),
                 credentials,
+                oauth: None,
+                revoked_token: None,
                 cases: CaseSource::Embedded,
                 snapshots: SnapshotOptions::default(),
                 ledger: None,
@@ -91,10 +94,26 @@ impl RunConfig {
     /// skipped for want of one).
     pub fn for_mock(mock: &MockServer) -> RunBuilder {
         RunConfig::builder(mock.base_url(), suite::mock_credentials(mock))
+            .revoked_token(mock.credentials().revoked_token.clone())
     }
 }
 
 impl RunBuilder {
+    /// Takes the SCIM token from an OAuth 2.0 token endpoint (client credentials) instead of
+    /// the credentials' `scim`: fetched before the first case, again before it expires and once
+    /// after a 401.
+    pub fn oauth(mut self, settings: OAuthSettings) -> Self {
+        self.suite.oauth = Some(settings);
+        self
+    }
+
+    /// A SCIM token the target has revoked: `auth::token-rotation` checks that every verb
+    /// refuses it [default: none, and that case is skipped].
+    pub fn revoked_token(mut self, token: impl Into<String>) -> Self {
+        self.suite.revoked_token = Some(token.into());
+        self
+    }
+
     /// Where the cases come from [default: the built-in catalogue].
     pub fn cases(mut self, source: CaseSource) -> Self {
         self.suite.cases = source;

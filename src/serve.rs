@@ -74,6 +74,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), ServeError> {
         .other_tenant_token
         .clone_from(&args.other_tenant_token);
     config.admin_token.clone_from(&args.admin_token);
+    if let Some(lifetime) = args.oauth_token_lifetime {
+        config.oauth.token_lifetime = lifetime;
+    }
     config.record_requests = args.record.is_some();
     let seed = args.seed.as_deref().map(read_seed).transpose()?;
     // Opened before the server is announced: a path that cannot be written stops it early.
@@ -163,6 +166,10 @@ fn print_human(server: &MockServer, args: &ServeArgs, ca_file: Option<&Path>) {
     println!("other tenant token:  {}", credentials.other_tenant_token);
     println!("admin route:         {}", server.admin_url());
     println!("admin token:         {}", credentials.admin_token);
+    println!("revoked SCIM token:  {}", credentials.revoked_token);
+    println!("OAuth token URL:     {}", server.oauth_token_url());
+    println!("OAuth client id:     {}", credentials.oauth_client_id);
+    println!("OAuth client secret: {}", credentials.oauth_client_secret);
     if let Some(ca) = ca_file {
         println!("CA certificate:      {}", ca.display());
     }
@@ -206,6 +213,16 @@ fn env_lines(server: &MockServer, ca_file: Option<&Path>) -> String {
         ),
         ("SCIMCHECK_ADMIN_URL", server.admin_url()),
         ("SCIMCHECK_ADMIN_TOKEN", credentials.admin_token.clone()),
+        ("SCIMCHECK_REVOKED_TOKEN", credentials.revoked_token.clone()),
+        ("SCIMCHECK_OAUTH_TOKEN_URL", server.oauth_token_url()),
+        (
+            "SCIMCHECK_OAUTH_CLIENT_ID",
+            credentials.oauth_client_id.clone(),
+        ),
+        (
+            "SCIMCHECK_OAUTH_CLIENT_SECRET",
+            credentials.oauth_client_secret.clone(),
+        ),
     ];
     if let Some(ca) = ca_file {
         variables.push(("SCIMCHECK_CA_CERT", ca.display().to_string()));

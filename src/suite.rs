@@ -23,6 +23,7 @@ use crate::check::snapshot::SnapshotOptions;
 use crate::exec::client::{ClientOptions, Credentials, ExecError, Target};
 use crate::exec::ledger::{self, Ledger, LedgerError};
 use crate::exec::limit::ConcurrencyReport;
+use crate::exec::oauth::OAuthSettings;
 use crate::exec::run::{RunContext, panic_message, run_case};
 use crate::exec::schedule;
 use crate::mock::MockServer;
@@ -51,6 +52,10 @@ pub enum CaseSource {
 pub(crate) struct SuiteConfig {
     pub base_url: String,
     pub credentials: Credentials,
+    /// The SCIM token comes from this OAuth token endpoint instead of `credentials.scim`.
+    pub oauth: Option<OAuthSettings>,
+    /// A token the target revoked, for `auth::token-rotation`.
+    pub revoked_token: Option<String>,
     pub cases: CaseSource,
     /// Which exchanges are recorded, and where their snapshots are stored.
     pub snapshots: SnapshotOptions,
@@ -265,7 +270,19 @@ pub(crate) fn run(
         Ok::<_, SuiteError>((schemas, cases))
     });
     let reaching = async {
-        let target = Target::new(&config.base_url, config.credentials, &config.client)?;
+        let mut target = Target::new(&config.base_url, config.credentials, &config.client)?;
+        if let Some(oauth) = config.oauth {
+            target = target.with_oauth(oauth, config.client.insecure)?;
+        }
+        if let Some(revoked) = config.revoked_token {
+            target = target.with_revoked_token(revoked);
+        }
+        if let Some(contract) = &config.plan.contract {
+            target = target.with_contract_headers(contract);
+        }
+        if !libtest.list {
+            target.authenticate().await?;
+        }
         let first = first_request(&target, !libtest.list).await?;
         Ok::<_, SuiteError>((target, first))
     };

@@ -277,6 +277,176 @@ fn lists_served_a_second_stale_pass_with_a_settle_window_and_fail_without() {
     );
 }
 
+/// The mock labelling its responses application/json (`json-content-type`), recording what it
+/// is sent.
+fn json_responses_mock(faults: &[Fault]) -> MockConfig {
+    let mut config = MockConfig {
+        record_requests: true,
+        ..MockConfig::default()
+    };
+    config.variations.insert(Variation::JsonContentType);
+    config.faults.extend(faults.iter().copied());
+    config
+}
+
+const TENANT_KEY: &str = "t3nant-k3y-s3cret-81f0";
+
+/// `tests/contract_fixtures/json-responses.toml` plus a secret tenant key from the environment.
+fn json_responses_contract() -> PlanOptions {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/contract_fixtures/json-responses.toml"))
+        .expect("fixture");
+    let path = std::env::temp_dir().join(format!("scimcheck-{}.toml", uuid::Uuid::new_v4()));
+    std::fs::write(
+        &path,
+        format!("{text}\n[headers.request-env]\nX-Tenant-Key = \"ACME_TENANT_KEY\"\n"),
+    )
+    .expect("written");
+    let contract = scimcheck::contract::Contract::load_with_env(&path, &|var| {
+        (var == "ACME_TENANT_KEY").then(|| TENANT_KEY.to_owned())
+    })
+    .expect("contract loads");
+    std::fs::remove_file(path).ok();
+    PlanOptions {
+        contract: Some(Arc::new(contract)),
+        ..PlanOptions::default()
+    }
+}
+
+#[test]
+fn a_documented_response_media_type_is_an_acknowledged_deviation_not_a_hidden_one() {
+    const CASE: &str = "content-type::response-scim-json";
+    let runtime = common::runtime();
+    // Without the contract, application/json responses fail the case about them.
+    let mock = common::start_mock(&runtime, json_responses_mock(&[]));
+    let outcome = common::run_suite_filtered(&runtime, &mock, CASE);
+    match outcome_of(CASE, &outcome.results) {
+        CaseOutcome::Failed(message) => {
+            assert!(message.contains("`application/json`"), "{message}")
+        }
+        other => panic!("{CASE} did not fail without the contract: {other:?}"),
+    }
+
+    // With it, the catalogue passes; the case is skipped naming the contract and its reason,
+    // and every report states the deviation.
+    let mock = common::start_mock(&runtime, json_responses_mock(&[]));
+    let outcome = common::run_suite(&runtime, &mock, json_responses_contract(), false);
+    let failed: Vec<&str> = common::failed(&outcome.results)
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(failed.is_empty(), "failed with the contract: {failed:?}");
+    match outcome_of(CASE, &outcome.results) {
+        CaseOutcome::Skipped(why) => assert_eq!(
+            why,
+            "the contract `json-responses` documents responses labelled application/json (an acknowledged deviation from RFC 7644 §3.1, §8.1: the API documents application/json as the type of every response), and the case expects another Content-Type"
+        ),
+        other => panic!("{CASE} was not skipped: {other:?}"),
+    }
+    let report = outcome.report();
+    assert_eq!(report.verdict.exit_code, 0);
+    let console = report::render(&report::console::Console, &report);
+    assert!(
+        console.contains("acknowledged deviation: no application/scim+json responses, which RFC 7644 §3.1, §8.1 requires: the contract `json-responses` says the API documents"),
+        "{console}"
+    );
+
+    // Every SCIM request carried the contract's headers, the secret one as configured.
+    let requests = mock.requests();
+    assert!(requests.len() > 100);
+    for request in requests.iter().filter(|r| r.path.starts_with("/scim/v2/")) {
+        let header = |name: &str| {
+            request
+                .request_headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(
+            header("x-tenant"),
+            Some("acme"),
+            "{} {}",
+            request.method,
+            request.path
+        );
+        assert_eq!(header("x-tenant-key"), Some(TENANT_KEY));
+    }
+}
+
+#[test]
+fn a_secret_contract_header_is_redacted_in_every_report() {
+    let runtime = common::runtime();
+    // A fault makes cases fail, so that reports show their requests, headers and all.
+    let mock = common::start_mock(&runtime, json_responses_mock(&[Fault::PatchNotApplied]));
+    let outcome = common::run_suite(&runtime, &mock, json_responses_contract(), false);
+    let report = outcome.report();
+    assert_eq!(report.verdict.exit_code, 1);
+    let json = report::render(&report::json::Json, &report);
+    assert!(json.contains("[REDACTED contract header]"), "{json}");
+    for written in [
+        json,
+        report::render(&report::console::Console, &report),
+        report::render(
+            &report::junit::Junit {
+                hostname: "ci".to_owned(),
+            },
+            &report,
+        ),
+    ] {
+        assert!(!written.contains(TENANT_KEY));
+    }
+}
+
+#[test]
+fn a_json_only_contract_sends_application_json_and_skips_what_insists_on_scim_json() {
+    let runtime = common::runtime();
+    let mock = common::start_mock(
+        &runtime,
+        MockConfig {
+            record_requests: true,
+            ..MockConfig::default()
+        },
+    );
+    let path = std::env::temp_dir().join(format!("scimcheck-{}.toml", uuid::Uuid::new_v4()));
+    std::fs::write(
+        &path,
+        "name = \"json-only\"\nsource = \"tests\"\n[headers]\nmedia-type = \"application/json\"\n[deviations]\nmedia-type = \"the API takes application/json only\"\n",
+    )
+    .expect("written");
+    let contract = scimcheck::contract::Contract::load(&path).expect("contract loads");
+    std::fs::remove_file(path).ok();
+    let plan = PlanOptions {
+        contract: Some(Arc::new(contract)),
+        ..PlanOptions::default()
+    };
+    let outcome = common::run_suite(&runtime, &mock, plan, false);
+    let failed: Vec<&str> = common::failed(&outcome.results)
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(failed.is_empty(), "failed with the contract: {failed:?}");
+    assert!(
+        matches!(outcome_of("content-type::request-charset", &outcome.results),
+            CaseOutcome::Skipped(why) if why.starts_with("the contract `json-only` accepts only application/json (an acknowledged deviation from RFC 7644 §3.8")),
+        "{:?}",
+        outcome_of("content-type::request-charset", &outcome.results)
+    );
+    let scim_json: Vec<String> = mock
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/scim/v2/"))
+        .flat_map(|r| {
+            r.request_headers
+                .iter()
+                .filter(|(n, v)| {
+                    (n == "content-type" || n == "accept") && v.contains("application/scim+json")
+                })
+                .map(move |(n, v)| format!("{} {}: {n}: {v}", r.method, r.path))
+        })
+        .collect();
+    assert!(scim_json.is_empty(), "{scim_json:#?}");
+}
+
 #[test]
 fn a_contract_run_is_not_compared_with_the_plain_targets_snapshots() {
     // From the crate's root, where `snapshots/mock` is committed: the contract fills emails into

@@ -54,6 +54,17 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
             .await;
             (status(&resp), json!(404), json!(200))
         }
+        Fault::RevokedTokenAccepted => {
+            let path = mock.url(&format!("/Users/{}", users(mock, 1).await[0]));
+            let revoked = &credentials.revoked_token;
+            let read = Mock::send(mock.client.get(&path).bearer_auth(revoked)).await;
+            let delete = Mock::send(mock.client.delete(&path).bearer_auth(revoked)).await;
+            (
+                json!([read.status, delete.status]),
+                json!([401, 401]),
+                json!([200, 401]),
+            )
+        }
         Fault::NonScim401Body => {
             let resp = unauthenticated().await;
             (

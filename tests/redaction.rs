@@ -400,3 +400,95 @@ steps:
     assert!(!everything.contains(TOKEN), "{everything}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+const OAUTH_SECRET: &str = "s3cret-oauth-client-9c1e";
+const ACCESS_TOKEN: &str = "oauth-access-t0ken-3d7a";
+
+/// The client secret in a file outside the run's folder (the caller removes it), and the flags
+/// that use it.
+fn oauth_flags(token_url: &str) -> (Vec<String>, std::path::PathBuf) {
+    let secret = std::env::temp_dir().join(format!("scimcheck-secret-{}", uuid::Uuid::new_v4()));
+    std::fs::write(&secret, format!("{OAUTH_SECRET}\n")).unwrap();
+    let flags = [
+        "--oauth-token-url",
+        token_url,
+        "--oauth-client-id",
+        "scimcheck",
+        "--oauth-client-secret-file",
+        &secret.display().to_string(),
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    (flags, secret)
+}
+
+#[test]
+fn oauth_access_tokens_and_the_client_secret_never_show() {
+    // The token endpoint issues ACCESS_TOKEN; every SCIM request is echoed back, token and all.
+    let base_url = serve(|head, authorization| {
+        if head.starts_with("POST /oauth/token ") {
+            let body = format!(
+                r#"{{"access_token":"{ACCESS_TOKEN}","token_type":"Bearer","expires_in":3600}}"#
+            );
+            return format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+        let body = serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "status": "400",
+            "detail": format!("you sent {authorization}"),
+        })
+        .to_string();
+        format!(
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    });
+    let (flags, secret) = oauth_flags(&base_url.replace("/scim/v2", "/oauth/token"));
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let everything = everything_written(&base_url, &[("echo.yaml".into(), CASE.into())], &flags);
+    std::fs::remove_file(secret).ok();
+    assert!(
+        everything.contains("[REDACTED oauth access token]"),
+        "the echoed access token was not shown at all:\n{everything}"
+    );
+    assert!(
+        !everything.contains(ACCESS_TOKEN),
+        "the access token leaked"
+    );
+    assert!(
+        !everything.contains(OAUTH_SECRET),
+        "the client secret leaked"
+    );
+}
+
+#[test]
+fn a_token_endpoint_quoting_the_client_secret_back_is_redacted() {
+    let base_url = serve(|_, authorization| {
+        let body = serde_json::json!({
+            "error": "invalid_client",
+            "error_description": format!("you sent {authorization}, which is not {OAUTH_SECRET}"),
+        })
+        .to_string();
+        format!(
+            "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    });
+    let (flags, secret) = oauth_flags(&base_url.replace("/scim/v2", "/oauth/token"));
+    let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+        .args(["run", "--base-url", &base_url, "--verbose"])
+        .args(flags)
+        .output()
+        .expect("runs");
+    std::fs::remove_file(secret).ok();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("401 invalid_client: you sent [REDACTED oauth client secret], which is not [REDACTED oauth client secret]"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Basic "), "{stderr}");
+}

@@ -439,3 +439,19 @@ fn credentials_fixed_in_the_environment_are_printed_as_env_lines_and_accepted() 
     let status = child.wait().expect("serve stops");
     assert!(status.success(), "{status}");
 }
+
+#[test]
+fn the_served_oauth_client_and_revoked_token_run_the_rotation_cases() {
+    let scratch = Scratch::new("serve-oauth");
+    let served = Served::start(&scratch, &["--oauth-token-lifetime", "1s"]);
+    let run = served.shell(
+        r#""$SCIMCHECK" run --base-url "$SCIMCHECK_URL" --oauth-token-url "$SCIMCHECK_OAUTH_TOKEN_URL" --oauth-client-id "$SCIMCHECK_OAUTH_CLIENT_ID" --oauth-client-secret-env SCIMCHECK_OAUTH_CLIENT_SECRET --revoked-token-env SCIMCHECK_REVOKED_TOKEN --exact auth::token-rotation::users auth::token-rotation::groups"#,
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+    assert!(
+        String::from_utf8_lossy(&run.stdout).contains("2 passed; 0 failed"),
+        "{}",
+        text(&run)
+    );
+    served.stop();
+}

@@ -69,6 +69,7 @@ fn contract_for(variation: Variation) -> Option<&'static str> {
             Some("contracts/lightstep.toml")
         }
         Variation::EntraValuePathAdd => Some("contracts/entra-gallery.toml"),
+        Variation::JsonContentType => Some("tests/contract_fixtures/json-responses.toml"),
         Variation::FilterEqAndOnly
         | Variation::FilterUserNameEqOnly
         | Variation::ApiKeyForbidden
@@ -293,6 +294,14 @@ async fn observe(variation: Variation, mock: &Mock) -> (Value, Value, Value) {
             tokio::time::sleep(Duration::from_millis(1100)).await;
             let later = mock.get("/Users").await.body["totalResults"].clone();
             (json!([fresh, later]), json!([1, 1]), json!([0, 1]))
+        }
+        Variation::JsonContentType => {
+            let resp = mock.get("/Users").await;
+            (
+                json!(resp.header("content-type")),
+                json!("application/scim+json"),
+                json!("application/json"),
+            )
         }
         Variation::ReadOnlyGroups => {
             let body = json!({"schemas": [GROUP_URN], "displayName": "g"});

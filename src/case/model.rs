@@ -205,6 +205,8 @@ pub enum Auth {
     ApiKey,
     /// A valid SCIM token of another tenant; skipped when none is configured.
     OtherTenant,
+    /// A SCIM token the target has revoked (rotated out); skipped when none is configured.
+    Revoked,
 }
 
 impl Auth {
@@ -216,6 +218,7 @@ impl Auth {
             Auth::Malformed => "malformed",
             Auth::ApiKey => "api-key",
             Auth::OtherTenant => "other-tenant",
+            Auth::Revoked => "revoked",
         }
     }
 }

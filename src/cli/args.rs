@@ -181,6 +181,10 @@ pub struct RunArgs {
     /// Switch on a conformant variation of the embedded mock (repeatable): no case may fail.
     #[arg(long, value_name = "NAME", conflicts_with = "base_url", help_heading = TARGET)]
     pub mock_variation: Vec<String>,
+    /// Authenticate to the embedded mock through its OAuth token endpoint (client credentials)
+    /// instead of its static token.
+    #[arg(long, conflicts_with_all = ["base_url", "oauth_token_url"], help_heading = TARGET)]
+    pub mock_oauth: bool,
     #[command(flatten)]
     pub target: TargetArgs,
     /// The target's contract (a TOML file): what its vendor documents beyond the RFCs
@@ -193,6 +197,12 @@ pub struct RunArgs {
     /// Environment variable holding another tenant's SCIM token (enables isolation cases).
     #[arg(long, value_name = "VAR", help_heading = CREDENTIALS)]
     pub other_tenant_token_env: Option<String>,
+    #[command(flatten)]
+    pub oauth: super::OAuthArgs,
+    /// Environment variable holding a SCIM token the target has revoked (the one before the
+    /// last rotation): enables auth::token-rotation.
+    #[arg(long, value_name = "VAR", help_heading = CREDENTIALS)]
+    pub revoked_token_env: Option<String>,
     #[command(flatten)]
     pub select: SelectArgs,
     #[command(flatten)]
@@ -295,6 +305,8 @@ pub struct SweepArgs {
     pub base_url: Option<String>,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub oauth: super::OAuthArgs,
     #[command(flatten)]
     pub load: LoadArgs,
     /// Trace every request and response on stderr (tokens redacted).
@@ -411,6 +423,10 @@ pub struct ServeArgs {
         value_name = "TOKEN"
     )]
     pub admin_token: Option<String>,
+    /// How long the access tokens of the OAuth token endpoint (/oauth/token) live, e.g. 30s
+    /// [default: 1h]; an expired one gets 401.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub oauth_token_lifetime: Option<Duration>,
     /// Once the server accepts connections, write the base URL and every token here as
     /// `export NAME='value'` lines a shell can source (mode 0600, replaced atomically).
     #[arg(long, value_name = "PATH")]

@@ -7,6 +7,7 @@ mod args;
 mod compare;
 mod duration;
 pub mod list;
+mod oauth;
 mod snapshots;
 
 pub use args::{
@@ -15,4 +16,5 @@ pub use args::{
 };
 pub use compare::CompareArgs;
 pub use duration::{DurationError, parse_duration};
+pub use oauth::OAuthArgs;
 pub use snapshots::{SnapshotAction, SnapshotsArgs};

@@ -9,11 +9,13 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::case::{Auth, Method};
+use crate::contract::Contract;
 use crate::files::show_bytes;
 use crate::redact::{self, Redactor};
 use crate::scim::urn;
 
 use super::limit::{self, Aimd, ConcurrencyReport, ConnectDeadline, Limiter};
+use super::oauth::{OAuthError, OAuthSettings, TokenSource};
 
 /// The credentials a run may send.
 #[derive(Debug, Clone)]
@@ -32,6 +34,14 @@ pub struct Target {
     /// `base_url` parsed: every request must fall under it (see [`confine`]).
     base: Url,
     credentials: Credentials,
+    /// Where the SCIM token comes from when it is an OAuth access token, not `credentials.scim`.
+    oauth: Option<TokenSource>,
+    /// A SCIM token the target revoked, for the token-rotation case.
+    revoked: Option<String>,
+    /// Headers every request carries unless a step sets its own (a contract's tenant header).
+    extra_headers: Vec<(String, String)>,
+    /// Sent in Content-Type and Accept unless a step says otherwise.
+    media_type: String,
     wrong_token: String,
     client: reqwest::Client,
     redactor: Redactor,
@@ -109,6 +119,8 @@ pub enum ExecError {
         /// from a full listen backlog, retried without counting against `--retries`.
         stalled: bool,
     },
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
 }
 
 /// A request as sent (the `Authorization` value is kept only as the credential's name).
@@ -315,6 +327,10 @@ impl Target {
             base_url: base_url.to_owned(),
             base,
             credentials,
+            oauth: None,
+            revoked: None,
+            extra_headers: Vec::new(),
+            media_type: urn::MEDIA_TYPE.to_owned(),
             wrong_token: format!("scimcheck-not-a-token-{}", uuid::Uuid::new_v4().simple()),
             client,
             redactor,
@@ -333,6 +349,54 @@ impl Target {
             resume_at: std::sync::Mutex::new(None),
             verbose: options.verbose,
         })
+    }
+
+    /// Takes the SCIM token from an OAuth token endpoint instead of `credentials.scim`;
+    /// `insecure` allows a plain-http token URL off loopback. Nothing is fetched yet (see
+    /// [`Target::authenticate`]).
+    pub fn with_oauth(
+        mut self,
+        settings: OAuthSettings,
+        insecure: bool,
+    ) -> Result<Self, ExecError> {
+        self.oauth = Some(TokenSource::new(
+            settings,
+            self.client.clone(),
+            self.redactor.clone(),
+            insecure,
+        )?);
+        Ok(self)
+    }
+
+    /// A SCIM token the target has revoked (`auth: revoked` in a case).
+    pub fn with_revoked_token(mut self, token: String) -> Self {
+        self.redactor.add(&token, "revoked token");
+        self.revoked = Some(token);
+        self
+    }
+
+    /// What a contract has every request carry: its headers (a secret one learned by the
+    /// redactor) and the media type its target accepts instead of application/scim+json.
+    pub fn with_contract_headers(mut self, contract: &Contract) -> Self {
+        for header in &contract.request_headers {
+            if header.secret {
+                self.redactor.add(&header.value, "contract header");
+            }
+            self.extra_headers
+                .push((header.name.clone(), header.value.clone()));
+        }
+        if let Some(media_type) = &contract.media_type {
+            self.media_type.clone_from(media_type);
+        }
+        self
+    }
+
+    /// Fetches the OAuth access token, when there is one to fetch: a refusal stops the run.
+    pub async fn authenticate(&self) -> Result<(), ExecError> {
+        if let Some(source) = &self.oauth {
+            source.fetch_first().await?;
+        }
+        Ok(())
     }
 
     /// How many times the target answered 429 or 503 (each one was waited out).
@@ -382,20 +446,30 @@ impl Target {
             Auth::OtherTenant if self.credentials.other_tenant.is_none() => {
                 Some("no other tenant's token configured (--other-tenant-token-env)")
             }
+            Auth::Revoked if self.revoked.is_none() => {
+                Some("no revoked token configured (--revoked-token-env)")
+            }
             _ => None,
         }
     }
 
-    fn authorization(&self, auth: Auth) -> Option<String> {
+    /// The `Authorization` value for `auth`, and the OAuth token's generation when it is one.
+    async fn authorization(&self, auth: Auth) -> Result<(Option<String>, Option<u64>), ExecError> {
         let bearer = |token: &str| format!("Bearer {token}");
-        match auth {
+        if let (Auth::Scim, Some(source)) = (auth, &self.oauth) {
+            let (token, generation) = source.current().await?;
+            return Ok((Some(bearer(&token)), Some(generation)));
+        }
+        let value = match auth {
             Auth::Scim => Some(bearer(&self.credentials.scim)),
             Auth::None => None,
             Auth::Wrong => Some(bearer(&self.wrong_token)),
             Auth::Malformed => Some("Bearer".to_owned()),
             Auth::ApiKey => self.credentials.api_key.as_deref().map(bearer),
             Auth::OtherTenant => self.credentials.other_tenant.as_deref().map(bearer),
-        }
+            Auth::Revoked => self.revoked.as_deref().map(bearer),
+        };
+        Ok((value, None))
     }
 
     /// The absolute URL of a path relative to the base URL. An absolute URL (one a target
@@ -435,8 +509,10 @@ impl Target {
         let idempotent = matches!(method, Method::Get | Method::Put | Method::Delete);
         let mut attempt = 0;
         let mut throttled_for = Duration::ZERO;
+        let mut reauthenticated = false;
         let started = Instant::now();
         loop {
+            let (authorization, generation) = self.authorization(auth).await?;
             let outcome = {
                 let mut permit = self.in_flight.acquire().await;
                 let resume_at = *self.resume_at.lock().unwrap_or_else(|e| e.into_inner());
@@ -448,13 +524,32 @@ impl Target {
                 }
                 permit.sending();
                 let outcome = self
-                    .send_once(method, url.clone(), query, headers, body.clone(), auth)
+                    .send_once(
+                        method,
+                        url.clone(),
+                        query,
+                        headers,
+                        body.clone(),
+                        (auth, authorization),
+                    )
                     .await;
                 permit.finish(&outcome);
                 outcome
             };
             if self.verbose {
                 self.trace(&outcome);
+            }
+            // A 401 to an OAuth token may mean it expired early or was revoked: a new one is
+            // fetched and the request sent again, once (a 401 was not processed).
+            if let (Ok(exchange), Some(generation), Some(source)) =
+                (&outcome, generation, &self.oauth)
+                && exchange.response.status == 401
+                && !reauthenticated
+            {
+                reauthenticated = true;
+                if source.rejected(generation).await? {
+                    continue;
+                }
             }
             let wait = match &outcome {
                 // Refused unprocessed: always safe to send again, for as long as the budget lasts.
@@ -544,7 +639,7 @@ impl Target {
         query: &[(String, String)],
         headers: &[(String, String)],
         body: Option<String>,
-        auth: Auth,
+        (auth, authorization): (Auth, Option<String>),
     ) -> Result<Exchange, ExecError> {
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
@@ -552,11 +647,17 @@ impl Target {
         let mut all_headers: Vec<(String, String)> = Vec::new();
         let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
         if !has("accept") {
-            all_headers.push(("Accept".into(), urn::MEDIA_TYPE.into()));
+            all_headers.push(("Accept".into(), self.media_type.clone()));
         }
         if body.is_some() && !has("content-type") {
-            all_headers.push(("Content-Type".into(), urn::MEDIA_TYPE.into()));
+            all_headers.push(("Content-Type".into(), self.media_type.clone()));
         }
+        all_headers.extend(
+            self.extra_headers
+                .iter()
+                .filter(|(name, _)| !has(name))
+                .cloned(),
+        );
         all_headers.extend(headers.iter().cloned());
 
         let http_method = match method {
@@ -570,7 +671,7 @@ impl Target {
         for (name, value) in &all_headers {
             builder = builder.header(name, value);
         }
-        if let Some(authorization) = self.authorization(auth) {
+        if let Some(authorization) = authorization {
             builder = builder.header(reqwest::header::AUTHORIZATION, authorization);
         }
         if let Some(body) = &body {
@@ -759,7 +860,7 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// reqwest's top-level message hides the cause ("error sending request"); walk the chain.
-fn describe_reqwest_error(err: &reqwest::Error) -> String {
+pub(crate) fn describe_reqwest_error(err: &reqwest::Error) -> String {
     let kind = if err.is_timeout() {
         "timed out"
     } else if untrusted_certificate(err) {

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod ledger;
 pub mod limit;
+pub mod oauth;
 pub mod run;
 pub(crate) mod schedule;
 pub mod sweep;

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -20,11 +20,22 @@ use super::variations::Variation;
 
 /// Path of the admin route under the server root.
 pub(crate) const FAULTS_PATH: &str = "/_admin/faults";
+/// Rotates the SCIM token: `POST` answers the new one and revokes the old.
+const ROTATE_PATH: &str = "/_admin/rotate-token";
 
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(FAULTS_PATH, get(show).put(replace))
+        .route(ROTATE_PATH, post(rotate))
         .with_state(state)
+}
+
+async fn rotate(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(refused) = refusal(&state, &headers) {
+        return refused;
+    }
+    let fresh = state.rotate_scim_token();
+    answer(StatusCode::OK, &json!({ "scimToken": fresh }))
 }
 
 /// The body of `GET` and `PUT /_admin/faults`, by name. In a `PUT`, a key left out leaves

@@ -50,6 +50,36 @@ pub struct MockConfig {
     pub admin_token: Option<String>,
     /// Keep every request and its response, redacted, for [`MockServer::requests`](super::MockServer::requests).
     pub record_requests: bool,
+    /// A fixed revoked (rotated-out) SCIM token instead of a random one.
+    pub revoked_token: Option<String>,
+    /// The OAuth 2.0 token endpoint (`POST /oauth/token`, client credentials): its client and
+    /// the lifetime of the access tokens it issues.
+    pub oauth: MockOAuth,
+}
+
+/// The mock's OAuth client (RFC 6749 §4.4) and its tokens' lifetime.
+#[derive(Debug, Clone)]
+pub struct MockOAuth {
+    /// A fixed client id instead of a random one.
+    pub client_id: Option<String>,
+    /// A fixed client secret instead of a random one.
+    pub client_secret: Option<String>,
+    /// How long an access token lives (`expires_in`); short, to watch a client refresh.
+    pub token_lifetime: Duration,
+    /// Answer an expired access token with 401, as a real server does; `false` keeps honouring
+    /// it (a server that never expires its tokens).
+    pub reject_expired: bool,
+}
+
+impl Default for MockOAuth {
+    fn default() -> Self {
+        MockOAuth {
+            client_id: None,
+            client_secret: None,
+            token_lifetime: Duration::from_secs(3600),
+            reject_expired: true,
+        }
+    }
 }
 
 impl Default for MockConfig {
@@ -75,6 +105,8 @@ impl Default for MockConfig {
             other_tenant_token: None,
             admin_token: None,
             record_requests: false,
+            revoked_token: None,
+            oauth: MockOAuth::default(),
         }
     }
 }
@@ -154,6 +186,11 @@ pub struct MockCredentials {
     /// Bearer token for the admin route that switches faults at run time; no SCIM route
     /// accepts it, and it opens nothing else.
     pub admin_token: String,
+    /// Tenant A's SCIM token before its last rotation: revoked, every SCIM route refuses it.
+    pub revoked_token: String,
+    /// The OAuth client that `POST /oauth/token` issues tenant A's access tokens to.
+    pub oauth_client_id: String,
+    pub oauth_client_secret: String,
 }
 
 impl MockCredentials {
@@ -169,6 +206,9 @@ impl MockCredentials {
             api_key: token(&config.api_key, "apikey"),
             other_tenant_token: token(&config.other_tenant_token, "scim-tenant-b"),
             admin_token: token(&config.admin_token, "admin"),
+            revoked_token: token(&config.revoked_token, "scim-revoked"),
+            oauth_client_id: token(&config.oauth.client_id, "client"),
+            oauth_client_secret: token(&config.oauth.client_secret, "client-secret"),
         }
     }
 
@@ -179,6 +219,15 @@ impl MockCredentials {
         redactor.add(&self.api_key, "api key");
         redactor.add(&self.other_tenant_token, "other tenant token");
         redactor.add(&self.admin_token, "admin token");
+        redactor.add(&self.revoked_token, "revoked token");
+        redactor.add(&self.oauth_client_secret, "oauth client secret");
+        redactor.add(
+            &crate::exec::oauth::client_secret_basic(
+                &self.oauth_client_id,
+                &self.oauth_client_secret,
+            ),
+            "oauth client secret",
+        );
         redactor
     }
 }

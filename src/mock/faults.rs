@@ -176,6 +176,8 @@ named_behaviours! {
             "an attribute declared returned: request is returned whether or not the request names it";
         CustomResourceSchemaViolated => "custom-resource-schema-violated", "RFC 7643 §6",
             "a custom resource type (Device at /Devices) is advertised, but its resources break the schema it names: serialNumber is a number";
+        RevokedTokenAccepted => "revoked-token-accepted", "RFC 7644 §2",
+            "a rotated-out (revoked) SCIM token still reads: GET accepts it, writes refuse it";
     }
 }
 

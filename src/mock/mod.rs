@@ -74,10 +74,11 @@ mod server;
 mod state;
 mod store;
 mod tls;
+mod token;
 mod variations;
 mod vendor;
 
-pub use config::{MockConfig, MockCredentials, UnknownName};
+pub use config::{MockConfig, MockCredentials, MockOAuth, UnknownName};
 pub use faults::Fault;
 pub use record::RecordedRequest;
 pub use seed::{Resources, Seed, SeedError};

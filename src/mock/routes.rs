@@ -28,6 +28,7 @@ use super::query::{self, ListQuery};
 use super::record::{self, Incoming};
 use super::schema::Kind;
 use super::state::{AppState, TenantId};
+use super::token;
 use super::variations::Variation;
 use crate::scim::urn;
 
@@ -64,6 +65,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .nest(SCIM_PREFIX, scim)
         .route("/api/v1/account", get(auth::account))
+        .route(token::TOKEN_PATH, post(token::token))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(contain_panics))
@@ -509,7 +511,8 @@ async fn apply_response_faults(state: &AppState, response: Response) -> Response
     } else {
         body
     };
-    if is_scim && state.has(Fault::ContentTypeJson) {
+    // The fault and the variation are one behaviour: a bug unless a contract documents it.
+    if is_scim && (state.has(Fault::ContentTypeJson) || state.varies(Variation::JsonContentType)) {
         parts.headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),

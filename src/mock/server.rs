@@ -26,6 +26,7 @@ use super::routes::{SCIM_PREFIX, router};
 use super::seed::{self, Resources, Seed, SeedError};
 use super::state::AppState;
 use super::tls::{MockTls, TlsListener};
+use super::token::TOKEN_PATH;
 use super::variations::Variation;
 
 /// Resolves when the server is to stop.
@@ -163,12 +164,38 @@ impl MockServer {
     /// on, `PUT {"faults": [...], "variations": [...]}` switches them; both need
     /// [`MockCredentials::admin_token`].
     pub fn admin_url(&self) -> String {
-        let root = self
-            .state
+        format!("{}{FAULTS_PATH}", self.root())
+    }
+
+    /// The OAuth 2.0 token endpoint's URL (client credentials, for
+    /// [`MockCredentials::oauth_client_id`]), outside the SCIM base path.
+    pub fn oauth_token_url(&self) -> String {
+        format!("{}{TOKEN_PATH}", self.root())
+    }
+
+    /// OAuth access tokens issued so far.
+    pub fn oauth_tokens_issued(&self) -> u64 {
+        self.state.oauth.issued()
+    }
+
+    /// Rotates tenant A's SCIM token: a new one is issued and returned, and the one in use
+    /// (at first [`MockCredentials::scim_token`]) is revoked, as
+    /// [`MockCredentials::revoked_token`] is.
+    pub fn rotate_scim_token(&self) -> String {
+        self.state.rotate_scim_token()
+    }
+
+    /// Revokes every OAuth access token issued so far: the next request with one gets 401.
+    pub fn revoke_oauth_tokens(&self) {
+        self.state.oauth.revoke_all();
+    }
+
+    /// `http://host:port`, the base URL without the SCIM path.
+    fn root(&self) -> &str {
+        self.state
             .base_url
             .strip_suffix(SCIM_PREFIX)
-            .unwrap_or(&self.state.base_url);
-        format!("{root}{FAULTS_PATH}")
+            .unwrap_or(&self.state.base_url)
     }
 
     /// Switches the faults on for every request from now on (the others off).

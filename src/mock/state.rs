@@ -11,6 +11,7 @@ use super::faults::Fault;
 use super::record::Recorder;
 use super::schema::Kind;
 use super::store::Tenant;
+use super::token::Issuer;
 use super::variations::{MINIMAL_GROUP_OMITS, MINIMAL_USER_OMITS, SMALL_PAGE_CAP, Variation};
 
 /// Which tenant a request acts on, as established by its bearer token.
@@ -46,20 +47,39 @@ pub(crate) struct AppState {
     pub cursor_key: RandomState,
     /// The request log, when the configuration asks for one.
     pub recorder: Option<Recorder>,
+    /// The OAuth access tokens issued by `POST /oauth/token`.
+    pub oauth: Issuer,
+    /// Tenant A's SCIM token now, and the ones rotated out.
+    pub scim_tokens: RwLock<ScimTokens>,
+    /// Shared with the request log: a token issued while serving is redacted there too.
+    pub redactor: crate::redact::Redactor,
+}
+
+/// Tenant A's SCIM token after every rotation (see [`AppState::rotate_scim_token`]).
+pub(crate) struct ScimTokens {
+    pub current: String,
+    pub revoked: Vec<String>,
 }
 
 impl AppState {
     pub fn new(config: MockConfig, base_url: String) -> Self {
         let credentials = MockCredentials::issue(&config);
+        let redactor = credentials.redactor();
         let recorder = config
             .record_requests
-            .then(|| Recorder::new(credentials.redactor()));
+            .then(|| Recorder::new(redactor.clone()));
         AppState {
             behaviour: RwLock::new(Behaviour {
                 faults: config.faults.clone(),
                 variations: config.variations.clone(),
             }),
             recorder,
+            oauth: Issuer::new(redactor.clone()),
+            scim_tokens: RwLock::new(ScimTokens {
+                current: credentials.scim_token.clone(),
+                revoked: vec![credentials.revoked_token.clone()],
+            }),
+            redactor,
             config,
             credentials,
             base_url,
@@ -70,6 +90,20 @@ impl AppState {
             rate_window: Mutex::new((Instant::now(), 0)),
             cursor_key: RandomState::new(),
         }
+    }
+
+    /// Issues tenant A a new SCIM token and revokes the current one, as a vendor's token
+    /// rotation does; returns the new token.
+    pub fn rotate_scim_token(&self) -> String {
+        let fresh = format!("scim-{}", uuid::Uuid::new_v4().simple());
+        self.redactor.learn(&fresh, "scim token");
+        let mut tokens = self
+            .scim_tokens
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let old = std::mem::replace(&mut tokens.current, fresh.clone());
+        tokens.revoked.push(old);
+        fresh
     }
 
     pub fn has(&self, fault: Fault) -> bool {

@@ -48,6 +48,8 @@ named_behaviours! {
             "a PATCH replace of `emails[type eq \"work\"].value` on a user without a work email adds one, as Entra ID expects, instead of noTarget. Needs a contract saying so";
         CustomResourceType => "custom-resource-type", "RFC 7643 §6",
             "a third, read-only resource type beside User and Group: Device at /Devices, with its own schema";
+        JsonContentType => "json-content-type", "RFC 7644 §8.1",
+            "responses are labelled application/json, as many vendors document, not application/scim+json. Needs a contract acknowledging it";
     }
 }
 
