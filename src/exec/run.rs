@@ -2,7 +2,7 @@
 //! that the teardown empties whatever happened.
 
 use std::cell::Cell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -209,6 +209,43 @@ struct CaseScope {
     /// The userNames of Users a refused Bulk request asked to create: the target said no, but
     /// if it created some anyway the teardown must find them by name to delete them.
     unconfirmed: Vec<String>,
+    /// Every id the case created, deleted ones included.
+    owned: HashSet<String>,
+    /// Ids a list answer showed that the case did not create (a target that ignores a filter
+    /// lists everyone): a write to one is refused, so a case never changes someone else's user.
+    foreign: HashSet<String>,
+}
+
+impl CaseScope {
+    /// Remembers what the case created so far, and the ids a list answer showed besides.
+    fn note_listed(&mut self, exchange: &Exchange, ledger: &[Created]) {
+        self.owned
+            .extend(ledger.iter().map(|created| created.id.clone()));
+        let listed = exchange
+            .response
+            .json
+            .as_ref()
+            .and_then(|body| resolve(body, "/Resources"))
+            .and_then(Value::as_array);
+        for id in listed
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r.get("id")?.as_str())
+        {
+            if !self.owned.contains(id) {
+                self.foreign.insert(id.to_owned());
+            }
+        }
+    }
+
+    /// The id of a resource the case did not create that a write to `path` would change.
+    fn foreign_target<'p>(&self, method: Method, path: &'p str) -> Option<&'p str> {
+        if !matches!(method, Method::Put | Method::Patch | Method::Delete) {
+            return None;
+        }
+        let id = path.trim_end_matches('/').rsplit('/').next()?;
+        self.foreign.contains(id).then_some(id)
+    }
 }
 
 impl Scope for CaseScope {
@@ -275,6 +312,8 @@ async fn run_case_ranked(case: &Case, case_index: usize, context: &RunContext) -
             .map(str::to_owned),
         user_names: Vec::new(),
         unconfirmed: Vec::new(),
+        owned: HashSet::new(),
+        foreign: HashSet::new(),
     };
     scope
         .variables
@@ -526,6 +565,7 @@ async fn run_steps(
                     journal.sent(&exchange);
                     track_resources(&exchange, context, ledger, ledger_problems)
                 });
+                scope.note_listed(&exchange, ledger);
                 if let Some(name) = created_user_name(&exchange) {
                     scope.user_names.push(name);
                     let own_users = context.scoping.filter(
@@ -677,6 +717,17 @@ async fn send(
     };
     let (path, query, headers, body) =
         rendered().map_err(|e| Unsent::Error(StepError::ours(e.to_string())))?;
+    if let Some(id) = scope.foreign_target(request.method, &path) {
+        return Err(Unsent::Outside(Mismatch {
+            subject: "the request".into(),
+            expected: "a write only to resources this run created".into(),
+            actual: format!(
+                "{} {path}: {id} came from a list answer and this run did not create it; not requested",
+                request.method.as_str()
+            ),
+            ..Mismatch::default()
+        }));
+    }
     context
         .target
         .send(
@@ -1390,6 +1441,113 @@ steps:
             .as_ref()
             .and_then(|b| resolve(b, "/totalResults"));
         assert_eq!(total, Some(&Value::from(0)), "the teardown did not run");
+    }
+
+    const WRITES_TO_A_LISTED_USER: &str = r#"
+name: deactivates the first user a list shows
+description: Under a target that ignores filters, that is someone else's user.
+rfc: ["RFC 7644 §3.5.2"]
+level: MUST
+steps:
+  - name: create a user
+    request:
+      method: POST
+      path: /Users
+      body:
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"]
+        userName: "${user:mine}"
+    expect: { status: 201 }
+  - name: find it
+    request: { method: GET, path: /Users, query: { filter: 'userName eq "${user:mine}"' } }
+    capture: { id: /Resources/0/id }
+    expect: { status: 200 }
+  - name: deactivate it
+    request:
+      method: PATCH
+      path: "/Users/${id}"
+      body:
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]
+        Operations: [{ op: replace, path: active, value: false }]
+    expect: { status: [200, 204] }
+"#;
+
+    #[test]
+    fn a_write_to_a_listed_user_the_case_did_not_create_is_never_sent() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let run_against = |faults: BTreeSet<crate::mock::Fault>| {
+            let mock = runtime
+                .block_on(MockServer::start(
+                    MockConfig {
+                        faults,
+                        ..MockConfig::default()
+                    },
+                    SocketAddr::from(([127, 0, 0, 1], 0)),
+                ))
+                .expect("mock");
+            let credentials = crate::suite::mock_credentials(&mock);
+            let target = Target::new(mock.base_url(), credentials, &ClientOptions::default())
+                .expect("target");
+            let body = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"someone-else"}"#;
+            let theirs = runtime
+                .block_on(target.send(
+                    Method::Post,
+                    &target.url("/Users"),
+                    &[],
+                    &[],
+                    Some(body.to_owned()),
+                    Auth::Scim,
+                ))
+                .expect("their user");
+            let their_id = theirs
+                .response
+                .json
+                .as_ref()
+                .and_then(|b| resolve(b, "/id"));
+            let their_id = their_id.and_then(Value::as_str).expect("id").to_owned();
+            let schemas = SchemaRegistry::builtin().expect("schemas");
+            let sources = [CaseSource {
+                relative: "users/listed.yaml".into(),
+                display: "cases/users/listed.yaml".into(),
+                text: Arc::from(WRITES_TO_A_LISTED_USER),
+            }];
+            let case = load(&sources, &crate::suite::known_names(&schemas))
+                .expect("case")
+                .remove(0);
+            let context = test_context(target, schemas, "scimcheck-listedtest");
+            let run = runtime.block_on(run_case(&case, 0, &context));
+            let theirs = runtime
+                .block_on(context.target.send(
+                    Method::Get,
+                    &context.target.url(&format!("/Users/{their_id}")),
+                    &[],
+                    &[],
+                    None,
+                    Auth::Scim,
+                ))
+                .expect("read theirs");
+            let active = theirs
+                .response
+                .json
+                .as_ref()
+                .and_then(|b| resolve(b, "/active"))
+                .cloned();
+            (run, active)
+        };
+        let (run, active) = run_against(BTreeSet::new());
+        assert!(run.failure.is_none(), "{:?}", run.failure);
+        assert_eq!(active, Some(Value::Bool(true)));
+
+        let (run, active) = run_against(BTreeSet::from([crate::mock::Fault::FilterIgnored]));
+        let failure = run.failure.expect("the PATCH step fails");
+        assert_eq!(failure.step, 2);
+        assert!(failure.exchange.is_none(), "the PATCH was sent");
+        let said = format!("{:?}", failure.mismatches);
+        assert!(said.contains("this run did not create it"), "{said}");
+        assert_eq!(
+            active,
+            Some(Value::Bool(true)),
+            "someone else's user was deactivated"
+        );
     }
 
     #[test]
