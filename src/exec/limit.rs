@@ -5,10 +5,7 @@
 //! for seconds) and is a rude burst for a rate-limited tenant; a default of 4 wastes a target
 //! that answers in 50 ms. So the limit starts at `START` (8), grows while responses come back
 //! as fast as ever, holds while a request takes far longer than the fastest answer, and halves
-//! when the target pushes back. Slow start also ends at the knee: when twice as many requests in
-//! flight did not bring markedly more answers a second, the target was saturated at half of them
-//! already, and the limit steps back to half of that (a single worker serves no faster for a
-//! longer queue, and its backlog overflows long before a dropped connect can be noticed). A connect a full backlog dropped caps it below what was in
+//! when the target pushes back. A connect a full backlog dropped caps it below what was in
 //! flight when that connect started.
 //!
 //! Only what the target does counts as pushback. On loopback, a response that takes 10 ms instead
@@ -54,9 +51,6 @@ const STALL_FLOOR: Duration = Duration::from_millis(150);
 /// limit where it is until it is answered. Against the embedded mock, more than about 16 in
 /// flight only adds connections for the two cores to serve.
 const HOLD_FLOOR: Duration = Duration::from_millis(2);
-/// Twice the requests in flight must bring this many times the answers a second, or slow start
-/// has passed the knee. A target that keeps up doubles them.
-const KNEE_GAIN: f64 = 1.3;
 /// Good answers at the limit where the target last pushed back before it is tried again: each
 /// try may cost a stall. Doubled each time the try is pushed back again.
 const PROBE_AFTER: usize = 200;
@@ -76,17 +70,13 @@ pub enum Pushback {
     Stalled,
     /// Responses took markedly longer than the fastest seen: requests are queueing.
     Latency,
-    /// Doubling the requests in flight did not raise the answers a second: slow start passed
-    /// the target's knee.
-    Knee,
 }
 
 impl Pushback {
     /// The target refused or lost work: the limit that did this is not tried again soon.
-    /// Latency growth only says requests queue, which a lower limit relieves; the knee sets its
-    /// own ceiling.
+    /// Latency growth only says requests queue, which a lower limit relieves.
     fn is_hard(self) -> bool {
-        !matches!(self, Pushback::Latency | Pushback::Knee)
+        !matches!(self, Pushback::Latency)
     }
 
     fn describe(self) -> &'static str {
@@ -97,7 +87,6 @@ impl Pushback {
             Pushback::Unavailable => "503",
             Pushback::Stalled => "stalled request",
             Pushback::Latency => "latency growth",
-            Pushback::Knee => "throughput that stopped rising",
         }
     }
 }
@@ -141,8 +130,6 @@ pub(crate) struct Sample {
     pub stalled: Duration,
     /// [`Aimd::generation`] when it started.
     pub generation: u64,
-    /// When it was sent: with its latency, when it was answered.
-    pub sent: Instant,
 }
 
 /// The limit as pure logic: samples in, a limit out.
@@ -165,9 +152,6 @@ pub(crate) struct Aimd {
     generation: u64,
     min_latency: Option<Duration>,
     smoothed: Option<Duration>,
-    /// Slow start's current doubling of the limit, and the one before it.
-    round: Round,
-    previous: Option<Round>,
     peak: usize,
     backoffs: Vec<(Pushback, u32)>,
 }
@@ -196,8 +180,6 @@ impl Aimd {
             generation: 0,
             min_latency: None,
             smoothed: None,
-            round: Round::new(limit),
-            previous: None,
             peak: limit,
             backoffs: Vec::new(),
         }
@@ -244,42 +226,10 @@ impl Aimd {
                     // stall is certain.
                 } else if sample.in_flight * 2 >= self.limit {
                     // Only a limit in use has been shown to be enough.
-                    if self.slow_start && self.past_the_knee(&sample, latency) {
-                        return;
-                    }
                     self.increase();
                 }
             }
         }
-    }
-
-    /// Adds an answer to slow start's round; at the end of a round (the limit doubled since it
-    /// began), steps back to the level before if the throughput did not follow.
-    fn past_the_knee(&mut self, sample: &Sample, latency: Duration) -> bool {
-        let round = &mut self.round;
-        round.answers += 1;
-        round.in_flight += sample.in_flight;
-        round.from = Some(round.from.map_or(sample.sent, |from| from.min(sample.sent)));
-        let answered = sample.sent + latency;
-        round.to = Some(round.to.map_or(answered, |to| to.max(answered)));
-        if self.limit < round.level * 2 {
-            return false;
-        }
-        let finished = std::mem::replace(round, Round::new(self.limit));
-        let Some(before) = self.previous.replace(finished) else {
-            return false;
-        };
-        // Only a round that had markedly more in flight says anything about the knee: one the
-        // cases did not fill is short of work, not of capacity.
-        let filled = finished.mean_in_flight() >= before.mean_in_flight() * 1.5;
-        if !filled || finished.throughput() >= before.throughput() * KNEE_GAIN {
-            return false;
-        }
-        let knee = (before.level / 2).max(1);
-        self.decrease(Pushback::Knee, None);
-        self.limit = knee;
-        self.ceiling = Some(knee);
-        true
     }
 
     fn increase(&mut self) {
@@ -349,43 +299,6 @@ impl Aimd {
             max: self.max,
             backoffs,
         }
-    }
-}
-
-/// Slow start's answers while the limit doubled from `level`.
-#[derive(Debug, Clone, Copy)]
-struct Round {
-    level: usize,
-    answers: usize,
-    /// The sum of the answers' in flight when they started.
-    in_flight: usize,
-    /// From the first of them sent to the last answered: about one round trip of a target that
-    /// keeps up, whose answers come back in bursts; a queue's length at a saturated one.
-    from: Option<Instant>,
-    to: Option<Instant>,
-}
-
-impl Round {
-    fn new(level: usize) -> Round {
-        Round {
-            level,
-            answers: 0,
-            in_flight: 0,
-            from: None,
-            to: None,
-        }
-    }
-
-    fn mean_in_flight(&self) -> f64 {
-        self.in_flight as f64 / self.answers.max(1) as f64
-    }
-
-    fn throughput(&self) -> f64 {
-        let took = match (self.from, self.to) {
-            (Some(from), Some(to)) => to.duration_since(from),
-            _ => Duration::ZERO,
-        };
-        self.answers as f64 / took.as_secs_f64().max(f64::MIN_POSITIVE)
     }
 }
 
@@ -654,7 +567,6 @@ impl Drop for Permit<'_> {
             in_flight: self.in_flight,
             stalled: Duration::ZERO,
             generation: self.generation,
-            sent: self.started,
         });
         self.limiter.release(self.id, sample);
     }
@@ -781,7 +693,6 @@ mod tests {
                 in_flight: aimd.limit(),
                 stalled: Duration::ZERO,
                 generation: aimd.generation(),
-                sent: Instant::now(),
             });
         }
     }
@@ -872,7 +783,6 @@ mod tests {
                 in_flight: 32,
                 stalled: Duration::ZERO,
                 generation,
-                sent: Instant::now(),
             });
         }
         assert_eq!(aimd.limit(), 16);
@@ -882,7 +792,6 @@ mod tests {
             in_flight: 32,
             stalled: Duration::ZERO,
             generation,
-            sent: Instant::now(),
         });
         assert_eq!(aimd.limit(), 16);
     }
@@ -895,7 +804,6 @@ mod tests {
             in_flight: aimd.limit(),
             stalled: MS * stalled_ms,
             generation: aimd.generation(),
-            sent: Instant::now(),
         };
         // min 1 ms: waiting 5 ms is nothing, 100 ms holds the limit where it is (a busy
         // client, or the start of a stall), 300 ms is a dropped connect.
@@ -951,7 +859,6 @@ mod tests {
                 in_flight,
                 stalled: Duration::ZERO,
                 generation: aimd.generation(),
-                sent: Instant::now(),
             });
             assert_eq!(aimd.limit(), expected, "{why:?} at {in_flight} in flight");
             // The level that overflowed is not tried again soon.
@@ -961,57 +868,6 @@ mod tests {
             } else {
                 assert!(aimd.limit() < 24, "{why:?}: {}", aimd.limit());
             }
-        }
-    }
-
-    #[test]
-    fn slow_start_stops_at_the_knee_and_steps_back() {
-        // A target as a function of the limit: each answer's in flight and latency, and the
-        // time to the next answer.
-        type Target = fn(usize) -> (usize, Duration, Duration);
-        // One worker at 1 ms a request: a queue twice as long, twice the latency, and an
-        // answer a millisecond whatever is in flight.
-        let single_worker: Target = |limit| (limit, MS * limit as u32, MS);
-        // 50 ms away and keeping up: twice as many in flight, twice the answers a second.
-        let distant: Target = |limit| (limit, MS * 50, MS * 50 / limit as u32);
-        // About 13% more answers a second for twice as many in flight: past the knee.
-        let flattening: Target = |limit| {
-            let latency = MS * 40 * limit as u32 / (40 + limit as u32);
-            (limit, latency, latency / limit as u32)
-        };
-        // The cases keep only 16 in flight whatever the limit: flat throughput, but short of
-        // work, not of capacity.
-        let short_of_work: Target = |_| (16, MS * 16, MS);
-        // (target, answers, limit after, backoffs)
-        let table: [(Target, usize, usize, &[(Pushback, u32)]); 5] = [
-            // 8 → 16 → 32 in 24 answers; the 25th ends the round: 16 to 32 in flight brought
-            // no more answers a second than 8 to 16, so the knee is at most 8: back to 4.
-            (single_worker, 24, 32, &[]),
-            (single_worker, 25, 4, &[(Pushback::Knee, 1)]),
-            // Held at the knee afterwards.
-            (single_worker, 25 + 150, 4, &[(Pushback::Knee, 1)]),
-            (distant, 25 + 150, 64, &[]),
-            (flattening, 25, 4, &[(Pushback::Knee, 1)]),
-        ];
-        let short_of_work_row = (short_of_work, 40, 33, &[][..]);
-        for (i, (target, answers, expected, backoffs)) in
-            table.into_iter().chain([short_of_work_row]).enumerate()
-        {
-            let mut aimd = Aimd::adaptive(START, 64);
-            let mut now = Instant::now() + Duration::from_secs(1);
-            for _ in 0..answers {
-                let (in_flight, latency, next) = target(aimd.limit());
-                now += next;
-                aimd.record(Sample {
-                    observed: Observed::Answered(latency),
-                    in_flight,
-                    stalled: Duration::ZERO,
-                    generation: aimd.generation(),
-                    sent: now - latency,
-                });
-            }
-            assert_eq!(aimd.limit(), expected, "row {i}");
-            assert_eq!(aimd.report().backoffs, backoffs, "row {i}");
         }
     }
 
@@ -1038,7 +894,6 @@ mod tests {
                 in_flight: 1,
                 stalled: Duration::ZERO,
                 generation: aimd.generation(),
-                sent: Instant::now(),
             });
         }
         assert_eq!(aimd.limit(), 8);
