@@ -8,7 +8,8 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::case::template::{
-    CUSTOM_ENDPOINT, CUSTOM_TYPE, MARKER_CANDIDATES, REQUEST_ONLY, REQUEST_ONLY_POINTER, Scoping,
+    CUSTOM_ENDPOINT, CUSTOM_TYPE, MARKER_CANDIDATES, MAX_FILTER_RESULTS, REQUEST_ONLY,
+    REQUEST_ONLY_POINTER, Scoping,
 };
 use crate::case::{Auth, Capability, Case, Method};
 use crate::check::assert::resolve;
@@ -63,7 +64,14 @@ pub struct Capabilities {
     /// What `${customType}` and `${customEndpoint}` stand for, when the target publishes a
     /// resource type beyond User and Group.
     pub custom_type: Option<CustomType>,
+    /// What `${maxFilterResults}` stands for: the most results a filter may yield, as the
+    /// target's contract declares it.
+    pub max_filter_results: Option<u32>,
 }
+
+/// The largest declared filter-result cap `filter::too-many` exceeds: it creates one User more
+/// than the cap, and more than this many creations is no longer a probe of a limit.
+pub const MAX_DECLARED_FILTER_RESULTS: u32 = 200;
 
 /// A resource type beyond User and Group (RFC 7643 §6).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +110,7 @@ impl Default for Capabilities {
             configured: BTreeMap::new(),
             request_only: None,
             custom_type: None,
+            max_filter_results: None,
         }
     }
 }
@@ -361,7 +370,23 @@ impl Capabilities {
             out.push((CUSTOM_TYPE, custom.name.clone()));
             out.push((CUSTOM_ENDPOINT, custom.endpoint.clone()));
         }
+        if let Some(cap) = self.max_filter_results {
+            out.push((MAX_FILTER_RESULTS, cap.to_string()));
+        }
         out
+    }
+
+    /// Takes what the target's contract declares of the results a filter may yield: no
+    /// discovery field says it.
+    pub fn declare_filter_result_cap(&mut self, contract: &Contract) {
+        if let Some(cap) = contract.max_filter_results {
+            self.max_filter_results = Some(cap);
+            self.supported.insert(Capability::FilterResultCap);
+            self.configured.insert(
+                Capability::FilterResultCap,
+                format!("contract `{}`", contract.name),
+            );
+        }
     }
 
     /// What the run's `${marker}` and `${scope}` stand for.
@@ -679,6 +704,21 @@ pub fn skip_reason(
     }
     let contract = options.contract.as_deref();
     let ruled_out = |capability: &Capability| contract.and_then(|c| c.rules_out(*capability));
+    if case.spec.requires.contains(&Capability::FilterResultCap) {
+        match capabilities.max_filter_results {
+            None => {
+                return Some(
+                    "no contract declares `[limits] max-filter-results`: no discovery field says whether the target caps what a filter yields (RFC 7644 §3.4.2.2 tooMany)".into(),
+                );
+            }
+            Some(cap) if cap > MAX_DECLARED_FILTER_RESULTS => {
+                return Some(format!(
+                    "the contract caps filter results at {cap}, and the case would create {cap} Users and one more (each counts against --max-creates); it runs for caps up to {MAX_DECLARED_FILTER_RESULTS}"
+                ));
+            }
+            Some(_) => {}
+        }
+    }
     let missing: Vec<&Capability> = case
         .spec
         .requires
