@@ -988,6 +988,59 @@ mod tests {
     }
 
     #[test]
+    fn too_many_runs_only_for_a_declared_cap_it_can_exceed() {
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let cases = load_cases(&CaseSource::Embedded, &schemas).expect("cases");
+        let case = cases
+            .iter()
+            .find(|c| c.id == "filter::too-many")
+            .expect("case");
+        let reason = |capabilities: &Capabilities| {
+            skip_reason(case, capabilities, &|_| None, &PlanOptions::default())
+        };
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/contract_fixtures/filter-result-cap.toml");
+        let contract = Contract::load(&fixture).expect("contract");
+        // Every capability a target can advertise, even set by configuration: not the number.
+        let mut undeclared = Capabilities::default();
+        undeclared.supported.extend(Capability::ALL);
+        let skipped = reason(&undeclared).unwrap_or_default();
+        assert!(
+            skipped.starts_with("no contract declares `[limits] max-filter-results`"),
+            "{skipped}"
+        );
+        assert!(
+            !undeclared
+                .variables()
+                .iter()
+                .any(|(n, _)| *n == MAX_FILTER_RESULTS)
+        );
+
+        let mut declared = Capabilities::default();
+        declared.supported.insert(Capability::Filter);
+        declared.declare_filter_result_cap(&contract);
+        assert_eq!(reason(&declared), None);
+        assert!(
+            declared
+                .variables()
+                .contains(&(MAX_FILTER_RESULTS, "20".into()))
+        );
+        assert!(
+            declared
+                .matrix()
+                .contains("filter-result-cap yes (contract `filter-result-cap`)")
+        );
+
+        let mut too_large = declared.clone();
+        too_large.max_filter_results = Some(MAX_DECLARED_FILTER_RESULTS + 1);
+        let skipped = reason(&too_large).unwrap_or_default();
+        assert!(
+            skipped.starts_with("the contract caps filter results at 201,"),
+            "{skipped}"
+        );
+    }
+
+    #[test]
     fn the_request_only_attribute_is_a_writable_string_of_the_user_type_returned_on_request() {
         const EXT: &str = "urn:example:ext:2.0:User";
         let types = json!({"Resources": [
