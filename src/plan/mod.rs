@@ -650,7 +650,7 @@ pub struct PlanOptions {
     /// Cases skipped by trial name, with the reason.
     pub skip: BTreeMap<String, String>,
     /// Where `skip` came from, for an error naming an unknown case in it (`[skip] in ci.toml`);
-    /// `None` for [`RunConfig::skip_case`](crate::RunConfig::skip_case).
+    /// `None` for `RunConfig::skip_case`.
     pub skip_origin: Option<String>,
     /// The target's contract: what it rules out is skipped with its name in the reason.
     pub contract: Option<Arc<Contract>>,
