@@ -123,6 +123,9 @@ struct LimitsFile {
     /// How long reads may be stale after a write, e.g. `"2s"` (`--settle` overrides it).
     #[serde(default, deserialize_with = "settle")]
     settle: Option<Duration>,
+    /// The most results a filter may yield before the target answers 400 `tooMany`
+    /// (RFC 7644 §3.4.2.2): no discovery field says, so only a contract can.
+    max_filter_results: Option<u32>,
 }
 
 fn settle<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
@@ -204,6 +207,8 @@ pub struct Contract {
     pub max_creates: Option<u32>,
     /// How long reads may be stale after a write.
     pub settle: Option<Duration>,
+    /// The most results a filter may yield before the target answers 400 `tooMany`.
+    pub max_filter_results: Option<u32>,
     /// Headers every request carries.
     pub request_headers: Vec<RequestHeader>,
     /// The media type sent in Content-Type and Accept instead of application/scim+json.
@@ -356,6 +361,7 @@ impl Contract {
             groups_read_only: file.groups.read_only,
             max_creates: file.limits.max_creates,
             settle: file.limits.settle,
+            max_filter_results: file.limits.max_filter_results,
             request_headers,
             media_type: file.headers.media_type.filter(|m| !is_scim_media_type(m)),
             response_media_type: file
@@ -1029,6 +1035,10 @@ mod tests {
             (
                 format!("{HEAD}[limits]\nmax-creates = -1\n"),
                 "invalid value",
+            ),
+            (
+                format!("{HEAD}[limits]\nmax-filter-results = \"many\"\n"),
+                "invalid type",
             ),
         ];
         for (text, expected) in cases {

@@ -313,6 +313,7 @@ pub(crate) fn run(
             &contract.capability_overrides(),
             &format!("contract `{}`", contract.name),
         );
+        capabilities.declare_filter_result_cap(contract);
     }
     capabilities.override_with(&config.plan.capability_overrides, "scimcheck.toml");
     // Custom attributes and extensions are checked against what the target itself publishes.
@@ -366,7 +367,11 @@ pub(crate) fn run(
         planned.into_iter().partition(|p| selector.matches(&p.case));
     // Only what runs spends the budget.
     if let Some(max) = config.plan.max_creates {
-        plan::budget::apply(&mut planned, max);
+        plan::budget::apply(
+            &mut planned,
+            max,
+            &plan::budget::Declared::new(&context.discovered),
+        );
     }
     let selection = Selection {
         total,

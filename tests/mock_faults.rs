@@ -855,6 +855,14 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
                 json!([200, true]),
             )
         }
+        Fault::TooManyTruncated => {
+            users(mock, 21).await;
+            let resp = mock
+                .query("/Users", &[("filter", "userName sw \"u\"")])
+                .await;
+            let seen = json!([resp.status, resp.body["totalResults"]]);
+            (seen, json!([200, 21]), json!([200, 20]))
+        }
         Fault::EntraManagerFormsRejected => {
             let boss = id(&mock.user("boss").await);
             let resp = mock

@@ -5,7 +5,7 @@
 use serde_json::Value;
 use thiserror::Error;
 
-use super::model::Generate;
+use super::model::{Generate, Repeat};
 use super::template::{REPEAT_INDEX, RenderError, Scope, render_str, render_value};
 
 /// The most copies a `repeat` makes: a target advertising more cannot be exceeded in one
@@ -52,6 +52,19 @@ pub fn generate(spec: &Generate, scope: &dyn Scope) -> Result<Value, GenerateErr
             Ok(Value::from(
                 "x".repeat(usize::try_from(length).unwrap_or(0)),
             ))
+        }
+    }
+}
+
+/// How many times a step with `repeat` runs (once without), its count rendered in `scope`.
+pub fn runs(repeat: Option<&Repeat>, scope: &dyn Scope) -> Result<u32, GenerateError> {
+    match repeat {
+        None => Ok(1),
+        Some(Repeat::Times(times)) => Ok(*times),
+        Some(Repeat::Counted(counted)) => {
+            let runs = size("repeat", &counted.count, counted.plus, MAX_COPIES, scope)?;
+            // Bounded by MAX_COPIES.
+            Ok(u32::try_from(runs).unwrap_or(u32::MAX))
         }
     }
 }
@@ -151,6 +164,27 @@ mod tests {
         assert_eq!(generate(&pad, &vars()), Ok(json!("xxxxx")));
         let none = parse(r#"{ repeat: { count: "0", item: 1 } }"#);
         assert_eq!(generate(&none, &vars()), Ok(json!([])));
+    }
+
+    #[test]
+    fn a_repeat_is_a_number_or_a_count_rendered_at_run_time() {
+        let repeat = |yaml: &str| serde_saphyr::from_str::<Repeat>(yaml);
+        assert_eq!(runs(None, &vars()), Ok(1));
+        let times = repeat("3").expect("a number");
+        assert_eq!(runs(Some(&times), &vars()), Ok(3));
+        let counted = repeat(r#"{ count: "${max}", plus: 1 }"#).expect("a count");
+        assert_eq!(runs(Some(&counted), &vars()), Ok(3));
+        let word = repeat(r#"{ count: "${word}" }"#).expect("a count");
+        assert_eq!(
+            runs(Some(&word), &vars()),
+            Err(GenerateError::NotANumber {
+                field: "repeat",
+                text: "many".into(),
+            })
+        );
+        for bad in ["-1", "{ count: \"1\", plus: 1, extra: 2 }", "\"3\""] {
+            assert!(repeat(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

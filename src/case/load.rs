@@ -9,7 +9,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde_saphyr::{Location, Spanned};
 use thiserror::Error;
 
-use super::model::{CaseFile, Expect, Generate, Request, Step};
+use super::model::{CaseFile, Expect, Generate, Repeat, Request, Step};
 use super::template::{self, BUILTINS, REPEAT_INDEX, Template};
 use crate::files::{self, CASE_LIMIT, FileError};
 
@@ -323,7 +323,7 @@ fn validate(spec: &CaseFile, known: &KnownNames) -> Vec<Problem> {
             (None, None) => problem("needs a `request` or a `walk`".into(), None),
             _ => {}
         }
-        if value.repeat == Some(0) {
+        if value.repeat == Some(Repeat::Times(0)) {
             problem("`repeat` must be at least 1".into(), None);
         }
         if value.concurrent && (value.repeat.is_none() || value.request.is_none()) {

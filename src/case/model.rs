@@ -115,6 +115,7 @@ capabilities! {
     ValuePathAdd => "value-path-add", "configuration or a contract only (e.g. `contracts/entra-gallery.toml`): a PATCH replace through an `X eq \"v\"` value filter that matches nothing adds the value, as Entra ID expects, where RFC 7644 §3.5.2.3 answers noTarget";
     ReturnedRequest => "returned-request", "a User attribute the target's `/Schemas` declares `returned: request` (RFC 7643 §7), named by `${requestOnly}`";
     CustomResourceType => "custom-resource-type", "a resource type beyond User and Group in `/ResourceTypes` (RFC 7643 §6), named by `${customType}` at `${customEndpoint}`";
+    FilterResultCap => "filter-result-cap", "a contract's `[limits] max-filter-results` only: no discovery field says whether a target caps what a filter yields (RFC 7644 §3.4.2.2 `tooMany`); named by `${maxFilterResults}`";
 }
 
 impl Capability {
@@ -143,7 +144,7 @@ pub struct Step {
     #[serde(default)]
     pub requires: Vec<Capability>,
     /// Run the step this many times; `${i}` is 1, 2, … in each run.
-    pub repeat: Option<u32>,
+    pub repeat: Option<Repeat>,
     /// With `repeat`: send every run's request at once instead of one after another (captures
     /// and checks still go in order). For setup whose runs do not depend on each other, so a
     /// hundred creates cost one round trip of latency, not a hundred.
@@ -186,6 +187,53 @@ pub enum Generate {
         #[serde(default)]
         plus: u32,
     },
+}
+
+/// How many times a step runs: a number, or `{ count, plus }` where the number is only known
+/// at run time (one create more than a declared `${maxFilterResults}`).
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
+pub enum Repeat {
+    Times(u32),
+    Counted(RepeatCount),
+}
+
+/// A run count known at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatCount {
+    /// A template rendering to a whole number, e.g. `"${maxFilterResults}"`.
+    pub count: String,
+    #[serde(default)]
+    pub plus: u32,
+}
+
+// By hand rather than `untagged`, so a wrong key still says which one.
+impl<'de> Deserialize<'de> for Repeat {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RepeatVisitor;
+        impl<'de> Visitor<'de> for RepeatVisitor {
+            type Value = Repeat;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number, or { count: \"${variable}\", plus: N }")
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Repeat, E> {
+                u32::try_from(n)
+                    .map(Repeat::Times)
+                    .map_err(|_| E::custom(format!("{n} runs is more than a step may repeat")))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Repeat, E> {
+                u64::try_from(n)
+                    .map_err(|_| E::custom("a step cannot repeat a negative number of times"))
+                    .and_then(|n| self.visit_u64(n))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Repeat, A::Error> {
+                RepeatCount::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(Repeat::Counted)
+            }
+        }
+        deserializer.deserialize_any(RepeatVisitor)
+    }
 }
 
 /// The credential a step sends in `Authorization`.

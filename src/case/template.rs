@@ -23,6 +23,7 @@ pub const BUILTINS: &[&str] = &[
     REQUEST_ONLY_POINTER,
     CUSTOM_TYPE,
     CUSTOM_ENDPOINT,
+    MAX_FILTER_RESULTS,
 ];
 /// The built-in naming an optional User string attribute the target declares, for cases that
 /// need one to write and read back (chosen from [`MARKER_CANDIDATES`]).
@@ -41,6 +42,10 @@ pub const REQUEST_ONLY_POINTER: &str = "requestOnlyPointer";
 pub const CUSTOM_TYPE: &str = "customType";
 /// That resource type's endpoint, relative to the base URL, e.g. `/Devices`.
 pub const CUSTOM_ENDPOINT: &str = "customEndpoint";
+/// The built-in holding the most results a filter may yield, as the target's contract declares
+/// it (`[limits] max-filter-results`); defined where it does (the `filter-result-cap`
+/// capability).
+pub const MAX_FILTER_RESULTS: &str = "maxFilterResults";
 /// The built-in holding a filter that selects exactly the Users the case created (see
 /// [`Scoping`]).
 pub const SCOPE: &str = "scope";

@@ -277,7 +277,7 @@ pub struct RunArgs {
     #[arg(long, requires = "snapshots", help_heading = OUTPUT)]
     pub fail_on_drift: bool,
     /// Name of the target's snapshot folder [default: mock, or the base URL's host, port and
-    /// path, and `+<contract>` under a contract, which changes what the run sends].
+    /// path, and +CONTRACT under a contract, which changes what the run sends].
     #[arg(long, help_heading = OUTPUT)]
     pub target_name: Option<String>,
 }

@@ -17,7 +17,7 @@ use super::ledger::{Entry, Event, Ledger, name_of};
 use super::limit;
 use super::schedule;
 use super::walk;
-use crate::case::generate::generate;
+use crate::case::generate::{generate, runs};
 use crate::case::model::{Capture, Method, Request, StatusSet};
 use crate::case::template::{self, REPEAT_INDEX, RenderError, Scope, Scoping};
 use crate::case::{Auth, Capability, Case};
@@ -473,9 +473,16 @@ async fn run_steps(
                 }
             }
         }
+        let times = match runs(step.repeat.as_ref(), &*scope) {
+            Ok(times) => times,
+            Err(error) => {
+                let message = format!("failed to count the step's runs: {error}");
+                return Ok(Some(fail(None, Vec::new(), Some(StepError::ours(message)))));
+            }
+        };
         let mut sent_ahead = match (&step.request, step.concurrent) {
             (Some(request), true) => {
-                let runs: Vec<CaseScope> = (1..=step.repeat.unwrap_or(1))
+                let runs: Vec<CaseScope> = (1..=times)
                     .map(|iteration| {
                         let mut run = scope.clone();
                         run.variables
@@ -504,7 +511,7 @@ async fn run_steps(
             }
             _ => Vec::new().into_iter(),
         };
-        for iteration in 1..=step.repeat.unwrap_or(1) {
+        for iteration in 1..=times {
             if context.interrupted.load(Ordering::Relaxed) {
                 return Err(Interrupted);
             }

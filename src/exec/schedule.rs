@@ -4,7 +4,7 @@
 //! case with the most round trips left goes first (see `limit::Limiter`).
 
 use crate::case::Case;
-use crate::case::model::{Method, Step};
+use crate::case::model::{Method, Repeat, Step};
 
 use super::limit::CHAIN_LEFT;
 
@@ -13,7 +13,11 @@ const WALK_PAGES: u32 = 2;
 
 /// Round trips one after another that `step` costs (a `concurrent` repeat costs one).
 fn round_trips(step: &Step) -> u32 {
-    let times = step.repeat.unwrap_or(1);
+    // A count known only at run time is a guess either way; one keeps the order stable.
+    let times = match step.repeat {
+        Some(Repeat::Times(times)) => times,
+        _ => 1,
+    };
     if let Some(walk) = &step.walk {
         let pages = walk
             .total

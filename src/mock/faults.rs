@@ -178,6 +178,8 @@ named_behaviours! {
             "a custom resource type (Device at /Devices) is advertised, but its resources break the schema it names: serialNumber is a number";
         RevokedTokenAccepted => "revoked-token-accepted", "RFC 7644 §2",
             "a rotated-out (revoked) SCIM token still reads: GET accepts it, writes refuse it";
+        TooManyTruncated => "too-many-truncated", "RFC 7644 §3.4.2.2",
+            "a filter yielding more than the server's cap is answered with the first cap results and totalResults = cap, as if that were all, instead of 400 tooMany";
     }
 }
 

@@ -18,7 +18,7 @@ use super::resource::Projection;
 use super::schema::{Kind, Returned, Type};
 use super::state::{AppState, TenantId};
 use super::store::{Collection, Stored, Tenant};
-use super::variations::Variation;
+use super::variations::{FILTER_RESULT_CAP, Variation};
 use super::vendor::not_yet_listed;
 use crate::scim::filter::{self, get_ci};
 use crate::scim::operators::features;
@@ -564,6 +564,21 @@ pub(crate) fn list(
             (walked.total, walked.page)
         }
     };
+    let (total, page) = match over_cap(state, &matcher, total) {
+        None => (total, page),
+        Some(cap) if state.has(Fault::TooManyTruncated) => {
+            out.insert("totalResults".to_owned(), json!(cap));
+            (cap, page.into_iter().take(cap).collect())
+        }
+        Some(cap) => {
+            return Err(ApiError::bad_request(
+                ScimType::TooMany,
+                format!(
+                    "the filter yields {total} resources, more than the {cap} this server processes"
+                ),
+            ));
+        }
+    };
     if state.has(Fault::TotalResultsIsPageSize) {
         out.insert("totalResults".to_owned(), json!(page.len()));
     }
@@ -585,6 +600,14 @@ pub(crate) fn list(
         out.insert("Resources".to_owned(), Value::Array(resources));
     }
     Ok(Value::Object(out))
+}
+
+/// The cap a filtered query yielding `total` resources exceeds, under
+/// [`Variation::FilterResultCap`] (RFC 7644 §3.4.2.2 tooMany) or [`Fault::TooManyTruncated`].
+fn over_cap(state: &AppState, matcher: &Matcher, total: usize) -> Option<usize> {
+    // The fault is a server with the same cap that hides it.
+    let capped = state.varies(Variation::FilterResultCap) || state.has(Fault::TooManyTruncated);
+    (matcher.filter.is_some() && capped && total > FILTER_RESULT_CAP).then_some(FILTER_RESULT_CAP)
 }
 
 /// The cursor a request continues from; `None` for the first page.

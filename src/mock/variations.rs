@@ -50,6 +50,8 @@ named_behaviours! {
             "a third, read-only resource type beside User and Group: Device at /Devices, with its own schema";
         JsonContentType => "json-content-type", "RFC 7644 §8.1",
             "responses are labelled application/json, as many vendors document, not application/scim+json. Needs a contract acknowledging it";
+        FilterResultCap => "filter-result-cap", "RFC 7644 §3.4.2.2",
+            "a filter that yields more than 20 resources is refused with 400 tooMany. Needs a contract declaring the cap";
     }
 }
 
@@ -76,6 +78,9 @@ pub(crate) const MINIMAL_USER_OMITS: [&str; 14] = [
 
 /// How far behind writes the lists of [`Variation::StaleLists`] are.
 pub(crate) const LIST_LAG: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The most resources a filter may yield under [`Variation::FilterResultCap`].
+pub(crate) const FILTER_RESULT_CAP: usize = 20;
 
 /// The page cap of [`Variation::SmallPageCap`].
 pub(crate) const SMALL_PAGE_CAP: usize = 2;

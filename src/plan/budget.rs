@@ -4,11 +4,14 @@
 use serde_json::Value;
 
 use super::Planned;
+use crate::case::generate::runs;
+use crate::case::template::Scope;
 use crate::case::{Case, Level, Method};
 
 /// How many resources `case` creates when the target accepts what it expects to be accepted:
 /// a POST to a collection per run of its step, a POST operation per run of a Bulk step.
-pub fn creates(case: &Case) -> u32 {
+/// `declared` holds the variables a run count may read (`${maxFilterResults}`).
+pub fn creates(case: &Case, declared: &Declared) -> u32 {
     case.spec
         .steps
         .iter()
@@ -40,9 +43,35 @@ pub fn creates(case: &Case) -> u32 {
             } else {
                 1
             };
-            per_run.saturating_mul(step.repeat.unwrap_or(1))
+            // A count that cannot be known is taken as too many to afford.
+            let times = runs(step.repeat.as_ref(), declared).unwrap_or(u32::MAX);
+            per_run.saturating_mul(times)
         })
         .fold(0, u32::saturating_add)
+}
+
+/// The variables discovery and the contract define, as a plan-time scope.
+pub struct Declared(Vec<(&'static str, Value)>);
+
+impl Declared {
+    pub fn new(variables: &[(&'static str, String)]) -> Declared {
+        Declared(
+            variables
+                .iter()
+                .map(|(name, value)| (*name, Value::from(value.as_str())))
+                .collect(),
+        )
+    }
+}
+
+impl Scope for Declared {
+    fn variable(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    fn case_prefix(&self) -> &str {
+        ""
+    }
 }
 
 /// The order in which cases get the budget: what a broken target costs its users most first.
@@ -58,14 +87,14 @@ fn value_rank(level: Level) -> u8 {
 /// Skips the cases that would take the run over `max` creations; the most valuable (by level,
 /// then catalogue order) get the budget first, and a cheaper case later still runs if it fits.
 /// Cases skipped already take nothing.
-pub fn apply(planned: &mut [Planned], max: u32) {
+pub fn apply(planned: &mut [Planned], max: u32, declared: &Declared) {
     let mut order: Vec<usize> = (0..planned.len())
         .filter(|&i| planned[i].skip.is_none())
         .collect();
     order.sort_by_key(|&i| (value_rank(planned[i].case.spec.level), planned[i].index));
     let mut used: u32 = 0;
     for i in order {
-        let cost = creates(&planned[i].case);
+        let cost = creates(&planned[i].case, declared);
         match used.checked_add(cost).filter(|&total| total <= max) {
             Some(total) => used = total,
             None => {
@@ -83,6 +112,7 @@ mod tests {
 
     use super::*;
     use crate::case::load::{CaseSource, load};
+    use crate::case::template::MAX_FILTER_RESULTS;
     use crate::check::schema::SchemaRegistry;
 
     fn planned(level: &str, steps: &str, index: usize) -> Planned {
@@ -122,10 +152,14 @@ mod tests {
             (post("/Users", 400, 1), 0),
             (post("/Users/.search", 200, 1), 0),
             ("  - name: s\n    request: { method: PUT, path: /Users/1 }\n    expect: { status: 200 }\n".to_owned(), 0),
+            // A count declared by the contract, plus one; one nobody declared is unaffordable.
+            ("  - name: s\n    repeat: { count: \"${maxFilterResults}\", plus: 1 }\n    request: { method: POST, path: /Users }\n    expect: { status: 201 }\n".to_owned(), 21),
+            ("  - name: s\n    repeat: { count: \"${undeclared}\" }\n    request: { method: POST, path: /Users }\n    expect: { status: 201 }\n".to_owned(), u32::MAX),
         ];
+        let declared = Declared::new(&[(MAX_FILTER_RESULTS, "20".into())]);
         for (steps, expected) in cases {
             assert_eq!(
-                creates(&planned("MUST", &steps, 0).case),
+                creates(&planned("MUST", &steps, 0).case, &declared),
                 expected,
                 "{steps}"
             );
@@ -147,7 +181,7 @@ mod tests {
             planned("MUST", &post("/Users", 201, 5), 5),
         ];
         all[5].skip = Some("the target does not advertise groups".into());
-        apply(&mut all, 4);
+        apply(&mut all, 4, &Declared::new(&[]));
         let skips: Vec<Option<&str>> = all.iter().map(|p| p.skip.as_deref()).collect();
         assert_eq!(
             skips[0],

@@ -8,7 +8,8 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::case::template::{
-    CUSTOM_ENDPOINT, CUSTOM_TYPE, MARKER_CANDIDATES, REQUEST_ONLY, REQUEST_ONLY_POINTER, Scoping,
+    CUSTOM_ENDPOINT, CUSTOM_TYPE, MARKER_CANDIDATES, MAX_FILTER_RESULTS, REQUEST_ONLY,
+    REQUEST_ONLY_POINTER, Scoping,
 };
 use crate::case::{Auth, Capability, Case, Method};
 use crate::check::assert::resolve;
@@ -63,7 +64,14 @@ pub struct Capabilities {
     /// What `${customType}` and `${customEndpoint}` stand for, when the target publishes a
     /// resource type beyond User and Group.
     pub custom_type: Option<CustomType>,
+    /// What `${maxFilterResults}` stands for: the most results a filter may yield, as the
+    /// target's contract declares it.
+    pub max_filter_results: Option<u32>,
 }
+
+/// The largest declared filter-result cap `filter::too-many` exceeds: it creates one User more
+/// than the cap, and more than this many creations is no longer a probe of a limit.
+pub const MAX_DECLARED_FILTER_RESULTS: u32 = 200;
 
 /// A resource type beyond User and Group (RFC 7643 §6).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +110,7 @@ impl Default for Capabilities {
             configured: BTreeMap::new(),
             request_only: None,
             custom_type: None,
+            max_filter_results: None,
         }
     }
 }
@@ -361,7 +370,23 @@ impl Capabilities {
             out.push((CUSTOM_TYPE, custom.name.clone()));
             out.push((CUSTOM_ENDPOINT, custom.endpoint.clone()));
         }
+        if let Some(cap) = self.max_filter_results {
+            out.push((MAX_FILTER_RESULTS, cap.to_string()));
+        }
         out
+    }
+
+    /// Takes what the target's contract declares of the results a filter may yield: no
+    /// discovery field says it.
+    pub fn declare_filter_result_cap(&mut self, contract: &Contract) {
+        if let Some(cap) = contract.max_filter_results {
+            self.max_filter_results = Some(cap);
+            self.supported.insert(Capability::FilterResultCap);
+            self.configured.insert(
+                Capability::FilterResultCap,
+                format!("contract `{}`", contract.name),
+            );
+        }
     }
 
     /// What the run's `${marker}` and `${scope}` stand for.
@@ -625,7 +650,7 @@ pub struct PlanOptions {
     /// Cases skipped by trial name, with the reason.
     pub skip: BTreeMap<String, String>,
     /// Where `skip` came from, for an error naming an unknown case in it (`[skip] in ci.toml`);
-    /// `None` for [`RunConfig::skip_case`](crate::RunConfig::skip_case).
+    /// `None` for `RunConfig::skip_case`.
     pub skip_origin: Option<String>,
     /// The target's contract: what it rules out is skipped with its name in the reason.
     pub contract: Option<Arc<Contract>>,
@@ -679,6 +704,21 @@ pub fn skip_reason(
     }
     let contract = options.contract.as_deref();
     let ruled_out = |capability: &Capability| contract.and_then(|c| c.rules_out(*capability));
+    if case.spec.requires.contains(&Capability::FilterResultCap) {
+        match capabilities.max_filter_results {
+            None => {
+                return Some(
+                    "no contract declares `[limits] max-filter-results`: no discovery field says whether the target caps what a filter yields (RFC 7644 §3.4.2.2 tooMany)".into(),
+                );
+            }
+            Some(cap) if cap > MAX_DECLARED_FILTER_RESULTS => {
+                return Some(format!(
+                    "the contract caps filter results at {cap}, and the case would create {cap} Users and one more (each counts against --max-creates); it runs for caps up to {MAX_DECLARED_FILTER_RESULTS}"
+                ));
+            }
+            Some(_) => {}
+        }
+    }
     let missing: Vec<&Capability> = case
         .spec
         .requires
@@ -945,6 +985,59 @@ mod tests {
             "{skipped}"
         );
         assert_eq!(reason(&minimal_groups, "groups::create"), None);
+    }
+
+    #[test]
+    fn too_many_runs_only_for_a_declared_cap_it_can_exceed() {
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let cases = load_cases(&CaseSource::Embedded, &schemas).expect("cases");
+        let case = cases
+            .iter()
+            .find(|c| c.id == "filter::too-many")
+            .expect("case");
+        let reason = |capabilities: &Capabilities| {
+            skip_reason(case, capabilities, &|_| None, &PlanOptions::default())
+        };
+        let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/contract_fixtures/filter-result-cap.toml");
+        let contract = Contract::load(&fixture).expect("contract");
+        // Every capability a target can advertise, even set by configuration: not the number.
+        let mut undeclared = Capabilities::default();
+        undeclared.supported.extend(Capability::ALL);
+        let skipped = reason(&undeclared).unwrap_or_default();
+        assert!(
+            skipped.starts_with("no contract declares `[limits] max-filter-results`"),
+            "{skipped}"
+        );
+        assert!(
+            !undeclared
+                .variables()
+                .iter()
+                .any(|(n, _)| *n == MAX_FILTER_RESULTS)
+        );
+
+        let mut declared = Capabilities::default();
+        declared.supported.insert(Capability::Filter);
+        declared.declare_filter_result_cap(&contract);
+        assert_eq!(reason(&declared), None);
+        assert!(
+            declared
+                .variables()
+                .contains(&(MAX_FILTER_RESULTS, "20".into()))
+        );
+        assert!(
+            declared
+                .matrix()
+                .contains("filter-result-cap yes (contract `filter-result-cap`)")
+        );
+
+        let mut too_large = declared.clone();
+        too_large.max_filter_results = Some(MAX_DECLARED_FILTER_RESULTS + 1);
+        let skipped = reason(&too_large).unwrap_or_default();
+        assert!(
+            skipped.starts_with("the contract caps filter results at 201,"),
+            "{skipped}"
+        );
     }
 
     #[test]
