@@ -219,8 +219,11 @@ struct CaseScope {
 impl CaseScope {
     /// Remembers what the case created so far, and the ids a list answer showed besides.
     fn note_listed(&mut self, exchange: &Exchange, ledger: &[Created]) {
-        self.owned
-            .extend(ledger.iter().map(|created| created.id.clone()));
+        for created in ledger {
+            if !self.owned.contains(&created.id) {
+                self.owned.insert(created.id.clone());
+            }
+        }
         let listed = exchange
             .response
             .json
@@ -1351,7 +1354,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::case::load::{CaseSource, load};
     use crate::exec::client::{ClientOptions, Target};
-    use crate::mock::{MockConfig, MockServer};
+    use crate::mock::{Fault, MockConfig, MockServer};
 
     /// A step by this name panics: the only way to reach a panic in a step without a bug.
     pub(crate) const PANIC_STEP: &str = "panic on purpose (test only)";
@@ -1377,6 +1380,45 @@ pub(crate) mod tests {
         }
     }
 
+    /// A mock with these faults on a free loopback port, and a target holding its SCIM token.
+    fn start_mock(
+        runtime: &tokio::runtime::Runtime,
+        faults: BTreeSet<Fault>,
+    ) -> (MockServer, Target) {
+        let config = MockConfig {
+            faults,
+            ..MockConfig::default()
+        };
+        let mock = runtime
+            .block_on(MockServer::start(
+                config,
+                SocketAddr::from(([127, 0, 0, 1], 0)),
+            ))
+            .expect("mock");
+        let target = mock_target(&mock);
+        (mock, target)
+    }
+
+    fn mock_target(mock: &MockServer) -> Target {
+        let credentials = crate::suite::mock_credentials(mock);
+        Target::new(mock.base_url(), credentials, &ClientOptions::default()).expect("target")
+    }
+
+    /// The one case in `text`, as if read from `cases/<relative>`, and the schemas it was loaded
+    /// with.
+    fn load_case(relative: &str, text: &str) -> (Case, SchemaRegistry) {
+        let schemas = SchemaRegistry::builtin().expect("schemas");
+        let sources = [CaseSource {
+            relative: relative.into(),
+            display: format!("cases/{relative}"),
+            text: Arc::from(text),
+        }];
+        let case = load(&sources, &crate::suite::known_names(&schemas))
+            .expect("case")
+            .remove(0);
+        (case, schemas)
+    }
+
     const CASE: &str = r#"
 name: creates a user, then a step panics
 description: The teardown must still delete the user.
@@ -1399,24 +1441,8 @@ steps:
     #[test]
     fn a_panicking_step_is_caught_and_what_the_case_created_is_still_deleted() {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let mock = runtime
-            .block_on(MockServer::start(
-                MockConfig::default(),
-                SocketAddr::from(([127, 0, 0, 1], 0)),
-            ))
-            .expect("mock");
-        let credentials = crate::suite::mock_credentials(&mock);
-        let schemas = SchemaRegistry::builtin().expect("schemas");
-        let sources = [CaseSource {
-            relative: "users/panic.yaml".into(),
-            display: "cases/users/panic.yaml".into(),
-            text: Arc::from(CASE),
-        }];
-        let case = load(&sources, &crate::suite::known_names(&schemas))
-            .expect("case")
-            .remove(0);
-        let target =
-            Target::new(mock.base_url(), credentials, &ClientOptions::default()).expect("target");
+        let (_mock, target) = start_mock(&runtime, BTreeSet::new());
+        let (case, schemas) = load_case("users/panic.yaml", CASE);
         let context = test_context(target, schemas, "scimcheck-panictest");
         let run = runtime.block_on(run_case(&case, 0, &context));
         assert_eq!(run.panic.as_deref(), Some("a step panicked on purpose"));
@@ -1481,19 +1507,8 @@ steps:
     #[test]
     fn a_write_to_a_listed_user_the_case_did_not_create_is_never_sent() {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let run_against = |faults: BTreeSet<crate::mock::Fault>| {
-            let mock = runtime
-                .block_on(MockServer::start(
-                    MockConfig {
-                        faults,
-                        ..MockConfig::default()
-                    },
-                    SocketAddr::from(([127, 0, 0, 1], 0)),
-                ))
-                .expect("mock");
-            let credentials = crate::suite::mock_credentials(&mock);
-            let target = Target::new(mock.base_url(), credentials, &ClientOptions::default())
-                .expect("target");
+        let run_against = |faults: BTreeSet<Fault>| {
+            let (_mock, target) = start_mock(&runtime, faults);
             let body = r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"someone-else"}"#;
             let theirs = runtime
                 .block_on(target.send(
@@ -1511,15 +1526,7 @@ steps:
                 .as_ref()
                 .and_then(|b| resolve(b, "/id"));
             let their_id = their_id.and_then(Value::as_str).expect("id").to_owned();
-            let schemas = SchemaRegistry::builtin().expect("schemas");
-            let sources = [CaseSource {
-                relative: "users/listed.yaml".into(),
-                display: "cases/users/listed.yaml".into(),
-                text: Arc::from(WRITES_TO_A_LISTED_USER),
-            }];
-            let case = load(&sources, &crate::suite::known_names(&schemas))
-                .expect("case")
-                .remove(0);
+            let (case, schemas) = load_case("users/listed.yaml", WRITES_TO_A_LISTED_USER);
             let context = test_context(target, schemas, "scimcheck-listedtest");
             let run = runtime.block_on(run_case(&case, 0, &context));
             let theirs = runtime
@@ -1544,7 +1551,7 @@ steps:
         assert!(run.failure.is_none(), "{:?}", run.failure);
         assert_eq!(active, Some(Value::Bool(true)));
 
-        let (run, active) = run_against(BTreeSet::from([crate::mock::Fault::FilterIgnored]));
+        let (run, active) = run_against(BTreeSet::from([Fault::FilterIgnored]));
         let failure = run.failure.expect("the PATCH step fails");
         assert_eq!(failure.step, 2);
         assert!(failure.exchange.is_none(), "the PATCH was sent");
@@ -1560,27 +1567,8 @@ steps:
     #[test]
     fn an_interrupted_case_stops_and_is_not_a_failure() {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let mock = runtime
-            .block_on(MockServer::start(
-                MockConfig::default(),
-                SocketAddr::from(([127, 0, 0, 1], 0)),
-            ))
-            .expect("mock");
-        let schemas = SchemaRegistry::builtin().expect("schemas");
-        let sources = [CaseSource {
-            relative: "users/panic.yaml".into(),
-            display: "cases/users/panic.yaml".into(),
-            text: Arc::from(CASE),
-        }];
-        let case = load(&sources, &crate::suite::known_names(&schemas))
-            .expect("case")
-            .remove(0);
-        let target = Target::new(
-            mock.base_url(),
-            crate::suite::mock_credentials(&mock),
-            &ClientOptions::default(),
-        )
-        .expect("target");
+        let (_mock, target) = start_mock(&runtime, BTreeSet::new());
+        let (case, schemas) = load_case("users/panic.yaml", CASE);
         let context = RunContext {
             interrupted: Arc::new(AtomicBool::new(true)),
             ..test_context(target, schemas, "scimcheck-interrupted")
@@ -1638,28 +1626,10 @@ steps:
     #[test]
     fn a_step_runs_only_where_its_requirements_hold_and_captures_the_request_sent() {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let mock = runtime
-            .block_on(MockServer::start(
-                MockConfig::default(),
-                SocketAddr::from(([127, 0, 0, 1], 0)),
-            ))
-            .expect("mock");
-        let schemas = SchemaRegistry::builtin().expect("schemas");
-        let sources = [CaseSource {
-            relative: "users/steps.yaml".into(),
-            display: "cases/users/steps.yaml".into(),
-            text: Arc::from(STEP_REQUIRES),
-        }];
-        let case = load(&sources, &crate::suite::known_names(&schemas))
-            .expect("case")
-            .remove(0);
+        let (mock, _) = start_mock(&runtime, BTreeSet::new());
+        let (case, schemas) = load_case("users/steps.yaml", STEP_REQUIRES);
         let run_with = |capabilities: BTreeSet<Capability>| {
-            let target = Target::new(
-                mock.base_url(),
-                crate::suite::mock_credentials(&mock),
-                &ClientOptions::default(),
-            )
-            .expect("target");
+            let target = mock_target(&mock);
             let context = RunContext {
                 capabilities,
                 ..test_context(target, schemas.clone(), "scimcheck-steps")
