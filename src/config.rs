@@ -10,6 +10,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::case::Capability;
+use crate::cli::parse_duration;
 use crate::compare::Acceptance;
 use crate::exec::oauth::ClientAuth;
 use crate::files::{self, CONFIG_LIMIT, FileError};
@@ -123,20 +124,13 @@ pub(crate) fn capability_named(name: &str, table: &str) -> Result<Capability, St
 /// not slow.
 pub const MAX_SETTLE: Duration = Duration::from_secs(300);
 
-/// A settle window such as `"2s"` or `"500ms"`, at most [`MAX_SETTLE`].
+/// A settle window such as `"2s"` or `"500ms"`, at most [`MAX_SETTLE`]. Unlike `--latency`,
+/// the unit is required: a bare `2` would read as milliseconds where seconds were meant.
 pub fn parse_settle(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = text
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((text, ""), |at| text.split_at(at));
-    let value: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 2s or 500ms"))?;
-    let window = match unit {
-        "ms" => Duration::from_millis(value),
-        "s" => Duration::from_secs(value),
-        _ => return Err(format!("`{text}`: give a unit, ms or s")),
-    };
+    if text.trim().chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(format!("`{text}`: give a unit, ms or s"));
+    }
+    let window = parse_duration(text).map_err(|e| e.to_string())?;
     if window > MAX_SETTLE {
         return Err(format!("`{text}` is longer than {}s", MAX_SETTLE.as_secs()));
     }
@@ -235,7 +229,8 @@ groups = false
     fn settle_windows_need_a_unit_and_a_bound() {
         assert_eq!(parse_settle("2s"), Ok(Duration::from_secs(2)));
         assert_eq!(parse_settle("500ms"), Ok(Duration::from_millis(500)));
-        for bad in ["2", "s", "2 m", "-1s", "301s", "2.5s"] {
+        assert_eq!(parse_settle("2.5s"), Ok(Duration::from_millis(2500)));
+        for bad in ["2", "", "s", "2 h", "-1s", "301s", "6m"] {
             assert!(parse_settle(bad).is_err(), "{bad}");
         }
     }
