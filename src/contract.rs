@@ -1030,7 +1030,7 @@ mod tests {
             ("source = \"x\"\n".to_owned(), "missing field `name`"),
             (
                 format!("{HEAD}[limits]\nsettle = \"2 minutes\"\n"),
-                "give a unit, ms or s",
+                "unknown unit `minutes`",
             ),
             (
                 format!("{HEAD}[limits]\nmax-creates = -1\n"),
