@@ -2,7 +2,7 @@
 //! (subject), at the same JSON pointer or header, breaking the same clause, is one *symptom*
 //! — so one wrong `itemsPerPage` reads as one defect, not as the 28 cases it touched — and
 //! symptoms whose cases show the same cause (a PATCH acknowledged and not held, a method
-//! refused whatever it asked, lists holding too much or too little) are one finding listing
+//! not implemented, lists holding too much or too little) are one finding listing
 //! every symptom, case and step where it showed.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,13 +49,7 @@ impl<'a> Finding<'a> {
     /// mismatch cut short (the whole value is in the exchange), then how many other symptoms
     /// it groups.
     pub fn statement(&self) -> String {
-        let full = self.occurrences[0].mismatch.to_string();
-        let line = full.lines().next().unwrap_or_default();
-        let symptom = match line.char_indices().nth(STATEMENT_CHARS) {
-            Some((end, _)) => format!("{}…", &line[..end]),
-            None if line.len() < full.len() => format!("{line}…"),
-            None => full,
-        };
+        let symptom = one_line(self.occurrences[0].mismatch);
         let statement = match &self.cause {
             Some(cause) => format!("{cause}: {symptom}"),
             None => symptom,
@@ -67,8 +61,14 @@ impl<'a> Finding<'a> {
         }
     }
 
+    /// Every symptom it groups (an expectation at a place), one short line each, the
+    /// representative's first.
+    pub fn symptoms(&self) -> Vec<String> {
+        self.symptom_list().into_iter().map(one_line).collect()
+    }
+
     /// Each distinct symptom's first mismatch, the representative's first.
-    pub fn symptom_list(&self) -> Vec<&'a Mismatch> {
+    fn symptom_list(&self) -> Vec<&'a Mismatch> {
         let mut seen: Vec<Key> = Vec::new();
         let mut out = Vec::new();
         for occurrence in &self.occurrences {
@@ -96,6 +96,17 @@ impl<'a> Finding<'a> {
         ids.sort_unstable();
         ids.dedup();
         ids
+    }
+}
+
+/// A mismatch's first line, cut short.
+fn one_line(mismatch: &Mismatch) -> String {
+    let full = mismatch.to_string();
+    let line = full.lines().next().unwrap_or_default();
+    match line.char_indices().nth(STATEMENT_CHARS) {
+        Some((end, _)) => format!("{}…", &line[..end]),
+        None if line.len() < full.len() => format!("{line}…"),
+        None => full,
     }
 }
 
@@ -214,8 +225,9 @@ fn cited_by_most(cases: &[&CaseResult]) -> String {
 /// a named rule or schema already says what it is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Cause {
-    /// Requests with this method got this status whatever they asked (a 5xx, a 405): the
-    /// handler is missing or broken, not one of its checks.
+    /// Requests with this method got 501 or 405 whatever they asked: the method is not
+    /// implemented or not allowed at all. (A 500 is not grouped so: two handlers crashing
+    /// are two defects.)
     Refused { method: &'static str, status: u16 },
     /// A PATCH or PUT was answered 2xx, and its own response or a later read of what it
     /// changed (the resource, or a list of its collection) does not show the change.
@@ -272,7 +284,7 @@ fn cause(occurrence: &Occurrence<'_>) -> Option<Cause> {
     if is_status(mismatch) {
         let exchange = exchange?;
         let status = exchange.response.status;
-        return (status >= 500 || status == 405).then(|| Cause::Refused {
+        return matches!(status, 405 | 501).then(|| Cause::Refused {
             method: exchange.request.method.as_str(),
             status,
         });
@@ -284,7 +296,10 @@ fn cause(occurrence: &Occurrence<'_>) -> Option<Cause> {
     if kept_out && exchange.is_some_and(projects) {
         return Some(Cause::NotProjected);
     }
+    // What the server keeps itself (`/meta/…`) is no write's to hold.
+    let written = !normalized_pointer(&mismatch.pointer).starts_with("/meta/");
     exchange
+        .filter(|_| written)
         .and_then(|exchange| not_held(occurrence.case, occurrence.step.step, exchange))
         .or_else(|| list_cause(mismatch))
 }
@@ -924,7 +939,7 @@ mod tests {
                 "users::patch-replace"
             ]
         );
-        assert_eq!(patch.symptom_list().len(), 3, "every symptom is listed");
+        assert_eq!(patch.symptoms().len(), 3, "every symptom is listed");
         assert!(
             patch.statement().starts_with(
                 "PATCH acknowledged (2xx) but not held: `/emails`: expected length 3, got length 2"
@@ -1122,7 +1137,7 @@ mod tests {
         assert_eq!(findings.len(), 2, "{findings:#?}");
         let html_finding = &findings[0];
         assert_eq!(html_finding.cases(), ["auth::no-token", "users::get"]);
-        assert_eq!(html_finding.symptom_list().len(), 2);
+        assert_eq!(html_finding.symptoms().len(), 2);
         assert!(
             html_finding
                 .statement()
