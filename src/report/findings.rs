@@ -2,13 +2,13 @@
 //! (subject), at the same JSON pointer or header, breaking the same clause, is one *symptom*
 //! — so one wrong `itemsPerPage` reads as one defect, not as the 28 cases it touched — and
 //! symptoms whose cases show the same cause (a PATCH acknowledged and not held, a method
-//! not implemented, lists holding too much or too little) are one finding listing
-//! every symptom, case and step where it showed.
+//! not implemented, a foreign credential served, numbers sent as strings, lists holding too
+//! much or too little) are one finding listing every symptom, case and step where it showed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::{CaseResult, Grade};
-use crate::case::Method;
+use crate::case::{Auth, Method};
 use crate::check::Mismatch;
 use crate::exec::client::Exchange;
 use crate::exec::run::StepFailure;
@@ -225,6 +225,15 @@ fn cited_by_most(cases: &[&CaseResult]) -> String {
 /// a named rule or schema already says what it is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Cause {
+    /// Requests without a valid credential of the tenant were served (`status` is `None`: any
+    /// 2xx) or refused with this status instead of the refusal due: the authentication
+    /// layer, not one handler.
+    Credential {
+        credential: &'static str,
+        status: Option<u16>,
+    },
+    /// Values of this JSON type sent as another (`"3"` for `3`), by whichever check saw it.
+    Typed { json_type: String },
     /// Requests with this method got 501 or 405 whatever they asked: the method is not
     /// implemented or not allowed at all. (A 500 is not grouped so: two handlers crashing
     /// are two defects.)
@@ -245,6 +254,15 @@ impl Cause {
     /// The defect as a behaviour, leading the finding's statement.
     fn describe(&self) -> String {
         match self {
+            Cause::Credential {
+                credential,
+                status: None,
+            } => format!("requests {credential} were served"),
+            Cause::Credential {
+                credential,
+                status: Some(status),
+            } => format!("requests {credential} answered {status}"),
+            Cause::Typed { json_type } => format!("{json_type} values sent as another JSON type"),
             Cause::Refused { method, status } => {
                 format!("{method} answered {status} whatever it asked")
             }
@@ -259,6 +277,11 @@ impl Cause {
     /// symptoms, which vary with the cases that ran.
     fn key(&self) -> Key {
         let (check, expected) = match self {
+            Cause::Credential { credential, status } => (
+                format!("credential {credential}"),
+                status.map_or_else(|| "2xx".to_owned(), |status| status.to_string()),
+            ),
+            Cause::Typed { json_type } => (format!("typed {json_type}"), String::new()),
             Cause::Refused { method, status } => (format!("refused {method}"), status.to_string()),
             Cause::NotHeld { method } => (format!("not held {method}"), String::new()),
             Cause::NotProjected => ("not projected".to_owned(), String::new()),
@@ -277,6 +300,9 @@ impl Cause {
 /// The cause of one occurrence, if its case's requests show one.
 fn cause(occurrence: &Occurrence<'_>) -> Option<Cause> {
     let mismatch = occurrence.mismatch;
+    if let Some(json_type) = mistyped(mismatch) {
+        return Some(Cause::Typed { json_type });
+    }
     if mismatch.rfc.is_some() {
         return None;
     }
@@ -284,9 +310,30 @@ fn cause(occurrence: &Occurrence<'_>) -> Option<Cause> {
     if is_status(mismatch) {
         let exchange = exchange?;
         let status = exchange.response.status;
-        return matches!(status, 405 | 501).then(|| Cause::Refused {
-            method: exchange.request.method.as_str(),
-            status,
+        if matches!(status, 405 | 501) {
+            return Some(Cause::Refused {
+                method: exchange.request.method.as_str(),
+                status,
+            });
+        }
+        // Only where a refusal was due: a request without a token may be meant to succeed.
+        let refusal_due = ["401", "403"].iter().any(|s| mismatch.expected.contains(s));
+        return credential(exchange)
+            .filter(|_| refusal_due)
+            .map(|credential| Cause::Credential {
+                credential,
+                status: (!(200..300).contains(&status)).then_some(status),
+            });
+    }
+    // A body served to a foreign credential (another tenant's list holding ours) is that
+    // credential served.
+    if let Some(credential) = exchange
+        .filter(|exchange| (200..300).contains(&exchange.response.status))
+        .and_then(credential)
+    {
+        return Some(Cause::Credential {
+            credential,
+            status: None,
         });
     }
     if exchange.is_some_and(|exchange| item_absent(mismatch, exchange)) {
@@ -325,6 +372,47 @@ fn item_absent(mismatch: &Mismatch, exchange: &Exchange) -> bool {
             .json
             .as_ref()
             .is_some_and(|body| body.pointer(&item).is_none())
+}
+
+/// Who a request's credential makes it, when it is not the tenant's SCIM token.
+fn credential(exchange: &Exchange) -> Option<&'static str> {
+    match exchange.request.auth {
+        Auth::Scim => None,
+        Auth::OtherTenant => Some("with another tenant's token"),
+        Auth::Revoked => Some("with a revoked token"),
+        Auth::None | Auth::Wrong | Auth::Malformed | Auth::ApiKey => Some("without a SCIM token"),
+    }
+}
+
+/// The JSON type a value should have had, when the mismatch is that it came as another: a
+/// schema's `is not of type "integer"`, an assertion's `expected type integer` or `expected
+/// 0, got "0"`, a walk's `expected a non-negative integer …, got "3"`.
+fn mistyped(mismatch: &Mismatch) -> Option<String> {
+    let (expected, actual) = (mismatch.expected.as_str(), mismatch.actual.as_str());
+    if mismatch.rfc.is_some() {
+        let (value, rest) = actual.split_once(" is not of type \"")?;
+        // A null is a value missing, not one of another type.
+        if value.ends_with("null") {
+            return None;
+        }
+        return rest
+            .split_once('"')
+            .map(|(json_type, _)| json_type.to_owned());
+    }
+    if let Some(json_type) = expected.strip_prefix("type ") {
+        return Some(json_type.to_owned());
+    }
+    if expected.starts_with("a non-negative integer") && actual.starts_with('"') {
+        return Some("integer".to_owned());
+    }
+    let quoted = actual.strip_prefix('"')?.strip_suffix('"')?;
+    match serde_json::from_str::<serde_json::Value>(expected).ok()? {
+        serde_json::Value::Number(n) if quoted == expected => {
+            Some(if n.is_f64() { "number" } else { "integer" }.to_owned())
+        }
+        serde_json::Value::Bool(_) if quoted == expected => Some("boolean".to_owned()),
+        _ => None,
+    }
 }
 
 /// The PATCH or PUT a failing body shows not held: the step's own, when it sent one and got a
@@ -1147,5 +1235,178 @@ mod tests {
         );
         assert!(html_finding.statement().ends_with("(and 1 other symptom)"));
         assert_eq!(findings[1].cases(), ["users::other"]);
+    }
+
+    #[test]
+    fn a_foreign_credential_served_is_one_finding_and_a_wrong_refusal_another() {
+        let with = |auth: crate::case::Auth, method: Method, status: u16, expected: &str| {
+            let mut failure = StepFailure {
+                mismatches: vec![super::tests::status(expected)],
+                ..exchanged(method, "/Users/u1", status, json!({}))
+            };
+            if let Some(exchange) = &mut failure.exchange {
+                exchange.request.auth = auth;
+            }
+            failure
+        };
+        use crate::case::Auth;
+        let results = [
+            failed(
+                "auth::malformed::get",
+                with(Auth::Malformed, Method::Get, 200, "401 or 403"),
+                vec![],
+            ),
+            failed(
+                "auth::api-key::get",
+                with(Auth::ApiKey, Method::Get, 200, "401 or 403"),
+                vec![],
+            ),
+            failed(
+                "auth::no-token::delete",
+                with(Auth::None, Method::Delete, 204, "401 or 403"),
+                vec![],
+            ),
+            // Refused, but with 403 where 401 was due: another defect.
+            failed(
+                "auth::wrong-token::get",
+                with(Auth::Wrong, Method::Get, 403, "401"),
+                vec![],
+            ),
+            // Another tenant's token served: another defect again.
+            failed(
+                "auth::other-tenant::get",
+                with(Auth::OtherTenant, Method::Get, 200, "401 or 403 or 404"),
+                vec![],
+            ),
+            // Without a token where success was due: not the credential's doing.
+            failed(
+                "discovery::spc",
+                with(Auth::None, Method::Get, 401, "200"),
+                vec![],
+            ),
+        ];
+        let findings = group(&results);
+        let by_case = |case: &str| -> Vec<&str> {
+            findings
+                .iter()
+                .find(|f| f.cases().contains(&case))
+                .expect(case)
+                .cases()
+        };
+        assert_eq!(findings.len(), 4, "{findings:#?}");
+        assert_eq!(
+            by_case("auth::api-key::get"),
+            [
+                "auth::api-key::get",
+                "auth::malformed::get",
+                "auth::no-token::delete"
+            ]
+        );
+        assert_eq!(
+            by_case("auth::wrong-token::get"),
+            ["auth::wrong-token::get"]
+        );
+        assert_eq!(
+            by_case("auth::other-tenant::get"),
+            ["auth::other-tenant::get"]
+        );
+        assert_eq!(by_case("discovery::spc"), ["discovery::spc"]);
+        let served = findings
+            .iter()
+            .find(|f| f.cases().len() == 3)
+            .expect("served");
+        assert!(
+            served
+                .statement()
+                .starts_with("requests without a SCIM token were served: status: expected 401"),
+            "{}",
+            served.statement()
+        );
+        let wrong = findings
+            .iter()
+            .find(|f| f.cases() == ["auth::wrong-token::get"])
+            .expect("403");
+        assert!(
+            wrong
+                .statement()
+                .starts_with("requests without a SCIM token answered 403")
+        );
+    }
+
+    #[test]
+    fn a_number_sent_as_a_string_is_one_finding_whichever_check_saw_it() {
+        let schema = |pointer: &str, value: &str| Mismatch {
+            subject: "schema `list-response`".into(),
+            actual: format!(
+                "at {pointer}: {value} is not of type \"integer\" [RFC 7644 §3.4.2 (MUST)]"
+            ),
+            pointer: pointer.into(),
+            rfc: Some("RFC 7644 §3.4.2".into()),
+            ..Mismatch::default()
+        };
+        let walk = Mismatch {
+            pointer: "itemsPerPage".into(),
+            ..value(
+                "itemsPerPage",
+                "a non-negative integer (RFC 7644 §3.4.2)",
+                "\"2\" (page 1)",
+            )
+        };
+        let results = [
+            failed(
+                "filter::eq",
+                step(vec![value("/totalResults", "1", "\"1\"")]),
+                vec![],
+            ),
+            failed(
+                "paging::count",
+                step(vec![
+                    schema("/itemsPerPage", "\"2\""),
+                    schema("/startIndex", "\"1\""),
+                ]),
+                vec![],
+            ),
+            failed(
+                "paging::start",
+                step(vec![value("/startIndex", "type integer", "\"1\"")]),
+                vec![],
+            ),
+            failed("paging::walk", step(vec![walk]), vec![]),
+            // A value missing is not a value of another type; a string where a string was
+            // expected is no type error.
+            failed(
+                "bulk::ids",
+                step(vec![Mismatch {
+                    subject: "schema `bulk-response`".into(),
+                    ..schema("/Operations/0/bulkId", "null")
+                }]),
+                vec![],
+            ),
+            failed(
+                "users::title",
+                step(vec![value("/title", "\"1\"", "\"2\"")]),
+                vec![],
+            ),
+        ];
+        let findings = group(&results);
+        assert_eq!(findings.len(), 3, "{findings:#?}");
+        let typed = &findings[0];
+        assert_eq!(
+            typed.cases(),
+            [
+                "filter::eq",
+                "paging::count",
+                "paging::start",
+                "paging::walk"
+            ]
+        );
+        assert_eq!(typed.symptoms().len(), 5);
+        assert!(
+            typed
+                .statement()
+                .starts_with("integer values sent as another JSON type: "),
+            "{}",
+            typed.statement()
+        );
     }
 }
