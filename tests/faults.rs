@@ -102,7 +102,7 @@ fn every_fault_is_caught_by_a_named_case() {
             .iter()
             .map(|f| (f.cases().len(), f.id.clone()))
             .collect();
-        ids.sort_by(|a, b| b.0.cmp(&a.0));
+        ids.sort_by_key(|(cases, _)| std::cmp::Reverse(*cases));
         findings.insert(*fault, ids.into_iter().map(|(_, id)| id).collect());
     }
     println!("{table}");

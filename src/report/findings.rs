@@ -432,16 +432,16 @@ fn not_held(case: &CaseResult, step: usize, exchange: &Exchange) -> Option<Cause
     let collection = read.strip_suffix("/.search").unwrap_or(read);
     case.trace
         .iter()
+        .rev()
         .filter(|sent| sent.step < step && updates(sent.method))
         .filter(|sent| (200..300).contains(&sent.status))
-        .filter(|sent| {
+        .find(|sent| {
             let written = path(&sent.url);
             written == read
                 || written
                     .rsplit_once('/')
                     .is_some_and(|(parent, _)| parent == collection)
         })
-        .last()
         .map(|sent| Cause::NotHeld {
             method: sent.method.as_str(),
         })
