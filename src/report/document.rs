@@ -288,7 +288,7 @@ impl Writer for Html {
             let invariant = if finding.invariant { " invariant" } else { "" };
             let _ = write!(
                 out,
-                "<section class=\"finding{invariant}\" id=\"finding-{n}\"><h3><span class=\"level\">{grade}</span> {statement}</h3>\
+                "<section class=\"finding{invariant}\" id=\"finding-{n}\"><h3><span class=\"level\">{grade}</span><br>{statement}</h3>\
                  <p class=\"rfc\">Finding <code>{id}</code>. Breaks {clause}{note}</p><p>Seen in {count} case(s): ",
                 n = number + 1,
                 id = escape(&finding.id),
