@@ -615,16 +615,12 @@ pub fn group(results: &[CaseResult]) -> Vec<Finding<'_>> {
     }
     let mut clusters: Vec<Cluster<'_>> = by_cause
         .into_iter()
-        .map(|(cause, symptoms)| Cluster {
-            id: cause.key().id(),
-            cause: Some(cause.describe()),
-            symptoms,
-        })
-        .chain(alone.into_iter().map(|symptom| Cluster {
-            id: symptom.key.id(),
-            cause: None,
-            symptoms: vec![symptom],
-        }))
+        .map(|(cause, symptoms)| Cluster::new(cause.key().id(), Some(cause.describe()), symptoms))
+        .chain(
+            alone
+                .into_iter()
+                .map(|symptom| Cluster::new(symptom.key.id(), None, vec![symptom])),
+        )
         .collect();
     fold_cascades(&mut clusters);
     let mut findings: Vec<Finding<'_>> = clusters
@@ -643,16 +639,23 @@ struct Cluster<'a> {
     id: String,
     cause: Option<String>,
     symptoms: Vec<Symptom<'a>>,
+    /// The responses it showed in: (case, step).
+    responses: BTreeSet<(&'a str, usize)>,
 }
 
-impl Cluster<'_> {
-    /// The responses it showed in: (case, step).
-    fn responses(&self) -> BTreeSet<(&str, usize)> {
-        self.symptoms
+impl<'a> Cluster<'a> {
+    fn new(id: String, cause: Option<String>, symptoms: Vec<Symptom<'a>>) -> Cluster<'a> {
+        let responses = symptoms
             .iter()
             .flat_map(|s| &s.occurrences)
             .map(|o| (o.case.id.as_str(), o.step.step))
-            .collect()
+            .collect();
+        Cluster {
+            id,
+            cause,
+            symptoms,
+            responses,
+        }
     }
 }
 
@@ -662,15 +665,17 @@ impl Cluster<'_> {
 /// seen another way. It folds into the most widespread such finding; its id is that
 /// finding's.
 fn fold_cascades(clusters: &mut Vec<Cluster<'_>>) {
-    // Smallest first, so that a chain of cascades ends in the widest.
-    clusters.sort_by_cached_key(|cluster| cluster.responses().len());
+    // Smallest first, so that a chain of cascades ends in the widest. A fold adds no
+    // response to the finding it folds into (they are a subset of its own).
+    clusters.sort_by_key(|cluster| cluster.responses.len());
     let mut index = 0;
     while index < clusters.len() {
-        let folds = clusters[index].cause.is_none() && clusters[index].symptoms.len() == 1;
-        let responses = clusters[index].responses();
+        let cluster = &clusters[index];
+        let folds = cluster.cause.is_none() && cluster.symptoms.len() == 1;
         let into = (index + 1..clusters.len())
-            .filter(|&other| folds && responses.is_subset(&clusters[other].responses()))
-            .max_by_key(|&other| clusters[other].responses().len());
+            .filter(|_| folds)
+            .filter(|&other| cluster.responses.is_subset(&clusters[other].responses))
+            .max_by_key(|&other| clusters[other].responses.len());
         match into {
             Some(other) => {
                 let folded = clusters.remove(index);
