@@ -19,8 +19,9 @@ const STATEMENT_CHARS: usize = 160;
 /// One defect of the target and everywhere it showed.
 #[derive(Debug)]
 pub struct Finding<'a> {
-    /// Stable across runs and targets (a digest of what makes it this defect, never of the
-    /// data a case sent): baselines and `[[accept]]` in scimcheck.toml name findings by it.
+    /// Stable across runs and targets (a digest of what makes it this defect — its cause when
+    /// it has one, else its leading symptom — never of the data a case sent): baselines and
+    /// `[[accept]]` in scimcheck.toml name findings by it.
     pub id: String,
     /// The most serious grade among the cases it showed in.
     pub grade: Grade,
@@ -699,10 +700,11 @@ fn finding<'a>(id: String, cause: Option<String>, mut symptoms: Vec<Symptom<'a>>
     };
     // Stable: among equally widespread symptoms the first by key leads, on every run.
     symptoms.sort_by_key(|symptom| std::cmp::Reverse(cases_of(symptom)));
-    let clause = match &symptoms[..] {
-        [only] => only.key.clause.clone(),
-        _ => String::new(),
-    };
+    // The leading symptom's check's own clause, if it has one.
+    let clause = symptoms
+        .first()
+        .map(|lead| lead.key.clause.clone())
+        .unwrap_or_default();
     let invariant = symptoms.iter().all(|s| s.invariant);
     let mut occurrences: Vec<Occurrence<'a>> = symptoms
         .into_iter()
@@ -1239,6 +1241,10 @@ mod tests {
             html_finding.statement()
         );
         assert!(html_finding.statement().ends_with("(and 1 other symptom)"));
+        assert_eq!(
+            html_finding.clause, "RFC 7644 §3.1, §8.1",
+            "the leading check's"
+        );
         assert_eq!(findings[1].cases(), ["users::other"]);
     }
 
