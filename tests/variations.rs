@@ -95,6 +95,7 @@ fn contract_for(variation: Variation) -> Option<&'static str> {
         | Variation::MinimalGroupSchema
         | Variation::FilterUserNameEqOr
         | Variation::CustomResourceType
+        | Variation::RelativeLocations
         // Eventual consistency breaks no MUST; what it needs is a settle window, not a contract.
         | Variation::StaleLists => None,
     }
@@ -346,6 +347,26 @@ async fn observe(variation: Variation, mock: &Mock) -> (Value, Value, Value) {
                 json!([both.user_names().len(), sw.status]),
                 json!([2, 200]),
                 json!([2, 400]),
+            )
+        }
+        Variation::RelativeLocations => {
+            let created = mock
+                .post("/Users", &json!({"schemas": [USER_URN], "userName": "a"}))
+                .await;
+            let stated = [
+                created.header("location"),
+                created.body["meta"]["location"].as_str(),
+            ];
+            let id = id(&created.body);
+            let forms: Vec<Value> = stated
+                .iter()
+                .map(|l| json!(l.map(|l| l.strip_suffix(&format!("/Users/{id}")))))
+                .collect();
+            let base = mock.server.base_url();
+            (
+                json!(forms),
+                json!([base, base]),
+                json!(["/scim/v2", "/scim/v2"]),
             )
         }
         Variation::MinimalGroupSchema => {
