@@ -39,7 +39,7 @@ pub(crate) async fn service_provider_config(
             "maxOperations": config.bulk_max_operations,
             "maxPayloadSize": config.max_payload_bytes,
         },
-        "filter": {"supported": true, "maxResults": state.max_page_size()},
+        "filter": {"supported": has(Variation::NoFilter), "maxResults": state.max_page_size()},
         "changePassword": {"supported": true},
         "sort": {"supported": has(Variation::NoSort)},
         "etag": {"supported": has(Variation::NoEtag)},
