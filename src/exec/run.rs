@@ -814,7 +814,7 @@ fn refused_bulk_user_names(exchange: &Exchange) -> Vec<String> {
 
 /// Finds, by the case's `${scope}` filter, the Users a refused Bulk request named and puts
 /// those the target created anyway in the ledger; the round trips it took (none when no Bulk
-/// was refused).
+/// was refused, or the case went on to create every name it named).
 async fn adopt_unconfirmed(
     scope: &CaseScope,
     context: &RunContext,
