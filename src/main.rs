@@ -32,7 +32,7 @@ use scimcheck::suite::{self, SuiteError};
 use scimcheck::{Output, RunConfig};
 
 /// Exit codes: conformance failures and configuration errors are told apart (the run's own
-/// codes, 0, 1 and 130, are the verdict's: see `scimcheck::report::verdict`).
+/// codes, 0, 1, 3, 4 and 130, are the verdict's: see `scimcheck::report::verdict`).
 const EXIT_FAILURES: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
 /// What a shell reports for a process a closed pipe stopped (128 + SIGPIPE).

@@ -11,6 +11,7 @@ pub mod findings;
 pub mod json;
 pub mod junit;
 pub mod progress;
+pub mod totals;
 pub mod verdict;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ use crate::exec::run::{CaseRun, Sent, StepFailure};
 use crate::plan::select::Selector;
 use crate::redact::Redactor;
 pub use findings::Finding;
+pub use totals::{Status, Totals};
 pub use verdict::Verdict;
 
 /// How one case ended.
@@ -56,15 +58,16 @@ impl CaseOutcome {
     }
 }
 
-/// How much a result matters, most serious first: a harness error or no answer (no verdict at
-/// all), a broken MUST, an identity-provider incompatibility, a broken SHOULD or MAY, then
+/// How much a result matters, most serious first: a harness error or no verdict (no answer, a
+/// step error), a broken MUST, an identity-provider incompatibility, a broken SHOULD or MAY, then
 /// what is not a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Grade {
     /// scimcheck failed (a panic): a bug of the harness, reported as such.
     HarnessError,
-    /// No verdict: the target did not answer (timeout, connection refused or reset).
-    NoAnswer,
+    /// No verdict: the target did not answer (timeout, connection refused or reset), or a step
+    /// could not be sent or checked.
+    NoVerdict,
     MustBroken,
     IdpIncompatible,
     ShouldBroken,
@@ -78,7 +81,7 @@ impl Grade {
     pub fn name(self) -> &'static str {
         match self {
             Grade::HarnessError => "harness error",
-            Grade::NoAnswer => "no answer",
+            Grade::NoVerdict => "no verdict",
             Grade::MustBroken => "MUST broken",
             Grade::IdpIncompatible => "IdP incompatibility",
             Grade::ShouldBroken => "SHOULD broken",
@@ -215,13 +218,13 @@ impl CaseResult {
     }
 
     pub fn grade(&self) -> Grade {
-        match &self.outcome {
-            CaseOutcome::Passed => Grade::Passed,
-            CaseOutcome::Skipped(_) => Grade::Skipped,
-            CaseOutcome::Interrupted => Grade::Interrupted,
-            CaseOutcome::HarnessError(_) => Grade::HarnessError,
-            CaseOutcome::Failed(_) if self.unanswered => Grade::NoAnswer,
-            CaseOutcome::Failed(_) => self.failure_grade(),
+        match self.status() {
+            Status::Passed => Grade::Passed,
+            Status::Skipped => Grade::Skipped,
+            Status::Interrupted => Grade::Interrupted,
+            Status::HarnessError => Grade::HarnessError,
+            Status::Errored => Grade::NoVerdict,
+            Status::Failed => self.failure_grade(),
         }
     }
 
@@ -453,12 +456,9 @@ impl<'a> RunReport<'a> {
         out
     }
 
-    /// Results with the given outcome name (`passed`, `failed`, …).
-    pub fn count(&self, outcome: &str) -> usize {
-        self.results
-            .iter()
-            .filter(|r| r.outcome.name() == outcome)
-            .count()
+    /// How many cases ended which way, and the findings: what every report states.
+    pub fn totals(&self) -> Totals {
+        Totals::of(self.results, self.findings.len())
     }
 
     /// Each known-lenient deviation `--profile compat` tolerated, with the cases it showed in.
