@@ -68,10 +68,7 @@ fn facts(report: &RunReport<'_>) -> Vec<(&'static str, String)> {
         ("Selection", facts.selection.describe()),
         ("Profile", facts.profile_name().to_owned()),
         ("Fail on", format!("--fail-on {}", facts.fail_on.name())),
-        (
-            "Results",
-            report.totals().sentence(),
-        ),
+        ("Results", report.totals().sentence()),
         (
             "Load",
             format!(

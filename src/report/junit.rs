@@ -28,10 +28,8 @@ impl Writer for Junit {
         let failed = |r: &CaseResult| r.status() == Status::Failed;
         // A case with no verdict (the target did not answer, a step error, scimcheck failing) is
         // an error of the run, not a failed check.
-        let errored =
-            |r: &CaseResult| matches!(r.status(), Status::Errored | Status::HarnessError);
-        let skipped =
-            |r: &CaseResult| matches!(r.status(), Status::Skipped | Status::Interrupted);
+        let errored = |r: &CaseResult| matches!(r.status(), Status::Errored | Status::HarnessError);
+        let skipped = |r: &CaseResult| matches!(r.status(), Status::Skipped | Status::Interrupted);
         let all: Vec<&CaseResult> = results.iter().collect();
         // The shape of the Apache Ant JUnit schema, which GitLab, Jenkins and GitHub reporters
         // read, with the totals on the root as they also expect.

@@ -51,7 +51,9 @@ impl CaseResult {
 
     /// A failing step with no mismatch: it ended on an error, not on a checked response.
     fn no_verdict(&self) -> bool {
-        self.failure.as_ref().is_some_and(|f| f.mismatches.is_empty())
+        self.failure
+            .as_ref()
+            .is_some_and(|f| f.mismatches.is_empty())
     }
 
     /// Why an errored case reached no verdict.
@@ -149,7 +151,11 @@ mod tests {
             sample_result("users::a", Level::Must, CaseOutcome::Passed),
             sample_status_failure("404 expected"),
             unanswered,
-            sample_result("users::b", Level::May, CaseOutcome::HarnessError("x".into())),
+            sample_result(
+                "users::b",
+                Level::May,
+                CaseOutcome::HarnessError("x".into()),
+            ),
             sample_result("users::c", Level::May, CaseOutcome::Skipped("no".into())),
             sample_result("users::d", Level::May, CaseOutcome::Interrupted),
         ];

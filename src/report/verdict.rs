@@ -277,7 +277,11 @@ impl Verdict {
             return Verdict {
                 exit_code: EXIT_FAILED,
                 headline: format!("FAILED: {}", failing[0]),
-                reasons: failing.into_iter().chain(unverdicted).chain(notes).collect(),
+                reasons: failing
+                    .into_iter()
+                    .chain(unverdicted)
+                    .chain(notes)
+                    .collect(),
             };
         }
         if !unverdicted.is_empty() {
@@ -517,8 +521,16 @@ mod tests {
     #[test]
     fn a_run_where_nothing_ran_is_no_pass() {
         let skipped = [
-            sample_result("users::a", Level::Must, CaseOutcome::Skipped("no bulk".into())),
-            sample_result("users::b", Level::Must, CaseOutcome::Skipped("no patch".into())),
+            sample_result(
+                "users::a",
+                Level::Must,
+                CaseOutcome::Skipped("no bulk".into()),
+            ),
+            sample_result(
+                "users::b",
+                Level::Must,
+                CaseOutcome::Skipped("no patch".into()),
+            ),
         ];
         let verdict = judge(FailOn::Any, false, &skipped);
         assert_eq!(verdict.exit_code, EXIT_NOTHING_RAN, "{verdict:#?}");
@@ -560,7 +572,10 @@ mod tests {
         let verdict = judge(FailOn::Any, true, &[unclean]);
         assert!(
             verdict.reasons[0].ends_with("some cleanups failed (below)")
-                && verdict.reasons.iter().any(|r| r.starts_with("cleanup failed in 1 case(s)")),
+                && verdict
+                    .reasons
+                    .iter()
+                    .any(|r| r.starts_with("cleanup failed in 1 case(s)")),
             "{verdict:#?}"
         );
     }

@@ -1,0 +1,328 @@
+//! One run, five reports, one story: the console summary, JSON, JUnit, HTML and Markdown of a
+//! run with failures, a case without a verdict, invariant findings and skips of every kind must
+//! give the same counts, the same findings, each skipped case its true reason, and the exit
+//! code the process returned.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use scimcheck::mock::MockConfig;
+use serde_json::Value;
+
+/// A case that stops on a step it cannot send: its run count is captured from a URN. The target
+/// answered everything right, so this is no verdict on it.
+const UNSENDABLE: &str = r#"name: a step whose run count is not a number
+description: The count comes from a string the target rightly sent; the step cannot be sent.
+rfc: ["RFC 7644 §4"]
+level: MUST
+steps:
+  - name: read the configuration
+    request: { method: GET, path: /ServiceProviderConfig }
+    capture: { runs: /schemas/0 }
+    expect: { status: 200 }
+  - name: list users that many times
+    repeat: { count: "${runs}" }
+    request: { method: GET, path: /Users }
+    expect: { status: 200 }
+"#;
+
+const CONTRACT: &str = r#"name = "verdicts"
+source = "this test"
+
+[groups]
+read-only = true
+"#;
+
+const CONFIG: &str = r#"[skip]
+"users::create" = "the test skips it by hand"
+"#;
+
+/// The value of `name="…"` in the first tag named `tag`.
+fn attribute<'a>(xml: &'a str, tag: &str, name: &str) -> &'a str {
+    let start = xml.find(&format!("<{tag} ")).expect("the tag");
+    let element = &xml[start..start + xml[start..].find('>').expect("a closed tag")];
+    let from = element.find(&format!(" {name}=\"")).expect("the attribute") + name.len() + 3;
+    &element[from..from + element[from..].find('"').expect("a closed value")]
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Each testcase's name and, when it has one, its `<skipped>`, `<failure>` or `<error>`.
+fn junit_cases(xml: &str) -> BTreeMap<String, Option<(String, String)>> {
+    let mut out = BTreeMap::new();
+    for chunk in xml.split("<testcase ").skip(1) {
+        let chunk = format!("<testcase {chunk}");
+        let name = unescape(attribute(&chunk, "testcase", "name"));
+        let head_end = chunk.find('>').expect("a closed testcase");
+        let verdict = (!chunk[..head_end].ends_with('/')).then(|| {
+            let inner = &chunk[head_end + 1..];
+            let tag = ["skipped", "failure", "error"]
+                .into_iter()
+                .find(|t| inner.trim_start().starts_with(&format!("<{t} ")))
+                .expect("a skipped, failure or error element");
+            (tag.to_owned(), unescape(attribute(inner, tag, "message")))
+        });
+        out.insert(name, verdict);
+    }
+    out
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn console_json_junit_html_and_markdown_tell_the_same_run() {
+    let runtime = common::runtime();
+    let config = MockConfig::named(
+        &[
+            "error-status-number",
+            "missing-www-authenticate",
+            "items-per-page-missing",
+        ],
+        &["no-sort", "filter-eq-and-only"],
+    )
+    .expect("known names");
+    let mock = common::start_mock(&runtime, config);
+    let scratch = common::Scratch::new("verdicts");
+    let cases = scratch.path("cases");
+    std::fs::create_dir_all(cases.join("verdicts")).expect("cases folder");
+    std::fs::write(cases.join("verdicts/unsendable.yaml"), UNSENDABLE).expect("case");
+    std::fs::write(scratch.path("contract.toml"), CONTRACT).expect("contract");
+    std::fs::write(scratch.path("scimcheck.toml"), CONFIG).expect("config");
+    let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+        .env("NO_COLOR", "1")
+        .env("SCIMCHECK_TOKEN", &mock.credentials().scim_token)
+        .env_remove("SCIMCHECK_LEDGER")
+        .args(["run", "--base-url", mock.base_url(), "--format", "terse"])
+        .arg("--config")
+        .arg(scratch.path("scimcheck.toml"))
+        .arg("--contract")
+        .arg(scratch.path("contract.toml"))
+        .arg("--ledger")
+        .arg(scratch.path("ledger.jsonl"))
+        .arg("--cases")
+        .arg(&cases)
+        .args(["--skip", "users::delete", "--max-creates", "150"])
+        .arg("--json")
+        .arg(scratch.path("run.json"))
+        .arg("--junit")
+        .arg(scratch.path("run.xml"))
+        .arg("--report")
+        .arg(scratch.path("run.html"))
+        .arg("--report")
+        .arg(scratch.path("run.md"))
+        .output()
+        .expect("scimcheck runs");
+    let console = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let json: Value = serde_json::from_str(&read(&scratch.path("run.json"))).expect("JSON");
+    let junit = read(&scratch.path("run.xml"));
+    let html = read(&scratch.path("run.html"));
+    let markdown = read(&scratch.path("run.md"));
+
+    // The exit code is the one every report states.
+    let code = output.status.code().expect("an exit code");
+    assert_eq!(code, 1, "{console}\n{stderr}");
+    assert_eq!(json["verdict"]["exit_code"], code);
+    assert!(junit.contains(&format!("<property name=\"exit-code\" value=\"{code}\"/>")));
+    assert!(html.contains(&format!("Exit code {code}.")), "{html}");
+    assert!(
+        console.contains(&format!("(exit code {code})")),
+        "{console}"
+    );
+    let headline = json["verdict"]["headline"].as_str().expect("a headline");
+    for (name, report) in [("console", &console), ("markdown", &markdown)] {
+        assert!(report.contains(headline), "{name}: {headline:?} missing");
+    }
+    assert!(html.contains(&html_escape(headline)));
+
+    // The counts, from the JSON's cases, are its summary's and every other report's.
+    let summary = &json["summary"];
+    let results = json["cases"].as_array().expect("cases");
+    let mut by_status: BTreeMap<&str, u64> = BTreeMap::new();
+    for case in results {
+        *by_status
+            .entry(case["status"].as_str().expect("a status"))
+            .or_default() += 1;
+    }
+    let count = |status: &str| by_status.get(status).copied().unwrap_or(0);
+    for (key, status) in [
+        ("passed", "passed"),
+        ("failed", "failed"),
+        ("errored", "errored"),
+        ("skipped", "skipped"),
+        ("interrupted", "interrupted"),
+        ("harness_errors", "harness error"),
+    ] {
+        assert_eq!(summary[key], count(status), "summary.{key}");
+    }
+    assert_eq!(summary["selected"], results.len() as u64);
+    assert_eq!(
+        summary["selected"], json["selection"]["selected"],
+        "every selected case has a result"
+    );
+    assert!(
+        json["selection"]["not_selected"]
+            .as_array()
+            .expect("not selected")
+            .contains(&"users::delete".into()),
+        "--skip leaves a case out of the selection"
+    );
+    // What this run is made to show: something of each.
+    assert!(count("passed") > 0 && count("failed") > 0, "{by_status:?}");
+    assert_eq!(count("errored"), 1, "{by_status:?}");
+    let findings = json["findings"].as_array().expect("findings");
+    assert!(
+        findings.iter().any(|f| f["invariant"] == true) && findings.len() >= 2,
+        "{findings:#?}"
+    );
+    assert_eq!(summary["findings"], findings.len() as u64);
+
+    let sentence = format!(
+        "{} case(s) selected, {} ran: {} passed, {} failed, {} errored (no verdict), {} harness error(s); {} skipped, {} interrupted; {} finding(s)",
+        results.len(),
+        count("passed") + count("failed") + count("errored") + count("harness error"),
+        count("passed"),
+        count("failed"),
+        count("errored"),
+        count("harness error"),
+        count("skipped"),
+        count("interrupted"),
+        findings.len()
+    );
+    for (name, report) in [
+        ("console", &console),
+        ("html", &html),
+        ("markdown", &markdown),
+    ] {
+        assert!(
+            report.contains(&sentence),
+            "{name}: {sentence:?} missing from\n{report}"
+        );
+    }
+
+    // JUnit: the totals on the root, and each testcase as the JSON has it.
+    for (attr, want) in [
+        ("tests", results.len() as u64),
+        ("failures", count("failed")),
+        ("errors", count("errored") + count("harness error")),
+        ("skipped", count("skipped") + count("interrupted")),
+    ] {
+        assert_eq!(
+            attribute(&junit, "testsuites", attr),
+            want.to_string(),
+            "testsuites {attr}"
+        );
+    }
+    assert!(junit.contains(&format!(
+        "<property name=\"findings\" value=\"{}\"/>",
+        findings.len()
+    )));
+    let testcases = junit_cases(&junit);
+    assert_eq!(testcases.len(), results.len());
+
+    // Every skipped case, with its reason, in every report; the reasons of every kind.
+    let mut reasons: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for case in results {
+        let id = case["id"].as_str().expect("an id");
+        let element = testcases.get(id).expect("a testcase per case");
+        let want = match case["status"].as_str().expect("a status") {
+            "passed" => None,
+            "failed" => Some("failure"),
+            "skipped" | "interrupted" => Some("skipped"),
+            _ => Some("error"),
+        };
+        assert_eq!(element.as_ref().map(|(t, _)| t.as_str()), want, "{id}");
+        let row = format!(
+            "| `{id}` | {} | {}",
+            case["level"].as_str().unwrap_or_default(),
+            case["status"].as_str().unwrap_or_default()
+        );
+        assert!(markdown.contains(&row), "{row:?} missing from the Markdown");
+        if case["status"] == "skipped" {
+            let reason = case["detail"].as_str().expect("a skip reason");
+            assert_eq!(
+                element.as_ref().map(|(_, m)| m.as_str()),
+                Some(reason),
+                "{id}"
+            );
+            reasons.entry(reason).or_default().push(id);
+        }
+    }
+    let listed: BTreeMap<&str, Vec<&str>> = json["selection"]["skipped"]
+        .as_array()
+        .expect("skips by reason")
+        .iter()
+        .map(|s| {
+            let cases = s["cases"].as_array().expect("cases");
+            (
+                s["reason"].as_str().expect("a reason"),
+                cases.iter().filter_map(Value::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, reasons);
+    for (reason, ids) in &reasons {
+        let line = format!("skipped ({}): {reason}", ids.len());
+        assert!(console.contains(&line), "{line:?} missing from the console");
+        let fact = format!("{reason}: {}", ids.join(", "));
+        assert!(
+            markdown.contains(&fact),
+            "{fact:?} missing from the Markdown"
+        );
+        assert!(
+            html.contains(&html_escape(&fact)),
+            "{fact:?} missing from the HTML"
+        );
+    }
+    let of_kind = |needle: &str| reasons.keys().any(|r| r.contains(needle));
+    for (kind, needle) in [
+        ("capability not advertised", "sort"),
+        ("probe said unsupported", "a probe got 400 invalidFilter"),
+        ("no credential", "api-key"),
+        ("contract", "the contract `verdicts`"),
+        ("[skip] in scimcheck.toml", "the test skips it by hand"),
+        ("create budget", "--max-creates"),
+        ("unless", "bulk"),
+    ] {
+        assert!(
+            of_kind(needle),
+            "no skip for {kind} ({needle:?}) in {reasons:#?}"
+        );
+    }
+
+    // The case without a verdict says why, and is no finding.
+    let unsendable = results
+        .iter()
+        .find(|c| c["id"] == "verdicts::unsendable")
+        .expect("the unsendable case ran");
+    assert_eq!(unsendable["status"], "errored");
+    assert_eq!(unsendable["grade"], "no verdict");
+    assert!(
+        !findings.iter().any(|f| f["cases"]
+            .as_array()
+            .is_some_and(|c| c.contains(&"verdicts::unsendable".into()))),
+        "a step that could not be sent is no finding"
+    );
+    assert!(
+        console.contains("no verdict in verdicts::unsendable: failed to count the step's runs"),
+        "{console}"
+    );
+}
