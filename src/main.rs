@@ -21,12 +21,13 @@ use scimcheck::cli::{
 use scimcheck::compare::Gate;
 use scimcheck::config::FileConfig;
 use scimcheck::contract::Contract;
-use scimcheck::exec::client::{ClientOptions, Credentials, Target};
+use scimcheck::exec::client::{ClientOptions, Credentials, ExecError, Target};
 use scimcheck::exec::ledger::{Entry, Event, Ledger};
 use scimcheck::exec::oauth::OAuthSettings;
 use scimcheck::exec::sweep;
 use scimcheck::files::{self, CA_LIMIT, TOKEN_LIMIT};
 use scimcheck::mock::{MockConfig, MockServer};
+use scimcheck::plan::PlanError;
 use scimcheck::report;
 use scimcheck::suite::{self, SuiteError};
 use scimcheck::{Output, RunConfig};
@@ -199,7 +200,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(outcome) => outcome.unwrap_or_else(|error| {
             report_error(&error);
-            ExitCode::from(EXIT_CONFIG)
+            ExitCode::from(error_exit_code(&error))
         }),
         Err(panic) if is_broken_pipe(panic.as_ref()) => cut_short,
         Err(panic) => std::panic::resume_unwind(panic),
@@ -226,6 +227,21 @@ fn quiet_on_broken_pipe() {
             report(info);
         }
     }));
+}
+
+/// A target that did not answer before any case ran is no verdict (as a case that gets no
+/// answer is), not a configuration error: a gate can tell "fix the setup" from "the target or
+/// the network was down".
+fn error_exit_code(error: &anyhow::Error) -> u8 {
+    let unanswered = |error: &ExecError| matches!(error, ExecError::Transport { .. });
+    match error.downcast_ref::<SuiteError>() {
+        Some(SuiteError::Plan(PlanError::Unreachable(error)) | SuiteError::Client(error))
+            if unanswered(error) =>
+        {
+            report::verdict::EXIT_NO_VERDICT
+        }
+        _ => EXIT_CONFIG,
+    }
 }
 
 /// Case-file problems are shown with their source; everything else in one line.

@@ -92,7 +92,7 @@ fn a_redirect_to_another_host_is_reported_not_followed() {
 }
 
 #[test]
-fn a_server_that_never_answers_times_out_as_a_configuration_error() {
+fn a_server_that_never_answers_times_out_as_no_verdict_not_a_configuration_error() {
     let address = serve(|s| {
         std::thread::sleep(Duration::from_secs(10));
         drop(s);
@@ -100,7 +100,7 @@ fn a_server_that_never_answers_times_out_as_a_configuration_error() {
     let started = std::time::Instant::now();
     let output = run(&format!("http://{address}/scim/v2"));
     let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("timed out"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(
@@ -110,11 +110,11 @@ fn a_server_that_never_answers_times_out_as_a_configuration_error() {
 }
 
 #[test]
-fn a_server_that_resets_connections_is_a_configuration_error() {
+fn a_server_that_resets_connections_is_no_verdict_not_a_configuration_error() {
     let address = serve(drop);
     let output = run(&format!("http://{address}/scim/v2"));
     let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(
         stderr.contains("error: the target is unreachable"),
         "{stderr}"
@@ -126,7 +126,7 @@ fn tls_to_a_plain_http_port_fails_cleanly() {
     let address = serve(|s| answer(s, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
     let output = run(&format!("https://{address}/scim/v2"));
     let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(
         stderr.contains("error: the target is unreachable"),
         "{stderr}"

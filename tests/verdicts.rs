@@ -326,3 +326,67 @@ fn console_json_junit_html_and_markdown_tell_the_same_run() {
         "{console}"
     );
 }
+
+#[test]
+fn a_run_where_nothing_ran_exits_4_and_says_so_in_every_report() {
+    let scratch = common::Scratch::new("nothing-ran");
+    let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+        .env("NO_COLOR", "1")
+        .args(["run", "users::create", "--exact", "--read-only", "--json"])
+        .arg(scratch.path("run.json"))
+        .arg("--junit")
+        .arg(scratch.path("run.xml"))
+        .output()
+        .expect("scimcheck runs");
+    let console = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(4), "{console}");
+    let headline =
+        "NOTHING RAN: every one of the 1 selected case(s) was skipped (the reasons are listed)";
+    assert!(console.contains(headline), "{console}");
+    assert!(
+        console.contains("1 case(s) selected, 0 ran: 0 passed, 0 failed, 0 errored (no verdict), 0 harness error(s); 1 skipped, 0 interrupted; 0 finding(s)"),
+        "{console}"
+    );
+    let json: Value = serde_json::from_str(&read(&scratch.path("run.json"))).expect("JSON");
+    assert_eq!(json["verdict"]["headline"], headline);
+    assert_eq!(json["verdict"]["exit_code"], 4);
+    assert_eq!(json["summary"]["ran"], 0);
+    let junit = read(&scratch.path("run.xml"));
+    assert_eq!(attribute(&junit, "testsuites", "skipped"), "1");
+    assert!(junit.contains("<property name=\"exit-code\" value=\"4\"/>"));
+}
+
+/// The README's table of exit codes, row by row: the code and the verdict's first word.
+#[test]
+fn the_readme_table_of_exit_codes_is_the_code() {
+    use scimcheck::report::verdict::{
+        EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NO_VERDICT, EXIT_NOTHING_RAN, EXIT_PASSED,
+    };
+    let readme = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"));
+    let start = readme.find("| code | verdict | when |").expect("the table");
+    let rows: Vec<(u8, String)> = readme[start..]
+        .lines()
+        .skip(2)
+        .take_while(|line| line.trim_start().starts_with('|'))
+        .map(|line| {
+            let cells: Vec<&str> = line.trim().split(" | ").collect();
+            let code = cells[0].trim_start_matches("| ").trim_matches('*');
+            (
+                code.parse().expect("a code"),
+                cells[1].trim_matches('`').to_owned(),
+            )
+        })
+        .collect();
+    let want: Vec<(u8, String)> = [
+        (EXIT_INTERRUPTED, "INTERRUPTED"),
+        (EXIT_FAILED, "FAILED"),
+        (EXIT_NO_VERDICT, "NO VERDICT"),
+        (EXIT_NOTHING_RAN, "NOTHING RAN"),
+        (EXIT_PASSED, "PASSED"),
+        (2, "—"),
+    ]
+    .into_iter()
+    .map(|(code, word)| (code, word.to_owned()))
+    .collect();
+    assert_eq!(rows, want);
+}
