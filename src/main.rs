@@ -21,7 +21,7 @@ use scimcheck::cli::{
 use scimcheck::compare::Gate;
 use scimcheck::config::FileConfig;
 use scimcheck::contract::Contract;
-use scimcheck::exec::client::{ClientOptions, Credentials, ExecError, Target};
+use scimcheck::exec::client::{ClientOptions, Credentials, Target};
 use scimcheck::exec::ledger::{Entry, Event, Ledger};
 use scimcheck::exec::oauth::OAuthSettings;
 use scimcheck::exec::sweep;
@@ -233,10 +233,9 @@ fn quiet_on_broken_pipe() {
 /// answer is), not a configuration error: a gate can tell "fix the setup" from "the target or
 /// the network was down".
 fn error_exit_code(error: &anyhow::Error) -> u8 {
-    let unanswered = |error: &ExecError| matches!(error, ExecError::Transport { .. });
     match error.downcast_ref::<SuiteError>() {
         Some(SuiteError::Plan(PlanError::Unreachable(error)) | SuiteError::Client(error))
-            if unanswered(error) =>
+            if error.unanswered() =>
         {
             report::verdict::EXIT_NO_VERDICT
         }

@@ -10,6 +10,9 @@ use std::path::Path;
 use std::process::Command;
 
 use scimcheck::mock::MockConfig;
+use scimcheck::plan::PlanOptions;
+use scimcheck::report::CaseOutcome;
+use scimcheck::suite::CaseSource;
 use serde_json::Value;
 
 /// A case that stops on a step it cannot send: its run count is captured from a URN. The target
@@ -389,4 +392,49 @@ fn the_readme_table_of_exit_codes_is_the_code() {
     .map(|(code, word)| (code, word.to_owned()))
     .collect();
     assert_eq!(rows, want);
+}
+
+/// A case whose every step needs bulk, against a target without it: it checked nothing, so it
+/// did not pass; the same case against a target with bulk runs and passes.
+#[test]
+fn a_case_whose_every_step_was_left_out_is_skipped_not_passed() {
+    const BULK_ONLY: &str = r#"name: every step needs bulk
+description: Both steps are left out where bulk is not advertised.
+rfc: ["RFC 7644 §4"]
+level: MUST
+steps:
+  - name: read the configuration
+    requires: [bulk]
+    request: { method: GET, path: /ServiceProviderConfig }
+    expect: { status: 200 }
+"#;
+    let scratch = common::Scratch::new("left-out");
+    std::fs::create_dir_all(scratch.path("cases/verdicts")).expect("cases folder");
+    std::fs::write(scratch.path("cases/verdicts/bulk-only.yaml"), BULK_ONLY).expect("case");
+    let runtime = common::runtime();
+    for (variations, want) in [(&["no-bulk"][..], "skipped"), (&[][..], "passed")] {
+        let config = MockConfig::named(&[] as &[&str], variations).expect("known names");
+        let mock = common::start_mock(&runtime, config);
+        let outcome = common::run_with_cases(
+            &runtime,
+            &mock,
+            CaseSource::Dirs {
+                builtin: false,
+                dirs: vec![scratch.path("cases")],
+            },
+            PlanOptions::default(),
+        );
+        let result = &outcome.results[0];
+        assert_eq!(result.status().name(), want, "{variations:?}: {result:#?}");
+        if want == "skipped" {
+            assert_eq!(
+                result.outcome,
+                CaseOutcome::Skipped(
+                    "no step ran: each requires a capability the target lacks, so nothing was checked"
+                        .into()
+                )
+            );
+            assert_eq!(outcome.report().verdict.exit_code, 4);
+        }
+    }
 }

@@ -179,12 +179,16 @@ impl CaseResult {
         }
     }
 
-    /// The result of a case that ran: a panic is a harness error, an interrupt is no failure.
+    /// The result of a case that ran: a panic is a harness error, an interrupt is no failure,
+    /// and a case that sent no request checked nothing.
     pub fn from_run(case: &Case, run: CaseRun, redactor: &Redactor) -> CaseResult {
         let outcome = if let Some(panic) = &run.panic {
             CaseOutcome::HarnessError(redactor.redact(panic).into_owned())
         } else if run.interrupted {
             CaseOutcome::Interrupted
+        } else if run.requests == 0 && run.failure.is_none() {
+            // Nothing was checked, so nothing passed.
+            CaseOutcome::Skipped(NO_STEP_RAN.to_owned())
         } else {
             match render_failure(case, &run, redactor) {
                 Some(message) => CaseOutcome::Failed(message),
@@ -243,6 +247,11 @@ impl CaseResult {
         }
     }
 }
+
+/// Why a case whose every step was left out (each `requires` a capability the target lacks)
+/// did not pass.
+const NO_STEP_RAN: &str =
+    "no step ran: each requires a capability the target lacks, so nothing was checked";
 
 /// `text` with every secret replaced.
 fn redact_in_place(text: &mut String, redactor: &Redactor) {
