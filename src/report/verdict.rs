@@ -474,7 +474,7 @@ mod tests {
         let timeout = errored("users::slow", true, "timed out after 30s");
         let undefined = errored("users::get", false, "`${id}` is undefined");
         for fail_on in [FailOn::Must, FailOn::Should, FailOn::Any] {
-            let verdict = judge(fail_on, false, &[harness.clone()]);
+            let verdict = judge(fail_on, false, std::slice::from_ref(&harness));
             assert_eq!(verdict.exit_code, EXIT_NO_VERDICT, "{verdict:#?}");
             assert!(verdict.headline.contains("harness error"), "{verdict:#?}");
             let verdict = judge(fail_on, false, &[timeout.clone(), undefined.clone()]);
