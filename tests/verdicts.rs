@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use scimcheck::mock::MockConfig;
+use scimcheck::mock::{Fault, MockConfig};
 use scimcheck::plan::PlanOptions;
 use scimcheck::report::CaseOutcome;
 use scimcheck::suite::CaseSource;
@@ -436,4 +436,57 @@ steps:
             assert_eq!(outcome.report().verdict.exit_code, 4);
         }
     }
+}
+
+/// A `/ServiceProviderConfig` that omits a REQUIRED `supported` flag does not make the cases
+/// needing it look like a target's choice: their skip names the omission, and the discovery
+/// cases fail on it.
+#[test]
+fn a_capability_the_configuration_omits_is_skipped_as_unstated_and_found() {
+    let outcome = common::run_against_mock(
+        &[Fault::ServiceProviderConfigIncomplete],
+        PlanOptions::default(),
+    );
+    let case = outcome
+        .results
+        .iter()
+        .find(|r| r.id == "config::advertised-change-password-works")
+        .expect("the case is in the catalogue");
+    assert_eq!(
+        case.outcome,
+        CaseOutcome::Skipped(
+            "the target does not advertise change-password (its /ServiceProviderConfig does not state whether it supports change-password, which RFC 7643 §5 requires: a finding of the discovery cases, not a choice)"
+                .into()
+        )
+    );
+    let report = outcome.report();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.cases().iter().any(|c| c.starts_with("discovery::"))),
+        "{:#?}",
+        report.findings
+    );
+    assert_eq!(report.verdict.exit_code, 1);
+    // A target that states `false` made a choice: the plain reason.
+    let runtime = common::runtime();
+    let config = MockConfig::named(&[] as &[&str], &["no-patch"]).expect("known names");
+    let mock = common::start_mock(&runtime, config);
+    let outcome = common::run_suite(&runtime, &mock, PlanOptions::default(), false);
+    let reasons: Vec<&str> = outcome
+        .results
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            CaseOutcome::Skipped(reason) if reason.contains("advertise patch") => {
+                Some(reason.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!reasons.is_empty());
+    assert!(
+        reasons.iter().all(|r| !r.contains("does not state")),
+        "{reasons:?}"
+    );
 }
