@@ -35,7 +35,8 @@ pub use verdict::Verdict;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseOutcome {
     Passed,
-    /// The rendered failure message; the structure is in [`CaseResult::failure`].
+    /// The rendered failure message; the structure is in [`CaseResult::failure`]. Reports
+    /// count it by [`CaseResult::status`]: failed, or errored when no response was judged.
     Failed(String),
     /// Why the case did not run.
     Skipped(String),
@@ -43,19 +44,6 @@ pub enum CaseOutcome {
     Interrupted,
     /// scimcheck itself failed (a panic): no verdict on the target. The panic's message.
     HarnessError(String),
-}
-
-impl CaseOutcome {
-    /// The word every report uses for it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            CaseOutcome::Passed => "passed",
-            CaseOutcome::Failed(_) => "failed",
-            CaseOutcome::Skipped(_) => "skipped",
-            CaseOutcome::Interrupted => "interrupted",
-            CaseOutcome::HarnessError(_) => "harness error",
-        }
-    }
 }
 
 /// How much a result matters, most serious first: a harness error or no verdict (no answer, a
