@@ -459,6 +459,14 @@ fn a_capability_the_configuration_omits_is_skipped_as_unstated_and_found() {
                 .into()
         )
     );
+    assert!(
+        outcome
+            .capabilities
+            .matrix()
+            .contains("change-password unstated"),
+        "{}",
+        outcome.capabilities.matrix()
+    );
     let report = outcome.report();
     assert!(
         report

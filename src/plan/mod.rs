@@ -448,6 +448,8 @@ impl Capabilities {
             .map(|c| {
                 let mark = if self.supported.contains(c) {
                     "yes"
+                } else if self.unstated.contains(c) && !self.configured.contains_key(c) {
+                    "unstated"
                 } else {
                     "no"
                 };
