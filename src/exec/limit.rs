@@ -957,12 +957,17 @@ mod tests {
         // Up to 6 ms over 50: a busy client, not a queue.
         let distant_noisy = |n: usize| MS * 50 + MS * (n % 7) as u32;
         // (target, latency with n in flight, start, limit after)
-        let table: [(&str, &dyn Fn(usize) -> Duration, usize, usize); 4] = [
+        let table = [
             // One request served at a time, 0.2 ms each: at 4 in flight three wait.
-            ("single worker", &single_worker, 2, 4),
-            ("single worker, started high", &single_worker, 8, 8),
-            ("50 ms", &distant, 8, 256),
-            ("50 ms, noisy", &distant_noisy, 8, 256),
+            (
+                "single worker",
+                single_worker as fn(usize) -> Duration,
+                2,
+                4,
+            ),
+            ("single worker, started high", single_worker, 8, 8),
+            ("50 ms", distant, 8, 256),
+            ("50 ms, noisy", distant_noisy, 8, 256),
         ];
         for (target, latency, start, expected) in table {
             let mut aimd = Aimd::adaptive(start, 256);
