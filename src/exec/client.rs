@@ -565,8 +565,10 @@ impl Target {
                 Err(ExecError::Transport { stalled: true, .. })
                     if started.elapsed() < self.stall_budget =>
                 {
-                    // A short jittered pause keeps the retries of one dropped burst apart.
-                    let pause = Duration::from_millis(fastrand::u64(5..=50));
+                    // A short jittered pause keeps the retries of one dropped burst apart; no
+                    // longer than the connect deadline's floor, since the case waits it out
+                    // (5-50 ms cost a single worker's run about as much as the stall itself).
+                    let pause = Duration::from_millis(fastrand::u64(1..=10));
                     tokio::time::sleep(pause).await;
                     continue;
                 }
