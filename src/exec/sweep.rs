@@ -356,6 +356,9 @@ mod tests {
             ("scimcheck-admin@corp.example", None),
             ("SCIMCheck-Report-Bot", None),
             ("scimcheck-team", None),
+            // The prefix in the middle of someone's name is not a run's name.
+            ("alice-scimcheck-0123abcd-001-x@corp.example", None),
+            (" scimcheck-0123abcd-001-x", None),
             ("SCIMCHECK-0123ABCD-001-x", None),
             ("Scimcheck-0123abcd-001-x", None),
             ("scimcheck-0123abcd-００１-x", None),
