@@ -1708,6 +1708,44 @@ steps:
         }
     }
 
+    const NAMELESS_CREATE: &str = r#"
+name: creates a user and asks for its id alone
+description: The answer does not show the userName, so the teardown reads it before deleting it.
+rfc: ["RFC 7644 §3.9"]
+level: MUST
+steps:
+  - name: create a user, answered with its id alone
+    request:
+      method: POST
+      path: /Users
+      query: { attributes: id }
+      body:
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"]
+        userName: "${user:nameless}"
+    expect:
+      status: 201
+      json:
+        /userName: { absent: true }
+"#;
+
+    #[test]
+    fn a_creation_answered_without_its_name_is_read_before_it_is_deleted() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let (mock, target) = start_mock(&runtime, BTreeSet::new());
+        let (case, schemas) = load_case("users/nameless.yaml", NAMELESS_CREATE);
+        let context = test_context(target, schemas, "scimcheck-namelesstest");
+        let run = runtime.block_on(run_case(&case, 0, &context));
+        assert!(run.failure.is_none(), "{:?}", run.failure);
+        assert!(
+            run.cleanup_problems.is_empty(),
+            "{:?}",
+            run.cleanup_problems
+        );
+        // One POST, then the teardown's read and its DELETE, one after the other.
+        assert_eq!((run.requests, run.chain), (1, 3));
+        assert!(mock.resources().users.is_empty(), "the user was left");
+    }
+
     #[test]
     fn an_interrupted_case_stops_and_is_not_a_failure() {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
