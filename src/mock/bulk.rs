@@ -296,7 +296,8 @@ fn execute(
         .as_ref()
         .and_then(|d| d.pointer("/meta/location"))
         .cloned();
-    let location = location.unwrap_or_else(|| Value::from(format!("{}{path}", state.base_url)));
+    let location =
+        location.unwrap_or_else(|| Value::from(format!("{}{path}", state.location_base())));
     out.insert("location".to_owned(), location);
     if let Some(version) = doc.as_ref().and_then(version_of) {
         out.insert("version".to_owned(), Value::from(version));

@@ -511,7 +511,7 @@ impl Tenant {
                 "resourceType": kind.name(),
                 "created": created,
                 "lastModified": modified,
-                "location": format!("{}/{}/{id}", state.base_url, kind.endpoint()),
+                "location": format!("{}/{}/{id}", state.location_base(), kind.endpoint()),
                 "version": etag(version),
             }),
         );
