@@ -568,8 +568,10 @@ impl Target {
                 Err(ExecError::Transport { stalled: true, .. })
                     if started.elapsed() < self.stall_budget =>
                 {
-                    // A short jittered pause keeps the retries of one dropped burst apart.
-                    let pause = Duration::from_millis(fastrand::u64(5..=50));
+                    // A short jittered pause keeps the retries of one dropped burst apart; no
+                    // longer than the connect deadline's floor, since the case waits it out
+                    // (5-50 ms cost a single worker's run about as much as the stall itself).
+                    let pause = Duration::from_millis(fastrand::u64(1..=10));
                     tokio::time::sleep(pause).await;
                     continue;
                 }
@@ -864,13 +866,23 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((base * (0.5 + fastrand::f64())) as u64)
 }
 
+const UNTRUSTED: &str = "the target's TLS certificate is not trusted (pass --ca-cert PEM with \
+     the CA that signed it, or --insecure for a test endpoint)";
+
+impl ExecError {
+    /// The target did not answer: a timeout, a refused or reset connection. A certificate the
+    /// run was not told to trust is the run's configuration, not the target's silence.
+    pub fn unanswered(&self) -> bool {
+        matches!(self, ExecError::Transport { message, .. } if !message.starts_with(UNTRUSTED))
+    }
+}
+
 /// reqwest's top-level message hides the cause ("error sending request"); walk the chain.
 pub(crate) fn describe_reqwest_error(err: &reqwest::Error) -> String {
     let kind = if err.is_timeout() {
         "timed out"
     } else if untrusted_certificate(err) {
-        "the target's TLS certificate is not trusted (pass --ca-cert PEM with the CA that \
-         signed it, or --insecure for a test endpoint)"
+        UNTRUSTED
     } else if err.is_connect() {
         "could not connect"
     } else if err.is_decode() || err.is_body() {

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{CaseOutcome, RunReport, Writer, write_exchange};
+use super::{CaseOutcome, RunReport, Status, Writer, write_exchange};
 
 /// Lists longer than this wrap onto further lines.
 const WIDTH: usize = 100;
@@ -56,6 +56,13 @@ impl Writer for Console {
                 }
             );
             wrap(&mut out, &cases, "       ");
+            let symptoms = finding.symptoms();
+            if symptoms.len() > 1 {
+                let _ = writeln!(out, "     also seen as:");
+                for symptom in &symptoms[1..] {
+                    let _ = writeln!(out, "       - {symptom}");
+                }
+            }
             let _ = writeln!(
                 out,
                 "     e.g. {} step {} ({}) of {}",
@@ -73,27 +80,29 @@ impl Writer for Console {
             }
         }
 
-        let mut areas: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
+        let _ = writeln!(out, "  {}", report.totals().sentence());
+        let mut areas: BTreeMap<&str, [usize; 6]> = BTreeMap::new();
         for result in report.results {
             let counts = areas.entry(&result.area).or_default();
-            let column = match result.outcome {
-                CaseOutcome::Passed => 0,
-                CaseOutcome::Failed(_) => 1,
-                CaseOutcome::Skipped(_) => 2,
-                CaseOutcome::Interrupted => 3,
-                CaseOutcome::HarnessError(_) => 4,
+            let column = match result.status() {
+                Status::Passed => 0,
+                Status::Failed => 1,
+                Status::Errored => 2,
+                Status::Skipped => 3,
+                Status::Interrupted => 4,
+                Status::HarnessError => 5,
             };
             counts[column] += 1;
         }
         let _ = writeln!(
             out,
-            "  {:<24} {:>6} {:>6} {:>7} {:>11} {:>13}",
-            "area", "passed", "failed", "skipped", "interrupted", "harness error"
+            "  {:<24} {:>6} {:>6} {:>7} {:>7} {:>11} {:>13}",
+            "area", "passed", "failed", "errored", "skipped", "interrupted", "harness error"
         );
-        for (area, [passed, failed, skipped, interrupted, errors]) in &areas {
+        for (area, [passed, failed, errored, skipped, interrupted, harness]) in &areas {
             let _ = writeln!(
                 out,
-                "  {area:<24} {passed:>6} {failed:>6} {skipped:>7} {interrupted:>11} {errors:>13}"
+                "  {area:<24} {passed:>6} {failed:>6} {errored:>7} {skipped:>7} {interrupted:>11} {harness:>13}"
             );
         }
         for (reason, ids) in report.skips() {
@@ -102,6 +111,9 @@ impl Writer for Console {
         for result in report.results {
             if let CaseOutcome::HarnessError(panic) = &result.outcome {
                 let _ = writeln!(out, "  harness error in {}: {panic}", result.id);
+            }
+            if let Some(error) = result.no_verdict_error() {
+                let _ = writeln!(out, "  no verdict in {}: {}", result.id, error.message);
             }
         }
         let _ = write!(
@@ -236,7 +248,9 @@ mod tests {
             "3 requests in 1.50s",
             "throttled the run 2 time(s)",
             "concurrency settled at 12 (peak 16, max 64); backed off on 1 × 503",
-            "verdict: FAILED: 1 case(s) hit a scimcheck bug",
+            "3 case(s) selected, 2 ran: 1 passed, 0 failed, 0 errored (no verdict), 1 harness error(s); 1 skipped, 0 interrupted; 0 finding(s)",
+            "verdict: NO VERDICT: 1 case(s) hit a scimcheck bug",
+            "(exit code 3)",
         ] {
             assert!(text.contains(expected), "{expected:?} missing from\n{text}");
         }
@@ -268,6 +282,31 @@ mod tests {
             text.contains("schema `error`: at /status: 404; in 1 case(s):"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_finding_lists_every_symptom_it_groups() {
+        let facts = sample_facts();
+        let wrong = |pointer: &str, expected: &str| crate::check::Mismatch {
+            subject: format!("`{pointer}`"),
+            expected: expected.into(),
+            actual: "absent".into(),
+            pointer: pointer.into(),
+            ..crate::check::Mismatch::default()
+        };
+        // Two expectations broken by the same responses: one defect seen two ways.
+        let mut failed = crate::report::sample_status_failure("text");
+        if let Some(step) = &mut failed.failure {
+            step.mismatches = vec![wrong("/title", "\"After\""), wrong("/nickName", "present")];
+        }
+        let results = [failed];
+        let text = Console.render(&RunReport::new(&facts, &results));
+        for expected in [
+            "`/title`: expected \"After\", got absent (and 1 other symptom)",
+            "     also seen as:\n       - `/nickName`: expected present, got absent\n",
+        ] {
+            assert!(text.contains(expected), "{expected:?} missing from\n{text}");
+        }
     }
 
     #[test]

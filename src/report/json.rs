@@ -51,6 +51,7 @@ fn document(report: &RunReport<'_>) -> Value {
     let facts = report.facts;
     let redactor = &facts.redactor;
     let selection = &facts.selection;
+    let totals = report.totals();
     let cases: Vec<Value> = report
         .results
         .iter()
@@ -69,7 +70,7 @@ fn document(report: &RunReport<'_>) -> Value {
                 "level": r.level.to_string(),
                 "rfc": r.rfc,
                 "tags": r.tags,
-                "status": r.outcome.name(),
+                "status": r.status().name(),
                 "grade": r.grade().name(),
                 "detail": detail,
                 "failure": r.failure.as_ref().map(|f| step(f, redactor)),
@@ -93,6 +94,8 @@ fn document(report: &RunReport<'_>) -> Value {
                 "id": f.id,
                 "grade": f.grade.name(),
                 "statement": f.statement(),
+                "cause": f.cause,
+                "symptoms": f.symptoms(),
                 "clause": f.clause,
                 "invariant": f.invariant,
                 "cases": f.cases(),
@@ -140,12 +143,15 @@ fn document(report: &RunReport<'_>) -> Value {
             "description": selection.describe(),
         },
         "summary": {
-            "passed": report.count("passed"),
-            "failed": report.count("failed"),
-            "skipped": report.count("skipped"),
-            "interrupted": report.count("interrupted"),
-            "harness_errors": report.count("harness error"),
-            "findings": report.findings.len(),
+            "selected": totals.selected,
+            "ran": totals.ran(),
+            "passed": totals.passed,
+            "failed": totals.failed,
+            "errored": totals.errored,
+            "harness_errors": totals.harness_errors,
+            "skipped": totals.skipped,
+            "interrupted": totals.interrupted,
+            "findings": totals.findings,
             "requests": report.requests(),
             "created": facts.created,
             "max_creates": facts.max_creates,
@@ -249,6 +255,11 @@ mod tests {
         assert_eq!(value["verdict"]["exit_code"], 1);
         assert_eq!(value["summary"]["harness_errors"], 1);
         assert_eq!(value["findings"][0]["cases"][0], "users::delete");
+        assert_eq!(value["findings"][0]["cause"], Value::Null);
+        assert_eq!(
+            value["findings"][0]["symptoms"][0],
+            "status: expected 404, got 200"
+        );
         assert!(
             value["findings"][0]["id"]
                 .as_str()
