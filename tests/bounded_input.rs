@@ -129,11 +129,36 @@ fn run_copies(base_url: &str, copies: usize, extra: &[&str]) -> (Output, u64) {
         .spawn()
         .expect("runs");
     let pid = child.id();
+    // Drained as it runs: a full pipe would stall the run.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let started = Instant::now();
     let mut peak = 0;
     // VmHWM only grows, so the last reading before exit is the run's peak (bar its last
     // few milliseconds, which are spent printing).
-    while child.try_wait().expect("wait").is_none() {
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
         if let Some(kb) = peak_kb(pid) {
             peak = peak.max(kb);
         }
@@ -142,8 +167,12 @@ fn run_copies(base_url: &str, copies: usize, extra: &[&str]) -> (Output, u64) {
             panic!("the run did not end within a minute");
         }
         std::thread::sleep(Duration::from_millis(10));
-    }
-    let output = child.wait_with_output().expect("output");
+    };
+    let output = Output {
+        status,
+        stdout: stdout.join().expect("stdout"),
+        stderr: stderr.join().expect("stderr"),
+    };
     std::fs::remove_dir_all(dir).ok();
     assert!(peak > 0, "the child's memory was never read");
     (output, peak)
@@ -185,6 +214,33 @@ fn eight_endless_bodies_at_once_stay_bounded_too() {
         stdout.matches("the response body exceeds 4 MiB").count() >= 8,
         "{stdout}"
     );
+    assert!(peak < MEMORY_BOUND_KB, "peak resident set {peak} kB");
+}
+
+/// A 500 with 4 MB of text: within the cap, so read whole, and failing the case.
+fn four_megabytes_of_error(mut stream: TcpStream) {
+    const SIZE: usize = 4 * 1000 * 1000;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: {SIZE}\r\n\r\n"
+    );
+    let _ = stream.write_all(&vec![b'x'; SIZE]);
+}
+
+/// Results live until the run ends: forty failing cases, one after another, each answered
+/// with 4 MB, keep no more of those bodies than the reports show (they kept all 160 MB).
+#[test]
+fn forty_failing_cases_keep_only_what_the_reports_show_of_their_bodies() {
+    let base_url = serve(four_megabytes_of_error);
+    let (output, peak) = run_copies(&base_url, 40, &["--jobs", "1"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Failures on a response: a verdict on the target (exit 1).
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("test result: FAILED. 0 passed; 40 failed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("… (4000000 bytes in all)"), "{stdout}");
     assert!(peak < MEMORY_BOUND_KB, "peak resident set {peak} kB");
 }
 

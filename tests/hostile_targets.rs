@@ -33,6 +33,9 @@ enum Lie {
     Victim,
     /// Locations in the other collection: a new User at `/Groups/{id}` and the reverse.
     Crosswise,
+    /// A new User is answered with an existing account, `victim`, as a vendor that links a
+    /// create to the account with the same email does: 201 and the victim's body.
+    Linked,
 }
 
 struct Hostile {
@@ -46,6 +49,8 @@ struct Hostile {
     issued: Mutex<BTreeSet<String>>,
     /// The paths of the DELETEs it received.
     deletes: Mutex<Vec<String>>,
+    /// `{method} {path}` of every PUT and PATCH it received.
+    writes: Mutex<Vec<String>>,
 }
 
 impl Hostile {
@@ -56,6 +61,7 @@ impl Hostile {
             Lie::Elsewhere => format!("http://{}{}/{collection}/{id}", self.elsewhere, self.prefix),
             Lie::UserInfo => format!("http://{host}@{}/{collection}/{id}", self.elsewhere),
             Lie::Victim => format!("{}/Users/victim", self.base),
+            Lie::Linked => format!("{}/{collection}/{id}", self.base),
             Lie::Crosswise => {
                 let other = if collection == "Users" {
                     "Groups"
@@ -69,7 +75,7 @@ impl Hostile {
 
     fn endpoint(&self, collection: &str) -> String {
         match self.lie {
-            Lie::Victim | Lie::Crosswise => format!("/{collection}"),
+            Lie::Victim | Lie::Crosswise | Lie::Linked => format!("/{collection}"),
             _ => self
                 .location(collection, "")
                 .trim_end_matches('/')
@@ -86,9 +92,12 @@ impl Hostile {
     }
 
     /// A created resource: what was sent, with an id and a lying location, and the token the
-    /// request carried echoed into its name (scimcheck must redact it wherever it goes).
+    /// request carried echoed into its id (scimcheck must redact it wherever it goes).
     fn create(&self, collection: &str, mut resource: Value, token: &str) -> Value {
-        let id = uuid::Uuid::new_v4().to_string();
+        if self.lie == Lie::Linked && collection == "Users" {
+            return self.victim(token);
+        }
+        let id = format!("{}-{token}", uuid::Uuid::new_v4());
         self.issued
             .lock()
             .expect("lock")
@@ -99,11 +108,6 @@ impl Hostile {
             "User"
         };
         if let Some(object) = resource.as_object_mut() {
-            for name in ["userName", "displayName"] {
-                if let Some(Value::String(value)) = object.get_mut(name) {
-                    value.push_str(&format!("-{token}"));
-                }
-            }
             object.insert("id".into(), json!(id));
             object.insert(
                 "meta".into(),
@@ -111,6 +115,12 @@ impl Hostile {
             );
         }
         resource
+    }
+
+    /// A user no run created: what every read of a User answers with, whatever its id.
+    fn victim(&self, token: &str) -> Value {
+        json!({ "id": "victim", "userName": format!("someone-{token}@customer.example"),
+            "meta": { "resourceType": "User", "location": format!("{}/Users/victim", self.base) } })
     }
 }
 
@@ -205,6 +215,14 @@ async fn serve_target(
                 "meta": { "location": target.location(collection, id) } });
             scim(StatusCode::OK, resource)
         }
+        (method @ (Method::PUT | Method::PATCH), _) => {
+            target
+                .writes
+                .lock()
+                .expect("lock")
+                .push(format!("{method} {path}"));
+            scim(StatusCode::OK, target.victim(token))
+        }
         (Method::DELETE, _) => {
             target.deletes.lock().expect("lock").push(path);
             StatusCode::NO_CONTENT.into_response()
@@ -267,6 +285,7 @@ fn scene(lie: Lie) -> Scene {
             elsewhere: elsewhere_address.to_string(),
             issued: Mutex::default(),
             deletes: Mutex::default(),
+            writes: Mutex::default(),
         });
         let elsewhere = Arc::new(Elsewhere::default());
         let router = Router::new()
@@ -528,4 +547,57 @@ fn a_location_in_another_collection_is_a_finding_and_never_deleted_there() {
             "deleted in the wrong collection: {path}"
         );
     }
+}
+
+#[test]
+fn an_existing_account_answered_to_a_create_is_never_written_or_deleted() {
+    let scene = scene(Lie::Linked);
+    let path = temp_ledger();
+    let (results, ledger) = scene.run(&path);
+    std::fs::remove_dir_all(path.parent().expect("folder")).ok();
+    let deletes = scene.target.deletes.lock().expect("lock").clone();
+    assert!(
+        !deletes.iter().any(|path| path.ends_with("/victim")),
+        "the victim was deleted: {deletes:#?}"
+    );
+    let writes = scene.target.writes.lock().expect("lock").clone();
+    assert!(
+        !writes.iter().any(|write| write.ends_with("/victim")),
+        "the victim was written to: {writes:#?}"
+    );
+    // Bulk creations are recorded by their location before they are read, but the run never
+    // records the victim as deleted.
+    assert!(
+        !ledger
+            .lines()
+            .any(|line| line.contains("/Users/victim") && line.contains("\"deleted\"")),
+        "{ledger}"
+    );
+    // What the cases did create (their groups) was deleted.
+    let issued = scene.target.issued.lock().expect("lock").clone();
+    assert!(
+        deletes.iter().any(|path| issued.contains(&path[1..])),
+        "{deletes:#?}"
+    );
+    let message = failure(&results, "users::create");
+    assert!(
+        message.contains("RFC 7644 §3.3")
+            && message.contains("/Users/victim: it answers as someone-[REDACTED scim token]"),
+        "{message}"
+    );
+    let create = results
+        .iter()
+        .find(|r| r.id == "users::create")
+        .expect("users::create");
+    assert_eq!(
+        create.cleanup_problems.len(),
+        1,
+        "{:#?}",
+        create.cleanup_problems
+    );
+    assert!(
+        create.cleanup_problems[0].contains("/Users/victim left in place: it answers as someone-"),
+        "{:#?}",
+        create.cleanup_problems
+    );
 }

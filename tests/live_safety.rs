@@ -49,6 +49,8 @@ fn cases_leave_nothing_behind_even_when_they_fail_half_way() {
     for config in [
         MockConfig::default(),
         MockConfig::with_faults([Fault::PageOverlap]),
+        // A PUT to an id no one issued creates the user: users::put-unknown must delete it.
+        MockConfig::with_faults([Fault::PutCreatesMissing]),
     ] {
         let failing = !config.faults.is_empty();
         let mock = common::start_mock(&runtime, config);

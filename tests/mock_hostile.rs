@@ -643,3 +643,32 @@ async fn many_small_patch_operations_are_refused_before_any_is_applied() {
         Some(1002)
     );
 }
+
+/// A megabyte of cursor and a 100 KB URN as the sort key or an attribute, in a search body
+/// (no URI limit to stop them first): each is answered at once, a SCIM error where it is
+/// wrong, and the server keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_megabyte_cursor_and_a_100_kb_urn_in_a_search() {
+    let (mock, _) = mock_with_user().await;
+    let urn = format!("urn:{}:userName", "a".repeat(100_000));
+    let cursor = mock
+        .post(
+            "/Users/.search",
+            &json!({"schemas": [SEARCH_URN], "cursor": "A".repeat(1_000_000)}),
+        )
+        .await;
+    cursor.assert_error(400, Some("invalidCursor"));
+    for body in [
+        json!({"schemas": [SEARCH_URN], "sortBy": urn}),
+        json!({"schemas": [SEARCH_URN], "attributes": [urn, urn, urn]}),
+        json!({"schemas": [SEARCH_URN], "excludedAttributes": [urn]}),
+    ] {
+        let answered = mock.post("/Users/.search", &body).await;
+        assert!(
+            answered.status == 200 || answered.body["scimType"] == "invalidValue",
+            "{}",
+            answered.text
+        );
+    }
+    assert_alive(&mock).await;
+}

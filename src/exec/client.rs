@@ -480,7 +480,8 @@ impl Target {
 
     /// Sends one request, retrying only where a retry is safe. A 429 was refused unprocessed: it
     /// is waited out (its `Retry-After`, else an exponential backoff with jitter, and every
-    /// other request waits too) for up to two minutes. A connection that could not be
+    /// other request waits too) for up to two minutes, unless it asks for more than
+    /// [`MAX_RETRY_AFTER`]. A connection that could not be
     /// made sent nothing, so any method is retried. A 503 or a connection lost mid-request leave
     /// the outcome unknown, so only idempotent methods (and a query POSTed to `.search`) are
     /// replayed then. `body` is sent as-is;
@@ -554,14 +555,16 @@ impl Target {
                     self.throttled.fetch_add(1, Ordering::Relaxed);
                     let wait = retry_after(exchange.response.header("retry-after"))
                         .unwrap_or_else(|| backoff(attempt + 1));
-                    (self.retries > 0 && throttled_for + wait <= THROTTLE_BUDGET)
+                    (self.retries > 0
+                        && wait <= MAX_RETRY_AFTER
+                        && throttled_for + wait <= THROTTLE_BUDGET)
                         .then_some((wait, true))
                 }
                 Ok(exchange) if exchange.response.status == 503 && idempotent => {
                     self.throttled.fetch_add(1, Ordering::Relaxed);
                     let wait = retry_after(exchange.response.header("retry-after"))
                         .unwrap_or_else(|| backoff(attempt + 1));
-                    (attempt < self.retries).then_some((wait, true))
+                    (attempt < self.retries && wait <= MAX_RETRY_AFTER).then_some((wait, true))
                 }
                 // Back-pressure, not failure: the limit has come down meanwhile, and the
                 // connect is tried again as soon as there is room under it.
@@ -824,10 +827,18 @@ fn has_userinfo(url: &Url) -> bool {
 /// How long one request may spend waiting out 429s before its 429 is the answer.
 const THROTTLE_BUDGET: Duration = Duration::from_secs(120);
 
-/// `Retry-After` in seconds (RFC 9110 §10.2.3), capped so a hostile value cannot stall a run.
+/// The longest one `Retry-After` is waited out. A target asking for more (a hostile
+/// 999999999 s, or an hour's lockout) is not retried early against its word: its 429 or 503
+/// is the answer at once, `Retry-After` and all, so no run waits on it for minutes.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// `Retry-After` in seconds (RFC 9110 §10.2.3); one too large for a `u64` reads as the most.
 fn retry_after(value: Option<&str>) -> Option<Duration> {
-    let seconds: u64 = value?.trim().parse().ok()?;
-    Some(Duration::from_secs(seconds.min(60)))
+    let value = value?.trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)))
 }
 
 /// Whether rustls refused the server's certificate somewhere down the chain. tokio-rustls
@@ -1005,6 +1016,28 @@ mod tests {
             "a create whose outcome is unknown is not sent twice: {create:?}"
         );
         server.abort();
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_nothing_else() {
+        let cases = [
+            (Some("3"), Some(3)),
+            (Some(" 120 "), Some(120)),
+            (Some("999999999"), Some(999_999_999)),
+            (Some("99999999999999999999999"), Some(u64::MAX)),
+            (Some("-1"), None),
+            (Some("1.5"), None),
+            (Some(""), None),
+            (Some("Wed, 21 Oct 2015 07:28:00 GMT"), None),
+            (None, None),
+        ];
+        for (value, seconds) in cases {
+            assert_eq!(
+                retry_after(value),
+                seconds.map(Duration::from_secs),
+                "{value:?}"
+            );
+        }
     }
 
     #[test]

@@ -91,6 +91,13 @@ pub fn run_of(text: &str) -> Option<&str> {
     .then(|| &text[..end])
 }
 
+/// Whether `name` starts with `prefix`, ignoring ASCII case (userName is caseExact=false, so a
+/// server may store or match it in another case).
+pub fn starts_with_ignoring_case(name: &str, prefix: &str) -> bool {
+    name.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
 /// The name a resource is recorded and recognised by: its userName (a User) or displayName (a
 /// Group and most others); attribute names match case-insensitively, as in SCIM.
 pub fn name_of(resource: &Value) -> Option<&str> {

@@ -13,7 +13,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::client::{self, Exchange, ExecError, Target};
-use super::ledger::{Entry, Event, Ledger, name_of};
+use super::ledger::{Entry, Event, Ledger, name_of, starts_with_ignoring_case};
 use super::limit;
 use super::schedule;
 use super::walk;
@@ -217,23 +217,29 @@ struct CaseScope {
 }
 
 impl CaseScope {
-    /// Remembers what the case created so far, and the ids a list answer showed besides.
+    /// Remembers what the case created so far, and the ids an answer showed besides: those a
+    /// list showed, and the one a POST or PUT answered with when it is not what the request
+    /// created (a target that answers a create with an existing account).
     fn note_listed(&mut self, exchange: &Exchange, ledger: &[Created]) {
         for created in ledger {
             if !self.owned.contains(&created.id) {
                 self.owned.insert(created.id.clone());
             }
         }
-        let listed = exchange
-            .response
-            .json
-            .as_ref()
+        let body = exchange.response.json.as_ref();
+        let listed = body
             .and_then(|body| resolve(body, "/Resources"))
             .and_then(Value::as_array);
+        let written = matches!(exchange.request.method, Method::Post | Method::Put)
+            && (200..300).contains(&exchange.response.status);
+        let answered = body
+            .filter(|_| written)
+            .and_then(|body| body.get("id")?.as_str());
         for id in listed
             .into_iter()
             .flatten()
             .filter_map(|r| r.get("id")?.as_str())
+            .chain(answered)
         {
             if !self.owned.contains(id) {
                 self.foreign.insert(id.to_owned());
@@ -270,11 +276,12 @@ struct Created {
     id: String,
     /// `{the POSTed collection}/{id}`: the one URL its teardown deletes.
     url: Url,
-    /// The userName or displayName it was created with.
+    /// The userName or displayName the request gave it.
     name: Option<String>,
-    /// Its id came from its own body. A Bulk creation is known only by the location the
-    /// response gave, which could name anyone: the teardown reads it before deleting it.
-    id_from_body: bool,
+    /// The answer showed it carrying that name, so the request created it. A Bulk creation is
+    /// known only by the location the response gave, which could name anyone, and a body may
+    /// leave the name out: the teardown reads such a resource before deleting it.
+    proven: bool,
     /// The credential that created it, and so the one that can delete it (another tenant's
     /// resource is invisible to our token).
     auth: Auth,
@@ -576,7 +583,7 @@ async fn run_steps(
                     track_resources(&exchange, context, ledger, ledger_problems)
                 });
                 scope.note_listed(&exchange, ledger);
-                if let Some(name) = created_user_name(&exchange) {
+                if let Some(name) = created_user_name(&exchange, &context.run_prefix) {
                     scope.user_names.push(name);
                     let own_users = context.scoping.filter(
                         &scope.case_prefix,
@@ -764,20 +771,59 @@ async fn send(
         })
 }
 
-/// The userName of the User a POST created, for `${scope}` to name.
-fn created_user_name(exchange: &Exchange) -> Option<String> {
+/// The userName of the User a POST created, for `${scope}` to name; never that of a resource
+/// it answered with instead.
+fn created_user_name(exchange: &Exchange, run_prefix: &str) -> Option<String> {
     let request = &exchange.request;
     let collection = Url::parse(&request.url).ok()?;
     let to_users = collection.path_segments()?.next_back() == Some("Users");
     if request.method != Method::Post || exchange.response.status != 201 || !to_users {
         return None;
     }
-    exchange
-        .response
-        .json
-        .as_ref()
-        .and_then(name_of)
-        .map(str::to_owned)
+    let found = exchange.response.json.as_ref().and_then(name_of)?;
+    let sent = request
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str::<Value>(b).ok());
+    let sent = sent.as_ref().and_then(name_of);
+    matches!(proof(sent, Some(found), run_prefix), Proof::Ours).then(|| found.to_owned())
+}
+
+/// What an answer shows of the resource a request of this run created under the name `sent`.
+#[derive(Debug, PartialEq, Eq)]
+enum Proof {
+    /// It carries that name, which carries the run prefix: nothing had it before the run.
+    Ours,
+    /// It carries no name: read it before deleting it.
+    Nameless,
+    /// It carries another name: the target answered with a resource that existed before (an
+    /// account it matched by email or externalId), not the one requested. Why, in words.
+    Another(String),
+    /// The request gave it no name made for this run, so nothing can prove it; why, in words.
+    Unproven(String),
+}
+
+/// Whether `found`, the name an answer gives a resource, proves it is the one created under
+/// `sent`. userName is caseExact=false, so its case may differ.
+fn proof(sent: Option<&str>, found: Option<&str>, run_prefix: &str) -> Proof {
+    let Some(sent) = sent else {
+        return Proof::Unproven(
+            "the request gave it no userName or displayName to recognise it by".into(),
+        );
+    };
+    if !starts_with_ignoring_case(sent, run_prefix) {
+        return Proof::Unproven(format!(
+            "the request named it {sent}, without the run prefix {run_prefix}, so nothing tells \
+             it from a resource that existed before"
+        ));
+    }
+    match found {
+        Some(found) if found.eq_ignore_ascii_case(sent) => Proof::Ours,
+        Some(found) => Proof::Another(format!(
+            "it answers as {found}, not as {sent}, which the request created"
+        )),
+        None => Proof::Nameless,
+    }
 }
 
 /// The userNames of the Users a Bulk request asked to create, when the target refused the
@@ -893,7 +939,7 @@ async fn adopt_unconfirmed(
             id: id.to_owned(),
             url,
             name: Some(name.to_owned()),
-            id_from_body: true,
+            proven: true,
             auth: Auth::Scim,
         };
         context.created.fetch_add(1, Ordering::Relaxed);
@@ -958,16 +1004,34 @@ fn track_resources(
                                 ..Mismatch::default()
                             }));
                         }
-                        created.push(Created {
-                            id: id.to_owned(),
-                            url,
-                            id_from_body: true,
-                            name: body
-                                .and_then(name_of)
-                                .or_else(|| sent.as_ref().and_then(name_of))
-                                .map(str::to_owned),
-                            auth,
-                        });
+                        let name = sent.as_ref().and_then(name_of);
+                        let shown = proof(name, body.and_then(name_of), &context.run_prefix);
+                        match shown {
+                            Proof::Ours | Proof::Nameless => created.push(Created {
+                                id: id.to_owned(),
+                                url,
+                                proven: shown == Proof::Ours,
+                                name: name.map(str::to_owned),
+                                auth,
+                            }),
+                            Proof::Unproven(why) => {
+                                problems.push(format!("{url} left in place: {why}"));
+                            }
+                            Proof::Another(why) => {
+                                problems.push(format!("{url} left in place: {why}"));
+                                findings.push(Mismatch {
+                                    subject: "the created resource".into(),
+                                    expected: "the new resource, with the name the POST gave \
+                                               it (RFC 7644 §3.3)"
+                                        .into(),
+                                    actual: format!(
+                                        "{url}: {why}; it is left in place, and the case \
+                                         writes nothing to it"
+                                    ),
+                                    ..Mismatch::default()
+                                });
+                            }
+                        }
                     }
                     None => {
                         let actual = format!("{id:?}, which names no resource below {requested}");
@@ -1007,6 +1071,38 @@ fn track_resources(
                         findings.push(finding);
                     }
                 }
+            }
+        }
+        // A PUT must not create (RFC 7644 §3.5.1), but a target may: what a PUT outside the
+        // ledger answered with is deleted if it carries the name the PUT gave it. The same URL
+        // under another tenant's token is another resource.
+        Method::Put
+            if matches!(response.status, 200 | 201)
+                && !ledger
+                    .iter()
+                    .any(|c| c.auth == auth && client::same_resource(&c.url, &requested)) =>
+        {
+            let body = response.json.as_ref();
+            let id = body
+                .and_then(|body| resolve(body, "/id"))
+                .and_then(Value::as_str);
+            let name = sent.as_ref().and_then(name_of);
+            let shown = proof(name, body.and_then(name_of), &context.run_prefix);
+            let mut collection = requested.clone();
+            if let Ok(mut segments) = collection.path_segments_mut() {
+                segments.pop_if_empty().pop();
+            }
+            let url = id
+                .and_then(|id| client::member(&collection, id))
+                .filter(|url| client::same_resource(url, &requested));
+            if let (Some(id), Some(url), Proof::Ours) = (id, url, shown) {
+                created.push(Created {
+                    id: id.to_owned(),
+                    url,
+                    proven: true,
+                    name: name.map(str::to_owned),
+                    auth,
+                });
             }
         }
         Method::Delete if (200..300).contains(&response.status) || response.status == 404 => {
@@ -1140,7 +1236,7 @@ fn bulk_creations(
                 Some(member) if client::same_resource(&member, &url) => Some(Ok(Created {
                     id,
                     url: member,
-                    id_from_body: false,
+                    proven: false,
                     name: resolve(request, "/data")
                         .and_then(name_of)
                         .map(str::to_owned),
@@ -1235,14 +1331,16 @@ fn capture(
 async fn teardown(mut ledger: Vec<Created>, context: &RunContext) -> (u32, Vec<String>) {
     let mut problems = Vec::new();
     let mut round_trips = 0;
-    // Two Bulk operations answered with one location: one resource to delete.
+    // Two Bulk operations answered with one location: one resource to delete. The same URL
+    // under another tenant's token is another resource.
     let mut seen = Vec::new();
     ledger.retain(|c| {
-        let first = !seen.contains(&c.url);
-        seen.push(c.url.clone());
+        let key = (c.url.clone(), c.auth);
+        let first = !seen.contains(&key);
+        seen.push(key);
         first
     });
-    if ledger.iter().any(|c| !c.id_from_body) {
+    if ledger.iter().any(|c| !c.proven) {
         round_trips += 1;
         let reads = ledger.iter().map(|c| still_ours(c, context));
         let verdicts = futures_util::future::join_all(reads).await;
@@ -1289,19 +1387,17 @@ async fn teardown(mut ledger: Vec<Created>, context: &RunContext) -> (u32, Vec<S
 }
 
 /// Whether `created` is still there and still the resource the request created: `Ok(true)`
-/// to delete it, `Ok(false)` when it is gone, why not otherwise. A resource whose id came from
-/// its own body is ours without asking; one known by a location must answer with the name
-/// the request gave it (exactly).
+/// to delete it, `Ok(false)` when it is gone, why not otherwise. A resource whose answer
+/// showed it with its name is ours without asking; any other must answer with that name now.
 async fn still_ours(created: &Created, context: &RunContext) -> Result<bool, String> {
-    if created.id_from_body {
+    if created.proven {
         return Ok(true);
     }
     let left = |why: String| format!("{} left in place: {why}", created.url);
-    let Some(name) = &created.name else {
-        return Err(left(
-            "the Bulk request gave it no userName or displayName to recognise it by".into(),
-        ));
-    };
+    if let Proof::Unproven(why) = proof(created.name.as_deref(), None, &context.run_prefix) {
+        return Err(left(why));
+    }
+    let name = created.name.as_deref().unwrap_or_default();
     let exchange = context
         .target
         .send(
@@ -1323,10 +1419,10 @@ async fn still_ours(created: &Created, context: &RunContext) -> Result<bool, Str
         .as_ref()
         .filter(|_| response.status == 200)
         .and_then(name_of);
-    match found {
-        Some(found) if found == name => Ok(true),
-        found => Err(left(format!(
-            "it answers {} as {}, not as {name}, which the Bulk request created",
+    match proof(Some(name), found, &context.run_prefix) {
+        Proof::Ours => Ok(true),
+        _ => Err(left(format!(
+            "it answers {} as {}, not as {name}, which the request created",
             response.status,
             found.unwrap_or("nothing named")
         ))),
@@ -1637,6 +1733,92 @@ steps:
             Some(Value::Bool(true)),
             "someone else's user was deactivated"
         );
+    }
+
+    #[test]
+    fn only_the_name_the_run_gave_proves_a_creation() {
+        let run = "scimcheck-0123abcd";
+        let ours = "scimcheck-0123abcd-007-alice@example.com";
+        let cases = [
+            (Some(ours), Some(ours), "ours"),
+            // userName is caseExact=false: a server may store it in upper case.
+            (
+                Some(ours),
+                Some("SCIMCHECK-0123ABCD-007-ALICE@EXAMPLE.COM"),
+                "ours",
+            ),
+            (Some(ours), None, "nameless"),
+            (Some(ours), Some("alice@example.com"), "another"),
+            (
+                Some(ours),
+                Some("scimcheck-0123abcd-007-alice@example.co"),
+                "another",
+            ),
+            (
+                Some(ours),
+                Some("x-scimcheck-0123abcd-007-alice@example.com"),
+                "another",
+            ),
+            (
+                Some("alice@example.com"),
+                Some("alice@example.com"),
+                "unproven",
+            ),
+            (
+                Some("x-scimcheck-0123abcd-007"),
+                Some("x-scimcheck-0123abcd-007"),
+                "unproven",
+            ),
+            (None, Some(ours), "unproven"),
+            (None, None, "unproven"),
+        ];
+        for (sent, found, expected) in cases {
+            let got = match proof(sent, found, run) {
+                Proof::Ours => "ours",
+                Proof::Nameless => "nameless",
+                Proof::Another(_) => "another",
+                Proof::Unproven(_) => "unproven",
+            };
+            assert_eq!(got, expected, "{sent:?} answered as {found:?}");
+        }
+    }
+
+    const NAMELESS_CREATE: &str = r#"
+name: creates a user and asks for its id alone
+description: The answer does not show the userName, so the teardown reads it before deleting it.
+rfc: ["RFC 7644 §3.9"]
+level: MUST
+steps:
+  - name: create a user, answered with its id alone
+    request:
+      method: POST
+      path: /Users
+      query: { attributes: id }
+      body:
+        schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"]
+        userName: "${user:nameless}"
+    expect:
+      status: 201
+      json:
+        /userName: { absent: true }
+"#;
+
+    #[test]
+    fn a_creation_answered_without_its_name_is_read_before_it_is_deleted() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let (mock, target) = start_mock(&runtime, BTreeSet::new());
+        let (case, schemas) = load_case("users/nameless.yaml", NAMELESS_CREATE);
+        let context = test_context(target, schemas, "scimcheck-namelesstest");
+        let run = runtime.block_on(run_case(&case, 0, &context));
+        assert!(run.failure.is_none(), "{:?}", run.failure);
+        assert!(
+            run.cleanup_problems.is_empty(),
+            "{:?}",
+            run.cleanup_problems
+        );
+        // One POST, then the teardown's read and its DELETE, one after the other.
+        assert_eq!((run.requests, run.chain), (1, 3));
+        assert!(mock.resources().users.is_empty(), "the user was left");
     }
 
     #[test]

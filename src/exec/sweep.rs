@@ -290,7 +290,7 @@ async fn by_prefix(
             };
             // `sw` may match case-insensitively (userName is caseExact=false); anything else
             // means the filter was not applied.
-            outside |= !starts_with_ignoring_case(name, prefix);
+            outside |= !ledger::starts_with_ignoring_case(name, prefix);
             // The server's filter is not trusted (it may ignore it, or match case-insensitively).
             if !name.starts_with(prefix) || generated_by(name).is_none() {
                 continue;
@@ -315,11 +315,6 @@ async fn by_prefix(
         }
     }
     Ok(found)
-}
-
-fn starts_with_ignoring_case(name: &str, prefix: &str) -> bool {
-    name.get(..prefix.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 /// Deletes the leftovers; each answer is the status, or why the request failed.
@@ -361,6 +356,9 @@ mod tests {
             ("scimcheck-admin@corp.example", None),
             ("SCIMCheck-Report-Bot", None),
             ("scimcheck-team", None),
+            // The prefix in the middle of someone's name is not a run's name.
+            ("alice-scimcheck-0123abcd-001-x@corp.example", None),
+            (" scimcheck-0123abcd-001-x", None),
             ("SCIMCHECK-0123ABCD-001-x", None),
             ("Scimcheck-0123abcd-001-x", None),
             ("scimcheck-0123abcd-００１-x", None),

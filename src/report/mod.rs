@@ -276,7 +276,12 @@ fn redacted(mut step: StepFailure, redactor: &Redactor) -> StepFailure {
             .headers
             .iter_mut()
             .for_each(|(_, value)| text(value));
-        text(&mut response.body);
+        if response.body.len() > RETAINED_BODY {
+            response.body = cut(response.body.trim(), redactor);
+            response.json = None;
+        } else {
+            text(&mut response.body);
+        }
         if let Some(json) = &response.json {
             let mut shown = json.to_string();
             text(&mut shown);
@@ -501,6 +506,12 @@ pub fn document_writer(path: &std::path::Path) -> Box<dyn Writer> {
 /// Bodies longer than this are cut in messages.
 const BODY_LIMIT: usize = 2_000;
 
+/// The largest response body a result keeps whole. Results live until the run ends, one per
+/// case: a larger body (each up to `--max-body`, its JSON many times that) is kept as the
+/// excerpt every report shows of it, so a target sending large bodies to every case cannot
+/// exhaust memory.
+const RETAINED_BODY: usize = 64 * 1024;
+
 /// The failure message of a case, or `None` when it passed.
 fn render_failure(case: &Case, run: &CaseRun, redactor: &Redactor) -> Option<String> {
     let failure = run.failure.as_ref()?;
@@ -569,17 +580,19 @@ pub(crate) fn write_exchange(out: &mut String, exchange: &Exchange, redactor: &R
 }
 
 /// `text` redacted, then cut to [`BODY_LIMIT`]: in this order, so that a secret straddling the
-/// cut is still replaced whole.
+/// cut is still replaced whole. What is cut stays within the limit, marker included, so a
+/// result's body kept cut is shown as it was cut, with its size in all.
 pub(crate) fn cut(text: &str, redactor: &Redactor) -> String {
     let text = redactor.redact(text);
     if text.len() <= BODY_LIMIT {
         return text.into_owned();
     }
-    let end = (0..=BODY_LIMIT)
+    let marker = format!("… ({} bytes in all)", text.len());
+    let end = (0..=BODY_LIMIT - marker.len())
         .rev()
         .find(|i| text.is_char_boundary(*i))
         .unwrap_or(0);
-    format!("{}… ({} bytes in all)", &text[..end], text.len())
+    format!("{}{marker}", &text[..end])
 }
 
 /// A result as the report writers' tests need one.
@@ -737,15 +750,65 @@ mod tests {
     }
 
     #[test]
+    fn a_result_keeps_a_large_body_only_as_the_excerpt_reports_show() {
+        use crate::exec::client::{Exchange, Response, SentRequest};
+        let token = "s3cret-scim-t0ken-5f2b";
+        let mut redactor = Redactor::default();
+        redactor.add(token, "scim token");
+        let step = |body: String| {
+            let mut step = sample_status_failure("status").failure.expect("a failure");
+            step.exchange = Some(Exchange {
+                request: SentRequest {
+                    method: crate::case::model::Method::Get,
+                    url: "https://example.com/scim/v2/Users".into(),
+                    auth: crate::case::Auth::Scim,
+                    headers: Vec::new(),
+                    body: None,
+                },
+                response: Response {
+                    status: 200,
+                    headers: Vec::new(),
+                    json: serde_json::from_str(&body).ok(),
+                    body,
+                    elapsed: Duration::ZERO,
+                },
+            });
+            redacted(step, &redactor)
+                .exchange
+                .expect("the exchange")
+                .response
+        };
+        // A megabyte of numbers: four million JSON values, over a hundred MB parsed.
+        let large = format!("[\"{token}\"{}]", ",1".repeat(500_000));
+        let kept = step(large.clone());
+        assert!(kept.json.is_none());
+        assert!(kept.body.len() <= BODY_LIMIT, "{}", kept.body.len());
+        assert!(kept.body.starts_with("[\"[REDACTED scim token]\",1,1"));
+        assert!(kept.body.ends_with(" bytes in all)"), "{}", kept.body);
+        // Every report shows it as it was kept.
+        assert_eq!(cut(&kept.body, &redactor), kept.body);
+        let small = format!("[\"{token}\"{}]", ",1".repeat(1_000));
+        let kept = step(small);
+        assert_eq!(
+            kept.json.as_ref().and_then(|j| j.get(0)),
+            Some(&serde_json::Value::from("[REDACTED scim token]"))
+        );
+        assert!(kept.body.starts_with("[\"[REDACTED scim token]\""));
+    }
+
+    #[test]
     fn a_secret_straddling_the_cut_is_redacted_whole() {
         let token = "s3cret-scim-t0ken-5f2b";
         let mut redactor = Redactor::default();
         redactor.add(token, "scim token");
-        for offset in BODY_LIMIT - token.len()..=BODY_LIMIT {
+        // Around the end of the text kept, which the marker shortens, and the limit.
+        for offset in BODY_LIMIT - token.len() - 40..=BODY_LIMIT {
             let body = format!("{}{token}{}", "x".repeat(offset), "y".repeat(100));
             let shown = cut(&body, &redactor);
             assert!(!shown.contains("s3cret-"), "offset {offset}: {shown}");
             assert!(shown.ends_with(" bytes in all)"), "offset {offset}");
+            assert!(shown.len() <= BODY_LIMIT, "offset {offset}");
+            assert_eq!(cut(&shown, &redactor), shown, "cut twice, offset {offset}");
         }
         let short = format!("sent {token}");
         assert_eq!(cut(&short, &redactor), "sent [REDACTED scim token]");
