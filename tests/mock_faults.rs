@@ -874,6 +874,202 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
                 .await;
             (status(&resp), json!(201), json!(400))
         }
+        Fault::GroupDeleteCascadesMembers => {
+            let member = users(mock, 1).await.remove(0);
+            let group = id(&mock.group("team", &[&member]).await);
+            mock.delete(&format!("/Groups/{group}")).await;
+            (
+                status(&mock.get(&format!("/Users/{member}")).await),
+                json!(200),
+                json!(404),
+            )
+        }
+        Fault::ValueFilterMixesValues => {
+            mock.user_with(json!({"userName": "x", "emails": [
+                {"value": "x@home.example", "type": "home"},
+                {"value": "x@work.example", "type": "work"},
+            ]}))
+            .await;
+            let resp = mock
+                .query(
+                    "/Users",
+                    &[("filter", r#"emails[type eq "work" and value co "home"]"#)],
+                )
+                .await;
+            (resp.body["totalResults"].clone(), json!(0), json!(1))
+        }
+        Fault::OrFilterDuplicates => {
+            users(mock, 2).await;
+            let resp = mock
+                .query(
+                    "/Users",
+                    &[(
+                        "filter",
+                        r#"userName sw "u" and (userName eq "u1" or active eq true)"#,
+                    )],
+                )
+                .await;
+            (
+                json!([resp.body["totalResults"], resp.user_names()]),
+                json!([2, ["u1", "u2"]]),
+                json!([3, ["u1", "u1", "u2"]]),
+            )
+        }
+        Fault::CoreUrnPathRejected => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let resp = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "path": format!("{USER_URN}:nickName"), "value": "n"}]),
+                )
+                .await;
+            (
+                json!([resp.status, resp.body["nickName"], resp.body["scimType"]]),
+                json!([200, "n", null]),
+                json!([400, null, "invalidPath"]),
+            )
+        }
+        Fault::PatchRenameSkipsUniqueness => {
+            let second = users(mock, 2).await.remove(1);
+            let resp = mock
+                .patch(
+                    &format!("/Users/{second}"),
+                    json!([{"op": "replace", "path": "userName", "value": "U1"}]),
+                )
+                .await;
+            (status(&resp), json!(409), json!(200))
+        }
+        Fault::ComplexReplaceDropsSubAttributes => {
+            let user = mock
+                .user_with(json!({"userName": "x", "name": {"givenName": "G", "familyName": "F"}}))
+                .await;
+            let resp = mock
+                .patch(
+                    &format!("/Users/{}", id(&user)),
+                    json!([{"op": "replace", "path": "name", "value": {"givenName": "H"}}]),
+                )
+                .await;
+            (
+                resp.body["name"].clone(),
+                json!({"givenName": "H", "familyName": "F"}),
+                json!({"givenName": "H"}),
+            )
+        }
+        Fault::NonBmpCharactersMangled => {
+            let user = mock
+                .user_with(json!({"userName": "x", "displayName": "Zoë 🎉", "emails": [{"value": "𝔸@x.example"}]}))
+                .await;
+            (
+                json!([user["displayName"], user["emails"][0]["value"]]),
+                json!(["Zoë 🎉", "𝔸@x.example"]),
+                json!(["Zoë ?", "?@x.example"]),
+            )
+        }
+        Fault::MembershipChangeKeepsVersion => {
+            let member = users(mock, 1).await.remove(0);
+            let group = mock.group("team", &[]).await;
+            let path = format!("/Groups/{}", id(&group));
+            let added = mock
+                .patch(
+                    &path,
+                    json!([{"op": "add", "path": "members", "value": [{"value": member}]}]),
+                )
+                .await;
+            let renamed = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "path": "displayName", "value": "crew"}]),
+                )
+                .await;
+            let versions =
+                [&group, &added.body, &renamed.body].map(|g| g["meta"]["version"].clone());
+            (
+                json!(versions),
+                json!(["W/\"1\"", "W/\"2\"", "W/\"3\""]),
+                json!(["W/\"1\"", "W/\"1\"", "W/\"2\""]),
+            )
+        }
+        Fault::PatchAddDuplicatesValue => {
+            let user = mock
+                .user_with(json!({"userName": "x", "emails": [{"value": "x@work.example"}]}))
+                .await;
+            let resp = mock
+                .patch(
+                    &format!("/Users/{}", id(&user)),
+                    json!([{"op": "add", "path": "emails", "value": [{"value": "x@work.example"}]}]),
+                )
+                .await;
+            (
+                json!(resp.body["emails"].as_array().map(Vec::len)),
+                json!(1),
+                json!(2),
+            )
+        }
+        Fault::EmailFilterPrimaryOnly => {
+            mock.user_with(json!({"userName": "x", "emails": [
+                {"value": "x@work.example", "primary": true},
+                {"value": "x@home.example"},
+            ]}))
+            .await;
+            let resp = mock
+                .query(
+                    "/Users",
+                    &[("filter", r#"emails.value eq "x@home.example""#)],
+                )
+                .await;
+            (resp.body["totalResults"].clone(), json!(1), json!(0))
+        }
+        Fault::DeletedGroupStaysInUserGroups => {
+            let member = users(mock, 1).await.remove(0);
+            let group = id(&mock.group("team", &[&member]).await);
+            mock.delete(&format!("/Groups/{group}")).await;
+            let read = mock.get(&format!("/Users/{member}")).await;
+            (
+                read.body["groups"].clone(),
+                Value::Null,
+                json!([{"value": group, "$ref": mock.url(&format!("/Groups/{group}")),
+                    "display": "team", "type": "direct"}]),
+            )
+        }
+        Fault::ExtensionUrnNotListed => {
+            let created = mock
+                .post(
+                    "/Users",
+                    &json!({"schemas": [USER_URN, ENTERPRISE_URN], "userName": "x",
+                        ENTERPRISE_URN: {"department": "d"}}),
+                )
+                .await;
+            (
+                created.body["schemas"].clone(),
+                json!([USER_URN, ENTERPRISE_URN]),
+                json!([USER_URN]),
+            )
+        }
+        Fault::ScimTypeMissing => {
+            let resp = mock
+                .query("/Users", &[("filter", "userName zz \"x\"")])
+                .await;
+            (
+                json!([resp.status, resp.body["scimType"]]),
+                json!([400, "invalidFilter"]),
+                json!([400, null]),
+            )
+        }
+        Fault::IfNoneMatchIgnored => {
+            let user = mock.user("x").await;
+            let path = format!("/Users/{}", id(&user));
+            let etag = user["meta"]["version"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let resp = Mock::send(mock.req(Method::GET, &path).header("if-none-match", etag)).await;
+            (status(&resp), json!(304), json!(200))
+        }
+        Fault::TimestampsWithoutOffset => {
+            let user = mock.user("x").await;
+            let stamp = user["meta"]["lastModified"].as_str().unwrap_or_default();
+            (json!(stamp.ends_with('Z')), json!(true), json!(false))
+        }
     }
 }
 

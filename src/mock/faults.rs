@@ -180,6 +180,36 @@ named_behaviours! {
             "a rotated-out (revoked) SCIM token still reads: GET accepts it, writes refuse it";
         TooManyTruncated => "too-many-truncated", "RFC 7644 §3.4.2.2",
             "a filter yielding more than the server's cap is answered with the first cap results and totalResults = cap, as if that were all, instead of 400 tooMany";
+        GroupDeleteCascadesMembers => "group-delete-cascades-members", "RFC 7644 §3.6",
+            "deleting a group also deletes the users that were its members (a cascading foreign key)";
+        ValueFilterMixesValues => "value-filter-mixes-values", "RFC 7644 §3.4.2.2",
+            "a value filter emails[type eq \"work\" and value co \"x\"] matches when different emails satisfy its parts";
+        OrFilterDuplicates => "or-filter-duplicates", "RFC 7644 §3.4.2.2",
+            "a resource matching both sides of an or filter is listed and counted twice (a UNION ALL)";
+        CoreUrnPathRejected => "core-urn-path-rejected", "RFC 7644 §3.10",
+            "a PATCH path qualified with the core schema URN (urn:…:core:2.0:User:name.givenName) is refused with invalidPath";
+        PatchRenameSkipsUniqueness => "patch-rename-skips-uniqueness", "RFC 7643 §4.1.1",
+            "PATCH can set userName to one another user holds: uniqueness is checked on POST and PUT only";
+        ComplexReplaceDropsSubAttributes => "complex-replace-drops-sub-attributes", "RFC 7644 §3.5.2.3",
+            "PATCH replace of a complex attribute (name) drops the sub-attributes its value leaves out instead of keeping them";
+        NonBmpCharactersMangled => "non-bmp-characters-mangled", "RFC 7643 §2.3.1",
+            "characters outside the Basic Multilingual Plane (emoji, 𝔸) are stored as \"?\", as a 3-byte utf8 column does";
+        MembershipChangeKeepsVersion => "membership-change-keeps-version", "RFC 7644 §3.14",
+            "changing a group's members leaves its meta.version, ETag and lastModified as they were";
+        PatchAddDuplicatesValue => "patch-add-duplicates-value", "RFC 7644 §3.5.2.1",
+            "PATCH add of an email the user already has appends a second copy instead of changing nothing";
+        EmailFilterPrimaryOnly => "email-filter-primary-only", "RFC 7644 §3.4.2.2",
+            "filters on emails.value look only at the primary email, the one the vendor keeps in a column";
+        DeletedGroupStaysInUserGroups => "deleted-group-stays-in-user-groups", "RFC 7643 §4.1.2",
+            "a deleted group stays listed in its former members' groups attribute";
+        ExtensionUrnNotListed => "extension-urn-not-listed", "RFC 7643 §3",
+            "a user holding enterprise extension attributes does not list the extension's URN in schemas";
+        ScimTypeMissing => "scim-type-missing", "RFC 7644 §3.12",
+            "400 errors carry no scimType, so a client cannot tell invalidFilter from invalidValue";
+        IfNoneMatchIgnored => "if-none-match-ignored", "RFC 7644 §3.14",
+            "a GET whose If-None-Match names the current ETag answers 200 with the body instead of 304";
+        TimestampsWithoutOffset => "timestamps-without-offset", "RFC 7643 §2.3.5",
+            "meta.created and meta.lastModified carry no time zone (2026-12-01T03:09:26), as a naive database timestamp prints";
     }
 }
 

@@ -255,6 +255,9 @@ impl Tenant {
             exact_op_names: state.has(Fault::PatchCapitalizedOpsRejected),
             remove_all_listed: state.has(Fault::MemberRemoveRemovesAll),
             add_unmatched: state.varies(Variation::EntraValuePathAdd),
+            core_urn_rejected: state.has(Fault::CoreUrnPathRejected),
+            replace_complex_whole: state.has(Fault::ComplexReplaceDropsSubAttributes),
+            add_duplicates: state.has(Fault::PatchAddDuplicatesValue),
         };
         let first_only;
         let body = if state.has(Fault::PatchFirstOperationOnly) {
@@ -301,6 +304,16 @@ impl Tenant {
         let deactivating = kind == Kind::User
             && attrs.get("active") == Some(&Value::Bool(false))
             && was_active != Some(Value::Bool(false));
+        if state.has(Fault::PatchRenameSkipsUniqueness)
+            && let Some(name) = attrs.get("userName").and_then(Value::as_str)
+            && self
+                .users
+                .id_for_name(name)
+                .is_some_and(|owner| owner != id)
+        {
+            // The bug being imitated: the name index is overwritten, never consulted.
+            self.users.release_name(name);
+        }
         if deactivating && state.has(Fault::ActiveFalseNotStored) {
             match was_active {
                 Some(active) => attrs.insert("active".to_owned(), active),
@@ -339,7 +352,7 @@ impl Tenant {
         {
             self.users.release_name(name);
         }
-        if kind == Kind::Group {
+        if kind == Kind::Group && !state.has(Fault::DeletedGroupStaysInUserGroups) {
             for member in members(&removed.doc) {
                 if let Some(groups) = self.member_of.get_mut(member) {
                     groups.remove(id);
@@ -349,7 +362,18 @@ impl Tenant {
         for group_id in self.member_of.remove(id).unwrap_or_default() {
             self.drop_member(state, &group_id, id)?;
         }
-        if state.has(Fault::GetAfterDelete200) {
+        if kind == Kind::Group && state.has(Fault::GroupDeleteCascadesMembers) {
+            let users: Vec<String> = members(&removed.doc)
+                .filter(|m| self.kind_of(m) == Some(Kind::User))
+                .map(str::to_owned)
+                .collect();
+            for user in users {
+                self.delete(state, Kind::User, &user, None)?;
+            }
+        }
+        // The stale membership needs the deleted group's name.
+        let stale = kind == Kind::Group && state.has(Fault::DeletedGroupStaysInUserGroups);
+        if state.has(Fault::GetAfterDelete200) || stale {
             self.collection_mut(kind).tombstone(id, removed.doc);
         }
         Ok(())
@@ -395,6 +419,9 @@ impl Tenant {
                         .for_each(|item| drop(item.remove("display")));
                 }
             }
+        }
+        if state.has(Fault::NonBmpCharactersMangled) {
+            attrs.values_mut().for_each(mangle_non_bmp);
         }
         let previous = self
             .collection(kind)
@@ -464,13 +491,21 @@ impl Tenant {
                 return Ok(doc.clone());
             }
         }
-        let stamp = now();
+        let mut stamp = now();
+        if state.has(Fault::TimestampsWithoutOffset) {
+            stamp.pop();
+        }
         let created_at = if state.has(Fault::CreatedNotStamped) {
             "2000-01-01T00:00:00Z".to_owned()
         } else {
             stamp.clone()
         };
-        let frozen = state.has(Fault::LastModifiedNotUpdated);
+        let frozen = state.has(Fault::LastModifiedNotUpdated)
+            || (kind == Kind::Group
+                && state.has(Fault::MembershipChangeKeepsVersion)
+                && previous
+                    .as_ref()
+                    .is_some_and(|(_, _, doc)| only_members_changed(doc, &attrs)));
         let (seq, version, created, modified) = match &previous {
             Some((seq, version, doc)) => {
                 let meta = |k: &str| {
@@ -621,6 +656,33 @@ impl Tenant {
         }
         *list = resolved;
         Ok(())
+    }
+}
+
+/// Whether a write of `attrs` over `doc` changes the group's members and nothing else.
+fn only_members_changed(doc: &Value, attrs: &Map<String, Value>) -> bool {
+    let mut before = doc.as_object().cloned().unwrap_or_default();
+    for key in ["id", "meta", "members"] {
+        before.remove(key);
+    }
+    let mut after = attrs.clone();
+    after.remove("members");
+    before == after
+}
+
+/// Replaces every character outside the Basic Multilingual Plane with `?`, as a column that
+/// holds at most three UTF-8 bytes a character stores it.
+fn mangle_non_bmp(value: &mut Value) {
+    match value {
+        Value::String(text) if text.chars().any(|c| u32::from(c) > 0xFFFF) => {
+            *text = text
+                .chars()
+                .map(|c| if u32::from(c) > 0xFFFF { '?' } else { c })
+                .collect();
+        }
+        Value::Array(items) => items.iter_mut().for_each(mangle_non_bmp),
+        Value::Object(fields) => fields.values_mut().for_each(mangle_non_bmp),
+        _ => {}
     }
 }
 

@@ -18,6 +18,7 @@ use crate::scim::path::{self, PatchPath};
 use crate::scim::{AttrPath, ScimType, urn};
 
 /// Fault switches that change how operations are read.
+#[derive(Default)]
 pub(crate) struct Options {
     /// Only lower-case op names are recognised.
     pub exact_op_names: bool,
@@ -26,6 +27,12 @@ pub(crate) struct Options {
     /// `replace` through an `X eq "v"` value filter that matches nothing adds `{X: v, sub:
     /// value}` (as Entra ID expects) instead of failing with noTarget.
     pub add_unmatched: bool,
+    /// A path qualified with the resource's core schema URN is `invalidPath`.
+    pub core_urn_rejected: bool,
+    /// `replace` of a complex attribute stores its value as the whole attribute.
+    pub replace_complex_whole: bool,
+    /// `add` to a multi-valued attribute appends values it already holds.
+    pub add_duplicates: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -252,6 +259,19 @@ fn apply_path(
     let resolved = kind
         .resolve(&path.attr)
         .ok_or_else(|| invalid_path(format!("{} has no attribute {}", kind.name(), path.attr)))?;
+    if options.core_urn_rejected
+        && path
+            .attr
+            .urn
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case(kind.schema().id))
+    {
+        return Err(invalid_path(format!(
+            "{} has no attribute {}",
+            kind.name(),
+            path.attr
+        )));
+    }
     let attr = resolved.attr;
     let target = match &path.filter_sub {
         Some(sub) => attr
@@ -471,10 +491,11 @@ fn whole(
                     .filter_map(|v| v.get("value").and_then(scalar_key))
                     .collect();
                 for new in incoming {
-                    let duplicate = match new.get("value").and_then(scalar_key) {
-                        Some(key) => !present.insert(key),
-                        None => items.iter().any(|old| same_value(old, &new)),
-                    };
+                    let duplicate = !options.add_duplicates
+                        && match new.get("value").and_then(scalar_key) {
+                            Some(key) => !present.insert(key),
+                            None => items.iter().any(|old| same_value(old, &new)),
+                        };
                     if !duplicate {
                         items.push(new);
                     }
@@ -483,6 +504,11 @@ fn whole(
         }
         (Op::Replace, Some(v)) if attr.multi => {
             container.insert(name.to_owned(), Value::Array(as_list(v)));
+        }
+        (Op::Replace, Some(v))
+            if options.replace_complex_whole && attr.ty == Type::Complex && v.is_object() =>
+        {
+            container.insert(name.to_owned(), v.clone());
         }
         (_, Some(v)) if attr.ty == Type::Complex && v.is_object() => {
             let slot = container
@@ -653,11 +679,7 @@ mod tests {
             panic!("doc must be an object")
         };
         let body = json!({"schemas": [urn::PATCH_OP], "Operations": ops});
-        let options = Options {
-            exact_op_names: false,
-            remove_all_listed: false,
-            add_unmatched: false,
-        };
+        let options = Options::default();
         apply(kind, &mut working, &body, &options).map_err(|e| e.scim_type)?;
         kind.normalize(&Value::Object(working), true)
             .map(Value::Object)
@@ -1008,7 +1030,7 @@ mod tests {
         let strict = Options {
             exact_op_names: true,
             remove_all_listed: true,
-            add_unmatched: false,
+            ..Options::default()
         };
         let err = apply(Kind::User, &mut working, &body, &strict)
             .err()

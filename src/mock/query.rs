@@ -212,9 +212,13 @@ impl<'a> Matcher<'a> {
         {
             return false;
         }
-        let Some(filter) = &self.filter else {
-            return true;
-        };
+        self.filter
+            .as_ref()
+            .is_none_or(|filter| self.holds(filter, kind, stored))
+    }
+
+    /// Whether `filter` (the matcher's, or one of its terms) holds for `stored`.
+    fn holds(&self, filter: &Filter, kind: Kind, stored: &Stored) -> bool {
         let case_exact = |p: &AttrPath| {
             self.case_exact
                 .iter()
@@ -228,6 +232,71 @@ impl<'a> Matcher<'a> {
             return filter.matches(&view, &case_exact);
         }
         filter.matches(&stored.doc, &case_exact)
+    }
+
+    /// How many times [`Fault::OrFilterDuplicates`] lists a match: each `or` is a UNION ALL
+    /// of its terms, so a resource comes once per way it satisfies the filter.
+    fn copies(&self, filter: &Filter, kind: Kind, stored: &Stored) -> usize {
+        match filter {
+            Filter::Or(terms) => terms
+                .iter()
+                .filter(|t| self.holds(t, kind, stored))
+                .map(|t| self.copies(t, kind, stored))
+                .sum(),
+            Filter::And(terms) => terms.iter().map(|t| self.copies(t, kind, stored)).product(),
+            _ => 1,
+        }
+    }
+}
+
+/// A filter as a server with [`Fault::ValueFilterMixesValues`] or
+/// [`Fault::EmailFilterPrimaryOnly`] reads it: `attr[a and b]` loses its brackets (the terms
+/// are already qualified, `emails.type`), and `emails.value op v` becomes
+/// `emails[primary eq true and value op v]`.
+fn misread(state: &AppState, filter: Filter) -> Filter {
+    let again = |terms: Vec<Filter>| terms.into_iter().map(|t| misread(state, t)).collect();
+    match filter {
+        Filter::ValuePath { filter, .. } if state.has(Fault::ValueFilterMixesValues) => *filter,
+        Filter::Compare { attr, op, value }
+            if state.has(Fault::EmailFilterPrimaryOnly)
+                && attr.name.eq_ignore_ascii_case("emails")
+                && attr
+                    .sub
+                    .as_deref()
+                    .is_none_or(|s| s.eq_ignore_ascii_case("value")) =>
+        {
+            let parent = AttrPath {
+                sub: None,
+                ..attr.clone()
+            };
+            let primary = AttrPath {
+                sub: Some("primary".to_owned()),
+                ..parent.clone()
+            };
+            let value_path = AttrPath {
+                sub: Some("value".to_owned()),
+                ..parent.clone()
+            };
+            Filter::ValuePath {
+                attr: parent,
+                filter: Box::new(Filter::And(vec![
+                    Filter::Compare {
+                        attr: primary,
+                        op: CompareOp::Eq,
+                        value: CompValue::Bool(true),
+                    },
+                    Filter::Compare {
+                        attr: value_path,
+                        op,
+                        value,
+                    },
+                ])),
+            }
+        }
+        Filter::And(terms) => Filter::And(again(terms)),
+        Filter::Or(terms) => Filter::Or(again(terms)),
+        Filter::Not(inner) => Filter::Not(Box::new(misread(state, *inner))),
+        other => other,
     }
 }
 
@@ -438,7 +507,7 @@ pub(crate) fn list(
     let ignores_sort =
         state.has(Fault::SortIgnored) || state.varies(Variation::NoSort) || newest_first;
     let filter = match (&q.filter, state.has(Fault::FilterIgnored)) {
-        (Some(text), false) => Some(parse_filter(state, kinds, text)?),
+        (Some(text), false) => Some(misread(state, parse_filter(state, kinds, text)?)),
         _ => None,
     };
     let sort_by =
@@ -450,14 +519,22 @@ pub(crate) fn list(
         };
     let matcher = Matcher::new(state, tenant, kinds, filter);
     let rows = |kind: Kind| Rows::new(kind, tenant.collection(kind), matcher.filter.as_ref());
+    let duplicates_or = state.has(Fault::OrFilterDuplicates);
     let source = match (kinds, &sort_by) {
-        ([kind], None) if !newest_first => Source::Ordered(*kind, rows(*kind)),
+        ([kind], None) if !newest_first && !duplicates_or => Source::Ordered(*kind, rows(*kind)),
         _ => {
             // Only the filtered set is sorted.
             let mut found: Vec<(Kind, &Stored)> = kinds
                 .iter()
                 .flat_map(|&k| rows(k).iter().map(move |s| (k, s)))
                 .filter(|(k, s)| matcher.matches(*k, s))
+                .flat_map(|(k, s)| {
+                    let copies = match &matcher.filter {
+                        Some(filter) if duplicates_or => matcher.copies(filter, k, s),
+                        _ => 1,
+                    };
+                    std::iter::repeat_n((k, s), copies)
+                })
                 .collect();
             found.sort_by_key(|(_, s)| s.seq);
             if newest_first {

@@ -205,7 +205,8 @@ async fn read(
     let doc = data.read(&state, kind, &id)?;
     let etag = version_of(doc);
     if let (Some(header), Some(etag)) = (
-        header(&headers, header::IF_NONE_MATCH).filter(|_| !state.varies(Variation::NoEtag)),
+        header(&headers, header::IF_NONE_MATCH)
+            .filter(|_| !state.varies(Variation::NoEtag) && !state.has(Fault::IfNoneMatchIgnored)),
         etag,
     ) && etag_listed(header, etag)
     {
@@ -500,12 +501,19 @@ async fn apply_response_faults(state: &AppState, response: Response) -> Response
             "<html><body><h1>404 Not Found</h1></body></html>".into(),
         );
     }
-    let body = if is_scim && parts.status.as_u16() >= 400 && state.has(Fault::ErrorStatusNumber) {
+    let number = state.has(Fault::ErrorStatusNumber);
+    let untyped = parts.status == StatusCode::BAD_REQUEST && state.has(Fault::ScimTypeMissing);
+    let body = if is_scim && parts.status.as_u16() >= 400 && (number || untyped) {
         let bytes = axum::body::to_bytes(body, usize::MAX)
             .await
             .unwrap_or_default();
         let mut error: Value = serde_json::from_slice(&bytes).unwrap_or_default();
-        error["status"] = Value::from(parts.status.as_u16());
+        if number {
+            error["status"] = Value::from(parts.status.as_u16());
+        }
+        if let (true, Some(error)) = (untyped, error.as_object_mut()) {
+            error.remove("scimType");
+        }
         parts.headers.remove(header::CONTENT_LENGTH);
         serde_json::to_vec(&error).unwrap_or_default().into()
     } else {
