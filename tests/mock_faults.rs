@@ -1070,6 +1070,122 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
             let stamp = user["meta"]["lastModified"].as_str().unwrap_or_default();
             (json!(stamp.ends_with('Z')), json!(true), json!(false))
         }
+        Fault::PatchPathCaseSensitive => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let resp = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "path": "Name.GivenName", "value": "G"}]),
+                )
+                .await;
+            (
+                json!([resp.status, resp.body["name"]["givenName"]]),
+                json!([200, "G"]),
+                json!([400, null]),
+            )
+        }
+        Fault::MemberRefAlwaysUsers => {
+            let inner = id(&mock.group("inner", &[]).await);
+            let outer = mock.group("outer", &[&inner]).await;
+            let member = &outer["members"][0];
+            (
+                json!([member["type"], member["$ref"]]),
+                json!(["Group", mock.url(&format!("/Groups/{inner}"))]),
+                json!(["User", mock.url(&format!("/Users/{inner}"))]),
+            )
+        }
+        Fault::PatchAnswersOldState => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let resp = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "path": "nickName", "value": "n"}]),
+                )
+                .await;
+            let read = mock.get(&path).await;
+            (
+                json!([resp.body["nickName"], read.body["nickName"]]),
+                json!(["n", "n"]),
+                json!([null, "n"]),
+            )
+        }
+        Fault::GroupListOmitsMembers => {
+            let member = users(mock, 1).await.remove(0);
+            mock.group("team", &[&member]).await;
+            let listed = mock.query("/Groups", &[]).await;
+            (
+                listed.body["Resources"][0]["members"][0]["value"].clone(),
+                json!(member),
+                Value::Null,
+            )
+        }
+        Fault::LocationInternalHost => {
+            let created = mock
+                .post("/Users", &json!({"schemas": [USER_URN], "userName": "x"}))
+                .await;
+            let id = id(&created.body);
+            let internal = format!("http://scim-internal:8080/scim/v2/Users/{id}");
+            (
+                json!([created.header("location"), created.body["meta"]["location"]]),
+                json!([
+                    mock.url(&format!("/Users/{id}")),
+                    mock.url(&format!("/Users/{id}"))
+                ]),
+                json!([internal, internal]),
+            )
+        }
+        Fault::SortDescendingIgnored => {
+            mock.user("b").await;
+            mock.user("a").await;
+            let resp = mock
+                .query(
+                    "/Users",
+                    &[("sortBy", "userName"), ("sortOrder", "descending")],
+                )
+                .await;
+            (
+                json!(resp.user_names()),
+                json!(["b", "a"]),
+                json!(["a", "b"]),
+            )
+        }
+        Fault::OrderingBoundsExclusive => {
+            users(mock, 3).await;
+            let resp = mock
+                .query(
+                    "/Users",
+                    &[("filter", r#"userName ge "u2" and userName le "u3""#)],
+                )
+                .await;
+            (json!(resp.user_names()), json!(["u2", "u3"]), json!([]))
+        }
+        Fault::TotalResultsIgnoresFilter => {
+            users(mock, 3).await;
+            let resp = mock
+                .query("/Users", &[("filter", r#"userName eq "u2""#)])
+                .await;
+            (
+                json!([resp.body["totalResults"], resp.user_names()]),
+                json!([1, ["u2"]]),
+                json!([3, ["u2"]]),
+            )
+        }
+        Fault::PutIgnoresExternalId => {
+            let user = mock
+                .user_with(json!({"userName": "x", "externalId": "old"}))
+                .await;
+            let resp = mock
+                .put(
+                    &format!("/Users/{}", id(&user)),
+                    &json!({"schemas": [USER_URN], "userName": "x", "externalId": "new"}),
+                )
+                .await;
+            (
+                json!([resp.status, resp.body["externalId"]]),
+                json!([200, "new"]),
+                json!([200, "old"]),
+            )
+        }
     }
 }
 

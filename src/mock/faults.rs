@@ -210,6 +210,24 @@ named_behaviours! {
             "a GET whose If-None-Match names the current ETag answers 200 with the body instead of 304";
         TimestampsWithoutOffset => "timestamps-without-offset", "RFC 7643 §2.3.5",
             "meta.created and meta.lastModified carry no time zone (2026-12-01T03:09:26), as a naive database timestamp prints";
+        PatchPathCaseSensitive => "patch-path-case-sensitive", "RFC 7643 §2.1",
+            "PATCH paths match attribute names case-sensitively: name.GivenName or Emails is refused with invalidPath";
+        MemberRefAlwaysUsers => "member-ref-always-users", "RFC 7643 §4.2",
+            "every group member is typed User with a $ref under /Users, nested groups too";
+        PatchAnswersOldState => "patch-answers-old-state", "RFC 7644 §3.5.2",
+            "a PATCH is stored, but the 200 answer shows the resource as it was before the PATCH";
+        GroupListOmitsMembers => "group-list-omits-members", "RFC 7643 §4.2",
+            "groups in a list response carry no members, although members is returned by default";
+        LocationInternalHost => "location-internal-host", "RFC 7644 §3.1",
+            "meta.location and Location name the app server behind the proxy (http://scim-internal:8080/…), not the public base URL";
+        SortDescendingIgnored => "sort-descending-ignored", "RFC 7644 §3.4.2.3",
+            "sortOrder=descending is ignored: results are always ascending";
+        OrderingBoundsExclusive => "ordering-bounds-exclusive", "RFC 7644 §3.4.2.2",
+            "ge and le are evaluated as gt and lt: a value equal to the bound is left out";
+        TotalResultsIgnoresFilter => "total-results-ignores-filter", "RFC 7644 §3.4.2",
+            "totalResults of a filtered list counts every resource of the type, not the matches";
+        PutIgnoresExternalId => "put-ignores-external-id", "RFC 7643 §3.1",
+            "externalId is set on create only: a PUT with a new externalId answers 200 and keeps the old one";
     }
 }
 

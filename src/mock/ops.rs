@@ -212,6 +212,12 @@ impl Tenant {
         check_if_match(state, current, if_match)?;
         refuse_entra_forms(state, kind, body)?;
         let mut attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
+        if state.has(Fault::PutIgnoresExternalId) {
+            match current.doc.get("externalId") {
+                Some(old) => attrs.insert("externalId".to_owned(), old.clone()),
+                None => attrs.remove("externalId"),
+            };
+        }
         if state.has(Fault::PutNotApplied) {
             return Ok(Written::Updated(current.doc.clone()));
         }
@@ -246,6 +252,9 @@ impl Tenant {
         {
             return Ok(current.doc.clone());
         }
+        let before = state
+            .has(Fault::PatchAnswersOldState)
+            .then(|| current.doc.clone());
         let Value::Object(mut working) = current.doc.clone() else {
             return Err(not_found(kind, id));
         };
@@ -258,6 +267,7 @@ impl Tenant {
             core_urn_rejected: state.has(Fault::CoreUrnPathRejected),
             replace_complex_whole: state.has(Fault::ComplexReplaceDropsSubAttributes),
             add_duplicates: state.has(Fault::PatchAddDuplicatesValue),
+            exact_names: state.has(Fault::PatchPathCaseSensitive),
         };
         let first_only;
         let body = if state.has(Fault::PatchFirstOperationOnly) {
@@ -323,7 +333,8 @@ impl Tenant {
             answer["active"] = Value::Bool(false);
             return Ok(answer);
         }
-        self.commit(state, kind, id, attrs)
+        let patched = self.commit(state, kind, id, attrs)?;
+        Ok(before.unwrap_or(patched))
     }
 
     pub fn delete(
@@ -546,7 +557,7 @@ impl Tenant {
                 "resourceType": kind.name(),
                 "created": created,
                 "lastModified": modified,
-                "location": format!("{}/{}/{id}", state.base_url, kind.endpoint()),
+                "location": format!("{}/{}/{id}", public_base(state), kind.endpoint()),
                 "version": etag(version),
             }),
         );
@@ -634,6 +645,11 @@ impl Tenant {
                         .get("displayName")
                         .or_else(|| doc.get("userName"))
                         .cloned();
+                    let kind = if state.has(Fault::MemberRefAlwaysUsers) {
+                        Kind::User
+                    } else {
+                        kind
+                    };
                     let mut entry = json!({
                         "value": value,
                         "$ref": format!("{}/{}/{value}", state.base_url, kind.endpoint()),
@@ -657,6 +673,21 @@ impl Tenant {
         *list = resolved;
         Ok(())
     }
+}
+
+/// The base URL resources are located under: the server's own, or under
+/// [`Fault::LocationInternalHost`] the app server's behind a proxy (same path, another origin).
+fn public_base(state: &AppState) -> String {
+    if !state.has(Fault::LocationInternalHost) {
+        return state.base_url.clone();
+    }
+    let path = state
+        .base_url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.find('/').map(|at| &rest[at..]))
+        .unwrap_or_default();
+    format!("http://scim-internal:8080{path}")
 }
 
 /// Whether a write of `attrs` over `doc` changes the group's members and nothing else.

@@ -33,6 +33,8 @@ pub(crate) struct Options {
     pub replace_complex_whole: bool,
     /// `add` to a multi-valued attribute appends values it already holds.
     pub add_duplicates: bool,
+    /// Attribute names in a path must be spelled as the schema spells them.
+    pub exact_names: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -259,12 +261,18 @@ fn apply_path(
     let resolved = kind
         .resolve(&path.attr)
         .ok_or_else(|| invalid_path(format!("{} has no attribute {}", kind.name(), path.attr)))?;
-    if options.core_urn_rejected
-        && path
-            .attr
-            .urn
-            .as_deref()
-            .is_some_and(|u| u.eq_ignore_ascii_case(kind.schema().id))
+    // The faults' readings: the core URN is not taken as a prefix, or names must be spelled
+    // exactly as the schema does.
+    let misspelled = |given: Option<&str>, name: Option<&str>| given.is_some() && given != name;
+    let core_urn = path
+        .attr
+        .urn
+        .as_deref()
+        .is_some_and(|u| u.eq_ignore_ascii_case(kind.schema().id));
+    if (options.core_urn_rejected && core_urn)
+        || (options.exact_names
+            && (misspelled(Some(path.attr.name.as_str()), Some(resolved.attr.name))
+                || misspelled(path.attr.sub.as_deref(), resolved.sub.map(|s| s.name))))
     {
         return Err(invalid_path(format!(
             "{} has no attribute {}",

@@ -249,10 +249,11 @@ impl<'a> Matcher<'a> {
     }
 }
 
-/// A filter as a server with [`Fault::ValueFilterMixesValues`] or
-/// [`Fault::EmailFilterPrimaryOnly`] reads it: `attr[a and b]` loses its brackets (the terms
-/// are already qualified, `emails.type`), and `emails.value op v` becomes
-/// `emails[primary eq true and value op v]`.
+/// A filter as a server with [`Fault::ValueFilterMixesValues`],
+/// [`Fault::EmailFilterPrimaryOnly`] or [`Fault::OrderingBoundsExclusive`] reads it:
+/// `attr[a and b]` loses its brackets (the terms are already qualified, `emails.type`),
+/// `emails.value op v` becomes `emails[primary eq true and value op v]`, and `ge` / `le`
+/// become `gt` / `lt`.
 fn misread(state: &AppState, filter: Filter) -> Filter {
     let again = |terms: Vec<Filter>| terms.into_iter().map(|t| misread(state, t)).collect();
     match filter {
@@ -293,6 +294,19 @@ fn misread(state: &AppState, filter: Filter) -> Filter {
                 ])),
             }
         }
+        Filter::Compare {
+            attr,
+            op: op @ (CompareOp::Ge | CompareOp::Le),
+            value,
+        } if state.has(Fault::OrderingBoundsExclusive) => Filter::Compare {
+            attr,
+            op: if op == CompareOp::Ge {
+                CompareOp::Gt
+            } else {
+                CompareOp::Lt
+            },
+            value,
+        },
         Filter::And(terms) => Filter::And(again(terms)),
         Filter::Or(terms) => Filter::Or(again(terms)),
         Filter::Not(inner) => Filter::Not(Box::new(misread(state, *inner))),
@@ -541,7 +555,8 @@ pub(crate) fn list(
                 found.reverse();
             }
             if let Some(path) = &sort_by {
-                sort(&mut found, path, q.descending);
+                let descending = q.descending && !state.has(Fault::SortDescendingIgnored);
+                sort(&mut found, path, descending);
             }
             Source::Listed(found)
         }
@@ -659,6 +674,10 @@ pub(crate) fn list(
     if state.has(Fault::TotalResultsIsPageSize) {
         out.insert("totalResults".to_owned(), json!(page.len()));
     }
+    if state.has(Fault::TotalResultsIgnoresFilter) && matcher.filter.is_some() {
+        let all: usize = kinds.iter().map(|&k| tenant.collection(k).len()).sum();
+        out.insert("totalResults".to_owned(), json!(all));
+    }
     if !state.has(Fault::ItemsPerPageMissing) {
         out.insert("itemsPerPage".to_owned(), json!(page.len()));
     }
@@ -672,7 +691,16 @@ pub(crate) fn list(
     if page_size > 0 || total == 0 {
         let resources: Vec<Value> = page
             .into_iter()
-            .map(|(kind, s)| tenant.render(state, kind, &s.doc, &q.projection))
+            .map(|(kind, s)| {
+                let mut rendered = tenant.render(state, kind, &s.doc, &q.projection);
+                if kind == Kind::Group
+                    && state.has(Fault::GroupListOmitsMembers)
+                    && let Some(group) = rendered.as_object_mut()
+                {
+                    group.remove("members");
+                }
+                rendered
+            })
             .collect();
         out.insert("Resources".to_owned(), Value::Array(resources));
     }
