@@ -1186,7 +1186,60 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
                 json!([200, "old"]),
             )
         }
+        Fault::MembersReplaceOnlyAdds
+        | Fault::PathlessReplaceEmptiesMembers
+        | Fault::MemberFilterRemoveIgnored
+        | Fault::MembersAddReplaces
+        | Fault::MemberRemovalsShiftIndexes => member_probe(fault, mock).await,
     }
+}
+
+/// The member-writing faults, each probed on a group of u1, u2 and u3 (u4 is outside it):
+/// the members its PATCH leaves.
+async fn member_probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
+    let ids = users(mock, 4).await;
+    let group = mock.group("team", &[&ids[0], &ids[1], &ids[2]]).await;
+    let (u1, u2, u3, u4) = (&ids[0], &ids[1], &ids[2], &ids[3]);
+    let (operations, clean, faulty) = match fault {
+        Fault::MembersReplaceOnlyAdds => (
+            json!([{"op": "replace", "path": "members", "value": [{"value": u4}]}]),
+            json!([u4]),
+            json!([u1, u2, u3, u4]),
+        ),
+        Fault::PathlessReplaceEmptiesMembers => (
+            json!([{"op": "replace", "value": {"id": id(&group), "displayName": "crew"}}]),
+            json!([u1, u2, u3]),
+            json!([]),
+        ),
+        Fault::MemberFilterRemoveIgnored => (
+            json!([{"op": "remove", "path": format!("members[value eq \"{u2}\"]")}]),
+            json!([u1, u3]),
+            json!([u1, u2, u3]),
+        ),
+        Fault::MembersAddReplaces => (
+            json!([{"op": "add", "path": "members", "value": [{"value": u4}]}]),
+            json!([u1, u2, u3, u4]),
+            json!([u4]),
+        ),
+        _ => (
+            json!([
+                {"op": "remove", "path": format!("members[value eq \"{u1}\"]")},
+                {"op": "remove", "path": format!("members[value eq \"{u2}\"]")},
+            ]),
+            json!([u3]),
+            json!([u2]),
+        ),
+    };
+    let path = format!("/Groups/{}", id(&group));
+    mock.patch(&path, operations).await;
+    let read = mock.get(&path).await;
+    let members: Vec<&str> = read.body["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["value"].as_str())
+        .collect();
+    (json!(members), clean, faulty)
 }
 
 #[tokio::test]

@@ -228,6 +228,16 @@ named_behaviours! {
             "totalResults of a filtered list counts every resource of the type, not the matches";
         PutIgnoresExternalId => "put-ignores-external-id", "RFC 7643 §3.1",
             "externalId is set on create only: a PUT with a new externalId answers 200 and keeps the old one";
+        MembersReplaceOnlyAdds => "members-replace-only-adds", "RFC 7644 §3.5.2.3",
+            "replace on members without a filter adds the listed members but removes none of the others";
+        PathlessReplaceEmptiesMembers => "pathless-replace-empties-members", "RFC 7644 §3.5.2.3",
+            "a path-less replace on a group that does not mention members (Okta's rename) empties the group";
+        MemberFilterRemoveIgnored => "member-filter-remove-ignored", "RFC 7644 §3.5.2.2",
+            "remove with path members[value eq \"…\"] answers 200 and removes nothing";
+        MembersAddReplaces => "members-add-replaces", "RFC 7644 §3.5.2.1",
+            "add on members replaces the member list with the added members instead of appending them";
+        MemberRemovalsShiftIndexes => "member-removals-shift-indexes", "RFC 7644 §3.5.2.2",
+            "a PATCH removing several members finds each by its position before the first removal, so the later ones remove the wrong member";
     }
 }
 

@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::error::ApiError;
 use super::faults::Fault;
-use super::patch;
+use super::patch::{self, MembersBug};
 use super::schema::Kind;
 use super::state::AppState;
 use super::store::{Stored, Tenant, etag};
@@ -268,6 +268,25 @@ impl Tenant {
             replace_complex_whole: state.has(Fault::ComplexReplaceDropsSubAttributes),
             add_duplicates: state.has(Fault::PatchAddDuplicatesValue),
             exact_names: state.has(Fault::PatchPathCaseSensitive),
+            members_bug: [
+                (Fault::MembersReplaceOnlyAdds, MembersBug::ReplaceOnlyAdds),
+                (
+                    Fault::PathlessReplaceEmptiesMembers,
+                    MembersBug::PathlessReplaceEmpties,
+                ),
+                (
+                    Fault::MemberFilterRemoveIgnored,
+                    MembersBug::FilterRemoveIgnored,
+                ),
+                (Fault::MembersAddReplaces, MembersBug::AddReplaces),
+                (
+                    Fault::MemberRemovalsShiftIndexes,
+                    MembersBug::RemovalsShiftIndexes,
+                ),
+            ]
+            .into_iter()
+            .find(|(fault, _)| state.has(*fault))
+            .map(|(_, bug)| bug),
         };
         let first_only;
         let body = if state.has(Fault::PatchFirstOperationOnly) {

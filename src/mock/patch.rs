@@ -35,6 +35,24 @@ pub(crate) struct Options {
     pub add_duplicates: bool,
     /// Attribute names in a path must be spelled as the schema spells them.
     pub exact_names: bool,
+    /// A fault in how group members are written.
+    pub members_bug: Option<MembersBug>,
+}
+
+/// Ways a vendor's handling of group `members` goes wrong, one fault each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MembersBug {
+    /// `replace` on `members` without a filter only adds.
+    ReplaceOnlyAdds,
+    /// A path-less `replace` whose value has no `members` empties them.
+    PathlessReplaceEmpties,
+    /// `remove` through a `members[…]` filter does nothing.
+    FilterRemoveIgnored,
+    /// `add` on `members` replaces them.
+    AddReplaces,
+    /// `remove` through `members[value eq "x"]` removes the member at x's position in the
+    /// list as it was before the PATCH.
+    RemovalsShiftIndexes,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +119,8 @@ pub(crate) fn apply(
         ));
     }
     check_work(working, operations)?;
+    let positions = (options.members_bug == Some(MembersBug::RemovalsShiftIndexes))
+        .then(|| member_values(working));
     for operation in operations {
         let name = get_ci(operation, "op")
             .and_then(Value::as_str)
@@ -134,9 +154,51 @@ pub(crate) fn apply(
             }
         };
         let value = get_ci(operation, "value").filter(|v| !v.is_null());
-        apply_one(kind, working, op, path, value, options)?;
+        let shifted = match (&positions, op, path) {
+            (Some(before), Op::Remove, Some(text)) => shifted_removal(working, before, text),
+            _ => None,
+        };
+        apply_one(
+            kind,
+            working,
+            op,
+            shifted.as_deref().or(path),
+            value,
+            options,
+        )?;
     }
     Ok(())
+}
+
+/// The member `value`s of a group, in order.
+fn member_values(group: &Map<String, Value>) -> Vec<String> {
+    group
+        .get("members")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_owned))
+        .collect()
+}
+
+/// Under [`MembersBug::RemovalsShiftIndexes`]: the path a removal through `members[value eq
+/// "x"]` really takes, naming the member now at the position `x` had before the PATCH.
+fn shifted_removal(group: &Map<String, Value>, before: &[String], text: &str) -> Option<String> {
+    let parsed = path::parse(text).ok()?;
+    let Some(Filter::Compare {
+        op: CompareOp::Eq,
+        value: CompValue::String(target),
+        ..
+    }) = &parsed.filter
+    else {
+        return None;
+    };
+    if !parsed.attr.name.eq_ignore_ascii_case("members") {
+        return None;
+    }
+    let at = before.iter().position(|v| v == target)?;
+    let now = member_values(group).into_iter().nth(at)?;
+    Some(format!("members[value eq {}]", Value::from(now)))
 }
 
 /// Refuses, before applying any, operations that would walk more than [`MAX_WORK`] values of
@@ -215,6 +277,13 @@ fn apply_one(
             "add or replace without a path needs an object value",
         ));
     };
+    if options.members_bug == Some(MembersBug::PathlessReplaceEmpties)
+        && kind == Kind::Group
+        && op == Op::Replace
+        && !fields.keys().any(|k| k.eq_ignore_ascii_case("members"))
+    {
+        root.remove("members");
+    }
     for (key, value) in fields {
         if key.eq_ignore_ascii_case("schemas") {
             continue;
@@ -332,6 +401,13 @@ fn apply_path(
     match (&path.filter, resolved.sub) {
         (None, None) => whole(container, attr, op, value.as_ref(), options),
         (None, Some(sub)) => sub_attribute(container, attr, sub, op, value),
+        (Some(_), _)
+            if op == Op::Remove
+                && attr.name == "members"
+                && options.members_bug == Some(MembersBug::FilterRemoveIgnored) =>
+        {
+            Ok(())
+        }
         (Some(filter), _) => {
             let case_exact = |p: &AttrPath| kind.case_exact(p);
             if options.add_unmatched && op == Op::Replace {
@@ -480,6 +556,16 @@ fn whole(
         }
         (Op::Remove, _) => {
             container.remove(name);
+        }
+        (Op::Add, Some(v))
+            if name == "members" && options.members_bug == Some(MembersBug::AddReplaces) =>
+        {
+            container.insert(name.to_owned(), Value::Array(as_list(v)));
+        }
+        (Op::Replace, Some(v))
+            if name == "members" && options.members_bug == Some(MembersBug::ReplaceOnlyAdds) =>
+        {
+            return whole(container, attr, Op::Add, Some(v), options);
         }
         (Op::Add, Some(v)) if attr.multi => {
             let incoming = as_list(v);
