@@ -1191,6 +1191,108 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
         | Fault::MemberFilterRemoveIgnored
         | Fault::MembersAddReplaces
         | Fault::MemberRemovalsShiftIndexes => member_probe(fault, mock).await,
+        Fault::ConcurrentPatchesLost => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let add = |n: usize| {
+                mock.patch(
+                    &path,
+                    json!([{"op": "add", "path": "emails", "value": [{"value": format!("{n}@x.example")}]}]),
+                )
+            };
+            tokio::join!(add(1), add(2), add(3));
+            let read = mock.get(&path).await;
+            (
+                json!(read.body["emails"].as_array().map(Vec::len)),
+                json!(3),
+                json!(1),
+            )
+        }
+        Fault::BulkStatusNumber | Fault::BulkLocationMissing => {
+            let body = json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                "Operations": [{"method": "POST", "path": "/Users", "bulkId": "b",
+                    "data": {"schemas": [USER_URN], "userName": "bulk"}}],
+            });
+            let resp = mock.post("/Bulk", &body).await;
+            let result = &resp.body["Operations"][0];
+            let seen = if fault == Fault::BulkStatusNumber {
+                result["status"].clone()
+            } else {
+                json!(result.get("location").is_some())
+            };
+            let (clean, faulty) = if fault == Fault::BulkStatusNumber {
+                (json!("201"), json!(201))
+            } else {
+                (json!(true), json!(false))
+            };
+            (seen, clean, faulty)
+        }
+        Fault::PutRecreatesResource => {
+            let user = mock.user("x").await;
+            let old = id(&user);
+            let resp = mock
+                .put(
+                    &format!("/Users/{old}"),
+                    &json!({"schemas": [USER_URN], "userName": "x", "nickName": "n"}),
+                )
+                .await;
+            let read = mock.get(&format!("/Users/{old}")).await;
+            (
+                json!([resp.status, resp.body["id"] == old.as_str(), read.status]),
+                json!([200, true, 200]),
+                json!([200, false, 404]),
+            )
+        }
+        Fault::InactiveUserReadOnly => {
+            let user = mock
+                .user_with(json!({"userName": "x", "active": false}))
+                .await;
+            let path = format!("/Users/{}", id(&user));
+            let rename = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "path": "nickName", "value": "n"}]),
+                )
+                .await;
+            let reactivate = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "path": "active", "value": true}]),
+                )
+                .await;
+            (
+                json!([rename.status, reactivate.status]),
+                json!([200, 200]),
+                json!([400, 200]),
+            )
+        }
+        Fault::PlusDecodedAsSpace => {
+            mock.user("jo+tag@x.example").await;
+            let resp = mock
+                .query("/Users", &[("filter", r#"userName eq "jo+tag@x.example""#)])
+                .await;
+            (resp.body["totalResults"].clone(), json!(1), json!(0))
+        }
+        Fault::SwAsCo => {
+            users(mock, 1).await;
+            let resp = mock
+                .query("/Users", &[("filter", r#"userName sw "1""#)])
+                .await;
+            (resp.body["totalResults"].clone(), json!(0), json!(1))
+        }
+        Fault::UnorderedPages => {
+            users(mock, 4).await;
+            let mut seen = Vec::new();
+            for start in ["1", "3"] {
+                let page = mock
+                    .query("/Users", &[("startIndex", start), ("count", "2")])
+                    .await;
+                seen.extend(page.user_names());
+            }
+            seen.sort();
+            seen.dedup();
+            (json!(seen.len()), json!(4), json!(2))
+        }
     }
 }
 

@@ -238,6 +238,22 @@ named_behaviours! {
             "add on members replaces the member list with the added members instead of appending them";
         MemberRemovalsShiftIndexes => "member-removals-shift-indexes", "RFC 7644 §3.5.2.2",
             "a PATCH removing several members finds each by its position before the first removal, so the later ones remove the wrong member";
+        ConcurrentPatchesLost => "concurrent-patches-lost", "RFC 7644 §3.5.2",
+            "concurrent PATCHes to one resource each write back what they read before the others wrote (no lock), so all but one are lost";
+        BulkStatusNumber => "bulk-status-number", "RFC 7644 §3.7.3",
+            "a successful BulkResponse operation's status is a JSON number (201), not the string the RFC gives";
+        BulkLocationMissing => "bulk-location-missing", "RFC 7644 §3.7.3",
+            "BulkResponse operations that created a resource carry no location";
+        PutRecreatesResource => "put-recreates-resource", "RFC 7644 §3.5.1",
+            "PUT deletes the resource and creates a new one: a new id, a new meta.created, and the old id answers 404";
+        InactiveUserReadOnly => "inactive-user-read-only", "RFC 7643 §4.1.1",
+            "a deactivated user refuses every write but reactivation with 400, so an identity provider cannot update it while disabled";
+        PlusDecodedAsSpace => "plus-decoded-as-space", "RFC 3986 §2.1",
+            "a filter's query parameter is form-decoded twice, so a + in a value (jo+tag@example.com) becomes a space";
+        SwAsCo => "sw-as-co", "RFC 7644 §3.4.2.2",
+            "sw matches the value anywhere in the attribute, as co does";
+        UnorderedPages => "unordered-pages", "RFC 7644 §3.4.2.4",
+            "lists without sortBy come in no stable order (no ORDER BY), so pages of one walk overlap and miss resources";
     }
 }
 

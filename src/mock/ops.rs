@@ -212,6 +212,11 @@ impl Tenant {
         check_if_match(state, current, if_match)?;
         refuse_entra_forms(state, kind, body)?;
         let mut attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
+        refuse_inactive(state, kind, &current.doc, &attrs)?;
+        if state.has(Fault::PutRecreatesResource) {
+            self.delete(state, kind, id, None)?;
+            return self.create(state, kind, body).map(Written::Updated);
+        }
         if state.has(Fault::PutIgnoresExternalId) {
             match current.doc.get("externalId") {
                 Some(old) => attrs.insert("externalId".to_owned(), old.clone()),
@@ -242,6 +247,20 @@ impl Tenant {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Value, ApiError> {
+        self.patch_read(state, kind, id, body, if_match, None)
+    }
+
+    /// Applies a PatchOp to `read`, a copy of the resource read earlier, or to the resource as
+    /// it is now; the result replaces the resource either way (a read-modify-write).
+    pub fn patch_read(
+        &mut self,
+        state: &AppState,
+        kind: Kind,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+        read: Option<Value>,
+    ) -> Result<Value, ApiError> {
         check_writable(state, kind)?;
         let current = self.live(state, kind, id)?;
         check_if_match(state, current, if_match)?;
@@ -255,7 +274,7 @@ impl Tenant {
         let before = state
             .has(Fault::PatchAnswersOldState)
             .then(|| current.doc.clone());
-        let Value::Object(mut working) = current.doc.clone() else {
+        let Value::Object(mut working) = read.unwrap_or_else(|| current.doc.clone()) else {
             return Err(not_found(kind, id));
         };
         let was_active = working.get("active").cloned();
@@ -327,6 +346,9 @@ impl Tenant {
             members.truncate(members_before + 100);
         }
         let mut attrs = kind.normalize(&Value::Object(working), Tenant::coerce_booleans(state))?;
+        if let Ok(current) = self.live(state, kind, id) {
+            refuse_inactive(state, kind, &current.doc, &attrs)?;
+        }
         if state.has(Fault::PatchNotApplied) {
             return self.live(state, kind, id).map(|s| s.doc.clone());
         }
@@ -692,6 +714,28 @@ impl Tenant {
         *list = resolved;
         Ok(())
     }
+}
+
+/// Under [`Fault::InactiveUserReadOnly`], refuses a write to a deactivated user unless it
+/// reactivates it.
+fn refuse_inactive(
+    state: &AppState,
+    kind: Kind,
+    current: &Value,
+    attrs: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    let inactive = |doc: Option<&Value>| doc == Some(&Value::Bool(false));
+    if kind == Kind::User
+        && state.has(Fault::InactiveUserReadOnly)
+        && inactive(current.get("active"))
+        && inactive(attrs.get("active"))
+    {
+        return Err(ApiError::bad_request(
+            ScimType::InvalidValue,
+            "the user is deactivated: reactivate it first",
+        ));
+    }
+    Ok(())
 }
 
 /// The base URL resources are located under: the server's own, or under

@@ -250,10 +250,10 @@ impl<'a> Matcher<'a> {
 }
 
 /// A filter as a server with [`Fault::ValueFilterMixesValues`],
-/// [`Fault::EmailFilterPrimaryOnly`] or [`Fault::OrderingBoundsExclusive`] reads it:
-/// `attr[a and b]` loses its brackets (the terms are already qualified, `emails.type`),
-/// `emails.value op v` becomes `emails[primary eq true and value op v]`, and `ge` / `le`
-/// become `gt` / `lt`.
+/// [`Fault::EmailFilterPrimaryOnly`], [`Fault::OrderingBoundsExclusive`] or [`Fault::SwAsCo`]
+/// reads it: `attr[a and b]` loses its brackets (the terms are already qualified,
+/// `emails.type`), `emails.value op v` becomes `emails[primary eq true and value op v]`, `ge` /
+/// `le` become `gt` / `lt`, and `sw` becomes `co`.
 fn misread(state: &AppState, filter: Filter) -> Filter {
     let again = |terms: Vec<Filter>| terms.into_iter().map(|t| misread(state, t)).collect();
     match filter {
@@ -305,6 +305,15 @@ fn misread(state: &AppState, filter: Filter) -> Filter {
             } else {
                 CompareOp::Lt
             },
+            value,
+        },
+        Filter::Compare {
+            attr,
+            op: CompareOp::Sw,
+            value,
+        } if state.has(Fault::SwAsCo) => Filter::Compare {
+            attr,
+            op: CompareOp::Co,
             value,
         },
         Filter::And(terms) => Filter::And(again(terms)),
@@ -534,8 +543,14 @@ pub(crate) fn list(
     let matcher = Matcher::new(state, tenant, kinds, filter);
     let rows = |kind: Kind| Rows::new(kind, tenant.collection(kind), matcher.filter.as_ref());
     let duplicates_or = state.has(Fault::OrFilterDuplicates);
+    // No ORDER BY: the order a scan happens to give, here the reverse on every other request.
+    let unordered = state.has(Fault::UnorderedPages)
+        && sort_by.is_none()
+        && state.requests.load(std::sync::atomic::Ordering::Relaxed) % 2 == 1;
     let source = match (kinds, &sort_by) {
-        ([kind], None) if !newest_first && !duplicates_or => Source::Ordered(*kind, rows(*kind)),
+        ([kind], None) if !newest_first && !duplicates_or && !unordered => {
+            Source::Ordered(*kind, rows(*kind))
+        }
         _ => {
             // Only the filtered set is sorted.
             let mut found: Vec<(Kind, &Stored)> = kinds
@@ -551,7 +566,7 @@ pub(crate) fn list(
                 })
                 .collect();
             found.sort_by_key(|(_, s)| s.seq);
-            if newest_first {
+            if newest_first || unordered {
                 found.reverse();
             }
             if let Some(path) = &sort_by {
