@@ -1191,6 +1191,35 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
         | Fault::MemberFilterRemoveIgnored
         | Fault::MembersAddReplaces
         | Fault::MemberRemovalsShiftIndexes => member_probe(fault, mock).await,
+        Fault::SchemaEmailsSingular => {
+            let schema = mock.get(&format!("/Schemas/{USER_URN}")).await;
+            let emails = schema.body["attributes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|a| a["name"] == "emails")
+                .map(|a| a["multiValued"].clone());
+            (json!(emails), json!(true), json!(false))
+        }
+        Fault::ResourceTypeSchemaTypo => {
+            let user = mock.get("/ResourceTypes/User").await;
+            (
+                user.body["schema"].clone(),
+                json!(USER_URN),
+                json!(format!("{USER_URN}s")),
+            )
+        }
+        Fault::ExtensionFilterNoMatch => {
+            mock.post(
+                "/Users",
+                &json!({"schemas": [USER_URN, ENTERPRISE_URN], "userName": "x",
+                    ENTERPRISE_URN: {"employeeNumber": "42"}}),
+            )
+            .await;
+            let filter = format!("{ENTERPRISE_URN}:employeeNumber eq \"42\"");
+            let resp = mock.query("/Users", &[("filter", filter.as_str())]).await;
+            (resp.body["totalResults"].clone(), json!(1), json!(0))
+        }
         Fault::ConcurrentPatchesLost => {
             let path = format!("/Users/{}", users(mock, 1).await[0]);
             let add = |n: usize| {

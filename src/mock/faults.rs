@@ -254,6 +254,12 @@ named_behaviours! {
             "sw matches the value anywhere in the attribute, as co does";
         UnorderedPages => "unordered-pages", "RFC 7644 §3.4.2.4",
             "lists without sortBy come in no stable order (no ORDER BY), so pages of one walk overlap and miss resources";
+        SchemaEmailsSingular => "schema-emails-singular", "RFC 7643 §7",
+            "/Schemas declares User emails multiValued false (a hand-written schema), though emails is a list";
+        ResourceTypeSchemaTypo => "resource-type-schema-typo", "RFC 7643 §6",
+            "/ResourceTypes names the User schema urn:ietf:params:scim:schemas:core:2.0:Users, which no schema has";
+        ExtensionFilterNoMatch => "extension-filter-no-match", "RFC 7644 §3.4.2.2",
+            "a filter on an enterprise extension attribute by its URN-qualified name matches nothing, with 200";
     }
 }
 

@@ -250,10 +250,11 @@ impl<'a> Matcher<'a> {
 }
 
 /// A filter as a server with [`Fault::ValueFilterMixesValues`],
-/// [`Fault::EmailFilterPrimaryOnly`], [`Fault::OrderingBoundsExclusive`] or [`Fault::SwAsCo`]
-/// reads it: `attr[a and b]` loses its brackets (the terms are already qualified,
-/// `emails.type`), `emails.value op v` becomes `emails[primary eq true and value op v]`, `ge` /
-/// `le` become `gt` / `lt`, and `sw` becomes `co`.
+/// [`Fault::EmailFilterPrimaryOnly`], [`Fault::OrderingBoundsExclusive`], [`Fault::SwAsCo`]
+/// or [`Fault::ExtensionFilterNoMatch`] reads it: `attr[a and b]` loses its brackets (the terms
+/// are already qualified, `emails.type`), `emails.value op v` becomes `emails[primary eq true
+/// and value op v]`, `ge` / `le` become `gt` / `lt`, `sw` becomes `co`, and a comparison on an
+/// enterprise attribute fails.
 fn misread(state: &AppState, filter: Filter) -> Filter {
     let again = |terms: Vec<Filter>| terms.into_iter().map(|t| misread(state, t)).collect();
     match filter {
@@ -316,6 +317,24 @@ fn misread(state: &AppState, filter: Filter) -> Filter {
             op: CompareOp::Co,
             value,
         },
+        // A comparison that can hold for no resource: `id` is never null.
+        Filter::Compare { attr, .. }
+            if state.has(Fault::ExtensionFilterNoMatch)
+                && attr
+                    .urn
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(urn::ENTERPRISE_USER)) =>
+        {
+            Filter::Compare {
+                attr: AttrPath {
+                    urn: None,
+                    name: "id".to_owned(),
+                    sub: None,
+                },
+                op: CompareOp::Eq,
+                value: CompValue::Null,
+            }
+        }
         Filter::And(terms) => Filter::And(again(terms)),
         Filter::Or(terms) => Filter::Or(again(terms)),
         Filter::Not(inner) => Filter::Not(Box::new(misread(state, *inner))),
