@@ -246,7 +246,7 @@ named_behaviours! {
             "BulkResponse operations that created a resource carry no location";
         PutRecreatesResource => "put-recreates-resource", "RFC 7644 §3.5.1",
             "PUT deletes the resource and creates a new one: a new id, a new meta.created, and the old id answers 404";
-        InactiveUserReadOnly => "inactive-user-read-only", "RFC 7643 §4.1.1",
+        InactiveUserReadOnly => "inactive-user-read-only", "RFC 7644 §3.5.2 (as Entra ID reads it)",
             "a deactivated user refuses every write but reactivation with 400, so an identity provider cannot update it while disabled";
         PlusDecodedAsSpace => "plus-decoded-as-space", "RFC 3986 §2.1",
             "a filter's query parameter is form-decoded twice, so a + in a value (jo+tag@example.com) becomes a space";
