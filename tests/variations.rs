@@ -65,6 +65,16 @@ fn no_case_fails_against_a_conformant_variation() {
                 wrong.push(format!("{} / {}:\n{message}", variation.name(), result.id));
             }
         }
+        // A cleanup problem fails the run too (exit 1): a conformant target must not cause one.
+        for result in &outcome.results {
+            for problem in &result.cleanup_problems {
+                wrong.push(format!(
+                    "{} / {} cleanup: {problem}",
+                    variation.name(),
+                    result.id
+                ));
+            }
+        }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }
@@ -95,6 +105,8 @@ fn contract_for(variation: Variation) -> Option<&'static str> {
         | Variation::MinimalGroupSchema
         | Variation::FilterUserNameEqOr
         | Variation::CustomResourceType
+        | Variation::RelativeLocations
+        | Variation::NoFilter
         // Eventual consistency breaks no MUST; what it needs is a settle window, not a contract.
         | Variation::StaleLists => None,
     }
@@ -346,6 +358,37 @@ async fn observe(variation: Variation, mock: &Mock) -> (Value, Value, Value) {
                 json!([both.user_names().len(), sw.status]),
                 json!([2, 200]),
                 json!([2, 400]),
+            )
+        }
+        Variation::NoFilter => {
+            let supported = config().await.body["filter"]["supported"].clone();
+            let filtered = mock
+                .query("/Users", &[("filter", "userName eq \"a\"")])
+                .await;
+            (
+                json!([supported, filtered.status]),
+                json!([true, 200]),
+                json!([false, 501]),
+            )
+        }
+        Variation::RelativeLocations => {
+            let created = mock
+                .post("/Users", &json!({"schemas": [USER_URN], "userName": "a"}))
+                .await;
+            let stated = [
+                created.header("location"),
+                created.body["meta"]["location"].as_str(),
+            ];
+            let id = id(&created.body);
+            let forms: Vec<Value> = stated
+                .iter()
+                .map(|l| json!(l.map(|l| l.strip_suffix(&format!("/Users/{id}")))))
+                .collect();
+            let base = mock.server.base_url();
+            (
+                json!(forms),
+                json!([base, base]),
+                json!(["/scim/v2", "/scim/v2"]),
             )
         }
         Variation::MinimalGroupSchema => {

@@ -475,13 +475,7 @@ impl Target {
     /// The absolute URL of a path relative to the base URL. An absolute URL (one a target
     /// handed out) is kept as it is: [`Target::send`] refuses it unless it is under the base URL.
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with("http://") || path.starts_with("https://") {
-            path.to_owned()
-        } else if path.starts_with('/') {
-            format!("{}{path}", self.base_url)
-        } else {
-            format!("{}/{path}", self.base_url)
-        }
+        under_base(&self.base_url, &self.base, path)
     }
 
     /// Sends one request, retrying only where a retry is safe. A 429 was refused unprocessed: it
@@ -889,6 +883,28 @@ pub(crate) fn describe_reqwest_error(err: &reqwest::Error) -> String {
     }
 }
 
+/// [`Target::url`] for the base URL `base_url` (`base` parsed).
+fn under_base(base_url: &str, base: &Url, path: &str) -> String {
+    if path.starts_with("http://") || path.starts_with("https://") {
+        return path.to_owned();
+    }
+    // A location a target hands out may be an absolute-path reference (`/scim/v2/Users/1`,
+    // which RFC 7643 §2.3.7 and RFC 9110 §10.2.2 allow): it already carries the base URL's
+    // path and resolves against the origin. A case's own paths start at an endpoint (`/Users`).
+    let base_path = base.path().trim_end_matches('/');
+    let carries_base = !base_path.is_empty()
+        && path
+            .strip_prefix(base_path)
+            .is_some_and(|rest| rest.starts_with('/'));
+    if carries_base {
+        format!("{}{path}", base.origin().ascii_serialization())
+    } else if path.starts_with('/') {
+        format!("{base_url}{path}")
+    } else {
+        format!("{base_url}/{path}")
+    }
+}
+
 impl fmt::Display for SentRequest {
     /// `METHOD URL` with the credential named, never shown.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -905,6 +921,37 @@ impl fmt::Display for SentRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_is_joined_to_the_base_url_and_a_handed_out_reference_resolved() {
+        let joined =
+            |base: &str, path: &str| under_base(base, &Url::parse(base).expect("base"), path);
+        let table = [
+            ("http://h/scim/v2", "/Users", "http://h/scim/v2/Users"),
+            ("http://h/scim/v2", "Users/1", "http://h/scim/v2/Users/1"),
+            (
+                "http://h/scim/v2",
+                "/scim/v2/Users/1",
+                "http://h/scim/v2/Users/1",
+            ),
+            ("http://h:81/v2", "/v2/Users/1", "http://h:81/v2/Users/1"),
+            // Not the base path by segments: a case path, joined as ever.
+            (
+                "http://h/scim/v2",
+                "/scim/v2x/Users",
+                "http://h/scim/v2/scim/v2x/Users",
+            ),
+            ("http://h", "/Users/1", "http://h/Users/1"),
+            (
+                "http://h/scim/v2",
+                "https://h/scim/v2/Users/1",
+                "https://h/scim/v2/Users/1",
+            ),
+        ];
+        for (base, path, url) in table {
+            assert_eq!(joined(base, path), url, "{base} + {path}");
+        }
+    }
 
     #[test]
     fn confine_admits_only_urls_under_the_base() {

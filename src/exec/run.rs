@@ -814,14 +814,25 @@ fn refused_bulk_user_names(exchange: &Exchange) -> Vec<String> {
 
 /// Finds, by the case's `${scope}` filter, the Users a refused Bulk request named and puts
 /// those the target created anyway in the ledger; the round trips it took (none when no Bulk
-/// was refused).
+/// was refused, or the case went on to create every name it named).
 async fn adopt_unconfirmed(
     scope: &CaseScope,
     context: &RunContext,
     ledger: &mut Vec<Created>,
     problems: &mut Vec<String>,
 ) -> u32 {
-    if scope.unconfirmed.is_empty() {
+    // A userName the case went on to create itself was free, so the refused request did not
+    // take it (userName is unique, RFC 7643 §4.1.1): only the others are looked for.
+    let unconfirmed: Vec<&String> = scope
+        .unconfirmed
+        .iter()
+        .filter(|u| {
+            !ledger
+                .iter()
+                .any(|c| c.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(u)))
+        })
+        .collect();
+    if unconfirmed.is_empty() {
         return 0;
     }
     let filter = context
@@ -867,7 +878,7 @@ async fn adopt_unconfirmed(
         .and_then(|l| resolve(l, "/Resources"))
         .and_then(Value::as_array);
     for resource in resources.into_iter().flatten() {
-        let name = name_of(resource).filter(|n| scope.unconfirmed.iter().any(|u| u == n));
+        let name = name_of(resource).filter(|n| unconfirmed.iter().any(|u| u == n));
         let id = resolve(resource, "/id").and_then(Value::as_str);
         let (Some(name), Some(id)) = (name, id) else {
             continue;

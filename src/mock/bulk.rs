@@ -296,7 +296,8 @@ fn execute(
         .as_ref()
         .and_then(|d| d.pointer("/meta/location"))
         .cloned();
-    let location = location.unwrap_or_else(|| Value::from(format!("{}{path}", state.base_url)));
+    let location =
+        location.unwrap_or_else(|| Value::from(format!("{}{path}", state.location_base())));
     if !(status == StatusCode::CREATED && state.has(Fault::BulkLocationMissing)) {
         out.insert("location".to_owned(), location);
     }

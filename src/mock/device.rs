@@ -65,7 +65,7 @@ fn device(state: &AppState, (id, name, serial): (&str, &str, u32)) -> Value {
             "created": "2026-01-01T00:00:00Z",
             "lastModified": "2026-01-01T00:00:00Z",
             "version": "W/\"1\"",
-            "location": format!("{}{ENDPOINT}/{id}", state.base_url),
+            "location": format!("{}{ENDPOINT}/{id}", state.location_base()),
         },
     })
 }

@@ -39,7 +39,7 @@ pub(crate) async fn service_provider_config(
             "maxOperations": config.bulk_max_operations,
             "maxPayloadSize": config.max_payload_bytes,
         },
-        "filter": {"supported": true, "maxResults": state.max_page_size()},
+        "filter": {"supported": has(Variation::NoFilter), "maxResults": state.max_page_size()},
         "changePassword": {"supported": true},
         "sort": {"supported": has(Variation::NoSort)},
         "etag": {"supported": has(Variation::NoEtag)},
@@ -60,7 +60,7 @@ pub(crate) async fn service_provider_config(
         }],
         "meta": {
             "resourceType": "ServiceProviderConfig",
-            "location": format!("{}/ServiceProviderConfig", state.base_url),
+            "location": format!("{}/ServiceProviderConfig", state.location_base()),
         },
     });
     if state.has(Fault::ServiceProviderConfigIncomplete)
@@ -124,7 +124,7 @@ fn published(state: &AppState, schema: &Schema) -> bool {
 
 /// A schema as published: without the attributes the server does not declare.
 fn schema_json(state: &AppState, schema: &Schema) -> Value {
-    let mut json = schema.to_json(&state.base_url);
+    let mut json = schema.to_json(state.location_base());
     let kind = Kind::ALL.into_iter().find(|k| k.schema().id == schema.id);
     if let (Some(kind), Some(Value::Array(attributes))) = (kind, json.get_mut("attributes")) {
         attributes.retain(|a| {
@@ -151,7 +151,7 @@ fn schema_json(state: &AppState, schema: &Schema) -> Value {
 
 /// A resource type as published, with the endpoint a faulty server gets wrong.
 fn resource_type_json(state: &AppState, kind: Kind) -> Value {
-    let mut json = kind.resource_type_json(&state.base_url);
+    let mut json = kind.resource_type_json(state.location_base());
     if state.has(Fault::ResourceTypeEndpointWrong) {
         json["endpoint"] = Value::from(format!("/{}", kind.name()));
     }
@@ -170,7 +170,7 @@ pub(crate) async fn resource_types(
         .map(|k| resource_type_json(&state, k))
         .collect();
     if device::served(&state) {
-        all.push(device::resource_type_json(&state.base_url));
+        all.push(device::resource_type_json(state.location_base()));
     }
     discovery_list(&params, all)
 }
@@ -184,7 +184,7 @@ pub(crate) async fn resource_type(
     if device::served(&state) && name == DEVICE.name {
         return Ok(scim_response(
             StatusCode::OK,
-            &device::resource_type_json(&state.base_url),
+            &device::resource_type_json(state.location_base()),
         ));
     }
     let kind = served(&state)

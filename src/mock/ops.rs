@@ -738,11 +738,12 @@ fn refuse_inactive(
     Ok(())
 }
 
-/// The base URL resources are located under: the server's own, or under
-/// [`Fault::LocationInternalHost`] the app server's behind a proxy (same path, another origin).
+/// What resource locations start with: [`AppState::location_base`], or under
+/// [`Fault::LocationInternalHost`] the app server's URL behind a proxy (same path, another
+/// origin).
 fn public_base(state: &AppState) -> String {
     if !state.has(Fault::LocationInternalHost) {
-        return state.base_url.clone();
+        return state.location_base().to_owned();
     }
     let path = state
         .base_url

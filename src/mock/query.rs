@@ -345,6 +345,13 @@ fn misread(state: &AppState, filter: Filter) -> Filter {
 /// Parses and checks a filter against the schemas of `kinds`: unknown attributes, ordering on
 /// booleans or binaries, and never-returned attributes are `invalidFilter`.
 fn parse_filter(state: &AppState, kinds: &[Kind], text: &str) -> Result<Filter, ApiError> {
+    if state.varies(Variation::NoFilter) {
+        return Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            None,
+            "filtering is not supported",
+        ));
+    }
     let filter = filter::parse(text).map_err(|e| {
         if state.has(Fault::InvalidFilter500) {
             ApiError::new(

@@ -9,6 +9,7 @@ use std::time::Instant;
 use super::config::{MockConfig, MockCredentials};
 use super::faults::Fault;
 use super::record::Recorder;
+use super::routes::SCIM_PREFIX;
 use super::schema::Kind;
 use super::store::Tenant;
 use super::token::Issuer;
@@ -126,6 +127,16 @@ impl AppState {
             .behaviour
             .write()
             .unwrap_or_else(PoisonError::into_inner) = behaviour;
+    }
+
+    /// What the locations the server hands out start with: the base URL, or under
+    /// [`Variation::RelativeLocations`] its path alone.
+    pub fn location_base(&self) -> &str {
+        if self.varies(Variation::RelativeLocations) {
+            SCIM_PREFIX
+        } else {
+            &self.base_url
+        }
     }
 
     /// Whether the server leaves a core attribute of `kind` out of its schema.

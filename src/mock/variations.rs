@@ -52,6 +52,10 @@ named_behaviours! {
             "responses are labelled application/json, as many vendors document, not application/scim+json. Needs a contract acknowledging it";
         FilterResultCap => "filter-result-cap", "RFC 7644 §3.4.2.2",
             "a filter that yields more than 20 resources is refused with 400 tooMany. Needs a contract declaring the cap";
+        RelativeLocations => "relative-locations", "RFC 7643 §2.3.7",
+            "meta.location, the Location header and Bulk `location` are absolute-path references (`/scim/v2/Users/{id}`, as SCIMMY answers), not absolute URLs";
+        NoFilter => "no-filter", "RFC 7644 §3.4.2.2",
+            "filter.supported is false and a request with a filter answers 501 Not Implemented (as scim2-server does when so configured)";
     }
 }
 

@@ -56,6 +56,13 @@ impl Writer for Console {
                 }
             );
             wrap(&mut out, &cases, "       ");
+            let symptoms = finding.symptoms();
+            if symptoms.len() > 1 {
+                let _ = writeln!(out, "     also seen as:");
+                for symptom in &symptoms[1..] {
+                    let _ = writeln!(out, "       - {symptom}");
+                }
+            }
             let _ = writeln!(
                 out,
                 "     e.g. {} step {} ({}) of {}",
@@ -268,6 +275,31 @@ mod tests {
             text.contains("schema `error`: at /status: 404; in 1 case(s):"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_finding_lists_every_symptom_it_groups() {
+        let facts = sample_facts();
+        let wrong = |pointer: &str, expected: &str| crate::check::Mismatch {
+            subject: format!("`{pointer}`"),
+            expected: expected.into(),
+            actual: "absent".into(),
+            pointer: pointer.into(),
+            ..crate::check::Mismatch::default()
+        };
+        // Two expectations broken by the same responses: one defect seen two ways.
+        let mut failed = crate::report::sample_status_failure("text");
+        if let Some(step) = &mut failed.failure {
+            step.mismatches = vec![wrong("/title", "\"After\""), wrong("/nickName", "present")];
+        }
+        let results = [failed];
+        let text = Console.render(&RunReport::new(&facts, &results));
+        for expected in [
+            "`/title`: expected \"After\", got absent (and 1 other symptom)",
+            "     also seen as:\n       - `/nickName`: expected present, got absent\n",
+        ] {
+            assert!(text.contains(expected), "{expected:?} missing from\n{text}");
+        }
     }
 
     #[test]

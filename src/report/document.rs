@@ -288,7 +288,7 @@ impl Writer for Html {
             let invariant = if finding.invariant { " invariant" } else { "" };
             let _ = write!(
                 out,
-                "<section class=\"finding{invariant}\" id=\"finding-{n}\"><h3><span class=\"level\">{grade}</span> {statement}</h3>\
+                "<section class=\"finding{invariant}\" id=\"finding-{n}\"><h3><span class=\"level\">{grade}</span><br>{statement}</h3>\
                  <p class=\"rfc\">Finding <code>{id}</code>. Breaks {clause}{note}</p><p>Seen in {count} case(s): ",
                 n = number + 1,
                 id = escape(&finding.id),
@@ -314,9 +314,18 @@ impl Writer for Html {
                 })
                 .collect();
             out.push_str(&links.join(", "));
+            out.push_str("</p>");
+            let symptoms = finding.symptoms();
+            if symptoms.len() > 1 {
+                out.push_str("<p>Also seen as:</p><ul>");
+                for symptom in &symptoms[1..] {
+                    let _ = write!(out, "<li>{}</li>", escape(symptom));
+                }
+                out.push_str("</ul>");
+            }
             let _ = write!(
                 out,
-                "</p><details><summary>Example: {} step {} ({}) of <code>{}</code></summary>",
+                "<details><summary>Example: {} step {} ({}) of <code>{}</code></summary>",
                 escape(&example.step.location),
                 example.step.step + 1,
                 escape(&example.step.step_name),
@@ -455,6 +464,14 @@ impl Writer for Markdown {
                 escape(&example.step.step_name),
                 example.case.id
             );
+            let symptoms = finding.symptoms();
+            if symptoms.len() > 1 {
+                out.push_str("Also seen as:\n\n");
+                for symptom in &symptoms[1..] {
+                    let _ = writeln!(out, "- {}", escape(symptom));
+                }
+                out.push('\n');
+            }
             if let Some(text) = exchange_text(finding, &report.facts.redactor) {
                 // A fence longer than any run of backticks in the text, which cannot close it.
                 let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);

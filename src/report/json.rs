@@ -93,6 +93,8 @@ fn document(report: &RunReport<'_>) -> Value {
                 "id": f.id,
                 "grade": f.grade.name(),
                 "statement": f.statement(),
+                "cause": f.cause,
+                "symptoms": f.symptoms(),
                 "clause": f.clause,
                 "invariant": f.invariant,
                 "cases": f.cases(),
@@ -249,6 +251,11 @@ mod tests {
         assert_eq!(value["verdict"]["exit_code"], 1);
         assert_eq!(value["summary"]["harness_errors"], 1);
         assert_eq!(value["findings"][0]["cases"][0], "users::delete");
+        assert_eq!(value["findings"][0]["cause"], Value::Null);
+        assert_eq!(
+            value["findings"][0]["symptoms"][0],
+            "status: expected 404, got 200"
+        );
         assert!(
             value["findings"][0]["id"]
                 .as_str()
