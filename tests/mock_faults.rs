@@ -1258,18 +1258,22 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
         }
         Fault::PutRecreatesResource => {
             let user = mock.user("x").await;
-            let old = id(&user);
+            let path = format!("/Users/{}", id(&user));
             let resp = mock
                 .put(
-                    &format!("/Users/{old}"),
+                    &path,
                     &json!({"schemas": [USER_URN], "userName": "x", "nickName": "n"}),
                 )
                 .await;
-            let read = mock.get(&format!("/Users/{old}")).await;
             (
-                json!([resp.status, resp.body["id"] == old.as_str(), read.status]),
-                json!([200, true, 200]),
-                json!([200, false, 404]),
+                json!([
+                    resp.status,
+                    resp.body["id"] == user["id"],
+                    resp.body["meta"]["created"] == user["meta"]["created"],
+                    resp.body["meta"]["version"],
+                ]),
+                json!([200, true, true, "W/\"2\""]),
+                json!([200, true, false, "W/\"1\""]),
             )
         }
         Fault::InactiveUserReadOnly => {

@@ -245,7 +245,7 @@ named_behaviours! {
         BulkLocationMissing => "bulk-location-missing", "RFC 7644 §3.7.3",
             "BulkResponse operations that created a resource carry no location";
         PutRecreatesResource => "put-recreates-resource", "RFC 7644 §3.5.1",
-            "PUT deletes the resource and creates a new one: a new id, a new meta.created, and the old id answers 404";
+            "PUT deletes the resource and inserts it again under its id: meta.created and meta.version start over, and a user leaves its groups";
         InactiveUserReadOnly => "inactive-user-read-only", "RFC 7644 §3.5.2 (as Entra ID reads it)",
             "a deactivated user refuses every write but reactivation with 400, so an identity provider cannot update it while disabled";
         PlusDecodedAsSpace => "plus-decoded-as-space", "RFC 3986 §2.1",

@@ -215,7 +215,7 @@ impl Tenant {
         refuse_inactive(state, kind, &current.doc, &attrs)?;
         if state.has(Fault::PutRecreatesResource) {
             self.delete(state, kind, id, None)?;
-            return self.create(state, kind, body).map(Written::Updated);
+            return self.commit(state, kind, id, attrs).map(Written::Updated);
         }
         if state.has(Fault::PutIgnoresExternalId) {
             match current.doc.get("externalId") {
