@@ -27,12 +27,13 @@ use scimcheck::exec::oauth::OAuthSettings;
 use scimcheck::exec::sweep;
 use scimcheck::files::{self, CA_LIMIT, TOKEN_LIMIT};
 use scimcheck::mock::{MockConfig, MockServer};
+use scimcheck::plan::PlanError;
 use scimcheck::report;
 use scimcheck::suite::{self, SuiteError};
 use scimcheck::{Output, RunConfig};
 
 /// Exit codes: conformance failures and configuration errors are told apart (the run's own
-/// codes, 0, 1 and 130, are the verdict's: see `scimcheck::report::verdict`).
+/// codes, 0, 1, 3, 4 and 130, are the verdict's: see `scimcheck::report::verdict`).
 const EXIT_FAILURES: u8 = 1;
 const EXIT_CONFIG: u8 = 2;
 /// What a shell reports for a process a closed pipe stopped (128 + SIGPIPE).
@@ -199,7 +200,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(outcome) => outcome.unwrap_or_else(|error| {
             report_error(&error);
-            ExitCode::from(EXIT_CONFIG)
+            ExitCode::from(error_exit_code(&error))
         }),
         Err(panic) if is_broken_pipe(panic.as_ref()) => cut_short,
         Err(panic) => std::panic::resume_unwind(panic),
@@ -226,6 +227,20 @@ fn quiet_on_broken_pipe() {
             report(info);
         }
     }));
+}
+
+/// A target that did not answer before any case ran is no verdict (as a case that gets no
+/// answer is), not a configuration error: a gate can tell "fix the setup" from "the target or
+/// the network was down".
+fn error_exit_code(error: &anyhow::Error) -> u8 {
+    match error.downcast_ref::<SuiteError>() {
+        Some(SuiteError::Plan(PlanError::Unreachable(error)) | SuiteError::Client(error))
+            if error.unanswered() =>
+        {
+            report::verdict::EXIT_NO_VERDICT
+        }
+        _ => EXIT_CONFIG,
+    }
 }
 
 /// Case-file problems are shown with their source; everything else in one line.

@@ -92,7 +92,7 @@ fn a_redirect_to_another_host_is_reported_not_followed() {
 }
 
 #[test]
-fn a_server_that_never_answers_times_out_as_a_configuration_error() {
+fn a_server_that_never_answers_times_out_as_no_verdict_not_a_configuration_error() {
     let address = serve(|s| {
         std::thread::sleep(Duration::from_secs(10));
         drop(s);
@@ -100,7 +100,7 @@ fn a_server_that_never_answers_times_out_as_a_configuration_error() {
     let started = std::time::Instant::now();
     let output = run(&format!("http://{address}/scim/v2"));
     let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("timed out"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(
@@ -110,11 +110,11 @@ fn a_server_that_never_answers_times_out_as_a_configuration_error() {
 }
 
 #[test]
-fn a_server_that_resets_connections_is_a_configuration_error() {
+fn a_server_that_resets_connections_is_no_verdict_not_a_configuration_error() {
     let address = serve(drop);
     let output = run(&format!("http://{address}/scim/v2"));
     let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(
         stderr.contains("error: the target is unreachable"),
         "{stderr}"
@@ -126,7 +126,7 @@ fn tls_to_a_plain_http_port_fails_cleanly() {
     let address = serve(|s| answer(s, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"));
     let output = run(&format!("https://{address}/scim/v2"));
     let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(
         stderr.contains("error: the target is unreachable"),
         "{stderr}"
@@ -305,4 +305,71 @@ fn a_200_kb_etag_is_shown_cut_short() {
     assert!(stdout.contains("etag: W/\"eeee"), "{stdout}");
     assert!(stdout.contains("bytes in all)"), "{stdout}");
     assert!(stdout.len() < 50_000, "{} bytes printed", stdout.len());
+}
+
+/// Answers the discovery documents, then hangs up on everything else: a target that went down
+/// after discovery.
+fn down_after_discovery(mut stream: TcpStream) {
+    let mut buffer = [0u8; 4096];
+    let mut head = Vec::new();
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buffer[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let body = if head.starts_with("GET /scim/v2/ServiceProviderConfig ") {
+        r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],"patch":{"supported":false},"bulk":{"supported":false,"maxOperations":0,"maxPayloadSize":0},"filter":{"supported":false,"maxResults":0},"changePassword":{"supported":false},"sort":{"supported":false},"etag":{"supported":false},"authenticationSchemes":[]}"#
+    } else if head.starts_with("GET /scim/v2/ResourceTypes ")
+        || head.starts_with("GET /scim/v2/Schemas ")
+    {
+        r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#
+    } else {
+        return;
+    };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+#[test]
+fn a_target_that_goes_down_after_discovery_is_no_verdict_not_a_failure() {
+    let address = serve(down_after_discovery);
+    let dir = std::env::temp_dir().join(format!("scimcheck-down-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("users")).expect("cases folder");
+    std::fs::write(
+        dir.join("users/get.yaml"),
+        "name: get\ndescription: a read\nrfc: [\"RFC 7644 §3.4.1\"]\nlevel: MUST\nread_only: true\nsteps:\n  - name: get\n    request: { method: GET, path: /Users/x }\n    expect: { status: 404 }\n",
+    )
+    .expect("case");
+    let output = Command::new(env!("CARGO_BIN_EXE_scimcheck"))
+        .args(["run", "--base-url", &format!("http://{address}/scim/v2")])
+        .arg("--cases")
+        .arg(&dir)
+        .args([
+            "--no-builtin",
+            "--retries",
+            "0",
+            "--timeout",
+            "2",
+            "--ledger",
+        ])
+        .arg(dir.join("ledger.jsonl"))
+        .env("SCIMCHECK_TOKEN", "bad-target-t0ken")
+        .output()
+        .expect("runs");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(3), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("verdict: NO VERDICT: 1 case(s) got no answer from the target (a timeout, a refused or reset connection): no verdict: users::get"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 case(s) selected, 1 ran: 0 passed, 0 failed, 1 errored (no verdict)"),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(dir).ok();
 }

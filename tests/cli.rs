@@ -48,7 +48,7 @@ fn a_fault_in_the_mock_fails_the_run_with_exit_code_1() {
 }
 
 #[test]
-fn an_unreachable_target_is_a_configuration_error_in_one_line() {
+fn an_unreachable_target_is_no_verdict_in_one_line() {
     let output = scimcheck()
         .args([
             "run",
@@ -63,7 +63,7 @@ fn an_unreachable_target_is_a_configuration_error_in_one_line() {
         .output()
         .expect("runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(
         stderr.contains("error: the target is unreachable"),
@@ -638,29 +638,33 @@ fn error_chains_say_each_cause_once() {
     let missing = std::env::temp_dir().join(format!("scimcheck-missing-{}", uuid::Uuid::new_v4()));
     let missing = missing.to_str().unwrap();
     let closed = ["--base-url", "http://127.0.0.1:9/scim/v2", "--retries", "0"];
-    let cases: [(Vec<&str>, &str); 4] = [
+    // A closed port is no verdict (3); the rest are configuration errors (2).
+    let cases: [(Vec<&str>, &str, i32); 4] = [
         (
             vec!["run", "--config", missing],
             "No such file or directory",
+            2,
         ),
         (
             vec!["list", "--cases", missing],
             "No such file or directory",
+            2,
         ),
         (
             [&["run", "--token-file", missing][..], &closed].concat(),
             "No such file or directory",
+            2,
         ),
-        ([&["run"][..], &closed].concat(), "Connection refused"),
+        ([&["run"][..], &closed].concat(), "Connection refused", 3),
     ];
-    for (args, cause) in cases {
+    for (args, cause, code) in cases {
         let output = scimcheck()
             .args(&args)
             .env("SCIMCHECK_TOKEN", "chain-t0ken")
             .output()
             .expect("runs");
         let stderr = String::from_utf8_lossy(&output.stderr);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
         assert_eq!(stderr.matches(cause).count(), 1, "{args:?}: {stderr}");
         assert!(stderr.matches("failed to read").count() <= 1, "{stderr}");
         assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");

@@ -36,7 +36,8 @@ Examples:
   scimcheck run --mock-fault accept-any-token      watch a bug in the mock get caught
 
 The SCIM token is read from $SCIMCHECK_TOKEN unless --token-env or --token-file says otherwise.
-Exit codes: 0 conforms, 1 a finding at or above --fail-on, 2 configuration error, 130 interrupted.";
+Exit codes: 0 conforms, 1 a finding at or above --fail-on, 2 configuration error, 3 no verdict
+(the target did not answer, a step error, a harness error), 4 nothing ran, 130 interrupted.";
 
 const LIST_EXAMPLES: &str = "\
 Examples:

@@ -284,7 +284,7 @@ impl RunRecord {
     pub fn failed(&self, case: &str) -> bool {
         self.cases
             .get(case)
-            .is_some_and(|c| c.status == "failed" || c.status == "harness error")
+            .is_some_and(|c| matches!(c.status.as_str(), "failed" | "errored" | "harness error"))
     }
 }
 
@@ -299,11 +299,12 @@ mod tests {
             "cases": [{"id": "users::get", "status": "passed",
                        "trace": [{"step": 1, "method": "GET", "url": "x", "status": 200, "elapsed_ms": 1.5}]},
                       {"id": "users::delete", "status": "failed"},
+                      {"id": "users::slow", "status": "errored"},
                       {"id": "bulk::x", "status": "skipped"}],
             "findings": [{"id": "f-0123456789ab", "statement": "status: expected 404, got 200"}]}"#;
         let baseline = RunRecord::parse(text, "base.json").expect("valid");
         assert!(baseline.passed("users::get"));
-        assert!(baseline.failed("users::delete"));
+        assert!(baseline.failed("users::delete") && baseline.failed("users::slow"));
         assert!(!baseline.passed("bulk::x") && !baseline.failed("bulk::x"));
         assert!(!baseline.passed("users::new") && !baseline.failed("users::new"));
         assert_eq!(

@@ -482,7 +482,8 @@ impl Target {
     /// is waited out (its `Retry-After`, else an exponential backoff with jitter, and every
     /// other request waits too) for up to two minutes. A connection that could not be
     /// made sent nothing, so any method is retried. A 503 or a connection lost mid-request leave
-    /// the outcome unknown, so only idempotent methods are replayed then. `body` is sent as-is;
+    /// the outcome unknown, so only idempotent methods (and a query POSTed to `.search`) are
+    /// replayed then. `body` is sent as-is;
     /// `headers` may override the defaults (`Accept` and, with a body,
     /// `Content-Type: application/scim+json`).
     pub async fn send(
@@ -500,7 +501,9 @@ impl Target {
             base: self.base_url.clone(),
             reason,
         })?;
-        let idempotent = matches!(method, Method::Get | Method::Put | Method::Delete);
+        // A POST to `.search` is a query (RFC 7644 §3.4.3): replaying it changes nothing.
+        let idempotent = matches!(method, Method::Get | Method::Put | Method::Delete)
+            || (method == Method::Post && url.path().trim_end_matches('/').ends_with("/.search"));
         let mut attempt = 0;
         let mut throttled_for = Duration::ZERO;
         let mut reauthenticated = false;
@@ -565,8 +568,10 @@ impl Target {
                 Err(ExecError::Transport { stalled: true, .. })
                     if started.elapsed() < self.stall_budget =>
                 {
-                    // A short jittered pause keeps the retries of one dropped burst apart.
-                    let pause = Duration::from_millis(fastrand::u64(5..=50));
+                    // A short jittered pause keeps the retries of one dropped burst apart; no
+                    // longer than the connect deadline's floor, since the case waits it out
+                    // (5-50 ms cost a single worker's run about as much as the stall itself).
+                    let pause = Duration::from_millis(fastrand::u64(1..=10));
                     tokio::time::sleep(pause).await;
                     continue;
                 }
@@ -853,13 +858,23 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((base * (0.5 + fastrand::f64())) as u64)
 }
 
+const UNTRUSTED: &str = "the target's TLS certificate is not trusted (pass --ca-cert PEM with \
+     the CA that signed it, or --insecure for a test endpoint)";
+
+impl ExecError {
+    /// The target did not answer: a timeout, a refused or reset connection. A certificate the
+    /// run was not told to trust is the run's configuration, not the target's silence.
+    pub fn unanswered(&self) -> bool {
+        matches!(self, ExecError::Transport { message, .. } if !message.starts_with(UNTRUSTED))
+    }
+}
+
 /// reqwest's top-level message hides the cause ("error sending request"); walk the chain.
 pub(crate) fn describe_reqwest_error(err: &reqwest::Error) -> String {
     let kind = if err.is_timeout() {
         "timed out"
     } else if untrusted_certificate(err) {
-        "the target's TLS certificate is not trusted (pass --ca-cert PEM with the CA that \
-         signed it, or --insecure for a test endpoint)"
+        UNTRUSTED
     } else if err.is_connect() {
         "could not connect"
     } else if err.is_decode() || err.is_body() {
@@ -921,6 +936,76 @@ impl fmt::Display for SentRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A target whose first connection is closed as soon as a request arrives (a server that
+    /// dropped a kept-alive connection under it), and whose later ones answer 200.
+    async fn reset_first_connection() -> (String, tokio::task::JoinHandle<usize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}/scim/v2", listener.local_addr().expect("addr"));
+        let server = tokio::spawn(async move {
+            let mut connections = 0;
+            while let Ok((mut socket, _)) = listener.accept().await {
+                connections += 1;
+                let mut buffer = vec![0; 64 * 1024];
+                let _ = socket.read(&mut buffer).await;
+                if connections == 1 {
+                    // Closed with the request read and unanswered: its outcome is unknown.
+                    drop(socket);
+                    continue;
+                }
+                let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#;
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/scim+json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+                if connections == 2 {
+                    break;
+                }
+            }
+            connections
+        });
+        (base, server)
+    }
+
+    async fn send(target: &Target, path: &str) -> Result<Exchange, ExecError> {
+        let url = target.url(path);
+        let body = Some("{}".to_owned());
+        target
+            .send(Method::Post, &url, &[], &[], body, Auth::Scim)
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_search_lost_mid_request_is_sent_again_and_a_create_is_not() {
+        let credentials = Credentials {
+            scim: "token".into(),
+            api_key: None,
+            other_tenant: None,
+        };
+        let options = ClientOptions {
+            retries: 1,
+            ..ClientOptions::default()
+        };
+
+        let (base, server) = reset_first_connection().await;
+        let target = Target::new(&base, credentials.clone(), &options).expect("target");
+        let search = send(&target, "/Users/.search").await;
+        assert_eq!(search.map(|e| e.response.status).ok(), Some(200));
+        assert_eq!(server.await.ok(), Some(2), "sent again on a new connection");
+
+        let (base, server) = reset_first_connection().await;
+        let target = Target::new(&base, credentials, &options).expect("target");
+        let create = send(&target, "/Users").await;
+        assert!(
+            matches!(create, Err(ExecError::Transport { unsent: false, .. })),
+            "a create whose outcome is unknown is not sent twice: {create:?}"
+        );
+        server.abort();
+    }
 
     #[test]
     fn a_path_is_joined_to_the_base_url_and_a_handed_out_reference_resolved() {

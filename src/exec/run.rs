@@ -1036,9 +1036,32 @@ fn wrong_location(
 ) -> Option<String> {
     match context.target.located(requested, location) {
         Ok(url) if client::same_resource(&url, created) => None,
-        Ok(url) => Some(format!("{url}, another resource")),
+        Ok(url) => Some(match suggested_base(context.target.base(), &url, created) {
+            Some(base) => format!(
+                "{url}, another resource: the collection and id sit below {base}; is that the \
+                 base URL?"
+            ),
+            None => format!("{url}, another resource"),
+        }),
         Err(why) => Some(why),
     }
+}
+
+/// The base URL a Location implies when it names the created collection and id one or more
+/// levels deeper than the base URL (`/v2/Users/7` for a base URL of `/`): the likeliest reason
+/// every create of a run is "another resource" is a base URL given too high.
+fn suggested_base(base: &Url, located: &Url, created: &Url) -> Option<Url> {
+    let base_path = base.path().trim_end_matches('/');
+    let relative = created.path().strip_prefix(base_path)?;
+    let prefix = located.path().strip_suffix(relative)?;
+    if prefix.len() <= base_path.len() {
+        return None;
+    }
+    let mut suggested = located.clone();
+    suggested.set_path(prefix);
+    suggested.set_query(None);
+    suggested.set_fragment(None);
+    Some(suggested)
 }
 
 /// The resources a BulkResponse says its POST operations created (RFC 7644 §3.7.3), each
@@ -1369,6 +1392,47 @@ pub(crate) mod tests {
 
     /// A step by this name panics: the only way to reach a panic in a step without a bug.
     pub(crate) const PANIC_STEP: &str = "panic on purpose (test only)";
+
+    #[test]
+    fn a_location_one_level_below_the_base_url_suggests_that_base_url() {
+        let url = |text: &str| Url::parse(text).expect("a test URL");
+        let cases = [
+            // A server at /v2, given its root as the base URL.
+            (
+                "http://h/",
+                "http://h/v2/Users/7",
+                "http://h/Users/7",
+                Some("http://h/v2"),
+            ),
+            (
+                "http://h/scim",
+                "http://h/scim/v2/Users/7",
+                "http://h/scim/Users/7",
+                Some("http://h/scim/v2"),
+            ),
+            // Another resource of the right base: no suggestion.
+            (
+                "http://h/v2",
+                "http://h/v2/Users/8",
+                "http://h/v2/Users/7",
+                None,
+            ),
+            (
+                "http://h/v2",
+                "http://h/v2/Groups/7",
+                "http://h/v2/Users/7",
+                None,
+            ),
+        ];
+        for (base, located, created, expected) in cases {
+            let suggested = suggested_base(&url(base), &url(located), &url(created));
+            assert_eq!(
+                suggested.as_ref().map(Url::as_str),
+                expected,
+                "{base} / {located} / {created}"
+            );
+        }
+    }
 
     /// A context against `target` with every option at its default.
     fn test_context(target: Target, schemas: SchemaRegistry, run_prefix: &str) -> RunContext {

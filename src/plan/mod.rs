@@ -31,6 +31,10 @@ use probe::Refusal;
 #[derive(Debug, Clone)]
 pub struct Capabilities {
     pub supported: BTreeSet<Capability>,
+    /// Capabilities whose REQUIRED `supported` flag `/ServiceProviderConfig` did not state (the
+    /// attribute missing, or the document unreadable): unsupported for planning, and a skip
+    /// says so rather than "not advertised", since the discovery cases fail on it.
+    pub unstated: BTreeSet<Capability>,
     /// What could not be read, said once at the start of the run.
     pub warnings: Vec<String>,
     /// The target's `/Schemas` and `/ResourceTypes` answers, to derive `target:*` schemas from.
@@ -96,6 +100,7 @@ impl Default for Capabilities {
     fn default() -> Self {
         Capabilities {
             supported: BTreeSet::new(),
+            unstated: BTreeSet::new(),
             warnings: Vec::new(),
             published_schemas: None,
             probed_filters: 0,
@@ -144,21 +149,36 @@ impl Capabilities {
         let config = take(config)?;
         let types_list = take(types_list)?;
         let schemas_list = take(schemas_list)?;
-        if let Some(config) = &config {
-            let flags = [
-                ("/patch/supported", Capability::Patch),
-                ("/filter/supported", Capability::Filter),
-                ("/sort/supported", Capability::Sort),
-                ("/etag/supported", Capability::Etag),
-                ("/bulk/supported", Capability::Bulk),
-                ("/changePassword/supported", Capability::ChangePassword),
-                ("/pagination/cursor", Capability::CursorPaging),
-            ];
-            for (pointer, capability) in flags {
-                if resolve(config, pointer).and_then(Value::as_bool) == Some(true) {
+        // RFC 7643 §5 requires each of these; RFC 9865's `pagination` is optional.
+        let flags = [
+            ("/patch/supported", Capability::Patch, true),
+            ("/filter/supported", Capability::Filter, true),
+            ("/sort/supported", Capability::Sort, true),
+            ("/etag/supported", Capability::Etag, true),
+            ("/bulk/supported", Capability::Bulk, true),
+            (
+                "/changePassword/supported",
+                Capability::ChangePassword,
+                true,
+            ),
+            ("/pagination/cursor", Capability::CursorPaging, false),
+        ];
+        for (pointer, capability, required) in flags {
+            let stated = config
+                .as_ref()
+                .and_then(|c| resolve(c, pointer))
+                .and_then(Value::as_bool);
+            match stated {
+                Some(true) => {
                     capabilities.supported.insert(capability);
                 }
+                None if required => {
+                    capabilities.unstated.insert(capability);
+                }
+                _ => {}
             }
+        }
+        if let Some(config) = &config {
             capabilities.max_results =
                 resolve(config, "/filter/maxResults").and_then(Value::as_u64);
         }
@@ -428,6 +448,8 @@ impl Capabilities {
             .map(|c| {
                 let mark = if self.supported.contains(c) {
                     "yes"
+                } else if self.unstated.contains(c) && !self.configured.contains_key(c) {
+                    "unstated"
                 } else {
                     "no"
                 };
@@ -730,8 +752,21 @@ pub fn skip_reason(
     }
     if !missing.is_empty() {
         let names: Vec<&str> = missing.iter().map(|c| c.name()).collect();
+        let unstated: Vec<&str> = missing
+            .iter()
+            .filter(|c| capabilities.unstated.contains(c))
+            .map(|c| c.name())
+            .collect();
+        let unstated = if unstated.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (its /ServiceProviderConfig does not state whether it supports {}, which RFC 7643 §5 requires: a finding of the discovery cases, not a choice)",
+                unstated.join(", ")
+            )
+        };
         return Some(format!(
-            "the target does not advertise {}",
+            "the target does not advertise {}{unstated}",
             names.join(", ")
         ));
     }

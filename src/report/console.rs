@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::{CaseOutcome, RunReport, Writer, write_exchange};
+use super::{CaseOutcome, RunReport, Status, Writer, write_exchange};
 
 /// Lists longer than this wrap onto further lines.
 const WIDTH: usize = 100;
@@ -80,27 +80,29 @@ impl Writer for Console {
             }
         }
 
-        let mut areas: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
+        let _ = writeln!(out, "  {}", report.totals().sentence());
+        let mut areas: BTreeMap<&str, [usize; 6]> = BTreeMap::new();
         for result in report.results {
             let counts = areas.entry(&result.area).or_default();
-            let column = match result.outcome {
-                CaseOutcome::Passed => 0,
-                CaseOutcome::Failed(_) => 1,
-                CaseOutcome::Skipped(_) => 2,
-                CaseOutcome::Interrupted => 3,
-                CaseOutcome::HarnessError(_) => 4,
+            let column = match result.status() {
+                Status::Passed => 0,
+                Status::Failed => 1,
+                Status::Errored => 2,
+                Status::Skipped => 3,
+                Status::Interrupted => 4,
+                Status::HarnessError => 5,
             };
             counts[column] += 1;
         }
         let _ = writeln!(
             out,
-            "  {:<24} {:>6} {:>6} {:>7} {:>11} {:>13}",
-            "area", "passed", "failed", "skipped", "interrupted", "harness error"
+            "  {:<24} {:>6} {:>6} {:>7} {:>7} {:>11} {:>13}",
+            "area", "passed", "failed", "errored", "skipped", "interrupted", "harness error"
         );
-        for (area, [passed, failed, skipped, interrupted, errors]) in &areas {
+        for (area, [passed, failed, errored, skipped, interrupted, harness]) in &areas {
             let _ = writeln!(
                 out,
-                "  {area:<24} {passed:>6} {failed:>6} {skipped:>7} {interrupted:>11} {errors:>13}"
+                "  {area:<24} {passed:>6} {failed:>6} {errored:>7} {skipped:>7} {interrupted:>11} {harness:>13}"
             );
         }
         for (reason, ids) in report.skips() {
@@ -109,6 +111,9 @@ impl Writer for Console {
         for result in report.results {
             if let CaseOutcome::HarnessError(panic) = &result.outcome {
                 let _ = writeln!(out, "  harness error in {}: {panic}", result.id);
+            }
+            if let Some(error) = result.no_verdict_error() {
+                let _ = writeln!(out, "  no verdict in {}: {}", result.id, error.message);
             }
         }
         let _ = write!(
@@ -243,7 +248,9 @@ mod tests {
             "3 requests in 1.50s",
             "throttled the run 2 time(s)",
             "concurrency settled at 12 (peak 16, max 64); backed off on 1 × 503",
-            "verdict: FAILED: 1 case(s) hit a scimcheck bug",
+            "3 case(s) selected, 2 ran: 1 passed, 0 failed, 0 errored (no verdict), 1 harness error(s); 1 skipped, 0 interrupted; 0 finding(s)",
+            "verdict: NO VERDICT: 1 case(s) hit a scimcheck bug",
+            "(exit code 3)",
         ] {
             assert!(text.contains(expected), "{expected:?} missing from\n{text}");
         }

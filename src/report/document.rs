@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::findings::Finding;
-use super::{CaseOutcome, CaseResult, RunReport, Writer, cut};
+use super::{CaseOutcome, CaseResult, RunReport, Status, Writer, cut};
 use crate::case::Level;
 use crate::check::{Mismatch, sections};
 use crate::redact::Redactor;
@@ -18,17 +18,17 @@ struct Counts {
     passed: u32,
     failed: u32,
     skipped: u32,
-    /// Interrupted or a harness error: no verdict either way.
+    /// Errored, a harness error or interrupted: no verdict either way.
     other: u32,
 }
 
 impl Counts {
-    fn add(&mut self, outcome: &CaseOutcome) {
-        match outcome {
-            CaseOutcome::Passed => self.passed += 1,
-            CaseOutcome::Failed(_) => self.failed += 1,
-            CaseOutcome::Skipped(_) => self.skipped += 1,
-            CaseOutcome::Interrupted | CaseOutcome::HarnessError(_) => self.other += 1,
+    fn add(&mut self, status: Status) {
+        match status {
+            Status::Passed => self.passed += 1,
+            Status::Failed => self.failed += 1,
+            Status::Skipped => self.skipped += 1,
+            Status::Errored | Status::HarnessError | Status::Interrupted => self.other += 1,
         }
     }
 
@@ -44,7 +44,7 @@ fn matrix(results: &[CaseResult]) -> BTreeMap<&str, [Counts; 4]> {
     for result in results {
         let row = out.entry(&result.area).or_default();
         let column = LEVELS.iter().position(|l| *l == result.level).unwrap_or(0);
-        row[column].add(&result.outcome);
+        row[column].add(result.status());
     }
     out
 }
@@ -68,18 +68,7 @@ fn facts(report: &RunReport<'_>) -> Vec<(&'static str, String)> {
         ("Selection", facts.selection.describe()),
         ("Profile", facts.profile_name().to_owned()),
         ("Fail on", format!("--fail-on {}", facts.fail_on.name())),
-        (
-            "Results",
-            format!(
-                "{} passed, {} failed, {} skipped, {} interrupted, {} harness error(s); {} finding(s)",
-                report.count("passed"),
-                report.count("failed"),
-                report.count("skipped"),
-                report.count("interrupted"),
-                report.count("harness error"),
-                report.findings.len()
-            ),
-        ),
+        ("Results", report.totals().sentence()),
         (
             "Load",
             format!(
@@ -246,10 +235,11 @@ pub struct Html;
 impl Writer for Html {
     fn render(&self, report: &RunReport<'_>) -> String {
         let verdict = &report.verdict;
+        // No verdict, nothing run or interrupted: neither a pass nor a failure of the target.
         let class = match verdict.exit_code {
-            0 => "pass",
-            130 => "interrupted",
-            _ => "fail",
+            super::verdict::EXIT_PASSED => "pass",
+            super::verdict::EXIT_FAILED => "fail",
+            _ => "interrupted",
         };
         let mut out = String::new();
         let _ = write!(
@@ -369,12 +359,12 @@ impl Writer for Html {
 
         out.push_str("<h2>All cases</h2>\n<table class=\"cases\"><thead><tr><th>Case</th><th>Level</th><th>RFC</th><th>Result</th></tr></thead><tbody>\n");
         for result in report.results {
-            let class = match &result.outcome {
-                CaseOutcome::Passed => "pass",
-                CaseOutcome::Failed(_) | CaseOutcome::HarnessError(_) => "fail",
-                CaseOutcome::Skipped(_) | CaseOutcome::Interrupted => "skip",
+            let class = match result.status() {
+                Status::Passed => "pass",
+                Status::Failed | Status::Errored | Status::HarnessError => "fail",
+                Status::Skipped | Status::Interrupted => "skip",
             };
-            let mut text = escape(result.outcome.name());
+            let mut text = escape(result.status().name());
             match &result.outcome {
                 CaseOutcome::Skipped(detail) | CaseOutcome::HarnessError(detail) => {
                     let _ = write!(text, ": {}", escape(detail));
@@ -499,7 +489,7 @@ impl Writer for Markdown {
                 "| `{}` | {} | {}{} |",
                 result.id,
                 result.level,
-                result.outcome.name(),
+                result.status().name(),
                 detail.replace('|', "\\|")
             );
         }

@@ -51,6 +51,7 @@ fn document(report: &RunReport<'_>) -> Value {
     let facts = report.facts;
     let redactor = &facts.redactor;
     let selection = &facts.selection;
+    let totals = report.totals();
     let cases: Vec<Value> = report
         .results
         .iter()
@@ -69,7 +70,7 @@ fn document(report: &RunReport<'_>) -> Value {
                 "level": r.level.to_string(),
                 "rfc": r.rfc,
                 "tags": r.tags,
-                "status": r.outcome.name(),
+                "status": r.status().name(),
                 "grade": r.grade().name(),
                 "detail": detail,
                 "failure": r.failure.as_ref().map(|f| step(f, redactor)),
@@ -142,12 +143,15 @@ fn document(report: &RunReport<'_>) -> Value {
             "description": selection.describe(),
         },
         "summary": {
-            "passed": report.count("passed"),
-            "failed": report.count("failed"),
-            "skipped": report.count("skipped"),
-            "interrupted": report.count("interrupted"),
-            "harness_errors": report.count("harness error"),
-            "findings": report.findings.len(),
+            "selected": totals.selected,
+            "ran": totals.ran(),
+            "passed": totals.passed,
+            "failed": totals.failed,
+            "errored": totals.errored,
+            "harness_errors": totals.harness_errors,
+            "skipped": totals.skipped,
+            "interrupted": totals.interrupted,
+            "findings": totals.findings,
             "requests": report.requests(),
             "created": facts.created,
             "max_creates": facts.max_creates,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::{CaseOutcome, CaseResult, RunReport, Writer};
+use super::{CaseOutcome, CaseResult, RunReport, Status, Writer};
 
 /// `hostname` is the machine the run was made from.
 pub struct Junit {
@@ -25,17 +25,11 @@ impl Writer for Junit {
         let count = |rs: &[&CaseResult], want: fn(&CaseResult) -> bool| {
             rs.iter().filter(|r| want(r)).count()
         };
-        let failed = |r: &CaseResult| matches!(r.outcome, CaseOutcome::Failed(_)) && !r.unanswered;
-        // A target that did not answer, or scimcheck failing, is an error of the run, not a
-        // failed check.
-        let errored =
-            |r: &CaseResult| r.unanswered || matches!(r.outcome, CaseOutcome::HarnessError(_));
-        let skipped = |r: &CaseResult| {
-            matches!(
-                r.outcome,
-                CaseOutcome::Skipped(_) | CaseOutcome::Interrupted
-            )
-        };
+        let failed = |r: &CaseResult| r.status() == Status::Failed;
+        // A case with no verdict (the target did not answer, a step error, scimcheck failing) is
+        // an error of the run, not a failed check.
+        let errored = |r: &CaseResult| matches!(r.status(), Status::Errored | Status::HarnessError);
+        let skipped = |r: &CaseResult| matches!(r.status(), Status::Skipped | Status::Interrupted);
         let all: Vec<&CaseResult> = results.iter().collect();
         // The shape of the Apache Ant JUnit schema, which GitLab, Jenkins and GitHub reporters
         // read, with the totals on the root as they also expect.
@@ -84,7 +78,7 @@ impl Writer for Junit {
                         ("error", format!("scimcheck panicked: {panic}"), None)
                     }
                     CaseOutcome::Failed(full) => {
-                        let element = if case.unanswered { "error" } else { "failure" };
+                        let element = if errored(case) { "error" } else { "failure" };
                         (element, headline(case, full), Some(full))
                     }
                 };

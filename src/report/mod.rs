@@ -11,6 +11,7 @@ pub mod findings;
 pub mod json;
 pub mod junit;
 pub mod progress;
+pub mod totals;
 pub mod verdict;
 
 use std::collections::BTreeMap;
@@ -27,13 +28,15 @@ use crate::exec::run::{CaseRun, Sent, StepFailure};
 use crate::plan::select::Selector;
 use crate::redact::Redactor;
 pub use findings::Finding;
+pub use totals::{Status, Totals};
 pub use verdict::Verdict;
 
 /// How one case ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseOutcome {
     Passed,
-    /// The rendered failure message; the structure is in [`CaseResult::failure`].
+    /// The rendered failure message; the structure is in [`CaseResult::failure`]. Reports
+    /// count it by [`CaseResult::status`]: failed, or errored when no response was judged.
     Failed(String),
     /// Why the case did not run.
     Skipped(String),
@@ -43,28 +46,16 @@ pub enum CaseOutcome {
     HarnessError(String),
 }
 
-impl CaseOutcome {
-    /// The word every report uses for it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            CaseOutcome::Passed => "passed",
-            CaseOutcome::Failed(_) => "failed",
-            CaseOutcome::Skipped(_) => "skipped",
-            CaseOutcome::Interrupted => "interrupted",
-            CaseOutcome::HarnessError(_) => "harness error",
-        }
-    }
-}
-
-/// How much a result matters, most serious first: a harness error or no answer (no verdict at
-/// all), a broken MUST, an identity-provider incompatibility, a broken SHOULD or MAY, then
+/// How much a result matters, most serious first: a harness error or no verdict (no answer, a
+/// step error), a broken MUST, an identity-provider incompatibility, a broken SHOULD or MAY, then
 /// what is not a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Grade {
     /// scimcheck failed (a panic): a bug of the harness, reported as such.
     HarnessError,
-    /// No verdict: the target did not answer (timeout, connection refused or reset).
-    NoAnswer,
+    /// No verdict: the target did not answer (timeout, connection refused or reset), or a step
+    /// could not be sent or checked.
+    NoVerdict,
     MustBroken,
     IdpIncompatible,
     ShouldBroken,
@@ -78,7 +69,7 @@ impl Grade {
     pub fn name(self) -> &'static str {
         match self {
             Grade::HarnessError => "harness error",
-            Grade::NoAnswer => "no answer",
+            Grade::NoVerdict => "no verdict",
             Grade::MustBroken => "MUST broken",
             Grade::IdpIncompatible => "IdP incompatibility",
             Grade::ShouldBroken => "SHOULD broken",
@@ -176,12 +167,16 @@ impl CaseResult {
         }
     }
 
-    /// The result of a case that ran: a panic is a harness error, an interrupt is no failure.
+    /// The result of a case that ran: a panic is a harness error, an interrupt is no failure,
+    /// and a case that sent no request checked nothing.
     pub fn from_run(case: &Case, run: CaseRun, redactor: &Redactor) -> CaseResult {
         let outcome = if let Some(panic) = &run.panic {
             CaseOutcome::HarnessError(redactor.redact(panic).into_owned())
         } else if run.interrupted {
             CaseOutcome::Interrupted
+        } else if run.requests == 0 && run.failure.is_none() {
+            // Nothing was checked, so nothing passed.
+            CaseOutcome::Skipped(NO_STEP_RAN.to_owned())
         } else {
             match render_failure(case, &run, redactor) {
                 Some(message) => CaseOutcome::Failed(message),
@@ -215,13 +210,13 @@ impl CaseResult {
     }
 
     pub fn grade(&self) -> Grade {
-        match &self.outcome {
-            CaseOutcome::Passed => Grade::Passed,
-            CaseOutcome::Skipped(_) => Grade::Skipped,
-            CaseOutcome::Interrupted => Grade::Interrupted,
-            CaseOutcome::HarnessError(_) => Grade::HarnessError,
-            CaseOutcome::Failed(_) if self.unanswered => Grade::NoAnswer,
-            CaseOutcome::Failed(_) => self.failure_grade(),
+        match self.status() {
+            Status::Passed => Grade::Passed,
+            Status::Skipped => Grade::Skipped,
+            Status::Interrupted => Grade::Interrupted,
+            Status::HarnessError => Grade::HarnessError,
+            Status::Errored => Grade::NoVerdict,
+            Status::Failed => self.failure_grade(),
         }
     }
 
@@ -240,6 +235,11 @@ impl CaseResult {
         }
     }
 }
+
+/// Why a case whose every step was left out (each `requires` a capability the target lacks)
+/// did not pass.
+const NO_STEP_RAN: &str =
+    "no step ran: each requires a capability the target lacks, so nothing was checked";
 
 /// `text` with every secret replaced.
 fn redact_in_place(text: &mut String, redactor: &Redactor) {
@@ -453,12 +453,9 @@ impl<'a> RunReport<'a> {
         out
     }
 
-    /// Results with the given outcome name (`passed`, `failed`, …).
-    pub fn count(&self, outcome: &str) -> usize {
-        self.results
-            .iter()
-            .filter(|r| r.outcome.name() == outcome)
-            .count()
+    /// How many cases ended which way, and the findings: what every report states.
+    pub fn totals(&self) -> Totals {
+        Totals::of(self.results, self.findings.len())
     }
 
     /// Each known-lenient deviation `--profile compat` tolerated, with the cases it showed in.

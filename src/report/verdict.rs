@@ -1,17 +1,23 @@
 //! The verdict: the exit code and, in words, why it is what it is. It sees every result —
 //! findings at or above `--fail-on`, harness errors, unanswered cases, failed cleanups, trials
-//! libtest counted as failed, an interrupt — so that it never says "passed" about a run that
-//! did not pass.
+//! libtest counted as failed, an interrupt, a run where nothing ran — so that it never says
+//! "passed" about a run that did not pass, nor "failed" about a target it could not judge.
 
 use std::collections::BTreeMap;
 
-use super::{CaseOutcome, CaseResult, Finding, Grade, RunFacts};
+use super::{CaseOutcome, CaseResult, Finding, Grade, RunFacts, Status};
 use crate::compare::{Acceptance, Gate};
 
 /// Every case that ran conforms (or fails only below the threshold).
 pub const EXIT_PASSED: u8 = 0;
-/// A finding at or above the threshold, a harness error, no answer, or a failed cleanup.
+/// A finding at or above the threshold, a failed cleanup, an expired acceptance, a regression.
 pub const EXIT_FAILED: u8 = 1;
+/// Nothing at or above the threshold failed, but some case reached no verdict: the target did
+/// not answer, a step could not be sent or checked, or scimcheck itself failed. Whatever
+/// `--fail-on` says: an unjudged case is not a conformant one.
+pub const EXIT_NO_VERDICT: u8 = 3;
+/// Every selected case was skipped, or none was selected: a gate that checked nothing.
+pub const EXIT_NOTHING_RAN: u8 = 4;
 /// Ctrl-C, SIGTERM or SIGHUP: what ran was cleaned up, the rest never ran (128 + SIGINT).
 pub const EXIT_INTERRUPTED: u8 = 130;
 
@@ -134,7 +140,7 @@ impl Verdict {
         // shows is accepted.
         let regressed = ids(&|r| {
             baseline.is_some_and(|b| b.passed(&r.id))
-                && matches!(r.outcome, CaseOutcome::Failed(_))
+                && r.status() == Status::Failed
                 && threshold.fails(r.grade())
                 && !all_accepted(gate, findings, &r.id)
         });
@@ -145,28 +151,38 @@ impl Verdict {
                 regressed.join(", ")
             ));
         }
-        let harness = ids(&|r| matches!(r.outcome, CaseOutcome::HarnessError(_)));
+        // No verdict is no finding, whatever `--fail-on` says: nothing was shown either way.
+        let mut unverdicted = Vec::new();
+        let harness = ids(&|r| r.status() == Status::HarnessError);
         if !harness.is_empty() {
-            failing.push(format!(
+            unverdicted.push(format!(
                 "{} case(s) hit a scimcheck bug (harness error, no verdict on the target): {}",
                 harness.len(),
                 harness.join(", ")
             ));
         }
-        // A failure with no mismatch (no answer, a capture that left a variable undefined) is no
-        // finding; the case itself fails the threshold — unless it failed in the baseline too.
-        let unjudged = ids(&|r| {
-            matches!(r.outcome, CaseOutcome::Failed(_))
-                && r.failure.as_ref().is_none_or(|f| f.mismatches.is_empty())
-                && threshold.fails(r.grade())
-                && !regressed.contains(&r.id.as_str())
-                && !baseline.is_some_and(|b| b.failed(&r.id))
-        });
-        if !unjudged.is_empty() {
-            failing.push(format!(
-                "{} case(s) failed without a verdict on a response (no answer or a step error): {}",
-                unjudged.len(),
-                unjudged.join(", ")
+        // A case that errored in the baseline too got no worse.
+        let errored = |unanswered: bool| {
+            ids(&|r| {
+                r.status() == Status::Errored
+                    && r.unanswered == unanswered
+                    && !baseline.is_some_and(|b| b.failed(&r.id))
+            })
+        };
+        let unanswered = errored(true);
+        if !unanswered.is_empty() {
+            unverdicted.push(format!(
+                "{} case(s) got no answer from the target (a timeout, a refused or reset connection): no verdict: {}",
+                unanswered.len(),
+                unanswered.join(", ")
+            ));
+        }
+        let step_errors = errored(false);
+        if !step_errors.is_empty() {
+            unverdicted.push(format!(
+                "{} case(s) stopped on a step that could not be sent or checked: no verdict: {}",
+                step_errors.len(),
+                step_errors.join(", ")
             ));
         }
         if let Some(baseline) = baseline {
@@ -229,56 +245,94 @@ impl Verdict {
             ));
         }
         if facts.unexplained_failures > 0 {
-            failing.push(format!(
+            unverdicted.push(format!(
                 "{} trial(s) failed outside any case's result (a scimcheck bug)",
                 facts.unexplained_failures
             ));
         }
-        let interrupted = ids(&|r| r.outcome == CaseOutcome::Interrupted);
+        let interrupted = ids(&|r| r.status() == Status::Interrupted);
+        let ran = results.iter().filter(|r| r.status().ran()).count();
         if facts.interrupted {
+            let cleanup = if unclean.is_empty() {
+                "the cases that ran cleaned up what they created"
+            } else {
+                "some cleanups failed (below)"
+            };
             let reason = format!(
-                "interrupted: {} case(s) did not finish; what the run created was cleaned up",
+                "interrupted: {} case(s) did not finish and {ran} ran to their end; {cleanup}",
                 interrupted.len()
             );
             return Verdict {
                 exit_code: EXIT_INTERRUPTED,
                 headline: format!("INTERRUPTED ({} case(s) did not finish)", interrupted.len()),
-                reasons: [reason].into_iter().chain(failing).chain(notes).collect(),
+                reasons: [reason]
+                    .into_iter()
+                    .chain(failing)
+                    .chain(unverdicted)
+                    .chain(notes)
+                    .collect(),
             };
         }
-        if failing.is_empty() {
-            let ran = results
-                .iter()
-                .filter(|r| !matches!(r.outcome, CaseOutcome::Skipped(_)))
-                .count();
-            let mut reasons = vec![match baseline {
-                Some(_) => format!(
-                    "no new finding and no case that passed in the baseline fails at --fail-on {} in the {ran} case(s) that ran",
-                    threshold.name()
-                ),
-                None => format!(
-                    "no finding at or above --fail-on {} in the {ran} case(s) that ran",
-                    threshold.name()
-                ),
-            }];
-            reasons.extend(notes);
-            let headline = if baseline.is_some() {
-                "PASSED: no regression since the baseline".to_owned()
-            } else if findings.is_empty() {
-                "PASSED: conformant in every case that ran".to_owned()
+        if !failing.is_empty() {
+            return Verdict {
+                exit_code: EXIT_FAILED,
+                headline: format!("FAILED: {}", failing[0]),
+                reasons: failing
+                    .into_iter()
+                    .chain(unverdicted)
+                    .chain(notes)
+                    .collect(),
+            };
+        }
+        if !unverdicted.is_empty() {
+            return Verdict {
+                exit_code: EXIT_NO_VERDICT,
+                headline: format!("NO VERDICT: {}", unverdicted[0]),
+                reasons: unverdicted.into_iter().chain(notes).collect(),
+            };
+        }
+        if ran == 0 {
+            let why = if results.is_empty() {
+                "the selection named no case".to_owned()
             } else {
-                format!("PASSED at --fail-on {}", threshold.name())
+                format!(
+                    "every one of the {} selected case(s) was skipped (the reasons are listed)",
+                    results.len()
+                )
             };
             return Verdict {
-                exit_code: EXIT_PASSED,
-                headline,
-                reasons,
+                exit_code: EXIT_NOTHING_RAN,
+                headline: format!("NOTHING RAN: {why}"),
+                reasons: [format!(
+                    "nothing ran: {why}; a run that checked nothing is not a pass"
+                )]
+                .into_iter()
+                .chain(notes)
+                .collect(),
             };
         }
+        let mut reasons = vec![match baseline {
+            Some(_) => format!(
+                "no new finding and no case that passed in the baseline fails at --fail-on {} in the {ran} case(s) that ran",
+                threshold.name()
+            ),
+            None => format!(
+                "no finding at or above --fail-on {} in the {ran} case(s) that ran",
+                threshold.name()
+            ),
+        }];
+        reasons.extend(notes);
+        let headline = if baseline.is_some() {
+            "PASSED: no regression since the baseline".to_owned()
+        } else if findings.is_empty() {
+            "PASSED: conformant in every case that ran".to_owned()
+        } else {
+            format!("PASSED at --fail-on {}", threshold.name())
+        };
         Verdict {
-            exit_code: EXIT_FAILED,
-            headline: format!("FAILED: {}", failing[0]),
-            reasons: failing.into_iter().chain(notes).collect(),
+            exit_code: EXIT_PASSED,
+            headline,
+            reasons,
         }
     }
 }
@@ -387,21 +441,70 @@ mod tests {
     }
 
     #[test]
-    fn harness_errors_cleanup_problems_and_unexplained_failures_fail_every_threshold() {
-        let harness = sample_result(
-            "users::x",
-            Level::May,
-            CaseOutcome::HarnessError("boom".into()),
-        );
-        let verdict = judge(FailOn::Must, false, &[harness]);
-        assert_eq!(verdict.exit_code, EXIT_FAILED);
-        assert!(verdict.headline.contains("harness error"), "{verdict:#?}");
-
+    fn cleanup_problems_fail_every_threshold() {
         let mut unclean = sample_result("users::y", Level::May, CaseOutcome::Passed);
         unclean.cleanup_problems = vec!["DELETE /Users/1 answered 500 while cleaning up".into()];
         let verdict = judge(FailOn::Must, false, &[unclean]);
         assert_eq!(verdict.exit_code, EXIT_FAILED);
         assert!(verdict.headline.contains("cleanup failed"), "{verdict:#?}");
+    }
+
+    /// A case whose failing step ended on `error` with no mismatch.
+    fn errored(id: &str, unanswered: bool, error: &str) -> CaseResult {
+        let mut result = failed(id, Level::Must);
+        result.unanswered = unanswered;
+        if let Some(step) = &mut result.failure {
+            step.mismatches.clear();
+            step.error = Some(crate::exec::run::StepError {
+                message: error.into(),
+                unanswered,
+            });
+        }
+        result
+    }
+
+    #[test]
+    fn no_answer_step_errors_harness_errors_and_unexplained_failures_are_no_verdict_at_every_threshold()
+     {
+        let harness = sample_result(
+            "users::x",
+            Level::May,
+            CaseOutcome::HarnessError("boom".into()),
+        );
+        let timeout = errored("users::slow", true, "timed out after 30s");
+        let undefined = errored("users::get", false, "`${id}` is undefined");
+        for fail_on in [FailOn::Must, FailOn::Should, FailOn::Any] {
+            let verdict = judge(fail_on, false, std::slice::from_ref(&harness));
+            assert_eq!(verdict.exit_code, EXIT_NO_VERDICT, "{verdict:#?}");
+            assert!(verdict.headline.contains("harness error"), "{verdict:#?}");
+            let verdict = judge(fail_on, false, &[timeout.clone(), undefined.clone()]);
+            assert_eq!(verdict.exit_code, EXIT_NO_VERDICT, "{verdict:#?}");
+            assert_eq!(
+                verdict.reasons[..2],
+                [
+                    "1 case(s) got no answer from the target (a timeout, a refused or reset connection): no verdict: users::slow",
+                    "1 case(s) stopped on a step that could not be sent or checked: no verdict: users::get",
+                ],
+                "{verdict:#?}"
+            );
+        }
+        // Neither is graded as the clause it was about, nor made into a finding.
+        assert_eq!(timeout.grade(), Grade::NoVerdict);
+        assert_eq!(undefined.grade(), Grade::NoVerdict);
+        let report_results = [undefined];
+        let facts = sample_facts();
+        assert!(RunReport::new(&facts, &report_results).findings.is_empty());
+        // A finding fails the run, and the cases without a verdict are still named.
+        let verdict = judge(
+            FailOn::Any,
+            false,
+            &[failed("users::delete", Level::Must), timeout],
+        );
+        assert_eq!(verdict.exit_code, EXIT_FAILED, "{verdict:#?}");
+        assert!(
+            verdict.reasons.iter().any(|r| r.contains("users::slow")),
+            "{verdict:#?}"
+        );
 
         let facts = RunFacts {
             unexplained_failures: 1,
@@ -410,9 +513,40 @@ mod tests {
         let passed = [sample_result("users::z", Level::Must, CaseOutcome::Passed)];
         assert_eq!(
             RunReport::new(&facts, &passed).verdict.exit_code,
-            EXIT_FAILED
+            EXIT_NO_VERDICT
         );
         assert_eq!(judge(FailOn::Any, false, &passed).exit_code, EXIT_PASSED);
+    }
+
+    #[test]
+    fn a_run_where_nothing_ran_is_no_pass() {
+        let skipped = [
+            sample_result(
+                "users::a",
+                Level::Must,
+                CaseOutcome::Skipped("no bulk".into()),
+            ),
+            sample_result(
+                "users::b",
+                Level::Must,
+                CaseOutcome::Skipped("no patch".into()),
+            ),
+        ];
+        let verdict = judge(FailOn::Any, false, &skipped);
+        assert_eq!(verdict.exit_code, EXIT_NOTHING_RAN, "{verdict:#?}");
+        assert_eq!(
+            verdict.headline,
+            "NOTHING RAN: every one of the 2 selected case(s) was skipped (the reasons are listed)"
+        );
+        let verdict = judge(FailOn::Must, false, &[]);
+        assert_eq!(verdict.exit_code, EXIT_NOTHING_RAN, "{verdict:#?}");
+        assert_eq!(verdict.headline, "NOTHING RAN: the selection named no case");
+        // One case that ran is enough.
+        let one = [
+            skipped[0].clone(),
+            sample_result("users::c", Level::Must, CaseOutcome::Passed),
+        ];
+        assert_eq!(judge(FailOn::Any, false, &one).exit_code, EXIT_PASSED);
     }
 
     #[test]
@@ -428,6 +562,22 @@ mod tests {
             "{verdict:#?}"
         );
         assert!(verdict.reasons.iter().any(|r| r.contains("at or above")));
+        assert_eq!(
+            verdict.reasons[0],
+            "interrupted: 1 case(s) did not finish and 1 ran to their end; the cases that ran cleaned up what they created"
+        );
+        // It does not claim a cleanup that failed.
+        let mut unclean = failed("users::x", Level::Must);
+        unclean.cleanup_problems = vec!["DELETE /Users/1 got no answer".into()];
+        let verdict = judge(FailOn::Any, true, &[unclean]);
+        assert!(
+            verdict.reasons[0].ends_with("some cleanups failed (below)")
+                && verdict
+                    .reasons
+                    .iter()
+                    .any(|r| r.starts_with("cleanup failed in 1 case(s)")),
+            "{verdict:#?}"
+        );
     }
 
     #[test]

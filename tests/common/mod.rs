@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use scimcheck::contract::Contract;
 use scimcheck::mock::{Fault, MockConfig, MockServer};
 use scimcheck::plan::PlanOptions;
-use scimcheck::report::{CaseOutcome, CaseResult};
+use scimcheck::report::{CaseResult, Status};
 use scimcheck::suite::CaseSource;
 use scimcheck::{RunConfig, RunOutcome};
 
@@ -150,10 +150,12 @@ fn run_cases(
         .expect("suite runs")
 }
 
+/// The cases that failed on a checked response: a case without a verdict (no answer, a step
+/// error) shows no defect.
 pub fn failed(results: &[CaseResult]) -> Vec<&CaseResult> {
     results
         .iter()
-        .filter(|r| matches!(r.outcome, CaseOutcome::Failed(_)))
+        .filter(|r| r.status() == Status::Failed)
         .collect()
 }
 
