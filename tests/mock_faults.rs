@@ -874,7 +874,507 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
                 .await;
             (status(&resp), json!(201), json!(400))
         }
+        Fault::GroupDeleteCascadesMembers => {
+            let member = users(mock, 1).await.remove(0);
+            let group = id(&mock.group("team", &[&member]).await);
+            mock.delete(&format!("/Groups/{group}")).await;
+            (
+                status(&mock.get(&format!("/Users/{member}")).await),
+                json!(200),
+                json!(404),
+            )
+        }
+        Fault::ValueFilterMixesValues => {
+            mock.user_with(json!({"userName": "x", "emails": [
+                {"value": "x@home.example", "type": "home"},
+                {"value": "x@work.example", "type": "work"},
+            ]}))
+            .await;
+            let resp = mock
+                .query(
+                    "/Users",
+                    &[("filter", r#"emails[type eq "work" and value co "home"]"#)],
+                )
+                .await;
+            (resp.body["totalResults"].clone(), json!(0), json!(1))
+        }
+        Fault::OrFilterDuplicates => {
+            users(mock, 2).await;
+            let resp = mock
+                .query(
+                    "/Users",
+                    &[(
+                        "filter",
+                        r#"userName sw "u" and (userName eq "u1" or active eq true)"#,
+                    )],
+                )
+                .await;
+            (
+                json!([resp.body["totalResults"], resp.user_names()]),
+                json!([2, ["u1", "u2"]]),
+                json!([3, ["u1", "u1", "u2"]]),
+            )
+        }
+        Fault::CoreUrnPathRejected => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let resp = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "path": format!("{USER_URN}:nickName"), "value": "n"}]),
+                )
+                .await;
+            (
+                json!([resp.status, resp.body["nickName"], resp.body["scimType"]]),
+                json!([200, "n", null]),
+                json!([400, null, "invalidPath"]),
+            )
+        }
+        Fault::PatchRenameSkipsUniqueness => {
+            let second = users(mock, 2).await.remove(1);
+            let resp = mock
+                .patch(
+                    &format!("/Users/{second}"),
+                    json!([{"op": "replace", "path": "userName", "value": "U1"}]),
+                )
+                .await;
+            (status(&resp), json!(409), json!(200))
+        }
+        Fault::ComplexReplaceDropsSubAttributes => {
+            let user = mock
+                .user_with(json!({"userName": "x", "name": {"givenName": "G", "familyName": "F"}}))
+                .await;
+            let resp = mock
+                .patch(
+                    &format!("/Users/{}", id(&user)),
+                    json!([{"op": "replace", "path": "name", "value": {"givenName": "H"}}]),
+                )
+                .await;
+            (
+                resp.body["name"].clone(),
+                json!({"givenName": "H", "familyName": "F"}),
+                json!({"givenName": "H"}),
+            )
+        }
+        Fault::NonBmpCharactersMangled => {
+            let user = mock
+                .user_with(json!({"userName": "x", "displayName": "Zoë 🎉", "emails": [{"value": "𝔸@x.example"}]}))
+                .await;
+            (
+                json!([user["displayName"], user["emails"][0]["value"]]),
+                json!(["Zoë 🎉", "𝔸@x.example"]),
+                json!(["Zoë ?", "?@x.example"]),
+            )
+        }
+        Fault::MembershipChangeKeepsVersion => {
+            let member = users(mock, 1).await.remove(0);
+            let group = mock.group("team", &[]).await;
+            let path = format!("/Groups/{}", id(&group));
+            let added = mock
+                .patch(
+                    &path,
+                    json!([{"op": "add", "path": "members", "value": [{"value": member}]}]),
+                )
+                .await;
+            let renamed = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "path": "displayName", "value": "crew"}]),
+                )
+                .await;
+            let versions =
+                [&group, &added.body, &renamed.body].map(|g| g["meta"]["version"].clone());
+            (
+                json!(versions),
+                json!(["W/\"1\"", "W/\"2\"", "W/\"3\""]),
+                json!(["W/\"1\"", "W/\"1\"", "W/\"2\""]),
+            )
+        }
+        Fault::PatchAddDuplicatesValue => {
+            let user = mock
+                .user_with(json!({"userName": "x", "emails": [{"value": "x@work.example"}]}))
+                .await;
+            let resp = mock
+                .patch(
+                    &format!("/Users/{}", id(&user)),
+                    json!([{"op": "add", "path": "emails", "value": [{"value": "x@work.example"}]}]),
+                )
+                .await;
+            (
+                json!(resp.body["emails"].as_array().map(Vec::len)),
+                json!(1),
+                json!(2),
+            )
+        }
+        Fault::EmailFilterPrimaryOnly => {
+            mock.user_with(json!({"userName": "x", "emails": [
+                {"value": "x@work.example", "primary": true},
+                {"value": "x@home.example"},
+            ]}))
+            .await;
+            let resp = mock
+                .query(
+                    "/Users",
+                    &[("filter", r#"emails.value eq "x@home.example""#)],
+                )
+                .await;
+            (resp.body["totalResults"].clone(), json!(1), json!(0))
+        }
+        Fault::DeletedGroupStaysInUserGroups => {
+            let member = users(mock, 1).await.remove(0);
+            let group = id(&mock.group("team", &[&member]).await);
+            mock.delete(&format!("/Groups/{group}")).await;
+            let read = mock.get(&format!("/Users/{member}")).await;
+            (
+                read.body["groups"].clone(),
+                Value::Null,
+                json!([{"value": group, "$ref": mock.url(&format!("/Groups/{group}")),
+                    "display": "team", "type": "direct"}]),
+            )
+        }
+        Fault::ExtensionUrnNotListed => {
+            let created = mock
+                .post(
+                    "/Users",
+                    &json!({"schemas": [USER_URN, ENTERPRISE_URN], "userName": "x",
+                        ENTERPRISE_URN: {"department": "d"}}),
+                )
+                .await;
+            (
+                created.body["schemas"].clone(),
+                json!([USER_URN, ENTERPRISE_URN]),
+                json!([USER_URN]),
+            )
+        }
+        Fault::ScimTypeMissing => {
+            let resp = mock
+                .query("/Users", &[("filter", "userName zz \"x\"")])
+                .await;
+            (
+                json!([resp.status, resp.body["scimType"]]),
+                json!([400, "invalidFilter"]),
+                json!([400, null]),
+            )
+        }
+        Fault::IfNoneMatchIgnored => {
+            let user = mock.user("x").await;
+            let path = format!("/Users/{}", id(&user));
+            let etag = user["meta"]["version"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let resp = Mock::send(mock.req(Method::GET, &path).header("if-none-match", etag)).await;
+            (status(&resp), json!(304), json!(200))
+        }
+        Fault::TimestampsWithoutOffset => {
+            let user = mock.user("x").await;
+            let stamp = user["meta"]["lastModified"].as_str().unwrap_or_default();
+            (json!(stamp.ends_with('Z')), json!(true), json!(false))
+        }
+        Fault::PatchPathCaseSensitive => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let resp = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "path": "Name.GivenName", "value": "G"}]),
+                )
+                .await;
+            (
+                json!([resp.status, resp.body["name"]["givenName"]]),
+                json!([200, "G"]),
+                json!([400, null]),
+            )
+        }
+        Fault::MemberRefAlwaysUsers => {
+            let inner = id(&mock.group("inner", &[]).await);
+            let outer = mock.group("outer", &[&inner]).await;
+            let member = &outer["members"][0];
+            (
+                json!([member["type"], member["$ref"]]),
+                json!(["Group", mock.url(&format!("/Groups/{inner}"))]),
+                json!(["User", mock.url(&format!("/Users/{inner}"))]),
+            )
+        }
+        Fault::PatchAnswersOldState => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let resp = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "path": "nickName", "value": "n"}]),
+                )
+                .await;
+            let read = mock.get(&path).await;
+            (
+                json!([resp.body["nickName"], read.body["nickName"]]),
+                json!(["n", "n"]),
+                json!([null, "n"]),
+            )
+        }
+        Fault::GroupListOmitsMembers => {
+            let member = users(mock, 1).await.remove(0);
+            mock.group("team", &[&member]).await;
+            let listed = mock.query("/Groups", &[]).await;
+            (
+                listed.body["Resources"][0]["members"][0]["value"].clone(),
+                json!(member),
+                Value::Null,
+            )
+        }
+        Fault::LocationInternalHost => {
+            let created = mock
+                .post("/Users", &json!({"schemas": [USER_URN], "userName": "x"}))
+                .await;
+            let id = id(&created.body);
+            let internal = format!("http://scim-internal:8080/scim/v2/Users/{id}");
+            (
+                json!([created.header("location"), created.body["meta"]["location"]]),
+                json!([
+                    mock.url(&format!("/Users/{id}")),
+                    mock.url(&format!("/Users/{id}"))
+                ]),
+                json!([internal, internal]),
+            )
+        }
+        Fault::SortDescendingIgnored => {
+            mock.user("b").await;
+            mock.user("a").await;
+            let resp = mock
+                .query(
+                    "/Users",
+                    &[("sortBy", "userName"), ("sortOrder", "descending")],
+                )
+                .await;
+            (
+                json!(resp.user_names()),
+                json!(["b", "a"]),
+                json!(["a", "b"]),
+            )
+        }
+        Fault::OrderingBoundsExclusive => {
+            users(mock, 3).await;
+            let resp = mock
+                .query(
+                    "/Users",
+                    &[("filter", r#"userName ge "u2" and userName le "u3""#)],
+                )
+                .await;
+            (json!(resp.user_names()), json!(["u2", "u3"]), json!([]))
+        }
+        Fault::TotalResultsIgnoresFilter => {
+            users(mock, 3).await;
+            let resp = mock
+                .query("/Users", &[("filter", r#"userName eq "u2""#)])
+                .await;
+            (
+                json!([resp.body["totalResults"], resp.user_names()]),
+                json!([1, ["u2"]]),
+                json!([3, ["u2"]]),
+            )
+        }
+        Fault::PutIgnoresExternalId => {
+            let user = mock
+                .user_with(json!({"userName": "x", "externalId": "old"}))
+                .await;
+            let resp = mock
+                .put(
+                    &format!("/Users/{}", id(&user)),
+                    &json!({"schemas": [USER_URN], "userName": "x", "externalId": "new"}),
+                )
+                .await;
+            (
+                json!([resp.status, resp.body["externalId"]]),
+                json!([200, "new"]),
+                json!([200, "old"]),
+            )
+        }
+        Fault::MembersReplaceOnlyAdds
+        | Fault::PathlessReplaceEmptiesMembers
+        | Fault::MemberFilterRemoveIgnored
+        | Fault::MembersAddReplaces
+        | Fault::MemberRemovalsShiftIndexes => member_probe(fault, mock).await,
+        Fault::SchemaEmailsSingular => {
+            let schema = mock.get(&format!("/Schemas/{USER_URN}")).await;
+            let emails = schema.body["attributes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|a| a["name"] == "emails")
+                .map(|a| a["multiValued"].clone());
+            (json!(emails), json!(true), json!(false))
+        }
+        Fault::ResourceTypeSchemaTypo => {
+            let user = mock.get("/ResourceTypes/User").await;
+            (
+                user.body["schema"].clone(),
+                json!(USER_URN),
+                json!(format!("{USER_URN}s")),
+            )
+        }
+        Fault::ExtensionFilterNoMatch => {
+            mock.post(
+                "/Users",
+                &json!({"schemas": [USER_URN, ENTERPRISE_URN], "userName": "x",
+                    ENTERPRISE_URN: {"employeeNumber": "42"}}),
+            )
+            .await;
+            let filter = format!("{ENTERPRISE_URN}:employeeNumber eq \"42\"");
+            let resp = mock.query("/Users", &[("filter", filter.as_str())]).await;
+            (resp.body["totalResults"].clone(), json!(1), json!(0))
+        }
+        Fault::ConcurrentPatchesLost => {
+            let path = format!("/Users/{}", users(mock, 1).await[0]);
+            let add = |n: usize| {
+                mock.patch(
+                    &path,
+                    json!([{"op": "add", "path": "emails", "value": [{"value": format!("{n}@x.example")}]}]),
+                )
+            };
+            tokio::join!(add(1), add(2), add(3));
+            let read = mock.get(&path).await;
+            (
+                json!(read.body["emails"].as_array().map(Vec::len)),
+                json!(3),
+                json!(1),
+            )
+        }
+        Fault::BulkStatusNumber | Fault::BulkLocationMissing => {
+            let body = json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+                "Operations": [{"method": "POST", "path": "/Users", "bulkId": "b",
+                    "data": {"schemas": [USER_URN], "userName": "bulk"}}],
+            });
+            let resp = mock.post("/Bulk", &body).await;
+            let result = &resp.body["Operations"][0];
+            let seen = if fault == Fault::BulkStatusNumber {
+                result["status"].clone()
+            } else {
+                json!(result.get("location").is_some())
+            };
+            let (clean, faulty) = if fault == Fault::BulkStatusNumber {
+                (json!("201"), json!(201))
+            } else {
+                (json!(true), json!(false))
+            };
+            (seen, clean, faulty)
+        }
+        Fault::PutRecreatesResource => {
+            let user = mock.user("x").await;
+            let path = format!("/Users/{}", id(&user));
+            let resp = mock
+                .put(
+                    &path,
+                    &json!({"schemas": [USER_URN], "userName": "x", "nickName": "n"}),
+                )
+                .await;
+            (
+                json!([
+                    resp.status,
+                    resp.body["id"] == user["id"],
+                    resp.body["meta"]["created"] == user["meta"]["created"],
+                    resp.body["meta"]["version"],
+                ]),
+                json!([200, true, true, "W/\"2\""]),
+                json!([200, true, false, "W/\"1\""]),
+            )
+        }
+        Fault::InactiveUserReadOnly => {
+            let user = mock
+                .user_with(json!({"userName": "x", "active": false}))
+                .await;
+            let path = format!("/Users/{}", id(&user));
+            let rename = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "path": "nickName", "value": "n"}]),
+                )
+                .await;
+            let reactivate = mock
+                .patch(
+                    &path,
+                    json!([{"op": "replace", "path": "active", "value": true}]),
+                )
+                .await;
+            (
+                json!([rename.status, reactivate.status]),
+                json!([200, 200]),
+                json!([400, 200]),
+            )
+        }
+        Fault::PlusDecodedAsSpace => {
+            mock.user("jo+tag@x.example").await;
+            let resp = mock
+                .query("/Users", &[("filter", r#"userName eq "jo+tag@x.example""#)])
+                .await;
+            (resp.body["totalResults"].clone(), json!(1), json!(0))
+        }
+        Fault::SwAsCo => {
+            users(mock, 1).await;
+            let resp = mock
+                .query("/Users", &[("filter", r#"userName sw "1""#)])
+                .await;
+            (resp.body["totalResults"].clone(), json!(0), json!(1))
+        }
+        Fault::UnorderedPages => {
+            users(mock, 4).await;
+            let mut seen = Vec::new();
+            for start in ["1", "3"] {
+                let page = mock
+                    .query("/Users", &[("startIndex", start), ("count", "2")])
+                    .await;
+                seen.extend(page.user_names());
+            }
+            seen.sort();
+            seen.dedup();
+            (json!(seen.len()), json!(4), json!(2))
+        }
     }
+}
+
+/// The member-writing faults, each probed on a group of u1, u2 and u3 (u4 is outside it):
+/// the members its PATCH leaves.
+async fn member_probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
+    let ids = users(mock, 4).await;
+    let group = mock.group("team", &[&ids[0], &ids[1], &ids[2]]).await;
+    let (u1, u2, u3, u4) = (&ids[0], &ids[1], &ids[2], &ids[3]);
+    let (operations, clean, faulty) = match fault {
+        Fault::MembersReplaceOnlyAdds => (
+            json!([{"op": "replace", "path": "members", "value": [{"value": u4}]}]),
+            json!([u4]),
+            json!([u1, u2, u3, u4]),
+        ),
+        Fault::PathlessReplaceEmptiesMembers => (
+            json!([{"op": "replace", "value": {"id": id(&group), "displayName": "crew"}}]),
+            json!([u1, u2, u3]),
+            json!([]),
+        ),
+        Fault::MemberFilterRemoveIgnored => (
+            json!([{"op": "remove", "path": format!("members[value eq \"{u2}\"]")}]),
+            json!([u1, u3]),
+            json!([u1, u2, u3]),
+        ),
+        Fault::MembersAddReplaces => (
+            json!([{"op": "add", "path": "members", "value": [{"value": u4}]}]),
+            json!([u1, u2, u3, u4]),
+            json!([u4]),
+        ),
+        _ => (
+            json!([
+                {"op": "remove", "path": format!("members[value eq \"{u1}\"]")},
+                {"op": "remove", "path": format!("members[value eq \"{u2}\"]")},
+            ]),
+            json!([u3]),
+            json!([u2]),
+        ),
+    };
+    let path = format!("/Groups/{}", id(&group));
+    mock.patch(&path, operations).await;
+    let read = mock.get(&path).await;
+    let members: Vec<&str> = read.body["members"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m["value"].as_str())
+        .collect();
+    (json!(members), clean, faulty)
 }
 
 #[tokio::test]

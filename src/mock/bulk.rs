@@ -298,11 +298,18 @@ fn execute(
         .cloned();
     let location =
         location.unwrap_or_else(|| Value::from(format!("{}{path}", state.location_base())));
-    out.insert("location".to_owned(), location);
+    if !(status == StatusCode::CREATED && state.has(Fault::BulkLocationMissing)) {
+        out.insert("location".to_owned(), location);
+    }
     if let Some(version) = doc.as_ref().and_then(version_of) {
         out.insert("version".to_owned(), Value::from(version));
     }
-    out.insert("status".to_owned(), Value::from(status.as_str()));
+    let status_value = if state.has(Fault::BulkStatusNumber) {
+        Value::from(status.as_u16())
+    } else {
+        Value::from(status.as_str())
+    };
+    out.insert("status".to_owned(), status_value);
     let created_id = match status {
         StatusCode::CREATED => doc
             .as_ref()

@@ -132,14 +132,17 @@ fn schema_json(state: &AppState, schema: &Schema) -> Value {
             !state.undeclared(kind, name)
         });
         // Discovery says what the writes enforce.
-        if kind == Kind::User && state.varies(Variation::EmailsRequired) {
-            let emails = attributes.iter_mut().find(|a| {
-                a.get("name")
-                    .and_then(Value::as_str)
-                    .is_some_and(|name| name.eq_ignore_ascii_case("emails"))
-            });
-            if let Some(emails) = emails {
+        let emails = attributes.iter_mut().find(|a| {
+            a.get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|name| name.eq_ignore_ascii_case("emails"))
+        });
+        if let (Kind::User, Some(emails)) = (kind, emails) {
+            if state.varies(Variation::EmailsRequired) {
                 emails["required"] = Value::Bool(true);
+            }
+            if state.has(Fault::SchemaEmailsSingular) {
+                emails["multiValued"] = Value::Bool(false);
             }
         }
     }
@@ -151,6 +154,9 @@ fn resource_type_json(state: &AppState, kind: Kind) -> Value {
     let mut json = kind.resource_type_json(state.location_base());
     if state.has(Fault::ResourceTypeEndpointWrong) {
         json["endpoint"] = Value::from(format!("/{}", kind.name()));
+    }
+    if kind == Kind::User && state.has(Fault::ResourceTypeSchemaTypo) {
+        json["schema"] = Value::from(format!("{}s", kind.schema().id));
     }
     json
 }

@@ -180,6 +180,86 @@ named_behaviours! {
             "a rotated-out (revoked) SCIM token still reads: GET accepts it, writes refuse it";
         TooManyTruncated => "too-many-truncated", "RFC 7644 §3.4.2.2",
             "a filter yielding more than the server's cap is answered with the first cap results and totalResults = cap, as if that were all, instead of 400 tooMany";
+        GroupDeleteCascadesMembers => "group-delete-cascades-members", "RFC 7644 §3.6",
+            "deleting a group also deletes the users that were its members (a cascading foreign key)";
+        ValueFilterMixesValues => "value-filter-mixes-values", "RFC 7644 §3.4.2.2",
+            "a value filter emails[type eq \"work\" and value co \"x\"] matches when different emails satisfy its parts";
+        OrFilterDuplicates => "or-filter-duplicates", "RFC 7644 §3.4.2.2",
+            "a resource matching both sides of an or filter is listed and counted twice (a UNION ALL)";
+        CoreUrnPathRejected => "core-urn-path-rejected", "RFC 7644 §3.10",
+            "a PATCH path qualified with the core schema URN (urn:…:core:2.0:User:name.givenName) is refused with invalidPath";
+        PatchRenameSkipsUniqueness => "patch-rename-skips-uniqueness", "RFC 7643 §4.1.1",
+            "PATCH can set userName to one another user holds: uniqueness is checked on POST and PUT only";
+        ComplexReplaceDropsSubAttributes => "complex-replace-drops-sub-attributes", "RFC 7644 §3.5.2.3",
+            "PATCH replace of a complex attribute (name) drops the sub-attributes its value leaves out instead of keeping them";
+        NonBmpCharactersMangled => "non-bmp-characters-mangled", "RFC 7643 §2.3.1",
+            "characters outside the Basic Multilingual Plane (emoji, 𝔸) are stored as \"?\", as a 3-byte utf8 column does";
+        MembershipChangeKeepsVersion => "membership-change-keeps-version", "RFC 7644 §3.14",
+            "changing a group's members leaves its meta.version, ETag and lastModified as they were";
+        PatchAddDuplicatesValue => "patch-add-duplicates-value", "RFC 7644 §3.5.2.1",
+            "PATCH add of an email the user already has appends a second copy instead of changing nothing";
+        EmailFilterPrimaryOnly => "email-filter-primary-only", "RFC 7644 §3.4.2.2",
+            "filters on emails.value look only at the primary email, the one the vendor keeps in a column";
+        DeletedGroupStaysInUserGroups => "deleted-group-stays-in-user-groups", "RFC 7643 §4.1.2",
+            "a deleted group stays listed in its former members' groups attribute";
+        ExtensionUrnNotListed => "extension-urn-not-listed", "RFC 7643 §3",
+            "a user holding enterprise extension attributes does not list the extension's URN in schemas";
+        ScimTypeMissing => "scim-type-missing", "RFC 7644 §3.12",
+            "400 errors carry no scimType, so a client cannot tell invalidFilter from invalidValue";
+        IfNoneMatchIgnored => "if-none-match-ignored", "RFC 7644 §3.14",
+            "a GET whose If-None-Match names the current ETag answers 200 with the body instead of 304";
+        TimestampsWithoutOffset => "timestamps-without-offset", "RFC 7643 §2.3.5",
+            "meta.created and meta.lastModified carry no time zone (2026-12-01T03:09:26), as a naive database timestamp prints";
+        PatchPathCaseSensitive => "patch-path-case-sensitive", "RFC 7643 §2.1",
+            "PATCH paths match attribute names case-sensitively: name.GivenName or Emails is refused with invalidPath";
+        MemberRefAlwaysUsers => "member-ref-always-users", "RFC 7643 §4.2",
+            "every group member is typed User with a $ref under /Users, nested groups too";
+        PatchAnswersOldState => "patch-answers-old-state", "RFC 7644 §3.5.2",
+            "a PATCH is stored, but the 200 answer shows the resource as it was before the PATCH";
+        GroupListOmitsMembers => "group-list-omits-members", "RFC 7643 §4.2",
+            "groups in a list response carry no members, although members is returned by default";
+        LocationInternalHost => "location-internal-host", "RFC 7644 §3.1",
+            "meta.location and Location name the app server behind the proxy (http://scim-internal:8080/…), not the public base URL";
+        SortDescendingIgnored => "sort-descending-ignored", "RFC 7644 §3.4.2.3",
+            "sortOrder=descending is ignored: results are always ascending";
+        OrderingBoundsExclusive => "ordering-bounds-exclusive", "RFC 7644 §3.4.2.2",
+            "ge and le are evaluated as gt and lt: a value equal to the bound is left out";
+        TotalResultsIgnoresFilter => "total-results-ignores-filter", "RFC 7644 §3.4.2",
+            "totalResults of a filtered list counts every resource of the type, not the matches";
+        PutIgnoresExternalId => "put-ignores-external-id", "RFC 7643 §3.1",
+            "externalId is set on create only: a PUT with a new externalId answers 200 and keeps the old one";
+        MembersReplaceOnlyAdds => "members-replace-only-adds", "RFC 7644 §3.5.2.3",
+            "replace on members without a filter adds the listed members but removes none of the others";
+        PathlessReplaceEmptiesMembers => "pathless-replace-empties-members", "RFC 7644 §3.5.2.3",
+            "a path-less replace on a group that does not mention members (Okta's rename) empties the group";
+        MemberFilterRemoveIgnored => "member-filter-remove-ignored", "RFC 7644 §3.5.2.2",
+            "remove with path members[value eq \"…\"] answers 200 and removes nothing";
+        MembersAddReplaces => "members-add-replaces", "RFC 7644 §3.5.2.1",
+            "add on members replaces the member list with the added members instead of appending them";
+        MemberRemovalsShiftIndexes => "member-removals-shift-indexes", "RFC 7644 §3.5.2.2",
+            "a PATCH removing several members finds each by its position before the first removal, so the later ones remove the wrong member";
+        ConcurrentPatchesLost => "concurrent-patches-lost", "RFC 7644 §3.5.2",
+            "concurrent PATCHes to one resource each write back what they read before the others wrote (no lock), so all but one are lost";
+        BulkStatusNumber => "bulk-status-number", "RFC 7644 §3.7.3",
+            "a successful BulkResponse operation's status is a JSON number (201), not the string the RFC gives";
+        BulkLocationMissing => "bulk-location-missing", "RFC 7644 §3.7.3",
+            "BulkResponse operations that created a resource carry no location";
+        PutRecreatesResource => "put-recreates-resource", "RFC 7644 §3.5.1",
+            "PUT deletes the resource and inserts it again under its id: meta.created and meta.version start over, and a user leaves its groups";
+        InactiveUserReadOnly => "inactive-user-read-only", "RFC 7644 §3.5.2 (as Entra ID reads it)",
+            "a deactivated user refuses every write but reactivation with 400, so an identity provider cannot update it while disabled";
+        PlusDecodedAsSpace => "plus-decoded-as-space", "RFC 3986 §2.1",
+            "a filter's query parameter is form-decoded twice, so a + in a value (jo+tag@example.com) becomes a space";
+        SwAsCo => "sw-as-co", "RFC 7644 §3.4.2.2",
+            "sw matches the value anywhere in the attribute, as co does";
+        UnorderedPages => "unordered-pages", "RFC 7644 §3.4.2.4",
+            "lists without sortBy come in no stable order (no ORDER BY), so pages of one walk overlap and miss resources";
+        SchemaEmailsSingular => "schema-emails-singular", "RFC 7643 §7",
+            "/Schemas declares User emails multiValued false (a hand-written schema), though emails is a list";
+        ResourceTypeSchemaTypo => "resource-type-schema-typo", "RFC 7643 §6",
+            "/ResourceTypes names the User schema urn:ietf:params:scim:schemas:core:2.0:Users, which no schema has";
+        ExtensionFilterNoMatch => "extension-filter-no-match", "RFC 7644 §3.4.2.2",
+            "a filter on an enterprise extension attribute by its URN-qualified name matches nothing, with 200";
     }
 }
 

@@ -10,7 +10,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::error::ApiError;
 use super::faults::Fault;
-use super::patch;
+use super::patch::{self, MembersBug};
 use super::schema::Kind;
 use super::state::AppState;
 use super::store::{Stored, Tenant, etag};
@@ -212,6 +212,17 @@ impl Tenant {
         check_if_match(state, current, if_match)?;
         refuse_entra_forms(state, kind, body)?;
         let mut attrs = kind.normalize(body, Tenant::coerce_booleans(state))?;
+        refuse_inactive(state, kind, &current.doc, &attrs)?;
+        if state.has(Fault::PutRecreatesResource) {
+            self.delete(state, kind, id, None)?;
+            return self.commit(state, kind, id, attrs).map(Written::Updated);
+        }
+        if state.has(Fault::PutIgnoresExternalId) {
+            match current.doc.get("externalId") {
+                Some(old) => attrs.insert("externalId".to_owned(), old.clone()),
+                None => attrs.remove("externalId"),
+            };
+        }
         if state.has(Fault::PutNotApplied) {
             return Ok(Written::Updated(current.doc.clone()));
         }
@@ -236,6 +247,20 @@ impl Tenant {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Value, ApiError> {
+        self.patch_read(state, kind, id, body, if_match, None)
+    }
+
+    /// Applies a PatchOp to `read`, a copy of the resource read earlier, or to the resource as
+    /// it is now; the result replaces the resource either way (a read-modify-write).
+    pub fn patch_read(
+        &mut self,
+        state: &AppState,
+        kind: Kind,
+        id: &str,
+        body: &Value,
+        if_match: Option<&str>,
+        read: Option<Value>,
+    ) -> Result<Value, ApiError> {
         check_writable(state, kind)?;
         let current = self.live(state, kind, id)?;
         check_if_match(state, current, if_match)?;
@@ -246,7 +271,10 @@ impl Tenant {
         {
             return Ok(current.doc.clone());
         }
-        let Value::Object(mut working) = current.doc.clone() else {
+        let before = state
+            .has(Fault::PatchAnswersOldState)
+            .then(|| current.doc.clone());
+        let Value::Object(mut working) = read.unwrap_or_else(|| current.doc.clone()) else {
             return Err(not_found(kind, id));
         };
         let was_active = working.get("active").cloned();
@@ -255,6 +283,29 @@ impl Tenant {
             exact_op_names: state.has(Fault::PatchCapitalizedOpsRejected),
             remove_all_listed: state.has(Fault::MemberRemoveRemovesAll),
             add_unmatched: state.varies(Variation::EntraValuePathAdd),
+            core_urn_rejected: state.has(Fault::CoreUrnPathRejected),
+            replace_complex_whole: state.has(Fault::ComplexReplaceDropsSubAttributes),
+            add_duplicates: state.has(Fault::PatchAddDuplicatesValue),
+            exact_names: state.has(Fault::PatchPathCaseSensitive),
+            members_bug: [
+                (Fault::MembersReplaceOnlyAdds, MembersBug::ReplaceOnlyAdds),
+                (
+                    Fault::PathlessReplaceEmptiesMembers,
+                    MembersBug::PathlessReplaceEmpties,
+                ),
+                (
+                    Fault::MemberFilterRemoveIgnored,
+                    MembersBug::FilterRemoveIgnored,
+                ),
+                (Fault::MembersAddReplaces, MembersBug::AddReplaces),
+                (
+                    Fault::MemberRemovalsShiftIndexes,
+                    MembersBug::RemovalsShiftIndexes,
+                ),
+            ]
+            .into_iter()
+            .find(|(fault, _)| state.has(*fault))
+            .map(|(_, bug)| bug),
         };
         let first_only;
         let body = if state.has(Fault::PatchFirstOperationOnly) {
@@ -295,12 +346,25 @@ impl Tenant {
             members.truncate(members_before + 100);
         }
         let mut attrs = kind.normalize(&Value::Object(working), Tenant::coerce_booleans(state))?;
+        if let Ok(current) = self.live(state, kind, id) {
+            refuse_inactive(state, kind, &current.doc, &attrs)?;
+        }
         if state.has(Fault::PatchNotApplied) {
             return self.live(state, kind, id).map(|s| s.doc.clone());
         }
         let deactivating = kind == Kind::User
             && attrs.get("active") == Some(&Value::Bool(false))
             && was_active != Some(Value::Bool(false));
+        if state.has(Fault::PatchRenameSkipsUniqueness)
+            && let Some(name) = attrs.get("userName").and_then(Value::as_str)
+            && self
+                .users
+                .id_for_name(name)
+                .is_some_and(|owner| owner != id)
+        {
+            // The bug being imitated: the name index is overwritten, never consulted.
+            self.users.release_name(name);
+        }
         if deactivating && state.has(Fault::ActiveFalseNotStored) {
             match was_active {
                 Some(active) => attrs.insert("active".to_owned(), active),
@@ -310,7 +374,8 @@ impl Tenant {
             answer["active"] = Value::Bool(false);
             return Ok(answer);
         }
-        self.commit(state, kind, id, attrs)
+        let patched = self.commit(state, kind, id, attrs)?;
+        Ok(before.unwrap_or(patched))
     }
 
     pub fn delete(
@@ -339,7 +404,7 @@ impl Tenant {
         {
             self.users.release_name(name);
         }
-        if kind == Kind::Group {
+        if kind == Kind::Group && !state.has(Fault::DeletedGroupStaysInUserGroups) {
             for member in members(&removed.doc) {
                 if let Some(groups) = self.member_of.get_mut(member) {
                     groups.remove(id);
@@ -349,7 +414,18 @@ impl Tenant {
         for group_id in self.member_of.remove(id).unwrap_or_default() {
             self.drop_member(state, &group_id, id)?;
         }
-        if state.has(Fault::GetAfterDelete200) {
+        if kind == Kind::Group && state.has(Fault::GroupDeleteCascadesMembers) {
+            let users: Vec<String> = members(&removed.doc)
+                .filter(|m| self.kind_of(m) == Some(Kind::User))
+                .map(str::to_owned)
+                .collect();
+            for user in users {
+                self.delete(state, Kind::User, &user, None)?;
+            }
+        }
+        // The stale membership needs the deleted group's name.
+        let stale = kind == Kind::Group && state.has(Fault::DeletedGroupStaysInUserGroups);
+        if state.has(Fault::GetAfterDelete200) || stale {
             self.collection_mut(kind).tombstone(id, removed.doc);
         }
         Ok(())
@@ -395,6 +471,9 @@ impl Tenant {
                         .for_each(|item| drop(item.remove("display")));
                 }
             }
+        }
+        if state.has(Fault::NonBmpCharactersMangled) {
+            attrs.values_mut().for_each(mangle_non_bmp);
         }
         let previous = self
             .collection(kind)
@@ -464,13 +543,21 @@ impl Tenant {
                 return Ok(doc.clone());
             }
         }
-        let stamp = now();
+        let mut stamp = now();
+        if state.has(Fault::TimestampsWithoutOffset) {
+            stamp.pop();
+        }
         let created_at = if state.has(Fault::CreatedNotStamped) {
             "2000-01-01T00:00:00Z".to_owned()
         } else {
             stamp.clone()
         };
-        let frozen = state.has(Fault::LastModifiedNotUpdated);
+        let frozen = state.has(Fault::LastModifiedNotUpdated)
+            || (kind == Kind::Group
+                && state.has(Fault::MembershipChangeKeepsVersion)
+                && previous
+                    .as_ref()
+                    .is_some_and(|(_, _, doc)| only_members_changed(doc, &attrs)));
         let (seq, version, created, modified) = match &previous {
             Some((seq, version, doc)) => {
                 let meta = |k: &str| {
@@ -511,7 +598,7 @@ impl Tenant {
                 "resourceType": kind.name(),
                 "created": created,
                 "lastModified": modified,
-                "location": format!("{}/{}/{id}", state.location_base(), kind.endpoint()),
+                "location": format!("{}/{}/{id}", public_base(state), kind.endpoint()),
                 "version": etag(version),
             }),
         );
@@ -599,6 +686,11 @@ impl Tenant {
                         .get("displayName")
                         .or_else(|| doc.get("userName"))
                         .cloned();
+                    let kind = if state.has(Fault::MemberRefAlwaysUsers) {
+                        Kind::User
+                    } else {
+                        kind
+                    };
                     let mut entry = json!({
                         "value": value,
                         "$ref": format!("{}/{}/{value}", state.base_url, kind.endpoint()),
@@ -621,6 +713,71 @@ impl Tenant {
         }
         *list = resolved;
         Ok(())
+    }
+}
+
+/// Under [`Fault::InactiveUserReadOnly`], refuses a write to a deactivated user unless it
+/// reactivates it.
+fn refuse_inactive(
+    state: &AppState,
+    kind: Kind,
+    current: &Value,
+    attrs: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    let inactive = |doc: Option<&Value>| doc == Some(&Value::Bool(false));
+    if kind == Kind::User
+        && state.has(Fault::InactiveUserReadOnly)
+        && inactive(current.get("active"))
+        && inactive(attrs.get("active"))
+    {
+        return Err(ApiError::bad_request(
+            ScimType::InvalidValue,
+            "the user is deactivated: reactivate it first",
+        ));
+    }
+    Ok(())
+}
+
+/// What resource locations start with: [`AppState::location_base`], or under
+/// [`Fault::LocationInternalHost`] the app server's URL behind a proxy (same path, another
+/// origin).
+fn public_base(state: &AppState) -> String {
+    if !state.has(Fault::LocationInternalHost) {
+        return state.location_base().to_owned();
+    }
+    let path = state
+        .base_url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.find('/').map(|at| &rest[at..]))
+        .unwrap_or_default();
+    format!("http://scim-internal:8080{path}")
+}
+
+/// Whether a write of `attrs` over `doc` changes the group's members and nothing else.
+fn only_members_changed(doc: &Value, attrs: &Map<String, Value>) -> bool {
+    let mut before = doc.as_object().cloned().unwrap_or_default();
+    for key in ["id", "meta", "members"] {
+        before.remove(key);
+    }
+    let mut after = attrs.clone();
+    after.remove("members");
+    before == after
+}
+
+/// Replaces every character outside the Basic Multilingual Plane with `?`, as a column that
+/// holds at most three UTF-8 bytes a character stores it.
+fn mangle_non_bmp(value: &mut Value) {
+    match value {
+        Value::String(text) if text.chars().any(|c| u32::from(c) > 0xFFFF) => {
+            *text = text
+                .chars()
+                .map(|c| if u32::from(c) > 0xFFFF { '?' } else { c })
+                .collect();
+        }
+        Value::Array(items) => items.iter_mut().for_each(mangle_non_bmp),
+        Value::Object(fields) => fields.values_mut().for_each(mangle_non_bmp),
+        _ => {}
     }
 }
 

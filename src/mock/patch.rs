@@ -18,6 +18,7 @@ use crate::scim::path::{self, PatchPath};
 use crate::scim::{AttrPath, ScimType, urn};
 
 /// Fault switches that change how operations are read.
+#[derive(Default)]
 pub(crate) struct Options {
     /// Only lower-case op names are recognised.
     pub exact_op_names: bool,
@@ -26,6 +27,32 @@ pub(crate) struct Options {
     /// `replace` through an `X eq "v"` value filter that matches nothing adds `{X: v, sub:
     /// value}` (as Entra ID expects) instead of failing with noTarget.
     pub add_unmatched: bool,
+    /// A path qualified with the resource's core schema URN is `invalidPath`.
+    pub core_urn_rejected: bool,
+    /// `replace` of a complex attribute stores its value as the whole attribute.
+    pub replace_complex_whole: bool,
+    /// `add` to a multi-valued attribute appends values it already holds.
+    pub add_duplicates: bool,
+    /// Attribute names in a path must be spelled as the schema spells them.
+    pub exact_names: bool,
+    /// A fault in how group members are written.
+    pub members_bug: Option<MembersBug>,
+}
+
+/// Ways a vendor's handling of group `members` goes wrong, one fault each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MembersBug {
+    /// `replace` on `members` without a filter only adds.
+    ReplaceOnlyAdds,
+    /// A path-less `replace` whose value has no `members` empties them.
+    PathlessReplaceEmpties,
+    /// `remove` through a `members[…]` filter does nothing.
+    FilterRemoveIgnored,
+    /// `add` on `members` replaces them.
+    AddReplaces,
+    /// `remove` through `members[value eq "x"]` removes the member at x's position in the
+    /// list as it was before the PATCH.
+    RemovalsShiftIndexes,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +119,8 @@ pub(crate) fn apply(
         ));
     }
     check_work(working, operations)?;
+    let positions = (options.members_bug == Some(MembersBug::RemovalsShiftIndexes))
+        .then(|| member_values(working));
     for operation in operations {
         let name = get_ci(operation, "op")
             .and_then(Value::as_str)
@@ -125,9 +154,51 @@ pub(crate) fn apply(
             }
         };
         let value = get_ci(operation, "value").filter(|v| !v.is_null());
-        apply_one(kind, working, op, path, value, options)?;
+        let shifted = match (&positions, op, path) {
+            (Some(before), Op::Remove, Some(text)) => shifted_removal(working, before, text),
+            _ => None,
+        };
+        apply_one(
+            kind,
+            working,
+            op,
+            shifted.as_deref().or(path),
+            value,
+            options,
+        )?;
     }
     Ok(())
+}
+
+/// The member `value`s of a group, in order.
+fn member_values(group: &Map<String, Value>) -> Vec<String> {
+    group
+        .get("members")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("value").and_then(Value::as_str).map(str::to_owned))
+        .collect()
+}
+
+/// Under [`MembersBug::RemovalsShiftIndexes`]: the path a removal through `members[value eq
+/// "x"]` really takes, naming the member now at the position `x` had before the PATCH.
+fn shifted_removal(group: &Map<String, Value>, before: &[String], text: &str) -> Option<String> {
+    let parsed = path::parse(text).ok()?;
+    let Some(Filter::Compare {
+        op: CompareOp::Eq,
+        value: CompValue::String(target),
+        ..
+    }) = &parsed.filter
+    else {
+        return None;
+    };
+    if !parsed.attr.name.eq_ignore_ascii_case("members") {
+        return None;
+    }
+    let at = before.iter().position(|v| v == target)?;
+    let now = member_values(group).into_iter().nth(at)?;
+    Some(format!("members[value eq {}]", Value::from(now)))
 }
 
 /// Refuses, before applying any, operations that would walk more than [`MAX_WORK`] values of
@@ -206,6 +277,13 @@ fn apply_one(
             "add or replace without a path needs an object value",
         ));
     };
+    if options.members_bug == Some(MembersBug::PathlessReplaceEmpties)
+        && kind == Kind::Group
+        && op == Op::Replace
+        && !fields.keys().any(|k| k.eq_ignore_ascii_case("members"))
+    {
+        root.remove("members");
+    }
     for (key, value) in fields {
         if key.eq_ignore_ascii_case("schemas") {
             continue;
@@ -252,6 +330,25 @@ fn apply_path(
     let resolved = kind
         .resolve(&path.attr)
         .ok_or_else(|| invalid_path(format!("{} has no attribute {}", kind.name(), path.attr)))?;
+    // The faults' readings: the core URN is not taken as a prefix, or names must be spelled
+    // exactly as the schema does.
+    let misspelled = |given: Option<&str>, name: Option<&str>| given.is_some() && given != name;
+    let core_urn = path
+        .attr
+        .urn
+        .as_deref()
+        .is_some_and(|u| u.eq_ignore_ascii_case(kind.schema().id));
+    if (options.core_urn_rejected && core_urn)
+        || (options.exact_names
+            && (misspelled(Some(path.attr.name.as_str()), Some(resolved.attr.name))
+                || misspelled(path.attr.sub.as_deref(), resolved.sub.map(|s| s.name))))
+    {
+        return Err(invalid_path(format!(
+            "{} has no attribute {}",
+            kind.name(),
+            path.attr
+        )));
+    }
     let attr = resolved.attr;
     let target = match &path.filter_sub {
         Some(sub) => attr
@@ -304,6 +401,13 @@ fn apply_path(
     match (&path.filter, resolved.sub) {
         (None, None) => whole(container, attr, op, value.as_ref(), options),
         (None, Some(sub)) => sub_attribute(container, attr, sub, op, value),
+        (Some(_), _)
+            if op == Op::Remove
+                && attr.name == "members"
+                && options.members_bug == Some(MembersBug::FilterRemoveIgnored) =>
+        {
+            Ok(())
+        }
         (Some(filter), _) => {
             let case_exact = |p: &AttrPath| kind.case_exact(p);
             if options.add_unmatched && op == Op::Replace {
@@ -453,6 +557,16 @@ fn whole(
         (Op::Remove, _) => {
             container.remove(name);
         }
+        (Op::Add, Some(v))
+            if name == "members" && options.members_bug == Some(MembersBug::AddReplaces) =>
+        {
+            container.insert(name.to_owned(), Value::Array(as_list(v)));
+        }
+        (Op::Replace, Some(v))
+            if name == "members" && options.members_bug == Some(MembersBug::ReplaceOnlyAdds) =>
+        {
+            return whole(container, attr, Op::Add, Some(v), options);
+        }
         (Op::Add, Some(v)) if attr.multi => {
             let incoming = as_list(v);
             let items = container
@@ -471,10 +585,11 @@ fn whole(
                     .filter_map(|v| v.get("value").and_then(scalar_key))
                     .collect();
                 for new in incoming {
-                    let duplicate = match new.get("value").and_then(scalar_key) {
-                        Some(key) => !present.insert(key),
-                        None => items.iter().any(|old| same_value(old, &new)),
-                    };
+                    let duplicate = !options.add_duplicates
+                        && match new.get("value").and_then(scalar_key) {
+                            Some(key) => !present.insert(key),
+                            None => items.iter().any(|old| same_value(old, &new)),
+                        };
                     if !duplicate {
                         items.push(new);
                     }
@@ -483,6 +598,11 @@ fn whole(
         }
         (Op::Replace, Some(v)) if attr.multi => {
             container.insert(name.to_owned(), Value::Array(as_list(v)));
+        }
+        (Op::Replace, Some(v))
+            if options.replace_complex_whole && attr.ty == Type::Complex && v.is_object() =>
+        {
+            container.insert(name.to_owned(), v.clone());
         }
         (_, Some(v)) if attr.ty == Type::Complex && v.is_object() => {
             let slot = container
@@ -653,11 +773,7 @@ mod tests {
             panic!("doc must be an object")
         };
         let body = json!({"schemas": [urn::PATCH_OP], "Operations": ops});
-        let options = Options {
-            exact_op_names: false,
-            remove_all_listed: false,
-            add_unmatched: false,
-        };
+        let options = Options::default();
         apply(kind, &mut working, &body, &options).map_err(|e| e.scim_type)?;
         kind.normalize(&Value::Object(working), true)
             .map(Value::Object)
@@ -1008,7 +1124,7 @@ mod tests {
         let strict = Options {
             exact_op_names: true,
             remove_all_listed: true,
-            add_unmatched: false,
+            ..Options::default()
         };
         let err = apply(Kind::User, &mut working, &body, &strict)
             .err()

@@ -212,9 +212,13 @@ impl<'a> Matcher<'a> {
         {
             return false;
         }
-        let Some(filter) = &self.filter else {
-            return true;
-        };
+        self.filter
+            .as_ref()
+            .is_none_or(|filter| self.holds(filter, kind, stored))
+    }
+
+    /// Whether `filter` (the matcher's, or one of its terms) holds for `stored`.
+    fn holds(&self, filter: &Filter, kind: Kind, stored: &Stored) -> bool {
         let case_exact = |p: &AttrPath| {
             self.case_exact
                 .iter()
@@ -228,6 +232,113 @@ impl<'a> Matcher<'a> {
             return filter.matches(&view, &case_exact);
         }
         filter.matches(&stored.doc, &case_exact)
+    }
+
+    /// How many times [`Fault::OrFilterDuplicates`] lists a match: each `or` is a UNION ALL
+    /// of its terms, so a resource comes once per way it satisfies the filter.
+    fn copies(&self, filter: &Filter, kind: Kind, stored: &Stored) -> usize {
+        match filter {
+            Filter::Or(terms) => terms
+                .iter()
+                .filter(|t| self.holds(t, kind, stored))
+                .map(|t| self.copies(t, kind, stored))
+                .sum(),
+            Filter::And(terms) => terms.iter().map(|t| self.copies(t, kind, stored)).product(),
+            _ => 1,
+        }
+    }
+}
+
+/// A filter as a server with [`Fault::ValueFilterMixesValues`],
+/// [`Fault::EmailFilterPrimaryOnly`], [`Fault::OrderingBoundsExclusive`], [`Fault::SwAsCo`]
+/// or [`Fault::ExtensionFilterNoMatch`] reads it: `attr[a and b]` loses its brackets (the terms
+/// are already qualified, `emails.type`), `emails.value op v` becomes `emails[primary eq true
+/// and value op v]`, `ge` / `le` become `gt` / `lt`, `sw` becomes `co`, and a comparison on an
+/// enterprise attribute fails.
+fn misread(state: &AppState, filter: Filter) -> Filter {
+    let again = |terms: Vec<Filter>| terms.into_iter().map(|t| misread(state, t)).collect();
+    match filter {
+        Filter::ValuePath { filter, .. } if state.has(Fault::ValueFilterMixesValues) => *filter,
+        Filter::Compare { attr, op, value }
+            if state.has(Fault::EmailFilterPrimaryOnly)
+                && attr.name.eq_ignore_ascii_case("emails")
+                && attr
+                    .sub
+                    .as_deref()
+                    .is_none_or(|s| s.eq_ignore_ascii_case("value")) =>
+        {
+            let parent = AttrPath {
+                sub: None,
+                ..attr.clone()
+            };
+            let primary = AttrPath {
+                sub: Some("primary".to_owned()),
+                ..parent.clone()
+            };
+            let value_path = AttrPath {
+                sub: Some("value".to_owned()),
+                ..parent.clone()
+            };
+            Filter::ValuePath {
+                attr: parent,
+                filter: Box::new(Filter::And(vec![
+                    Filter::Compare {
+                        attr: primary,
+                        op: CompareOp::Eq,
+                        value: CompValue::Bool(true),
+                    },
+                    Filter::Compare {
+                        attr: value_path,
+                        op,
+                        value,
+                    },
+                ])),
+            }
+        }
+        Filter::Compare {
+            attr,
+            op: op @ (CompareOp::Ge | CompareOp::Le),
+            value,
+        } if state.has(Fault::OrderingBoundsExclusive) => Filter::Compare {
+            attr,
+            op: if op == CompareOp::Ge {
+                CompareOp::Gt
+            } else {
+                CompareOp::Lt
+            },
+            value,
+        },
+        Filter::Compare {
+            attr,
+            op: CompareOp::Sw,
+            value,
+        } if state.has(Fault::SwAsCo) => Filter::Compare {
+            attr,
+            op: CompareOp::Co,
+            value,
+        },
+        // A comparison that can hold for no resource: `id` is never null.
+        Filter::Compare { attr, .. }
+            if state.has(Fault::ExtensionFilterNoMatch)
+                && attr
+                    .urn
+                    .as_deref()
+                    .is_some_and(|u| u.eq_ignore_ascii_case(urn::ENTERPRISE_USER)) =>
+        {
+            Filter::Compare {
+                attr: AttrPath {
+                    urn: None,
+                    name: "id".to_owned(),
+                    sub: None,
+                },
+                op: CompareOp::Eq,
+                value: CompValue::Null,
+            }
+        }
+        Filter::And(terms) => Filter::And(again(terms)),
+        Filter::Or(terms) => Filter::Or(again(terms)),
+        Filter::Not(inner) => Filter::Not(Box::new(misread(state, *inner))),
+        other => other,
     }
 }
 
@@ -445,7 +556,7 @@ pub(crate) fn list(
     let ignores_sort =
         state.has(Fault::SortIgnored) || state.varies(Variation::NoSort) || newest_first;
     let filter = match (&q.filter, state.has(Fault::FilterIgnored)) {
-        (Some(text), false) => Some(parse_filter(state, kinds, text)?),
+        (Some(text), false) => Some(misread(state, parse_filter(state, kinds, text)?)),
         _ => None,
     };
     let sort_by =
@@ -457,21 +568,36 @@ pub(crate) fn list(
         };
     let matcher = Matcher::new(state, tenant, kinds, filter);
     let rows = |kind: Kind| Rows::new(kind, tenant.collection(kind), matcher.filter.as_ref());
+    let duplicates_or = state.has(Fault::OrFilterDuplicates);
+    // No ORDER BY: the order a scan happens to give, here the reverse on every other request.
+    let unordered = state.has(Fault::UnorderedPages)
+        && sort_by.is_none()
+        && state.requests.load(std::sync::atomic::Ordering::Relaxed) % 2 == 1;
     let source = match (kinds, &sort_by) {
-        ([kind], None) if !newest_first => Source::Ordered(*kind, rows(*kind)),
+        ([kind], None) if !newest_first && !duplicates_or && !unordered => {
+            Source::Ordered(*kind, rows(*kind))
+        }
         _ => {
             // Only the filtered set is sorted.
             let mut found: Vec<(Kind, &Stored)> = kinds
                 .iter()
                 .flat_map(|&k| rows(k).iter().map(move |s| (k, s)))
                 .filter(|(k, s)| matcher.matches(*k, s))
+                .flat_map(|(k, s)| {
+                    let copies = match &matcher.filter {
+                        Some(filter) if duplicates_or => matcher.copies(filter, k, s),
+                        _ => 1,
+                    };
+                    std::iter::repeat_n((k, s), copies)
+                })
                 .collect();
             found.sort_by_key(|(_, s)| s.seq);
-            if newest_first {
+            if newest_first || unordered {
                 found.reverse();
             }
             if let Some(path) = &sort_by {
-                sort(&mut found, path, q.descending);
+                let descending = q.descending && !state.has(Fault::SortDescendingIgnored);
+                sort(&mut found, path, descending);
             }
             Source::Listed(found)
         }
@@ -589,6 +715,10 @@ pub(crate) fn list(
     if state.has(Fault::TotalResultsIsPageSize) {
         out.insert("totalResults".to_owned(), json!(page.len()));
     }
+    if state.has(Fault::TotalResultsIgnoresFilter) && matcher.filter.is_some() {
+        let all: usize = kinds.iter().map(|&k| tenant.collection(k).len()).sum();
+        out.insert("totalResults".to_owned(), json!(all));
+    }
     if !state.has(Fault::ItemsPerPageMissing) {
         out.insert("itemsPerPage".to_owned(), json!(page.len()));
     }
@@ -602,7 +732,16 @@ pub(crate) fn list(
     if page_size > 0 || total == 0 {
         let resources: Vec<Value> = page
             .into_iter()
-            .map(|(kind, s)| tenant.render(state, kind, &s.doc, &q.projection))
+            .map(|(kind, s)| {
+                let mut rendered = tenant.render(state, kind, &s.doc, &q.projection);
+                if kind == Kind::Group
+                    && state.has(Fault::GroupListOmitsMembers)
+                    && let Some(group) = rendered.as_object_mut()
+                {
+                    group.remove("members");
+                }
+                rendered
+            })
             .collect();
         out.insert("Resources".to_owned(), Value::Array(resources));
     }

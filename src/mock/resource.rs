@@ -9,7 +9,7 @@ use super::schema::{Kind, Returned};
 use super::state::AppState;
 use super::store::Tenant;
 use crate::scim::attr::has_urn_prefix;
-use crate::scim::{AttrPath, ScimType};
+use crate::scim::{AttrPath, ScimType, urn};
 
 /// The `attributes` / `excludedAttributes` of a request.
 #[derive(Debug, Clone, Default)]
@@ -259,6 +259,11 @@ impl Tenant {
         {
             meta.remove("resourceType");
         }
+        if state.has(Fault::ExtensionUrnNotListed)
+            && let Some(Value::Array(schemas)) = out.get_mut("schemas")
+        {
+            schemas.retain(|u| u.as_str() != Some(urn::ENTERPRISE_USER));
+        }
         if state.has(Fault::AttributeNamesLowercased) {
             out = out
                 .into_iter()
@@ -275,14 +280,16 @@ impl Tenant {
             .member_of
             .get(id)?
             .iter()
-            .filter_map(|gid| self.groups.get(gid))
-            .map(|g| {
-                json!({
-                    "value": g.id(),
-                    "$ref": format!("{}/Groups/{}", state.base_url, g.id()),
-                    "display": g.doc.get("displayName").cloned().unwrap_or(Value::Null),
+            .filter_map(|gid| {
+                let live = self.groups.get(gid).map(|g| &g.doc);
+                // Only that fault keeps a deleted group's id in `member_of`.
+                let doc = live.or_else(|| self.groups.tombstoned(gid))?;
+                Some(json!({
+                    "value": gid,
+                    "$ref": format!("{}/Groups/{gid}", state.base_url),
+                    "display": doc.get("displayName").cloned().unwrap_or(Value::Null),
                     "type": "direct",
-                })
+                }))
             })
             .collect();
         (!groups.is_empty()).then_some(Value::Array(groups))

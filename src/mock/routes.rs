@@ -109,6 +109,10 @@ fn if_match<'h>(state: &AppState, headers: &'h HeaderMap) -> Option<&'h str> {
     header(headers, header::IF_MATCH).filter(|_| !state.varies(Variation::NoEtag))
 }
 
+/// How long [`Fault::ConcurrentPatchesLost`] holds what it read before writing it back:
+/// long enough for PATCHes sent together to all read before any writes.
+const STALE_WRITE_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// 501 for an optional operation the server does not support (RFC 7644 §3.12, Table 8).
 fn not_implemented(operation: &str) -> ApiError {
     ApiError::new(
@@ -149,7 +153,10 @@ async fn list(
     params: Params,
 ) -> Result<Response, ApiError> {
     let kind = kind_for(&endpoint)?;
-    let q = ListQuery::from_params(&params)?;
+    let mut q = ListQuery::from_params(&params)?;
+    if state.has(Fault::PlusDecodedAsSpace) {
+        q.filter = q.filter.map(|f| f.replace('+', " "));
+    }
     let body = query::list(&state, tenant, &state.read(tenant), &[kind], &q)?;
     Ok(scim_response(StatusCode::OK, &body))
 }
@@ -205,7 +212,8 @@ async fn read(
     let doc = data.read(&state, kind, &id)?;
     let etag = version_of(doc);
     if let (Some(header), Some(etag)) = (
-        header(&headers, header::IF_NONE_MATCH).filter(|_| !state.varies(Variation::NoEtag)),
+        header(&headers, header::IF_NONE_MATCH)
+            .filter(|_| !state.varies(Variation::NoEtag) && !state.has(Fault::IfNoneMatchIgnored)),
         etag,
     ) && etag_listed(header, etag)
     {
@@ -269,8 +277,17 @@ async fn patch(
     }
     let kind = kind_for(&endpoint)?;
     let projection = params.projection()?;
+    // The bug being imitated: the resource is read, then written back whole a moment later,
+    // with no lock held in between.
+    let stale = if state.has(Fault::ConcurrentPatchesLost) {
+        let read = state.read(tenant).read(&state, kind, &id).ok().cloned();
+        tokio::time::sleep(STALE_WRITE_DELAY).await;
+        read
+    } else {
+        None
+    };
     let mut data = state.write(tenant);
-    let doc = data.patch(&state, kind, &id, &body, if_match(&state, &headers))?;
+    let doc = data.patch_read(&state, kind, &id, &body, if_match(&state, &headers), stale)?;
     // RFC 7644 §3.5.2: 200 is a MUST only when attributes or excludedAttributes were asked for.
     let projected =
         params.get("attributes").is_some() || params.get("excludedAttributes").is_some();
@@ -500,12 +517,19 @@ async fn apply_response_faults(state: &AppState, response: Response) -> Response
             "<html><body><h1>404 Not Found</h1></body></html>".into(),
         );
     }
-    let body = if is_scim && parts.status.as_u16() >= 400 && state.has(Fault::ErrorStatusNumber) {
+    let number = state.has(Fault::ErrorStatusNumber);
+    let untyped = parts.status == StatusCode::BAD_REQUEST && state.has(Fault::ScimTypeMissing);
+    let body = if is_scim && parts.status.as_u16() >= 400 && (number || untyped) {
         let bytes = axum::body::to_bytes(body, usize::MAX)
             .await
             .unwrap_or_default();
         let mut error: Value = serde_json::from_slice(&bytes).unwrap_or_default();
-        error["status"] = Value::from(parts.status.as_u16());
+        if number {
+            error["status"] = Value::from(parts.status.as_u16());
+        }
+        if let (true, Some(error)) = (untyped, error.as_object_mut()) {
+            error.remove("scimType");
+        }
         parts.headers.remove(header::CONTENT_LENGTH);
         serde_json::to_vec(&error).unwrap_or_default().into()
     } else {
