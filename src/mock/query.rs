@@ -569,10 +569,11 @@ pub(crate) fn list(
     let matcher = Matcher::new(state, tenant, kinds, filter);
     let rows = |kind: Kind| Rows::new(kind, tenant.collection(kind), matcher.filter.as_ref());
     let duplicates_or = state.has(Fault::OrFilterDuplicates);
-    // No ORDER BY: the order a scan happens to give, here the reverse on every other request.
-    let unordered = state.has(Fault::UnorderedPages)
-        && sort_by.is_none()
-        && state.requests.load(std::sync::atomic::Ordering::Relaxed) % 2 == 1;
+    // No ORDER BY: the order a scan happens to give, here the reverse for every page but the
+    // first (decided by the request alone, so that which walks it breaks never varies).
+    let later_page = q.start_index.is_some_and(|start| start > 1)
+        || q.cursor.as_deref().is_some_and(|cursor| !cursor.is_empty());
+    let unordered = state.has(Fault::UnorderedPages) && sort_by.is_none() && later_page;
     let source = match (kinds, &sort_by) {
         ([kind], None) if !newest_first && !duplicates_or && !unordered => {
             Source::Ordered(*kind, rows(*kind))
