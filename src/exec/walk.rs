@@ -236,14 +236,23 @@ pub async fn run(
 
     let collected = seen.len() as u64;
     let mut problems = Vec::new();
-    if let Some(total) = first_total
-        && collected != total
-    {
-        problems.push(mismatch(
+    // Every item the case created found, and totalResults claiming more: the count is wrong,
+    // not the pages (whether a page rule saw it first depends on what else the tenant held).
+    let all_found = walk
+        .total
+        .is_some_and(|created| u64::from(created) == collected);
+    match first_total {
+        Some(total) if total > collected && all_found => problems.push(mismatch(
+            "totalResults",
+            format!("{collected}, the items the case created, all walked in {page_number} page(s)"),
+            format!("{total}, as the first page said"),
+        )),
+        Some(total) if collected != total => problems.push(mismatch(
             "walk",
             format!("{total} distinct items in all, as totalResults said"),
             format!("{collected} items over {page_number} page(s)"),
-        ));
+        )),
+        _ => {}
     }
     if let Some(total) = walk.total
         && collected != u64::from(total)
