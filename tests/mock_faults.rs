@@ -1220,22 +1220,6 @@ async fn probe(fault: Fault, mock: &Mock) -> (Value, Value, Value) {
             let resp = mock.query("/Users", &[("filter", filter.as_str())]).await;
             (resp.body["totalResults"].clone(), json!(1), json!(0))
         }
-        Fault::ConcurrentPatchesLost => {
-            let path = format!("/Users/{}", users(mock, 1).await[0]);
-            let add = |n: usize| {
-                mock.patch(
-                    &path,
-                    json!([{"op": "add", "path": "emails", "value": [{"value": format!("{n}@x.example")}]}]),
-                )
-            };
-            tokio::join!(add(1), add(2), add(3));
-            let read = mock.get(&path).await;
-            (
-                json!(read.body["emails"].as_array().map(Vec::len)),
-                json!(3),
-                json!(1),
-            )
-        }
         Fault::BulkStatusNumber | Fault::BulkLocationMissing => {
             let body = json!({
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],

@@ -238,8 +238,6 @@ named_behaviours! {
             "add on members replaces the member list with the added members instead of appending them";
         MemberRemovalsShiftIndexes => "member-removals-shift-indexes", "RFC 7644 §3.5.2.2",
             "a PATCH removing several members finds each by its position before the first removal, so the later ones remove the wrong member";
-        ConcurrentPatchesLost => "concurrent-patches-lost", "RFC 7644 §3.5.2",
-            "concurrent PATCHes to one resource each write back what they read before the others wrote (no lock), so all but one are lost";
         BulkStatusNumber => "bulk-status-number", "RFC 7644 §3.7.3",
             "a successful BulkResponse operation's status is a JSON number (201), not the string the RFC gives";
         BulkLocationMissing => "bulk-location-missing", "RFC 7644 §3.7.3",

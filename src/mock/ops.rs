@@ -247,20 +247,6 @@ impl Tenant {
         body: &Value,
         if_match: Option<&str>,
     ) -> Result<Value, ApiError> {
-        self.patch_read(state, kind, id, body, if_match, None)
-    }
-
-    /// Applies a PatchOp to `read`, a copy of the resource read earlier, or to the resource as
-    /// it is now; the result replaces the resource either way (a read-modify-write).
-    pub fn patch_read(
-        &mut self,
-        state: &AppState,
-        kind: Kind,
-        id: &str,
-        body: &Value,
-        if_match: Option<&str>,
-        read: Option<Value>,
-    ) -> Result<Value, ApiError> {
         check_writable(state, kind)?;
         let current = self.live(state, kind, id)?;
         check_if_match(state, current, if_match)?;
@@ -274,7 +260,7 @@ impl Tenant {
         let before = state
             .has(Fault::PatchAnswersOldState)
             .then(|| current.doc.clone());
-        let Value::Object(mut working) = read.unwrap_or_else(|| current.doc.clone()) else {
+        let Value::Object(mut working) = current.doc.clone() else {
             return Err(not_found(kind, id));
         };
         let was_active = working.get("active").cloned();

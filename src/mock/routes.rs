@@ -109,10 +109,6 @@ fn if_match<'h>(state: &AppState, headers: &'h HeaderMap) -> Option<&'h str> {
     header(headers, header::IF_MATCH).filter(|_| !state.varies(Variation::NoEtag))
 }
 
-/// How long [`Fault::ConcurrentPatchesLost`] holds what it read before writing it back:
-/// long enough for PATCHes sent together to all read before any writes.
-const STALE_WRITE_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
-
 /// 501 for an optional operation the server does not support (RFC 7644 §3.12, Table 8).
 fn not_implemented(operation: &str) -> ApiError {
     ApiError::new(
@@ -277,17 +273,8 @@ async fn patch(
     }
     let kind = kind_for(&endpoint)?;
     let projection = params.projection()?;
-    // The bug being imitated: the resource is read, then written back whole a moment later,
-    // with no lock held in between.
-    let stale = if state.has(Fault::ConcurrentPatchesLost) {
-        let read = state.read(tenant).read(&state, kind, &id).ok().cloned();
-        tokio::time::sleep(STALE_WRITE_DELAY).await;
-        read
-    } else {
-        None
-    };
     let mut data = state.write(tenant);
-    let doc = data.patch_read(&state, kind, &id, &body, if_match(&state, &headers), stale)?;
+    let doc = data.patch(&state, kind, &id, &body, if_match(&state, &headers))?;
     // RFC 7644 §3.5.2: 200 is a MUST only when attributes or excludedAttributes were asked for.
     let projected =
         params.get("attributes").is_some() || params.get("excludedAttributes").is_some();
