@@ -481,7 +481,7 @@ impl Target {
     /// Sends one request, retrying only where a retry is safe. A 429 was refused unprocessed: it
     /// is waited out (its `Retry-After`, else an exponential backoff with jitter, and every
     /// other request waits too) for up to two minutes, unless it asks for more than
-    /// [`MAX_RETRY_AFTER`]. A connection that could not be
+    /// `MAX_RETRY_AFTER`. A connection that could not be
     /// made sent nothing, so any method is retried. A 503 or a connection lost mid-request leave
     /// the outcome unknown, so only idempotent methods (and a query POSTed to `.search`) are
     /// replayed then. `body` is sent as-is;

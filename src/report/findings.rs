@@ -603,7 +603,7 @@ fn symptoms(results: &[CaseResult]) -> Vec<Symptom<'_>> {
 
 /// The findings of a run, most serious first, then the most widespread. Failures are grouped
 /// by symptom first (the same expectation at the same place); then symptoms whose cases
-/// mostly show the same cause (see [`Cause`]) are one finding, named by that cause, its
+/// mostly show the same cause (see `Cause`) are one finding, named by that cause, its
 /// most widespread symptom its example. `results` are sorted by case id.
 pub fn group(results: &[CaseResult]) -> Vec<Finding<'_>> {
     let mut by_cause: BTreeMap<Cause, Vec<Symptom<'_>>> = BTreeMap::new();
