@@ -366,7 +366,15 @@ async fn edge(State(state): State<Arc<AppState>>, request: Request, next: Next) 
         refused.into_response()
     } else {
         match read_body(&state, request).await {
-            Err(too_large) => too_large.into_response(),
+            Err(refused) => {
+                // Part of the body may be left unread: the connection cannot carry another
+                // request, and a client that tried would see it cut under its next one.
+                let mut refused = refused.into_response();
+                refused
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                refused
+            }
             Ok(_) if state.rate_limited() => {
                 let mut limited = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
