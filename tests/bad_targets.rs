@@ -1,22 +1,14 @@
 //! Targets that are not SCIM servers, or not servers at all: each gets a clear message and the
 //! right exit code — never a panic, never a hang.
 
+mod common;
+
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Command, Output};
 use std::time::Duration;
 
-/// A loopback server answering every connection with `respond`, on its own thread.
-fn serve(respond: fn(TcpStream)) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let address = listener.local_addr().expect("address");
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || respond(stream));
-        }
-    });
-    format!("{address}")
-}
+use common::serve_raw as serve;
 
 /// Reads the request head, then writes a fixed response.
 fn answer(mut stream: TcpStream, response: &str) {

@@ -4,6 +4,8 @@
 
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -129,28 +131,7 @@ fn run_copies(base_url: &str, copies: usize, extra: &[&str]) -> (Output, u64) {
         .spawn()
         .expect("runs");
     let pid = child.id();
-    // Drained as it runs: a full pipe would stall the run.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+    let (stdout, stderr) = common::drain_pipes(&mut child);
     let started = Instant::now();
     let mut peak = 0;
     // VmHWM only grows, so the last reading before exit is the run's peak (bar its last

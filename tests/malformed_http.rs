@@ -2,21 +2,16 @@
 //! minute with a non-zero exit and a message naming what went wrong — never a panic, never a
 //! hang, never a message as long as what the target sent.
 
+mod common;
+
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// A loopback server answering every connection with `respond`, on its own thread.
+/// A loopback server answering every connection with `respond`: its base URL.
 fn serve(respond: fn(TcpStream)) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let address = listener.local_addr().expect("address");
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            std::thread::spawn(move || respond(stream));
-        }
-    });
-    format!("http://{address}/scim")
+    format!("http://{}/scim", common::serve_raw(respond))
 }
 
 /// Reads the request head; `false` when the client went away first.
@@ -61,28 +56,7 @@ fn run(base_url: &str, extra: &[&str]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("runs");
-    // Drained as it runs: a full pipe would stall the run.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+    let (stdout, stderr) = common::drain_pipes(&mut child);
     let started = Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
